@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, FlotillaError, RegistryError, UsageError, errorMessage } from '../engine/errors.js';
+import { COMMANDS } from './commands/index.js';
+import { EXIT, processIO, type CliIO } from './io.js';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `flotilla ${version()}: a terminal fleet manager for coding agents
+
+Usage: flotilla [command] [options]     (no command: open the fleet view)
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run \`flotilla <command> --help\` for a command's options.`;
+}
+
+/** Turns any error into one line on stderr and an exit code. */
+export function reportError(err: unknown, io: CliIO): number {
+  const message = errorMessage(err).split('\n')[0] ?? 'unknown error';
+  io.err(`flotilla: ${message}`);
+  if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof ConfigError || err instanceof RegistryError || err instanceof FlotillaError) return EXIT.error;
+  if (io.env.FLOTILLA_DEBUG && err instanceof Error && err.stack) io.err(err.stack);
+  return EXIT.error;
+}
+
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    const sub = rest[0] && COMMANDS.find((c) => c.name === rest[0]);
+    io.out(sub ? sub.help : usage());
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    io.out(version());
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === (name ?? 'ui'));
+  if (!command) {
+    io.err(`flotilla: unknown command "${name}" (see \`flotilla --help\`)`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    return reportError(err, io);
+  }
+}

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { resolveProfile } from '../../agents/profiles.js';
+import { RegistryError, UsageError } from '../../errors.js';
+import { assertTaskId, slugify, uniqueId } from '../../ids.js';
+import type { Task } from '../../tasks/schema.js';
+import type { FleetContext } from '../context.js';
+import type { AddTaskInput } from '../types.js';
+
+const PROMPT_FILE_CAP = 1024 * 1024;
+
+async function readPrompt(input: AddTaskInput, cwd: string): Promise<string> {
+  if (input.prompt !== undefined && input.promptFile !== undefined) {
+    throw new UsageError('give either --prompt or --prompt-file, not both');
+  }
+  if (input.promptFile !== undefined) {
+    const file = resolve(cwd, input.promptFile);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read prompt file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (Buffer.byteLength(text) > PROMPT_FILE_CAP) throw new UsageError(`prompt file ${file} is larger than 1 MiB`);
+    if (!text.trim()) throw new UsageError(`prompt file ${file} is empty`);
+    return text;
+  }
+  if (input.prompt === undefined || !input.prompt.trim()) {
+    throw new UsageError('a task needs a prompt: --prompt TEXT or --prompt-file FILE');
+  }
+  return input.prompt;
+}
+
+/** Validates everything that can be checked outside the lock, then adds the task under it. */
+export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<Task> {
+  const title = input.title.trim();
+  if (!title) throw new UsageError('a task needs a non-empty title');
+  if (input.id !== undefined) assertTaskId(input.id, '--id');
+  const prompt = await readPrompt(input, ctx.cwd);
+  const agent = input.agent ?? ctx.config.defaultAgent;
+  resolveProfile(ctx.config, agent);
+  const base = input.base ?? (ctx.config.baseBranch || (await ctx.git.currentBranch(ctx.paths.root)));
+  if (!base) throw new UsageError('no base branch: HEAD is detached; pass --base BRANCH');
+  if (!(await ctx.git.resolveCommit(ctx.paths.root, base))) {
+    throw new UsageError(`base branch "${base}" does not exist in ${ctx.paths.root}`);
+  }
+  const tags = [...new Set((input.tags ?? []).map((t) => t.trim()).filter(Boolean))];
+  for (const dep of input.after ?? []) assertTaskId(dep, '--after');
+
+  return ctx.registry.update((data) => {
+    const taken = new Set(data.tasks.map((t) => t.id));
+    let id: string;
+    if (input.id !== undefined) {
+      if (taken.has(input.id)) throw new RegistryError(ctx.registry.file, `a task with id "${input.id}" already exists`);
+      id = input.id;
+    } else {
+      id = uniqueId(slugify(title), taken);
+    }
+    for (const dep of input.after ?? []) {
+      if (!taken.has(dep)) throw new UsageError(`--after ${dep}: no such task`);
+    }
+    const now = new Date().toISOString();
+    const task: Task = {
+      id,
+      title,
+      prompt,
+      agent,
+      base,
+      tags,
+      after: [...new Set(input.after ?? [])],
+      context: input.context ?? [],
+      state: 'new',
+      stateSince: now,
+      reason: null,
+      createdAt: now,
+      updatedAt: now,
+      attempts: [],
+      gates: {},
+      pr: null,
+      cost: null,
+      notified: {},
+      history: [],
+    };
+    data.tasks.push(task);
+    return task;
+  });
+}

@@ -1,0 +1,22 @@
+import type { FlotillaConfig } from '../config/schema.js';
+import type { Runner } from '../exec/runner.js';
+import type { GitClient } from '../git/git-client.js';
+import type { RepoPaths } from '../repo.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import type { EventBus } from './event-bus.js';
+import type { FleetStore } from './store.js';
+import type { FleetEvent } from './types.js';
+
+/** What every command handler and service gets: the repository, config and shared clients. */
+export interface FleetContext {
+  cwd: string;
+  paths: RepoPaths;
+  config: FlotillaConfig;
+  registry: TaskRegistry;
+  runner: Runner;
+  git: GitClient;
+  store: FleetStore;
+  events: EventBus<FleetEvent>;
+  /** Folder attempt worktrees are created under. */
+  worktreeRoot: string;
+}

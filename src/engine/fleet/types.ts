@@ -1,0 +1,50 @@
+import type { Task } from '../tasks/schema.js';
+
+export interface FleetNotification {
+  id: string;
+  at: string;
+  kind: 'ready' | 'escalated' | 'needs-input' | 'info' | 'error';
+  taskId?: string;
+  message: string;
+}
+
+/** The whole fleet state: plain serialisable data. Derived values are computed by selectors. */
+export interface FleetState {
+  repoRoot: string;
+  tasks: Task[];
+  notifications: FleetNotification[];
+  /** The last error the engine hit in the background (never thrown at the UI). */
+  error: string | null;
+  loadedAt: string;
+}
+
+export interface AddTaskInput {
+  title: string;
+  prompt?: string;
+  promptFile?: string;
+  id?: string;
+  agent?: string;
+  base?: string;
+  tags?: string[];
+  after?: string[];
+  context?: string[];
+}
+
+/** Every command the engine takes, with its input and result. */
+export interface CommandMap {
+  'task.add': { input: { input: AddTaskInput }; result: Task };
+  'task.remove': { input: { id: string; keepWorktrees?: boolean }; result: void };
+  'fleet.refresh': { input: object; result: void };
+  'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
+}
+
+export type CommandType = keyof CommandMap;
+export type FleetCommand = { [K in CommandType]: { type: K } & CommandMap[K]['input'] }[CommandType];
+export type CommandOf<K extends CommandType> = { type: K } & CommandMap[K]['input'];
+
+export type FleetEvent =
+  | { type: 'task.added'; task: Task }
+  | { type: 'task.removed'; id: string }
+  | { type: 'registry.changed' }
+  | { type: 'notification'; notification: FleetNotification }
+  | { type: 'error'; message: string };

@@ -1,0 +1,68 @@
+import { open, readFile, rm, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RegistryError } from '../errors.js';
+
+export interface LockOptions {
+  /** Give up after this long. */
+  timeoutMs?: number;
+  /** A lock older than this whose owner is gone is taken over. */
+  staleMs?: number;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
+  try {
+    const [info, body] = await Promise.all([stat(lockPath), readFile(lockPath, 'utf8')]);
+    const pid = Number.parseInt(body.split(' ')[0] ?? '', 10);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) return true;
+    return Date.now() - info.mtimeMs > staleMs;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `fn` while holding an exclusive lock file (created with O_EXCL). Works across processes.
+ * A lock left behind by a dead process is taken over.
+ */
+export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const staleMs = options.staleMs ?? 30_000;
+  const started = Date.now();
+  let delay = 5;
+  for (;;) {
+    try {
+      const handle = await open(lockPath, 'wx', 0o600);
+      try {
+        await handle.write(`${process.pid} ${new Date().toISOString()}\n`);
+      } finally {
+        await handle.close();
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (await isStale(lockPath, staleMs)) {
+        await rm(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() - started > timeoutMs) {
+        throw new RegistryError(lockPath, `could not take the lock within ${timeoutMs} ms (remove the file if no flotilla is running)`);
+      }
+      await sleep(delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 100);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lockPath, { force: true });
+  }
+}

@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FlotillaError } from '../errors.js';
+import { gitArgs } from '../git/commands.js';
+import type { GitClient } from '../git/git-client.js';
+import { assertTaskId } from '../ids.js';
+
+export function attemptBranch(taskId: string, n: number): string {
+  return `flotilla/${assertTaskId(taskId)}-a${n}`;
+}
+
+export function attemptWorktreePath(worktreeRoot: string, taskId: string, n: number): string {
+  return join(worktreeRoot, `${assertTaskId(taskId)}-a${n}`);
+}
+
+export class WorkspaceError extends FlotillaError {
+  override name = 'WorkspaceError';
+}
+
+export interface CreatedWorktree {
+  branch: string;
+  worktree: string;
+  /** False when an existing worktree for this attempt was reused. */
+  created: boolean;
+}
+
+/**
+ * Creates the worktree of one attempt: branch `flotilla/<task>-a<N>` from `startPoint`, at
+ * `<worktreeRoot>/<task>-a<N>`. An existing, registered worktree on that branch is reused.
+ */
+export async function createAttemptWorktree(
+  git: GitClient,
+  o: { repoRoot: string; worktreeRoot: string; taskId: string; n: number; startPoint: string },
+): Promise<CreatedWorktree> {
+  const branch = attemptBranch(o.taskId, o.n);
+  const worktree = attemptWorktreePath(o.worktreeRoot, o.taskId, o.n);
+  const existing = (await git.worktrees(o.repoRoot)).find((w) => w.path === worktree);
+  if (existing && existsSync(worktree)) {
+    if (existing.branch !== branch) {
+      throw new WorkspaceError(`${worktree} is a worktree of branch ${existing.branch ?? '(detached)'}, expected ${branch}`);
+    }
+    return { branch, worktree, created: false };
+  }
+  if (existing) await git.run(o.repoRoot, gitArgs.worktreePrune());
+  if (existsSync(worktree)) {
+    throw new WorkspaceError(`${worktree} already exists and is not a worktree of this repository; move it away`);
+  }
+  if (!(await git.resolveCommit(o.repoRoot, o.startPoint))) {
+    throw new WorkspaceError(`start point "${o.startPoint}" does not exist in ${o.repoRoot}`);
+  }
+  await mkdir(o.worktreeRoot, { recursive: true, mode: 0o700 });
+  if (await git.branchExists(o.repoRoot, branch)) {
+    // A branch left from an earlier run of this attempt: check it out again rather than losing it.
+    await git.run(o.repoRoot, ['worktree', 'add', '--', worktree, branch]);
+  } else {
+    await git.run(o.repoRoot, gitArgs.worktreeAdd({ path: worktree, branch, startPoint: o.startPoint }));
+  }
+  return { branch, worktree, created: true };
+}
+
+/** Removes a worktree (forcefully: the task is being removed) and optionally its branch. */
+export async function removeAttemptWorktree(
+  git: GitClient,
+  o: { repoRoot: string; worktree: string; branch?: string },
+): Promise<void> {
+  if (existsSync(o.worktree)) {
+    await git.run(o.repoRoot, gitArgs.worktreeRemove({ path: o.worktree, force: true }));
+  } else {
+    await git.raw(o.repoRoot, gitArgs.worktreePrune());
+  }
+  if (o.branch && (await git.branchExists(o.repoRoot, o.branch))) {
+    await git.run(o.repoRoot, gitArgs.branchDelete(o.branch));
+  }
+}
