@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { resolveProfile } from '../../agents/profiles.js';
 import { RegistryError, UsageError } from '../../errors.js';
 import { assertTaskId, slugify, uniqueId } from '../../ids.js';
+import { findDependencyCycle } from '../../tasks/dependencies.js';
 import type { Task } from '../../tasks/schema.js';
 import type { FleetContext } from '../context.js';
 import type { AddTaskInput } from '../types.js';
@@ -31,6 +32,32 @@ async function readPrompt(input: AddTaskInput, cwd: string): Promise<string> {
   return input.prompt;
 }
 
+/** Largest context file handed to a worker. */
+export const CONTEXT_FILE_CAP = 256 * 1024;
+
+/** Checks each context file exists and is small enough; returns paths relative to the repository when inside it. */
+async function checkContextFiles(files: readonly string[], cwd: string, repoRoot: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const given of files) {
+    const file = resolve(cwd, given);
+    let size: number;
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw new UsageError(`--context ${given}: not a file`);
+      size = info.size;
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`--context ${given}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (size > CONTEXT_FILE_CAP) {
+      throw new UsageError(`--context ${given}: ${size} bytes is over the ${CONTEXT_FILE_CAP / 1024} KiB cap for context files`);
+    }
+    const rel = relative(repoRoot, file);
+    out.push(rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file);
+  }
+  return [...new Set(out)];
+}
+
 /** Validates everything that can be checked outside the lock, then adds the task under it. */
 export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<Task> {
   const title = input.title.trim();
@@ -46,6 +73,7 @@ export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<T
   }
   const tags = [...new Set((input.tags ?? []).map((t) => t.trim()).filter(Boolean))];
   for (const dep of input.after ?? []) assertTaskId(dep, '--after');
+  const context = await checkContextFiles(input.context ?? [], ctx.cwd, ctx.paths.root);
 
   return ctx.registry.update((data) => {
     const taken = new Set(data.tasks.map((t) => t.id));
@@ -56,7 +84,10 @@ export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<T
     } else {
       id = uniqueId(slugify(title), taken);
     }
-    for (const dep of input.after ?? []) {
+    const after = [...new Set(input.after ?? [])];
+    const cycle = findDependencyCycle(data.tasks, id, after);
+    if (cycle) throw new UsageError(`--after would make a dependency cycle: ${cycle.join(' -> ')}`);
+    for (const dep of after) {
       if (!taken.has(dep)) throw new UsageError(`--after ${dep}: no such task`);
     }
     const now = new Date().toISOString();
@@ -67,8 +98,8 @@ export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<T
       agent,
       base,
       tags,
-      after: [...new Set(input.after ?? [])],
-      context: input.context ?? [],
+      after,
+      context,
       state: 'new',
       stateSince: now,
       reason: null,

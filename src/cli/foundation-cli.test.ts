@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { git, makeTempRepo, runCli, type TempRepo } from '../test-support/temp-repo.js';
+
+let repo: TempRepo | undefined;
+afterEach(() => repo?.cleanup());
+
+function oneLine(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe('flotilla init / add / status / rm (real binary)', () => {
+  it('init writes defaults, MEMORY.md and the git exclude; it is idempotent', async () => {
+    repo = makeTempRepo({}, { init: false });
+    const r = await runCli(repo.root, ['init']);
+    expect(r.code).toBe(0);
+    const config = JSON.parse(readFileSync(join(repo.root, '.flotilla/config.json'), 'utf8'));
+    expect(config.recovery.maxAttempts).toBe(3);
+    expect(readFileSync(join(repo.root, '.flotilla/MEMORY.md'), 'utf8')).toMatch(/## Strategy[\s\S]*## What works[\s\S]*## What failed/);
+    expect(readFileSync(join(repo.root, '.git/info/exclude'), 'utf8')).toContain('.flotilla/');
+    expect((await runCli(repo.root, ['init'])).code).toBe(0);
+    expect(readFileSync(join(repo.root, '.git/info/exclude'), 'utf8').match(/\.flotilla\//g)).toHaveLength(1);
+    expect(git(repo.root, 'status', '--porcelain')).toBe('');
+  });
+
+  it('add prints the slug id; status shows it as a table and as JSON', async () => {
+    repo = makeTempRepo();
+    const add = await runCli(repo.root, ['add', 'Fix the login bug!', '--prompt', 'Make login work', '--tag', 'auth', '--agent', 'codex']);
+    expect(add).toMatchObject({ code: 0, stdout: 'fix-the-login-bug\n' });
+    const table = await runCli(repo.root, ['status']);
+    expect(table.stdout).toMatch(/^ID\s+STATE/);
+    expect(table.stdout).toMatch(/fix-the-login-bug\s+new\s+codex/);
+    const json = JSON.parse((await runCli(repo.root, ['status', '--json'])).stdout);
+    expect(json.tasks[0]).toMatchObject({
+      id: 'fix-the-login-bug', title: 'Fix the login bug!', agent: 'codex', base: 'main', state: 'new',
+      tags: ['auth'], attempts: [], gates: {}, pr: null, cost: null,
+    });
+  });
+
+  it('add reads --prompt-file and takes --id', async () => {
+    repo = makeTempRepo();
+    repo.write('brief.md', 'Do the thing\n');
+    expect((await runCli(repo.root, ['add', 'Thing', '--prompt-file', 'brief.md', '--id', 'thing-1'])).stdout).toBe('thing-1\n');
+    const reg = JSON.parse(readFileSync(join(repo.root, '.flotilla/tasks.json'), 'utf8'));
+    expect(reg.tasks[0].prompt).toBe('Do the thing\n');
+  });
+
+  it('rm removes the task; unknown ids are refused', async () => {
+    repo = makeTempRepo();
+    await runCli(repo.root, ['add', 'One', '--prompt', 'p']);
+    expect((await runCli(repo.root, ['rm', 'one'])).code).toBe(0);
+    expect(JSON.parse((await runCli(repo.root, ['status', '--json'])).stdout).tasks).toEqual([]);
+    const r = await runCli(repo.root, ['rm', 'one']);
+    expect(r.code).not.toBe(0);
+    expect(oneLine(r.stderr)).toMatch(/no task "one"/);
+  });
+
+  describe('bad input: one line, non-zero exit, no file changed', () => {
+    it('outside a git repository', async () => {
+      const dir = realpathSync(mkdtempSync(join(tmpdir(), 'flotilla-nogit-')));
+      const r = await runCli(dir, ['status']);
+      expect(r.code).not.toBe(0);
+      expect(oneLine(r.stderr)).toContain(`not inside a git repository: ${dir}`);
+    });
+
+    it('a mistyped config key', async () => {
+      repo = makeTempRepo({ monitr: { intervalSec: 5 } });
+      const r = await runCli(repo.root, ['add', 'x', '--prompt', 'p']);
+      expect(r.code).toBe(1);
+      expect(oneLine(r.stderr)).toMatch(/config\.json: key "monitr": unknown key \(did you mean "monitor"\?\)/);
+    });
+
+    it('a config key of the wrong type', async () => {
+      repo = makeTempRepo({ runtime: 'screen' });
+      const r = await runCli(repo.root, ['status']);
+      expect(oneLine(r.stderr)).toMatch(/key "runtime"/);
+      expect(r.code).toBe(1);
+    });
+
+    it('a corrupt tasks.json is kept byte for byte', async () => {
+      repo = makeTempRepo();
+      const file = join(repo.root, '.flotilla/tasks.json');
+      writeFileSync(file, '{"version": 1, "tasks": [oops');
+      for (const args of [['status'], ['add', 'x', '--prompt', 'p']]) {
+        const r = await runCli(repo.root, args);
+        expect(r.code).toBe(1);
+        expect(oneLine(r.stderr)).toMatch(/tasks\.json: not valid JSON/);
+      }
+      writeFileSync(file, JSON.stringify({ version: 1, tasks: [{ id: 'x' }] }));
+      const r = await runCli(repo.root, ['add', 'y', '--prompt', 'p']);
+      expect(oneLine(r.stderr)).toMatch(/not a flotilla task registry: tasks\.0\.title/);
+      expect(readFileSync(file, 'utf8')).toBe(JSON.stringify({ version: 1, tasks: [{ id: 'x' }] }));
+    });
+
+    it('duplicate id, non-slug ids, missing base, unreadable prompt file, unknown agent', async () => {
+      repo = makeTempRepo();
+      await runCli(repo.root, ['add', 'A', '--prompt', 'p', '--id', 'a']);
+      const file = join(repo.root, '.flotilla/tasks.json');
+      const before = readFileSync(file, 'utf8');
+      const cases: [string[], RegExp][] = [
+        [['add', 'A', '--prompt', 'p', '--id', 'a'], /task with id "a" already exists/],
+        [['add', 'A', '--prompt', 'p', '--id', '../x'], /--id "\.\.\/x" is not a valid slug/],
+        [['add', 'A', '--prompt', 'p', '--id', 'has space'], /not a valid slug/],
+        [['add', 'A', '--prompt', 'p', '--id', ''], /not a valid slug/],
+        [['add', 'A', '--prompt', 'p', '--base', 'nope'], /base branch "nope" does not exist/],
+        [['add', 'A', '--prompt-file', 'missing.md'], /cannot read prompt file .*missing\.md/],
+        [['add', 'A', '--prompt', 'p', '--agent', 'nobody'], /unknown agent profile "nobody"/],
+        [['add', 'A'], /needs a prompt/],
+        [['add', 'A', '--prompt', 'p', '--after', 'ghost'], /--after ghost: no such task/],
+        [['add', 'A', '--prompt', 'p', '--context', 'nope.md'], /--context nope\.md: cannot read/],
+        [['add', 'A', '--prompt', 'p', '--bogus'], /Unknown option '--bogus'/],
+        [['rm', '../etc'], /not a valid slug/],
+      ];
+      for (const [args, pattern] of cases) {
+        const r = await runCli(repo.root, args);
+        expect(r.code, args.join(' ')).not.toBe(0);
+        expect(oneLine(r.stderr), args.join(' ')).toMatch(pattern);
+      }
+      expect(readFileSync(file, 'utf8')).toBe(before);
+    });
+  });
+
+  it('--help works for every command and unknown commands exit 2', async () => {
+    repo = makeTempRepo();
+    for (const cmd of ['init', 'add', 'status', 'rm']) {
+      const r = await runCli(repo.root, [cmd, '--help']);
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout, cmd).toMatch(new RegExp(`Usage: flotilla ${cmd}`));
+    }
+    const r = await runCli(repo.root, ['frobnicate']);
+    expect(r.code).toBe(2);
+  });
+});

@@ -1,0 +1,36 @@
+import type { Task } from './schema.js';
+
+/**
+ * Returns a dependency cycle (as a list of ids, first == last) that adding or changing task `id`
+ * with dependencies `after` would create, or null when there is none.
+ */
+export function findDependencyCycle(tasks: readonly Pick<Task, 'id' | 'after'>[], id: string, after: readonly string[]): string[] | null {
+  const edges = new Map<string, readonly string[]>(tasks.map((t) => [t.id, t.after]));
+  edges.set(id, after);
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const done = new Set<string>();
+  const visit = (node: string): string[] | null => {
+    if (onPath.has(node)) return [...path.slice(path.indexOf(node)), node];
+    if (done.has(node)) return null;
+    onPath.add(node);
+    path.push(node);
+    for (const next of edges.get(node) ?? []) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    onPath.delete(node);
+    done.add(node);
+    return null;
+  };
+  return visit(id);
+}
+
+/** Dependencies of `task` that are not done yet (done: ready, or merged PR). */
+export function pendingDependencies(task: Pick<Task, 'after'>, tasks: readonly Task[]): string[] {
+  return task.after.filter((dep) => {
+    const t = tasks.find((x) => x.id === dep);
+    return !t || !(t.state === 'ready' || t.pr?.state === 'merged');
+  });
+}
