@@ -1,7 +1,9 @@
+import type { Admission } from '../builds/types.js';
 import type { FlotillaConfig } from '../config/schema.js';
 import type { Runner } from '../exec/runner.js';
 import type { GitClient } from '../git/git-client.js';
 import type { RepoPaths } from '../repo.js';
+import type { SessionManager } from '../sessions/types.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { EventBus } from './event-bus.js';
 import type { FleetStore } from './store.js';
@@ -19,4 +21,8 @@ export interface FleetContext {
   events: EventBus<FleetEvent>;
   /** Folder attempt worktrees are created under. */
   worktreeRoot: string;
+  /** Agent sessions (set by createFleet once the agents capability is wired). */
+  sessions?: SessionManager;
+  /** The RAM-gated admission queue (set by createFleet once the builds capability is wired). */
+  admission?: Admission;
 }

@@ -1,0 +1,59 @@
+import type { SessionInfo, SessionState } from '../tasks/schema.js';
+
+/**
+ * The contract between the session runtimes (tmux, pty) and everything above them (TUI, monitor,
+ * recovery, CLI). One live session per task: the task's latest attempt.
+ */
+
+/** One rendered screen. `lines` hold SGR-styled text (colours, bold, underline, inverse), one per row. */
+export interface ScreenSnapshot {
+  cols: number;
+  rows: number;
+  lines: string[];
+  cursor: { x: number; y: number; visible: boolean };
+}
+
+export interface StartSessionInput {
+  taskId: string;
+  /** Attempt number (1-based); its worktree must exist. */
+  attempt: number;
+  /** The composed prompt (see prompt/compose.ts). */
+  prompt: string;
+  /** Retry context delivered the profile's way (appendContext), or null. */
+  extraContext: string | null;
+}
+
+export type AttachOutcome = { reason: 'detached' } | { reason: 'exited'; exitCode: number | null };
+
+export interface AttachOptions {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  /** tmux-style key name, e.g. "C-]". */
+  detachKey: string;
+}
+
+export interface SessionManager {
+  readonly runtime: 'tmux' | 'pty';
+  /** Starts the agent for an attempt; writes attempt.session to the registry. */
+  start(input: StartSessionInput): Promise<SessionInfo>;
+  /** SIGTERM then SIGKILL to the session's process group; waits until it is gone. */
+  stop(taskId: string): Promise<void>;
+  /** Types text into the agent; with enter (default true) presses Enter after it. */
+  send(taskId: string, text: string, options?: { enter?: boolean }): Promise<void>;
+  /** The current screen as text (ANSI SGR kept when ansi is true), like `tmux capture-pane -p`. */
+  capture(taskId: string, options?: { ansi?: boolean }): Promise<string>;
+  isAlive(taskId: string): Promise<boolean>;
+  /** Last known status (also written to the registry on every change). */
+  status(taskId: string): SessionState | null;
+  /** Latest screen of a session this process shows, or null. */
+  screen(taskId: string): ScreenSnapshot | null;
+  /** Starts feeding a live screen at the given size; onChange fires (throttled) when it changes. */
+  subscribeScreen(taskId: string, size: { cols: number; rows: number }, onChange: () => void): () => void;
+  resize(taskId: string, cols: number, rows: number): void;
+  /** Full-screen raw passthrough until the detach key or the agent's exit. */
+  attach(taskId: string, options: AttachOptions): Promise<AttachOutcome>;
+  /** Finds sessions still running from an earlier flotilla process (tmux) and follows them again. */
+  adopt(): Promise<void>;
+  /** Releases screens and watchers; kills sessions only when killSessions is true (always for pty). */
+  close(options?: { killSessions?: boolean }): Promise<void>;
+}
