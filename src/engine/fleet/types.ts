@@ -1,4 +1,4 @@
-import type { Task } from '../tasks/schema.js';
+import type { SessionInfo, Task } from '../tasks/schema.js';
 
 export interface FleetNotification {
   id: string;
@@ -47,4 +47,5 @@ export type FleetEvent =
   | { type: 'task.removed'; id: string }
   | { type: 'registry.changed' }
   | { type: 'notification'; notification: FleetNotification }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'session.status'; taskId: string; attempt: number; session: SessionInfo };

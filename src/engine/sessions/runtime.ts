@@ -46,7 +46,7 @@ export interface Runtime {
   list(): Promise<Array<{ name: string; pid: number | null; dead: boolean; exitCode: number | null }>>;
   /** Follows an existing session again (tmux only). */
   follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null>;
-  close(): Promise<void>;
+  close(options?: { killSessions?: boolean }): Promise<void>;
 }
 
 /** Kills a process group: SIGTERM, then SIGKILL after `graceMs` if anything is left. */

@@ -46,6 +46,8 @@ export interface StatusTrackerOptions {
   /** The current screen as plain text (for patterns when the output goes quiet). */
   readScreen: () => Promise<string>;
   onChange: (state: SessionState, detail?: string) => void;
+  /** State to start from (adoption keeps the recorded one). */
+  initial?: SessionState;
 }
 
 /**
@@ -61,6 +63,7 @@ export class StatusTracker {
   private recent = '';
 
   constructor(private readonly o: StatusTrackerOptions) {
+    if (o.initial && o.initial !== 'exited') this.state = o.initial;
     this.arm();
   }
 
