@@ -5,6 +5,14 @@ import { memoryCommand } from './memory.js';
 import { promptCommand } from './prompt.js';
 import { rmCommand } from './rm.js';
 import { statusCommand } from './status.js';
+import { attachCommand } from './attach.js';
+import { captureCommand } from './capture.js';
+import { sendCommand } from './send.js';
+import { startCommand } from './start.js';
+import { stopCommand } from './stop.js';
 
 /** Every CLI command, in the order `flotilla --help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [initCommand, addCommand, statusCommand, rmCommand, memoryCommand, promptCommand];
+
+// Agent sessions.
+(COMMANDS as CliCommand[]).push(startCommand, stopCommand, attachCommand, sendCommand, captureCommand);

@@ -8,6 +8,8 @@ import { findRepo, worktreeRootFor } from '../repo.js';
 import { TaskRegistry } from '../tasks/registry.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
+import { sendToTask, startTask, stopTask } from './commands/task-session.js';
+import { createSessionManager, type SessionManagerOptions } from '../sessions/manager.js';
 import type { FleetContext } from './context.js';
 import { EventBus } from './event-bus.js';
 import { createFleetStore, pushNotification } from './store.js';
@@ -16,6 +18,8 @@ import type { CommandMap, CommandOf, CommandType, FleetEvent } from './types.js'
 export interface FleetOptions {
   cwd: string;
   runner?: Runner;
+  /** Session runtime settings (runtime override, tmux socket, start size). */
+  sessions?: SessionManagerOptions;
 }
 
 type Handler<K extends CommandType> = (command: CommandOf<K>) => Promise<CommandMap[K]['result']>;
@@ -55,6 +59,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     events,
     worktreeRoot: worktreeRootFor(paths.root, config.worktreeRoot),
   };
+  ctx.sessions = createSessionManager(ctx, options.sessions);
+  closers.push(() => ctx.sessions?.close());
 
   async function refresh(): Promise<void> {
     try {
@@ -75,18 +81,34 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       return task;
     },
     'task.remove': async ({ id, keepWorktrees }) => {
+      if (await ctx.sessions?.isAlive(id)) await ctx.sessions?.stop(id);
       const problems = await removeTask(ctx, id, keepWorktrees ?? false);
       await refresh();
       events.emit({ type: 'task.removed', id });
       for (const p of problems) events.emit({ type: 'error', message: p });
     },
     'fleet.refresh': async () => refresh(),
+    'task.start': async ({ id }) => {
+      const info = await startTask(ctx, id);
+      await refresh();
+      return info;
+    },
+    'task.stop': async ({ id }) => {
+      await stopTask(ctx, id);
+      await refresh();
+    },
+    'task.send': async ({ id, text, enter }) => sendToTask(ctx, id, text, enter ?? true),
     'notify.push': async ({ notification }) => {
       const full = { ...notification, id: randomUUID(), at: new Date().toISOString() };
       pushNotification(store, full);
       events.emit({ type: 'notification', notification: full });
     },
   };
+
+  // Session status lands in the registry first; the store follows.
+  events.on((e) => {
+    if (e.type === 'session.status') void refresh();
+  });
 
   await refresh();
 

@@ -36,6 +36,9 @@ export interface CommandMap {
   'task.remove': { input: { id: string; keepWorktrees?: boolean }; result: void };
   'fleet.refresh': { input: object; result: void };
   'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
+  'task.start': { input: { id: string }; result: SessionInfo };
+  'task.stop': { input: { id: string }; result: void };
+  'task.send': { input: { id: string; text: string; enter?: boolean }; result: void };
 }
 
 export type CommandType = keyof CommandMap;
