@@ -55,7 +55,8 @@ export class LiveScreen {
     return () => this.listeners.delete(listener);
   }
 
-  private changed(): void {
+  /** Schedules a change notification (e.g. for a new subscriber). */
+  changed(): void {
     if (this.disposed || this.listeners.size === 0 || this.timer) return;
     const gap = 1000 / MAX_CHANGES_PER_SECOND;
     const wait = Math.max(0, this.lastFire + gap - Date.now());

@@ -266,7 +266,7 @@ class AgentSessions implements SessionManager {
     const info: SessionInfo = { state: 'starting', pid: session.pid, since: now, runtime: this.runtime, ...(session.name ? { name: session.name } : {}) };
     const entry = this.track(taskId, attempt, task.agent, session, info, hookOffset);
     await this.record(taskId, attempt, info, entry);
-    return entry.info;
+    return info;
   }
 
   /** The entry for a task: one this process follows, or (tmux) a session left by another process. */
@@ -301,6 +301,7 @@ class AgentSessions implements SessionManager {
   async send(taskId: string, text: string, options: { enter?: boolean } = {}): Promise<void> {
     const entry = await this.require(taskId);
     if (!(await entry.session.isAlive())) throw new UsageError(`task ${taskId}: the agent has exited`);
+    entry.tracker?.onInput();
     await entry.session.sendText(text, options.enter ?? true);
   }
 

@@ -79,8 +79,10 @@ class PtySession implements RuntimeSession {
   }
 
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {
+    const off = this.screenTerm.onChange(onChange);
     this.resize(size.cols, size.rows);
-    return this.screenTerm.onChange(onChange);
+    this.screenTerm.changed();
+    return off;
   }
 
   screen(): ScreenSnapshot | null {

@@ -87,14 +87,19 @@ export class StatusTracker {
   private async onQuiet(): Promise<void> {
     this.timer = null;
     if (this.done || this.hooksSeen) return;
-    let screen = '';
-    try {
-      screen = await this.o.readScreen();
-    } catch {
-      // no screen: quiet alone decides
+    // What the last burst of output said; with no output since the last quiet spell, the screen.
+    let text = this.recent;
+    this.recent = '';
+    text = text.split('\n').filter((l) => l.trim()).slice(-10).join('\n');
+    if (!text.trim()) {
+      try {
+        text = await this.o.readScreen();
+      } catch {
+        // no screen: quiet alone decides
+      }
     }
     if (this.done || this.hooksSeen || this.timer) return;
-    this.set(classifyScreen(screen, this.o.patterns) === 'waiting' ? 'waiting' : 'idle');
+    this.set(classifyScreen(text, this.o.patterns) === 'waiting' ? 'waiting' : 'idle');
   }
 
   /** Output arrived (raw bytes as text). */
@@ -102,10 +107,15 @@ export class StatusTracker {
     if (this.done) return;
     this.arm();
     if (this.hooksSeen) return;
-    this.recent = (this.recent + plainText(data)).slice(-2000);
+    this.recent = (this.recent + plainText(data)).slice(-4000);
     const lastLines = this.recent.split('\n').slice(-6).join('\n');
     const said = classifyScreen(lastLines, this.o.patterns);
     this.set(said === 'waiting' ? 'waiting' : 'working');
+  }
+
+  /** The user (or flotilla) typed into the agent: what was on screen before is answered. */
+  onInput(): void {
+    this.recent = '';
   }
 
   onHookEvent(e: HookEvent): void {

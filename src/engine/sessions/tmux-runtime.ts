@@ -57,6 +57,7 @@ class TmuxSession implements RuntimeSession {
   private outputListeners = new Set<(d: string) => void>();
   private exitListeners = new Set<(code: number | null, message?: string) => void>();
   exited: { code: number | null } | null = null;
+  deadPolls = 0;
   private client: ScreenClient | null = null;
   private subscribers = 0;
   private logTimer: NodeJS.Timeout | null = null;
@@ -266,9 +267,16 @@ export class TmuxRuntime implements Runtime {
     return this.runner.run('tmux', ['-L', this.socket, ...args], { env: clientEnv(), timeoutMs: 15_000 });
   }
 
-  async panes(): Promise<PaneRow[]> {
+  /** Every session's first pane; [] when no server runs; null when tmux could not say. */
+  async panesOrNull(): Promise<PaneRow[] | null> {
     const r = await this.tmux(['list-panes', '-a', '-F', PANE_FORMAT]);
-    return r.exitCode === 0 ? parsePaneRows(r.stdout) : [];
+    if (r.exitCode === 0) return parsePaneRows(r.stdout);
+    if (/no server running|error connecting|no sessions/i.test(r.stderr)) return [];
+    return null;
+  }
+
+  async panes(): Promise<PaneRow[]> {
+    return (await this.panesOrNull()) ?? [];
   }
 
   private startPoller(): void {
@@ -279,11 +287,16 @@ export class TmuxRuntime implements Runtime {
 
   private async poll(): Promise<void> {
     if (this.sessions.size === 0) return;
-    const rows = new Map((await this.panes()).map((r) => [r.name, r]));
+    const list = await this.panesOrNull();
+    if (!list) return; // tmux did not answer this time; ask again next round
+    const rows = new Map(list.map((r) => [r.name, r]));
     for (const [name, s] of this.sessions) {
       const row = rows.get(name);
       if (!row) s.markExited(null);
-      else if (row.dead) s.markExited(row.exitCode);
+      else if (row.dead) {
+        // tmux may show the pane dead a moment before it has reaped the exit status.
+        if (row.exitCode !== null || ++s.deadPolls >= 3) s.markExited(row.exitCode);
+      }
       else if (row.pid) s.pid = row.pid;
       if (s.exited) this.sessions.delete(name);
     }
