@@ -7,6 +7,8 @@ type TerminalType = InstanceType<typeof Terminal>;
 
 export const SCROLLBACK_LINES = 2000;
 export const MAX_CHANGES_PER_SECOND = 20;
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 128 * 1024;
 
 /**
  * A headless terminal fed with a session's output. Queries the program sends (cursor position,
@@ -37,9 +39,34 @@ export class LiveScreen {
     return this.term.rows;
   }
 
+  private pending = 0;
+  private paused = false;
+  private flow: { pause(): void; resume(): void } | null = null;
+
+  /**
+   * Flow control: when more than HIGH_WATER bytes wait to be parsed, the source (a pty) is paused
+   * until the parser catches up, so a flood of output never piles up in memory.
+   */
+  setFlowControl(flow: { pause(): void; resume(): void }): void {
+    this.flow = flow;
+  }
+
   write(data: string | Uint8Array): void {
     if (this.disposed) return;
-    this.term.write(data, () => this.changed());
+    const size = data.length;
+    this.pending += size;
+    if (this.flow && !this.paused && this.pending > HIGH_WATER) {
+      this.paused = true;
+      this.flow.pause();
+    }
+    this.term.write(data, () => {
+      this.pending -= size;
+      if (this.paused && this.pending < LOW_WATER) {
+        this.paused = false;
+        this.flow?.resume();
+      }
+      this.changed();
+    });
   }
 
   resize(cols: number, rows: number): void {
@@ -109,6 +136,8 @@ export class LiveScreen {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.paused) this.flow?.resume();
+    this.paused = false;
     if (this.timer) clearTimeout(this.timer);
     this.listeners.clear();
     this.term.dispose();

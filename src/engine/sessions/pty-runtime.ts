@@ -24,6 +24,7 @@ class PtySession implements RuntimeSession {
   private outputListeners = new Set<(d: string) => void>();
   private exitListeners = new Set<(code: number | null, message?: string) => void>();
   private exited: { code: number | null } | null = null;
+  private flowOff = false;
 
   constructor(
     private readonly p: pty.IPty,
@@ -33,6 +34,33 @@ class PtySession implements RuntimeSession {
     this.log = new OutputLog(spec.logFile, spec.logMaxBytes, spec.logKeep);
     this.screenTerm = new LiveScreen(spec.cols, spec.rows, (reply) => {
       if (!this.exited) p.write(reply);
+    });
+    // Pause the pty while the screen's parser catches up; but once the child is gone (node-pty
+    // drops unread output 200 ms after the exit) read everything that is left at once.
+    let watch: NodeJS.Timeout | null = null;
+    const stopWatch = () => {
+      if (watch) clearInterval(watch);
+      watch = null;
+    };
+    this.screenTerm.setFlowControl({
+      pause: () => {
+        if (this.exited || this.flowOff) return;
+        p.pause();
+        stopWatch();
+        watch = setInterval(() => {
+          try {
+            process.kill(this.pid, 0);
+          } catch {
+            this.flowOff = true;
+            stopWatch();
+            p.resume();
+          }
+        }, 20);
+      },
+      resume: () => {
+        stopWatch();
+        if (!this.exited) p.resume();
+      },
     });
     p.onData((data) => {
       this.log.write(data);

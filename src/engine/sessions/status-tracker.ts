@@ -107,7 +107,7 @@ export class StatusTracker {
     if (this.done) return;
     this.arm();
     if (this.hooksSeen) return;
-    this.recent = (this.recent + plainText(data)).slice(-4000);
+    this.recent = (this.recent + plainText(data.length > 8000 ? data.slice(-8000) : data)).slice(-4000);
     const lastLines = this.recent.split('\n').slice(-6).join('\n');
     const said = classifyScreen(lastLines, this.o.patterns);
     this.set(said === 'waiting' ? 'waiting' : 'working');

@@ -30,6 +30,14 @@ class ScreenClient {
     this.screen = new LiveScreen(cols, rows, (reply) => {
       if (!this.exited) this.p.write(reply);
     });
+    this.screen.setFlowControl({
+      pause: () => {
+        if (!this.exited) this.p.pause();
+      },
+      resume: () => {
+        if (!this.exited) this.p.resume();
+      },
+    });
     this.p.onData((d) => this.screen.write(d));
     this.p.onExit(() => {
       this.exited = true;
@@ -307,11 +315,16 @@ export class TmuxRuntime implements Runtime {
     const name = spec.taskId;
     const t = target(name);
     // A dead session left from an earlier run of this task goes first.
-    await this.tmux(['kill-session', '-t', `=${name}`]);
+    const killed = await this.tmux(['kill-session', '-t', `=${name}`]);
     // Start with a placeholder so the log pipe is in place before the agent prints anything.
-    const created = await this.tmux([
-      '-f', this.confFile, 'new-session', '-d', '-s', name, '-x', String(spec.cols), '-y', String(spec.rows), '-c', spec.cwd, '--', 'cat',
-    ]);
+    const create = () =>
+      this.tmux(['-f', this.confFile!, 'new-session', '-d', '-s', name, '-x', String(spec.cols), '-y', String(spec.rows), '-c', spec.cwd, '--', 'cat']);
+    let created = await create();
+    if (created.exitCode !== 0 && killed.exitCode === 0 && !created.notFound) {
+      // Killing the last session makes the server exit; a client can reach it while it is going.
+      await new Promise((r) => setTimeout(r, 300));
+      created = await create();
+    }
     if (created.exitCode !== 0) {
       throw new PtyError(created.notFound ? 'tmux is not installed (runtime "tmux")' : `tmux new-session ${name} failed: ${created.stderr.trim()}`);
     }
