@@ -328,8 +328,19 @@ class AgentSessions implements SessionManager {
 
   subscribeScreen(taskId: string, size: { cols: number; rows: number }, onChange: () => void): () => void {
     const entry = this.entries.get(taskId);
-    if (!entry) return () => undefined;
-    return entry.session.subscribeScreen(size, onChange);
+    if (entry) return entry.session.subscribeScreen(size, onChange);
+    // A tmux session started by another process: follow it, then subscribe (unless already unsubscribed).
+    let off: (() => void) | null = null;
+    let cancelled = false;
+    void this.lookup(taskId, true)
+      .then((found) => {
+        if (found && !cancelled) off = found.session.subscribeScreen(size, onChange);
+      })
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+      off?.();
+    };
   }
 
   resize(taskId: string, cols: number, rows: number): void {
