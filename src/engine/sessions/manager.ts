@@ -262,6 +262,7 @@ class AgentSessions implements SessionManager {
       logFile: attemptLogFile(this.ctx.paths, taskId, attempt),
       logMaxBytes: this.ctx.config.logs.maxBytes,
       logKeep: this.ctx.config.logs.keep,
+      argvFile: taskPath(this.ctx.paths.promptsDir, taskId, `${attempt}.argv`),
     });
     const info: SessionInfo = { state: 'starting', pid: session.pid, since: now, runtime: this.runtime, ...(session.name ? { name: session.name } : {}) };
     const entry = this.track(taskId, attempt, task.agent, session, info, hookOffset);

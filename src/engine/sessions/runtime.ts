@@ -12,6 +12,8 @@ export interface SpawnSpec {
   logFile: string;
   logMaxBytes: number;
   logKeep: number;
+  /** Where a runtime may write the argv when it is too long to pass directly (0600, removed on use). */
+  argvFile: string;
 }
 
 /** One running (or just exited) agent as a runtime sees it. */

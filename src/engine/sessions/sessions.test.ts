@@ -164,6 +164,21 @@ for (const runtime of ['pty', 'tmux'] as const) {
       await fleet.dispatch({ type: 'task.stop', id: 'quiet-task' });
     });
 
+    it('passes a long prompt as one argument', async () => {
+      const { fleet, repo } = await setup(runtime, { long: { command: ['bash', '-c', 'echo "length ${#1} end ${1: -5}"; sleep 300', 'agent', '{prompt}'] } });
+      const prompt = `${'x'.repeat(30_000)}; tail`;
+      await addTask(fleet, 'long-task', 'long', prompt);
+      await fleet.dispatch({ type: 'task.start', id: 'long-task' });
+      const screen = await waitFor('length line', async () => {
+        const s = await fleet.sessions!.capture('long-task');
+        return /length \d+/.test(s) && s;
+      });
+      const composed = readFileSync(join(repo.root, '.flotilla', 'prompts', 'long-task', '1.md'), 'utf8');
+      expect(screen).toContain(`length ${composed.length} end ${composed.slice(-5)}`);
+      expect(existsSync(join(repo.root, '.flotilla', 'prompts', 'long-task', '1.argv'))).toBe(false);
+      await fleet.dispatch({ type: 'task.stop', id: 'long-task' });
+    });
+
     it('reports a missing agent binary as exited, naming the command', async () => {
       const { fleet } = await setup(runtime, { ghost: { command: ['no-such-agent-xyz', '{prompt}'] } });
       await addTask(fleet, 'ghost-task', 'ghost');

@@ -4,7 +4,9 @@ import { PtyError } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 import { passthrough } from './attach.js';
 import { LiveScreen } from './live-screen.js';
+import { writeFileAtomic } from '../fs/secure-files.js';
 import { distScript, shellQuote } from './package-root.js';
+import { findExecutable } from './which.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type Runtime, type RuntimeSession, type SpawnSpec } from './runtime.js';
 import { joinCapture } from './serialize.js';
@@ -17,6 +19,32 @@ const LOG_POLL_MS = 400;
 /** tmux reads an argument ending in ";" as a command separator; "\;" keeps it literal. */
 export function tmuxArg(arg: string): string {
   return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+/** tmux passes commands to its server in one message of at most ~16 KB; longer argv goes by file. */
+const DIRECT_ARGV_LIMIT = 8 * 1024;
+
+/**
+ * The pane command for an agent argv: the argv itself when short; else a launcher reading it from
+ * a 0600 file (bash exec's in place, so the agent stays the pane's process; node otherwise).
+ */
+async function launchArgv(spec: SpawnSpec): Promise<string[]> {
+  const size = spec.argv.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
+  if (size <= DIRECT_ARGV_LIMIT) return spec.argv.map(tmuxArg);
+  await writeFileAtomic(spec.argvFile, `${spec.argv.join('\0')}\0`);
+  const bash = findExecutable('bash', { cwd: spec.cwd, path: spec.env.PATH });
+  if (bash) return [bash, '-c', 'mapfile -d "" -t A < "$0" && rm -f -- "$0" && exec "${A[@]}"', spec.argvFile];
+  return [process.execPath, distScript('engine', 'sessions', 'launch.js'), spec.argvFile];
+}
+
+/**
+ * `-e` flags for the pane: what differs from this process's environment (flotilla's variables, the
+ * profile's env) plus PATH, so secrets of the environment are not put on a command line.
+ */
+function paneEnvArgs(env: Record<string, string>): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => k === 'PATH' || process.env[k] !== v)
+    .flatMap(([k, v]) => ['-e', `${k}=${v}`]);
 }
 
 /** A tmux client in a node-pty, feeding a headless terminal: the live screen of one session. */
@@ -272,7 +300,7 @@ export class TmuxRuntime implements Runtime {
   }
 
   tmux(args: string[]) {
-    return this.runner.run('tmux', ['-L', this.socket, ...args], { env: clientEnv(), timeoutMs: 15_000 });
+    return this.runner.run('tmux', ['-L', this.socket, ...args], { env: { ...clientEnv(), TMUX: undefined, TMUX_PANE: undefined }, timeoutMs: 15_000 });
   }
 
   /** Every session's first pane; [] when no server runs; null when tmux could not say. */
@@ -330,8 +358,9 @@ export class TmuxRuntime implements Runtime {
     }
     const logCmd = [process.execPath, distScript('engine', 'sessions', 'log-writer.js'), spec.logFile, String(spec.logMaxBytes), String(spec.logKeep)];
     await this.tmux(['pipe-pane', '-o', '-t', t, `exec ${logCmd.map(shellQuote).join(' ')}`]);
-    const envArgs = Object.entries(spec.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    const respawn = await this.tmux(['respawn-pane', '-k', '-t', t, '-c', spec.cwd, ...envArgs, '--', ...spec.argv.map(tmuxArg)]);
+    const envArgs = paneEnvArgs(spec.env);
+    const command = await launchArgv(spec);
+    const respawn = await this.tmux(['respawn-pane', '-k', '-t', t, '-c', spec.cwd, ...envArgs, '--', ...command]);
     if (respawn.exitCode !== 0) {
       await this.tmux(['kill-session', '-t', `=${name}`]);
       throw new PtyError(`tmux could not start ${spec.argv[0]} in session ${name}: ${respawn.stderr.trim()}`);
