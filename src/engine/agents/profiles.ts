@@ -16,7 +16,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
     appendContext: ['--append-system-prompt', '{context}'],
     hooks: 'claude',
     patterns: {
-      waiting: ['Do you want to (proceed|make this edit|create|run)', '❯\\s*1\\.\\s*Yes', 'Would you like to'],
+      waiting: ['Do you want to (proceed|make this edit|create|run)', 'Do you trust the files', '❯\\s*1\\.\\s*Yes', 'Would you like to'],
       working: ['esc to interrupt'],
       contextExhausted: ['Context low', 'Prompt is too long', 'context window'],
     },

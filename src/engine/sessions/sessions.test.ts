@@ -218,6 +218,33 @@ for (const runtime of ['pty', 'tmux'] as const) {
   });
 }
 
+describe('retry attempts', () => {
+  it('starts a pending retry attempt, creating its worktree and passing the enrichment as argv', async () => {
+    const { fleet, repo } = await setup('pty', {
+      ctx: { command: ['bash', '-c', 'printf "ctx=[%s]\\n" "$1"; sleep 300', 'agent', '{prompt}'], appendContext: ['{context}'] },
+    });
+    await addTask(fleet, 'retry-task', 'ctx');
+    const worktree = join(repo.worktreeRoot, 'retry-task-a2');
+    await fleet.registry.updateTask('retry-task', (t) => {
+      t.attempts.push({
+        n: 2, branch: 'flotilla/retry-task-a2', worktree, startPoint: 'main', state: 'pending', createdAt: new Date().toISOString(),
+        startedAt: null, endedAt: null, session: null, failure: null, enrichment: { kinds: ['note'], text: 'Remember the tests' }, ciRounds: 0,
+      });
+    });
+    await fleet.dispatch({ type: 'task.start', id: 'retry-task' });
+    expect(existsSync(worktree)).toBe(true);
+    const screen = await waitFor('context on screen', async () => {
+      const s = await fleet.sessions!.capture('retry-task');
+      return s.includes('Remember the tests') && s;
+    });
+    expect(screen).toContain('ctx=[## What the previous attempt was missing');
+    const task = (await fleet.registry.read()).tasks[0]!;
+    expect(task.attempts[0]!.state).toBe('running');
+    expect(task.attempts[0]!.session?.pid).toBeGreaterThan(0);
+    await fleet.dispatch({ type: 'task.stop', id: 'retry-task' });
+  });
+});
+
 describe('bad profiles', () => {
   it('refuses an unknown placeholder with a config error naming the key', async () => {
     const { fleet } = await setup('pty', { odd: { command: ['echo', '{promt}'] } });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PtyError, UsageError, errorMessage } from '../../errors.js';
 import { assertTaskId } from '../../ids.js';
 import { composePrompt } from '../../prompt/compose.js';
@@ -65,6 +67,26 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
   const attempt = task.attempts.at(-1) ?? (await createFirstAttempt(ctx, task, data.tasks));
+  if (attempt.state === 'pending' && !existsSync(attempt.worktree)) {
+    // A retry recorded without its worktree yet: make it from the attempt's start point.
+    const wt = await createAttemptWorktree(ctx.git, {
+      repoRoot: ctx.paths.root,
+      worktreeRoot: dirname(attempt.worktree),
+      taskId: id,
+      n: attempt.n,
+      startPoint: attempt.startPoint,
+    });
+    if (wt.created) {
+      await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
+      await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup);
+    }
+    if (wt.worktree !== attempt.worktree || wt.branch !== attempt.branch) {
+      await ctx.registry.updateTask(id, (t) => {
+        const a = t.attempts.find((x) => x.n === attempt.n);
+        if (a) Object.assign(a, { worktree: wt.worktree, branch: wt.branch });
+      });
+    }
+  }
 
   let ticket: Ticket | null = null;
   if (ctx.admission) {
