@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import * as pty from 'node-pty';
 import { PtyError } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
@@ -356,7 +356,9 @@ export class TmuxRuntime implements Runtime {
     if (created.exitCode !== 0) {
       throw new PtyError(created.notFound ? 'tmux is not installed (runtime "tmux")' : `tmux new-session ${name} failed: ${created.stderr.trim()}`);
     }
-    const logCmd = [process.execPath, distScript('engine', 'sessions', 'log-writer.js'), spec.logFile, String(spec.logMaxBytes), String(spec.logKeep)];
+    const pidFile = `${spec.logFile}.pid`;
+    await rm(pidFile, { force: true });
+    const logCmd = [process.execPath, distScript('engine', 'sessions', 'log-writer.js'), spec.logFile, String(spec.logMaxBytes), String(spec.logKeep), pidFile];
     await this.tmux(['pipe-pane', '-o', '-t', t, `exec ${logCmd.map(shellQuote).join(' ')}`]);
     const envArgs = paneEnvArgs(spec.env);
     const command = await launchArgv(spec);
@@ -366,6 +368,7 @@ export class TmuxRuntime implements Runtime {
       throw new PtyError(`tmux could not start ${spec.argv[0]} in session ${name}: ${respawn.stderr.trim()}`);
     }
     const row = (await this.panes()).find((p) => p.name === name);
+    if (row?.pid) await writeFileAtomic(pidFile, `${row.pid}\n`).catch(() => undefined);
     const session = new TmuxSession(this, name, row?.pid ?? null, spec.logFile);
     session.onExit(() => this.sessions.delete(name));
     this.sessions.set(name, session);
