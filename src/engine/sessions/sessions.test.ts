@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFleet, type Fleet } from '../fleet/create-fleet.js';
 import { PROJECT_ROOT, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
@@ -162,6 +163,40 @@ for (const runtime of ['pty', 'tmux'] as const) {
       await fleet.dispatch({ type: 'task.send', id: 'quiet-task', text: 'y' });
       await waitFor('idle again', async () => (await sessionOf(fleet, 'quiet-task'))?.state === 'idle');
       await fleet.dispatch({ type: 'task.stop', id: 'quiet-task' });
+    });
+
+    it('attaches with raw passthrough until the detach key, and reports an exit during attach', async () => {
+      const { fleet } = await setup(runtime, { echo: ECHO_AGENT });
+      await addTask(fleet, 'attach-task', 'echo');
+      await fleet.dispatch({ type: 'task.start', id: 'attach-task' });
+      await waitFor('agent ready', async () => /child \d+/.test(await fleet.sessions!.capture('attach-task')));
+      const open = () => {
+        const stdin = new PassThrough();
+        const stdout = new PassThrough();
+        let seen = '';
+        stdout.on('data', (d) => (seen += d));
+        const outcome = fleet.sessions!.attach('attach-task', {
+          stdin: stdin as unknown as NodeJS.ReadStream,
+          stdout: stdout as unknown as NodeJS.WriteStream,
+          detachKey: 'C-]',
+        });
+        return { stdin, outcome, seen: () => seen };
+      };
+      const first = open();
+      await new Promise((r) => setTimeout(r, 300));
+      first.stdin.write('typed while attached\r');
+      await waitFor('typed text reached the agent', async () => /1\s+typed while attached/.test(await fleet.sessions!.capture('attach-task')));
+      await waitFor('agent output reached the terminal', () => first.seen().includes('typed while attached'));
+      first.stdin.write('\x1d');
+      expect(await first.outcome).toEqual({ reason: 'detached' });
+      expect(await fleet.sessions!.isAlive('attach-task')).toBe(true);
+
+      const second = open();
+      await new Promise((r) => setTimeout(r, 300));
+      // The agent ends while attached (stopped from elsewhere): attach returns with the exit.
+      await fleet.dispatch({ type: 'task.stop', id: 'attach-task' });
+      const outcome = await second.outcome;
+      expect(outcome.reason).toBe('exited');
     });
 
     it('passes a long prompt as one argument', async () => {
