@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFleet } from '../../src/engine/fleet/create-fleet.js';
 import { findExecutable } from '../../src/engine/sessions/which.js';
@@ -135,5 +137,19 @@ describe.skipIf(!HAVE_TMUX)('agent sessions through the CLI (tmux runtime)', () 
     }, 60_000);
     expect(screen.length).toBeGreaterThan(0);
     expect((await cli(['stop', 'hi'])).code).toBe(0);
+  });
+});
+
+describe('agent sessions through the CLI (pty runtime)', () => {
+  it('start keeps the agent in the foreground until it exits', async () => {
+    repo = makeTempRepo({ runtime: 'pty', profiles: { brief: { command: ['bash', '-c', 'echo "hi from $FLOTILLA_TASK"; sleep 0.3; exit 4'] } } });
+    await runCli(repo.root, ['add', 'Brief', '--id', 'brief', '--agent', 'brief', '--prompt', 'go']);
+    const r = await runCli(repo.root, ['start', 'brief']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('brief: the agent exited (code 4)');
+    const status = JSON.parse((await runCli(repo.root, ['status', '--json'])).stdout) as { tasks: Array<{ attempts: Array<{ session: { state: string; exitCode: number } }> }> };
+    expect(status.tasks[0]!.attempts[0]!.session).toMatchObject({ state: 'exited', exitCode: 4 });
+    const log = readFileSync(join(repo.root, '.flotilla', 'logs', 'brief', '1.log'), 'utf8');
+    expect(log).toContain('hi from brief');
   });
 });
