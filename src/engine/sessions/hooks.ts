@@ -1,9 +1,10 @@
 import { open, stat } from 'node:fs/promises';
 import type { SessionState } from '../tasks/schema.js';
+import { claudeHookState, claudeSettings } from '../agents/claude/hooks.js';
+import { codexNotifyArgv, codexNotifyState } from '../agents/codex/notify.js';
 import { distScript, shellQuote } from './package-root.js';
 
-/** Claude Code hook events flotilla listens to. */
-export const CLAUDE_HOOK_EVENTS = ['UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Notification', 'Stop', 'SessionEnd'] as const;
+export { CLAUDE_HOOK_EVENTS } from '../agents/claude/hooks.js';
 
 /** One line of `.flotilla/hooks/<task>/events.jsonl`, as written by hook-recorder. */
 export interface HookEvent {
@@ -21,49 +22,24 @@ export function hookRecorderArgv(eventsFile: string, event: string): string[] {
 
 /**
  * The `--settings` JSON for Claude Code (and any profile with hooks: "claude", such as the demo
- * agent): each event runs the recorder with the event name. Claude Code runs hook commands through
- * a shell, so every word is quoted; none of them comes from task data.
+ * agent): each event runs the recorder with the event name. Every word is shell-quoted; none of
+ * them comes from task data.
  */
 export function claudeSettingsJson(eventsFile: string): string {
-  const hooks: Record<string, unknown> = {};
-  for (const event of CLAUDE_HOOK_EVENTS) {
-    const command = hookRecorderArgv(eventsFile, event).map(shellQuote).join(' ');
-    const entry: Record<string, unknown> = { hooks: [{ type: 'command', command }] };
-    if (event === 'PreToolUse' || event === 'PostToolUse') entry.matcher = '*';
-    hooks[event] = [entry];
-  }
-  return JSON.stringify({ hooks });
+  return claudeSettings((event) => hookRecorderArgv(eventsFile, event).map(shellQuote).join(' '));
 }
 
 /** Extra argv that makes an agent report its status to flotilla. */
 export function hookArgv(kind: 'claude' | 'codex' | 'none' | undefined, eventsFile: string): string[] {
   if (kind === 'claude') return ['--settings', claudeSettingsJson(eventsFile)];
-  if (kind === 'codex') {
-    // Codex runs notify as argv (no shell) and appends its JSON payload as the last argument.
-    return ['-c', `notify=${JSON.stringify(hookRecorderArgv(eventsFile, 'codex'))}`];
-  }
+  if (kind === 'codex') return codexNotifyArgv(hookRecorderArgv(eventsFile, 'codex'));
   return [];
 }
 
-/** The session state a hook event means, or null when it says nothing about state. */
+/** The session state a recorded hook event means, or null when it says nothing about state. */
 export function stateForHookEvent(e: HookEvent): SessionState | null {
-  switch (e.event) {
-    case 'UserPromptSubmit':
-    case 'PreToolUse':
-    case 'PostToolUse':
-      return 'working';
-    case 'Notification':
-      // "Claude is waiting for your input" comes after a finished turn: that is idle, not a question.
-      if (e.kind === 'idle_prompt' || /waiting for your input/i.test(e.message ?? '')) return 'idle';
-      return 'waiting';
-    case 'Stop':
-      return 'idle';
-    case 'SessionEnd':
-      return 'exited';
-    default:
-      if (e.event.startsWith('codex:')) return e.event === 'codex:agent-turn-complete' ? 'idle' : null;
-      return null;
-  }
+  if (e.event.startsWith('codex:')) return codexNotifyState(e.event.slice('codex:'.length));
+  return claudeHookState(e.event, e);
 }
 
 export function parseHookLines(text: string): HookEvent[] {
