@@ -38,6 +38,9 @@ export interface SessionManagerOptions {
   size?: { cols: number; rows: number };
 }
 
+/** Linux refuses a single exec argument of 128 KiB or more (MAX_ARG_STRLEN). */
+const MAX_ARG_BYTES = 128 * 1024;
+
 interface Entry {
   taskId: string;
   attempt: number;
@@ -227,6 +230,12 @@ class AgentSessions implements SessionManager {
       where,
       hookArgv(profile.hooks, eventsFile),
     );
+    const tooLong = argv.find((a) => Buffer.byteLength(a) >= MAX_ARG_BYTES);
+    if (tooLong !== undefined) {
+      throw new PtyError(
+        `task ${taskId}: an argument of profile "${task.agent}" is ${Buffer.byteLength(tooLong)} bytes, over the ${MAX_ARG_BYTES / 1024} KiB a single argument may have; use {promptFile} instead of {prompt} in ${where.key}.command`,
+      );
+    }
     await writeFileAtomic(pFile, input.prompt);
     await ensurePrivateDir(taskPath(this.ctx.paths.hooksDir, taskId));
     await appendPrivateLine(eventsFile, '');
