@@ -51,6 +51,8 @@ interface Entry {
   hookOffset: number;
   writes: Promise<void>;
   exitedPromise: Promise<void>;
+  /** Set by stop(), so the exit is recorded as "stopped". */
+  stopping?: boolean;
 }
 
 /** Chooses the runtime: config "auto" means tmux when it is installed, else pty. */
@@ -172,7 +174,7 @@ class AgentSessions implements SessionManager {
       entry.watcher = null;
       this.setState(entry, 'exited', {
         exitCode: code,
-        message: message ?? entry.info.message ?? (code === 0 ? 'exited' : code === null ? 'ended by a signal' : `exited with code ${code}`),
+        message: message ?? (entry.stopping ? 'stopped' : code === 0 ? 'exited' : code === null ? 'ended by a signal' : `exited with code ${code}`),
       });
       void entry.writes.then(resolveExit);
     });
@@ -282,8 +284,15 @@ class AgentSessions implements SessionManager {
   /** The entry for a task: one this process follows, or (tmux) a session left by another process. */
   private async lookup(taskId: string, detect = false): Promise<Entry | null> {
     const known = this.entries.get(taskId);
-    if (known) return known;
+    if (known && (known.info.state !== 'exited' || this.rt.kind !== 'tmux')) return known;
     if (this.rt.kind !== 'tmux' || !isTaskId(taskId)) return null;
+    if (known) {
+      // Exited here; follow it again only if another process has started it since.
+      const row = (await this.rt.list()).find((r) => r.name === taskId);
+      if (!row || row.dead) return known;
+      known.session.release();
+      this.entries.delete(taskId);
+    }
     const data = await this.ctx.registry.read();
     const task = data.tasks.find((t) => t.id === taskId);
     const att = task?.attempts.at(-1);
@@ -303,7 +312,7 @@ class AgentSessions implements SessionManager {
 
   async stop(taskId: string): Promise<void> {
     const entry = await this.require(taskId);
-    if (entry.info.state !== 'exited') entry.info = { ...entry.info, message: 'stopped' };
+    entry.stopping = true;
     await entry.session.kill();
     await Promise.race([entry.exitedPromise, new Promise((r) => setTimeout(r, 3000))]);
   }
@@ -322,7 +331,8 @@ class AgentSessions implements SessionManager {
 
   async isAlive(taskId: string): Promise<boolean> {
     const entry = this.entries.get(taskId);
-    if (entry) return entry.info.state !== 'exited' && (await entry.session.isAlive());
+    if (entry && entry.info.state !== 'exited') return entry.session.isAlive();
+    // tmux: another process may have started the task again since.
     if (this.rt.kind !== 'tmux') return false;
     const row = (await this.rt.list()).find((r) => r.name === taskId);
     return Boolean(row && !row.dead);
