@@ -31,6 +31,7 @@ export interface PassthroughOptions {
   resize(cols: number, rows: number): void;
   /** Written first (e.g. a redraw of the current screen). */
   initial?: string;
+  leaveAltScreen?: boolean;
 }
 
 /**
@@ -55,15 +56,20 @@ export function passthrough(o: PassthroughOptions): Promise<AttachOutcome> {
         }
       }
       // Leave the terminal as we found it: normal screen, cursor shown, no mouse or paste modes.
-      stdout.write('\x1b[0m\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[?1004l\x1b[>4;0m\x1b[<u\x1b[?25h\x1b[?1049l\r\n');
+      stdout.write(
+        `\x1b[0m\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[?1004l\x1b[>4;0m\x1b[<u\x1b[?25h${o.leaveAltScreen === false ? '' : '\x1b[?1049l\r\n'}`,
+      );
       resolve(outcome);
     };
     if (stdin.isTTY) stdin.setRawMode(true);
     cleanups.push(() => {
       if (stdin.isTTY) stdin.setRawMode(wasRaw);
     });
+    const wasFlowing = stdin.readableFlowing === true;
     stdin.resume();
-    cleanups.push(() => stdin.pause());
+    cleanups.push(() => {
+      if (!wasFlowing) stdin.pause();
+    });
     if (o.initial) stdout.write(o.initial);
     const onData = (chunk: Buffer | string) => {
       const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
