@@ -51,6 +51,8 @@ interface Entry {
   hookOffset: number;
   writes: Promise<void>;
   exitedPromise: Promise<void>;
+  /** Resolves once hook events recorded before following the session have been applied. */
+  ready?: Promise<void>;
   /** Set by stop(), so the exit is recorded as "stopped". */
   stopping?: boolean;
 }
@@ -167,7 +169,7 @@ class AgentSessions implements SessionManager {
       exitedPromise: new Promise<void>((r) => (resolveExit = r)),
     };
     this.entries.set(taskId, entry);
-    if (detect) this.detect(entry, agent, profile, session);
+    if (detect) entry.ready = this.detect(entry, agent, profile, session);
     session.onExit((code, message) => {
       entry.tracker?.onExit();
       void entry.watcher?.close();
@@ -182,7 +184,7 @@ class AgentSessions implements SessionManager {
   }
 
   /** Status detection: the agent's hook events, then output, screen patterns and the quiet timer. */
-  private detect(entry: Entry, agent: string, profile: ProfileConfig, session: RuntimeSession): void {
+  private detect(entry: Entry, agent: string, profile: ProfileConfig, session: RuntimeSession): Promise<void> {
     const { taskId, attempt } = entry;
     entry.tracker = new StatusTracker({
       initial: entry.info.state,
@@ -194,19 +196,20 @@ class AgentSessions implements SessionManager {
     session.onOutput((data) => entry.tracker?.onOutput(data));
     const eventsFile = hookEventsFile(this.ctx.paths, taskId);
     let reading = Promise.resolve();
-    const readHooks = () => {
-      reading = reading
+    const readHooks = (): Promise<void> => {
+      return (reading = reading
         .then(async () => {
           const { events, offset } = await readHookEvents(eventsFile, entry.hookOffset);
           entry.hookOffset = offset;
           for (const e of events) if (e.attempt === null || e.attempt === attempt) entry.tracker?.onHookEvent(e);
         })
-        .catch(() => undefined);
+        .catch(() => undefined));
     };
-    if (profile.hooks === 'claude' || profile.hooks === 'codex') {
-      entry.watcher = watch(eventsFile, { ignoreInitial: false, awaitWriteFinish: false });
-      entry.watcher.on('add', () => void readHooks()).on('change', () => void readHooks());
-    }
+    if (profile.hooks !== 'claude' && profile.hooks !== 'codex') return Promise.resolve();
+    entry.watcher = watch(eventsFile, { ignoreInitial: true, awaitWriteFinish: false });
+    entry.watcher.on('add', () => void readHooks()).on('change', () => void readHooks());
+    // Events recorded so far (all of them when adopting) count at once.
+    return readHooks();
   }
 
   async start(input: StartSessionInput): Promise<SessionInfo> {
@@ -301,7 +304,9 @@ class AgentSessions implements SessionManager {
     if (!session) return null;
     const info: SessionInfo = att.session ?? { state: 'working', pid: session.pid, since: new Date().toISOString(), runtime: 'tmux', name: taskId };
     // Replay this attempt's hook events so the status is right at once.
-    return this.track(taskId, att.n, task.agent, session, { ...info, pid: session.pid }, 0, detect);
+    const entry = this.track(taskId, att.n, task.agent, session, { ...info, pid: session.pid }, 0, detect);
+    await entry.ready;
+    return entry;
   }
 
   private async require(taskId: string): Promise<Entry> {

@@ -300,6 +300,29 @@ describe('adoption', () => {
   }
 });
 
+describe.skipIf(!HAVE_TMUX)('adoption of hook status', () => {
+  it('applies hook events recorded while no flotilla followed the session', async () => {
+    const { fleet, repo, socket } = await setup('tmux', {
+      hooky: { command: [process.execPath, HOOK_AGENT, '{prompt}'], hooks: 'claude', quietMs: 60_000 },
+    });
+    await addTask(fleet, 'later', 'hooky');
+    await fleet.dispatch({ type: 'task.start', id: 'later' });
+    await waitFor('waiting', async () => (await sessionOf(fleet, 'later'))?.state === 'waiting');
+    await fleet.close(); // the agent keeps running in tmux
+    const other = await createFleet({ cwd: repo.root, sessions: { runtime: 'tmux', tmuxSocket: socket } });
+    cleanups.push(() => other.close());
+    await other.sessions!.send('later', 'yes');
+    const events = join(repo.root, '.flotilla', 'hooks', 'later', 'events.jsonl');
+    await waitFor('Stop recorded', () => readFileSync(events, 'utf8').includes('"Stop"'));
+    expect((await sessionOf(other, 'later'))?.state).toBe('waiting');
+    const third = await createFleet({ cwd: repo.root, sessions: { runtime: 'tmux', tmuxSocket: socket } });
+    cleanups.push(() => third.close());
+    await third.sessions!.adopt();
+    expect(third.sessions!.status('later')).toBe('idle');
+    await waitFor('idle recorded', async () => (await sessionOf(third, 'later'))?.state === 'idle');
+  });
+});
+
 describe('bad profiles', () => {
   it('refuses an unknown placeholder with a config error naming the key', async () => {
     const { fleet } = await setup('pty', { odd: { command: ['echo', '{promt}'] } });
