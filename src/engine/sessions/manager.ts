@@ -311,8 +311,14 @@ class AgentSessions implements SessionManager {
 
   private async require(taskId: string): Promise<Entry> {
     const entry = await this.lookup(taskId);
-    if (!entry) throw new UsageError(`task ${taskId} has no session (flotilla start ${taskId})`);
-    return entry;
+    if (entry) return entry;
+    if (this.rt.kind === 'pty' && isTaskId(taskId)) {
+      const recorded = (await this.ctx.registry.read()).tasks.find((t) => t.id === taskId)?.attempts.at(-1)?.session;
+      if (recorded && recorded.state !== 'exited' && recorded.runtime === 'pty') {
+        throw new UsageError(`task ${taskId} runs in another flotilla process (pty runtime: only that process can reach it; runtime "tmux" makes sessions reachable from anywhere)`);
+      }
+    }
+    throw new UsageError(`task ${taskId} has no session (flotilla start ${taskId})`);
   }
 
   async stop(taskId: string): Promise<void> {
