@@ -268,7 +268,9 @@ export class AdmissionQueue implements Admission {
   async snapshot(): Promise<ResourcesSnapshot> {
     const memory: MemoryReading = await this.memory();
     const limits = admissionLimits(this.options.config, memory.totalMB, this.options.configFile);
-    const data = await this.queue.update((d) => ({ changed: false, result: d }));
+    // Read-only: status must not need write access; dead entries are only hidden here.
+    const data = await this.queue.read();
+    this.queue.prune(data);
     const entries = [...data.entries].sort((a, b) => a.seq - b.seq);
     const running = entries.filter((e) => e.state === 'running');
     const recommendation = recommendAgents({

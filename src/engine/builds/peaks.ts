@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { JOB_KINDS, type FlotillaConfig, type JobKind } from '../config/schema.js';
 import { RegistryError } from '../errors.js';
 import { withFileLock } from '../fs/file-lock.js';
-import { writeFileAtomic } from '../fs/secure-files.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
+import { dirname } from 'node:path';
 
 /**
  * Learned peak memory per job key, in `.flotilla/resources.json` (0600). Each run's measured peak
@@ -70,6 +71,7 @@ export class PeakStore {
   }
 
   async record(key: string, kind: JobKind, peakMB: number): Promise<void> {
+    await ensurePrivateDir(dirname(this.file));
     await withFileLock(`${this.file}.lock`, async () => {
       const data = await this.read().catch((): LearnedPeaks => ({ version: 1, peaks: {} }));
       const old = data.peaks[key];

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { JOB_KINDS } from '../config/schema.js';
 import { withFileLock } from '../fs/file-lock.js';
-import { writeFileAtomic } from '../fs/secure-files.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
+import { dirname } from 'node:path';
 
 /**
  * The queue shared by every flotilla process of a repository (TUI, `flotilla check` from cron, CLI):
@@ -77,6 +78,7 @@ export class QueueFile {
    * written only then (or when dead entries were pruned).
    */
   async update<T>(change: (data: QueueData) => { changed: boolean; result: T }): Promise<T> {
+    await ensurePrivateDir(dirname(this.file));
     return withFileLock(`${this.file}.lock`, async () => {
       const data = await this.read();
       const pruned = this.prune(data);
