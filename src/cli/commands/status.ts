@@ -29,12 +29,14 @@ export function taskView(task: Task) {
       session: a.session,
       failure: a.failure,
       ciRounds: a.ciRounds,
+      sharedDeps: a.sharedDeps,
     })),
     gates: task.gates,
     pr: task.pr,
     cost: task.cost,
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
+    notes: task.notes,
   };
 }
 
