@@ -58,7 +58,7 @@ describe('builds: admission across processes with the real memory reader', () =>
     repo = makeTempRepo({ limits: { maxBuilds: 2, staggerMs: 0, defaultPeakMB: { check: 32 } } });
     const log = join(repo.dir, 'checks.log');
     writeFileSync(log, '');
-    const workers = [0, 1, 2].map(() => worker([repo!.root, '2', log, '250']));
+    const workers = [0, 1, 2].map(() => worker([repo!.root, '2', log, '800']));
     const codes = await Promise.all(workers.map((w) => w.done));
     expect(codes, workers.map((w) => w.output()).join('\n')).toEqual([0, 0, 0]);
     const { max, jobs } = maxOverlap(readFileSync(log, 'utf8'));
