@@ -80,7 +80,10 @@ describe('decideAdmission', () => {
     const alone = decideAdmission(input({ job, memory: mem(3 * GB) }));
     expect(alone.admit).toBe(true);
     expect(alone.admit && alone.warning).toMatch(/huge build needs ~20\.0 GB, more than this machine has above the reserve \(14\.0 GB\); starting it alone/);
-    const withOthers = decideAdmission(input({ job, running: [{ kind: 'agent', expectedPeakMB: 10, rssMB: 10 }] }));
+    // Alone among its slot class: a long-lived agent does not keep it waiting forever.
+    const besideAgent = decideAdmission(input({ job, running: [{ kind: 'agent', expectedPeakMB: 10, rssMB: 10 }] }));
+    expect(besideAgent.admit).toBe(true);
+    const withOthers = decideAdmission(input({ job, running: [{ kind: 'check', expectedPeakMB: 10, rssMB: 10 }] }));
     expect(withOthers).toEqual({ admit: false, reason: 'waiting: needs ~20.0 GB, more than the machine has above reserve; waits to run alone' });
   });
 
@@ -93,6 +96,12 @@ describe('decideAdmission', () => {
       input({ memory: mem(4 * GB), ahead: [{ kind: 'agent', expectedPeakMB: 3 * GB, label: 'agent fix-login' }] }),
     );
     expect(otherClassBlocked).toEqual({ admit: false, reason: 'waiting: queued behind agent fix-login (needs ~3.0 GB)' });
+    // An agent held back by its own full slots does not hold checks back.
+    const agents = Array.from({ length: 3 }, () => ({ kind: 'agent' as const, expectedPeakMB: 1, rssMB: 1 }));
+    const behindFullAgents = decideAdmission(
+      input({ memory: mem(4 * GB), running: agents, ahead: [{ kind: 'agent', expectedPeakMB: 3 * GB, label: 'agent fix-login' }] }),
+    );
+    expect(behindFullAgents.admit).toBe(true);
   });
 });
 

@@ -84,14 +84,18 @@ export function decideAdmission(input: AdmissionInput): AdmissionDecision {
   const busy = running.filter((r) => slotClass(r.kind) === cls).length;
   if (busy >= max) return { admit: false, reason: `waiting: ${busy}/${max} ${cls} slots busy` };
 
-  // 2. FIFO: an earlier job of the same class goes first; an earlier job of any class that is held
-  //    back by memory is not overtaken (else small jobs could starve a large one forever).
+  // 2. FIFO: an earlier job of the same class goes first. An earlier job of the other class that
+  //    has a free slot and is held back only by memory is not overtaken either (else small jobs
+  //    could starve a large one); one held back by its own slots, or too big for the machine
+  //    anyway, is (else a full agent queue would stall every check for hours).
   const sameClassAhead = ahead.filter((a) => slotClass(a.kind) === cls).length;
   if (sameClassAhead > 0) {
     return { admit: false, reason: `waiting: ${sameClassAhead} earlier ${cls} job${sameClassAhead === 1 ? '' : 's'} queued first` };
   }
   const free = freeAboveReserveMB(memory, limits.reserveMB, running);
-  const blocker = ahead.find((a) => a.expectedPeakMB > free);
+  const ceiling = memory.totalMB - limits.reserveMB;
+  const slotFree = (c: SlotClass) => running.filter((r) => slotClass(r.kind) === c).length < (c === 'agent' ? limits.maxAgents : limits.maxBuilds);
+  const blocker = ahead.find((a) => slotFree(slotClass(a.kind)) && a.expectedPeakMB > free && a.expectedPeakMB <= ceiling);
   if (blocker) {
     return { admit: false, reason: `waiting: queued behind ${blocker.label ?? `a ${blocker.kind} job`} (needs ~${formatGB(blocker.expectedPeakMB)})` };
   }
@@ -106,10 +110,10 @@ export function decideAdmission(input: AdmissionInput): AdmissionDecision {
   }
 
   // 5. Memory: the job's expected peak must fit above the reserve.
-  const ceiling = memory.totalMB - limits.reserveMB;
   if (job.expectedPeakMB > ceiling) {
-    // More than the machine could ever give: run it alone rather than wait forever.
-    if (running.length === 0) {
+    // More than the machine could ever give: rather than wait forever, run it as the only job of
+    // its class (agents live for hours, so "nothing at all running" might never happen).
+    if (busy === 0) {
       return {
         admit: true,
         warning: `${job.label ?? `${job.kind} job`} needs ~${formatGB(job.expectedPeakMB)}, more than this machine has above the reserve (${formatGB(ceiling)}); starting it alone`,
