@@ -14,6 +14,11 @@ export interface SystemMemoryReaderOptions {
   minPagesPerSec?: number;
   /** Where the kernel's paging counters are (Linux). */
   vmstatPath?: string;
+  /**
+   * On the first read, when swap is in use, read the counter twice this far apart so that a
+   * one-shot reader (`flotilla status`) can see swap-in too. Default 200 ms; 0 turns it off.
+   */
+  firstWindowMs?: number;
   now?: () => number;
 }
 
@@ -41,8 +46,16 @@ export function createSystemMemoryReader(options: SystemMemoryReaderOptions = {}
   let lastSwapInAt = -Infinity;
 
   return async () => {
-    const [m, pages] = await Promise.all([si.mem(), readSwapInPages(options.vmstatPath)]);
-    const t = now();
+    const [m, firstPages] = await Promise.all([si.mem(), readSwapInPages(options.vmstatPath)]);
+    let pages = firstPages;
+    let t = now();
+    const window = options.firstWindowMs ?? 200;
+    if (last === null && pages !== null && m.swapused > 0 && window > 0) {
+      last = { pages, at: t };
+      await new Promise((r) => setTimeout(r, window));
+      pages = await readSwapInPages(options.vmstatPath);
+      t = now();
+    }
     if (pages !== null) {
       if (last && t > last.at) {
         const rate = ((pages - last.pages) * 1000) / (t - last.at);
