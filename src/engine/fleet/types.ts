@@ -1,3 +1,4 @@
+import type { ResourcesSnapshot } from '../builds/types.js';
 import type { Task } from '../tasks/schema.js';
 
 export interface FleetNotification {
@@ -16,6 +17,8 @@ export interface FleetState {
   /** The last error the engine hit in the background (never thrown at the UI). */
   error: string | null;
   loadedAt: string;
+  /** Memory, admission queue and recommendation; kept fresh by pollResources (builds). */
+  resources?: ResourcesSnapshot | null;
 }
 
 export interface AddTaskInput {
