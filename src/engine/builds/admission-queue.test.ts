@@ -132,6 +132,25 @@ describe('AdmissionQueue', () => {
     expect(order).toEqual(['2', '3']);
   });
 
+  it('waits behind a live earlier waiter, but not behind one whose owner stopped asking', async () => {
+    const waiter = (seenAt: number) =>
+      JSON.stringify({
+        version: 1,
+        nextSeq: 2,
+        lastStartAt: null,
+        entries: [{ id: 'w', pid: process.pid, seq: 1, kind: 'check', key: 'k', label: 'stuck', state: 'waiting', enqueuedAt: 'then', expectedPeakMB: 1, seenAt }],
+      });
+    writeFileSync(join(dir, 'queue.json'), waiter(Date.now() + 60_000));
+    const q = makeQueue(plenty);
+    const ac = new AbortController();
+    const pending = q.acquire(job(1), ac.signal);
+    await until(async () => (await q.snapshot()).waiting[1]?.reason === 'waiting: 1 earlier build job queued first');
+    ac.abort();
+    await expect(pending).rejects.toBeInstanceOf(AdmissionAbortedError);
+    writeFileSync(join(dir, 'queue.json'), waiter(Date.now() - 60_000));
+    await (await q.acquire(job(2))).release();
+  });
+
   it('learns the peak RSS of a tracked process tree into resources.json', async () => {
     const q = makeQueue(plenty);
     const t = await q.acquire({ kind: 'check', key: 'check:alloc', label: 'alloc' });

@@ -41,6 +41,10 @@ interface HeldTicket {
   writtenRssMB: number;
 }
 
+/** A waiting entry refreshes `seenAt` this often; one not refreshed for STALE_WAITER_MS is skipped. */
+const HEARTBEAT_MS = 2000;
+const STALE_WAITER_MS = 10_000;
+
 interface StartOutcome {
   started: boolean;
   warning?: string;
@@ -107,6 +111,7 @@ export class AdmissionQueue implements Admission {
         label: job.label,
         state: 'waiting',
         enqueuedAt: new Date(this.now()).toISOString(),
+        seenAt: this.now(),
         expectedPeakMB: expected.mb,
         rssMB: 0,
       };
@@ -144,7 +149,7 @@ export class AdmissionQueue implements Admission {
         memory,
         running: data.entries.filter((e) => e.state === 'running').map(toRunning),
         ahead: data.entries
-          .filter((e) => e.state === 'waiting' && e.seq < me.seq)
+          .filter((e) => e.state === 'waiting' && e.seq < me.seq && now - (e.seenAt ?? now) < STALE_WAITER_MS)
           .sort((a, b) => a.seq - b.seq)
           .map((e) => ({ kind: e.kind, expectedPeakMB: e.expectedPeakMB, label: e.label })),
         job: { kind: me.kind, expectedPeakMB: me.expectedPeakMB, label: me.label },
@@ -159,8 +164,9 @@ export class AdmissionQueue implements Admission {
         data.lastStartAt = now;
         return { changed: true, result: decision.warning ? { started: true, warning: decision.warning } : { started: true } };
       }
-      const changed = me.reason !== decision.reason;
+      const changed = me.reason !== decision.reason || now - (me.seenAt ?? 0) > HEARTBEAT_MS;
       me.reason = decision.reason;
+      if (changed) me.seenAt = now;
       return { changed, result: decision.retryInMs !== undefined ? { started: false, retryInMs: decision.retryInMs } : { started: false } };
     });
   }
@@ -296,7 +302,7 @@ export class AdmissionQueue implements Admission {
     this.closed = true;
     this.wake();
     this.stopSampler();
-    const ids = [...this.held.keys()];
+    const ids = [...this.held.keys(), ...this.waitingIds];
     this.held.clear();
     if (ids.length > 0) {
       await this.queue.update((data) => {

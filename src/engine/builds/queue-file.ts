@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { JOB_KINDS } from '../config/schema.js';
 import { withFileLock } from '../fs/file-lock.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
-import { dirname } from 'node:path';
 
 /**
  * The queue shared by every flotilla process of a repository (TUI, `flotilla check` from cron, CLI):
@@ -27,6 +27,8 @@ const entrySchema = z.looseObject({
   rssMB: z.number().default(0),
   reason: z.string().optional(),
   warning: z.string().optional(),
+  /** Last time (ms) the owner of a waiting entry asked; a stale one (stopped process) is not waited for. */
+  seenAt: z.number().optional(),
 });
 const queueSchema = z.looseObject({
   version: z.literal(1),
