@@ -12,9 +12,8 @@ export {
   isSharedLink,
   linkSharedDependencies,
   sharedStoreRoot,
-  watchDependencyChanges,
-  type DependencyWatcher,
   type PackageManager,
   type SharedDepsContext,
   type SharedDepsRecord,
 } from './shared-deps.js';
+export { watchDependencyChanges, type DependencyWatcher, type WatchOptions } from './dependency-watcher.js';

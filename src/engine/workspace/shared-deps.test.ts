@@ -6,7 +6,8 @@ import { AdmissionQueue } from '../builds/admission-queue.js';
 import type { Admission } from '../builds/types.js';
 import { createFleet, type Fleet } from '../fleet/create-fleet.js';
 import { git, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
-import { detectLockfile, linkSharedDependencies, watchDependencyChanges } from './shared-deps.js';
+import { watchDependencyChanges } from './dependency-watcher.js';
+import { detectLockfile, linkSharedDependencies } from './shared-deps.js';
 
 let repo: TempRepo;
 let fleet: Fleet;
