@@ -171,6 +171,27 @@ describe('AdmissionQueue', () => {
     await t2.release();
   });
 
+  it('starts an oversized job alone with a warning and recommends agents from learned peaks', async () => {
+    const warnings: string[] = [];
+    const q = new AdmissionQueue({
+      stateDir: dir,
+      configFile: join(dir, 'config.json'),
+      config: config({ defaultPeakMB: { build: 40 * GB } }),
+      memory: async () => plenty(),
+      pollMs: 20,
+      onWarning: (m) => warnings.push(m),
+    });
+    queues.push(q);
+    const t = await q.acquire({ kind: 'build', key: 'huge', label: 'huge build' });
+    expect(warnings).toEqual([expect.stringMatching(/^huge build needs ~40\.0 GB, more than this machine has above the reserve \(14\.0 GB\); starting it alone$/)]);
+    expect((await q.snapshot()).running[0]?.reason).toBe(warnings[0]);
+    await t.release();
+    await q.peaks.record('agent:claude', 'agent', 2 * GB);
+    const snap = await q.snapshot();
+    // 12 GB available - 2 GB reserve = 10 GB at 2 GB per (learned) agent.
+    expect(snap.recommendation).toEqual({ agents: 5, reason: '~2.0 GB per agent (learned); 10.0 GB free above a 2.0 GB reserve; 0 running + 5 more fit' });
+  });
+
   it('refuses a reserve above total memory with a ConfigError', async () => {
     const q = makeQueue(plenty, config({ memReserveMB: 64 * GB }));
     await expect(q.snapshot()).rejects.toBeInstanceOf(ConfigError);
