@@ -15,6 +15,14 @@ const snap: ResourcesSnapshot = {
   recommendation: { agents: 1, reason: 'r' },
 };
 
+async function until(cond: () => boolean): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('pollResources', () => {
   it('puts snapshots into the store and reports a failing one once', async () => {
     const store = createFleetStore('/r');
@@ -29,11 +37,14 @@ describe('pollResources', () => {
         return snap;
       },
     };
-    const stop = pollResources({ admission, store, events }, 20);
-    await new Promise((r) => setTimeout(r, 30));
+    let calls = 0;
+    const counted: Admission = { ...admission, snapshot: () => (calls++, admission.snapshot()) };
+    const stop = pollResources({ admission: counted, store, events }, 20);
+    await until(() => store.getState().resources !== undefined);
     expect(store.getState().resources).toEqual(snap);
     fail = true;
-    await new Promise((r) => setTimeout(r, 100));
+    const failedFrom = calls;
+    await until(() => calls >= failedFrom + 4);
     stop();
     expect(errors).toEqual(['bad reserve']);
   });
