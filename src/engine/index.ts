@@ -9,3 +9,4 @@ export { createRunner, type Runner, type RunResult, type RunOptions } from './ex
 export { GitClient } from './git/index.js';
 export { isTaskId, assertTaskId, slugify } from './ids.js';
 export * from './sessions/index.js';
+export * from './builds/index.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'chokidar';
+import { AdmissionQueue } from '../builds/admission-queue.js';
 import { loadConfig } from '../config/load.js';
 import { errorMessage } from '../errors.js';
 import { createRunner, type Runner } from '../exec/runner.js';
@@ -59,6 +60,14 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     events,
     worktreeRoot: worktreeRootFor(paths.root, config.worktreeRoot),
   };
+  const admission = new AdmissionQueue({
+    stateDir: paths.stateDir,
+    configFile: paths.configFile,
+    config,
+    onWarning: (message) => events.emit({ type: 'error', message }),
+  });
+  ctx.admission = admission;
+  closers.push(() => admission.close());
   ctx.sessions = createSessionManager(ctx, options.sessions);
   closers.push(() => ctx.sessions?.close());
 

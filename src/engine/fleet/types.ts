@@ -1,4 +1,5 @@
 import type { SessionInfo, Task } from '../tasks/schema.js';
+import type { ResourcesSnapshot } from '../builds/types.js';
 
 export interface FleetNotification {
   id: string;
@@ -16,6 +17,8 @@ export interface FleetState {
   /** The last error the engine hit in the background (never thrown at the UI). */
   error: string | null;
   loadedAt: string;
+  /** Memory, admission queue and recommendation; kept fresh by pollResources (builds). */
+  resources?: ResourcesSnapshot | null;
 }
 
 export interface AddTaskInput {
