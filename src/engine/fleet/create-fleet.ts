@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'chokidar';
 import { loadConfig } from '../config/load.js';
+import { refreshCost } from '../cost/refresh.js';
 import { errorMessage } from '../errors.js';
 import { createRunner, type Runner } from '../exec/runner.js';
 import { GitClient } from '../git/git-client.js';
@@ -85,6 +86,11 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       const full = { ...notification, id: randomUUID(), at: new Date().toISOString() };
       pushNotification(store, full);
       events.emit({ type: 'notification', notification: full });
+    },
+    'cost.refresh': async () => {
+      const report = await refreshCost(ctx);
+      await refresh();
+      return report;
     },
   };
 
