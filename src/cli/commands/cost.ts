@@ -75,7 +75,8 @@ and review). A model without a price shows its cost as unknown, never as zero; a
       if (only) {
         const tasks = report.tasks.filter((t) => t.id === only);
         if (!tasks.length) throw new UsageError(`cost: no task "${only}"`);
-        report = { ...report, tasks };
+        const t = tasks[0]!;
+        report = { ...report, tasks, total: { usd: t.usd, usdKnown: t.usdKnown, tokens: t.tokens, unknownModels: t.unknownModels } };
       }
       io.out(values.json ? JSON.stringify(report, null, 2) : text(report, Boolean(only)));
       return 0;
