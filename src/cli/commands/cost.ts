@@ -1,3 +1,4 @@
+import { formatTokens, formatUsd } from '../../engine/cost/format.js';
 import type { CostReport } from '../../engine/cost/types.js';
 import { UsageError } from '../../engine/errors.js';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
@@ -5,17 +6,6 @@ import { assertTaskId } from '../../engine/ids.js';
 import { parseCommandArgs } from '../args.js';
 import { formatTable } from '../format/table.js';
 import type { CliCommand } from '../io.js';
-
-export function formatUsd(usd: number | null, known?: number): string {
-  if (usd === null) return known ? `≥$${known.toFixed(2)} (unknown)` : 'unknown';
-  return usd < 0.01 && usd > 0 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
-}
-
-export function formatTokens(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
-  return String(n);
-}
 
 function duration(ms: number): string {
   const m = Math.round(ms / 60000);

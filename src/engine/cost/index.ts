@@ -18,4 +18,5 @@ export { parseCodexLine, defaultCodexSessionsDir } from './codex-log.js';
 export { parseRunOutput } from './review-result.js';
 export { UsageLedger, loadCostState, emptyCostState } from './ledger.js';
 export { watchUsageLogs } from './watch.js';
+export { formatUsd, formatTokens, taskCost, fleetCostSummary } from './format.js';
 export type * from './types.js';

@@ -87,3 +87,19 @@ describe('readLinesFrom', () => {
     expect((await readLinesFrom(join(dir, 'missing'), 0, () => {})).missing).toBe(true);
   });
 });
+
+describe('fleetCostSummary', () => {
+  it('sums task.cost from the store and divides completed PRs', async () => {
+    const { fleetCostSummary, formatUsd } = await import('./format.js');
+    const mk = (state: string, usd: number | null, tokens: number) =>
+      ({ state, pr: null, cost: { usd, usdKnown: usd ?? 0.5, tokens, byAttempt: [] } }) as never;
+    expect(fleetCostSummary([mk('ready', 1, 10), mk('ready', 2, 20), mk('running', 4, 5), { state: 'new', pr: null, cost: null } as never])).toEqual({
+      usd: 7,
+      usdKnown: 7,
+      tokens: 35,
+      perCompletedPr: { prs: 2, usd: 1.5 },
+    });
+    expect(fleetCostSummary([mk('ready', null, 1)])).toMatchObject({ usd: null, usdKnown: 0.5, perCompletedPr: { prs: 1, usd: null } });
+    expect([formatUsd(null), formatUsd(null, 1.2), formatUsd(0.0042), formatUsd(12.345)]).toEqual(['unknown', '≥$1.20 (unknown)', '$0.0042', '$12.35']);
+  });
+});
