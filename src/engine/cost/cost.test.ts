@@ -181,6 +181,20 @@ describe('cost from fixture logs', () => {
     expect(report.perCompletedPr).toEqual({ prs: 1, usd: 0.0004 });
   });
 
+  it('counts a message once across files (resumed session), survives concurrent refreshes, and re-reads a replaced log', async () => {
+    await fleet.registry.update((d) => void d.tasks.push(task('fix', [{ n: 1, worktree: w1 }])));
+    const shared = claudeAssistantLine({ cwd: w1, sessionId: 's1', model: 'claude-haiku-4-5', id: 'msg_x', requestId: 'req_x', input: 1000, output: 0 });
+    claudeLog(w1, 's1', [shared]);
+    const resumed = claudeLog(w1, 's2', [shared, claudeAssistantLine({ cwd: w1, sessionId: 's2', model: 'claude-haiku-4-5', input: 2000, output: 0 })]);
+    const [a, b] = await Promise.all([refreshCost(fleet, { sources }), refreshCost(fleet, { sources })]);
+    expect(a.tasks[0]!.usd).toBe(0.003);
+    expect(b.tasks[0]!.usd).toBe(0.003);
+    expect((await refreshCost(fleet, { sources })).tasks[0]!.usd).toBe(0.003);
+    // The resumed log is replaced by a shorter one: its old usage is dropped and it is read again.
+    writeFileSync(resumed, `${claudeAssistantLine({ cwd: w1, sessionId: 's2', model: 'claude-haiku-4-5', input: 10, output: 0 })}\n`);
+    expect((await refreshCost(fleet, { sources })).tasks[0]!.usd).toBe(0.00101);
+  });
+
   it('is fine with missing log folders and no tasks', async () => {
     const report = await refreshCost(fleet, { sources: { claudeDirs: [join(repo.dir, 'nope')], codexSessionsDirs: [join(repo.dir, 'nope2')] } });
     expect(report.tasks).toEqual([]);
