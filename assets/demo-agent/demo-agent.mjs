@@ -203,6 +203,24 @@ async function execute(directives) {
         });
         break;
       }
+      case 'replace': {
+        const abs = safePath(d.path);
+        if (!abs || !existsSync(abs)) {
+          ui.line(`${c.red('✗')} cannot edit ${d.path}: ${abs ? 'no such file' : 'outside the worktree'}`);
+          break;
+        }
+        await tool('Edit', { file_path: abs, old_string: d.from, new_string: d.to }, () => {
+          const before = readFileSync(abs, 'utf8');
+          if (!before.includes(d.from)) {
+            ui.line(`${c.red('✗')} Edit ${d.path}: text to replace not found`);
+            return { filePath: abs, success: false };
+          }
+          writeFileSync(abs, before.replace(d.from, () => d.to));
+          ui.line(`${c.cyan('✎')} Edit ${c.bold(d.path)} ${c.dim(`(-${d.from.length} +${d.to.length} chars)`)}`);
+          return { filePath: abs, success: true };
+        });
+        break;
+      }
       case 'ask':
         if (!(await askPermission(d.question))) skipNext = 'permission declined';
         break;

@@ -80,6 +80,7 @@ describe('demo agent', () => {
     const prompt = [
       'Add a greeting module.',
       'demo: write src/greet.js "export const greet = () => \\"hi\\";\\n"',
+      'demo: replace src/greet.js "\\"hi\\"" "\\"hello\\""',
       'demo: commit "add greet"',
       'demo: usage model=claude-opus-4-1 input=1200 output=800 cacheRead=300 cacheWrite=40',
       'demo: exit 0',
@@ -87,13 +88,13 @@ describe('demo agent', () => {
     const child = start(['--settings', settings(), '--model', 'claude-sonnet-4-5', prompt]);
     child.stdin.end();
     expect(await exited(child)).toBe(0);
-    expect(readFileSync(join(repo.root, 'src/greet.js'), 'utf8')).toBe('export const greet = () => "hi";\n');
+    expect(readFileSync(join(repo.root, 'src/greet.js'), 'utf8')).toBe('export const greet = () => "hello";\n');
     expect(git(repo.root, 'log', '-1', '--format=%s').trim()).toBe('add greet');
     expect(git(repo.root, 'status', '--porcelain')).toBe('');
 
     const events = hookEvents();
     expect(events.map((e) => e.hook_event_name)).toEqual([
-      'SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PreToolUse', 'PostToolUse', 'SessionEnd',
+      'SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PreToolUse', 'PostToolUse', 'PreToolUse', 'PostToolUse', 'SessionEnd',
     ]);
     const sessionId = events[0]!.session_id as string;
     for (const e of events) {
@@ -103,7 +104,8 @@ describe('demo agent', () => {
     }
     expect(events[1]!.prompt).toBe(prompt);
     expect(events[2]).toMatchObject({ tool_name: 'Write', tool_input: { file_path: join(repo.root, 'src/greet.js') } });
-    expect(events[4]).toMatchObject({ tool_name: 'Bash' });
+    expect(events[4]).toMatchObject({ tool_name: 'Edit', tool_input: { old_string: '"hi"', new_string: '"hello"' } });
+    expect(events[6]).toMatchObject({ tool_name: 'Bash' });
 
     const lines = sessionLogLines();
     expect(lines.filter((l) => l.type === 'user')).toHaveLength(1);

@@ -73,6 +73,13 @@ function parseOne(verb, rest, words) {
       if (typeof content !== 'string') return null;
       return { verb, path, content };
     }
+    case 'replace': {
+      const space = rest.search(/\s/);
+      if (space <= 0) return null;
+      const [from, to] = tokenize(rest.slice(space + 1).trim());
+      if (typeof from !== 'string' || !from || typeof to !== 'string') return null;
+      return { verb, path: rest.slice(0, space), from, to };
+    }
     case 'ask':
       return { verb, question: words.join(' ') || 'Allow this action?' };
     case 'commit':
