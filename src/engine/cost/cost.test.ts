@@ -5,6 +5,7 @@ import { createFleet, type Fleet } from '../fleet/create-fleet.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { taskSchema, type Task } from '../tasks/schema.js';
 import { claudeProjectDirName } from './claude-log.js';
+import { recordIntervention } from './interventions.js';
 import { refreshCost, type CostSources } from './refresh.js';
 import { claudeAssistantLine, claudeUserLine, codexLines } from '../../test-support/usage-fixtures.js';
 
@@ -179,6 +180,11 @@ describe('cost from fixture logs', () => {
     const report = await refreshCost(fleet, { sources });
     expect(report.tasks[0]).toMatchObject({ usd: 0.0004, unknownModels: [], effort: { attempts: 1, workingMs: 40 * 60_000, interventions: 1, ciRounds: 2 } });
     expect(report.perCompletedPr).toEqual({ prs: 1, usd: 0.0004 });
+    // attach and send count; a recorded retry note is not counted twice
+    await recordIntervention(fleet.registry, 'other', 'attach');
+    await recordIntervention(fleet.registry, 'other', 'retry-note');
+    const again = await refreshCost(fleet, { sources });
+    expect(again.tasks[0]!.effort.interventions).toBe(2);
   });
 
   it('counts a message once across files (resumed session), survives concurrent refreshes, and re-reads a replaced log', async () => {

@@ -20,3 +20,4 @@ export { UsageLedger, loadCostState, emptyCostState } from './ledger.js';
 export { watchUsageLogs } from './watch.js';
 export { formatUsd, formatTokens, taskCost, fleetCostSummary } from './format.js';
 export type * from './types.js';
+export { recordIntervention, type Intervention, type InterventionKind } from './interventions.js';

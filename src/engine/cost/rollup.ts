@@ -115,8 +115,10 @@ export function taskEffort(task: Task, now: number): TaskEffort {
   const extra = task as Task & { interventions?: unknown };
   let interventions = interventionCount(extra.interventions);
   for (const a of task.attempts) {
-    if (a.enrichment?.note?.trim()) interventions += 1;
-    interventions += interventionCount((a as Attempt & { interventions?: unknown }).interventions);
+    const recorded = (a as Attempt & { interventions?: unknown }).interventions;
+    interventions += interventionCount(recorded);
+    const noteRecorded = Array.isArray(recorded) && recorded.some((i) => i && (i as { kind?: unknown }).kind === 'retry-note');
+    if (a.enrichment?.note?.trim() && !noteRecorded) interventions += 1;
   }
   return {
     attempts: task.attempts.length,
