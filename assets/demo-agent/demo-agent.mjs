@@ -185,7 +185,7 @@ async function execute(directives) {
 }
 
 function recordUsage(u) {
-  const model = u.model ?? opts.model ?? DEFAULT_MODEL;
+  const model = u.model || opts.model || DEFAULT_MODEL;
   const rec = { model, input: u.input, output: u.output, cacheRead: u.cacheRead, cacheWrite: u.cacheWrite, cost: u.cost ?? null };
   log.assistant({ ...rec, text: said.at(-1) ?? 'Working on it.' });
   usages.push(rec);
@@ -225,7 +225,7 @@ async function main() {
     `${c.dim('scripted stand-in for a coding agent · no model · no network')}`,
     `cwd      ${cwd}`,
     `session  ${sessionId}`,
-    `model    ${opts.model ?? DEFAULT_MODEL} ${c.dim('(pretend)')}`,
+    `model    ${opts.model || DEFAULT_MODEL} ${c.dim('(pretend)')}`,
   ]);
   await fireHook(session, 'SessionStart', { source: 'startup' });
   if (!prompt.trim() && opts.print && !process.stdin.isTTY) {
