@@ -201,7 +201,7 @@ async function turn(text, directives) {
   log.user(text);
   const before = usages.length;
   let code = await execute(directives);
-  if (usages.length === before && code === null) {
+  if (usages.length === before) {
     const actions = directives.filter((d) => !['say', 'sleep', 'idle', 'invalid'].includes(d.verb)).length;
     recordUsage({ input: 1000 + Math.ceil(text.length / 4), output: 150 + 100 * actions, cacheRead: 0, cacheWrite: 0 });
   }
