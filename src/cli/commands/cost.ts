@@ -13,6 +13,7 @@ function duration(ms: number): string {
 }
 
 function text(report: CostReport, detail: boolean): string {
+  if (!report.tasks.length) return 'no tasks yet: flotilla add "<title>" --prompt "<what to do>"';
   const rows = report.tasks.map((t) => [
     t.id,
     t.state,
