@@ -236,7 +236,7 @@ async function main() {
   const first = fullText.slice(0, fullText.length - system.length - 1);
   if (first.trim()) {
     ui.line(`${c.magenta('>')} ${first.split('\n')[0].slice(0, 100)}`);
-    const code = await turn(first, [...parseDirectives(first), ...parseDirectives(system)]);
+    const code = await turn(first, parseDirectives(first));
     if (code !== null) return end(code, 'other');
   }
   if (opts.print) {
