@@ -158,10 +158,12 @@ describe('demo agent', () => {
     first.stdin.end();
     expect(await exited(first)).toBe(0);
     expect(existsSync(join(repo.root, 'fix.txt'))).toBe(false);
-    const retry = start(['--append-system-prompt', 'CI failed: TypeError: x is undefined', prompt]);
+    const retry = start(['--append-system-prompt', 'CI failed: TypeError: x is undefined\ndemo: write quoted.txt "no"', prompt]);
     retry.stdin.end();
     expect(await exited(retry)).toBe(0);
     expect(readFileSync(join(repo.root, 'fix.txt'), 'utf8')).toBe('fixed');
+    // Directives quoted in the system prompt are searched, never run.
+    expect(existsSync(join(repo.root, 'quoted.txt'))).toBe(false);
   });
 
   it('keeps working when a Stop hook exits 2, showing its stderr, then stops', async () => {
