@@ -1,5 +1,6 @@
 import type { CliCommand } from '../io.js';
 import { addCommand } from './add.js';
+import { costCommand } from './cost.js';
 import { initCommand } from './init.js';
 import { memoryCommand } from './memory.js';
 import { promptCommand } from './prompt.js';
@@ -16,3 +17,4 @@ export const COMMANDS: readonly CliCommand[] = [initCommand, addCommand, statusC
 
 // Agent sessions.
 (COMMANDS as CliCommand[]).push(startCommand, stopCommand, attachCommand, sendCommand, captureCommand);
+(COMMANDS as CliCommand[]).push(costCommand);

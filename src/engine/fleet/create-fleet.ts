@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'chokidar';
 import { AdmissionQueue } from '../builds/admission-queue.js';
 import { loadConfig } from '../config/load.js';
+import { defaultCostSources, refreshCost } from '../cost/refresh.js';
+import { watchUsageLogs } from '../cost/watch.js';
 import { errorMessage } from '../errors.js';
 import { createRunner, type Runner } from '../exec/runner.js';
 import { GitClient } from '../git/git-client.js';
@@ -32,6 +34,8 @@ export interface Fleet extends FleetContext {
   refresh(): Promise<void>;
   /** Watches tasks.json so changes by other flotilla processes reach the store. */
   watchRegistry(): void;
+  /** Refreshes cost (command cost.refresh) whenever an agent's usage log grows. */
+  watchCost(): void;
   /** Adds a step run by close() (stop timers, watchers, sessions), last added first. */
   onClose(step: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -48,6 +52,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const events = new EventBus<FleetEvent>();
   const closers: Array<() => Promise<void> | void> = [];
   let watcher: FSWatcher | null = null;
+  let costWatching = false;
 
   const ctx: FleetContext = {
     cwd: options.cwd,
@@ -112,6 +117,11 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       pushNotification(store, full);
       events.emit({ type: 'notification', notification: full });
     },
+    'cost.refresh': async () => {
+      const report = await refreshCost(ctx);
+      await refresh();
+      return report;
+    },
   };
 
   // Session status lands in the registry first; the store follows.
@@ -133,6 +143,17 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       };
       watcher.on('add', onChange).on('change', onChange);
       closers.push(() => watcher?.close());
+    },
+    watchCost() {
+      if (costWatching) return;
+      costWatching = true;
+      const stop = watchUsageLogs(defaultCostSources(ctx), () => {
+        refreshCost(ctx)
+          .then(() => refresh())
+          .then(() => events.emit({ type: 'registry.changed' }))
+          .catch((err) => events.emit({ type: 'error', message: `cost: ${errorMessage(err)}` }));
+      });
+      closers.push(stop);
     },
     onClose(step) {
       closers.push(step);

@@ -1,5 +1,6 @@
 import type { SessionInfo, Task } from '../tasks/schema.js';
 import type { ResourcesSnapshot } from '../builds/types.js';
+import type { CostReport } from '../cost/types.js';
 
 export interface FleetNotification {
   id: string;
@@ -42,6 +43,7 @@ export interface CommandMap {
   'task.start': { input: { id: string }; result: SessionInfo };
   'task.stop': { input: { id: string }; result: void };
   'task.send': { input: { id: string; text: string; enter?: boolean }; result: void };
+  'cost.refresh': { input: object; result: CostReport };
 }
 
 export type CommandType = keyof CommandMap;
