@@ -61,6 +61,8 @@ export interface ReviewRecord {
   /** Said in the result: e.g. the diff was too large and reviewed in parts or truncated. */
   notes: string[];
   roles: string[];
+  /** Roles with at least one usable answer in this review. */
+  succeeded: string[];
   findings: MergedFinding[];
   errors: ReviewError[];
   /** Findings present in reviewer output but invalid (dropped). */
