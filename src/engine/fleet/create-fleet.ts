@@ -6,6 +6,8 @@ import { createRunner, type Runner } from '../exec/runner.js';
 import { GitClient } from '../git/git-client.js';
 import { findRepo, worktreeRootFor } from '../repo.js';
 import { TaskRegistry } from '../tasks/registry.js';
+import { dismissFinding, markFinding } from '../review/actions.js';
+import { runReview } from '../review/run.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import type { FleetContext } from './context.js';
@@ -85,6 +87,21 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       const full = { ...notification, id: randomUUID(), at: new Date().toISOString() };
       pushNotification(store, full);
       events.emit({ type: 'notification', notification: full });
+    },
+    'task.review': async ({ id, roles }) => {
+      const review = await runReview(ctx, id, { roles });
+      await refresh();
+      return review;
+    },
+    'review.mark': async ({ id, finding, mark }) => {
+      const f = await markFinding(ctx, id, finding, mark);
+      await refresh();
+      return f;
+    },
+    'review.dismiss': async ({ id, finding, undo }) => {
+      const f = await dismissFinding(ctx, id, finding, undo);
+      await refresh();
+      return f;
     },
   };
 

@@ -1,4 +1,6 @@
 import type { Task } from '../tasks/schema.js';
+import type { MergedFinding } from '../review/consensus.js';
+import type { ReviewRecord } from '../review/types.js';
 
 export interface FleetNotification {
   id: string;
@@ -36,6 +38,9 @@ export interface CommandMap {
   'task.remove': { input: { id: string; keepWorktrees?: boolean }; result: void };
   'fleet.refresh': { input: object; result: void };
   'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
+  'task.review': { input: { id: string; roles?: string[] }; result: ReviewRecord };
+  'review.mark': { input: { id: string; finding: string; mark: 'useful' | 'noise' }; result: MergedFinding };
+  'review.dismiss': { input: { id: string; finding: string; undo?: boolean }; result: MergedFinding };
 }
 
 export type CommandType = keyof CommandMap;
