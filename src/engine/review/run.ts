@@ -34,6 +34,8 @@ export interface RunReviewOptions {
   /** Review with these roles only. */
   roles?: string[];
   signal?: AbortSignal;
+  /** Characters of diff per reviewer prompt (default PART_CAP); tests use a small one. */
+  partCap?: number;
 }
 
 function fileSafe(role: string): string {
@@ -194,7 +196,7 @@ export async function runReview(ctx: FleetContext, taskId: string, options: RunR
   }
 
   const base = task.pr?.base ?? task.base;
-  const diff = await prepareDiff(ctx.git, attempt.worktree, base);
+  const diff = await prepareDiff(ctx.git, attempt.worktree, base, options.partCap);
   const runId = newRunId();
   const runDir = taskPath(ctx.paths.runsDir, taskId, `review-${runId}`);
   await ensurePrivateDir(runDir);
