@@ -1,25 +1,14 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/engine/config/load.js';
 import { evaluateReviewsGate } from '../../src/engine/review/gate.js';
 import { parseRegistry } from '../../src/engine/tasks/registry.js';
-import { PROJECT_ROOT, git, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { scriptedReviewConfig, scriptedReviewer, setupCalcTask } from '../../src/test-support/review-task.js';
+import { PROJECT_ROOT, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
-const REVIEWER = join(PROJECT_ROOT, 'test', 'e2e', 'fixtures', 'scripted-reviewer.mjs');
-
-function profile(mode: string) {
-  return { command: [process.execPath, REVIEWER, mode, '{promptFile}'] };
-}
-
-function reviewer(role: string, mode: string, extra: Record<string, unknown> = {}) {
-  return { role, focus: `the ${role} focus`, profile: `p-${mode}`, model: `model-${mode}`, ...extra };
-}
-
-function configFor(reviewers: Array<ReturnType<typeof reviewer>>) {
-  const profiles = Object.fromEntries(reviewers.map((r) => [r.profile, profile(r.profile.slice(2))]));
-  return { profiles, reviewers };
-}
+const reviewer = scriptedReviewer;
+const configFor = scriptedReviewConfig;
 
 let repo: TempRepo | undefined;
 afterEach(() => {
@@ -31,44 +20,7 @@ beforeAll(() => {
   if (!existsSync(join(PROJECT_ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
 });
 
-/** A task "calc" whose attempt 1 worktree has one commit, with a local PR record, written into the registry. */
-async function setupTask(config: Record<string, unknown>): Promise<TempRepo> {
-  const r = makeTempRepo(config);
-  r.write('src/calc.js', 'export function add(a, b) {\n  return a + b;\n}\n');
-  r.commit('calc');
-  const add = await runCli(r.root, ['add', 'Division', '--id', 'calc', '--prompt', 'add divide()']);
-  expect(add.code, add.stderr).toBe(0);
-  const worktree = join(r.worktreeRoot, 'calc-a1');
-  git(r.root, 'worktree', 'add', '-q', '-b', 'flotilla/calc-a1', worktree, 'main');
-  writeFileSync(
-    join(worktree, 'src', 'calc.js'),
-    'export function add(a, b) {\n  return a + b;\n}\nexport function divide(a, b) {\n  return a / b;\n}\n\nexport function mul(a, b) {\n  let r = a * b;\n  return r;\n}\n',
-  );
-  git(worktree, 'add', '-A');
-  git(worktree, '-c', 'user.name=t', '-c', 'user.email=t@t.invalid', 'commit', '-q', '-m', 'divide');
-  const file = join(r.root, '.flotilla', 'tasks.json');
-  const data = JSON.parse(readFileSync(file, 'utf8'));
-  const now = new Date().toISOString();
-  const task = data.tasks[0];
-  task.attempts = [
-    { n: 1, branch: 'flotilla/calc-a1', worktree, startPoint: 'main', state: 'finished', createdAt: now, startedAt: now, endedAt: now },
-  ];
-  task.pr = {
-    forge: 'local',
-    number: 1,
-    url: null,
-    title: 'Add divide()',
-    body: '## What\nAdds divide().\n',
-    branch: 'flotilla/calc-a1',
-    base: 'main',
-    state: 'open',
-    createdAt: now,
-    attempt: 1,
-  };
-  task.state = 'checking';
-  writeFileSync(file, JSON.stringify(data, null, 2));
-  return r;
-}
+const setupTask = setupCalcTask;
 
 function registry(r: TempRepo) {
   const file = join(r.root, '.flotilla', 'tasks.json');
