@@ -183,9 +183,20 @@ export function rankFindings<T extends MergedFinding>(findings: readonly T[], tr
   );
 }
 
-/** Clusters, merges, gives colliding ids a suffix, and ranks. */
+/** Drops a reviewer's repeats of itself (same file, line and category, e.g. from two diff parts), keeping the most severe. */
+export function dedupeSameReviewer(findings: readonly SourcedFinding[]): SourcedFinding[] {
+  const byKey = new Map<string, SourcedFinding>();
+  for (const f of findings) {
+    const key = `${f.role}\0${f.file}\0${f.line}\0${normaliseCategory(f.category)}`;
+    const seen = byKey.get(key);
+    if (!seen || SEVERITY_RANK[f.severity] > SEVERITY_RANK[seen.severity]) byKey.set(key, f);
+  }
+  return [...byKey.values()];
+}
+
+/** Dedupes, clusters, merges, gives colliding ids a suffix, and ranks. */
 export function buildConsensus(findings: readonly SourcedFinding[], trust: TrustOf = () => 0.5): MergedFinding[] {
-  const merged = clusterFindings(findings).map(merge);
+  const merged = clusterFindings(dedupeSameReviewer(findings)).map(merge);
   const seen = new Map<string, number>();
   for (const f of merged) {
     const n = (seen.get(f.id) ?? 0) + 1;
