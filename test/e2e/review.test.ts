@@ -1,11 +1,13 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/engine/config/load.js';
 import { evaluateReviewsGate } from '../../src/engine/review/gate.js';
 import { parseRegistry } from '../../src/engine/tasks/registry.js';
 import { scriptedReviewConfig, scriptedReviewer, setupCalcTask } from '../../src/test-support/review-task.js';
-import { PROJECT_ROOT, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { BIN, PROJECT_ROOT, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 const reviewer = scriptedReviewer;
 const configFor = scriptedReviewConfig;
@@ -116,6 +118,27 @@ describe('flotilla review (scripted reviewers)', () => {
 
     const text = await runCli(repo.root, ['review', 'show', 'calc']);
     expect(text.stdout).toContain('error: reviewer slow (model-slow) failed: timed out after 1s');
+  });
+
+  it('Ctrl-C cancels a review: the reviewers\' process groups are killed and nothing is stored', async () => {
+    repo = await setupTask(configFor([reviewer('slow', 'slow', { timeoutSec: 120 })]));
+    const child = spawn(process.execPath, [BIN, 'review', 'calc'], { cwd: repo.root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const mine = () =>
+      execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(repo!.dir) && l.includes('slow.prompt.md'));
+    // Wait until the reviewer and its own child are both running.
+    for (let i = 0; i < 200 && mine().length < 2; i++) await sleep(50);
+    expect(mine()).toHaveLength(2);
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/review of calc cancelled/);
+    for (let i = 0; i < 100 && mine().length > 0; i++) await sleep(50);
+    expect(mine()).toEqual([]);
+    expect((registry(repo).tasks[0] as Record<string, unknown>).review).toBeUndefined();
   });
 
   it('folds non-critical findings of a model × role the human marked as noise', async () => {

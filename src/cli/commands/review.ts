@@ -123,7 +123,14 @@ Exit codes: 0 done (no blocking finding), 3 blocking findings remain (the review
         if (!r) throw new UsageError(`task ${id} has not been reviewed yet (run \`flotilla review ${id}\`)`);
         review = r;
       } else {
-        review = await fleet.dispatch({ type: 'task.review', id, roles: values.role });
+        // Ctrl-C: closing the fleet cancels the review and kills the reviewers' process groups.
+        const onSigint = () => void fleet.close();
+        process.once('SIGINT', onSigint);
+        try {
+          review = await fleet.dispatch({ type: 'task.review', id, roles: values.role });
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
       }
       const task = fleet.store.getState().tasks.find((t) => t.id === id)!;
       const gate = evaluateReviewsGate(task, fleet.config);

@@ -89,7 +89,10 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       events.emit({ type: 'notification', notification: full });
     },
     'task.review': async ({ id, roles }) => {
-      const review = await runReview(ctx, id, { roles });
+      // close() cancels a running review (its reviewer process groups are killed).
+      const cancel = new AbortController();
+      closers.push(() => cancel.abort());
+      const review = await runReview(ctx, id, { roles, signal: cancel.signal });
       await refresh();
       return review;
     },

@@ -59,6 +59,7 @@ export async function runReviewerProcess(file: string, args: readonly string[], 
   }, o.timeoutMs);
   const onAbort = () => stop();
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) stop();
   if (child.pid) o.onPid?.(child.pid);
   try {
     const r = await child;

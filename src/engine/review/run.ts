@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReviewerConfig } from '../config/schema.js';
-import { RegistryError, UsageError, errorMessage } from '../errors.js';
+import { FlotillaError, RegistryError, UsageError, errorMessage } from '../errors.js';
 import type { FleetContext } from '../fleet/context.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
 import { assertTaskId } from '../ids.js';
@@ -225,6 +225,7 @@ export async function runReview(ctx: FleetContext, taskId: string, options: RunR
     };
     outcomes.push(...(await Promise.all(specs.map((spec) => runRole({ ...rcBase, spec })))));
   }
+  if (options.signal?.aborted) throw new FlotillaError(`review of ${taskId} cancelled; nothing was stored`);
 
   const calibration = await readCalibration(calibrationFile(ctx.paths));
   const findings = buildConsensus(
