@@ -61,6 +61,9 @@ describe('flotilla review (scripted reviewers)', () => {
     expect(single).toMatchObject({ file: 'src/calc.js', line: 9, reviewers: ['conventions'], agreed: false, severity: 'minor' });
     expect(Object.keys(single).sort()).toEqual(['agreed', 'category', 'file', 'id', 'line', 'message', 'reviewers', 'severity']);
 
+    const status = JSON.parse((await runCli(repo.root, ['status', '--json'])).stdout);
+    expect(status.tasks[0].review).toMatchObject({ attempt: 1, findings: 2, agreed: 1, folded: 0, dismissed: 0, errors: 0 });
+
     const g = await gate(repo);
     expect(g.state).toBe('fail');
     expect(g.detail).toContain(agreed.id);

@@ -1,5 +1,6 @@
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import type { Task } from '../../engine/tasks/schema.js';
+import { reviewStatusView } from '../../engine/review/gate.js';
 import { parseCommandArgs } from '../args.js';
 import { age, formatTable } from '../format/table.js';
 import type { CliCommand } from '../io.js';
@@ -31,6 +32,7 @@ export function taskView(task: Task) {
     gates: task.gates,
     pr: task.pr,
     cost: task.cost,
+    review: reviewStatusView(task),
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
   };

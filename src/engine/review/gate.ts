@@ -60,3 +60,37 @@ export function evaluateReviewsGate(task: Task, config: FlotillaConfig): Pick<Ga
     detail: `no blocking findings (${review.findings.length} finding(s), ${dismissed} dismissed${errors})`,
   };
 }
+
+/**
+ * Text for recovery's `review_flagged` enrichment: the blocking findings, then the other shown
+ * (not folded, not dismissed) ones, agreed first, one line each. Empty when there is nothing.
+ */
+export function reviewFindingsText(task: Task, config: FlotillaConfig, max = 20): string {
+  const review = reviewOf(task);
+  if (!review) return '';
+  const roles = blockingRoles(config);
+  const blocking = review.findings.filter((f) => isBlocking(f, roles));
+  const others = review.findings.filter((f) => !f.folded && !f.dismissed && !isBlocking(f, roles));
+  const line = (f: MergedFinding) =>
+    `- ${f.line ? `${f.file}:${f.line}` : f.file} [${f.severity}, ${f.category}, ${f.agreed ? `agreed by ${f.reviewers.join(' and ')}` : f.reviewers.join(', ')}] ${f.message.replace(/\s*\n\s*/g, ' ')}`;
+  const parts: string[] = [];
+  if (blocking.length) parts.push(`Review findings that must be fixed:\n${blocking.slice(0, max).map(line).join('\n')}`);
+  const room = Math.max(0, max - blocking.length);
+  if (others.length && room) parts.push(`Other review findings (use judgement):\n${others.slice(0, room).map(line).join('\n')}`);
+  return parts.join('\n\n');
+}
+
+/** A short summary for `status --json` and the fleet view. */
+export function reviewStatusView(task: Task) {
+  const review = reviewOf(task);
+  if (!review) return null;
+  return {
+    runAt: review.runAt,
+    attempt: review.attempt,
+    findings: review.findings.filter((f) => !f.folded && !f.dismissed).length,
+    agreed: review.findings.filter((f) => f.agreed && !f.dismissed).length,
+    folded: review.findings.filter((f) => f.folded && !f.dismissed).length,
+    dismissed: review.findings.filter((f) => f.dismissed).length,
+    errors: review.errors.length,
+  };
+}

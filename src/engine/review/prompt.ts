@@ -15,6 +15,28 @@ export interface ReviewPromptInput {
   part: DiffPart;
 }
 
+/** Caps that keep a prompt (one argv element for most CLIs) under Linux's 128 KiB per argument, with the diff part. */
+export const DESCRIPTION_CAP = 6000;
+export const FILE_LIST_CAP = 16_000;
+
+function capText(text: string, cap: number, what: string): string {
+  return text.length <= cap ? text : `${text.slice(0, cap)}\n[flotilla: ${what} cut at ${cap} characters]`;
+}
+
+function fileList(lines: readonly string[]): string {
+  const out: string[] = [];
+  let size = 0;
+  for (const l of lines) {
+    if (size + l.length + 1 > FILE_LIST_CAP) {
+      out.push(`[flotilla: and ${lines.length - out.length} more files]`);
+      break;
+    }
+    out.push(l);
+    size += l.length + 1;
+  }
+  return out.join('\n');
+}
+
 /** The prompt for one reviewer and one part of the diff. */
 export function reviewPrompt(i: ReviewPromptInput): string {
   const { diff, part } = i;
@@ -32,10 +54,10 @@ Review only: do not modify, create or delete files. You may read files in this w
 ## Pull request
 Title: ${i.title}
 
-${i.description.trim() || '(no description)'}
+${capText(i.description.trim(), DESCRIPTION_CAP, 'description') || '(no description)'}
 
 ## Changed files (${diff.fileList.length})
-${diff.fileList.join('\n')}
+${fileList(diff.fileList)}
 
 ## Diff against the base (${diff.base.slice(0, 12)}..${diff.head.slice(0, 12)})
 ${partNote}${omitted}

@@ -9,7 +9,7 @@ import { parseChangedRanges, wasActedOn } from './acted-on.js';
 import { readCalibration, recordOutcomes, shouldFold, trustFrom } from './calibration.js';
 import { buildConsensus, type SourcedFinding } from './consensus.js';
 import { diffNotes, packParts, splitPatch } from './diff.js';
-import { evaluateReviewsGate } from './gate.js';
+import { evaluateReviewsGate, reviewFindingsText } from './gate.js';
 import { postToGithub } from './post.js';
 import { reviewerArgv, reviewerSpec } from './roles.js';
 import type { ReviewRecord } from './types.js';
@@ -69,6 +69,16 @@ describe('reviews gate', () => {
     expect(evaluateReviewsGate(taskWith(buildConsensus([src('sec', 1, 'critical')])), config).state).toBe('pass');
     expect(evaluateReviewsGate(taskWith(buildConsensus([src('logic', 1, 'critical')])), config).state).toBe('fail');
     expect(evaluateReviewsGate(taskWith(buildConsensus([src('logic', 1, 'major')])), config).state).toBe('pass');
+  });
+
+  it('gives recovery the blocking findings first, then the others, without dismissed ones', () => {
+    const findings = buildConsensus([src('logic', 1, 'major'), src('sec', 2, 'minor'), src('style', 40, 'nit', 'naming')]);
+    const t = taskWith(findings);
+    const text = reviewFindingsText(t, config);
+    expect(text).toMatch(/^Review findings that must be fixed:\n- a.ts:1 \[major, correctness, agreed by logic and sec\] logic 1/);
+    expect(text).toMatch(/Other review findings \(use judgement\):\n- a.ts:40 \[nit, conventions, style\] style 40$/);
+    findings[1]!.dismissed = true;
+    expect(reviewFindingsText(t, config)).not.toContain('a.ts:40');
   });
 
   it('is pending without a review, for a stale attempt, or when every reviewer failed; skip with no reviewers', () => {
