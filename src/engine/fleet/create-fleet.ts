@@ -91,10 +91,16 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     'task.review': async ({ id, roles }) => {
       // close() cancels a running review (its reviewer process groups are killed).
       const cancel = new AbortController();
-      closers.push(() => cancel.abort());
-      const review = await runReview(ctx, id, { roles, signal: cancel.signal });
-      await refresh();
-      return review;
+      const abort = () => cancel.abort();
+      closers.push(abort);
+      try {
+        const review = await runReview(ctx, id, { roles, signal: cancel.signal });
+        await refresh();
+        return review;
+      } finally {
+        const i = closers.indexOf(abort);
+        if (i >= 0) closers.splice(i, 1);
+      }
     },
     'review.mark': async ({ id, finding, mark }) => {
       const f = await markFinding(ctx, id, finding, mark);

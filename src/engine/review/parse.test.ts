@@ -117,6 +117,7 @@ describe('parseReviewerOutput', () => {
     expect(() => parseReviewerOutput('The code looks great, no issues!')).toThrow(/no findings JSON in the output: The code looks great/);
     expect(() => parseReviewerOutput('{"result": 42}')).toThrow(ReviewOutputError);
     expect(() => parseReviewerOutput('{"findings": [ {"file": "a" ')).toThrow(ReviewOutputError);
+    expect(() => parseReviewerOutput('{"findings": [{"file": "a.ts"}, {"line": 3}]}')).toThrow(/all 2 finding\(s\) in the output are invalid/);
     const codexNoAnswer = ['{"type":"thread.started"}', '{"type":"turn.failed","error":{"message":"rate limited"}}'].join('\n');
     expect(() => parseReviewerOutput(codexNoAnswer)).toThrow(/no agent message/);
   });

@@ -204,6 +204,14 @@ function findingsArray(v: unknown): unknown[] | null {
  * embedded in prose. The last usable candidate wins (models often restate a draft first).
  */
 export function findingsFromText(answer: string): { findings: RawFinding[]; dropped: number } | null {
+  const r = findingsFromTextLoose(answer);
+  if (r && r.findings.length === 0 && r.dropped > 0) {
+    throw new ReviewOutputError(`all ${r.dropped} finding(s) in the output are invalid (each needs file, severity and message)`);
+  }
+  return r;
+}
+
+function findingsFromTextLoose(answer: string): { findings: RawFinding[]; dropped: number } | null {
   const trimmed = answer.trim();
   const whole = findingsArray(tryJson(trimmed));
   if (whole) return validateFindings(whole);
