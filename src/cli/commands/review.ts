@@ -20,6 +20,10 @@ function flags(f: MergedFinding): string {
     .join(', ');
 }
 
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ');
+}
+
 /** The human-readable list: one block per finding, agreed ones marked with ●●. */
 export function formatReview(taskId: string, review: ReviewRecord, gate: { state: string; detail: string }, all: boolean): string {
   const shown = visibleFindings(review, all);
@@ -33,7 +37,13 @@ export function formatReview(taskId: string, review: ReviewRecord, gate: { state
     const mark = f.agreed ? '●●' : '○ ';
     const extra = flags(f);
     out.push(`${mark} ${f.id}  ${f.severity.padEnd(8)} ${where(f)}  [${f.category}]  ${f.reviewers.join(' + ')}${extra ? `  (${extra})` : ''}`);
-    out.push(`     ${f.message.replace(/\s*\n\s*/g, ' ')}`);
+    out.push(`     ${oneLine(f.message)}`);
+    const seen = new Set([f.message]);
+    for (const s of f.sources ?? []) {
+      if (seen.has(s.message)) continue;
+      seen.add(s.message);
+      out.push(`     ${s.role}: ${oneLine(s.message)}`);
+    }
   }
   for (const e of review.errors) out.push(`error: reviewer ${e.role} (${e.model}) failed: ${e.message}`);
   for (const n of review.notes) out.push(`note: ${n}`);
@@ -42,6 +52,7 @@ export function formatReview(taskId: string, review: ReviewRecord, gate: { state
   if (!all && dismissed) out.push(`${dismissed} dismissed finding(s) hidden: flotilla review show ${taskId} --all`);
   if (review.posted && !review.posted.ok) out.push(`warning: review not posted to ${review.posted.forge}: ${review.posted.error ?? ''}`);
   out.push(`reviews gate: ${gate.state} (${gate.detail})`);
+  if (gate.state === 'fail') out.push(`to accept a finding anyway: flotilla review dismiss ${taskId} <finding>`);
   return out.join('\n');
 }
 
