@@ -94,3 +94,16 @@ export function reviewStatusView(task: Task) {
     errors: review.errors.length,
   };
 }
+
+/**
+ * Whether the task's PR should be reviewed now (for the monitor): reviewers are configured, the PR
+ * is open, and there is no review of the attempt it shows, or the PR's head moved since.
+ */
+export function reviewDue(task: Task, config: FlotillaConfig): boolean {
+  if (reviewersOf(config).length === 0 || !task.pr || task.pr.state !== 'open') return false;
+  const review = reviewOf(task);
+  if (!review) return true;
+  const shown = task.pr.attempt ?? task.attempts.at(-1)?.n ?? review.attempt;
+  if (review.attempt < shown) return true;
+  return Boolean(task.pr.headSha && review.diff?.head && task.pr.headSha !== review.diff.head);
+}

@@ -9,7 +9,7 @@ import { parseChangedRanges, wasActedOn } from './acted-on.js';
 import { readCalibration, recordOutcomes, shouldFold, trustFrom } from './calibration.js';
 import { buildConsensus, type SourcedFinding } from './consensus.js';
 import { diffNotes, packParts, splitPatch } from './diff.js';
-import { evaluateReviewsGate, reviewFindingsText } from './gate.js';
+import { evaluateReviewsGate, reviewDue, reviewFindingsText } from './gate.js';
 import { postToGithub } from './post.js';
 import { reviewerArgv, reviewerSpec } from './roles.js';
 import type { ReviewRecord } from './types.js';
@@ -79,6 +79,22 @@ describe('reviews gate', () => {
     expect(text).toMatch(/Other review findings \(use judgement\):\n- a.ts:40 \[nit, conventions, style\] style 40$/);
     findings[1]!.dismissed = true;
     expect(reviewFindingsText(t, config)).not.toContain('a.ts:40');
+  });
+
+  it('says when a review is due: no review, a newer attempt, or a moved PR head', () => {
+    const t = taskWith([]);
+    expect(reviewDue(t, config)).toBe(false); // no PR
+    t.pr = pullRequestSchema.parse({ forge: 'local', number: 1, title: 't', body: '', branch: 'b', base: 'main', state: 'open', createdAt: 'x', attempt: 1, headSha: 'y' });
+    expect(reviewDue(t, config)).toBe(false);
+    t.pr.headSha = 'z';
+    expect(reviewDue(t, config)).toBe(true);
+    t.pr.headSha = 'y';
+    t.pr.attempt = 2;
+    expect(reviewDue(t, config)).toBe(true);
+    delete (t as { review?: unknown }).review;
+    t.pr.attempt = 1;
+    expect(reviewDue(t, config)).toBe(true);
+    expect(reviewDue(t, configSchema.parse({ reviewers: [] }))).toBe(false);
   });
 
   it('is pending without a review, for a stale attempt, or when every reviewer failed; skip with no reviewers', () => {
