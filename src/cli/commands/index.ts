@@ -4,6 +4,7 @@ import { costCommand } from './cost.js';
 import { initCommand } from './init.js';
 import { memoryCommand } from './memory.js';
 import { promptCommand } from './prompt.js';
+import { reviewCommand } from './review.js';
 import { rmCommand } from './rm.js';
 import { statusCommand } from './status.js';
 import { attachCommand } from './attach.js';
@@ -18,3 +19,4 @@ export const COMMANDS: readonly CliCommand[] = [initCommand, addCommand, statusC
 // Agent sessions.
 (COMMANDS as CliCommand[]).push(startCommand, stopCommand, attachCommand, sendCommand, captureCommand);
 (COMMANDS as CliCommand[]).push(costCommand);
+(COMMANDS as CliCommand[]).push(reviewCommand);

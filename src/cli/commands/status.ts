@@ -2,6 +2,7 @@ import { formatGB } from '../../engine/builds/decide.js';
 import type { ResourcesSnapshot } from '../../engine/builds/types.js';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import type { Task } from '../../engine/tasks/schema.js';
+import { reviewStatusView } from '../../engine/review/gate.js';
 import { parseCommandArgs } from '../args.js';
 import { age, formatTable } from '../format/table.js';
 import type { CliCommand } from '../io.js';
@@ -34,6 +35,7 @@ export function taskView(task: Task) {
     gates: task.gates,
     pr: task.pr,
     cost: task.cost,
+    review: reviewStatusView(task),
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
     notes: task.notes,

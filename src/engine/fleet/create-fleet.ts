@@ -9,6 +9,8 @@ import { createRunner, type Runner } from '../exec/runner.js';
 import { GitClient } from '../git/git-client.js';
 import { findRepo, worktreeRootFor } from '../repo.js';
 import { TaskRegistry } from '../tasks/registry.js';
+import { dismissFinding, markFinding } from '../review/actions.js';
+import { runReview } from '../review/run.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
@@ -121,6 +123,30 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       const report = await refreshCost(ctx);
       await refresh();
       return report;
+    },
+    'task.review': async ({ id, roles }) => {
+      // close() cancels a running review (its reviewer process groups are killed).
+      const cancel = new AbortController();
+      const abort = () => cancel.abort();
+      closers.push(abort);
+      try {
+        const review = await runReview(ctx, id, { roles, signal: cancel.signal });
+        await refresh();
+        return review;
+      } finally {
+        const i = closers.indexOf(abort);
+        if (i >= 0) closers.splice(i, 1);
+      }
+    },
+    'review.mark': async ({ id, finding, mark }) => {
+      const f = await markFinding(ctx, id, finding, mark);
+      await refresh();
+      return f;
+    },
+    'review.dismiss': async ({ id, finding, undo }) => {
+      const f = await dismissFinding(ctx, id, finding, undo);
+      await refresh();
+      return f;
     },
   };
 

@@ -1,6 +1,9 @@
 import type { SessionInfo, Task } from '../tasks/schema.js';
 import type { ResourcesSnapshot } from '../builds/types.js';
 import type { CostReport } from '../cost/types.js';
+import type { Task } from '../tasks/schema.js';
+import type { MergedFinding } from '../review/consensus.js';
+import type { ReviewRecord } from '../review/types.js';
 
 export interface FleetNotification {
   id: string;
@@ -44,6 +47,9 @@ export interface CommandMap {
   'task.stop': { input: { id: string }; result: void };
   'task.send': { input: { id: string; text: string; enter?: boolean }; result: void };
   'cost.refresh': { input: object; result: CostReport };
+  'task.review': { input: { id: string; roles?: string[] }; result: ReviewRecord };
+  'review.mark': { input: { id: string; finding: string; mark: 'useful' | 'noise' }; result: MergedFinding };
+  'review.dismiss': { input: { id: string; finding: string; undo?: boolean }; result: MergedFinding };
 }
 
 export type CommandType = keyof CommandMap;
