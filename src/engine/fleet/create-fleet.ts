@@ -6,6 +6,7 @@ import { createRunner, type Runner } from '../exec/runner.js';
 import { GitClient } from '../git/git-client.js';
 import { findRepo, worktreeRootFor } from '../repo.js';
 import { TaskRegistry } from '../tasks/registry.js';
+import { retryTask } from '../recovery/retry.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import type { FleetContext } from './context.js';
@@ -27,6 +28,8 @@ export interface Fleet extends FleetContext {
   refresh(): Promise<void>;
   /** Watches tasks.json so changes by other flotilla processes reach the store. */
   watchRegistry(): void;
+  /** True when the engine handles commands of this type (lets one capability use another's command once it exists). */
+  hasCommand(type: string): boolean;
   /** Adds a step run by close() (stop timers, watchers, sessions), last added first. */
   onClose(step: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -67,6 +70,9 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     }
   }
 
+  // The fleet object is built below; handlers that hand it to services reach it through this.
+  let self: Fleet | null = null;
+
   const handlers: Handlers = {
     'task.add': async ({ input }) => {
       const task = await addTask(ctx, input);
@@ -86,13 +92,21 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       pushNotification(store, full);
       events.emit({ type: 'notification', notification: full });
     },
+    'task.retry': async ({ id, options }) => {
+      try {
+        return await retryTask(self!, id, options ?? {});
+      } finally {
+        await refresh();
+      }
+    },
   };
 
   await refresh();
 
-  return {
+  self = {
     ...ctx,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
+    hasCommand: (type: string) => Object.prototype.hasOwnProperty.call(handlers, type),
     refresh,
     watchRegistry() {
       if (watcher) return;
@@ -117,4 +131,5 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       closers.length = 0;
     },
   };
+  return self;
 }

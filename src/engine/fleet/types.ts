@@ -1,4 +1,5 @@
 import type { Task } from '../tasks/schema.js';
+import type { RetryOptions, RetryResult } from '../recovery/retry.js';
 
 export interface FleetNotification {
   id: string;
@@ -36,6 +37,7 @@ export interface CommandMap {
   'task.remove': { input: { id: string; keepWorktrees?: boolean }; result: void };
   'fleet.refresh': { input: object; result: void };
   'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
+  'task.retry': { input: { id: string; options?: RetryOptions }; result: RetryResult };
 }
 
 export type CommandType = keyof CommandMap;

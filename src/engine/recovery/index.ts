@@ -1,0 +1,27 @@
+export { extractFailingTests, formatFailingTest, FAILING_TESTS_CAP, type FailingTest, type TestRunner } from './test-names.js';
+export { stripAnsi, tailText, capText } from './text.js';
+export {
+  classifyFailure,
+  findContextExhausted,
+  blockingFindings,
+  failingChecks,
+  CONTEXT_EXHAUSTED_PATTERNS,
+  HUMAN_CLASSES,
+  type ClassifyInput,
+  type ReviewFinding,
+} from './classify.js';
+export { buildEnrichment, checkFileScope, conflictingFiles, DEFAULT_CAPS, DOC_FILE_CAP, type EnrichInput, type EnrichCaps } from './enrich.js';
+export {
+  retryTask,
+  autoRetryPass,
+  classifyLatest,
+  capReached,
+  ciRoundsUsed,
+  sessionAlive,
+  CONTINUE_FROM_BRANCH,
+  type RetryOptions,
+  type RetryResult,
+  type RecoveryFleet,
+  type RecoveryDeps,
+} from './retry.js';
+export { defaultEscalationNotifier, markEscalated, summariseAttempts, type EscalationNotice, type EscalationNotifier } from './escalate.js';

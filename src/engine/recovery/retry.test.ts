@@ -1,0 +1,130 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createFleet, type Fleet } from '../fleet/create-fleet.js';
+import { git, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
+import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt } from '../../test-support/recovery-attempts.js';
+import type { EscalationNotice } from './escalate.js';
+import { autoRetryPass, retryTask } from './retry.js';
+
+const VITEST_LOG = readFileSync(join(import.meta.dirname, 'fixtures', 'vitest-plain.txt'), 'utf8');
+
+let repo: TempRepo;
+let fleet: Fleet;
+
+async function setup(recovery: Record<string, unknown> = {}) {
+  repo = makeTempRepo({ recovery: { maxAttempts: 3, maxCiRounds: 2, ...recovery } });
+  fleet = await createFleet({ cwd: repo.root });
+  await fleet.dispatch({ type: 'task.add', input: { title: 'Fix math', prompt: 'fix the math', id: 'fix-math', tags: ['math'] } });
+  await startFirstAttempt(fleet, 'fix-math');
+  await commitInLatest(fleet, 'fix-math', 'src/math.ts', 'export const one = 1;\n');
+}
+
+afterEach(async () => {
+  await fleet?.close();
+  repo?.cleanup();
+});
+
+const read = async () => (await fleet.registry.read()).tasks.find((t) => t.id === 'fix-math')!;
+
+describe('retryTask', () => {
+  it('ci_failed: attempt 2 starts from attempt 1 branch, pending, enriched with the failing tests; attempt 1 kept', async () => {
+    await setup();
+    await failLatest(fleet, 'fix-math', 'ci_failed', 'check test failed', { name: 'test', log: VITEST_LOG });
+    const result = await fleet.dispatch({ type: 'task.retry', id: 'fix-math' });
+    expect(result).toMatchObject({ outcome: 'retried', attempt: 2, startPoint: 'flotilla/fix-math-a1', class: 'ci_failed', started: false });
+    const task = await read();
+    expect(task.state).toBe('queued');
+    const [a1, a2] = task.attempts;
+    expect(a1!.state).toBe('failed');
+    expect(a2!.state).toBe('pending');
+    expect(a2!.enrichment!.kinds).toEqual(['failing-checks', 'failing-tests', 'check-logs']);
+    expect(a2!.enrichment!.text).toContain('src/math.test.ts > math > nested group > rounds half up');
+    expect(existsSync(a1!.worktree)).toBe(true);
+    expect(existsSync(join(a2!.worktree, 'src', 'math.ts'))).toBe(true);
+    expect(git(a2!.worktree, 'rev-parse', 'HEAD')).toBe(git(repo.root, 'rev-parse', 'flotilla/fix-math-a1'));
+    expect(fleet.store.getState().tasks.find((t) => t.id === 'fix-math')?.attempts).toHaveLength(2);
+  });
+
+  it('off_track with a note starts again from base', async () => {
+    await setup();
+    await failLatest(fleet, 'fix-math', 'no_progress', 'idle');
+    const r = await retryTask(fleet, 'fix-math', { class: 'off_track', note: 'The requirement is X, not Y' });
+    expect(r).toMatchObject({ outcome: 'retried', startPoint: 'main', class: 'off_track', kinds: ['note'] });
+    const a2 = (await read()).attempts[1]!;
+    expect(existsSync(join(a2.worktree, 'src', 'math.ts'))).toBe(false);
+    expect(a2.enrichment?.note).toBe('The requirement is X, not Y');
+    expect((await read()).attempts[0]!.failure).toMatchObject({ class: 'off_track', evidence: 'The requirement is X, not Y' });
+  });
+
+  it('refuses while the agent runs, and a file scope outside the worktree', async () => {
+    await setup();
+    await fleet.registry.updateTask('fix-math', (t) => {
+      t.attempts[0]!.session = { state: 'working', pid: process.pid, since: new Date().toISOString() };
+    });
+    await expect(retryTask(fleet, 'fix-math', {})).rejects.toThrow('stop it first: flotilla stop fix-math');
+    await fleet.registry.updateTask('fix-math', (t) => {
+      t.attempts[0]!.session!.state = 'exited';
+    });
+    await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
+    await expect(retryTask(fleet, 'fix-math', { files: ['../../etc/passwd'] })).rejects.toThrow(/outside the task's worktree/);
+    expect((await read()).attempts).toHaveLength(1);
+    await expect(retryTask(fleet, 'nope', {})).rejects.toThrow('no task "nope"');
+  });
+
+  it('starts the new attempt through task.start when the fleet has it', async () => {
+    await setup();
+    await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
+    const dispatch = vi.fn(async () => undefined);
+    const r = await retryTask({ ...fleet, dispatch, hasCommand: (t) => t === 'task.start' }, 'fix-math');
+    expect(dispatch).toHaveBeenCalledWith({ type: 'task.start', id: 'fix-math' });
+    expect(r).toMatchObject({ outcome: 'retried', started: true, startPoint: 'flotilla/fix-math-a1' });
+  });
+
+  it('past maxAttempts: escalated with a summary of every attempt, notified exactly once', async () => {
+    await setup({ maxAttempts: 2, maxCiRounds: 5 });
+    const notices: EscalationNotice[] = [];
+    const notify = (_: unknown, n: EscalationNotice) => void notices.push(n);
+    await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
+    expect((await retryTask(fleet, 'fix-math', {}, { notify })).outcome).toBe('retried');
+    await markPendingRunning(fleet, 'fix-math');
+    await failLatest(fleet, 'fix-math', 'no_progress', 'idle for 10 minutes with no commits');
+    const r = await retryTask(fleet, 'fix-math', {}, { notify });
+    expect(r).toMatchObject({ outcome: 'escalated', attempt: 2, notified: true });
+    expect(await retryTask(fleet, 'fix-math', {}, { notify })).toMatchObject({ outcome: 'escalated', notified: false });
+    expect(await autoRetryPass(fleet, { notify })).toEqual([]);
+    expect(notices).toHaveLength(1);
+    const task = await read();
+    expect(task.state).toBe('escalated');
+    expect(task.attempts).toHaveLength(2);
+    expect(Object.keys(task.notified)).toEqual(['escalated#2']);
+    expect(notices[0]!.summary).toMatch(/attempt 1 \(from main.*crashed: exit 1\nattempt 2 .*no_progress: idle/);
+    expect(task.reason).toContain('2 of 2 attempts used');
+  });
+
+  it('past maxCiRounds: escalated before maxAttempts', async () => {
+    await setup({ maxAttempts: 5, maxCiRounds: 2 });
+    await failLatest(fleet, 'fix-math', 'ci_failed', 'test failed');
+    await retryTask(fleet, 'fix-math');
+    await markPendingRunning(fleet, 'fix-math');
+    await failLatest(fleet, 'fix-math', 'ci_failed', 'test failed again');
+    const r = await retryTask(fleet, 'fix-math');
+    expect(r).toMatchObject({ outcome: 'escalated', reason: expect.stringContaining('recovery.maxCiRounds') });
+    expect(fleet.store.getState().notifications.map((n) => n.kind)).toEqual(['escalated']);
+    expect((await retryTask(fleet, 'fix-math', { force: true })).outcome).toBe('retried');
+  });
+});
+
+describe('autoRetryPass', () => {
+  it('retries failed tasks whose class is automatic and leaves the rest to the human', async () => {
+    await setup();
+    await failLatest(fleet, 'fix-math', 'off_track', 'human said so');
+    expect(await autoRetryPass(fleet)).toEqual([]);
+    expect((await read()).state).toBe('failed');
+    await failLatest(fleet, 'fix-math', 'conflicts', 'conflicts with main: src/math.ts');
+    const [r] = await autoRetryPass(fleet);
+    expect(r).toMatchObject({ outcome: 'retried', class: 'conflicts', kinds: ['conflicts'] });
+    expect((await read()).attempts[1]!.enrichment!.text).toContain('git rebase main');
+    expect(await autoRetryPass(fleet)).toEqual([]);
+  });
+});
