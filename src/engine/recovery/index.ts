@@ -25,3 +25,4 @@ export {
   type RecoveryDeps,
 } from './retry.js';
 export { defaultEscalationNotifier, markEscalated, summariseAttempts, type EscalationNotice, type EscalationNotifier } from './escalate.js';
+export { recordLearningIfReady, addToMemory, learningSentence, recoveredClass } from './learn.js';

@@ -11,6 +11,7 @@ import { createAttemptWorktree } from '../workspace/worktrees.js';
 import { classifyFailure } from './classify.js';
 import { buildEnrichment, readTail } from './enrich.js';
 import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
+import { recordLearningIfReady } from './learn.js';
 import { stripAnsi } from './text.js';
 import { taskPath } from '../repo.js';
 
@@ -255,8 +256,9 @@ export async function retryTask(fleet: RecoveryFleet, taskId: string, options: R
 
 /**
  * One automatic pass (run by the monitor after each of its passes): every `failed` task whose
- * failure class is in config.recovery.auto is retried, or escalated past its cap. Errors are
- * reported as events, never thrown; returns what was done.
+ * failure class is in config.recovery.auto is retried, or escalated past its cap; every `ready`
+ * task whose last attempt was enriched gets its learning recorded (once). Errors are reported as
+ * events, never thrown; returns the retries and escalations done.
  */
 export async function autoRetryPass(fleet: RecoveryFleet, deps: RecoveryDeps = {}): Promise<RetryResult[]> {
   const auto = new Set(fleet.config.recovery.auto);
@@ -269,6 +271,12 @@ export async function autoRetryPass(fleet: RecoveryFleet, deps: RecoveryDeps = {
     return results;
   }
   for (const task of data.tasks) {
+    if (task.state === 'ready') {
+      await recordLearningIfReady(fleet, task.id).catch((err: unknown) =>
+        fleet.events.emit({ type: 'error', message: `recovery: ${task.id}: learning: ${errorMessage(err)}` }),
+      );
+      continue;
+    }
     if (task.state !== 'failed' || !task.attempts.length) continue;
     try {
       if (await sessionAlive(fleet, task)) continue;
