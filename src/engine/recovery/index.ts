@@ -26,3 +26,4 @@ export {
 } from './retry.js';
 export { defaultEscalationNotifier, markEscalated, summariseAttempts, type EscalationNotice, type EscalationNotifier } from './escalate.js';
 export { recordLearningIfReady, addToMemory, learningSentence, recoveredClass } from './learn.js';
+export { diffAttempts, parseAttemptRef, type AttemptDiff } from './diff.js';
