@@ -108,8 +108,11 @@ describe('retryTask', () => {
     await retryTask(fleet, 'fix-math');
     await markPendingRunning(fleet, 'fix-math');
     await failLatest(fleet, 'fix-math', 'ci_failed', 'test failed again');
+    expect((await retryTask(fleet, 'fix-math')).outcome).toBe('retried');
+    await markPendingRunning(fleet, 'fix-math');
+    await failLatest(fleet, 'fix-math', 'ci_failed', 'test failed a third time');
     const r = await retryTask(fleet, 'fix-math');
-    expect(r).toMatchObject({ outcome: 'escalated', reason: expect.stringContaining('recovery.maxCiRounds') });
+    expect(r).toMatchObject({ outcome: 'escalated', attempt: 3, reason: 'CI failed 3 times; recovery.maxCiRounds allows 2 retries after CI failures' });
     expect(fleet.store.getState().notifications.map((n) => n.kind)).toEqual(['escalated']);
     expect((await retryTask(fleet, 'fix-math', { force: true })).outcome).toBe('retried');
   });

@@ -106,8 +106,9 @@ export function ciRoundsUsed(task: Task): number {
 export function capReached(fleet: FleetContext, task: Task, cls: FailureClass | null): string | null {
   const { maxAttempts, maxCiRounds } = fleet.config.recovery;
   if (task.attempts.length >= maxAttempts) return `${task.attempts.length} of ${maxAttempts} attempts used (recovery.maxAttempts)`;
-  if (cls === 'ci_failed' && ciRoundsUsed(task) >= maxCiRounds) {
-    return `CI failed ${ciRoundsUsed(task)} times, the cap is ${maxCiRounds} (recovery.maxCiRounds)`;
+  // maxCiRounds is the number of retries a CI failure may cause: the (maxCiRounds+1)th failing round escalates.
+  if (cls === 'ci_failed' && ciRoundsUsed(task) > maxCiRounds) {
+    return `CI failed ${ciRoundsUsed(task)} times; recovery.maxCiRounds allows ${maxCiRounds} retries after CI failures`;
   }
   return null;
 }
