@@ -11,14 +11,12 @@ export {
   type ReviewFinding,
 } from './classify.js';
 export { buildEnrichment, checkFileScope, conflictingFiles, DEFAULT_CAPS, DOC_FILE_CAP, type EnrichInput, type EnrichCaps } from './enrich.js';
+export { autoRetryPass } from './auto-retry.js';
+export { capReached, ciRoundsUsed, sessionAlive, CONTINUE_FROM_BRANCH } from './retry-policy.js';
 export {
   retryTask,
-  autoRetryPass,
+  autoRetryTask,
   classifyLatest,
-  capReached,
-  ciRoundsUsed,
-  sessionAlive,
-  CONTINUE_FROM_BRANCH,
   type RetryOptions,
   type RetryResult,
   type RecoveryFleet,

@@ -7,7 +7,8 @@ import { transition } from '../tasks/state-machine.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt } from '../../test-support/recovery-attempts.js';
 import { addToMemory, recordLearningIfReady } from './learn.js';
-import { autoRetryPass, retryTask } from './retry.js';
+import { autoRetryPass } from './auto-retry.js';
+import { retryTask } from './retry.js';
 
 describe('addToMemory', () => {
   it('appends under "## Learnings", before the next section, and creates the section when missing', () => {

@@ -7,7 +7,7 @@ import { composePrompt } from '../prompt/compose.js';
 import { transition } from '../tasks/state-machine.js';
 import { failLatest, markPendingRunning, startFirstAttempt } from '../../test-support/recovery-attempts.js';
 import { git, makeTempRepo, PROJECT_ROOT, type TempRepo } from '../../test-support/temp-repo.js';
-import { autoRetryPass } from './retry.js';
+import { autoRetryPass } from './auto-retry.js';
 
 /**
  * The recovery loop with the real scripted agent and the real check, real git and the real

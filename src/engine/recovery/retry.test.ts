@@ -5,7 +5,9 @@ import { createFleet, type Fleet } from '../fleet/create-fleet.js';
 import { git, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt } from '../../test-support/recovery-attempts.js';
 import type { EscalationNotice } from './escalate.js';
-import { autoRetryPass, retryTask } from './retry.js';
+import { autoRetryPass } from './auto-retry.js';
+import { retryTask } from './retry.js';
+import { transition } from '../tasks/state-machine.js';
 
 const VITEST_LOG = readFileSync(join(import.meta.dirname, 'fixtures', 'vitest-plain.txt'), 'utf8');
 
@@ -115,6 +117,38 @@ describe('retryTask', () => {
     expect(r).toMatchObject({ outcome: 'escalated', attempt: 3, reason: 'CI failed 3 times; recovery.maxCiRounds allows 2 retries after CI failures' });
     expect(fleet.store.getState().notifications.map((n) => n.kind)).toEqual(['escalated']);
     expect((await retryTask(fleet, 'fix-math', { force: true })).outcome).toBe('retried');
+  });
+});
+
+describe('concurrent retries', () => {
+  it('two retries at once make one attempt; two automatic passes at once make one and report no error', async () => {
+    await setup();
+    await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
+    const settled = await Promise.allSettled([retryTask(fleet, 'fix-math'), retryTask(fleet, 'fix-math')]);
+    expect(settled.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult;
+    expect(String(rejected.reason)).toMatch(/already in progress|already pending/);
+    expect((await read()).attempts).toHaveLength(2);
+
+    await markPendingRunning(fleet, 'fix-math');
+    await failLatest(fleet, 'fix-math', 'crashed', 'exit 1 again');
+    const errors: string[] = [];
+    fleet.events.on((e) => void (e.type === 'error' && errors.push(e.message)));
+    const [a, b] = await Promise.all([autoRetryPass(fleet), autoRetryPass(fleet)]);
+    expect([...a!, ...b!]).toHaveLength(1);
+    expect(errors).toEqual([]);
+    expect((await read()).attempts).toHaveLength(3);
+  });
+
+  it('a stopped task retried with nothing to add gets no enrichment and continues its branch', async () => {
+    await setup();
+    await fleet.registry.updateTask('fix-math', (t) => {
+      t.attempts[0]!.state = 'stopped';
+      transition(t, 'stopped');
+    });
+    const r = await retryTask(fleet, 'fix-math');
+    expect(r).toMatchObject({ outcome: 'retried', class: null, kinds: [], startPoint: 'flotilla/fix-math-a1' });
+    expect((await read()).attempts[1]!.enrichment).toBeNull();
   });
 });
 

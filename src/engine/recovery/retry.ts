@@ -1,4 +1,6 @@
-import { errorMessage, UsageError } from '../errors.js';
+import { join } from 'node:path';
+import { errorMessage, RegistryError, UsageError } from '../errors.js';
+import { withFileLock } from '../fs/file-lock.js';
 import type { FailureClass } from '../config/schema.js';
 import type { FleetContext } from '../fleet/context.js';
 import { assertTaskId } from '../ids.js';
@@ -11,7 +13,7 @@ import { createAttemptWorktree } from '../workspace/worktrees.js';
 import { classifyFailure } from './classify.js';
 import { buildEnrichment, readTail } from './enrich.js';
 import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
-import { recordLearningIfReady } from './learn.js';
+import { capReached, CONTINUE_FROM_BRANCH, sessionAlive } from './retry-policy.js';
 import { stripAnsi } from './text.js';
 import { taskPath } from '../repo.js';
 
@@ -21,16 +23,6 @@ import { taskPath } from '../repo.js';
  * `flotilla diff`). Capped per task (config.recovery.maxAttempts, maxCiRounds); past a cap the task
  * is escalated and the human notified once.
  */
-
-/** Classes whose retry continues from the previous attempt's branch; the rest start again from base. */
-export const CONTINUE_FROM_BRANCH: ReadonlySet<FailureClass> = new Set([
-  'ci_failed',
-  'review_flagged',
-  'conflicts',
-  'crashed',
-  'context_exhausted',
-  'needs_knowledge',
-]);
 
 export interface RetryOptions {
   /** The failure class, when the human says what went wrong (off_track, needs_knowledge, ...). */
@@ -45,6 +37,11 @@ export interface RetryOptions {
   cwd?: string;
   /** Retry past the caps (a human decision). */
   force?: boolean;
+}
+
+interface InternalOptions extends RetryOptions {
+  /** Automatic retry: see autoRetryTask. */
+  auto?: boolean;
 }
 
 export type RetryResult =
@@ -72,45 +69,6 @@ export interface RecoveryFleet extends FleetContext {
 export interface RecoveryDeps {
   notify?: EscalationNotifier;
   now?: () => Date;
-}
-
-function pidAlive(pid: number | null | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Whether the task's agent is running: asks the session manager, else the registry's pid. */
-export async function sessionAlive(fleet: FleetContext, task: Task): Promise<boolean> {
-  if (fleet.sessions) {
-    try {
-      return await fleet.sessions.isAlive(task.id);
-    } catch {
-      return false;
-    }
-  }
-  const session = task.attempts[task.attempts.length - 1]?.session;
-  return Boolean(session && session.state !== 'exited' && pidAlive(session.pid));
-}
-
-/** CI rounds spent: failing CI runs over all attempts (at least one per attempt that failed on CI). */
-export function ciRoundsUsed(task: Task): number {
-  return task.attempts.reduce((n, a) => n + Math.max(a.ciRounds, a.failure?.class === 'ci_failed' ? 1 : 0), 0);
-}
-
-/** Why a further attempt would break a cap, or null. */
-export function capReached(fleet: FleetContext, task: Task, cls: FailureClass | null): string | null {
-  const { maxAttempts, maxCiRounds } = fleet.config.recovery;
-  if (task.attempts.length >= maxAttempts) return `${task.attempts.length} of ${maxAttempts} attempts used (recovery.maxAttempts)`;
-  // maxCiRounds is the number of retries a CI failure may cause: the (maxCiRounds+1)th failing round escalates.
-  if (cls === 'ci_failed' && ciRoundsUsed(task) > maxCiRounds) {
-    return `CI failed ${ciRoundsUsed(task)} times; recovery.maxCiRounds allows ${maxCiRounds} retries after CI failures`;
-  }
-  return null;
 }
 
 async function evidenceText(fleet: FleetContext, task: Task, attempt: Attempt): Promise<{ screen: string | null; log: string | null }> {
@@ -172,28 +130,80 @@ async function bootstrap(fleet: FleetContext, worktree: string): Promise<void> {
   await runSetupCommands(fleet.runner, worktree, fleet.config.bootstrap.setup);
 }
 
+/** How long a retry waits for another retry of the same task before giving up. */
+const RETRY_LOCK_WAIT_MS = 2000;
+/** A retry lock older than this is taken over even if its process looks alive (setup commands can be slow). */
+const RETRY_LOCK_STALE_MS = 60 * 60_000;
+
 /**
  * Retries a task: refuses while its agent runs; escalates past the caps (unless forced); otherwise
  * creates attempt N+1 (`pending`, with its enrichment) in a new worktree and starts it through
- * `task.start` when the fleet has that command.
+ * `task.start` when the fleet has that command. One retry per task at a time, across processes
+ * (a lock file beside the registry).
  */
 export async function retryTask(fleet: RecoveryFleet, taskId: string, options: RetryOptions = {}, deps: RecoveryDeps = {}): Promise<RetryResult> {
+  const result = await runRetry(fleet, taskId, { ...options, auto: false }, deps);
+  return result!;
+}
+
+/**
+ * The automatic retry of one task (autoRetryPass): only a task still `failed`, with no live agent
+ * and a class listed in config.recovery.auto, is retried or escalated; otherwise null, never a
+ * refusal. A retry of the same task already in progress elsewhere also gives null.
+ */
+export async function autoRetryTask(fleet: RecoveryFleet, taskId: string, deps: RecoveryDeps = {}): Promise<RetryResult | null> {
+  return runRetry(fleet, taskId, { auto: true }, deps);
+}
+
+async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | null> {
   assertTaskId(taskId, 'task');
+  const lock = join(fleet.paths.stateDir, `retry-${taskId}.lock`);
+  let result: RetryResult | null;
+  try {
+    result = await withFileLock(lock, () => retryLocked(fleet, taskId, options, deps), {
+      timeoutMs: options.auto ? 0 : RETRY_LOCK_WAIT_MS,
+      staleMs: RETRY_LOCK_STALE_MS,
+    });
+  } catch (err) {
+    if (err instanceof RegistryError && err.file === lock) {
+      if (options.auto) return null;
+      throw new UsageError(`a retry of ${taskId} is already in progress`);
+    }
+    throw err;
+  }
+  if (result?.outcome === 'retried' && fleet.dispatch && fleet.hasCommand?.('task.start')) {
+    try {
+      await fleet.dispatch({ type: 'task.start', id: taskId } as never);
+      result.started = true;
+    } catch (err) {
+      result.startError = errorMessage(err);
+      fleet.events.emit({ type: 'error', message: `${taskId}: attempt ${result.attempt} is pending; starting it failed: ${result.startError}` });
+    }
+  }
+  return result;
+}
+
+async function retryLocked(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | null> {
   const now = deps.now?.() ?? new Date();
   const task = findTask(await fleet.registry.read(), taskId);
   if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
   const last = task.attempts[task.attempts.length - 1];
+  if (options.auto && (task.state !== 'failed' || !last)) return null;
   if (!last) throw new UsageError(`task ${taskId} has not started yet; start it instead: flotilla start ${taskId}`);
   if (last.state === 'pending') throw new UsageError(`task ${taskId}: attempt ${last.n} is already pending; start it: flotilla start ${taskId}`);
-  if (await sessionAlive(fleet, task)) throw new UsageError(`task ${taskId} is running; stop it first: flotilla stop ${taskId}`);
+  if (await sessionAlive(fleet, task)) {
+    if (options.auto) return null;
+    throw new UsageError(`task ${taskId} is running; stop it first: flotilla stop ${taskId}`);
+  }
 
   const failure = await classifyLatest(fleet, task, options, now);
   const cls = failure?.class ?? null;
+  if (options.auto && (!cls || !fleet.config.recovery.auto.includes(cls))) return null;
   if (failure) last.failure = failure;
   const cap = options.force ? null : capReached(fleet, task, cls);
   if (cap) return escalate(fleet, taskId, failure, cap, deps);
 
-  const enrichment = await buildEnrichment({
+  const built = await buildEnrichment({
     paths: fleet.paths,
     task,
     attempt: last,
@@ -204,6 +214,7 @@ export async function retryTask(fleet: RecoveryFleet, taskId: string, options: R
     ...(options.files !== undefined ? { files: options.files } : {}),
     ...(options.docs !== undefined ? { docs: options.docs } : {}),
   });
+  const enrichment = built.kinds.length ? built : null;
 
   const n = last.n + 1;
   const continues = cls === null || CONTINUE_FROM_BRANCH.has(cls);
@@ -241,52 +252,5 @@ export async function retryTask(fleet: RecoveryFleet, taskId: string, options: R
     t.attempts.push(attempt);
     transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}`, now);
   });
-
-  const result: RetryResult = { outcome: 'retried', taskId, attempt: n, startPoint, class: cls, kinds: enrichment.kinds, started: false };
-  if (fleet.dispatch && fleet.hasCommand?.('task.start')) {
-    try {
-      await fleet.dispatch({ type: 'task.start', id: taskId } as never);
-      result.started = true;
-    } catch (err) {
-      result.startError = errorMessage(err);
-      fleet.events.emit({ type: 'error', message: `${taskId}: attempt ${n} is pending; starting it failed: ${result.startError}` });
-    }
-  }
-  return result;
-}
-
-/**
- * One automatic pass (run by the monitor after each of its passes): every `failed` task whose
- * failure class is in config.recovery.auto is retried, or escalated past its cap; every `ready`
- * task whose last attempt was enriched gets its learning recorded (once). Errors are reported as
- * events, never thrown; returns the retries and escalations done.
- */
-export async function autoRetryPass(fleet: RecoveryFleet, deps: RecoveryDeps = {}): Promise<RetryResult[]> {
-  const auto = new Set(fleet.config.recovery.auto);
-  const results: RetryResult[] = [];
-  let data;
-  try {
-    data = await fleet.registry.read();
-  } catch (err) {
-    fleet.events.emit({ type: 'error', message: `recovery: ${errorMessage(err)}` });
-    return results;
-  }
-  for (const task of data.tasks) {
-    if (task.state === 'ready') {
-      await recordLearningIfReady(fleet, task.id).catch((err: unknown) =>
-        fleet.events.emit({ type: 'error', message: `recovery: ${task.id}: learning: ${errorMessage(err)}` }),
-      );
-      continue;
-    }
-    if (task.state !== 'failed' || !task.attempts.length) continue;
-    try {
-      if (await sessionAlive(fleet, task)) continue;
-      const failure = await classifyLatest(fleet, task, {}, deps.now?.());
-      if (!failure || !auto.has(failure.class)) continue;
-      results.push(await retryTask(fleet, task.id, {}, deps));
-    } catch (err) {
-      fleet.events.emit({ type: 'error', message: `recovery: ${task.id}: ${errorMessage(err)}` });
-    }
-  }
-  return results;
+  return { outcome: 'retried', taskId, attempt: n, startPoint, class: cls, kinds: built.kinds, started: false };
 }
