@@ -188,7 +188,7 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
   const task = findTask(await fleet.registry.read(), taskId);
   if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
   const last = task.attempts[task.attempts.length - 1];
-  if (options.auto && (task.state !== 'failed' || !last)) return null;
+  if (options.auto && (task.state !== 'failed' || !last || last.state === 'pending')) return null;
   if (!last) throw new UsageError(`task ${taskId} has not started yet; start it instead: flotilla start ${taskId}`);
   if (last.state === 'pending') throw new UsageError(`task ${taskId}: attempt ${last.n} is already pending; start it: flotilla start ${taskId}`);
   if (await sessionAlive(fleet, task)) {
