@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFleet, type Fleet } from '../fleet/create-fleet.js';
@@ -163,5 +163,19 @@ describe('autoRetryPass', () => {
     expect(r).toMatchObject({ outcome: 'retried', class: 'conflicts', kinds: ['conflicts'] });
     expect((await read()).attempts[1]!.enrichment!.text).toContain('git rebase main');
     expect(await autoRetryPass(fleet)).toEqual([]);
+  });
+
+  it('records context_exhausted behind a crash and leaves the task to the human', async () => {
+    await setup();
+    await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
+    mkdirSync(join(fleet.paths.logsDir, 'fix-math'), { recursive: true });
+    writeFileSync(join(fleet.paths.logsDir, 'fix-math', '1.log'), "working\n\u001b[31m■ Codex ran out of room in the model's context window.\u001b[0m\n");
+    expect(await autoRetryPass(fleet)).toEqual([]);
+    const task = await read();
+    expect(task.state).toBe('failed');
+    expect(task.attempts).toHaveLength(1);
+    expect(task.attempts[0]!.failure).toMatchObject({ class: 'context_exhausted', evidence: expect.stringContaining('ran out of room') });
+    const r = await retryTask(fleet, 'fix-math');
+    expect(r).toMatchObject({ class: 'context_exhausted', kinds: ['context-budget'], startPoint: 'flotilla/fix-math-a1' });
   });
 });

@@ -198,7 +198,19 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
 
   const failure = await classifyLatest(fleet, task, options, now);
   const cls = failure?.class ?? null;
-  if (options.auto && (!cls || !fleet.config.recovery.auto.includes(cls))) return null;
+  if (options.auto && (!cls || !fleet.config.recovery.auto.includes(cls))) {
+    // Not retried automatically; still record what recovery found (e.g. context_exhausted behind a crash).
+    if (failure && failure.class !== last.failure?.class) {
+      await fleet.registry.updateTask(taskId, (t) => {
+        const latest = t.attempts[t.attempts.length - 1];
+        if (latest?.n === last.n) {
+          latest.failure = failure;
+          t.reason = `${failure.class}: ${failure.evidence}`.slice(0, 300);
+        }
+      });
+    }
+    return null;
+  }
   if (failure) last.failure = failure;
   const cap = options.force ? null : capReached(fleet, task, cls);
   if (cap) return escalate(fleet, taskId, failure, cap, deps);
