@@ -91,6 +91,10 @@ describe('buildEnrichment', () => {
   it('conflicts: the files and the rebase instruction', async () => {
     const t = task({ gates: { rebased: { state: 'fail', detail: 'conflicts with main in: src/a.ts, docs/b.md' } } });
     expect(conflictingFiles(t, null)).toEqual(['src/a.ts', 'docs/b.md']);
+    const monitorDetail = { state: 'fail' as const, detail: 'conflicts with release/1.2 in src/app.js, Makefile' };
+    expect(conflictingFiles(task({ gates: { rebased: monitorDetail } }), null)).toEqual(['src/app.js', 'Makefile']);
+    expect(conflictingFiles(task({ gates: { rebased: { ...monitorDetail, files: ['x/y.ts'] } } }), null)).toEqual(['x/y.ts']);
+    expect(conflictingFiles(task(), failure('conflicts', 'gate rebased: conflicts with main in src/app.js'))).toEqual(['src/app.js']);
     const e = await buildEnrichment({ paths, task: t, attempt, failure: failure('conflicts', 'conflicts'), worktree, cwd: dir });
     expect(e.text).toContain('- src/a.ts\n- docs/b.md');
     expect(e.text).toContain('git rebase main');

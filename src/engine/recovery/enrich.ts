@@ -145,11 +145,14 @@ export function conflictingFiles(task: Task, failure: Failure | null): string[] 
   const texts = [gate?.state === 'fail' ? gate.detail : undefined, failure?.class === 'conflicts' ? failure.evidence : undefined];
   for (const text of texts) {
     if (!text) continue;
-    const after = text.includes(':') ? text.slice(text.indexOf(':') + 1) : text;
+    // "conflicts with main in a.ts, b.ts" (the rebased gate) or "...: a.ts, b.ts".
+    const inList = / in ((?:[^\s,]+(?:, )?)+)\s*$/.exec(text);
+    const after = inList ? inList[1]! : text.includes(':') ? text.slice(text.lastIndexOf(':') + 1) : text;
     const files = after
       .split(/[,\s]+/)
       .map((s) => s.trim().replace(/^["'`]|["'`.;]$/g, ''))
-      .filter((s) => s && /[./]/.test(s) && !/^\d+(\.\d+)?$/.test(s));
+      // From an "in a, b" list every name is a file; from free text only what looks like a path.
+      .filter((s) => s && (inList !== null || (/[./]/.test(s) && !/^\d+(\.\d+)?$/.test(s))));
     if (files.length) return [...new Set(files)];
   }
   return [];
