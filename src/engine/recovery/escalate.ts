@@ -20,10 +20,26 @@ export interface EscalationNotice {
   summary: string;
 }
 
-/** Sends an escalation to the human. Injectable; the default pushes a fleet notification. */
-export type EscalationNotifier = (ctx: FleetContext, notice: EscalationNotice) => Promise<void> | void;
+/**
+ * Sends an escalation to the human exactly once per task and attempt: it claims
+ * `task.notified["escalated#<attempt>"]` under the registry lock and sends only when the claim is
+ * new. Returns whether it sent. Injectable: `notifyOnce` of the notify module fits as
+ * `(ctx, n) => notifyOnce(ctx, n.taskId, 'escalated', n.attempt, n.message).then((o) => o.sent)`.
+ */
+export type EscalationNotifier = (ctx: FleetContext, notice: EscalationNotice) => Promise<boolean>;
 
-export const defaultEscalationNotifier: EscalationNotifier = (ctx, notice) => {
+/** Claims the notification key; true when this call is the first for it. */
+export async function claimNotification(ctx: FleetContext, taskId: string, key: string, now = new Date()): Promise<boolean> {
+  return ctx.registry.updateTask(taskId, (t) => {
+    if (t.notified[key]) return false;
+    t.notified[key] = now.toISOString();
+    return true;
+  });
+}
+
+/** The default: claim the key, then a fleet notification of kind `escalated` (store + event bus). */
+export const defaultEscalationNotifier: EscalationNotifier = async (ctx, notice) => {
+  if (!(await claimNotification(ctx, notice.taskId, `escalated#${notice.attempt}`))) return false;
   const notification = {
     id: randomUUID(),
     at: new Date().toISOString(),
@@ -33,6 +49,7 @@ export const defaultEscalationNotifier: EscalationNotifier = (ctx, notice) => {
   };
   pushNotification(ctx.store, notification);
   ctx.events.emit({ type: 'notification', notification });
+  return true;
 };
 
 /** "attempt 1 (from main): ci_failed: failing checks: test" for every attempt. */
@@ -53,19 +70,12 @@ export interface EscalationRecord {
   summary: string;
 }
 
-/**
- * Marks the task escalated (inside a registry change) and claims the notification key.
- * Returns the notice to send, or null when it was already sent for this attempt.
- */
-export function markEscalated(task: Task, reason: string, now = new Date()): EscalationNotice | null {
-  const last = task.attempts[task.attempts.length - 1];
-  const n = last?.n ?? 0;
+/** Marks the task escalated (inside a registry change) and returns the notice to send. */
+export function markEscalated(task: Task, reason: string, now = new Date()): EscalationNotice {
+  const n = task.attempts[task.attempts.length - 1]?.n ?? 0;
   const summary = summariseAttempts(task);
   if (task.state !== 'escalated') transition(task, 'escalated', reason, now);
   else task.reason = reason;
   (task as { escalation?: EscalationRecord }).escalation = { at: now.toISOString(), attempt: n, reason, summary };
-  const key = `escalated#${n}`;
-  if (task.notified[key]) return null;
-  task.notified[key] = now.toISOString();
   return { taskId: task.id, attempt: n, message: `${task.id} escalated: ${reason}`, summary };
 }

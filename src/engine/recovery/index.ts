@@ -22,6 +22,6 @@ export {
   type RecoveryFleet,
   type RecoveryDeps,
 } from './retry.js';
-export { defaultEscalationNotifier, markEscalated, summariseAttempts, type EscalationNotice, type EscalationNotifier } from './escalate.js';
+export { defaultEscalationNotifier, claimNotification, markEscalated, summariseAttempts, type EscalationNotice, type EscalationNotifier } from './escalate.js';
 export { recordLearningIfReady, addToMemory, learningSentence, recoveredClass } from './learn.js';
 export { diffAttempts, parseAttemptRef, type AttemptDiff } from './diff.js';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFleet, type Fleet } from '../fleet/create-fleet.js';
 import { git, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt } from '../../test-support/recovery-attempts.js';
-import type { EscalationNotice } from './escalate.js';
+import { claimNotification, type EscalationNotice, type EscalationNotifier } from './escalate.js';
 import { autoRetryPass } from './auto-retry.js';
 import { retryTask } from './retry.js';
 import { transition } from '../tasks/state-machine.js';
@@ -86,7 +86,12 @@ describe('retryTask', () => {
   it('past maxAttempts: escalated with a summary of every attempt, notified exactly once', async () => {
     await setup({ maxAttempts: 2, maxCiRounds: 5 });
     const notices: EscalationNotice[] = [];
-    const notify = (_: unknown, n: EscalationNotice) => void notices.push(n);
+    // Shaped like notify's notifyOnce: claim the key under the registry lock, send only when new.
+    const notify: EscalationNotifier = async (ctx, n) => {
+      if (!(await claimNotification(ctx, n.taskId, `escalated#${n.attempt}`))) return false;
+      notices.push(n);
+      return true;
+    };
     await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
     expect((await retryTask(fleet, 'fix-math', {}, { notify })).outcome).toBe('retried');
     await markPendingRunning(fleet, 'fix-math');

@@ -107,22 +107,19 @@ export async function classifyLatest(fleet: FleetContext, task: Task, options: R
 
 async function escalate(fleet: RecoveryFleet, taskId: string, failure: Failure | null, reason: string, deps: RecoveryDeps): Promise<RetryResult> {
   const now = deps.now?.() ?? new Date();
-  const { notice, task } = await fleet.registry.updateTask(taskId, (t) => {
+  const notice = await fleet.registry.updateTask(taskId, (t) => {
     const last = t.attempts[t.attempts.length - 1];
     if (last && failure) last.failure = failure;
     if (last && (last.state === 'running' || last.state === 'finished')) last.state = 'failed';
-    return { notice: markEscalated(t, reason, now), task: structuredClone(t) };
+    return markEscalated(t, reason, now);
   });
-  if (notice) {
-    try {
-      await (deps.notify ?? defaultEscalationNotifier)(fleet, notice);
-    } catch (err) {
-      fleet.events.emit({ type: 'error', message: `${taskId}: escalation notification failed: ${errorMessage(err)}` });
-    }
+  let notified = false;
+  try {
+    notified = await (deps.notify ?? defaultEscalationNotifier)(fleet, notice);
+  } catch (err) {
+    fleet.events.emit({ type: 'error', message: `${taskId}: escalation notification failed: ${errorMessage(err)}` });
   }
-  const n = task.attempts[task.attempts.length - 1]?.n ?? 0;
-  const summary = (task as { escalation?: { summary: string } }).escalation?.summary ?? '';
-  return { outcome: 'escalated', taskId, attempt: n, reason, summary, notified: notice !== null };
+  return { outcome: 'escalated', taskId, attempt: notice.attempt, reason, summary: notice.summary, notified };
 }
 
 async function bootstrap(fleet: FleetContext, worktree: string): Promise<void> {
