@@ -63,6 +63,15 @@ describe('extractFailingTests', () => {
     expect(names(fixture('go-test-json.txt'))).toEqual(['TestDivide (example.com/calc)']);
   });
 
+  it('reads real node:test output: TAP (the default off a terminal) and spec', () => {
+    expect(names(fixture('node-test-tap.txt'))).toEqual(['capitalize upper-cases the first letter', 'truncate > cuts long text at maxLength']);
+    expect(names(fixture('node-test-spec.txt'))).toEqual([
+      'test/text.test.js > capitalize upper-cases the first letter',
+      'test/text.test.js > cuts long text at maxLength',
+    ]);
+    expect(names('TAP version 13\nnot ok 1 - later # TODO not written yet\nnot ok 2 - real \\# one\n')).toEqual(['real # one']);
+  });
+
   it('finds nothing in output without failures, and caps a flood', () => {
     expect(extractFailingTests('all good\n 3 passed\nok  \texample.com/x\t0.1s\n')).toEqual([]);
     const flood = Array.from({ length: 500 }, (_, i) => `FAILED tests/t.py::test_${i} - boom`).join('\n');

@@ -2,11 +2,11 @@ import { stripAnsi } from './text.js';
 
 /**
  * Failing test names from the output of common test runners: vitest, jest, mocha (spec reporter),
- * pytest and go test (text and -json). Pure functions over text; the output may carry ANSI colours
+ * pytest, go test (text and -json) and node:test (TAP, the default when not on a terminal, and spec). Pure functions over text; the output may carry ANSI colours
  * and may mix several runners (a CI log running two suites).
  */
 
-export type TestRunner = 'vitest' | 'jest' | 'mocha' | 'pytest' | 'go';
+export type TestRunner = 'vitest' | 'jest' | 'mocha' | 'pytest' | 'go' | 'node';
 
 export interface FailingTest {
   runner: TestRunner;
@@ -135,7 +135,53 @@ const parseGo: Parser = (lines) => {
     .map((n) => ({ runner: 'go' as const, name: n.name, ...(n.pkg ? { file: n.pkg } : {}) }));
 };
 
-const PARSERS: Parser[] = [parseVitest, parseJest, parseMocha, parsePytest, parseGo];
+/** Drops entries whose name path is a prefix of another's (a suite failing because a test in it failed). */
+function leavesOnly(paths: string[][]): string[][] {
+  const key = (p: string[]) => p.join('\u0000');
+  return paths.filter((p) => !paths.some((o) => o.length > p.length && key(o.slice(0, p.length)) === key(p)));
+}
+
+/** node:test TAP (also tape, node-tap): "not ok N - name" under "# Subtest:" nesting; TODO/SKIP ignored. */
+const parseTap: Parser = (lines) => {
+  const stack: string[] = [];
+  const failed: string[][] = [];
+  for (const line of lines) {
+    const sub = /^(\s*)# Subtest: (.+?)\s*$/.exec(line);
+    if (sub) {
+      const level = Math.floor(sub[1]!.length / 4);
+      stack.length = level;
+      stack[level] = sub[2]!;
+      continue;
+    }
+    const m = /^(\s*)not ok \d+(?: - (.*?))?\s*$/.exec(line);
+    if (!m || /(?:^|[^\\])#\s*(?:TODO|SKIP)\b/i.test(m[2] ?? '')) continue;
+    const level = Math.floor(m[1]!.length / 4);
+    const name = (m[2] ?? '').replace(/\\#/g, '#');
+    if (!name) continue;
+    failed.push([...stack.slice(0, level), name]);
+  }
+  return leavesOnly(failed).map((p) => ({ runner: 'node' as const, name: p.join(' > ') }));
+};
+
+/** node:test spec reporter: the "✖ failing tests:" summary, each "test at FILE:L:C" then "✖ name (Xms)". */
+const parseNodeSpec: Parser = (lines) => {
+  const out: FailingTest[] = [];
+  const start = lines.findIndex((l) => /^✖ failing tests:\s*$/.test(l));
+  if (start < 0) return out;
+  let file: string | undefined;
+  for (const line of lines.slice(start + 1)) {
+    const at = /^test at (.+?):\d+:\d+\s*$/.exec(line);
+    if (at) {
+      file = at[1];
+      continue;
+    }
+    const m = /^✖ (.+?) \(\d+(?:\.\d+)?m?s\)\s*$/.exec(line);
+    if (m) out.push({ runner: 'node', name: m[1]!, ...(file ? { file } : {}) });
+  }
+  return out;
+};
+
+const PARSERS: Parser[] = [parseVitest, parseJest, parseMocha, parsePytest, parseGo, parseTap, parseNodeSpec];
 
 /** Every failing test named in `output`, deduplicated, in order of appearance per runner, capped. */
 export function extractFailingTests(output: string, cap = FAILING_TESTS_CAP): FailingTest[] {
