@@ -15,9 +15,14 @@ afterEach(async () => {
 });
 
 async function failedTask(recovery: Record<string, unknown> = {}) {
-  repo = makeTempRepo({ recovery: { maxAttempts: 2, ...recovery } });
+  // An agent that exits at once: once `task.start` exists, `flotilla retry` starts it (in a pty).
+  repo = makeTempRepo({
+    runtime: 'pty',
+    profiles: { noop: { command: ['node', '-e', ''], appendContext: 'prompt', hooks: 'none' } },
+    recovery: { maxAttempts: 2, ...recovery },
+  });
   fleet = await createFleet({ cwd: repo.root });
-  await fleet.dispatch({ type: 'task.add', input: { title: 'Fix math', prompt: 'p', id: 'fix-math', tags: ['math'] } });
+  await fleet.dispatch({ type: 'task.add', input: { title: 'Fix math', prompt: 'p', id: 'fix-math', tags: ['math'], agent: 'noop' } });
   await startFirstAttempt(fleet, 'fix-math');
   await commitInLatest(fleet, 'fix-math', 'src/math.ts', 'export const a = 1;\n');
   await failLatest(fleet, 'fix-math', 'ci_failed', 'test failed', { name: 'test', log: '--- FAIL: TestDivide (0.00s)\nFAIL\n' });
@@ -50,7 +55,7 @@ describe('flotilla retry / diff / learnings (real binary)', () => {
     expect(r.code).toBe(2);
     const ok = await runCli(repo.root, ['retry', 'fix-math', '--note', 'Divide by zero returns 0', '--doc', join(repo.dir, 'spec.md')]);
     expect(ok.stderr).toBe('');
-    expect(ok.stdout).toMatch(/^fix-math: attempt 2 from flotilla\/fix-math-a1 \(ci_failed; told: note, failing-checks, failing-tests, check-logs, docs\): pending/);
+    expect(ok.stdout).toMatch(/^fix-math: attempt 2 from flotilla\/fix-math-a1 \(ci_failed; told: note, failing-checks, failing-tests, check-logs, docs\): (started|pending)/);
     const task = (await fleet.registry.read()).tasks[0]!;
     expect(task.attempts[1]!.enrichment!.text).toContain('TestDivide');
     expect(task.attempts[1]!.enrichment!.text).toContain('Use integer division.');

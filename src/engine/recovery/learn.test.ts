@@ -5,7 +5,7 @@ import { MEMORY_TEMPLATE } from '../init.js';
 import { composePrompt, readLearnings } from '../prompt/compose.js';
 import { transition } from '../tasks/state-machine.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
-import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt } from '../../test-support/recovery-attempts.js';
+import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt, withoutTaskStart } from '../../test-support/recovery-attempts.js';
 import { addToMemory, recordLearningIfReady } from './learn.js';
 import { autoRetryPass } from './auto-retry.js';
 import { retryTask } from './retry.js';
@@ -32,7 +32,7 @@ describe('recordLearningIfReady', () => {
   it('writes one learning per task and attempt when an enriched attempt reaches ready', async () => {
     repo = makeTempRepo();
     repo.write('.flotilla/MEMORY.md', MEMORY_TEMPLATE);
-    fleet = await createFleet({ cwd: repo.root });
+    fleet = withoutTaskStart(await createFleet({ cwd: repo.root }));
     await fleet.dispatch({ type: 'task.add', input: { title: 'Fix math', prompt: 'p', id: 'fix-math', tags: ['math'] } });
     await startFirstAttempt(fleet, 'fix-math');
     await commitInLatest(fleet, 'fix-math', 'src/math.ts', '1');

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFleet, type Fleet } from '../fleet/create-fleet.js';
 import { composePrompt } from '../prompt/compose.js';
 import { transition } from '../tasks/state-machine.js';
-import { failLatest, markPendingRunning, startFirstAttempt } from '../../test-support/recovery-attempts.js';
+import { failLatest, markPendingRunning, startFirstAttempt, withoutTaskStart } from '../../test-support/recovery-attempts.js';
 import { git, makeTempRepo, PROJECT_ROOT, type TempRepo } from '../../test-support/temp-repo.js';
 import { autoRetryPass } from './auto-retry.js';
 
@@ -35,7 +35,7 @@ async function setup(agentArgs: string[], recovery: Record<string, unknown>) {
   });
   repo.write('check.mjs', readFileSync(join(FIXTURES, 'check.mjs'), 'utf8'));
   repo.commit('add the test suite');
-  fleet = await createFleet({ cwd: repo.root });
+  fleet = withoutTaskStart(await createFleet({ cwd: repo.root }));
   await fleet.dispatch({ type: 'task.add', input: { title: 'Fix division', prompt: 'Make the math tests pass.', id: 'fix-div', agent: 'scripted', tags: ['math'] } });
 }
 

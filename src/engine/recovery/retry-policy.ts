@@ -24,13 +24,16 @@ function pidAlive(pid: number | null | undefined): boolean {
   }
 }
 
-/** Whether the task's agent is running: asks the session manager, else the registry's pid. */
+/**
+ * Whether the task's agent is running: the session manager says so, or the registry names a live
+ * process for the latest attempt's session (a session of another flotilla process).
+ */
 export async function sessionAlive(fleet: FleetContext, task: Task): Promise<boolean> {
   if (fleet.sessions) {
     try {
-      return await fleet.sessions.isAlive(task.id);
+      if (await fleet.sessions.isAlive(task.id)) return true;
     } catch {
-      return false;
+      // fall back to the registry
     }
   }
   const session = task.attempts[task.attempts.length - 1]?.session;

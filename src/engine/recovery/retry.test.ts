@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFleet, type Fleet } from '../fleet/create-fleet.js';
 import { git, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
-import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt } from '../../test-support/recovery-attempts.js';
+import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt, withoutTaskStart } from '../../test-support/recovery-attempts.js';
 import { claimNotification, type EscalationNotice, type EscalationNotifier } from './escalate.js';
 import { autoRetryPass } from './auto-retry.js';
 import { retryTask } from './retry.js';
@@ -15,9 +15,12 @@ let repo: TempRepo;
 let fleet: Fleet;
 
 async function setup(recovery: Record<string, unknown> = {}) {
-  repo = makeTempRepo({ recovery: { maxAttempts: 3, maxCiRounds: 2, ...recovery } });
-  fleet = await createFleet({ cwd: repo.root });
-  await fleet.dispatch({ type: 'task.add', input: { title: 'Fix math', prompt: 'fix the math', id: 'fix-math', tags: ['math'] } });
+  repo = makeTempRepo({
+    recovery: { maxAttempts: 3, maxCiRounds: 2, ...recovery },
+    profiles: { noop: { command: ['node', '-e', ''], appendContext: 'prompt', hooks: 'none' } },
+  });
+  fleet = withoutTaskStart(await createFleet({ cwd: repo.root }));
+  await fleet.dispatch({ type: 'task.add', input: { title: 'Fix math', prompt: 'fix the math', id: 'fix-math', tags: ['math'], agent: 'noop' } });
   await startFirstAttempt(fleet, 'fix-math');
   await commitInLatest(fleet, 'fix-math', 'src/math.ts', 'export const one = 1;\n');
 }
@@ -33,7 +36,7 @@ describe('retryTask', () => {
   it('ci_failed: attempt 2 starts from attempt 1 branch, pending, enriched with the failing tests; attempt 1 kept', async () => {
     await setup();
     await failLatest(fleet, 'fix-math', 'ci_failed', 'check test failed', { name: 'test', log: VITEST_LOG });
-    const result = await fleet.dispatch({ type: 'task.retry', id: 'fix-math' });
+    const result = await retryTask(fleet, 'fix-math');
     expect(result).toMatchObject({ outcome: 'retried', attempt: 2, startPoint: 'flotilla/fix-math-a1', class: 'ci_failed', started: false });
     const task = await read();
     expect(task.state).toBe('queued');
@@ -45,6 +48,14 @@ describe('retryTask', () => {
     expect(existsSync(a1!.worktree)).toBe(true);
     expect(existsSync(join(a2!.worktree, 'src', 'math.ts'))).toBe(true);
     expect(git(a2!.worktree, 'rev-parse', 'HEAD')).toBe(git(repo.root, 'rev-parse', 'flotilla/fix-math-a1'));
+  });
+
+  it('is the task.retry command of the fleet', async () => {
+    await setup();
+    await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
+    const result = await fleet.dispatch({ type: 'task.retry', id: 'fix-math', options: { note: 'try again' } });
+    expect(result).toMatchObject({ outcome: 'retried', attempt: 2, kinds: ['note', 'crash'] });
+    expect((await read()).attempts[1]!.enrichment?.note).toBe('try again');
     expect(fleet.store.getState().tasks.find((t) => t.id === 'fix-math')?.attempts).toHaveLength(2);
   });
 
