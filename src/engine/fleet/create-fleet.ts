@@ -70,9 +70,6 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     }
   }
 
-  // The fleet object is built below; handlers that hand it to services reach it through this.
-  let self: Fleet | null = null;
-
   const handlers: Handlers = {
     'task.add': async ({ input }) => {
       const task = await addTask(ctx, input);
@@ -94,7 +91,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     },
     'task.retry': async ({ id, options }) => {
       try {
-        return await retryTask(self!, id, options ?? {});
+        return await retryTask(fleet, id, options ?? {});
       } finally {
         await refresh();
       }
@@ -103,7 +100,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
 
   await refresh();
 
-  self = {
+  const fleet: Fleet = {
     ...ctx,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
     hasCommand: (type: string) => Object.prototype.hasOwnProperty.call(handlers, type),
@@ -131,5 +128,5 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       closers.length = 0;
     },
   };
-  return self;
+  return fleet;
 }
