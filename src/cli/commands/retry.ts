@@ -1,9 +1,26 @@
 import { FAILURE_CLASSES, type FailureClass } from '../../engine/config/schema.js';
 import { UsageError } from '../../engine/errors.js';
-import { createFleet } from '../../engine/fleet/create-fleet.js';
+import { createFleet, type Fleet } from '../../engine/fleet/create-fleet.js';
 import { assertTaskId } from '../../engine/ids.js';
 import { parseCommandArgs } from '../args.js';
-import { EXIT, type CliCommand } from '../io.js';
+import { EXIT, type CliCommand, type CliIO } from '../io.js';
+
+/** With the pty runtime the agent lives in this process: wait until it exits (Ctrl-C stops it), as `flotilla start` does. */
+async function waitForExit(fleet: Fleet, id: string, io: CliIO): Promise<void> {
+  io.out(`${id}: the agent runs in this process; Ctrl-C stops it`);
+  const exited = new Promise<void>((resolve) => {
+    fleet.events.on((e) => {
+      const ev = e as { type: string; taskId?: string; session?: { state?: string } };
+      if (ev.type === 'session.status' && ev.taskId === id && ev.session?.state === 'exited') resolve();
+    });
+  });
+  if (!(await fleet.sessions!.isAlive(id))) return;
+  const onSigint = () => void fleet.dispatch({ type: 'task.stop', id } as never).catch(() => undefined);
+  process.once('SIGINT', onSigint);
+  await exited;
+  process.off('SIGINT', onSigint);
+  io.out(`${id}: the agent exited`);
+}
 
 export const retryCommand: CliCommand = {
   name: 'retry',
@@ -23,6 +40,9 @@ Options:
   --class CLASS   say what went wrong: ${FAILURE_CLASSES.join(', ')}
   --force         retry even past recovery.maxAttempts / recovery.maxCiRounds
   --json          print the result as JSON
+
+With the tmux runtime the new attempt's agent keeps running after this command returns; with the
+pty runtime it lives in this process and the command waits until it exits (Ctrl-C stops it).
 
 Exit codes: 0 retried, 1 error, 2 bad usage (also: the task is running; stop it first),
 3 the task is past its cap and was escalated.`,
@@ -72,6 +92,7 @@ Exit codes: 0 retried, 1 error, 2 bad usage (also: the task is running; stop it 
           ? 'started'
           : `pending${result.startError ? ` (start failed: ${result.startError})` : ''}; start it: flotilla start ${id}`;
         io.out(`${id}: attempt ${result.attempt} from ${result.startPoint} (${result.class ?? 'manual'}${what}): ${state}`);
+        if (result.started && fleet.sessions?.runtime === 'pty') await waitForExit(fleet, id, io);
       }
       return result.outcome === 'escalated' ? EXIT.needsHuman : EXIT.ok;
     } finally {
