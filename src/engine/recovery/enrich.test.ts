@@ -74,6 +74,15 @@ describe('buildEnrichment', () => {
     expect(tail.split('\n').length).toBeLessThanOrEqual(DEFAULT_CAPS.logLines + 8);
   });
 
+  it('finds test names printed early in a long log (go test), while the tail shows its end', async () => {
+    const noise = Array.from({ length: 100_000 }, (_, i) => `=== RUN   TestOther${i}\n--- PASS: TestOther${i} (0.00s)`).join('\n');
+    const log = `--- FAIL: TestEarly (0.00s)\n${noise}\nFAIL\texample.com/x\t9.9s\n`;
+    const e = await buildEnrichment({ paths, task: withChecks(log), attempt, failure: failure('ci_failed'), worktree, cwd: dir });
+    expect(e.text).toContain('- TestEarly');
+    expect(e.text).toContain('FAIL\texample.com/x\t9.9s');
+    expect(e.text.length).toBeLessThanOrEqual(DEFAULT_CAPS.totalChars);
+  });
+
   it('review_flagged: blocking findings become constraints', async () => {
     const t = task({
       gates: { reviews: { state: 'fail', detail: '' } },

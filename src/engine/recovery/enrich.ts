@@ -26,8 +26,10 @@ export interface EnrichCaps {
   docChars: number;
   /** Characters of the whole enrichment text. */
   totalChars: number;
-  /** Bytes read from the end of a log file. */
+  /** Bytes read from the end of a log file for its tail. */
   readBytes: number;
+  /** Bytes read from the end of a log file when looking for failing test names (they may be printed early). */
+  scanBytes: number;
 }
 
 export const DEFAULT_CAPS: EnrichCaps = {
@@ -37,6 +39,7 @@ export const DEFAULT_CAPS: EnrichCaps = {
   docChars: 12_000,
   totalChars: 24_000,
   readBytes: 512 * 1024,
+  scanBytes: 16 * 1024 * 1024,
 };
 
 /** Largest document `--doc` accepts. */
@@ -167,11 +170,11 @@ async function ciSections(input: EnrichInput, caps: EnrichCaps): Promise<Section
   const tests: string[] = [];
   const tails: Section[] = [];
   for (const c of checks) {
-    const raw = c.log ? await readTail(logFile(input.paths, c.log), caps.readBytes) : null;
+    const raw = c.log ? await readTail(logFile(input.paths, c.log), caps.scanBytes) : null;
     const text = raw ?? c.detail ?? '';
     for (const t of extractFailingTests(text)) tests.push(`- ${formatFailingTest(t)}`);
     if (raw) {
-      const tail = tailText(stripAnsi(raw), caps.logLines, caps.logChars);
+      const tail = tailText(stripAnsi(raw.slice(-caps.readBytes)), caps.logLines, caps.logChars);
       tails.push({ kind: 'check-logs', title: `End of the log of check "${c.name}"`, text: tail, filler: 2, code: true });
     }
   }
