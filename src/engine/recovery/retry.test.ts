@@ -195,3 +195,43 @@ describe('autoRetryPass', () => {
     expect(r).toMatchObject({ class: 'context_exhausted', kinds: ['context-budget'], startPoint: 'flotilla/fix-math-a1' });
   });
 });
+
+describe('automatic retry of an attempt whose interactive agent is still alive', () => {
+  function fakeSessions(state: 'idle' | 'working') {
+    const stopped: string[] = [];
+    let alive = true;
+    const sessions = {
+      runtime: 'pty' as const,
+      isAlive: async () => alive,
+      status: () => state,
+      stop: async (id: string) => {
+        stopped.push(id);
+        alive = false;
+      },
+    } as unknown as NonNullable<Fleet['sessions']>;
+    return { sessions, stopped };
+  }
+
+  it('stops an idle agent and retries; leaves a working one alone; a human retry still refuses', async () => {
+    await setup();
+    await failLatest(fleet, 'fix-math', 'ci_failed', 'test failed', { name: 'test', log: 'FAILED t.py::test_x - boom\n' });
+    const working = fakeSessions('working');
+    expect(await autoRetryPass({ ...fleet, sessions: working.sessions })).toEqual([]);
+    expect(working.stopped).toEqual([]);
+    const idle = fakeSessions('idle');
+    await expect(retryTask({ ...fleet, sessions: idle.sessions }, 'fix-math')).rejects.toThrow('stop it first');
+    const [r] = await autoRetryPass({ ...fleet, sessions: idle.sessions });
+    expect(r).toMatchObject({ outcome: 'retried', attempt: 2, class: 'ci_failed' });
+    expect(idle.stopped).toEqual(['fix-math']);
+    expect((await read()).reason).toContain('the idle agent of attempt 1 was stopped');
+  });
+
+  it('escalation leaves the idle agent running for the human', async () => {
+    await setup({ maxAttempts: 1 });
+    await failLatest(fleet, 'fix-math', 'no_progress', 'idle with no commits');
+    const idle = fakeSessions('idle');
+    const [r] = await autoRetryPass({ ...fleet, sessions: idle.sessions });
+    expect(r).toMatchObject({ outcome: 'escalated' });
+    expect(idle.stopped).toEqual([]);
+  });
+});

@@ -188,10 +188,11 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
   if (options.auto && (task.state !== 'failed' || !last || last.state === 'pending')) return null;
   if (!last) throw new UsageError(`task ${taskId} has not started yet; start it instead: flotilla start ${taskId}`);
   if (last.state === 'pending') throw new UsageError(`task ${taskId}: attempt ${last.n} is already pending; start it: flotilla start ${taskId}`);
-  if (await sessionAlive(fleet, task)) {
-    if (options.auto) return null;
-    throw new UsageError(`task ${taskId} is running; stop it first: flotilla stop ${taskId}`);
-  }
+  const alive = await sessionAlive(fleet, task);
+  if (alive && !options.auto) throw new UsageError(`task ${taskId} is running; stop it first: flotilla stop ${taskId}`);
+  const sessionState = alive ? (fleet.sessions?.status(taskId) ?? last.session?.state ?? null) : null;
+  // A busy agent may still be fixing things: leave it; the next pass looks again.
+  if (alive && (sessionState === 'working' || sessionState === 'starting' || !fleet.sessions)) return null;
 
   const failure = await classifyLatest(fleet, task, options, now);
   const cls = failure?.class ?? null;
@@ -211,6 +212,11 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
   if (failure) last.failure = failure;
   const cap = options.force ? null : capReached(fleet, task, cls);
   if (cap) return escalate(fleet, taskId, failure, cap, deps);
+  if (alive) {
+    // An interactive agent stays alive and idle after its attempt failed (CI, no progress): the
+    // automatic retry ends it first. (Escalation leaves it running, for the human to attach to.)
+    await fleet.sessions!.stop(taskId);
+  }
 
   const built = await buildEnrichment({
     paths: fleet.paths,
@@ -259,7 +265,8 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     };
     (attempt as { retryOf?: unknown }).retryOf = { attempt: last.n, class: cls };
     t.attempts.push(attempt);
-    transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}`, now);
+    const stopped = alive ? `; the idle agent of attempt ${last.n} was stopped` : '';
+    transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}${stopped}`, now);
   });
   return { outcome: 'retried', taskId, attempt: n, startPoint, class: cls, kinds: built.kinds, started: false };
 }
