@@ -87,6 +87,16 @@ describe.runIf(capable)('recovery end to end (session runtime + monitor)', () =>
     expect(JSON.parse(lines[0]!)).toMatchObject({ taskId: 'fix-div', class: 'ci_failed', paths: ['solution.txt'] });
   });
 
+  it('an interactive agent that stays alive: its idle session is stopped and the retry recovers', async () => {
+    await setup(['--stay']);
+    await fleet.dispatch({ type: 'task.start', id: 'fix-div' } as never);
+    const task = await monitorUntil(['ready', 'escalated']);
+    expect(task.state).toBe('ready');
+    expect(task.attempts).toHaveLength(2);
+    expect(task.attempts[0]!.session?.state).toBe('exited');
+    await fleet.dispatch({ type: 'task.stop', id: 'fix-div' } as never);
+  });
+
   it('an agent that always fails: exactly maxAttempts attempts, then escalated, notified once', async () => {
     await setup(['--always-fail']);
     await fleet.dispatch({ type: 'task.start', id: 'fix-div' } as never);
