@@ -74,14 +74,12 @@ Exit codes: 0 retried, 1 error, 2 bad usage (also: the task is running; stop it 
       const result = await fleet.dispatch({
         type: 'task.retry',
         id,
-        options: {
-          cwd: io.cwd,
-          ...(cls ? { class: cls as FailureClass } : {}),
-          ...(values.note !== undefined ? { note: values.note } : {}),
-          ...(files ? { files } : {}),
-          ...(values.doc ? { docs: values.doc } : {}),
-          ...(values.force ? { force: true } : {}),
-        },
+        cwd: io.cwd,
+        ...(cls ? { class: cls as FailureClass } : {}),
+        ...(values.note !== undefined ? { note: values.note } : {}),
+        ...(files ? { files } : {}),
+        ...(values.doc ? { docs: values.doc } : {}),
+        ...(values.force ? { force: true } : {}),
       });
       if (values.json) io.out(JSON.stringify(result, null, 2));
       else if (result.outcome === 'escalated') {

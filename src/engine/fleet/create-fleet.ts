@@ -7,6 +7,7 @@ import { GitClient } from '../git/git-client.js';
 import { findRepo, worktreeRootFor } from '../repo.js';
 import { TaskRegistry } from '../tasks/registry.js';
 import { retryTask } from '../recovery/retry.js';
+import { diffAttempts } from '../recovery/diff.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import type { FleetContext } from './context.js';
@@ -89,13 +90,14 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       pushNotification(store, full);
       events.emit({ type: 'notification', notification: full });
     },
-    'task.retry': async ({ id, options }) => {
+    'task.retry': async ({ type: _type, id, ...options }) => {
       try {
-        return await retryTask(fleet, id, options ?? {});
+        return await retryTask(fleet, id, options);
       } finally {
         await refresh();
       }
     },
+    'task.diff': async ({ id, a, b, color }) => diffAttempts(ctx, id, a, b, { color: color ?? false }),
   };
 
   await refresh();

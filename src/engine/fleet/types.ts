@@ -1,5 +1,6 @@
 import type { Task } from '../tasks/schema.js';
 import type { RetryOptions, RetryResult } from '../recovery/retry.js';
+import type { AttemptDiff } from '../recovery/diff.js';
 
 export interface FleetNotification {
   id: string;
@@ -37,7 +38,8 @@ export interface CommandMap {
   'task.remove': { input: { id: string; keepWorktrees?: boolean }; result: void };
   'fleet.refresh': { input: object; result: void };
   'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
-  'task.retry': { input: { id: string; options?: RetryOptions }; result: RetryResult };
+  'task.retry': { input: { id: string } & RetryOptions; result: RetryResult };
+  'task.diff': { input: { id: string; a?: number; b?: number; color?: boolean }; result: AttemptDiff };
 }
 
 export type CommandType = keyof CommandMap;

@@ -19,6 +19,8 @@ export interface AttemptDiff {
   stat: string;
   /** The patch; with ANSI colours when asked. */
   patch: string;
+  /** Ready to show: a header line, the stat and the patch ("(no difference)" when equal). */
+  text: string;
 }
 
 /** "2", "a2" or "#2" -> 2. */
@@ -68,5 +70,8 @@ export async function diffAttempts(
   const color = options.color ? '--color=always' : '--no-color';
   const stat = await ctx.git.run(ctx.paths.root, ['diff', color, '--stat', fromRef, toRef, '--']);
   const patch = await ctx.git.run(ctx.paths.root, ['diff', color, fromRef, toRef, '--']);
-  return { taskId, from, to, fromRef, toRef, stat, patch };
+  const label = (n: number, ref: string) => (n === 0 ? `base ${ref}` : `attempt ${n} (${ref})`);
+  const header = `${taskId}: ${label(from, fromRef)} -> ${label(to, toRef)}`;
+  const text = patch.trim() ? `${header}\n${stat}\n${patch}` : `${header}\n(no difference)`;
+  return { taskId, from, to, fromRef, toRef, stat, patch, text };
 }

@@ -53,10 +53,16 @@ describe('retryTask', () => {
   it('is the task.retry command of the fleet', async () => {
     await setup();
     await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
-    const result = await fleet.dispatch({ type: 'task.retry', id: 'fix-math', options: { note: 'try again' } });
+    const result = await fleet.dispatch({ type: 'task.retry', id: 'fix-math', note: 'try again' });
     expect(result).toMatchObject({ outcome: 'retried', attempt: 2, kinds: ['note', 'crash'] });
     expect((await read()).attempts[1]!.enrichment?.note).toBe('try again');
     expect(fleet.store.getState().tasks.find((t) => t.id === 'fix-math')?.attempts).toHaveLength(2);
+    const same = await fleet.dispatch({ type: 'task.diff', id: 'fix-math' });
+    expect(same.text).toBe('fix-math: attempt 1 (flotilla/fix-math-a1) -> attempt 2 (flotilla/fix-math-a2)\n(no difference)');
+    await commitInLatest(fleet, 'fix-math', 'src/math.ts', 'export const one = 2;\n');
+    const d = await fleet.dispatch({ type: 'task.diff', id: 'fix-math', a: 1, b: 2 });
+    expect(d.text).toContain('src/math.ts | 2 +-');
+    expect(d.text).toContain('+export const one = 2;');
   });
 
   it('off_track with a note starts again from base', async () => {
