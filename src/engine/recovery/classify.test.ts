@@ -66,6 +66,11 @@ describe('classifyFailure', () => {
     };
     const reviewed = makeTask({ gates: { reviews: { state: 'fail', detail: '1 blocking' } }, review } as Partial<Task>);
     expect(blockingFindings(reviewed).map((f) => f.id)).toEqual(['a']);
+    const lone = { ...review, findings: [{ ...review.findings[0]!, agreed: false }, review.findings[1]!] };
+    expect(blockingFindings(makeTask({ review: lone } as Partial<Task>))).toEqual([]);
+    // The gate failed on findings this rule does not call blocking: the open ones are the evidence.
+    const failedGate = makeTask({ review: lone, gates: { reviews: { state: 'fail', detail: '' } } } as Partial<Task>);
+    expect(blockingFindings(failedGate).map((f) => f.id)).toEqual(['a', 'b']);
     expect(classifyFailure({ task: reviewed, attempt: makeAttempt(), now })?.class).toBe('review_flagged');
 
     const pr = {

@@ -68,16 +68,22 @@ export interface ReviewFinding {
   blocking?: boolean;
 }
 
-const BLOCKING_SEVERITIES = new Set(['critical', 'major']);
-
-/** Findings of the latest review that block: not dismissed or folded, marked blocking or critical/major. */
+/**
+ * Findings of the latest review that block, by the reviews gate's rule: not dismissed, and marked
+ * blocking, or critical, or major and agreed by two or more reviewers. (The review module's
+ * `blockingFindings` also knows which roles are blocking; recovery takes its text when wired, see
+ * RecoveryDeps.reviewText.)
+ */
 export function blockingFindings(task: Task): ReviewFinding[] {
   const review = (task as { review?: { findings?: unknown } }).review;
   const findings = Array.isArray(review?.findings) ? (review.findings as ReviewFinding[]) : [];
   const open = findings.filter(
     (f) => f && typeof f.message === 'string' && typeof f.file === 'string' && !f.dismissed && !f.folded,
   );
-  const blocking = open.filter((f) => f.blocking === true || BLOCKING_SEVERITIES.has(String(f.severity).toLowerCase()));
+  const blocking = open.filter((f) => {
+    const severity = String(f.severity).toLowerCase();
+    return f.blocking === true || severity === 'critical' || (severity === 'major' && f.agreed === true);
+  });
   // The gate failed on findings this rule does not call blocking: the open ones are the evidence.
   if (!blocking.length && task.gates.reviews?.state === 'fail') return open;
   return blocking;

@@ -95,6 +95,12 @@ describe('buildEnrichment', () => {
     expect(e.kinds).toEqual(['review-findings']);
     expect(e.text).toContain('src/a.ts:4 [major/logic] loop misses the last item');
     expect(e.text).not.toContain('rename');
+    const fromReview = await buildEnrichment({
+      paths, task: t, attempt, failure: failure('review_flagged'), worktree, cwd: dir,
+      reviewText: () => 'Review findings that must be fixed:\n- src/a.ts:4 [major, logic, agreed by a and b] loop',
+    });
+    expect(fromReview.kinds).toEqual(['review-findings']);
+    expect(fromReview.text).toContain('agreed by a and b');
   });
 
   it('conflicts: the files and the rebase instruction', async () => {

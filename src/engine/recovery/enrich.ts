@@ -59,6 +59,8 @@ export interface EnrichInput {
   files?: string[];
   docs?: string[];
   caps?: Partial<EnrichCaps>;
+  /** The review module's text for review_flagged (blocking findings first); the built-in list otherwise. */
+  reviewText?: (task: Task) => string;
 }
 
 interface Section {
@@ -211,6 +213,8 @@ async function classSections(input: EnrichInput, caps: EnrichCaps): Promise<Sect
     case 'ci_failed':
       return ciSections(input, caps);
     case 'review_flagged': {
+      const given = input.reviewText?.(input.task).trim();
+      if (given) return [{ kind: 'review-findings', title: 'Review findings you must resolve (constraints on this attempt)', text: given }];
       const s = reviewSection(input.task);
       return s.length ? s : evidence ? [{ kind: 'review-findings', title: 'Review findings', text: evidence }] : [];
     }

@@ -68,6 +68,8 @@ export interface RecoveryFleet extends FleetContext {
 
 export interface RecoveryDeps {
   notify?: EscalationNotifier;
+  /** Text of the review findings for review_flagged (the review module's `reviewFindingsText(task, config)`). */
+  reviewText?: (task: Task) => string;
   now?: () => Date;
 }
 
@@ -228,6 +230,7 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     ...(options.note !== undefined ? { note: options.note } : {}),
     ...(options.files !== undefined ? { files: options.files } : {}),
     ...(options.docs !== undefined ? { docs: options.docs } : {}),
+    ...(deps.reviewText ? { reviewText: deps.reviewText } : {}),
   });
   const enrichment = built.kinds.length ? built : null;
 
