@@ -73,6 +73,7 @@ describe('retryTask', () => {
     const a2 = (await read()).attempts[1]!;
     expect(existsSync(join(a2.worktree, 'src', 'math.ts'))).toBe(false);
     expect(a2.enrichment?.note).toBe('The requirement is X, not Y');
+    expect((a2 as { interventions?: unknown }).interventions).toEqual([{ at: expect.any(String), kind: 'retry-note' }]);
     expect((await read()).attempts[0]!.failure).toMatchObject({ class: 'off_track', evidence: 'The requirement is X, not Y' });
   });
 

@@ -267,6 +267,8 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
       ciRounds: 0,
     };
     (attempt as { retryOf?: unknown }).retryOf = { attempt: last.n, class: cls };
+    // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
+    if (options.note?.trim()) (attempt as { interventions?: unknown }).interventions = [{ at: now.toISOString(), kind: 'retry-note' }];
     t.attempts.push(attempt);
     const stopped = alive ? `; the idle agent of attempt ${last.n} was stopped` : '';
     transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}${stopped}`, now);
