@@ -1,12 +1,13 @@
-import { open, stat } from 'node:fs/promises';
-import { basename, isAbsolute, normalize, relative, resolve, sep } from 'node:path';
-import { UsageError } from '../errors.js';
+import { isAbsolute, resolve } from 'node:path';
+import { checkFileScope, readDoc, readTail } from './files.js';
 import type { RepoPaths } from '../repo.js';
 import { taskPath } from '../repo.js';
 import type { Attempt, Enrichment, Failure, Task } from '../tasks/schema.js';
 import { blockingFindings, failingChecks } from './classify.js';
 import { extractFailingTests, formatFailingTest } from './test-names.js';
 import { capText, stripAnsi, tailText } from './text.js';
+
+export { checkFileScope, readTail, DOC_FILE_CAP } from './files.js';
 
 /**
  * Enrichment: what the next attempt is told that the previous one was missing. Built per failure
@@ -42,9 +43,6 @@ export const DEFAULT_CAPS: EnrichCaps = {
   scanBytes: 16 * 1024 * 1024,
 };
 
-/** Largest document `--doc` accepts. */
-export const DOC_FILE_CAP = 256 * 1024;
-
 export interface EnrichInput {
   paths: RepoPaths;
   task: Task;
@@ -71,72 +69,6 @@ interface Section {
   filler?: number;
   /** Shown in a code fence; cut from the start (the end of a log matters most). */
   code?: boolean;
-}
-
-/** Reads at most `maxBytes` from the end of a file; null when it cannot be read. */
-export async function readTail(file: string, maxBytes: number): Promise<string | null> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-    const { size } = await handle.stat();
-    const start = Math.max(0, size - maxBytes);
-    const buf = Buffer.alloc(size - start);
-    await handle.read(buf, 0, buf.length, start);
-    let text = buf.toString('utf8');
-    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
-    return text;
-  } catch {
-    return null;
-  } finally {
-    await handle?.close();
-  }
-}
-
-function isInside(dir: string, p: string): boolean {
-  const rel = relative(dir, p);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
-
-/**
- * Validates a narrowed file scope: each path relative to the worktree (or absolute inside it or the
- * main checkout), never leaving it. Returns worktree-relative paths.
- */
-export function checkFileScope(files: readonly string[], worktree: string, repoRoot: string): string[] {
-  const out: string[] = [];
-  for (const given of files) {
-    const p = given.trim();
-    if (!p) continue;
-    let rel: string;
-    if (isAbsolute(p)) {
-      if (isInside(worktree, p)) rel = relative(worktree, p);
-      else if (isInside(repoRoot, p)) rel = relative(repoRoot, p);
-      else throw new UsageError(`--files ${given}: outside the task's worktree ${worktree}`);
-    } else {
-      rel = normalize(p);
-      if (!isInside(worktree, resolve(worktree, rel))) throw new UsageError(`--files ${given}: outside the task's worktree ${worktree}`);
-    }
-    if (rel === '' || rel === '.') throw new UsageError(`--files ${given}: names the whole worktree, not a file or folder in it`);
-    if (rel.split(sep).includes('.git')) throw new UsageError(`--files ${given}: inside .git`);
-    out.push(rel.split(sep).join('/'));
-  }
-  return [...new Set(out)];
-}
-
-async function readDoc(file: string, cwd: string, caps: EnrichCaps): Promise<{ name: string; path: string; text: string }> {
-  const full = resolve(cwd, file);
-  let size: number;
-  try {
-    const info = await stat(full);
-    if (!info.isFile()) throw new UsageError(`--doc ${file}: not a file`);
-    size = info.size;
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`--doc ${file}: cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  if (size > DOC_FILE_CAP) throw new UsageError(`--doc ${file}: ${size} bytes is over the ${DOC_FILE_CAP / 1024} KiB cap`);
-  const text = (await readTail(full, DOC_FILE_CAP)) ?? '';
-  if (text.includes('\u0000')) throw new UsageError(`--doc ${file}: a binary file`);
-  return { name: basename(full), path: full, text: capText(text, caps.docChars) };
 }
 
 function logFile(paths: RepoPaths, log: string): string {
@@ -293,7 +225,7 @@ export async function buildEnrichment(input: EnrichInput): Promise<Enrichment> {
     });
   }
   const docs = [];
-  for (const d of input.docs ?? []) docs.push(await readDoc(d, input.cwd, caps));
+  for (const d of input.docs ?? []) docs.push(await readDoc(d, input.cwd, caps.docChars));
   for (const d of docs) sections.push({ kind: 'docs', title: `Document: ${d.name}`, text: d.text, filler: 1 });
   const { text, kinds } = assemble(sections, caps);
   return {
