@@ -20,6 +20,10 @@ export async function autoRetryPass(fleet: RecoveryFleet, deps: RecoveryDeps = {
   }
   for (const task of data.tasks) {
     if (task.state === 'ready') {
+      // Only a ready task whose last attempt was enriched and not yet learned from costs a look.
+      const last = task.attempts[task.attempts.length - 1];
+      const learned = (task as { learned?: Record<string, string> }).learned;
+      if (!last?.enrichment || learned?.[String(last.n)]) continue;
       await recordLearningIfReady(fleet, task.id).catch((err: unknown) =>
         fleet.events.emit({ type: 'error', message: `recovery: ${task.id}: learning: ${errorMessage(err)}` }),
       );
