@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FleetContext } from '../fleet/context.js';
 import { pushNotification } from '../fleet/store.js';
 import type { Task } from '../tasks/schema.js';
-import { transition } from '../tasks/state-machine.js';
+import { canTransition, transition } from '../tasks/state-machine.js';
 
 /**
  * Escalation: the task has used its retries. It goes to `escalated` with a summary of every
@@ -74,6 +74,8 @@ export interface EscalationRecord {
 export function markEscalated(task: Task, reason: string, now = new Date()): EscalationNotice {
   const n = task.attempts[task.attempts.length - 1]?.n ?? 0;
   const summary = summariseAttempts(task);
+  // A stopped or ready task goes through failed (the state machine's way to escalated).
+  if (task.state !== 'escalated' && !canTransition(task.state, 'escalated')) transition(task, 'failed', reason, now);
   if (task.state !== 'escalated') transition(task, 'escalated', reason, now);
   else task.reason = reason;
   (task as { escalation?: EscalationRecord }).escalation = { at: now.toISOString(), attempt: n, reason, summary };

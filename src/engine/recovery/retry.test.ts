@@ -143,6 +143,34 @@ describe('retryTask', () => {
   });
 });
 
+describe('edge cases', () => {
+  it('a failing setup command leaves no half-made attempt; the next retry bootstraps again', async () => {
+    await setup();
+    await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
+    const marker = join(repo.dir, 'setup-ran');
+    const failing = { ...fleet, config: { ...fleet.config, bootstrap: { copy: [], setup: [['node', '-e', 'process.exit(3)']] } } };
+    await expect(retryTask(failing, 'fix-math')).rejects.toThrow(/exit 3/);
+    expect((await read()).attempts).toHaveLength(1);
+    expect(git(repo.root, 'branch', '--list', 'flotilla/fix-math-a2')).toBe('');
+    const working = { ...fleet, config: { ...fleet.config, bootstrap: { copy: [], setup: [['node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`]] } } };
+    expect((await retryTask(working, 'fix-math')).outcome).toBe('retried');
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('a stopped task past its cap is escalated through failed', async () => {
+    await setup({ maxAttempts: 1 });
+    await fleet.registry.updateTask('fix-math', (t) => {
+      t.attempts[0]!.state = 'stopped';
+      transition(t, 'stopped');
+    });
+    const r = await retryTask(fleet, 'fix-math');
+    expect(r).toMatchObject({ outcome: 'escalated', reason: '1 of 1 attempts used (recovery.maxAttempts)' });
+    const task = await read();
+    expect(task.state).toBe('escalated');
+    expect(task.history.map((h) => h.to).slice(-2)).toEqual(['failed', 'escalated']);
+  });
+});
+
 describe('concurrent retries', () => {
   it('two retries at once make one attempt; two automatic passes at once make one and report no error', async () => {
     await setup();

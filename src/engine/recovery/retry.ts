@@ -9,7 +9,7 @@ import { findTask } from '../tasks/registry.js';
 import type { Attempt, Failure, Task } from '../tasks/schema.js';
 import { transition } from '../tasks/state-machine.js';
 import { copyMatchingFiles, runSetupCommands } from '../workspace/bootstrap.js';
-import { createAttemptWorktree } from '../workspace/worktrees.js';
+import { createAttemptWorktree, removeAttemptWorktree } from '../workspace/worktrees.js';
 import { classifyFailure } from './classify.js';
 import { buildEnrichment, readTail } from './enrich.js';
 import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
@@ -244,7 +244,15 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     n,
     startPoint,
   });
-  if (created.created) await bootstrap(fleet, created.worktree);
+  if (created.created) {
+    try {
+      await bootstrap(fleet, created.worktree);
+    } catch (err) {
+      // Leave nothing half made: the next retry creates and bootstraps the worktree again.
+      await removeAttemptWorktree(fleet.git, { repoRoot: fleet.paths.root, worktree: created.worktree, branch: created.branch }).catch(() => undefined);
+      throw err;
+    }
+  }
 
   await fleet.registry.updateTask(taskId, (t) => {
     const prev = t.attempts[t.attempts.length - 1];
