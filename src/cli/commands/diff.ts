@@ -34,10 +34,8 @@ Options:
     const fleet = await createFleet({ cwd: io.cwd });
     try {
       const d = await diffAttempts(fleet, id, a, b, { color });
-      const label = (n: number, ref: string) => (n === 0 ? `base ${ref}` : `attempt ${n} (${ref})`);
-      io.out(`${id}: ${label(d.from, d.fromRef)} -> ${label(d.to, d.toRef)}`);
-      const body = values.stat ? d.stat : d.patch;
-      io.out(body.trim() ? body : '(no difference)');
+      if (!values.stat) io.out(d.text);
+      else io.out(`${d.text.split('\n')[0]}\n${d.stat.trim() ? d.stat : '(no difference)'}`);
       return 0;
     } finally {
       await fleet.close();
