@@ -89,6 +89,6 @@ export async function failLatest(
  * The fleet as recovery sees it, minus `task.start`: for tests that play the session runtime
  * themselves, so a retry leaves its attempt `pending` even once sessions are part of the fleet.
  */
-export function withoutTaskStart<F extends { hasCommand(type: string): boolean }>(fleet: F): F {
-  return { ...fleet, hasCommand: (type: string) => type !== 'task.start' && fleet.hasCommand(type) };
+export function withoutTaskStart<F extends { supports(type: string): boolean }>(fleet: F): F {
+  return { ...fleet, supports: (type: string) => type !== 'task.start' && fleet.supports(type) };
 }

@@ -20,7 +20,7 @@ async function fleetHasCommands(types: string[]): Promise<boolean> {
   const r = makeTempRepo();
   try {
     const f = await createFleet({ cwd: r.root });
-    const ok = types.every((t) => f.hasCommand(t));
+    const ok = types.every((t) => f.supports(t));
     await f.close();
     return ok;
   } finally {

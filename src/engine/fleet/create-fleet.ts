@@ -25,12 +25,12 @@ type Handlers = { [K in CommandType]: Handler<K> };
 
 export interface Fleet extends FleetContext {
   dispatch<K extends CommandType>(command: CommandOf<K>): Promise<CommandMap[K]['result']>;
+  /** True when a handler for the command is registered (capabilities land at different times). */
+  supports(type: string): boolean;
   /** Re-reads the registry into the store. */
   refresh(): Promise<void>;
   /** Watches tasks.json so changes by other flotilla processes reach the store. */
   watchRegistry(): void;
-  /** True when the engine handles commands of this type (lets one capability use another's command once it exists). */
-  hasCommand(type: string): boolean;
   /** Adds a step run by close() (stop timers, watchers, sessions), last added first. */
   onClose(step: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -105,7 +105,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const fleet: Fleet = {
     ...ctx,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
-    hasCommand: (type: string) => Object.prototype.hasOwnProperty.call(handlers, type),
+    supports: (type: string) => Object.hasOwn(handlers, type),
     refresh,
     watchRegistry() {
       if (watcher) return;

@@ -96,7 +96,7 @@ describe('retryTask', () => {
     await setup();
     await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
     const dispatch = vi.fn(async () => undefined);
-    const r = await retryTask({ ...fleet, dispatch, hasCommand: (t) => t === 'task.start' }, 'fix-math');
+    const r = await retryTask({ ...fleet, dispatch, supports: (t) => t === 'task.start' }, 'fix-math');
     expect(dispatch).toHaveBeenCalledWith({ type: 'task.start', id: 'fix-math' });
     expect(r).toMatchObject({ outcome: 'retried', started: true, startPoint: 'flotilla/fix-math-a1' });
   });

@@ -63,7 +63,7 @@ export interface RecoveryFleet extends FleetContext {
   /** The fleet's dispatch; typed loosely so a command added to CommandMap later can be sent. */
   dispatch?: (command: never) => Promise<unknown>;
   /** True when the fleet handles a command of this type (so recovery can use `task.start` once it exists). */
-  hasCommand?: (type: string) => boolean;
+  supports?: (type: string) => boolean;
 }
 
 export interface RecoveryDeps {
@@ -170,7 +170,7 @@ async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalO
     }
     throw err;
   }
-  if (result?.outcome === 'retried' && fleet.dispatch && fleet.hasCommand?.('task.start')) {
+  if (result?.outcome === 'retried' && fleet.dispatch && fleet.supports?.('task.start')) {
     try {
       await fleet.dispatch({ type: 'task.start', id: taskId } as never);
       result.started = true;
