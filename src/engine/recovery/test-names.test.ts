@@ -72,6 +72,15 @@ describe('extractFailingTests', () => {
     expect(names('TAP version 13\nnot ok 1 - later # TODO not written yet\nnot ok 2 - real \\# one\n')).toEqual(['real # one']);
   });
 
+  it('reads real cargo test output (coloured) and RSpec output', () => {
+    expect(fixture('cargo-test-color.txt')).toContain('\u001b[');
+    expect(names(fixture('cargo-test-color.txt'))).toEqual(['src/lib.rs > parse::tests::rejects_empty', 'src/lib.rs > tests::divides_by_zero']);
+    expect(names(fixture('rspec.txt'))).toEqual([
+      'spec/calculator_spec.rb > Calculator divides by zero safely',
+      'spec/calculator_spec.rb > Calculator#round rounds half up',
+    ]);
+  });
+
   it('finds nothing in output without failures, and caps a flood', () => {
     expect(extractFailingTests('all good\n 3 passed\nok  \texample.com/x\t0.1s\n')).toEqual([]);
     const flood = Array.from({ length: 500 }, (_, i) => `FAILED tests/t.py::test_${i} - boom`).join('\n');

@@ -2,11 +2,12 @@ import { stripAnsi } from './text.js';
 
 /**
  * Failing test names from the output of common test runners: vitest, jest, mocha (spec reporter),
- * pytest, go test (text and -json) and node:test (TAP, the default when not on a terminal, and spec). Pure functions over text; the output may carry ANSI colours
+ * pytest, go test (text and -json), node:test (TAP, the default when not on a terminal, and spec),
+ * cargo test and RSpec. Pure functions over text; the output may carry ANSI colours
  * and may mix several runners (a CI log running two suites).
  */
 
-export type TestRunner = 'vitest' | 'jest' | 'mocha' | 'pytest' | 'go' | 'node';
+export type TestRunner = 'vitest' | 'jest' | 'mocha' | 'pytest' | 'go' | 'node' | 'cargo' | 'rspec';
 
 export interface FailingTest {
   runner: TestRunner;
@@ -181,7 +182,33 @@ const parseNodeSpec: Parser = (lines) => {
   return out;
 };
 
-const PARSERS: Parser[] = [parseVitest, parseJest, parseMocha, parsePytest, parseGo, parseTap, parseNodeSpec];
+/** cargo test: "test path::name ... FAILED", the file from the "Running unittests FILE (...)" line above. */
+const parseCargo: Parser = (lines) => {
+  const out: FailingTest[] = [];
+  let file: string | undefined;
+  for (const line of lines) {
+    const run = /^\s*Running (?:unittests |tests )?(\S+) \(/.exec(line);
+    if (run) {
+      file = run[1];
+      continue;
+    }
+    const m = /^test (.+?) \.\.\. FAILED\s*$/.exec(line);
+    if (m) out.push({ runner: 'cargo', name: m[1]!, ...(file ? { file } : {}) });
+  }
+  return out;
+};
+
+/** RSpec: the "Failed examples:" list, "rspec ./spec/x_spec.rb:12 # Description". */
+const parseRspec: Parser = (lines) => {
+  const out: FailingTest[] = [];
+  for (const line of lines) {
+    const m = /^rspec (\S+?)(?::\d+|\[[\d:]+\]) # (.+?)\s*$/.exec(line);
+    if (m) out.push({ runner: 'rspec', file: m[1]!.replace(/^\.\//, ''), name: m[2]! });
+  }
+  return out;
+};
+
+const PARSERS: Parser[] = [parseVitest, parseJest, parseMocha, parsePytest, parseGo, parseTap, parseNodeSpec, parseCargo, parseRspec];
 
 /** Every failing test named in `output`, deduplicated, in order of appearance per runner, capped. */
 export function extractFailingTests(output: string, cap = FAILING_TESTS_CAP): FailingTest[] {
