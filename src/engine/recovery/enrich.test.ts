@@ -101,6 +101,10 @@ describe('buildEnrichment', () => {
     });
     expect(fromReview.kinds).toEqual(['review-findings']);
     expect(fromReview.text).toContain('agreed by a and b');
+    // The monitor files other failed gates (screenshots, pr) under review_flagged too: their evidence is shown.
+    const gate = await buildEnrichment({ paths, task: task(), attempt, failure: failure('review_flagged', 'gate screenshots: UI changed, no screenshot'), worktree, cwd: dir });
+    expect(gate.kinds).toEqual(['gate-failure']);
+    expect(gate.text).toContain('gate screenshots: UI changed, no screenshot');
   });
 
   it('conflicts: the files and the rebase instruction', async () => {

@@ -148,7 +148,7 @@ async function classSections(input: EnrichInput, caps: EnrichCaps): Promise<Sect
       const given = input.reviewText?.(input.task).trim();
       if (given) return [{ kind: 'review-findings', title: 'Review findings you must resolve (constraints on this attempt)', text: given }];
       const s = reviewSection(input.task);
-      return s.length ? s : evidence ? [{ kind: 'review-findings', title: 'Review findings', text: evidence }] : [];
+      return s.length ? s : evidence ? [{ kind: 'gate-failure', title: 'What failed the definition of done', text: evidence }] : [];
     }
     case 'conflicts': {
       const files = conflictingFiles(input.task, failure);
