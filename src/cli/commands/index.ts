@@ -20,3 +20,9 @@ export const COMMANDS: readonly CliCommand[] = [initCommand, addCommand, statusC
 (COMMANDS as CliCommand[]).push(startCommand, stopCommand, attachCommand, sendCommand, captureCommand);
 (COMMANDS as CliCommand[]).push(costCommand);
 (COMMANDS as CliCommand[]).push(reviewCommand);
+import { retryCommand } from './retry.js';
+import { diffCommand } from './diff.js';
+import { learningsCommand } from './learnings.js';
+
+/** Recovery commands (appended to the list). */
+(COMMANDS as CliCommand[]).push(retryCommand, diffCommand, learningsCommand);

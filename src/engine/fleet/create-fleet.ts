@@ -11,6 +11,8 @@ import { findRepo, worktreeRootFor } from '../repo.js';
 import { TaskRegistry } from '../tasks/registry.js';
 import { dismissFinding, markFinding } from '../review/actions.js';
 import { runReview } from '../review/run.js';
+import { retryTask } from '../recovery/retry.js';
+import { diffAttempts } from '../recovery/diff.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
@@ -32,6 +34,8 @@ type Handlers = { [K in CommandType]: Handler<K> };
 
 export interface Fleet extends FleetContext {
   dispatch<K extends CommandType>(command: CommandOf<K>): Promise<CommandMap[K]['result']>;
+  /** True when a handler for the command is registered (capabilities land at different times). */
+  supports(type: string): boolean;
   /** Re-reads the registry into the store. */
   refresh(): Promise<void>;
   /** Watches tasks.json so changes by other flotilla processes reach the store. */
@@ -148,6 +152,14 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       await refresh();
       return f;
     },
+    'task.retry': async ({ type: _type, id, ...options }) => {
+      try {
+        return await retryTask(fleet, id, options);
+      } finally {
+        await refresh();
+      }
+    },
+    'task.diff': async ({ id, a, b, color }) => diffAttempts(ctx, id, a, b, { color: color ?? false }),
   };
 
   // Session status lands in the registry first; the store follows.
@@ -157,9 +169,10 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
 
   await refresh();
 
-  return {
+  const fleet: Fleet = {
     ...ctx,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
+    supports: (type: string) => Object.hasOwn(handlers, type),
     refresh,
     watchRegistry() {
       if (watcher) return;
@@ -195,4 +208,5 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       closers.length = 0;
     },
   };
+  return fleet;
 }

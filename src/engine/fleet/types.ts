@@ -1,9 +1,10 @@
 import type { SessionInfo, Task } from '../tasks/schema.js';
 import type { ResourcesSnapshot } from '../builds/types.js';
 import type { CostReport } from '../cost/types.js';
-import type { Task } from '../tasks/schema.js';
 import type { MergedFinding } from '../review/consensus.js';
 import type { ReviewRecord } from '../review/types.js';
+import type { RetryOptions, RetryResult } from '../recovery/retry.js';
+import type { AttemptDiff } from '../recovery/diff.js';
 
 export interface FleetNotification {
   id: string;
@@ -50,6 +51,8 @@ export interface CommandMap {
   'task.review': { input: { id: string; roles?: string[] }; result: ReviewRecord };
   'review.mark': { input: { id: string; finding: string; mark: 'useful' | 'noise' }; result: MergedFinding };
   'review.dismiss': { input: { id: string; finding: string; undo?: boolean }; result: MergedFinding };
+  'task.retry': { input: { id: string } & RetryOptions; result: RetryResult };
+  'task.diff': { input: { id: string; a?: number; b?: number; color?: boolean }; result: AttemptDiff };
 }
 
 export type CommandType = keyof CommandMap;
