@@ -6,6 +6,7 @@ import { createRunner, type Runner } from '../exec/runner.js';
 import { GitClient } from '../git/git-client.js';
 import { findRepo, worktreeRootFor } from '../repo.js';
 import { TaskRegistry } from '../tasks/registry.js';
+import { createMonitor, type Monitor } from '../monitor/monitor.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import type { FleetContext } from './context.js';
@@ -27,6 +28,8 @@ export interface Fleet extends FleetContext {
   refresh(): Promise<void>;
   /** Watches tasks.json so changes by other flotilla processes reach the store. */
   watchRegistry(): void;
+  /** The deterministic monitor (one pass on `monitor.check`; a loop after startMonitor). */
+  monitor: Monitor;
   /** Adds a step run by close() (stop timers, watchers, sessions), last added first. */
   onClose(step: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -67,6 +70,9 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     }
   }
 
+  // Created once the fleet object exists, so it sees services wired onto the fleet (sessions, admission).
+  let monitor!: Monitor;
+
   const handlers: Handlers = {
     'task.add': async ({ input }) => {
       const task = await addTask(ctx, input);
@@ -86,12 +92,16 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       pushNotification(store, full);
       events.emit({ type: 'notification', notification: full });
     },
+    'monitor.check': async () => monitor.runPass(),
   };
 
   await refresh();
 
-  return {
+  const fleet: Fleet = {
     ...ctx,
+    get monitor() {
+      return monitor;
+    },
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
     refresh,
     watchRegistry() {
@@ -117,4 +127,6 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       closers.length = 0;
     },
   };
+  monitor = createMonitor(fleet, { refresh });
+  return fleet;
 }

@@ -1,3 +1,4 @@
+import type { MonitorChange, PassResult } from '../monitor/types.js';
 import type { Task } from '../tasks/schema.js';
 
 export interface FleetNotification {
@@ -36,6 +37,7 @@ export interface CommandMap {
   'task.remove': { input: { id: string; keepWorktrees?: boolean }; result: void };
   'fleet.refresh': { input: object; result: void };
   'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
+  'monitor.check': { input: object; result: PassResult };
 }
 
 export type CommandType = keyof CommandMap;
@@ -47,4 +49,6 @@ export type FleetEvent =
   | { type: 'task.removed'; id: string }
   | { type: 'registry.changed' }
   | { type: 'notification'; notification: FleetNotification }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'monitor.change'; change: MonitorChange }
+  | { type: 'monitor.pass'; result: { at: string; durationMs: number; tasks: number; changes: number; needsHuman: number; errors: number } };
