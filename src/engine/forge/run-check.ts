@@ -14,6 +14,8 @@ export interface CheckSpec {
 export interface CheckOutcome {
   name: string;
   state: 'pass' | 'fail';
+  /** True when the run was cancelled (flotilla stopping): the result says nothing about the code. */
+  cancelled?: boolean;
   exitCode: number | null;
   timedOut: boolean;
   durationMs: number;
@@ -25,7 +27,10 @@ export interface CheckOutcome {
 }
 
 /** Spawns one check (tests and the bench count spawns through this). */
-export type SpawnCheck = (spec: CheckSpec, o: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv; onPid?: (pid: number) => void }) => Promise<CheckOutcome>;
+export type SpawnCheck = (
+  spec: CheckSpec,
+  o: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv; onPid?: (pid: number) => void; signal?: AbortSignal },
+) => Promise<CheckOutcome>;
 
 const TAIL_BYTES = 4000;
 const KILL_GRACE_MS = 2000;
@@ -53,7 +58,10 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
     tail = (tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
   };
   const [file, ...args] = spec.command;
-  const outcome = await new Promise<{ exitCode: number | null; timedOut: boolean; error?: string }>((resolve) => {
+  let cancelled = Boolean(o.signal?.aborted);
+  const outcome = cancelled
+    ? { exitCode: null, timedOut: false, error: 'cancelled' }
+    : await new Promise<{ exitCode: number | null; timedOut: boolean; error?: string }>((resolve) => {
     const child = spawn(file!, args, { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -64,6 +72,12 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
         // Already gone.
       }
     };
+    const onAbort = () => {
+      cancelled = true;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup('SIGTERM');
@@ -78,6 +92,7 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       // Whatever the leader left behind in its group goes too.
       killGroup('SIGKILL');
@@ -97,6 +112,7 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
   return {
     name: spec.name,
     state: pass ? 'pass' : 'fail',
+    ...(cancelled ? { cancelled: true } : {}),
     exitCode: outcome.exitCode,
     timedOut: outcome.timedOut,
     durationMs,
@@ -110,13 +126,14 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
 export async function runCheckAdmitted(
   admission: Admission | undefined,
   spec: CheckSpec,
-  o: { cwd: string; logFile: string; taskId: string; spawn?: SpawnCheck },
+  o: { cwd: string; logFile: string; taskId: string; spawn?: SpawnCheck; signal?: AbortSignal },
 ): Promise<CheckOutcome> {
   const run = o.spawn ?? spawnCheck;
-  if (!admission) return run(spec, { cwd: o.cwd, logFile: o.logFile });
-  const ticket = await admission.acquire({ kind: 'check', key: `check:${spec.name}`, label: `${o.taskId}: ${spec.name}`, taskId: o.taskId });
+  const signal = o.signal ? { signal: o.signal } : {};
+  if (!admission) return run(spec, { cwd: o.cwd, logFile: o.logFile, ...signal });
+  const ticket = await admission.acquire({ kind: 'check', key: `check:${spec.name}`, label: `${o.taskId}: ${spec.name}`, taskId: o.taskId }, o.signal);
   try {
-    return await run(spec, { cwd: o.cwd, logFile: o.logFile, onPid: (pid) => ticket.trackPid(pid) });
+    return await run(spec, { cwd: o.cwd, logFile: o.logFile, onPid: (pid) => ticket.trackPid(pid), ...signal });
   } finally {
     await ticket.release();
   }

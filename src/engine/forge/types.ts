@@ -7,6 +7,8 @@ export interface ForgeTarget {
   task: Task;
   attempt: Attempt;
   probe: AttemptProbe;
+  /** Cancels long work (checks) when flotilla stops. */
+  signal?: AbortSignal;
 }
 
 /** The CI state of a PR's head. */

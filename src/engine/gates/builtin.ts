@@ -59,14 +59,15 @@ export const screenshotsGate: GateEvaluator = async ({ ctx, task, probe, pr }, s
 };
 
 /** A custom gate command, run in the worktree once per head commit. */
-export const commandGate: GateEvaluator = async ({ ctx, task, attempt, probe, spawn }, spec) => {
+export const commandGate: GateEvaluator = async ({ ctx, task, attempt, probe, spawn, signal }, spec) => {
   if (spec.kind !== 'command') return { state: 'skip', detail: 'not a command gate' };
   const previous = task.gates[spec.name] as { state: string; detail: string; headSha?: string; log?: string } | undefined;
   if (previous && previous.headSha === probe.headSha && (previous.state === 'pass' || previous.state === 'fail')) {
     return { ...previous } as GateOutcome;
   }
   const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `gate-${checkFileName(spec.name)}.log`);
-  const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, ...(spawn ? { spawn } : {}) });
+  const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
+  if (out.cancelled) return { state: 'pending', detail: 'cancelled' };
   return { state: out.state, detail: out.detail, headSha: probe.headSha ?? undefined, log: out.log, output: out.tail };
 };
 

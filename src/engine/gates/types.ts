@@ -17,6 +17,7 @@ export interface GateInput {
   ci: CiStatus | ForgeDegraded | null;
   /** Spawns custom gate commands (injected by tests and the bench). */
   spawn?: SpawnCheck;
+  signal?: AbortSignal;
 }
 
 /** A gate as configured: a built-in name or a custom command. */

@@ -167,7 +167,7 @@ async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: Abor
   }
   if (run.signal?.aborted) return;
   const fresh = (await ctx.registry.read()).tasks.find((t) => t.id === task.id) ?? task;
-  const verdict = await evaluateGates({ ctx, task: fresh, attempt, probe: target.probe, pr, prProblem, ci, ...(run.spawn ? { spawn: run.spawn } : {}) }, run.gates ?? {}, now);
+  const verdict = await evaluateGates({ ctx, task: fresh, attempt, probe: target.probe, pr, prProblem, ci, ...(run.spawn ? { spawn: run.spawn } : {}), ...(run.signal ? { signal: run.signal } : {}) }, run.gates ?? {}, now);
   if (run.signal?.aborted) return;
   if (settled(fresh, verdict.verdict, verdict.results, attempt.n)) return;
 
