@@ -33,7 +33,16 @@ export const rebasedGate: GateEvaluator = async ({ task, probe }) => {
 export const ciGate: GateEvaluator = async ({ ci }) => {
   if (!ci) return { state: 'pending', detail: 'CI not started' };
   if ('degraded' in ci) return { state: 'pending', detail: ci.degraded };
-  return { state: ci.state, detail: ci.detail };
+  if (ci.state !== 'fail') return { state: ci.state, detail: ci.detail };
+  // The failed checks' last output becomes the failure evidence (what recovery hands the next attempt).
+  const output = ci.checks
+    .filter((c) => c.state === 'fail')
+    .map((c) => {
+      const text = (c as { output?: string }).output;
+      return `--- ${c.name}${c.log ? ` (${c.log})` : ''}${text ? `\n${text}` : ''}`;
+    })
+    .join('\n');
+  return { state: 'fail', detail: ci.detail, output };
 };
 
 /** `reviews` until the review capability supplies its evaluator. */
