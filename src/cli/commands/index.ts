@@ -1,9 +1,12 @@
 import type { CliCommand } from '../io.js';
 import { addCommand } from './add.js';
+import { checkCommand } from './check.js';
+import { gateCommand } from './gate.js';
+import { watchCommand } from './watch.js';
 import { initCommand } from './init.js';
 import { memoryCommand } from './memory.js';
 import { rmCommand } from './rm.js';
 import { statusCommand } from './status.js';
 
 /** Every CLI command, in the order `flotilla --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [initCommand, addCommand, statusCommand, rmCommand, memoryCommand];
+export const COMMANDS: readonly CliCommand[] = [initCommand, addCommand, statusCommand, rmCommand, memoryCommand, checkCommand, watchCommand, gateCommand];
