@@ -15,7 +15,8 @@ else the fleet runs: sessions, recovery). Prints one line per event:
   HH:MM:SS <task> <what>: <message>
 With --json prints one JSON object per line: {"at": ISO, "type": ..., ...event}.
 Notifications ring the terminal bell and send OSC 9/777 when stdout is a terminal and notify.bell
-is on. Ctrl-C (SIGINT) or SIGTERM stops cleanly (running checks are killed) and exits 0.`,
+is on. Ctrl-C (SIGINT) or SIGTERM stops cleanly (running checks are killed) and exits 0; a second
+Ctrl-C while stopping exits at once (130).`,
   async run(args, io) {
     const { values, help } = parseCommandArgs('watch', args, { json: { type: 'boolean' } }, { max: 0 });
     if (help) return io.out(this.help), EXIT.ok;
@@ -36,16 +37,22 @@ is on. Ctrl-C (SIGINT) or SIGTERM stops cleanly (running checks are killed) and 
     if (!json) io.out(`flotilla watch: ${tasks.length} task(s), a pass every ${fleet.config.monitor.intervalSec}s; Ctrl-C to stop`);
     fleet.watchRegistry();
     startMonitor(fleet);
+    let stopping = false;
+    const onSignal = () => {
+      // A second Ctrl-C while stopping gives up waiting.
+      if (stopping) process.exit(130);
+      stopping = true;
+      wake();
+    };
+    let wake = () => {};
     await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      wake = resolve;
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
     });
     await fleet.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     if (!json) io.out('flotilla watch: stopped');
     return EXIT.ok;
   },

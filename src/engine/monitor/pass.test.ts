@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addRunningTask, agentCommit, makeFleetFixture, readTask, setSession, type FleetFixture } from '../../test-support/fleet-fixture.js';
@@ -16,7 +17,8 @@ const passCheck = { name: 'lint', command: [node, '-e', 'console.log("lint ok")'
 
 describe('runMonitorPass (local forge, real git)', () => {
   it('takes a finished agent with clean commits to ready: PR from the template, checks logged 0600, notified once', async () => {
-    const out = join('/tmp', `flotilla-notify-${process.pid}-${Date.now()}.jsonl`);
+    const scratch = mkdtempSync(join(tmpdir(), 'flotilla-notify-'));
+    const out = join(scratch, 'notified.jsonl');
     fx = await makeFleetFixture({
       forge: 'local',
       checks: [passCheck],
@@ -54,6 +56,7 @@ describe('runMonitorPass (local forge, real git)', () => {
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'ready', task: 'clean', title: 'Task clean', attempt: 1, pr: { number: 1, forge: 'local' } });
+    rmSync(scratch, { recursive: true, force: true });
   });
 
   it('a failing check fails the task with ci_failed and the check output as evidence', async () => {
