@@ -11,7 +11,7 @@ export function needsHuman(data: RegistryData, config: FlotillaConfig, degraded:
   const items: HumanItem[] = [];
   for (const task of data.tasks) {
     const last = task.attempts.at(-1);
-    if (task.state === 'ready') {
+    if (task.state === 'ready' && task.pr?.state !== 'merged') {
       items.push({ taskId: task.id, why: 'ready', message: task.pr ? `PR #${task.pr.number} ready for review${task.pr.url ? ` ${task.pr.url}` : ''}` : 'ready' });
     } else if (task.state === 'escalated') {
       items.push({ taskId: task.id, why: 'escalated', message: task.reason ?? 'escalated' });

@@ -192,4 +192,30 @@ describe('runMonitorPass (local forge, real git)', () => {
     expect(task.pr!.number).toBe(1);
     expect(task.pr!.commits).toHaveLength(2);
   });
+
+  it('base moving without conflicts rebases the branch and checks it again; a merged PR leaves the human list', async () => {
+    fx = await makeFleetFixture({ forge: 'local', checks: [passCheck] });
+    const wt = await addRunningTask(fx.fleet, 'behind');
+    agentCommit(wt.worktree, 'mine.txt', 'mine\n', 'my change');
+    await setSession(fx.fleet, 'behind', { state: 'idle', pid: process.pid });
+    await runMonitorPass(fx.fleet);
+    expect((await readTask(fx.fleet, 'behind')).state).toBe('ready');
+    fx.repo.write('theirs.txt', 'theirs\n');
+    fx.repo.commit('someone else lands');
+    const r = await runMonitorPass(fx.fleet);
+    expect(r.changes.map((c) => c.message)).toContain('rebased onto main (1 new commits there, no conflicts)');
+    let task = await readTask(fx.fleet, 'behind');
+    expect(task.state).toBe('ready');
+    expect(git(wt.worktree, 'merge-base', '--is-ancestor', 'main', 'HEAD')).toBe('');
+    expect(task.pr!.headSha).toBe(git(wt.worktree, 'rev-parse', 'HEAD').trim());
+    expect(task.attempts[0]!.ciRounds).toBe(2);
+
+    git(fx.repo.root, 'merge', '-q', '--no-ff', '-m', 'merge behind', 'flotilla/behind-a1');
+    fx.repo.write('later.txt', 'later\n');
+    fx.repo.commit('later');
+    const after = await runMonitorPass(fx.fleet);
+    task = await readTask(fx.fleet, 'behind');
+    expect(task.pr!.state).toBe('merged');
+    expect(after.needsHuman).toEqual([]);
+  });
 });

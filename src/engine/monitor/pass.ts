@@ -10,6 +10,7 @@ import type { GateResult, PullRequest, Task } from '../tasks/schema.js';
 import { failAttempt, move, updateIfUnchanged } from './apply.js';
 import { decide } from './decide.js';
 import { needsHuman } from './human.js';
+import { rebaseClean } from './rebase.js';
 import { probeAttempt, readBranchTips, type ConflictCache } from './probe.js';
 import { sessionView } from './session-view.js';
 import type { MonitorChange, PassResult } from './types.js';
@@ -90,8 +91,18 @@ interface TaskRun extends PassOptions {
 async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<void> {
   const attempt = task.attempts.at(-1)!;
   if (attempt.state === 'pending') return;
-  const probe = await probeAttempt(ctx.git, { repoRoot: ctx.paths.root, task, attempt, tips: run.tips, ...(run.conflictCache ? { conflictCache: run.conflictCache } : {}) });
   const session = await sessionView(ctx, task, attempt);
+  // `git status` matters only when a running agent may have finished (clean tree or not).
+  const busy = session.state === 'working' || session.state === 'starting' || session.state === 'waiting';
+  const needStatus = task.state === 'running' && session.state !== null && !(busy && session.alive !== false);
+  const probe = await probeAttempt(ctx.git, {
+    repoRoot: ctx.paths.root,
+    task,
+    attempt,
+    tips: run.tips,
+    status: needStatus,
+    conflictCache: run.conflictCache ?? new Map(),
+  });
   const decision = decide(task, session, probe);
   const seen = { taskId: task.id, states: [task.state], attempt: attempt.n };
   const { now, changes } = run;
@@ -140,7 +151,26 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
     case 'evaluate':
       break;
   }
-  await evaluate(ctx, { task, attempt, probe, ...(run.signal ? { signal: run.signal } : {}) }, run);
+  if (probe.ahead === 0 && probe.behind > 0 && task.pr && task.pr.state === 'open') {
+    // Every commit of the branch is on base now: the PR was merged (by hand or by the forge).
+    const done = await updateIfUnchanged(ctx, { ...seen, states: ['checking', 'ready'] }, (t) => {
+      if (t.pr) t.pr.state = 'merged';
+      return { taskId: t.id, attempt: attempt.n, what: 'pr', message: `PR #${t.pr?.number} merged into ${t.base}` } satisfies MonitorChange;
+    });
+    if (done) changes.push(done);
+    return;
+  }
+  if (task.pr?.state === 'merged') return;
+  let current = probe;
+  if (probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha) {
+    const r = await rebaseClean(ctx, attempt, probe.baseSha);
+    if (r.rebased) {
+      changes.push({ taskId: task.id, attempt: attempt.n, what: 'gate', message: `rebased onto ${task.base} (${probe.behind} new commits there, no conflicts)` });
+      const tips = new Map(run.tips).set(`refs/heads/${attempt.branch}`, r.head);
+      current = await probeAttempt(ctx.git, { repoRoot: ctx.paths.root, task, attempt, tips, status: false, conflictCache: run.conflictCache ?? new Map() });
+    }
+  }
+  await evaluate(ctx, { task, attempt, probe: current, ...(run.signal ? { signal: run.signal } : {}) }, run);
 }
 
 /** Opens or refreshes the PR, reads CI, evaluates the gates and applies the verdict. */

@@ -18,6 +18,8 @@ export interface AttemptProbe {
   ahead: number;
   /** Commits on base not on the branch; 0 means base is an ancestor (`merge-base --is-ancestor`). */
   behind: number;
+  /** False when `git status` was not asked (the decision did not need it). */
+  statusRead: boolean;
   clean: boolean;
   dirty: string[];
   /** Files that conflict with base (null when not checked: up to date, or refs missing). */
@@ -32,17 +34,20 @@ export async function readBranchTips(git: GitClient, repoRoot: string): Promise<
   return parseRefs(out);
 }
 
-/** Cache of merge-tree results keyed by base and head commits (conflicts do not change for a pair). */
-export type ConflictCache = Map<string, string[]>;
+/**
+ * Results keyed by base and head commits, which never change for a pair: merge-tree conflicts
+ * ("c:<base>:<head>") and ahead/behind counts ("n:<base>:<head>"). Kept by the monitor loop.
+ */
+export type ConflictCache = Map<string, string[] | { ahead: number; behind: number }>;
 
 /**
- * Probes one attempt. Child processes: `git status` (1) and `git rev-list --left-right --count` (1)
- * when the branch exists; `git merge-tree` (1) only when base moved past the branch and the pair
- * was not checked before.
+ * Probes one attempt. Child processes: `git status` (1) unless `status: false`;
+ * `git rev-list --left-right --count` (1) unless the base/head pair is cached; `git merge-tree` (1)
+ * only when base moved past the branch and the pair is not cached.
  */
 export async function probeAttempt(
   git: GitClient,
-  o: { repoRoot: string; task: Task; attempt: Attempt; tips: Map<string, string>; conflictCache?: ConflictCache },
+  o: { repoRoot: string; task: Task; attempt: Attempt; tips: Map<string, string>; conflictCache?: ConflictCache; status?: boolean },
 ): Promise<AttemptProbe> {
   const { task, attempt, tips } = o;
   const probe: AttemptProbe = {
@@ -55,6 +60,7 @@ export async function probeAttempt(
     baseSha: null,
     ahead: 0,
     behind: 0,
+    statusRead: false,
     clean: true,
     dirty: [],
     conflicts: null,
@@ -69,7 +75,8 @@ export async function probeAttempt(
 
   if (!probe.worktreeExists) {
     probe.problem = `worktree ${attempt.worktree} of attempt ${attempt.n} was deleted`;
-  } else {
+  } else if (o.status !== false) {
+    probe.statusRead = true;
     const status = await git.raw(attempt.worktree, gitArgs.statusPorcelain());
     if (status.exitCode !== 0) {
       probe.problem = `git status failed in ${attempt.worktree}: ${status.stderr.trim().split('\n')[0] ?? ''}`;
@@ -87,11 +94,17 @@ export async function probeAttempt(
     probe.problem ??= `base branch ${task.base} does not exist`;
     return probe;
   }
-  const lr = await git.raw(o.repoRoot, gitArgs.revListLeftRight(probe.baseSha!, probe.headSha!));
-  const counts = lr.exitCode === 0 ? parseLeftRight(lr.stdout) : null;
+  const countKey = `n:${probe.baseSha}:${probe.headSha}`;
+  let counts = o.conflictCache?.get(countKey) as { ahead: number; behind: number } | undefined;
   if (!counts) {
-    probe.problem ??= `git rev-list failed for ${task.base}...${attempt.branch}`;
-    return probe;
+    const lr = await git.raw(o.repoRoot, gitArgs.revListLeftRight(probe.baseSha!, probe.headSha!));
+    const parsed = lr.exitCode === 0 ? parseLeftRight(lr.stdout) : null;
+    if (!parsed) {
+      probe.problem ??= `git rev-list failed for ${task.base}...${attempt.branch}`;
+      return probe;
+    }
+    counts = parsed;
+    o.conflictCache?.set(countKey, counts);
   }
   probe.ahead = counts.ahead;
   probe.behind = counts.behind;
@@ -113,9 +126,9 @@ export async function conflictsWith(
   headSha: string,
   cache?: ConflictCache,
 ): Promise<string[]> {
-  const key = `${baseSha}:${headSha}`;
+  const key = `c:${baseSha}:${headSha}`;
   const cached = cache?.get(key);
-  if (cached) return cached;
+  if (Array.isArray(cached)) return cached;
   const r = await git.raw(repoRoot, gitArgs.mergeTree(baseSha, headSha));
   // Exit 0: merges cleanly; exit 1: conflicts; anything else: git could not tell.
   let files: string[];
