@@ -3,7 +3,7 @@
 // Prints wall time and child processes spawned per task for:
 //   first pass   agents just finished: 50 PRs opened, one check each, gates, ready, notifications
 //   idle pass    nothing changed since (the pass the loop repeats every intervalSec)
-//   moved pass   base moved: every task is behind, merge-tree runs once per task
+//   moved pass   base moved: every task is behind; merge-tree, a clean rebase and the checks again
 // and, as the baseline measured in the same run, a naive probe that asks git one question per call
 // (rev-parse, status, rev-list --count, merge-base --is-ancestor, merge-tree) for every task.
 import { execFileSync } from 'node:child_process';
@@ -101,6 +101,6 @@ console.log('pass                            time ms   spawns  per task   vs bas
 for (const r of [first, idleCli, idle, idle2, moved, naive]) {
   console.log(`${r.label.padEnd(31)} ${r.ms.toFixed(0).padStart(7)}   ${String(r.spawns).padStart(6)}  ${r.perTask.toFixed(2).padStart(8)}   ${(r.ms / naive.ms).toFixed(2)}x time`);
 }
-console.log(`after the first pass: ${readyAfterFirst}/${N} ready (${first.out.changes.length} changes); after the moved pass: ${(await fleet.registry.read()).tasks.filter((t) => t.state === 'failed').length} failed (behind base)`);
+console.log(`after the first pass: ${readyAfterFirst}/${N} ready (${first.out.changes.length} changes); after the moved pass (branches rebased, checks re-run): ${(await fleet.registry.read()).tasks.filter((t) => t.state === 'ready').length}/${N} ready`);
 await fleet.close();
 rmSync(dir, { recursive: true, force: true });
