@@ -201,7 +201,10 @@ async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: Abor
   if (run.signal?.aborted) return;
   if (settled(fresh, verdict.verdict, verdict.results, attempt.n)) return;
 
+  const ciSeen = ci && !isDegraded(ci) ? checkStates(ci.checks) : null;
   const out = await updateIfUnchanged(ctx, { taskId: task.id, states: ['checking', 'ready'], attempt: attempt.n }, (t, a) => {
+    // Another process moved this head's CI on meanwhile (it ran the checks): its verdict wins.
+    if (ciSeen !== null && t.pr && t.pr.headSha === target.probe.headSha && checkStates(t.pr.checks) !== ciSeen) return null;
     const lines: MonitorChange[] = [];
     for (const [name, result] of Object.entries(verdict.results)) {
       const was = t.gates[name];
@@ -229,6 +232,10 @@ async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: Abor
     const sent = await notifyOnce(ctx, task.id, 'ready', attempt.n, summary);
     if (sent.sent) changes.push({ taskId: task.id, attempt: attempt.n, what: 'notified', message: `ready sent: ${summary}` });
   }
+}
+
+function checkStates(checks: ReadonlyArray<{ name: string; state: string }>): string {
+  return checks.map((c) => `${c.name}=${c.state}`).join(',');
 }
 
 /** True when the registry already shows this verdict (nothing to write: keeps idle passes cheap). */
