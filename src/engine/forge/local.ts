@@ -86,14 +86,15 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
   const { task, attempt, probe } = target;
   const head = probe.headSha!;
   const pr = given as PrWithCi;
-  if (pr.ciHead === head && !pr.checks.some((c) => c.state === 'pending')) return summariseChecks(pr.checks);
+  const complete = (p: PullRequest) => p.checks.length === checks.length && !p.checks.some((c) => c.state === 'pending');
+  if (pr.ciHead === head && complete(pr)) return summariseChecks(pr.checks);
 
   const claimed = await ctx.registry.updateTask(task.id, (t) => {
     const p = t.pr as PrWithCi | null;
     if (!p || p.headSha !== head) return null;
     const claim = p.ciClaim;
     const ownedElsewhere = claim && claim.pid !== process.pid && pidAlive(claim.pid);
-    if (p.ciHead === head && (ownedElsewhere || !p.checks.some((c) => c.state === 'pending'))) return null;
+    if (p.ciHead === head && (ownedElsewhere || complete(p))) return null;
     p.ciHead = head;
     p.ciClaim = { pid: process.pid, at: new Date().toISOString() };
     p.checks = checks.map((c) => ({ name: c.name, state: 'pending', detail: 'queued' }));

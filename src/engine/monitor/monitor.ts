@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js';
 import type { FleetContext } from '../fleet/context.js';
+import { selectForge } from '../forge/select.js';
 import type { Forge } from '../forge/types.js';
 import type { SpawnCheck } from '../forge/run-check.js';
 import type { GateEvaluator, GateEvaluators } from '../gates/types.js';
@@ -10,6 +11,8 @@ import type { PassResult } from './types.js';
 
 /** A step run after each pass (e.g. recovery acting on attempt.failure). Errors are reported, not thrown. */
 export type AfterPassStep = (result: PassResult) => Promise<void> | void;
+
+const FORGE_RECHECK_MS = 5 * 60_000;
 
 export interface Monitor {
   /** Runs one pass now (passes never overlap within a process; a second call waits for the first). */
@@ -45,10 +48,20 @@ export function createMonitor(ctx: FleetContext, options: MonitorOptions = {}): 
   let abort = new AbortController();
   let lastResult: PassResult | null = null;
 
+  // "auto" costs a git call and a `gh auth status`: decided once every few minutes, not every pass.
+  let chosen: { forge: Forge; at: number } | null = null;
+  async function forgeFor(): Promise<Forge> {
+    if (options.forge) return options.forge;
+    if (!chosen || Date.now() - chosen.at > FORGE_RECHECK_MS) {
+      chosen = { forge: (await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {})).forge, at: Date.now() };
+    }
+    return chosen.forge;
+  }
+
   async function pass(now?: Date): Promise<PassResult> {
     const result = await runMonitorPass(ctx, {
       ...(now ? { now } : {}),
-      ...(options.forge ? { forge: options.forge } : {}),
+      forge: await forgeFor(),
       ...(options.spawn ? { spawn: options.spawn } : {}),
       gates,
       conflictCache,
