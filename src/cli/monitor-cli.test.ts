@@ -62,7 +62,10 @@ describe('flotilla check', () => {
       await setSession(fx.fleet, id, { state: 'idle', pid: process.pid });
     }
     const [a, b] = await Promise.all([runCli(fx.repo.root, ['check']), runCli(fx.repo.root, ['check'])]);
-    expect([a.code, b.code]).toEqual([3, 3]);
+    // A process that found the checks claimed by the other one may finish first, with nothing ready yet.
+    expect([a.code, b.code]).toContain(3);
+    for (const code of [a.code, b.code]) expect([0, 3]).toContain(code);
+    expect(a.stderr + b.stderr).toBe('');
     // Whichever process got there first, the registry says each task is ready exactly once.
     const events = lines(notified).map((l) => JSON.parse(l) as { event: string; task: string });
     expect(events.map((e) => `${e.event}:${e.task}`).sort()).toEqual(['ready:one', 'ready:three', 'ready:two']);

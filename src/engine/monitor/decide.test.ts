@@ -22,6 +22,12 @@ describe('decide', () => {
     expect(decide(task('running'), session({ state: 'working', alive: false }), probe())).toMatchObject({ kind: 'finish' });
     expect(decide(task('running'), session(), probe({ ahead: 0 }))).toMatchObject({ kind: 'fail', class: 'no_progress' });
     expect(decide(task('running'), session(), probe({ clean: false, dirty: ['x'] }))).toMatchObject({ kind: 'fail', class: 'no_progress', evidence: 'agent is idle with uncommitted changes: x' });
+    const now = new Date('2026-01-01T00:01:00Z');
+    const grace = { now, idleGraceMs: 60_000 };
+    expect(decide(task('running'), session({ since: '2026-01-01T00:00:30Z' }), probe({ ahead: 0 }), grace)).toMatchObject({ kind: 'none' });
+    expect(decide(task('running'), session({ since: '2026-01-01T00:00:00Z' }), probe({ ahead: 0 }), grace)).toMatchObject({ kind: 'fail', class: 'no_progress' });
+    expect(decide(task('running'), session({ since: '2026-01-01T00:00:30Z' }), probe(), grace)).toMatchObject({ kind: 'finish' });
+    expect(decide(task('running'), session({ state: 'exited', alive: false, exitCode: 0, since: '2026-01-01T00:00:59Z' }), probe({ ahead: 0 }), grace)).toMatchObject({ kind: 'fail' });
   });
 
   it('checking/ready: evaluate, or back to running when the agent works again; missing worktree is a problem', () => {

@@ -10,6 +10,8 @@ export interface SessionView {
   alive: boolean | null;
   exitCode: number | null;
   pid: number | null;
+  /** When the session entered its current state (ISO), if known. */
+  since?: string | null;
 }
 
 /** The monitor's decision for one task this pass. Pure: computed from registry, session and git facts. */
@@ -31,7 +33,11 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function decide(task: Task, session: SessionView, probe: AttemptProbe): Decision {
+/**
+ * `idleGraceMs`: an agent that is idle but alive gets this long before having no commits (or
+ * uncommitted work) counts as no progress; a quiet agent may only be thinking. Exited agents get none.
+ */
+export function decide(task: Task, session: SessionView, probe: AttemptProbe, o: { now?: Date; idleGraceMs?: number } = {}): Decision {
   if (!probe.worktreeExists || !probe.branchExists) return { kind: 'problem', reason: probe.problem ?? 'worktree or branch missing' };
   if (!probe.baseExists) return { kind: 'problem', reason: probe.problem ?? `base ${task.base} missing` };
   if (probe.problem) return { kind: 'none', why: probe.problem };
@@ -60,6 +66,11 @@ export function decide(task: Task, session: SessionView, probe: AttemptProbe): D
       class: 'crashed',
       evidence: `agent process ${session.pid ?? '(unknown pid)'} is gone while its status was "${session.state}", with no commits`,
     };
+  }
+  const unfinished = probe.ahead === 0 || !probe.clean;
+  if (unfinished && alive && o.idleGraceMs && session.since) {
+    const idleMs = (o.now ?? new Date()).getTime() - Date.parse(session.since);
+    if (idleMs < o.idleGraceMs) return { kind: 'none', why: 'idle for less than the grace time' };
   }
   if (probe.ahead === 0) return { kind: 'fail', class: 'no_progress', evidence: `${how} with no commits ahead of ${task.base}` };
   if (!probe.clean) {

@@ -13,7 +13,7 @@ describe('monitor loop', () => {
   it('after-pass steps see the result and may move tasks; what needs the human is read after them', async () => {
     fx = await makeFleetFixture({ forge: 'local' });
     await addRunningTask(fx.fleet, 'idle');
-    await setSession(fx.fleet, 'idle', { state: 'idle', pid: process.pid });
+    await setSession(fx.fleet, 'idle', { state: 'idle', pid: process.pid, since: '2026-01-01T00:00:00.000Z' });
     const seen: PassResult[] = [];
     fx.fleet.monitor.afterPass(async (r) => {
       seen.push(r);

@@ -97,7 +97,10 @@ describe('runMonitorPass (local forge, real git)', () => {
     agentCommit(a.worktree, 'half.txt', 'half\n');
     await setSession(fx.fleet, 'crash', { state: 'exited', exitCode: 137 });
     await addRunningTask(fx.fleet, 'lazy');
-    await setSession(fx.fleet, 'lazy', { state: 'idle', pid: process.pid });
+    await setSession(fx.fleet, 'lazy', { state: 'idle', pid: process.pid, since: new Date(Date.now() - 61_000).toISOString() });
+    // Idle for a moment only: it may be thinking; no verdict yet.
+    await addRunningTask(fx.fleet, 'pause');
+    await setSession(fx.fleet, 'pause', { state: 'idle', pid: process.pid });
     const c = await addRunningTask(fx.fleet, 'messy');
     agentCommit(c.worktree, 'one.txt', '1\n');
     writeFileSync(join(c.worktree, 'left-over.txt'), 'not committed\n');
@@ -105,6 +108,7 @@ describe('runMonitorPass (local forge, real git)', () => {
     await runMonitorPass(fx.fleet);
     expect((await readTask(fx.fleet, 'crash')).attempts[0]!.failure).toMatchObject({ class: 'crashed', evidence: 'agent exited with code 137 (1 commit ahead of main)' });
     expect((await readTask(fx.fleet, 'lazy')).attempts[0]!.failure).toMatchObject({ class: 'no_progress', evidence: 'agent is idle with no commits ahead of main' });
+    expect((await readTask(fx.fleet, 'pause')).state).toBe('running');
     expect((await readTask(fx.fleet, 'messy')).attempts[0]!.failure).toMatchObject({ class: 'no_progress', evidence: 'agent exited with uncommitted changes: left-over.txt' });
   });
 

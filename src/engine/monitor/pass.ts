@@ -91,6 +91,7 @@ interface TaskRun extends PassOptions {
 async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<void> {
   const attempt = task.attempts.at(-1)!;
   if (attempt.state === 'pending') return;
+  const { now } = run;
   const session = await sessionView(ctx, task, attempt);
   // `git status` matters only when a running agent may have finished (clean tree or not).
   const busy = session.state === 'working' || session.state === 'starting' || session.state === 'waiting';
@@ -103,9 +104,9 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
     status: needStatus,
     conflictCache: run.conflictCache ?? new Map(),
   });
-  const decision = decide(task, session, probe);
+  const decision = decide(task, session, probe, { now, idleGraceMs: (ctx.config.monitor.idleGraceSec ?? 60) * 1000 });
   const seen = { taskId: task.id, states: [task.state], attempt: attempt.n };
-  const { now, changes } = run;
+  const { changes } = run;
 
   switch (decision.kind) {
     case 'none':

@@ -9,7 +9,7 @@ import { pidAlive, type SessionView } from './decide.js';
 export async function sessionView(ctx: FleetContext, task: Task, attempt: Attempt): Promise<SessionView> {
   const s = attempt.session;
   if (!s) return { state: null, alive: null, exitCode: null, pid: null };
-  if (s.state === 'exited') return { state: s.state, alive: false, exitCode: s.exitCode ?? null, pid: s.pid };
+  if (s.state === 'exited') return { state: s.state, alive: false, exitCode: s.exitCode ?? null, pid: s.pid, since: s.since };
   let alive: boolean | null = null;
   if (ctx.sessions) {
     try {
@@ -21,5 +21,5 @@ export async function sessionView(ctx: FleetContext, task: Task, attempt: Attemp
   // A pty session belongs to the process that started it; another flotilla process (check, watch)
   // only sees its pid. Alive if either says so.
   if (alive !== true && s.pid) alive = pidAlive(s.pid);
-  return { state: s.state, alive, exitCode: s.exitCode ?? null, pid: s.pid };
+  return { state: s.state, alive, exitCode: s.exitCode ?? null, pid: s.pid, since: s.since };
 }
