@@ -11,6 +11,7 @@ const IMAGE_EXT = /\.(png|jpe?g|gif|webp|svg)$/i;
 /** `pr`: a PR exists and its description keeps the template's headings. */
 export const prGate: GateEvaluator = async ({ ctx, pr, prProblem }, spec) => {
   if (!pr) return { state: 'pending', detail: prProblem ?? 'no PR yet' };
+  if (pr.state === 'closed') return { state: 'fail', detail: `PR #${pr.number} was closed without merging` };
   if (spec.kind === 'builtin' && spec.requireTemplate !== false) {
     const template = await readPrTemplate(ctx.paths.root);
     const missing = template ? missingHeadings(template, pr.body) : [];

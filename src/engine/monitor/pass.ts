@@ -164,7 +164,7 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
   if (task.pr?.state === 'merged') return;
   let current = probe;
   if (probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha) {
-    const r = await rebaseClean(ctx, attempt, probe.baseSha);
+    const r = await rebaseClean(ctx, task.id, attempt, probe.baseSha);
     if (r.rebased) {
       changes.push({ taskId: task.id, attempt: attempt.n, what: 'gate', message: `rebased onto ${task.base} (${probe.behind} new commits there, no conflicts)` });
       const tips = new Map(run.tips).set(`refs/heads/${attempt.branch}`, r.head);
