@@ -150,4 +150,28 @@ describe('flotilla watch', () => {
     expect(body.some((l) => /^\d\d:\d\d:\d\d w notify ready: w ready for review: all gates passed: PR #1, 1 commit/.test(l))).toBe(true);
     expect(body.at(-1)).toBe('flotilla watch: stopped');
   });
+
+  it('--json prints one JSON object per line and SIGTERM exits 0', async () => {
+    fx = await makeFleetFixture({ forge: 'local', monitor: { intervalSec: 1 }, notify: { desktop: false } });
+    const wt = await addRunningTask(fx.fleet, 'j');
+    agentCommit(wt.worktree, 'j.txt', 'j\n');
+    await setSession(fx.fleet, 'j', { state: 'exited', exitCode: 3 });
+    const child = spawn(node, [BIN, 'watch', '--json'], { cwd: fx.repo.root, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let sent = false;
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (!sent && out.includes('"monitor.pass"')) {
+          sent = true;
+          child.kill('SIGTERM');
+        }
+      });
+      child.on('close', resolve);
+    });
+    expect(code).toBe(0);
+    const events = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; at: string; change?: { what: string; message: string } });
+    expect(events.every((e) => typeof e.at === 'string')).toBe(true);
+    expect(events.find((e) => e.type === 'monitor.change' && e.change?.what === 'failure')?.change?.message).toBe('crashed: agent exited with code 3 (1 commit ahead of main)');
+  });
 });
