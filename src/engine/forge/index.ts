@@ -6,3 +6,4 @@ export { selectForge, type ForgeChoice } from './select.js';
 export { spawnCheck, runCheckAdmitted, checkFileName, type CheckSpec, type CheckOutcome, type SpawnCheck } from './run-check.js';
 export { readPrTemplate, templateHeadings, missingHeadings, composePrBody, TEMPLATE_PATHS } from './pr-body.js';
 export { parsePrList, parsePrChecks, runIdFromLink, isGithubRemote, GhOutputError } from './parse-gh.js';
+export { mergeLocalPr, type MergeResult } from './merge-local.js';
