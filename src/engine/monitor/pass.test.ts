@@ -222,4 +222,16 @@ describe('runMonitorPass (local forge, real git)', () => {
     expect(task.pr!.state).toBe('merged');
     expect(after.needsHuman).toEqual([]);
   });
+
+  it('a check that hangs is killed at its timeout and fails CI with its last output', async () => {
+    fx = await makeFleetFixture({ forge: 'local', checks: [{ name: 'e2e', command: ['sh', '-c', 'echo "waiting for server"; sleep 60'], timeoutSec: 1 }] });
+    const wt = await addRunningTask(fx.fleet, 'hang');
+    agentCommit(wt.worktree, 'h.txt', 'h\n');
+    await setSession(fx.fleet, 'hang', { state: 'exited', exitCode: 0 });
+    await runMonitorPass(fx.fleet);
+    const task = await readTask(fx.fleet, 'hang');
+    expect(task.pr!.checks[0]).toMatchObject({ name: 'e2e', state: 'fail', detail: 'timed out after 1s and was killed: waiting for server' });
+    expect(task.attempts[0]!.failure).toMatchObject({ class: 'ci_failed' });
+    expect(task.attempts[0]!.failure!.evidence).toContain('waiting for server');
+  });
 });
