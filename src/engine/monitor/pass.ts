@@ -152,16 +152,20 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
     case 'evaluate':
       break;
   }
-  if (probe.ahead === 0 && probe.behind > 0 && task.pr && task.pr.state === 'open') {
+  const ownPr = task.pr && task.pr.attempt === attempt.n ? task.pr : null;
+  if (probe.ahead === 0 && probe.behind > 0 && ownPr?.state === 'open') {
     // Every commit of the branch is on base now: the PR was merged (by hand or by the forge).
     const done = await updateIfUnchanged(ctx, { ...seen, states: ['checking', 'ready'] }, (t) => {
       if (t.pr) t.pr.state = 'merged';
-      return { taskId: t.id, attempt: attempt.n, what: 'pr', message: `PR #${t.pr?.number} merged into ${t.base}` } satisfies MonitorChange;
+      const lines: MonitorChange[] = [{ taskId: t.id, attempt: attempt.n, what: 'pr', message: `PR #${t.pr?.number} merged into ${t.base}` }];
+      const moved = t.state === 'checking' ? move(t, 'ready', 'PR merged', now) : null;
+      if (moved) lines.unshift(moved);
+      return lines;
     });
-    if (done) changes.push(done);
+    if (done) changes.push(...done);
     return;
   }
-  if (task.pr?.state === 'merged') return;
+  if (ownPr?.state === 'merged') return;
   let current = probe;
   if (probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha) {
     const r = await rebaseClean(ctx, task.id, attempt, probe.baseSha);
