@@ -120,9 +120,11 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
       }
       if (checks.length === 0) return { state: 'skip', detail: 'no checks reported on GitHub', checks: [] } satisfies CiStatus;
       await attachFailedLogs(ctx, program, target, pr, checks);
-      await ctx.registry.updateTask(target.task.id, (t) => {
-        if (t.pr && t.pr.number === pr.number) t.pr.checks = checks;
-      });
+      if (JSON.stringify(pr.checks) !== JSON.stringify(checks)) {
+        await ctx.registry.updateTask(target.task.id, (t) => {
+          if (t.pr && t.pr.number === pr.number) t.pr.checks = checks;
+        });
+      }
       return summariseChecks(checks);
     },
   };
