@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { FlotillaError } from '../errors.js';
 import type { CheckRun } from '../tasks/schema.js';
 
 /** Pure parsers of gh JSON output. Output that is not what we expect is an error, never trusted. */
 
-export class GhOutputError extends Error {
+export class GhOutputError extends FlotillaError {
   override name = 'GhOutputError';
 }
 

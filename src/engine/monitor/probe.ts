@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { CommandError } from '../errors.js';
 import { gitArgs } from '../git/commands.js';
 import type { GitClient } from '../git/git-client.js';
 import type { Attempt, Task } from '../tasks/schema.js';
@@ -134,7 +135,7 @@ export async function conflictsWith(
   let files: string[];
   if (r.exitCode === 0) files = [];
   else if (r.exitCode === 1) files = parseMergeTree(r.stdout);
-  else throw new Error(`git merge-tree failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.exitCode}`}`);
+  else throw new CommandError('git', gitArgs.mergeTree(baseSha, headSha), r.exitCode, r.stderr);
   cache?.set(key, files);
   return files;
 }
