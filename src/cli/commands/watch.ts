@@ -36,6 +36,8 @@ Ctrl-C while stopping exits at once (130).`,
     const { tasks } = fleet.store.getState();
     if (!json) io.out(`flotilla watch: ${tasks.length} task(s), a pass every ${fleet.config.monitor.intervalSec}s; Ctrl-C to stop`);
     fleet.watchRegistry();
+    // Follow agents still running from an earlier flotilla process (tmux runtime).
+    await fleet.sessions?.adopt().catch((err: unknown) => fleet.events.emit({ type: 'error', message: `sessions: ${(err as Error).message}` }));
     startMonitor(fleet);
     let stopping = false;
     const onSignal = () => {
