@@ -29,9 +29,9 @@ export interface AttemptProbe {
   problem: string | null;
 }
 
-/** One `git for-each-ref` for the whole pass: tips of every local branch. */
+/** One `git for-each-ref` for the whole pass: tips of every local and remote-tracking branch. */
 export async function readBranchTips(git: GitClient, repoRoot: string): Promise<Map<string, string>> {
-  const out = await git.run(repoRoot, ['for-each-ref', '--format=%(refname)%00%(objectname)', 'refs/heads/']);
+  const out = await git.run(repoRoot, ['for-each-ref', '--format=%(refname)%00%(objectname)', 'refs/heads/', 'refs/remotes/']);
   return parseRefs(out);
 }
 
@@ -67,7 +67,7 @@ export async function probeAttempt(
     conflicts: null,
     problem: null,
   };
-  probe.baseSha = tips.get(`refs/heads/${task.base}`) ?? null;
+  probe.baseSha = tips.get(`refs/heads/${task.base}`) ?? tips.get(`refs/remotes/${task.base}`) ?? null;
   if (!probe.baseSha) {
     // The base may be a remote-tracking ref or a tag; resolve it the slow way.
     probe.baseSha = await git.resolveCommit(o.repoRoot, task.base);
