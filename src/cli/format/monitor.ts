@@ -40,6 +40,11 @@ export function formatEvent(e: FleetEvent, at = new Date()): string | null {
       // Events of other capabilities (sessions, recovery, review): one generic line.
       const { type, ...rest } = e as { type: string; taskId?: string } & Record<string, unknown>;
       const task = typeof rest.taskId === 'string' ? rest.taskId : '-';
+      const session = rest.session as { state?: string; exitCode?: number | null; message?: string } | undefined;
+      if (type === 'session.status' && session?.state) {
+        const extra = session.state === 'exited' && session.exitCode != null ? ` (exit ${session.exitCode})` : session.message ? ` (${session.message})` : '';
+        return `${time} ${task} session: ${session.state}${extra}`;
+      }
       return `${time} ${task} ${type}: ${JSON.stringify(rest).slice(0, 200)}`;
     }
   }
