@@ -17,6 +17,7 @@ Exit codes:
   3  something needs you (a task is ready, escalated, waiting for input, failed beyond retry,
      or its forge is unreachable)
   1  error (the pass could not run, or a task could not be checked and nothing needs you)
+  2  usage error (unknown option, not inside a git repository)
 
 With --json prints {"at", "durationMs", "tasks", "forge", "changes": [...], "needsHuman": [...], "errors": [...]}.`,
   async run(args, io) {
