@@ -100,8 +100,8 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
       }
       const pr = found.pr;
       return ctx.registry.updateTask(task.id, (t) => {
-        const keep = t.pr && t.pr.forge === 'github' && t.pr.number === pr.number && t.pr.headSha === probe.headSha ? t.pr.checks : [];
-        t.pr = toPullRequest(pr, target, { ...described, checks: keep });
+        const same = t.pr && t.pr.forge === 'github' && t.pr.number === pr.number && t.pr.headSha === probe.headSha ? t.pr : null;
+        t.pr = { ...(same ?? {}), ...toPullRequest(pr, target, { ...described, checks: same?.checks ?? [] }) };
         return t.pr;
       });
     },

@@ -48,7 +48,10 @@ export function createLocalForge(options: { spawn?: SpawnCheck } = {}): Forge {
       const body = composePrBody({ template, prompt: task.prompt, commits, diffstat });
       return ctx.registry.updateTask(task.id, (t, data) => {
         const existing = t.pr && t.pr.forge === 'local' ? t.pr : null;
+        // Another process opened or refreshed it meanwhile: keep theirs (and its CI claim) as is.
+        if (existing && existing.attempt === attempt.n && existing.headSha === probe.headSha) return existing;
         const pr: PullRequest = {
+          ...(existing ?? {}),
           forge: 'local',
           number: existing?.number ?? data.nextPr++,
           url: null,
@@ -65,7 +68,6 @@ export function createLocalForge(options: { spawn?: SpawnCheck } = {}): Forge {
           // Checks belong to a head; a new head starts without results.
           checks: existing && existing.headSha === probe.headSha ? existing.checks : [],
         };
-        if (existing && 'ciHead' in existing) (pr as Record<string, unknown>).ciHead = existing.ciHead;
         t.pr = pr;
         return pr;
       });
