@@ -55,7 +55,13 @@ describe('flotilla check', () => {
     const cfgFile = join(fx.repo.root, '.flotilla/config.json');
     const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'));
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(cfgFile, JSON.stringify({ ...cfg, notify: { command: appendStdin(notified), desktop: false }, checks: [{ name: 'test', command: appendLine(ran, 'ran') }] }));
+    const gateRan = join(fx.repo.dir, 'gate-ran.txt');
+    writeFileSync(cfgFile, JSON.stringify({
+      ...cfg,
+      notify: { command: appendStdin(notified), desktop: false },
+      checks: [{ name: 'test', command: appendLine(ran, 'ran') }],
+      gates: ['pr', 'rebased', 'ci', { name: 'size', command: appendLine(gateRan, 'gate') }],
+    }));
     for (const id of ['one', 'two', 'three']) {
       const wt = await addRunningTask(fx.fleet, id);
       agentCommit(wt.worktree, `${id}.txt`, `${id}\n`);
@@ -70,6 +76,7 @@ describe('flotilla check', () => {
     const events = lines(notified).map((l) => JSON.parse(l) as { event: string; task: string });
     expect(events.map((e) => `${e.event}:${e.task}`).sort()).toEqual(['ready:one', 'ready:three', 'ready:two']);
     expect(lines(ran)).toHaveLength(3);
+    expect(lines(gateRan)).toHaveLength(3);
     for (const id of ['one', 'two', 'three']) expect((await readTask(fx.fleet, id)).state).toBe('ready');
   });
 

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { gitArgs } from '../git/commands.js';
 import { checkFileName, runCheckAdmitted } from '../forge/run-check.js';
 import { missingHeadings, readPrTemplate } from '../forge/pr-body.js';
+import { pidAlive } from '../monitor/decide.js';
 import { taskPath } from '../repo.js';
 import { matchGlobs } from './glob.js';
 import type { GateEvaluator, GateEvaluators, GateOutcome } from './types.js';
@@ -75,9 +76,19 @@ export const commandGate: GateEvaluator = async ({ ctx, task, attempt, probe, sp
   if (previous && previous.headSha === probe.headSha && (previous.state === 'pass' || previous.state === 'fail')) {
     return { ...previous } as GateOutcome;
   }
+  // Claimed under the registry lock, like CI checks: one process runs a gate command per head.
+  const head = probe.headSha ?? '';
+  const claimed = await ctx.registry.updateTask(task.id, (t) => {
+    const g = t.gates[spec.name] as { state: string; headSha?: string; claim?: { pid: number } | null } | undefined;
+    if (g && g.headSha === head && (g.state === 'pass' || g.state === 'fail')) return false;
+    if (g && g.headSha === head && g.claim && g.claim.pid !== process.pid && pidAlive(g.claim.pid)) return false;
+    t.gates[spec.name] = { state: 'pending', detail: 'running', since: new Date().toISOString(), headSha: head, claim: { pid: process.pid, at: new Date().toISOString() } };
+    return true;
+  });
+  if (!claimed) return { state: 'pending', detail: 'running in another flotilla process', headSha: head };
   const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `gate-${checkFileName(spec.name)}.log`);
   const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
-  if (out.cancelled) return { state: 'pending', detail: 'cancelled' };
+  if (out.cancelled) return { state: 'pending', detail: 'cancelled', headSha: head };
   return { state: out.state, detail: out.detail, headSha: probe.headSha ?? undefined, log: out.log, output: out.tail };
 };
 

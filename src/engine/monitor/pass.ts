@@ -175,11 +175,20 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
       current = await probeAttempt(ctx.git, { repoRoot: ctx.paths.root, task, attempt, tips, status: false, conflictCache: run.conflictCache ?? new Map() });
     }
   }
-  await evaluate(ctx, { task, attempt, probe: current, ...(run.signal ? { signal: run.signal } : {}) }, run);
+  // When another process settled part of the verdict meanwhile (it ran the checks or a gate
+  // command), our view is stale: evaluate again from the registry, where that work is now cached.
+  let view: Task = task;
+  for (let round = 0; round < 3; round++) {
+    const outcome = await evaluate(ctx, { task: view, attempt, probe: current, ...(run.signal ? { signal: run.signal } : {}) }, run);
+    if (outcome !== 'stale') return;
+    const fresh = (await ctx.registry.read()).tasks.find((t) => t.id === task.id);
+    if (!fresh || fresh.attempts.at(-1)?.n !== attempt.n || (fresh.state !== 'checking' && fresh.state !== 'ready')) return;
+    view = fresh;
+  }
 }
 
 /** Opens or refreshes the PR, reads CI, evaluates the gates and applies the verdict. */
-async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: AbortSignal }, run: TaskRun): Promise<void> {
+async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: AbortSignal }, run: TaskRun): Promise<'done' | 'stale'> {
   const { task, attempt } = target;
   const { now, changes } = run;
   const before = task.pr;
@@ -200,16 +209,28 @@ async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: Abor
     ci = await run.forge.ci(ctx, target, pr);
     if (isDegraded(ci)) run.degraded.set(task.id, ci.degraded);
   }
-  if (run.signal?.aborted) return;
+  if (run.signal?.aborted) return 'done';
   const fresh = (await ctx.registry.read()).tasks.find((t) => t.id === task.id) ?? task;
   const verdict = await evaluateGates({ ctx, task: fresh, attempt, probe: target.probe, pr, prProblem, ci, ...(run.spawn ? { spawn: run.spawn } : {}), ...(run.signal ? { signal: run.signal } : {}) }, run.gates ?? {}, now);
-  if (run.signal?.aborted) return;
-  if (settled(fresh, verdict.verdict, verdict.results, attempt.n)) return;
+  if (run.signal?.aborted) return 'done';
+  if (settled(fresh, verdict.verdict, verdict.results, attempt.n)) return 'done';
 
   const ciSeen = ci && !isDegraded(ci) ? checkStates(ci.checks) : null;
   const out = await updateIfUnchanged(ctx, { taskId: task.id, states: ['checking', 'ready'], attempt: attempt.n }, (t, a) => {
     // Another process moved this head's CI on meanwhile (it ran the checks): its verdict wins.
-    if (ciSeen !== null && t.pr && t.pr.headSha === target.probe.headSha && checkStates(t.pr.checks) !== ciSeen) return null;
+    const head = target.probe.headSha;
+    const settledFor = (g: { state: string; headSha?: unknown } | undefined) => Boolean(g && g.headSha === head && (g.state === 'pass' || g.state === 'fail'));
+    let stale = ciSeen !== null && t.pr !== null && t.pr.headSha === head && checkStates(t.pr.checks) !== ciSeen;
+    for (const [name, mine] of Object.entries(verdict.results)) {
+      if (mine.state === 'pending' && settledFor(t.gates[name])) stale = true;
+    }
+    if (stale) {
+      // Keep what this pass settled (a gate command it ran) so the next evaluation reuses it.
+      for (const [name, mine] of Object.entries(verdict.results)) {
+        if (settledFor(mine) && !settledFor(t.gates[name])) t.gates[name] = mine;
+      }
+      return 'stale' as const;
+    }
     const lines: MonitorChange[] = [];
     for (const [name, result] of Object.entries(verdict.results)) {
       const was = t.gates[name];
@@ -230,13 +251,15 @@ async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: Abor
     }
     return { lines, ready: t.state === 'ready' && !t.notified[`ready#${a.n}`] };
   });
-  if (!out) return;
+  if (!out) return 'done';
+  if (out === 'stale') return 'stale';
   changes.push(...out.lines);
   if (out.ready) {
     const summary = readySummary(pr, verdict.results.ci?.detail);
     const sent = await notifyOnce(ctx, task.id, 'ready', attempt.n, summary);
     if (sent.sent) changes.push({ taskId: task.id, attempt: attempt.n, what: 'notified', message: `ready sent: ${summary}` });
   }
+  return 'done';
 }
 
 function checkStates(checks: ReadonlyArray<{ name: string; state: string }>): string {
