@@ -91,12 +91,12 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
   const complete = (p: PullRequest) => p.checks.length === checks.length && !p.checks.some((c) => c.state === 'pending');
   if (pr.ciHead === head && complete(pr)) return summariseChecks(pr.checks);
 
-  const claimed = await ctx.registry.updateTask(task.id, (t) => {
+  const claimed = await ctx.registry.updateTask(task.id, (t): boolean | 'moved' => {
     const p = t.pr as PrWithCi | null;
-    if (!p || p.headSha !== head) return null;
+    if (!p || p.headSha !== head) return 'moved';
     const claim = p.ciClaim;
     const ownedElsewhere = claim && claim.pid !== process.pid && pidAlive(claim.pid);
-    if (p.ciHead === head && (ownedElsewhere || complete(p))) return null;
+    if (p.ciHead === head && (ownedElsewhere || complete(p))) return false;
     p.ciHead = head;
     p.ciClaim = { pid: process.pid, at: new Date().toISOString() };
     p.checks = checks.map((c) => ({ name: c.name, state: 'pending', detail: 'queued' }));
@@ -104,6 +104,7 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
     if (a) a.ciRounds += 1;
     return true;
   });
+  if (claimed === 'moved') return { state: 'pending', detail: 'the PR moved to a newer head meanwhile', checks: [] };
   if (!claimed) {
     const fresh = (await ctx.registry.read()).tasks.find((t) => t.id === task.id)?.pr;
     return fresh ? summariseChecks(fresh.checks) : { state: 'pending', detail: 'checks are running in another flotilla process', checks: [] };

@@ -219,6 +219,8 @@ async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: Abor
   const out = await updateIfUnchanged(ctx, { taskId: task.id, states: ['checking', 'ready'], attempt: attempt.n }, (t, a) => {
     // Another process moved this head's CI on meanwhile (it ran the checks): its verdict wins.
     const head = target.probe.headSha;
+    // The PR shows a newer head than this pass probed: a later pass (or process) owns the verdict.
+    if (t.pr && pr && t.pr.headSha !== head) return null;
     const settledFor = (g: { state: string; headSha?: unknown } | undefined) => Boolean(g && g.headSha === head && (g.state === 'pass' || g.state === 'fail'));
     let stale = ciSeen !== null && t.pr !== null && t.pr.headSha === head && checkStates(t.pr.checks) !== ciSeen;
     for (const [name, mine] of Object.entries(verdict.results)) {
