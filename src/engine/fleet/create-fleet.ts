@@ -70,8 +70,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     }
   }
 
-  // Created once the fleet object exists, so it sees services wired onto the fleet (sessions, admission).
-  let monitor!: Monitor;
+  // Reads ctx at each pass, so services wired onto ctx later (sessions, admission) are seen.
+  const monitor = createMonitor(ctx, { refresh });
 
   const handlers: Handlers = {
     'task.add': async ({ input }) => {
@@ -97,11 +97,9 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
 
   await refresh();
 
-  const fleet: Fleet = {
+  return {
     ...ctx,
-    get monitor() {
-      return monitor;
-    },
+    monitor,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
     refresh,
     watchRegistry() {
@@ -127,6 +125,4 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       closers.length = 0;
     },
   };
-  monitor = createMonitor(fleet, { refresh });
-  return fleet;
 }
