@@ -14,6 +14,7 @@ import { runReview } from '../review/run.js';
 import { retryTask } from '../recovery/retry.js';
 import { diffAttempts } from '../recovery/diff.js';
 import { createMonitor, type Monitor } from '../monitor/monitor.js';
+import { wireLoop } from './wire-loop.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
@@ -216,5 +217,6 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       closers.length = 0;
     },
   };
+  wireLoop(fleet);
   return fleet;
 }
