@@ -23,6 +23,8 @@ type Handlers = { [K in CommandType]: Handler<K> };
 
 export interface Fleet extends FleetContext {
   dispatch<K extends CommandType>(command: CommandOf<K>): Promise<CommandMap[K]['result']>;
+  /** True when a handler for the command is registered (capabilities land at different times). */
+  supports(type: string): boolean;
   /** Re-reads the registry into the store. */
   refresh(): Promise<void>;
   /** Watches tasks.json so changes by other flotilla processes reach the store. */
@@ -93,6 +95,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   return {
     ...ctx,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
+    supports: (type: string) => Object.hasOwn(handlers, type),
     refresh,
     watchRegistry() {
       if (watcher) return;

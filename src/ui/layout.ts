@@ -1,0 +1,63 @@
+import type { TermSize } from './types.js';
+
+/**
+ * Where everything goes for a terminal size. Wide terminals put the fleet list and the panels on
+ * the left and the live pane on the right; narrow ones stack list, pane and panels. The view uses
+ * rows - 1 lines so Ink never has to clear the whole terminal on each frame.
+ */
+
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 16;
+
+export interface Box {
+  width: number;
+  height: number;
+}
+
+export interface Layout {
+  mode: 'wide' | 'stacked';
+  width: number;
+  height: number;
+  list: Box;
+  /** Outer box of the pane (with its border). */
+  pane: Box;
+  /** The agent's screen size inside the pane's border. */
+  screen: { cols: number; rows: number };
+  panels: Box;
+}
+
+export function tooSmall(size: TermSize): boolean {
+  return size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
+}
+
+export function computeLayout(size: TermSize, taskCount: number): Layout {
+  const width = size.columns;
+  const height = size.rows - 1; // one line is the status bar
+  const body = height - 1;
+  if (width >= 140) {
+    const left = Math.min(72, Math.floor(width * 0.4));
+    const panelsHeight = Math.max(8, Math.floor(body * 0.4));
+    const pane = { width: width - left, height: body };
+    return {
+      mode: 'wide',
+      width,
+      height,
+      list: { width: left, height: body - panelsHeight },
+      pane,
+      screen: { cols: pane.width - 2, rows: pane.height - 2 },
+      panels: { width: left, height: panelsHeight },
+    };
+  }
+  const panelsHeight = Math.max(6, Math.floor(body * 0.25));
+  const listHeight = Math.max(4, Math.min(taskCount + 3, Math.floor(body * 0.3)));
+  const pane = { width, height: body - panelsHeight - listHeight };
+  return {
+    mode: 'stacked',
+    width,
+    height,
+    list: { width, height: listHeight },
+    pane,
+    screen: { cols: pane.width - 2, rows: Math.max(1, pane.height - 2) },
+    panels: { width, height: panelsHeight },
+  };
+}
