@@ -1,4 +1,4 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text, useInput, type Key } from 'ink';
 import { useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
 import { profileNames } from '../engine/agents/profiles.js';
@@ -12,7 +12,7 @@ import { NewTaskForm } from './components/NewTaskForm.js';
 import { Panels } from './components/Panels.js';
 import { StatusBar } from './components/StatusBar.js';
 import { liveSession } from './format.js';
-import { buildKeymap, commandForKey, type Keymap } from './keys.js';
+import { buildKeymap, commandForKey, splitInput, type Keymap } from './keys.js';
 import { MIN_COLUMNS, MIN_ROWS, computeLayout, tooSmall } from './layout.js';
 import type { TermSize, UiFleet, UiRequest } from './types.js';
 import { notify, type UiStore } from './ui-store.js';
@@ -47,12 +47,21 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   const close = () => ui.setState({ overlay: { kind: 'none' } });
   const small = tooSmall(size);
 
-  useInput(
-    (input, key) => {
+  useInput((raw, rawKey) => {
+    for (const [input, key] of splitInput(raw, rawKey)) handleKey(input, key);
+  }, { isActive: overlay.kind !== 'new-task' && !small });
+
+  function handleKey(input: string, key: Key): void {
+      // Read the stores now, not the last render: keys can arrive faster than frames.
+      const now = ui.getState();
+      const overlay = now.overlay;
       switch (overlay.kind) {
         case 'none': {
           const id = commandForKey(keymap, input, key);
-          if (id) runAction(id, { fleet, ui, visible, task, onRequest });
+          if (!id) return;
+          const shown = visibleTasks(fleet.store.getState().tasks, now.filter);
+          const current = shown.find((t) => t.id === now.selectedId) ?? shown[0];
+          runAction(id, { fleet, ui, visible: shown, task: current, onRequest });
           return;
         }
         case 'help':
@@ -102,9 +111,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
         case 'new-task':
           return; // the form listens itself
       }
-    },
-    { isActive: overlay.kind !== 'new-task' && !small },
-  );
+  }
   // Too small: only quit works.
   useInput((input, key) => { if (input === 'q' || (key.ctrl && input === 'c')) onRequest({ kind: 'quit' }); }, { isActive: small });
 
@@ -180,8 +187,8 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
         draft={state.draft}
         profiles={profileNames(fleet.config)}
         width={size.columns}
-        onChange={(draft) => ui.setState({ draft: { ...draft, error: null } })}
-        onSubmit={(draft) => void submitDraft(fleet, ui, draft)}
+        update={(change) => ui.setState((s) => ({ draft: { ...change(s.draft), error: null } }))}
+        onSubmit={() => void submitDraft(fleet, ui, ui.getState().draft)}
         onCancel={close}
         onEditor={() => onRequest({ kind: 'editor' })}
       />

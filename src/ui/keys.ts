@@ -125,3 +125,24 @@ export function formatKey(spec: string): string {
 export function formatKeys(specs: readonly string[]): string {
   return specs.map(formatKey).join('/');
 }
+
+const NO_KEY: Key = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+  super: false, hyper: false, capsLock: false, numLock: false,
+};
+
+/**
+ * Ink hands several characters that arrive together (fast typing, paste, tmux send-keys) to one
+ * input call; this splits them into one keypress each (\r is Enter, \t Tab, DEL Backspace).
+ */
+export function splitInput(input: string, key: Key): Array<[string, Key]> {
+  const chars = [...input];
+  if (chars.length <= 1 || key.ctrl || key.meta || key.escape) return [[input, key]];
+  return chars.map((ch) => {
+    if (ch === '\r' || ch === '\n') return ['', { ...NO_KEY, return: true }];
+    if (ch === '\t') return ['', { ...NO_KEY, tab: true }];
+    if (ch === '\x7f' || ch === '\b') return ['', { ...NO_KEY, backspace: true }];
+    return [ch, { ...NO_KEY, shift: ch !== ch.toLowerCase() }];
+  });
+}

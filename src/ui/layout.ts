@@ -49,7 +49,7 @@ export function computeLayout(size: TermSize, taskCount: number): Layout {
     };
   }
   const panelsHeight = Math.max(6, Math.floor(body * 0.25));
-  const listHeight = Math.max(4, Math.min(taskCount + 3, Math.floor(body * 0.3)));
+  const listHeight = Math.max(5, Math.min(taskCount + 4, Math.floor(body * 0.35)));
   const pane = { width, height: body - panelsHeight - listHeight };
   return {
     mode: 'stacked',

@@ -4,6 +4,7 @@ import { initCommand } from './init.js';
 import { memoryCommand } from './memory.js';
 import { rmCommand } from './rm.js';
 import { statusCommand } from './status.js';
+import { uiCommand } from './ui.js';
 
 /** Every CLI command, in the order `flotilla --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [initCommand, addCommand, statusCommand, rmCommand, memoryCommand];
+export const COMMANDS: readonly CliCommand[] = [initCommand, addCommand, statusCommand, rmCommand, memoryCommand, uiCommand];

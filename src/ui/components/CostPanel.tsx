@@ -32,7 +32,7 @@ export function costPerCompletedPr(tasks: readonly Task[]): { count: number; usd
   return { count: done.length, usd: sum / done.length };
 }
 
-export function CostPanel({ task, tasks }: { task: Task | undefined; tasks: readonly Task[] }) {
+export function CostPanel({ task, tasks, maxRows }: { task: Task | undefined; tasks: readonly Task[]; maxRows: number }) {
   const perPr = costPerCompletedPr(tasks);
   const perPrText =
     perPr.count === 0 ? 'no completed PR yet' : perPr.usd === null ? `${perPr.count} completed, cost unknown (?)` : `${formatUsd(perPr.usd)} over ${perPr.count}`;
@@ -47,7 +47,7 @@ export function CostPanel({ task, tasks }: { task: Task | undefined; tasks: read
       </Box>
     );
   }
-  const lines = [...costLines(cost.byAttempt, 'attempt'), ...costLines(cost.byReview, 'review')];
+  const lines = [...costLines(cost.byAttempt, 'attempt'), ...costLines(cost.byReview, 'review')].slice(0, Math.max(0, maxRows - 2));
   const unknown = Array.isArray(cost.unknownModels) ? (cost.unknownModels as string[]) : [];
   return (
     <Box flexDirection="column">

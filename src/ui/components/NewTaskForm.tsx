@@ -1,4 +1,5 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text, useInput, type Key } from 'ink';
+import { splitInput } from '../keys.js';
 import type { NewTaskDraft } from '../ui-store.js';
 
 export const FORM_FIELDS = ['title', 'prompt', 'agent', 'base', 'tags'] as const;
@@ -8,8 +9,9 @@ export interface NewTaskFormProps {
   draft: NewTaskDraft;
   profiles: readonly string[];
   width: number;
-  onChange(draft: NewTaskDraft): void;
-  onSubmit(draft: NewTaskDraft): void;
+  /** Applies a change to the latest draft (keys can arrive faster than renders). */
+  update(change: (draft: NewTaskDraft) => NewTaskDraft): void;
+  onSubmit(): void;
   onCancel(): void;
   /** Opens $EDITOR on the prompt (the host suspends the view meanwhile). */
   onEditor(): void;
@@ -23,38 +25,49 @@ const LABELS: Record<Field, string> = { title: 'Title', prompt: 'Prompt', agent:
  * prompt adds a line; Ctrl-E, or e in an empty prompt, opens $EDITOR; ←/→ pick the agent profile;
  * Ctrl-S (or Enter on the last field) adds the task; Esc cancels.
  */
-export function NewTaskForm({ draft, profiles, width, onChange, onSubmit, onCancel, onEditor, isActive = true }: NewTaskFormProps) {
-  const field = FORM_FIELDS[draft.field] ?? 'title';
+export function NewTaskForm({ draft, profiles, width, update, onSubmit, onCancel, onEditor, isActive = true }: NewTaskFormProps) {
   useInput(
-    (input, key) => {
-      const move = (delta: number) => onChange({ ...draft, field: (draft.field + delta + FORM_FIELDS.length) % FORM_FIELDS.length });
-      if (key.escape) return onCancel();
-      if (key.ctrl && input === 's') return onSubmit(draft);
-      if ((key.ctrl && input === 'e') || (field === 'prompt' && input === 'e' && draft.prompt === '')) return onEditor();
-      if (key.tab) return move(key.shift ? -1 : 1);
-      if (key.upArrow && field !== 'prompt') return move(-1);
-      if (key.downArrow && field !== 'prompt') return move(1);
-      if (field === 'agent') {
-        if (key.leftArrow || key.rightArrow || input === ' ') {
-          const i = profiles.indexOf(draft.agent);
-          const next = profiles[(i + (key.leftArrow ? -1 : 1) + profiles.length) % profiles.length] ?? draft.agent;
-          return onChange({ ...draft, agent: next });
-        }
-        if (key.return) return move(1);
-        return;
-      }
-      if (key.return) {
-        if (field === 'prompt') return onChange({ ...draft, prompt: `${draft.prompt}\n` });
-        if (draft.field === FORM_FIELDS.length - 1) return onSubmit(draft);
-        return move(1);
-      }
-      if (key.backspace || key.delete) return onChange({ ...draft, [field]: [...draft[field]].slice(0, -1).join('') });
-      if (key.ctrl || key.meta || !input) return;
-      const text = field === 'prompt' ? input.replace(/\r\n?/g, '\n') : input.replace(/[\r\n]/g, ' ');
-      onChange({ ...draft, [field]: draft[field] + text });
+    (raw, rawKey) => {
+      for (const [input, key] of splitInput(raw, rawKey)) if (handleKey(input, key)) return;
     },
     { isActive },
   );
+
+  /** Applies one keypress; true when the form is done with input (closed, submitted, editor). */
+  function handleKey(input: string, key: Key): boolean {
+      let editor = false;
+      let submit = false;
+      update((draft) => {
+        const field = FORM_FIELDS[draft.field] ?? 'title';
+        const move = (delta: number) => ({ ...draft, field: (draft.field + delta + FORM_FIELDS.length) % FORM_FIELDS.length });
+        if (key.ctrl && input === 's') return (submit = true), draft;
+        if ((key.ctrl && input === 'e') || (field === 'prompt' && input === 'e' && draft.prompt === '')) return (editor = true), draft;
+        if (key.tab) return move(key.shift ? -1 : 1);
+        if (key.upArrow && field !== 'prompt') return move(-1);
+        if (key.downArrow && field !== 'prompt') return move(1);
+        if (field === 'agent') {
+          if (key.leftArrow || key.rightArrow || input === ' ') {
+            const i = profiles.indexOf(draft.agent);
+            const next = profiles[(i + (key.leftArrow ? -1 : 1) + profiles.length) % profiles.length] ?? draft.agent;
+            return { ...draft, agent: next };
+          }
+          return key.return ? move(1) : draft;
+        }
+        if (key.return) {
+          if (field === 'prompt') return { ...draft, prompt: `${draft.prompt}\n` };
+          if (draft.field === FORM_FIELDS.length - 1) return (submit = true), draft;
+          return move(1);
+        }
+        if (key.backspace || key.delete) return { ...draft, [field]: [...draft[field]].slice(0, -1).join('') };
+        if (key.ctrl || key.meta || key.escape || !input) return draft;
+        const text = field === 'prompt' ? input.replace(/\r\n?/g, '\n') : input.replace(/[\r\n]/g, ' ');
+        return { ...draft, [field]: draft[field] + text };
+      });
+      if (key.escape) onCancel();
+      else if (submit) onSubmit();
+      else if (editor) onEditor();
+      return key.escape || submit || editor;
+  }
 
   const promptLines = draft.prompt.split('\n');
   return (

@@ -35,12 +35,12 @@ export function Panels(props: PanelsProps) {
         ))}
         <Text dimColor> (Tab)</Text>
       </Text>
-      {panel === 'gates' && <GatesPanel task={props.task} config={props.config} />}
+      {panel === 'gates' && <GatesPanel task={props.task} config={props.config} maxRows={height - 3} />}
       {panel === 'queue' && (
-        <QueuePanel available={props.admissionAvailable} snapshot={props.resources} error={props.resourcesError} width={width} />
+        <QueuePanel available={props.admissionAvailable} snapshot={props.resources} error={props.resourcesError} width={width} maxRows={height - 3} />
       )}
       {panel === 'reviews' && <ReviewsPanel task={props.task} maxRows={height - 3} />}
-      {panel === 'cost' && <CostPanel task={props.task} tasks={props.tasks} />}
+      {panel === 'cost' && <CostPanel task={props.task} tasks={props.tasks} maxRows={height - 3} />}
     </Box>
   );
 }

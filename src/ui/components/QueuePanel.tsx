@@ -6,6 +6,7 @@ export interface QueuePanelProps {
   snapshot: ResourcesSnapshot | null;
   error: string | null;
   width: number;
+  maxRows: number;
 }
 
 /** A bar of `width` cells, `used` of `total` filled. */
@@ -18,11 +19,14 @@ export function gauge(used: number, total: number, width: number): string {
 const gb = (mb: number) => `${(mb / 1024).toFixed(1)}G`;
 
 /** RAM gauge, running and waiting jobs (with why), and the recommended number of agents. */
-export function QueuePanel({ available, snapshot, error, width }: QueuePanelProps) {
+export function QueuePanel({ available, snapshot, error, width, maxRows }: QueuePanelProps) {
   if (!available) return <Text dimColor>admission queue not available yet in this build</Text>;
   if (error) return <Text color="red">admission: {error}</Text>;
   if (!snapshot) return <Text dimColor>reading memory…</Text>;
   const used = snapshot.totalMB - snapshot.availableMB;
+  const jobRows = Math.max(0, maxRows - 2);
+  const running = snapshot.running.slice(0, jobRows);
+  const waiting = snapshot.waiting.slice(0, Math.max(0, jobRows - running.length));
   const low = snapshot.availableMB - snapshot.reserveMB < 0 || snapshot.swapping;
   return (
     <Box flexDirection="column">
@@ -35,12 +39,12 @@ export function QueuePanel({ available, snapshot, error, width }: QueuePanelProp
         running {snapshot.running.length}, waiting {snapshot.waiting.length}; recommended agents:{' '}
         {snapshot.recommendation.agents} <Text dimColor>({snapshot.recommendation.reason})</Text>
       </Text>
-      {snapshot.running.map((j) => (
+      {running.map((j) => (
         <Text key={j.id} wrap="truncate">
           <Text color="green">▶</Text> {j.kind.padEnd(7)} {j.label} <Text dimColor>~{j.expectedPeakMB}MB</Text>
         </Text>
       ))}
-      {snapshot.waiting.map((j) => (
+      {waiting.map((j) => (
         <Text key={j.id} wrap="truncate">
           <Text color="yellow">‖</Text> {j.kind.padEnd(7)} {j.label} <Text dimColor>{j.reason ?? 'waiting'}</Text>
         </Text>

@@ -39,6 +39,8 @@ export function ReviewsPanel({ task, maxRows }: { task: Task | undefined; maxRow
   const folded = findings.filter((f) => f.folded).length;
   const shown = findings.filter((f) => !f.folded).sort((a, b) => Number(b.agreed) - Number(a.agreed));
   const errors = review.errors?.length ?? 0;
+  const room = Math.max(1, maxRows - 1);
+  const list = shown.length > room ? shown.slice(0, room - 1) : shown;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
@@ -46,14 +48,14 @@ export function ReviewsPanel({ task, maxRows }: { task: Task | undefined; maxRow
         {folded ? `, ${folded} folded` : ''}
         {errors ? <Text color="red">, {errors} reviewer error{errors === 1 ? '' : 's'}</Text> : null}
       </Text>
-      {shown.slice(0, Math.max(1, maxRows - 1)).map((f) => (
+      {list.map((f) => (
         <Text key={f.id} wrap="truncate" dimColor={Boolean(f.dismissed)}>
           <Text color={f.agreed ? 'green' : 'gray'}>{f.agreed ? '✓✓' : '✓ '}</Text>{' '}
           <Text color={SEVERITY_COLOR[f.severity] ?? 'white'}>{f.severity.padEnd(8)}</Text> {f.file}
           {f.line ? `:${f.line}` : ''} {f.message} <Text dimColor>[{f.reviewers.join(',')}]</Text>
         </Text>
       ))}
-      {shown.length > maxRows - 1 && <Text dimColor>… {shown.length - (maxRows - 1)} more</Text>}
+      {list.length < shown.length && <Text dimColor>… {shown.length - list.length} more</Text>}
     </Box>
   );
 }

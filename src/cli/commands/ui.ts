@@ -1,0 +1,40 @@
+import { createFleet } from '../../engine/fleet/create-fleet.js';
+import { UsageError } from '../../engine/errors.js';
+import { runApp } from '../../ui/run-app.js';
+import { parseCommandArgs } from '../args.js';
+import { openInEditor } from '../editor/open-editor.js';
+import type { CliCommand } from '../io.js';
+
+export const uiCommand: CliCommand = {
+  name: 'ui',
+  summary: 'open the fleet view (also: flotilla with no command)',
+  help: `Usage: flotilla [ui]
+
+Opens the fleet view: every task with its status, the live screen of the selected agent, panels
+(Gates, Queue, Reviews, Cost) and a status bar. Press ? inside for the keys (docs/tui.md).
+Needs a terminal on stdout. Quitting with the tmux runtime leaves the agents running.`,
+  async run(args, io) {
+    const { help } = parseCommandArgs('ui', args, {}, { max: 0 });
+    if (help) return io.out(this.help), 0;
+    if (!io.isTTY || !process.stdout.isTTY) {
+      throw new UsageError('ui: stdout is not a terminal; the fleet view needs one (use `flotilla status` in scripts)');
+    }
+    const fleet = await createFleet({ cwd: io.cwd });
+    try {
+      fleet.watchRegistry();
+      await fleet.sessions?.adopt();
+      const { running } = await runApp({
+        fleet,
+        stdin: process.stdin,
+        stdout: process.stdout,
+        openEditor: (file) => openInEditor(file, io.env),
+      });
+      if (fleet.sessions?.runtime === 'tmux' && running.length > 0) {
+        io.out(`flotilla: ${running.length} agent(s) still running in tmux: ${running.join(', ')} (run flotilla again to return)`);
+      }
+    } finally {
+      await fleet.close();
+    }
+    return 0;
+  },
+};
