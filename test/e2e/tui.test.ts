@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, PROJECT_ROOT, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+
+/**
+ * The real bin/flotilla in tmux (a private socket per test), against a temp repository.
+ * The part that needs live agents runs once the session runtime is in the build (fleet.sessions).
+ */
+
+class TmuxDriver {
+  readonly socket = `flotilla-tui-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  constructor(
+    readonly cwd: string,
+    readonly size: { columns: number; rows: number },
+  ) {}
+
+  tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+
+  /** Starts `flotilla <args>`; when it ends the pane prints EXIT=<code> and stays. */
+  start(args: string[] = [], env: Record<string, string> = {}): void {
+    const wrapper = '"$0" "$@"; echo "EXIT=$?"; sleep 120';
+    const envArgs = Object.entries({ TERM: 'xterm-256color', ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    this.tmux('new-session', '-d', '-s', 'e2e', '-x', String(this.size.columns), '-y', String(this.size.rows), '-c', this.cwd, ...envArgs, 'sh', '-c', wrapper, process.execPath, BIN, ...args);
+  }
+
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', '-t', 'e2e', ...keys);
+  }
+
+  /** Types text literally (no key-name lookup). */
+  type(text: string): void {
+    this.tmux('send-keys', '-t', 'e2e', '-l', text);
+  }
+
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-t', 'e2e');
+  }
+
+  async waitFor(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < end) {
+      last = this.screen();
+      if (predicate(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}; screen was:\n${last}`);
+  }
+
+  kill(): void {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+let repo: TempRepo;
+let tmux: TmuxDriver | null = null;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'ensure-built.mjs')], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  repo = makeTempRepo();
+  for (const [title, prompt] of [
+    ['First task', 'do the first thing'],
+    ['Second task', 'do the second thing'],
+  ]) {
+    const r = await runCli(repo.root, ['add', title, '--prompt', prompt]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  }
+});
+
+afterEach(() => {
+  tmux?.kill();
+  tmux = null;
+});
+
+afterAll(() => repo?.cleanup());
+
+describe('flotilla fleet view in tmux', () => {
+  it('shows both rows, j moves the selection, ? shows help, q exits 0', async () => {
+    tmux = new TmuxDriver(repo.root, { columns: 120, rows: 36 });
+    tmux.start();
+    const first = await tmux.waitFor((s) => s.includes('first-task') && s.includes('second-task'), 'both rows');
+    expect(first).toContain('no gate results yet for first-task');
+    expect(first).toMatch(/q\/C-c quit/);
+
+    tmux.keys('j');
+    await tmux.waitFor((s) => s.includes('no gate results yet for second-task'), 'the selection to move to second-task');
+
+    tmux.keys('?');
+    const help = await tmux.waitFor((s) => s.includes('flotilla keys'), 'the help overlay');
+    expect(help).toContain('attach to the selected agent');
+    tmux.keys('Escape');
+    await tmux.waitFor((s) => !s.includes('flotilla keys') && s.includes('second-task'), 'the help to close');
+
+    tmux.keys('q');
+    const end = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit');
+    expect(end).toContain('EXIT=0');
+    // The alternate screen is left: the fleet view is gone from the terminal.
+    expect(end).not.toContain('no gate results yet');
+  });
+
+  it('a terminal below the minimum shows one line, and q still quits', async () => {
+    tmux = new TmuxDriver(repo.root, { columns: 50, rows: 12 });
+    tmux.start();
+    const screen = await tmux.waitFor((s) => s.includes('terminal too small'), 'the too-small message');
+    expect(screen.trim()).toBe('terminal too small (need 60x16)');
+    tmux.keys('q');
+    expect(await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit')).toContain('EXIT=0');
+  });
+
+  it('refuses to start when stdout is not a terminal', async () => {
+    const r = await runCli(repo.root, []);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('stdout is not a terminal');
+    expect(r.stdout).toBe('');
+  });
+});
+
+/** True when this build's createFleet wires agent sessions (the session runtime is merged). */
+async function buildHasSessions(root: string): Promise<boolean> {
+  const mod = (await import(pathToFileURL(join(PROJECT_ROOT, 'dist', 'engine', 'fleet', 'create-fleet.js')).href)) as {
+    createFleet(o: { cwd: string }): Promise<{ sessions?: unknown; close(): Promise<void> }>;
+  };
+  const fleet = await mod.createFleet({ cwd: root });
+  const has = Boolean(fleet.sessions);
+  await fleet.close();
+  return has;
+}
+
+describe('flotilla fleet view with live agents', () => {
+  it('shows the selected agent, attaches with Enter, typed text reaches it, the detach key returns', async (ctx) => {
+    const agentRepo = makeTempRepo();
+    try {
+      if (!(await buildHasSessions(agentRepo.root))) ctx.skip();
+      // A scripted agent: prints a banner naming its worktree, then echoes every line typed into it.
+      const script = join(agentRepo.dir, 'echo-agent.mjs');
+      writeFileSync(
+        script,
+        [
+          "import { createInterface } from 'node:readline';",
+          "import { basename } from 'node:path';",
+          "process.stdout.write(`echo agent in ${basename(process.cwd())} ready\\n> `);",
+          'const rl = createInterface({ input: process.stdin });',
+          "rl.on('line', (line) => process.stdout.write(`got: ${line}\\n> `));",
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(agentRepo.root, '.flotilla', 'config.json'),
+        JSON.stringify({ worktreeRoot: agentRepo.worktreeRoot, defaultAgent: 'echo', profiles: { echo: { command: [process.execPath, script, '{prompt}'], hooks: 'none' } } }),
+      );
+      for (const title of ['Agent one', 'Agent two']) {
+        expect((await runCli(agentRepo.root, ['add', title, '--prompt', title.toLowerCase()])).code).toBe(0);
+      }
+      tmux = new TmuxDriver(agentRepo.root, { columns: 120, rows: 36 });
+      tmux.start();
+      await tmux.waitFor((s) => s.includes('agent-one') && s.includes('agent-two'), 'both rows');
+      tmux.keys('s');
+      tmux.keys('j');
+      tmux.keys('s');
+      await tmux.waitFor((s) => s.includes('echo agent in agent-two-a1 ready'), "the selected agent's output in the pane");
+      tmux.keys('k');
+      await tmux.waitFor((s) => s.includes('echo agent in agent-one-a1 ready'), 'the first agent in the pane');
+
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => !s.includes('Tasks 2') && s.includes('echo agent in agent-one-a1'), 'the attached full screen');
+      tmux.type('hello from the test');
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => s.includes('got: hello from the test'), 'typed text to reach the agent');
+
+      tmux.keys('C-]');
+      const back = await tmux.waitFor((s) => s.includes('detached from agent-one'), 'the fleet view after detaching');
+      expect(back).toContain('agent-two');
+      tmux.keys('q');
+      await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit');
+    } finally {
+      tmux?.kill();
+      tmux = null;
+      agentRepo.cleanup();
+    }
+  });
+});
