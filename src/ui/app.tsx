@@ -129,7 +129,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
         ? `connecting to ${task.id}…`
         : `${task.id} has no live session (${task.state}${task.attempts.length ? '' : '; s starts it'})`;
   const list = (
-    <FleetList tasks={visible} selectedId={task?.id ?? null} config={fleet.config} width={layout.list.width} height={layout.list.height} filter={state.filter} />
+    <FleetList tasks={visible} selectedId={task?.id ?? null} config={fleet.config} width={layout.list.width} height={layout.list.height} filter={state.filter} now={state.now} />
   );
   const pane = (
     <LivePane

@@ -57,3 +57,10 @@ export function pollResources(admission: Admission | undefined, ui: UiStore, int
     timer = null;
   };
 }
+
+/** Moves ui.now forward every intervalMs so ages in the list stay current (one cheap render each). */
+export function tickClock(ui: UiStore, intervalMs = 5000): () => void {
+  const timer = setInterval(() => ui.setState({ now: Date.now() }), intervalMs);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}

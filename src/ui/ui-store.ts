@@ -45,6 +45,8 @@ export interface UiState {
   /** Latest admission snapshot (polled only while the Queue panel shows). */
   resources: ResourcesSnapshot | null;
   resourcesError: string | null;
+  /** The clock the list's "time in state" is measured against (ticked by run-app). */
+  now: number;
 }
 
 export type UiStore = StoreApi<UiState>;
@@ -63,6 +65,7 @@ export function createUiStore(initial: Partial<UiState> = {}): UiStore {
     draft: emptyDraft('', ''),
     resources: null,
     resourcesError: null,
+    now: Date.now(),
     ...initial,
   }));
 }

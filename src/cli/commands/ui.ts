@@ -19,6 +19,7 @@ Needs a terminal on stdout. Quitting with the tmux runtime leaves the agents run
     if (!io.isTTY || !process.stdout.isTTY) {
       throw new UsageError('ui: stdout is not a terminal; the fleet view needs one (use `flotilla status` in scripts)');
     }
+    if (!process.stdin.isTTY) throw new UsageError('ui: stdin is not a terminal; the fleet view reads keys from one');
     const fleet = await createFleet({ cwd: io.cwd });
     try {
       fleet.watchRegistry();
