@@ -1,6 +1,5 @@
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import { UsageError } from '../../engine/errors.js';
-import { runApp } from '../../ui/run-app.js';
 import { parseCommandArgs } from '../args.js';
 import { openInEditor } from '../editor/open-editor.js';
 import type { CliCommand } from '../io.js';
@@ -20,10 +19,15 @@ Needs a terminal on stdout. Quitting with the tmux runtime leaves the agents run
       throw new UsageError('ui: stdout is not a terminal; the fleet view needs one (use `flotilla status` in scripts)');
     }
     if (!process.stdin.isTTY) throw new UsageError('ui: stdin is not a terminal; the fleet view reads keys from one');
+    // Ink and React load while the engine reads the repository (they are most of the start-up time),
+    // and only here, so other commands never pay for them.
+    const view = import('../../ui/run-app.js');
+    view.catch(() => {});
     const fleet = await createFleet({ cwd: io.cwd });
     try {
       fleet.watchRegistry();
       await fleet.sessions?.adopt();
+      const { runApp } = await view;
       const { running } = await runApp({
         fleet,
         stdin: process.stdin,
