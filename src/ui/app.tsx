@@ -1,9 +1,9 @@
-import { Box, Text, useInput, type Key } from 'ink';
+import { Box, Text, useInput } from 'ink';
 import { useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
 import { profileNames } from '../engine/agents/profiles.js';
-import { runCommand } from './commands.js';
-import { runAction, submitDraft, visibleTasks } from './actions.js';
+import { submitDraft, visibleTasks } from './actions.js';
+import { handleViewKey } from './handle-key.js';
 import { ConfirmDialog, InputDialog, TextOverlay } from './components/Dialogs.js';
 import { FleetList } from './components/FleetList.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
@@ -12,10 +12,10 @@ import { NewTaskForm } from './components/NewTaskForm.js';
 import { Panels } from './components/Panels.js';
 import { StatusBar } from './components/StatusBar.js';
 import { liveSession } from './format.js';
-import { buildKeymap, commandForKey, splitInput, type Keymap } from './keys.js';
+import { buildKeymap, splitInput, type Keymap } from './keys.js';
 import { MIN_COLUMNS, MIN_ROWS, computeLayout, tooSmall } from './layout.js';
 import type { TermSize, UiFleet, UiRequest } from './types.js';
-import { notify, type UiStore } from './ui-store.js';
+import type { UiStore } from './ui-store.js';
 import { useTermSize } from './use-term-size.js';
 
 export interface AppProps {
@@ -48,70 +48,9 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   const small = tooSmall(size);
 
   useInput((raw, rawKey) => {
-    for (const [input, key] of splitInput(raw, rawKey)) handleKey(input, key);
+    for (const [input, key] of splitInput(raw, rawKey)) handleViewKey(input, key, { fleet, ui, keymap, onRequest });
   }, { isActive: overlay.kind !== 'new-task' && !small });
 
-  function handleKey(input: string, key: Key): void {
-      // Read the stores now, not the last render: keys can arrive faster than frames.
-      const now = ui.getState();
-      const overlay = now.overlay;
-      switch (overlay.kind) {
-        case 'none': {
-          const id = commandForKey(keymap, input, key);
-          if (!id) return;
-          const shown = visibleTasks(fleet.store.getState().tasks, now.filter);
-          const current = shown.find((t) => t.id === now.selectedId) ?? shown[0];
-          runAction(id, { fleet, ui, visible: shown, task: current, onRequest });
-          return;
-        }
-        case 'help':
-          if (key.escape || input === '?' || input === 'q') close();
-          return;
-        case 'confirm-stop':
-        case 'confirm-quit':
-          if (input === 'y' || input === 'Y' || key.return) {
-            close();
-            if (overlay.kind === 'confirm-quit') onRequest({ kind: 'quit' });
-            else void runCommand(fleet, ui, 'task.stop', { id: overlay.taskId }, `stopped ${overlay.taskId}`);
-          } else if (input === 'n' || input === 'N' || key.escape) {
-            close();
-            notify(ui, 'cancelled');
-          }
-          return;
-        case 'filter':
-        case 'retry-note': {
-          const text = overlay.kind === 'filter' ? overlay.text : overlay.note;
-          if (key.escape) {
-            close();
-            if (overlay.kind === 'filter') ui.setState({ filter: '' });
-            return;
-          }
-          if (key.return) {
-            close();
-            if (overlay.kind === 'filter') ui.setState({ filter: text.trim() });
-            else {
-              const note = text.trim();
-              void runCommand(fleet, ui, 'task.retry', note ? { id: overlay.taskId, note } : { id: overlay.taskId }, `retrying ${overlay.taskId}`);
-            }
-            return;
-          }
-          let next = text;
-          if (key.backspace || key.delete) next = [...text].slice(0, -1).join('');
-          else if (!key.ctrl && !key.meta && input) next = text + input.replace(/[\r\n]/g, ' ');
-          ui.setState({ overlay: overlay.kind === 'filter' ? { ...overlay, text: next } : { ...overlay, note: next } });
-          return;
-        }
-        case 'text': {
-          if (key.escape || input === 'q') return close();
-          const delta = key.downArrow || input === 'j' ? 1 : key.upArrow || input === 'k' ? -1 : key.pageDown ? 10 : key.pageUp ? -10 : 0;
-          const max = Math.max(0, overlay.text.split('\n').length - 1);
-          if (delta) ui.setState({ overlay: { ...overlay, scroll: Math.min(max, Math.max(0, overlay.scroll + delta)) } });
-          return;
-        }
-        case 'new-task':
-          return; // the form listens itself
-      }
-  }
   // Too small: only quit works.
   useInput((input, key) => { if (input === 'q' || (key.ctrl && input === 'c')) onRequest({ kind: 'quit' }); }, { isActive: small });
 
