@@ -35,38 +35,38 @@ export function NewTaskForm({ draft, profiles, width, update, onSubmit, onCancel
 
   /** Applies one keypress; true when the form is done with input (closed, submitted, editor). */
   function handleKey(input: string, key: Key): boolean {
-      let editor = false;
-      let submit = false;
-      update((draft) => {
-        const field = FORM_FIELDS[draft.field] ?? 'title';
-        const move = (delta: number) => ({ ...draft, field: (draft.field + delta + FORM_FIELDS.length) % FORM_FIELDS.length });
-        if (key.ctrl && input === 's') return (submit = true), draft;
-        if ((key.ctrl && input === 'e') || (field === 'prompt' && input === 'e' && draft.prompt === '')) return (editor = true), draft;
-        if (key.tab) return move(key.shift ? -1 : 1);
-        if (key.upArrow && field !== 'prompt') return move(-1);
-        if (key.downArrow && field !== 'prompt') return move(1);
-        if (field === 'agent') {
-          if (key.leftArrow || key.rightArrow || input === ' ') {
-            const i = profiles.indexOf(draft.agent);
-            const next = profiles[(i + (key.leftArrow ? -1 : 1) + profiles.length) % profiles.length] ?? draft.agent;
-            return { ...draft, agent: next };
-          }
-          return key.return ? move(1) : draft;
+    let editor = false;
+    let submit = false;
+    update((draft) => {
+      const field = FORM_FIELDS[draft.field] ?? 'title';
+      const move = (delta: number) => ({ ...draft, field: (draft.field + delta + FORM_FIELDS.length) % FORM_FIELDS.length });
+      if (key.ctrl && input === 's') return (submit = true), draft;
+      if ((key.ctrl && input === 'e') || (field === 'prompt' && input === 'e' && draft.prompt === '')) return (editor = true), draft;
+      if (key.tab) return move(key.shift ? -1 : 1);
+      if (key.upArrow && field !== 'prompt') return move(-1);
+      if (key.downArrow && field !== 'prompt') return move(1);
+      if (field === 'agent') {
+        if (key.leftArrow || key.rightArrow || input === ' ') {
+          const i = profiles.indexOf(draft.agent);
+          const next = profiles[(i + (key.leftArrow ? -1 : 1) + profiles.length) % profiles.length] ?? draft.agent;
+          return { ...draft, agent: next };
         }
-        if (key.return) {
-          if (field === 'prompt') return { ...draft, prompt: `${draft.prompt}\n` };
-          if (draft.field === FORM_FIELDS.length - 1) return (submit = true), draft;
-          return move(1);
-        }
-        if (key.backspace || key.delete) return { ...draft, [field]: [...draft[field]].slice(0, -1).join('') };
-        if (key.ctrl || key.meta || key.escape || !input) return draft;
-        const text = field === 'prompt' ? input.replace(/\r\n?/g, '\n') : input.replace(/[\r\n]/g, ' ');
-        return { ...draft, [field]: draft[field] + text };
-      });
-      if (key.escape) onCancel();
-      else if (submit) onSubmit();
-      else if (editor) onEditor();
-      return key.escape || submit || editor;
+        return key.return ? move(1) : draft;
+      }
+      if (key.return) {
+        if (field === 'prompt') return { ...draft, prompt: `${draft.prompt}\n` };
+        if (draft.field === FORM_FIELDS.length - 1) return (submit = true), draft;
+        return move(1);
+      }
+      if (key.backspace || key.delete) return { ...draft, [field]: [...draft[field]].slice(0, -1).join('') };
+      if (key.ctrl || key.meta || key.escape || !input) return draft;
+      const text = field === 'prompt' ? input.replace(/\r\n?/g, '\n') : input.replace(/[\r\n]/g, ' ');
+      return { ...draft, [field]: draft[field] + text };
+    });
+    if (key.escape) onCancel();
+    else if (submit) onSubmit();
+    else if (editor) onEditor();
+    return key.escape || submit || editor;
   }
 
   const promptLines = draft.prompt.split('\n');
