@@ -47,7 +47,11 @@ export async function runApp(options: RunAppOptions): Promise<RunAppResult> {
     for (;;) {
       const request = await showView(fleet, ui, keymap, stdin, stdout);
       if (request.kind === 'quit') break;
-      if (request.kind === 'attach') await attach(fleet, ui, request.taskId, stdin, stdout);
+      if (request.kind === 'attach') {
+        await attach(fleet, ui, request.taskId, stdin, stdout);
+        // The attach passthrough leaves the terminal on its normal screen; come back to ours.
+        if (alt) stdout.write(ALT_ON);
+      }
       if (request.kind === 'editor') await editPrompt(ui, options.openEditor);
       stdout.write(CLEAR);
     }
