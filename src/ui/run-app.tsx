@@ -49,6 +49,10 @@ export async function runApp(options: RunAppOptions): Promise<RunAppResult> {
       if (request.kind === 'quit') break;
       if (request.kind === 'attach') {
         await attach(fleet, ui, request.taskId, stdin, stdout);
+        // process.stdin stops its handle in a nextTick after pause(); when the attach ended from a
+        // promise (agent exit) that tick would land after Ink re-subscribes and leave the view deaf.
+        // Let it run first; Ink's 'readable' listener then starts reading again.
+        await new Promise((resolve) => setImmediate(resolve));
         // The attach passthrough leaves the terminal on its normal screen; come back to ours.
         if (alt) stdout.write(ALT_ON);
       }
@@ -87,7 +91,8 @@ async function attach(fleet: UiFleet, ui: UiStore, taskId: string, stdin: NodeJS
   try {
     const outcome = await fleet.sessions.attach(taskId, { stdin, stdout, detachKey: fleet.config.detachKey });
     if (outcome.reason === 'exited') {
-      notify(ui, `${taskId}: agent exited (status ${outcome.exitCode ?? 'signal'}) while attached`, outcome.exitCode === 0 ? 'info' : 'error');
+      const status = outcome.exitCode === null ? 'no exit status' : `status ${outcome.exitCode}`;
+      notify(ui, `${taskId}: agent exited (${status}) while attached`, outcome.exitCode === 0 ? 'info' : 'error');
     } else {
       notify(ui, `detached from ${taskId}`);
     }

@@ -150,7 +150,7 @@ describe('flotilla fleet view with live agents', () => {
           "import { basename } from 'node:path';",
           "process.stdout.write(`echo agent in ${basename(process.cwd())} ready\\n> `);",
           'const rl = createInterface({ input: process.stdin });',
-          "rl.on('line', (line) => process.stdout.write(`got: ${line}\\n> `));",
+          "rl.on('line', (line) => (line === 'exit' ? process.exit(7) : process.stdout.write(`got: ${line}\\n> `)));",
         ].join('\n'),
       );
       writeFileSync(
@@ -179,6 +179,17 @@ describe('flotilla fleet view with live agents', () => {
       tmux.keys('C-]');
       const back = await tmux.waitFor((s) => s.includes('detached from agent-one'), 'the fleet view after detaching');
       expect(back).toContain('agent-two');
+
+      // The agent dies while attached: back to the view with its exit status, keys still work.
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => !s.includes('Tasks 2') && s.includes('got: hello from the test'), 'attached again');
+      tmux.type('exit');
+      tmux.keys('Enter');
+      // The status is 7 when the runtime caught it ("no exit status" when tmux lost it).
+      await tmux.waitFor((s) => /agent-one: agent exited \((status 7|no exit status)\)/.test(s), 'the exit status in the status bar', 30_000);
+      tmux.keys('?');
+      await tmux.waitFor((s) => s.includes('flotilla keys'), 'the help overlay after the agent exited');
+      tmux.keys('Escape');
       tmux.keys('q');
       await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit');
     } finally {

@@ -7,4 +7,7 @@ import { statusCommand } from './status.js';
 import { uiCommand } from './ui.js';
 
 /** Every CLI command, in the order `flotilla --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [initCommand, addCommand, statusCommand, rmCommand, memoryCommand, uiCommand];
+export const COMMANDS: readonly CliCommand[] = [initCommand, addCommand, statusCommand, rmCommand, memoryCommand];
+
+// The fleet view (also what `flotilla` with no command runs).
+(COMMANDS as CliCommand[]).push(uiCommand);
