@@ -21,7 +21,13 @@ Needs a terminal on stdout. Quitting with the tmux runtime leaves the agents run
     if (!process.stdin.isTTY) throw new UsageError('ui: stdin is not a terminal; the fleet view reads keys from one');
     // Ink and React load while the engine reads the repository (they are most of the start-up time),
     // and only here, so other commands never pay for them.
-    const view = import('../../ui/run-app.js');
+    // React's production build renders several times cheaper; set NODE_ENV only while the view's
+    // modules load, so agents and other children never inherit it.
+    const setEnv = process.env.NODE_ENV === undefined;
+    if (setEnv) process.env.NODE_ENV = 'production';
+    const view = import('../../ui/run-app.js').finally(() => {
+      if (setEnv) delete process.env.NODE_ENV;
+    });
     view.catch(() => {});
     const fleet = await createFleet({ cwd: io.cwd });
     try {
