@@ -1,5 +1,5 @@
 import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { UsageError } from '../../engine/errors.js';
+import { UsageError, errorMessage } from '../../engine/errors.js';
 import { parseCommandArgs } from '../args.js';
 import { openInEditor } from '../editor/open-editor.js';
 import type { CliCommand } from '../io.js';
@@ -32,7 +32,9 @@ Needs a terminal on stdout. Quitting with the tmux runtime leaves the agents run
     const fleet = await createFleet({ cwd: io.cwd });
     try {
       fleet.watchRegistry();
-      await fleet.sessions?.adopt();
+      // Following sessions left by an earlier flotilla happens behind the first frame; the pane
+      // of a task not yet adopted finds its session on its own.
+      const adopted = fleet.sessions?.adopt().catch((err: unknown) => fleet.store.setState({ error: `adopting sessions: ${errorMessage(err)}` }));
       const { runApp } = await view;
       const { running } = await runApp({
         fleet,
@@ -40,6 +42,7 @@ Needs a terminal on stdout. Quitting with the tmux runtime leaves the agents run
         stdout: process.stdout,
         openEditor: (file) => openInEditor(file, io.env),
       });
+      await adopted;
       if (fleet.sessions?.runtime === 'tmux' && running.length > 0) {
         io.out(`flotilla: ${running.length} agent(s) still running in tmux: ${running.join(', ')} (run flotilla again to return)`);
       }
