@@ -78,7 +78,7 @@ export function runAction(id: CommandId, ctx: ActionContext): void {
       return;
     }
     case 'app.help':
-      ui.setState({ overlay: ui.getState().overlay.kind === 'help' ? { kind: 'none' } : { kind: 'help' } });
+      ui.setState({ overlay: ui.getState().overlay.kind === 'help' ? { kind: 'none' } : { kind: 'help', scroll: 0 } });
       return;
     case 'app.quit': {
       const running = fleet.store.getState().tasks.filter((t) => liveSession(t)).length;

@@ -192,7 +192,7 @@ describe('App', () => {
 
   it('a terminal below the minimum shows one line', async () => {
     const { frame, press, requests } = setup(fakeFleet({ tasks: twoTasks() }), { columns: 50, rows: 10 });
-    await waitFor(() => expect(frame().trim()).toBe('terminal too small (need 60x16)'));
+    await waitFor(() => expect(frame().trim()).toBe('terminal too small (need 60x20)'));
     await press('q');
     await waitFor(() => expect(requests).toEqual([{ kind: 'quit' }]));
   });

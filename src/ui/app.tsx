@@ -112,7 +112,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
     );
 
   let dialog: React.ReactNode = null;
-  if (overlay.kind === 'help') dialog = <HelpOverlay keymap={keymap} detachKey={fleet.config.detachKey} width={size.columns} />;
+  if (overlay.kind === 'help') dialog = <HelpOverlay keymap={keymap} detachKey={fleet.config.detachKey} width={size.columns} height={layout.height - 1} scroll={overlay.scroll} />;
   else if (overlay.kind === 'confirm-stop') dialog = <ConfirmDialog message={`Stop ${overlay.taskId}? Its agent is killed; the worktree stays.`} width={size.columns} />;
   else if (overlay.kind === 'confirm-quit')
     dialog = <ConfirmDialog message={`Quit? ${overlay.running} agent(s) run inside this process (pty runtime) and will be stopped.`} width={size.columns} />;
@@ -137,7 +137,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   return (
     <Box flexDirection="column" width={layout.width} height={layout.height}>
       {dialog ? (
-        <Box flexDirection="column" height={layout.height - 1} alignItems="center" justifyContent="center">
+        <Box flexDirection="column" height={layout.height - 1} alignItems="center" justifyContent="center" overflow="hidden">
           {dialog}
         </Box>
       ) : (

@@ -1,7 +1,7 @@
 import type { Key } from 'ink';
 import { runAction, visibleTasks } from './actions.js';
 import { runCommand } from './commands.js';
-import { commandForKey, type Keymap } from './keys.js';
+import { KEY_COMMANDS, commandForKey, type Keymap } from './keys.js';
 import type { UiFleet, UiRequest } from './types.js';
 import { notify, type UiStore } from './ui-store.js';
 
@@ -31,9 +31,12 @@ export function handleViewKey(input: string, key: Key, ctx: ViewKeyContext): voi
       runAction(id, { fleet, ui, visible: shown, task: current, onRequest });
       return;
     }
-    case 'help':
-      if (key.escape || input === '?' || input === 'q') close();
+    case 'help': {
+      if (key.escape || input === '?' || input === 'q') return close();
+      const delta = key.downArrow || input === 'j' ? 1 : key.upArrow || input === 'k' ? -1 : 0;
+      if (delta) ui.setState({ overlay: { kind: 'help', scroll: Math.max(0, Math.min(KEY_COMMANDS.length, overlay.scroll + delta)) } });
       return;
+    }
     case 'confirm-stop':
     case 'confirm-quit':
       if (input === 'y' || input === 'Y' || key.return) {

@@ -7,7 +7,7 @@ import type { TermSize } from './types.js';
  */
 
 export const MIN_COLUMNS = 60;
-export const MIN_ROWS = 16;
+export const MIN_ROWS = 20;
 
 export interface Box {
   width: number;

@@ -21,7 +21,7 @@ export interface NewTaskDraft {
 
 export type Overlay =
   | { kind: 'none' }
-  | { kind: 'help' }
+  | { kind: 'help'; scroll: number }
   | { kind: 'new-task' }
   | { kind: 'confirm-stop'; taskId: string }
   | { kind: 'confirm-quit'; running: number }

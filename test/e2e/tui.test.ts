@@ -112,7 +112,7 @@ describe('flotilla fleet view in tmux', () => {
     tmux = new TmuxDriver(repo.root, { columns: 50, rows: 12 });
     tmux.start();
     const screen = await tmux.waitFor((s) => s.includes('terminal too small'), 'the too-small message');
-    expect(screen.trim()).toBe('terminal too small (need 60x16)');
+    expect(screen.trim()).toBe('terminal too small (need 60x20)');
     tmux.keys('q');
     expect(await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit')).toContain('EXIT=0');
   });
