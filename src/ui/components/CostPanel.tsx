@@ -11,7 +11,11 @@ interface CostLine {
 export function costLines(value: unknown, prefix: string): CostLine[] {
   if (!value || typeof value !== 'object') return [];
   const entries: Array<[string, unknown]> = Array.isArray(value)
-    ? value.map((v, i) => [String((v as { attempt?: unknown; n?: unknown; role?: unknown })?.attempt ?? (v as { n?: unknown })?.n ?? (v as { role?: unknown })?.role ?? i + 1), v])
+    ? value.map((v, i) => {
+        const o = (v ?? {}) as { attempt?: unknown; n?: unknown; role?: unknown };
+        const label = o.role !== undefined ? `${String(o.role)}${typeof o.attempt === 'number' ? ` (a${o.attempt})` : ''}` : (o.attempt ?? o.n ?? i + 1);
+        return [String(label), v];
+      })
     : Object.entries(value);
   return entries.map(([key, v]) => {
     const usd = typeof v === 'number' ? v : (v as { usd?: unknown })?.usd;
@@ -53,11 +57,12 @@ export function CostPanel({ task, tasks, maxRows }: { task: Task | undefined; ta
     <Box flexDirection="column">
       <Text wrap="truncate">
         {task.id}: {formatCost(cost)}
+        {cost.usd === null && typeof cost.usdKnown === 'number' && cost.usdKnown > 0 ? ` (priced part ${formatUsd(cost.usdKnown)})` : ''}
         {typeof cost.tokens === 'number' ? ` (${cost.tokens} tokens)` : ''}
         {unknown.length ? <Text color="yellow"> unpriced models: {unknown.join(', ')}</Text> : null}
       </Text>
-      {lines.map((l) => (
-        <Text key={l.label} wrap="truncate">
+      {lines.map((l, i) => (
+        <Text key={`${i}:${l.label}`} wrap="truncate">
           {'  '}
           {l.label.padEnd(12)} {l.usd === null ? '?' : formatUsd(l.usd)}
         </Text>

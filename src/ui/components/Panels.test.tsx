@@ -88,15 +88,19 @@ describe('Panels', () => {
   });
 
   it('Cost: per attempt and per review, and cost per completed PR', () => {
-    const task = makeTask({ id: 'a', state: 'ready', pr: pr(1), cost: { usd: 3, tokens: 1200, byAttempt: { 1: { usd: 1 }, 2: { usd: 1.5 } }, byReview: [{ role: 'bugs', usd: 0.5 }] } });
+    const task = makeTask({ id: 'a', state: 'ready', pr: pr(1), cost: { usd: 3, tokens: 1200, byAttempt: { 1: { usd: 1 }, 2: { usd: 1.5 } }, byReview: [{ role: 'bugs', attempt: 2, usd: 0.5 }] } });
     const other = makeTask({ id: 'b', state: 'ready', pr: pr(2), cost: { usd: 1 } });
     const frame = render(<Panels {...base} panel="cost" task={task} tasks={[task, other]} />).lastFrame()!;
     expect(frame).toContain('a: $3.00 (1200 tokens)');
     expect(frame).toMatch(/attempt 1\s+\$1\.00/);
     expect(frame).toMatch(/attempt 2\s+\$1\.50/);
-    expect(frame).toMatch(/review bugs\s+\$0\.50/);
+    expect(frame).toMatch(/review bugs \(a2\)\s+\$0\.50/);
     expect(frame).toContain('cost per completed PR: $2.00 over 2');
     expect(render(<Panels {...base} panel="cost" task={makeTask({ id: 'c' })} tasks={[]} />).lastFrame()).toContain('no usage recorded for c yet');
+    const unpriced = makeTask({ id: 'd', cost: { usd: null, usdKnown: 0.4, unknownModels: ['mystery-1'], byAttempt: [{ attempt: 1, usd: null }] } });
+    const f2 = render(<Panels {...base} panel="cost" task={unpriced} tasks={[unpriced]} />).lastFrame()!;
+    expect(f2).toContain('d: ? (priced part $0.40) unpriced models: mystery-1');
+    expect(f2).toMatch(/attempt 1\s+\?/);
   });
 });
 
