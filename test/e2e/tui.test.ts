@@ -101,6 +101,14 @@ describe('flotilla fleet view in tmux', () => {
     tmux.keys('Escape');
     await tmux.waitFor((s) => !s.includes('flotilla keys') && s.includes('second-task'), 'the help to close');
 
+    // Resizing re-lays out: wide terminals put the pane beside the list; too small says so.
+    tmux.tmux('resize-window', '-t', 'e2e', '-x', '160', '-y', '40');
+    await tmux.waitFor((s) => /╮╭/.test(s.split('\n')[0] ?? ''), 'the wide layout (list and pane side by side)');
+    tmux.tmux('resize-window', '-t', 'e2e', '-x', '50', '-y', '12');
+    await tmux.waitFor((s) => s.trim() === 'terminal too small (need 60x20)', 'the too-small message after shrinking');
+    tmux.tmux('resize-window', '-t', 'e2e', '-x', '120', '-y', '36');
+    await tmux.waitFor((s) => s.includes('second-task') && s.includes('Gates'), 'the view back at a usable size');
+
     tmux.keys('q');
     const end = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit');
     expect(end).toContain('EXIT=0');
