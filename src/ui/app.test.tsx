@@ -190,6 +190,17 @@ describe('App', () => {
     await waitFor(() => expect(frame()).not.toContain('+new line'));
   });
 
+  it('too small with live pty agents: q asks on the one line first', async () => {
+    const { frame, press, requests } = setup(fakeFleet({ tasks: twoTasks(), sessions: new FakeSessions('pty') }), { columns: 50, rows: 10 });
+    await press('q');
+    await waitFor(() => expect(frame().trim()).toBe('quit and stop 1 agent(s)? y/n'));
+    expect(requests).toEqual([]);
+    await press('n');
+    await waitFor(() => expect(frame().trim()).toBe('terminal too small (need 60x20)'));
+    await press('q', 'y');
+    await waitFor(() => expect(requests).toEqual([{ kind: 'quit' }]));
+  });
+
   it('a terminal below the minimum shows one line', async () => {
     const { frame, press, requests } = setup(fakeFleet({ tasks: twoTasks() }), { columns: 50, rows: 10 });
     await waitFor(() => expect(frame().trim()).toBe('terminal too small (need 60x20)'));

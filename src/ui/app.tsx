@@ -3,7 +3,7 @@ import { useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
 import { profileNames } from '../engine/agents/profiles.js';
 import type { ResourcesSnapshot } from '../engine/builds/types.js';
-import { submitDraft, visibleTasks } from './actions.js';
+import { runAction, submitDraft, visibleTasks } from './actions.js';
 import { handleViewKey } from './handle-key.js';
 import { ConfirmDialog, InputDialog, TextOverlay } from './components/Dialogs.js';
 import { FleetList } from './components/FleetList.js';
@@ -55,11 +55,21 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
     for (const [input, key] of splitInput(raw, rawKey)) handleViewKey(input, key, { fleet, ui, keymap, onRequest });
   }, { isActive: overlay.kind !== 'new-task' && !small });
 
-  // Too small: only quit works.
-  useInput((input, key) => { if (input === 'q' || (key.ctrl && input === 'c')) onRequest({ kind: 'quit' }); }, { isActive: small });
+  // Too small: only quit works (asking first with live pty agents, on the same one line).
+  useInput(
+    (input, key) => {
+      if (ui.getState().overlay.kind === 'confirm-quit') return handleViewKey(input, key, { fleet, ui, keymap, onRequest });
+      if (input === 'q' || (key.ctrl && input === 'c')) runAction('app.quit', { fleet, ui, visible, task, onRequest });
+    },
+    { isActive: small },
+  );
 
   if (small) {
-    return <Text color="yellow" wrap="truncate">{`terminal too small (need ${MIN_COLUMNS}x${MIN_ROWS})`}</Text>;
+    const text =
+      overlay.kind === 'confirm-quit'
+        ? `quit and stop ${overlay.running} agent(s)? y/n`
+        : `terminal too small (need ${MIN_COLUMNS}x${MIN_ROWS})`;
+    return <Text color="yellow" wrap="truncate">{text}</Text>;
   }
 
   const layout = computeLayout(size, visible.length);
