@@ -47,16 +47,18 @@ export async function runApp(options: RunAppOptions): Promise<RunAppResult> {
     for (;;) {
       const request = await showView(fleet, ui, keymap, stdin, stdout);
       if (request.kind === 'quit') break;
-      if (request.kind === 'attach') {
-        await attach(fleet, ui, request.taskId, stdin, stdout);
-        // process.stdin stops its handle in a nextTick after pause(); when the attach ended from a
-        // promise (agent exit) that tick would land after Ink re-subscribes and leave the view deaf.
-        // Let it run first; Ink's 'readable' listener then starts reading again.
-        await new Promise((resolve) => setImmediate(resolve));
-        // The attach passthrough leaves the terminal on its normal screen; come back to ours.
-        if (alt) stdout.write(ALT_ON);
-      }
+      // Hand the terminal over. Ink has let go of stdin; pause it too so nothing of ours reads
+      // keys meant for the agent or the editor.
+      stdin.pause();
+      stdout.write(CLEAR);
+      if (request.kind === 'attach') await attach(fleet, ui, request.taskId, stdin, stdout);
       if (request.kind === 'editor') await editPrompt(ui, options.openEditor);
+      // process.stdin stops its handle in a nextTick after pause(); when the hand-over ended from a
+      // promise (agent exit) that tick would land after Ink re-subscribes and leave the view deaf.
+      // Let it run first; Ink's 'readable' listener then starts reading again.
+      await new Promise((resolve) => setImmediate(resolve));
+      // Agents and editors leave the terminal on its normal screen; come back to ours.
+      if (alt) stdout.write(ALT_ON);
       stdout.write(CLEAR);
     }
   } finally {

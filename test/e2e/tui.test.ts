@@ -125,6 +125,30 @@ describe('flotilla fleet view in tmux', () => {
     expect(await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit')).toContain('EXIT=0');
   });
 
+  it('n adds a task through the form, with the prompt written in $EDITOR', async () => {
+    const editor = join(repo.dir, 'fake-editor.sh');
+    // Reads one line from the terminal (so keys must reach the editor, not flotilla) into the file.
+    writeFileSync(editor, '#!/bin/sh\nprintf "fake editor ready\\n"\nread line\nprintf "%s\\n" "$line" > "$1"\n', { mode: 0o755 });
+    tmux = new TmuxDriver(repo.root, { columns: 120, rows: 36 });
+    tmux.start([], { EDITOR: editor, VISUAL: '' });
+    await tmux.waitFor((s) => s.includes('first-task'), 'the fleet view');
+    tmux.keys('n');
+    await tmux.waitFor((s) => s.includes('New task'), 'the form');
+    tmux.type('Edited task');
+    tmux.keys('C-e');
+    await tmux.waitFor((s) => s.includes('fake editor ready') && !s.includes('New task'), 'the editor');
+    tmux.type('prompt from the editor');
+    tmux.keys('Enter');
+    await tmux.waitFor((s) => s.includes('│ prompt from the editor'), 'the prompt back in the form');
+    tmux.keys('C-s');
+    await tmux.waitFor((s) => s.includes('added edited-task'), 'the task added');
+    tmux.keys('q');
+    expect(await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit')).toContain('EXIT=0');
+    const status = await runCli(repo.root, ['status', '--json']);
+    const added = (JSON.parse(status.stdout) as { tasks: Array<{ id: string; title: string }> }).tasks.find((t) => t.id === 'edited-task');
+    expect(added?.title).toBe('Edited task');
+  });
+
   it('refuses to start when stdout is not a terminal', async () => {
     const r = await runCli(repo.root, []);
     expect(r.code).toBe(2);
