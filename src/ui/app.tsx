@@ -12,8 +12,8 @@ import { LivePane } from './components/LivePane.js';
 import { NewTaskForm } from './components/NewTaskForm.js';
 import { Panels } from './components/Panels.js';
 import { StatusBar } from './components/StatusBar.js';
-import { liveSession } from './format.js';
-import { buildKeymap, splitInput, type Keymap } from './keys.js';
+import { liveSession, statusText } from './format.js';
+import { buildKeymap, formatKeys, splitInput, type Keymap } from './keys.js';
 import { MIN_COLUMNS, MIN_ROWS, computeLayout, tooSmall } from './layout.js';
 import type { TermSize, UiFleet, UiRequest } from './types.js';
 import type { UiStore } from './ui-store.js';
@@ -89,6 +89,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       sessions={fleet.sessions}
       taskId={hasLive && task ? task.id : null}
       emptyText={emptyText}
+      title={task ? `${task.id} · ${statusText(task)}${hasLive ? ` · ${formatKeys(keymap['task.attach'])} attaches, ${fleet.config.detachKey} returns` : ''}` : undefined}
       width={layout.pane.width}
       height={layout.pane.height}
       cols={layout.screen.cols}

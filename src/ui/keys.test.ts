@@ -65,5 +65,8 @@ describe('keymap', () => {
     expect(parts[3]![1].return).toBe(true);
     expect(parts[5]![1].backspace).toBe(true);
     expect(splitInput('j', key())).toHaveLength(1);
+    const ctrl = splitInput('ab\x05', key());
+    expect(ctrl[2]).toEqual(['e', expect.objectContaining({ ctrl: true })]);
+    expect(splitInput('a\x00', key())[1]![0]).toBe('');
   });
 });

@@ -143,6 +143,10 @@ export function splitInput(input: string, key: Key): Array<[string, Key]> {
     if (ch === '\r' || ch === '\n') return ['', { ...NO_KEY, return: true }];
     if (ch === '\t') return ['', { ...NO_KEY, tab: true }];
     if (ch === '\x7f' || ch === '\b') return ['', { ...NO_KEY, backspace: true }];
+    const code = ch.charCodeAt(0);
+    // Ctrl-A..Ctrl-Z arrive as 0x01..0x1a: report them the way Ink reports a lone Ctrl key.
+    if (code >= 1 && code <= 26) return [String.fromCharCode(code + 96), { ...NO_KEY, ctrl: true }];
+    if (code < 32) return ['', { ...NO_KEY }];
     return [ch, { ...NO_KEY, shift: ch !== ch.toLowerCase() }];
   });
 }

@@ -7,7 +7,7 @@ describe('layout', () => {
     expect(l.mode).toBe('stacked');
     expect(l.list.height + l.pane.height + l.panels.height + 1).toBe(39);
     expect(l.list.height).toBe(7); // 3 rows + header, footer and border
-    expect(l.screen).toEqual({ cols: 98, rows: l.pane.height - 2 });
+    expect(l.screen).toEqual({ cols: 98, rows: l.pane.height - 3 }); // border and title line
   });
 
   it('puts the pane on the right of wide terminals', () => {

@@ -21,7 +21,7 @@ export interface Layout {
   list: Box;
   /** Outer box of the pane (with its border). */
   pane: Box;
-  /** The agent's screen size inside the pane's border. */
+  /** The agent's screen size inside the pane's border and title line. */
   screen: { cols: number; rows: number };
   panels: Box;
 }
@@ -44,7 +44,7 @@ export function computeLayout(size: TermSize, taskCount: number): Layout {
       height,
       list: { width: left, height: body - panelsHeight },
       pane,
-      screen: { cols: pane.width - 2, rows: pane.height - 2 },
+      screen: { cols: pane.width - 2, rows: pane.height - 3 },
       panels: { width: left, height: panelsHeight },
     };
   }
@@ -57,7 +57,7 @@ export function computeLayout(size: TermSize, taskCount: number): Layout {
     height,
     list: { width, height: listHeight },
     pane,
-    screen: { cols: pane.width - 2, rows: Math.max(1, pane.height - 2) },
+    screen: { cols: pane.width - 2, rows: Math.max(1, pane.height - 3) },
     panels: { width, height: panelsHeight },
   };
 }

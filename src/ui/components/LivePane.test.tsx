@@ -63,3 +63,15 @@ describe('LivePane', () => {
     expect(screenLines(screenOf(['ab'], { x: 0, y: 0, visible: false }), 1)[0]).toBe('ab\x1b[0m');
   });
 });
+
+describe('LivePane title', () => {
+  it('shows the title line above the screen', async () => {
+    const sessions = new FakeSessions();
+    sessions.screens.set('a', screenOf(['body']));
+    const { lastFrame } = render(<LivePane sessions={sessions} taskId="a" title="a · running" emptyText="-" width={40} height={6} cols={38} rows={3} />);
+    await waitFor(() => expect(lastFrame()).toContain('body'));
+    const lines = lastFrame()!.split('\n');
+    expect(lines[1]).toContain('a · running');
+    expect(lines[2]).toContain('body');
+  });
+});

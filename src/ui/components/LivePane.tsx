@@ -8,6 +8,8 @@ export interface LivePaneProps {
   taskId: string | null;
   /** Why there is nothing to show, when there is no live session. */
   emptyText: string;
+  /** The line above the screen (which task, its state, how to attach). */
+  title?: string;
   width: number;
   height: number;
   /** The agent's screen size inside the border. */
@@ -21,7 +23,7 @@ export interface LivePaneProps {
  * The live screen of the selected agent. Subscribes to that one session only (unsubscribing when
  * the selection changes), re-renders at most every throttleMs, and resizes the session with the pane.
  */
-export function LivePane({ sessions, taskId, emptyText, width, height, cols, rows, throttleMs = 50 }: LivePaneProps) {
+export function LivePane({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50 }: LivePaneProps) {
   const [screen, setScreen] = useState<ScreenSnapshot | null>(null);
   const size = useRef({ cols, rows });
   size.current = { cols, rows };
@@ -71,6 +73,11 @@ export function LivePane({ sessions, taskId, emptyText, width, height, cols, row
       borderColor={screen ? 'cyan' : 'gray'}
       overflow="hidden"
     >
+      {title ? (
+        <Text bold wrap="truncate" color={screen ? 'cyan' : 'gray'}>
+          {title}
+        </Text>
+      ) : null}
       {lines ? (
         lines.map((line, i) => (
           <Text key={i} wrap="truncate">
