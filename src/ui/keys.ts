@@ -134,7 +134,7 @@ const NO_KEY: Key = {
 
 /**
  * Ink hands several characters that arrive together (fast typing, paste, tmux send-keys) to one
- * input call; this splits them into one keypress each (\r is Enter, \t Tab, DEL Backspace).
+ * input call; this splits them into one keypress each (\r is Enter, \t Tab, DEL Backspace, 0x01-0x1a Ctrl-letter).
  */
 export function splitInput(input: string, key: Key): Array<[string, Key]> {
   const chars = [...input];

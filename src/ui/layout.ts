@@ -1,13 +1,15 @@
 import type { TermSize } from './types.js';
 
 /**
- * Where everything goes for a terminal size. Wide terminals put the fleet list and the panels on
+ * Where everything goes for a terminal size. Wide terminals (150+ columns) put the fleet list and the panels on
  * the left and the live pane on the right; narrow ones stack list, pane and panels. The view uses
  * rows - 1 lines so Ink never has to clear the whole terminal on each frame.
  */
 
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 20;
+/** From this width the pane sits beside the list instead of under it. */
+export const WIDE_COLUMNS = 150;
 
 export interface Box {
   width: number;
@@ -34,8 +36,9 @@ export function computeLayout(size: TermSize, taskCount: number): Layout {
   const width = size.columns;
   const height = size.rows - 1; // one line is the status bar
   const body = height - 1;
-  if (width >= 140) {
-    const left = Math.min(72, Math.floor(width * 0.4));
+  if (width >= WIDE_COLUMNS) {
+    // The list keeps room for its columns; the pane gets the rest.
+    const left = Math.min(96, Math.max(76, Math.floor(width * 0.45)));
     const panelsHeight = Math.max(8, Math.floor(body * 0.4));
     const pane = { width: width - left, height: body };
     return {
