@@ -8,3 +8,5 @@ export { findRepo, repoPaths, worktreeRootFor, type RepoPaths } from './repo.js'
 export { createRunner, type Runner, type RunResult, type RunOptions } from './exec/runner.js';
 export { GitClient } from './git/index.js';
 export { isTaskId, assertTaskId, slugify } from './ids.js';
+export * from './sessions/index.js';
+export * from './builds/index.js';

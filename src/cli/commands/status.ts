@@ -1,5 +1,8 @@
+import { formatGB } from '../../engine/builds/decide.js';
+import type { ResourcesSnapshot } from '../../engine/builds/types.js';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import type { Task } from '../../engine/tasks/schema.js';
+import { reviewStatusView } from '../../engine/review/gate.js';
 import { parseCommandArgs } from '../args.js';
 import { age, formatTable } from '../format/table.js';
 import type { CliCommand } from '../io.js';
@@ -27,12 +30,17 @@ export function taskView(task: Task) {
       session: a.session,
       failure: a.failure,
       ciRounds: a.ciRounds,
+      sharedDeps: a.sharedDeps,
+      enrichment: a.enrichment ? { kinds: a.enrichment.kinds } : null,
     })),
+    escalation: (task as { escalation?: unknown }).escalation ?? null,
     gates: task.gates,
     pr: task.pr,
     cost: task.cost,
+    review: reviewStatusView(task),
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
+    notes: task.notes,
   };
 }
 
@@ -53,28 +61,43 @@ function row(task: Task): string[] {
   ];
 }
 
+/** One line about memory, the admission queue and the recommendation (non-JSON status). */
+export function resourcesLine(r: ResourcesSnapshot): string {
+  const parts = [
+    `memory: ${formatGB(r.availableMB)} free of ${formatGB(r.totalMB)}, reserve ${formatGB(r.reserveMB)}${r.swapping ? ', SWAPPING' : ''}`,
+    `queue: ${r.running.length} running, ${r.waiting.length} waiting${r.waiting[0]?.reason ? ` (${r.waiting[0].label}: ${r.waiting[0].reason})` : ''}`,
+    `recommended agents: ${r.recommendation.agents} (${r.recommendation.reason})`,
+  ];
+  return parts.join(' · ');
+}
+
 export const statusCommand: CliCommand = {
   name: 'status',
   summary: 'show every task (a table, or JSON with --json)',
   help: `Usage: flotilla status [--json]
 
 Prints one row per task: id, state (and session status), agent, attempts, PR, gates, time in
-state and reason. With --json prints {"tasks": [...]} (schema in README).`,
+state and reason, then one line on memory, the admission queue and how many agents this machine
+can run now. With --json prints {"tasks": [...], "resources": {...}} (schema in README and
+docs/builds.md).`,
   async run(args, io) {
     const { values, help } = parseCommandArgs('status', args, { json: { type: 'boolean' } }, { max: 0 });
     if (help) return io.out(this.help), 0;
     const fleet = await createFleet({ cwd: io.cwd });
     const { tasks, error } = fleet.store.getState();
     if (error) throw new Error(error);
+    const resources = fleet.admission ? await fleet.admission.snapshot().finally(() => fleet.close()) : undefined;
     if (values.json) {
-      io.out(JSON.stringify({ tasks: tasks.map(taskView) }, null, 2));
+      io.out(JSON.stringify({ tasks: tasks.map(taskView), resources }, null, 2));
       return 0;
     }
     if (tasks.length === 0) {
       io.out('no tasks yet: flotilla add "<title>" --prompt "<what to do>"');
+      if (resources) io.out(resourcesLine(resources));
       return 0;
     }
     io.out(formatTable(['ID', 'STATE', 'AGENT', 'ATT', 'PR', 'GATES', 'AGE', 'REASON'], tasks.map(row)));
+    if (resources) io.out(resourcesLine(resources));
     return 0;
   },
 };

@@ -4,28 +4,49 @@ import type { FlotillaConfig, ProfileConfig } from '../config/schema.js';
 /**
  * Built-in agent profiles. A profile in config with the same name replaces the built-in one.
  * Placeholders in `command`: {prompt} (full prompt text), {promptFile} (a 0600 file holding it),
- * {model}.
+ * {model}, {context} (retry context, in appendContext).
+ *
+ * `patterns` are the status fallback used when the agent's hooks say nothing (regular expressions,
+ * case-insensitive, matched against the last lines of output): `waiting` means it asks the human,
+ * `working` that it is busy. After `quietMs` without output a session counts as idle.
  */
 export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
   claude: {
     command: ['claude', '{prompt}'],
     appendContext: ['--append-system-prompt', '{context}'],
     hooks: 'claude',
+    patterns: {
+      waiting: ['Do you want to (proceed|make this edit|create|run)', 'Do you trust the files', '❯\\s*1\\.\\s*Yes', 'Would you like to'],
+      working: ['esc to interrupt'],
+      contextExhausted: ['Context low', 'Prompt is too long', 'context window'],
+    },
   },
   codex: {
     command: ['codex', '{prompt}'],
     appendContext: 'prompt',
     hooks: 'codex',
+    patterns: {
+      waiting: ['Allow command\\?', 'Would you like to run', 'approve this', '\\[y/N\\]'],
+      working: ['esc to interrupt', 'Working \\('],
+      contextExhausted: ['context window', 'exceeds the context'],
+    },
   },
   gemini: {
     command: ['gemini', '-i', '{prompt}'],
     appendContext: 'prompt',
     hooks: 'none',
+    patterns: {
+      waiting: ['Allow execution', 'Apply this change\\?', 'Waiting for user confirmation'],
+      working: ['esc to cancel'],
+    },
   },
   aider: {
     command: ['aider', '--message-file', '{promptFile}'],
     appendContext: 'prompt',
     hooks: 'none',
+    patterns: {
+      waiting: ['\\(Y\\)es/\\(N\\)o', '\\[Yes\\]:'],
+    },
   },
 };
 

@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'chokidar';
+import { AdmissionQueue } from '../builds/admission-queue.js';
 import { loadConfig } from '../config/load.js';
+import { defaultCostSources, refreshCost } from '../cost/refresh.js';
+import { watchUsageLogs } from '../cost/watch.js';
 import { errorMessage } from '../errors.js';
 import { createRunner, type Runner } from '../exec/runner.js';
 import { GitClient } from '../git/git-client.js';
 import { findRepo, worktreeRootFor } from '../repo.js';
 import { TaskRegistry } from '../tasks/registry.js';
+import { dismissFinding, markFinding } from '../review/actions.js';
+import { runReview } from '../review/run.js';
+import { retryTask } from '../recovery/retry.js';
+import { diffAttempts } from '../recovery/diff.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
+import { sendToTask, startTask, stopTask } from './commands/task-session.js';
+import { createSessionManager, type SessionManagerOptions } from '../sessions/manager.js';
 import type { FleetContext } from './context.js';
 import { EventBus } from './event-bus.js';
 import { createFleetStore, pushNotification } from './store.js';
@@ -16,6 +25,8 @@ import type { CommandMap, CommandOf, CommandType, FleetEvent } from './types.js'
 export interface FleetOptions {
   cwd: string;
   runner?: Runner;
+  /** Session runtime settings (runtime override, tmux socket, start size). */
+  sessions?: SessionManagerOptions;
 }
 
 type Handler<K extends CommandType> = (command: CommandOf<K>) => Promise<CommandMap[K]['result']>;
@@ -29,6 +40,8 @@ export interface Fleet extends FleetContext {
   refresh(): Promise<void>;
   /** Watches tasks.json so changes by other flotilla processes reach the store. */
   watchRegistry(): void;
+  /** Refreshes cost (command cost.refresh) whenever an agent's usage log grows. */
+  watchCost(): void;
   /** Adds a step run by close() (stop timers, watchers, sessions), last added first. */
   onClose(step: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -45,6 +58,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const events = new EventBus<FleetEvent>();
   const closers: Array<() => Promise<void> | void> = [];
   let watcher: FSWatcher | null = null;
+  let costWatching = false;
 
   const ctx: FleetContext = {
     cwd: options.cwd,
@@ -57,6 +71,16 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     events,
     worktreeRoot: worktreeRootFor(paths.root, config.worktreeRoot),
   };
+  const admission = new AdmissionQueue({
+    stateDir: paths.stateDir,
+    configFile: paths.configFile,
+    config,
+    onWarning: (message) => events.emit({ type: 'error', message }),
+  });
+  ctx.admission = admission;
+  closers.push(() => admission.close());
+  ctx.sessions = createSessionManager(ctx, options.sessions);
+  closers.push(() => ctx.sessions?.close());
 
   async function refresh(): Promise<void> {
     try {
@@ -77,22 +101,75 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       return task;
     },
     'task.remove': async ({ id, keepWorktrees }) => {
+      if (await ctx.sessions?.isAlive(id)) await ctx.sessions?.stop(id);
       const problems = await removeTask(ctx, id, keepWorktrees ?? false);
       await refresh();
       events.emit({ type: 'task.removed', id });
       for (const p of problems) events.emit({ type: 'error', message: p });
     },
     'fleet.refresh': async () => refresh(),
+    'task.start': async ({ id }) => {
+      const info = await startTask(ctx, id);
+      await refresh();
+      return info;
+    },
+    'task.stop': async ({ id }) => {
+      await stopTask(ctx, id);
+      await refresh();
+    },
+    'task.send': async ({ id, text, enter }) => sendToTask(ctx, id, text, enter ?? true),
     'notify.push': async ({ notification }) => {
       const full = { ...notification, id: randomUUID(), at: new Date().toISOString() };
       pushNotification(store, full);
       events.emit({ type: 'notification', notification: full });
     },
+    'cost.refresh': async () => {
+      const report = await refreshCost(ctx);
+      await refresh();
+      return report;
+    },
+    'task.review': async ({ id, roles }) => {
+      // close() cancels a running review (its reviewer process groups are killed).
+      const cancel = new AbortController();
+      const abort = () => cancel.abort();
+      closers.push(abort);
+      try {
+        const review = await runReview(ctx, id, { roles, signal: cancel.signal });
+        await refresh();
+        return review;
+      } finally {
+        const i = closers.indexOf(abort);
+        if (i >= 0) closers.splice(i, 1);
+      }
+    },
+    'review.mark': async ({ id, finding, mark }) => {
+      const f = await markFinding(ctx, id, finding, mark);
+      await refresh();
+      return f;
+    },
+    'review.dismiss': async ({ id, finding, undo }) => {
+      const f = await dismissFinding(ctx, id, finding, undo);
+      await refresh();
+      return f;
+    },
+    'task.retry': async ({ type: _type, id, ...options }) => {
+      try {
+        return await retryTask(fleet, id, options);
+      } finally {
+        await refresh();
+      }
+    },
+    'task.diff': async ({ id, a, b, color }) => diffAttempts(ctx, id, a, b, { color: color ?? false }),
   };
+
+  // Session status lands in the registry first; the store follows.
+  events.on((e) => {
+    if (e.type === 'session.status') void refresh();
+  });
 
   await refresh();
 
-  return {
+  const fleet: Fleet = {
     ...ctx,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
     supports: (type: string) => Object.hasOwn(handlers, type),
@@ -105,6 +182,17 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       };
       watcher.on('add', onChange).on('change', onChange);
       closers.push(() => watcher?.close());
+    },
+    watchCost() {
+      if (costWatching) return;
+      costWatching = true;
+      const stop = watchUsageLogs(defaultCostSources(ctx), () => {
+        refreshCost(ctx)
+          .then(() => refresh())
+          .then(() => events.emit({ type: 'registry.changed' }))
+          .catch((err) => events.emit({ type: 'error', message: `cost: ${errorMessage(err)}` }));
+      });
+      closers.push(stop);
     },
     onClose(step) {
       closers.push(step);
@@ -120,4 +208,5 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       closers.length = 0;
     },
   };
+  return fleet;
 }

@@ -1,4 +1,10 @@
-import type { Task } from '../tasks/schema.js';
+import type { SessionInfo, Task } from '../tasks/schema.js';
+import type { ResourcesSnapshot } from '../builds/types.js';
+import type { CostReport } from '../cost/types.js';
+import type { MergedFinding } from '../review/consensus.js';
+import type { ReviewRecord } from '../review/types.js';
+import type { RetryOptions, RetryResult } from '../recovery/retry.js';
+import type { AttemptDiff } from '../recovery/diff.js';
 
 export interface FleetNotification {
   id: string;
@@ -16,6 +22,8 @@ export interface FleetState {
   /** The last error the engine hit in the background (never thrown at the UI). */
   error: string | null;
   loadedAt: string;
+  /** Memory, admission queue and recommendation; kept fresh by pollResources (builds). */
+  resources?: ResourcesSnapshot | null;
 }
 
 export interface AddTaskInput {
@@ -36,6 +44,15 @@ export interface CommandMap {
   'task.remove': { input: { id: string; keepWorktrees?: boolean }; result: void };
   'fleet.refresh': { input: object; result: void };
   'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
+  'task.start': { input: { id: string }; result: SessionInfo };
+  'task.stop': { input: { id: string }; result: void };
+  'task.send': { input: { id: string; text: string; enter?: boolean }; result: void };
+  'cost.refresh': { input: object; result: CostReport };
+  'task.review': { input: { id: string; roles?: string[] }; result: ReviewRecord };
+  'review.mark': { input: { id: string; finding: string; mark: 'useful' | 'noise' }; result: MergedFinding };
+  'review.dismiss': { input: { id: string; finding: string; undo?: boolean }; result: MergedFinding };
+  'task.retry': { input: { id: string } & RetryOptions; result: RetryResult };
+  'task.diff': { input: { id: string; a?: number; b?: number; color?: boolean }; result: AttemptDiff };
 }
 
 export type CommandType = keyof CommandMap;
@@ -47,4 +64,5 @@ export type FleetEvent =
   | { type: 'task.removed'; id: string }
   | { type: 'registry.changed' }
   | { type: 'notification'; notification: FleetNotification }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'session.status'; taskId: string; attempt: number; session: SessionInfo };

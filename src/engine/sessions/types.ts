@@ -30,6 +30,11 @@ export interface AttachOptions {
   stdout: NodeJS.WriteStream;
   /** tmux-style key name, e.g. "C-]". */
   detachKey: string;
+  /**
+   * Leave the alternate screen when done (default true: right for a shell). A full-screen caller
+   * that stays in the alternate screen (the TUI) passes false and redraws itself.
+   */
+  leaveAltScreen?: boolean;
 }
 
 export interface SessionManager {

@@ -34,3 +34,24 @@ export function pendingDependencies(task: Pick<Task, 'after'>, tasks: readonly T
     return !t || !(t.state === 'ready' || t.pr?.state === 'merged');
   });
 }
+
+/** Why a task waits, for its `reason` (e.g. "blocked: waiting for api-client, schema"). */
+export function blockedReason(pending: readonly string[]): string {
+  return `blocked: waiting for ${pending.join(', ')}`;
+}
+
+/**
+ * The ref a dependent task's first attempt starts from: the branch of a dependency that is ready
+ * but not merged (its work is not on base yet), or the task's base once every dependency is merged.
+ * With several unmerged dependencies the first one listed wins; the others reach the task when
+ * they are merged and the task is rebased.
+ */
+export function dependencyStartPoint(task: Pick<Task, 'after' | 'base'>, tasks: readonly Task[]): { ref: string; from: string | null } {
+  for (const dep of task.after) {
+    const t = tasks.find((x) => x.id === dep);
+    if (!t || t.pr?.state === 'merged') continue;
+    const branch = t.pr?.branch ?? t.attempts.at(-1)?.branch;
+    if (branch) return { ref: branch, from: dep };
+  }
+  return { ref: task.base, from: null };
+}

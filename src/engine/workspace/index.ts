@@ -7,3 +7,13 @@ export {
   type CreatedWorktree,
 } from './worktrees.js';
 export { copyMatchingFiles, runSetupCommands, simpleGlob } from './bootstrap.js';
+export {
+  detectLockfile,
+  isSharedLink,
+  linkSharedDependencies,
+  sharedStoreRoot,
+  type PackageManager,
+  type SharedDepsContext,
+  type SharedDepsRecord,
+} from './shared-deps.js';
+export { watchDependencyChanges, type DependencyWatcher, type WatchOptions } from './dependency-watcher.js';

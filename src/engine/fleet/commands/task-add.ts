@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { resolveProfile } from '../../agents/profiles.js';
 import { RegistryError, UsageError } from '../../errors.js';
 import { assertTaskId, slugify, uniqueId } from '../../ids.js';
-import { findDependencyCycle } from '../../tasks/dependencies.js';
+import { blockedReason, findDependencyCycle, pendingDependencies } from '../../tasks/dependencies.js';
 import type { Task } from '../../tasks/schema.js';
 import type { FleetContext } from '../context.js';
 import type { AddTaskInput } from '../types.js';
@@ -91,6 +91,7 @@ export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<T
       if (!taken.has(dep)) throw new UsageError(`--after ${dep}: no such task`);
     }
     const now = new Date().toISOString();
+    const pending = pendingDependencies({ after }, data.tasks);
     const task: Task = {
       id,
       title,
@@ -100,9 +101,9 @@ export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<T
       tags,
       after,
       context,
-      state: 'new',
+      state: pending.length ? 'blocked' : 'new',
       stateSince: now,
-      reason: null,
+      reason: pending.length ? blockedReason(pending) : null,
       createdAt: now,
       updatedAt: now,
       attempts: [],

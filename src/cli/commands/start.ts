@@ -1,0 +1,48 @@
+import { createFleet } from '../../engine/fleet/create-fleet.js';
+import { parseCommandArgs } from '../args.js';
+import { EXIT, type CliCommand } from '../io.js';
+
+export const startCommand: CliCommand = {
+  name: 'start',
+  summary: "start a task's agent in its worktree",
+  help: `Usage: flotilla start <task>
+
+Starts the agent of the task's latest attempt (creating attempt 1 and its worktree when there is
+none). With the tmux runtime the command returns and the agent keeps running in flotilla's private
+tmux server (see it with \`flotilla attach\` or \`flotilla capture\`). With the pty runtime the agent
+lives in this process: the command waits until the agent exits (Ctrl-C stops it).
+
+Exit codes: 0 started, 1 the agent could not start (e.g. its command is not installed), 2 bad input.`,
+  async run(args, io) {
+    const { positionals, help } = parseCommandArgs('start', args, {}, { min: 1, max: 1, names: '<task>' });
+    if (help) return io.out(this.help), EXIT.ok;
+    const id = positionals[0]!;
+    const fleet = await createFleet({ cwd: io.cwd });
+    try {
+      const info = await fleet.dispatch({ type: 'task.start', id });
+      if (info.state === 'exited') {
+        io.err(`flotilla: ${id}: ${info.message ?? `the agent exited (code ${info.exitCode ?? '?'})`}`);
+        return EXIT.error;
+      }
+      const attempt = fleet.store.getState().tasks.find((t) => t.id === id)?.attempts.at(-1)?.n ?? 1;
+      if (fleet.sessions?.runtime === 'tmux') {
+        io.out(`started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}); flotilla attach ${id} to watch it`);
+        return EXIT.ok;
+      }
+      io.out(`started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}) in this process; Ctrl-C stops it`);
+      const exited = new Promise<number | null>((resolve) => {
+        fleet.events.on((e) => {
+          if (e.type === 'session.status' && e.taskId === id && e.session.state === 'exited') resolve(e.session.exitCode ?? null);
+        });
+      });
+      const onSigint = () => void fleet.dispatch({ type: 'task.stop', id }).catch(() => undefined);
+      process.once('SIGINT', onSigint);
+      const code = await exited;
+      process.off('SIGINT', onSigint);
+      io.out(`${id}: the agent exited (code ${code ?? 'signal'})`);
+      return EXIT.ok;
+    } finally {
+      await fleet.close();
+    }
+  },
+};

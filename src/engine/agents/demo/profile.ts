@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProfileConfig } from '../../config/schema.js';
+import type { RepoPaths } from '../../repo.js';
+
+/**
+ * The scripted demo agent shipped in `assets/demo-agent/` (docs/demo-agent.md). This file sits at
+ * the same depth in src/ and dist/, so the path works from both.
+ */
+export function demoAgentPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, '..', '..', '..', '..', 'assets', 'demo-agent', 'demo-agent.mjs');
+}
+
+export function demoAgentInstalled(): boolean {
+  return existsSync(demoAgentPath());
+}
+
+/** Folder the demo agent writes its Claude-Code-format session logs to (read by cost). */
+export function demoClaudeDir(paths: Pick<RepoPaths, 'stateDir'>): string {
+  return join(paths.stateDir, 'demo-claude');
+}
+
+/**
+ * A profile that runs the demo agent like Claude Code: same hooks, retry context as
+ * --append-system-prompt, usage logs under `.flotilla/demo-claude`.
+ */
+export function demoAgentProfile(paths: Pick<RepoPaths, 'stateDir'>, model = 'claude-sonnet-4-5'): ProfileConfig {
+  return {
+    command: [process.execPath, demoAgentPath(), '--model', '{model}', '{prompt}'],
+    model,
+    appendContext: ['--append-system-prompt', '{context}'],
+    hooks: 'claude',
+    env: { CLAUDE_CONFIG_DIR: demoClaudeDir(paths) },
+  };
+}

@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { FlotillaConfig } from '../config/schema.js';
+import { FlotillaError } from '../errors.js';
+import { decideAdmission, type MemoryReading, type RunningJob } from './decide.js';
+import { admissionLimits, recommendAgents } from './limits.js';
+import { cachedReader, createSystemMemoryReader, type MemoryReader } from './memory-reader.js';
+import { PeakStore } from './peaks.js';
+import { defaultProcessLister, treeRssMB, type ProcessLister } from './process-tree.js';
+import { processAlive, QueueFile, type QueueEntry } from './queue-file.js';
+import type { Admission, AdmissionJobView, JobRequest, ResourcesSnapshot, Ticket } from './types.js';
+
+export class AdmissionAbortedError extends FlotillaError {
+  override name = 'AdmissionAbortedError';
+}
+
+export interface AdmissionQueueOptions {
+  /** The repository's `.flotilla` folder: queue.json and resources.json live there. */
+  stateDir: string;
+  /** Named in config errors (a reserve above total memory). */
+  configFile: string;
+  config: FlotillaConfig;
+  memory?: MemoryReader;
+  processes?: ProcessLister;
+  /** How often a waiting job asks again. Default 250 ms. */
+  pollMs?: number;
+  /** How often the process trees of running jobs are measured. Default 500 ms. */
+  sampleMs?: number;
+  /** Called when a job starts despite needing more than the machine could ever give. */
+  onWarning?: (message: string) => void;
+  isAlive?: (pid: number) => boolean;
+  now?: () => number;
+}
+
+interface HeldTicket {
+  id: string;
+  job: JobRequest;
+  pids: Set<number>;
+  peakMB: number;
+  rssMB: number;
+  writtenRssMB: number;
+}
+
+/** A waiting entry refreshes `seenAt` this often; one not refreshed for STALE_WAITER_MS is skipped. */
+const HEARTBEAT_MS = 2000;
+const STALE_WAITER_MS = 10_000;
+
+interface StartOutcome {
+  started: boolean;
+  warning?: string;
+  retryInMs?: number;
+}
+
+function toRunning(e: QueueEntry): RunningJob {
+  return { kind: e.kind, expectedPeakMB: e.expectedPeakMB, rssMB: e.rssMB };
+}
+
+function view(e: QueueEntry): AdmissionJobView {
+  const v: AdmissionJobView = {
+    id: e.id,
+    kind: e.kind,
+    label: e.label,
+    since: e.startedAt ?? e.enqueuedAt,
+    expectedPeakMB: e.expectedPeakMB,
+  };
+  if (e.taskId) v.taskId = e.taskId;
+  if (e.state === 'waiting') v.reason = e.reason ?? 'waiting: queued';
+  else if (e.warning) v.reason = e.warning;
+  return v;
+}
+
+/**
+ * The admission queue: a job waits until a slot of its kind is free, starts are staggered and its
+ * expected peak fits in live available memory above the reserve (see decide.ts). The queue itself
+ * lives in `.flotilla/queue.json` so that every flotilla process of the repository shares it.
+ */
+export class AdmissionQueue implements Admission {
+  readonly queue: QueueFile;
+  readonly peaks: PeakStore;
+  private readonly memory: MemoryReader;
+  private readonly processes: ProcessLister;
+  private readonly now: () => number;
+  private readonly held = new Map<string, HeldTicket>();
+  private readonly waitingIds = new Set<string>();
+  private wakers = new Set<() => void>();
+  private sampler: NodeJS.Timeout | null = null;
+  private sampling = false;
+  private closed = false;
+
+  constructor(private readonly options: AdmissionQueueOptions) {
+    this.queue = new QueueFile(join(options.stateDir, 'queue.json'), options.isAlive ?? processAlive);
+    this.peaks = new PeakStore(join(options.stateDir, 'resources.json'));
+    this.memory = cachedReader(options.memory ?? createSystemMemoryReader(), 150);
+    this.processes = options.processes ?? defaultProcessLister();
+    this.now = options.now ?? Date.now;
+  }
+
+  async acquire(job: JobRequest, signal?: AbortSignal): Promise<Ticket> {
+    if (this.closed) throw new AdmissionAbortedError('the admission queue is closed');
+    const { config } = this.options;
+    const expected = await this.peaks.expectedMB(job.key, job.kind, config.limits.defaultPeakMB);
+    const id = randomUUID();
+    this.waitingIds.add(id);
+    await this.queue.update((data) => {
+      const entry: QueueEntry = {
+        id,
+        pid: process.pid,
+        seq: data.nextSeq++,
+        kind: job.kind,
+        key: job.key,
+        label: job.label,
+        state: 'waiting',
+        enqueuedAt: new Date(this.now()).toISOString(),
+        seenAt: this.now(),
+        expectedPeakMB: expected.mb,
+        rssMB: 0,
+      };
+      if (job.taskId) entry.taskId = job.taskId;
+      data.entries.push(entry);
+      return { changed: true, result: undefined };
+    });
+    try {
+      for (;;) {
+        if (signal?.aborted || this.closed) throw new AdmissionAbortedError(`stopped waiting for ${job.label}`);
+        const outcome = await this.tryStart(id);
+        if (outcome.started) {
+          this.waitingIds.delete(id);
+          if (outcome.warning) this.options.onWarning?.(outcome.warning);
+          return this.ticket(id, job);
+        }
+        await this.pause(Math.min(this.options.pollMs ?? 250, outcome.retryInMs ?? Infinity), signal);
+      }
+    } catch (err) {
+      this.waitingIds.delete(id);
+      await this.removeEntry(id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async tryStart(id: string): Promise<StartOutcome> {
+    const memory = await this.memory();
+    const limits = admissionLimits(this.options.config, memory.totalMB, this.options.configFile);
+    return this.queue.update<StartOutcome>((data) => {
+      const me = data.entries.find((e) => e.id === id);
+      if (!me) throw new AdmissionAbortedError(`queue entry ${id} vanished from ${this.queue.file}`);
+      const now = this.now();
+      const decision = decideAdmission({
+        limits,
+        memory,
+        running: data.entries.filter((e) => e.state === 'running').map(toRunning),
+        ahead: data.entries
+          .filter((e) => e.state === 'waiting' && e.seq < me.seq && now - (e.seenAt ?? now) < STALE_WAITER_MS)
+          .sort((a, b) => a.seq - b.seq)
+          .map((e) => ({ kind: e.kind, expectedPeakMB: e.expectedPeakMB, label: e.label })),
+        job: { kind: me.kind, expectedPeakMB: me.expectedPeakMB, label: me.label },
+        now,
+        lastStartAt: data.lastStartAt,
+      });
+      if (decision.admit) {
+        me.state = 'running';
+        me.startedAt = new Date(now).toISOString();
+        delete me.reason;
+        if (decision.warning) me.warning = decision.warning;
+        data.lastStartAt = now;
+        return { changed: true, result: decision.warning ? { started: true, warning: decision.warning } : { started: true } };
+      }
+      const changed = me.reason !== decision.reason || now - (me.seenAt ?? 0) > HEARTBEAT_MS;
+      me.reason = decision.reason;
+      if (changed) me.seenAt = now;
+      return { changed, result: decision.retryInMs !== undefined ? { started: false, retryInMs: decision.retryInMs } : { started: false } };
+    });
+  }
+
+  private ticket(id: string, job: JobRequest): Ticket {
+    const held: HeldTicket = { id, job, pids: new Set(), peakMB: 0, rssMB: 0, writtenRssMB: 0 };
+    this.held.set(id, held);
+    let released: Promise<void> | null = null;
+    return {
+      id,
+      trackPid: (pid: number) => {
+        if (!this.held.has(id)) return;
+        held.pids.add(pid);
+        this.startSampler();
+      },
+      release: () => {
+        released ??= this.release(held);
+        return released;
+      },
+    };
+  }
+
+  private async release(held: HeldTicket): Promise<void> {
+    if (held.pids.size > 0) await this.sampleOnce().catch(() => undefined);
+    this.held.delete(held.id);
+    if (this.held.size === 0) this.stopSampler();
+    try {
+      await this.removeEntry(held.id);
+      if (held.peakMB > 0) await this.peaks.record(held.job.key, held.job.kind, held.peakMB);
+    } finally {
+      this.wake();
+    }
+  }
+
+  private async removeEntry(id: string): Promise<void> {
+    await this.queue.update((data) => {
+      const before = data.entries.length;
+      data.entries = data.entries.filter((e) => e.id !== id);
+      return { changed: data.entries.length !== before, result: undefined };
+    });
+  }
+
+  private startSampler(): void {
+    if (this.sampler) return;
+    this.sampler = setInterval(() => void this.sampleOnce().catch(() => undefined), this.options.sampleMs ?? 500);
+    this.sampler.unref();
+    void this.sampleOnce().catch(() => undefined);
+  }
+
+  private stopSampler(): void {
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = null;
+  }
+
+  /** Measures every tracked process tree once; publishes RSS to the queue file when it moved. */
+  private async sampleOnce(): Promise<void> {
+    if (this.sampling) return;
+    this.sampling = true;
+    try {
+      const tracked = [...this.held.values()].filter((h) => h.pids.size > 0);
+      if (tracked.length === 0) return;
+      const list = await this.processes();
+      const moved: HeldTicket[] = [];
+      for (const h of tracked) {
+        const alive = [...h.pids].filter((p) => list.some((e) => e.pid === p));
+        if (alive.length === 0) continue;
+        h.rssMB = treeRssMB(list, alive);
+        h.peakMB = Math.max(h.peakMB, h.rssMB);
+        if (Math.abs(h.rssMB - h.writtenRssMB) >= 32) moved.push(h);
+      }
+      if (moved.length === 0) return;
+      await this.queue.update((data) => {
+        for (const h of moved) {
+          const e = data.entries.find((x) => x.id === h.id);
+          if (e) e.rssMB = Math.round(h.rssMB);
+          h.writtenRssMB = h.rssMB;
+        }
+        return { changed: true, result: undefined };
+      });
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private wake(): void {
+    const wakers = this.wakers;
+    this.wakers = new Set();
+    for (const w of wakers) w();
+  }
+
+  private pause(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(10, ms));
+      signal?.addEventListener('abort', done, { once: true });
+      this.wakers.add(done);
+    });
+  }
+
+  async snapshot(): Promise<ResourcesSnapshot> {
+    const memory: MemoryReading = await this.memory();
+    const limits = admissionLimits(this.options.config, memory.totalMB, this.options.configFile);
+    // Read-only: status must not need write access; dead entries are only hidden here.
+    const data = await this.queue.read();
+    this.queue.prune(data);
+    const entries = [...data.entries].sort((a, b) => a.seq - b.seq);
+    const running = entries.filter((e) => e.state === 'running');
+    const recommendation = recommendAgents({
+      memory,
+      limits,
+      running: running.map(toRunning),
+      learnedAgentPeaksMB: await this.peaks.peaksOfKind('agent'),
+      defaultAgentPeakMB: this.options.config.limits.defaultPeakMB.agent,
+    });
+    return {
+      totalMB: Math.round(memory.totalMB),
+      availableMB: Math.round(memory.availableMB),
+      reserveMB: limits.reserveMB,
+      swapping: memory.swapping,
+      running: running.map(view),
+      waiting: entries.filter((e) => e.state === 'waiting').map(view),
+      recommendation,
+    };
+  }
+
+  /** Releases every ticket this process holds and withdraws its waiting jobs (fleet.onClose). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake();
+    this.stopSampler();
+    const ids = [...this.held.keys(), ...this.waitingIds];
+    this.held.clear();
+    if (ids.length > 0) {
+      await this.queue.update((data) => {
+        data.entries = data.entries.filter((e) => !ids.includes(e.id));
+        return { changed: true, result: undefined };
+      });
+    }
+  }
+}

@@ -1,0 +1,20 @@
+export type { Admission, AdmissionJobView, JobRequest, ResourcesSnapshot, Ticket } from './types.js';
+export { AdmissionAbortedError, AdmissionQueue, type AdmissionQueueOptions } from './admission-queue.js';
+export {
+  decideAdmission,
+  formatGB,
+  freeAboveReserveMB,
+  slotClass,
+  type AdmissionDecision,
+  type AdmissionInput,
+  type AdmissionLimits,
+  type MemoryReading,
+  type RunningJob,
+} from './decide.js';
+export { admissionLimits, recommendAgents, resolveReserveMB, type Recommendation } from './limits.js';
+export { cachedReader, createSystemMemoryReader, readSwapInPages, type MemoryReader } from './memory-reader.js';
+export { PeakStore, RECENT_RUNS } from './peaks.js';
+export { defaultProcessLister, listProcProcesses, parseProcStat, treeRssMB, type ProcEntry } from './process-tree.js';
+export { QueueFile, type QueueData, type QueueEntry } from './queue-file.js';
+export { runJob, type RunJobOptions, type RunJobResult } from './run-job.js';
+export { pollResources } from './poll-resources.js';

@@ -1,0 +1,105 @@
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseClaudeLine } from './claude-log.js';
+import { newCodexContext, parseCodexLine } from './codex-log.js';
+import { readLinesFrom } from './line-reader.js';
+import { BUNDLED_PRICES, findPrice, normalizeModel, priceTable } from './prices.js';
+import { parseRunOutput } from './review-result.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('prices', () => {
+  it('maps dated and prefixed model names to table keys', () => {
+    expect(normalizeModel('claude-sonnet-4-5-20250929')).toBe('claude-sonnet-4-5');
+    expect(normalizeModel('us.anthropic.claude-opus-4-1-20250805-v1:0')).toBe('claude-opus-4-1');
+    expect(normalizeModel('openai/gpt-5-mini-2025-08-07')).toBe('gpt-5-mini');
+    expect(findPrice(BUNDLED_PRICES, 'claude-haiku-4-5-20251001')).toEqual(BUNDLED_PRICES['claude-haiku-4-5']);
+    expect(findPrice(BUNDLED_PRICES, 'mystery')).toBeNull();
+  });
+
+  it('lets config replace a bundled price', () => {
+    const t = priceTable({ 'gpt-5': { input: 9, output: 9 } });
+    expect(findPrice(t, 'gpt-5-2025-08-07')).toEqual({ input: 9, output: 9 });
+  });
+});
+
+describe('Claude session-log lines', () => {
+  it('reads usage and the dedupe key; skips user and synthetic lines; flags bad JSON', () => {
+    const line = JSON.stringify({ type: 'assistant', cwd: '/w', sessionId: 's', requestId: 'r', timestamp: 't', message: { id: 'm', model: 'claude-opus-4-5', usage: { input_tokens: 3, output_tokens: 4, cache_read_input_tokens: 5, cache_creation_input_tokens: 6 } } });
+    expect(parseClaudeLine(line)).toEqual({
+      key: 'm:r',
+      result: { source: 'claude', cwd: '/w', sessionId: 's', model: 'claude-opus-4-5', at: 't', input: 3, output: 4, cacheRead: 5, cacheWrite: 6, cacheWrite1h: 0 },
+    });
+    expect(parseClaudeLine('{"type":"user","message":{"content":"usage"}}').result).toBeNull();
+    expect(parseClaudeLine(line.replace('claude-opus-4-5', '<synthetic>')).result).toBeNull();
+    expect(parseClaudeLine(line.slice(0, 50)).result).toBe('malformed');
+    expect(parseClaudeLine('{"usage": nope}').result).toBe('malformed');
+  });
+});
+
+describe('Codex rollout lines', () => {
+  it('takes cwd from session_meta, model from turn_context, and deltas of cumulative totals', () => {
+    const ctx = newCodexContext();
+    const tc = (input: number, cached: number, output: number) =>
+      JSON.stringify({ type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: { input_tokens: input, cached_input_tokens: cached, output_tokens: output } } } });
+    expect(parseCodexLine(JSON.stringify({ type: 'session_meta', payload: { id: 'x', cwd: '/w' } }), ctx)).toBeNull();
+    expect(parseCodexLine(JSON.stringify({ type: 'turn_context', payload: { model: 'gpt-5-codex' } }), ctx)).toBeNull();
+    expect(parseCodexLine(tc(100, 40, 10), ctx)).toMatchObject({ cwd: '/w', sessionId: 'x', model: 'gpt-5-codex', input: 60, cacheRead: 40, output: 10 });
+    expect(parseCodexLine(tc(100, 40, 10), ctx)).toBeNull();
+    expect(parseCodexLine(tc(300, 40, 30), ctx)).toMatchObject({ input: 200, cacheRead: 0, output: 20 });
+    expect(parseCodexLine(JSON.stringify({ type: 'event_msg', payload: { type: 'token_count', info: null } }), ctx)).toBeNull();
+  });
+});
+
+describe('review outputs', () => {
+  it('reads Claude -p JSON (reported cost and per-model usage) and codex exec --json events', () => {
+    const claude = parseRunOutput(JSON.stringify({ type: 'result', session_id: 's', total_cost_usd: 0.5, modelUsage: { 'claude-opus-4-5': { inputTokens: 1, outputTokens: 2, cacheReadInputTokens: 3, cacheCreationInputTokens: 4 } } }), 'x');
+    expect(claude).toEqual({ sessionId: 's', reportedUsd: 0.5, usage: [{ model: 'claude-opus-4-5', requests: 1, input: 1, output: 2, cacheRead: 3, cacheWrite: 4, cacheWrite1h: 0 }] });
+    const codex = parseRunOutput('{"type":"thread.started","thread_id":"t"}\n{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":4,"output_tokens":2}}\n', 'gpt-5');
+    expect(codex).toEqual({ sessionId: 't', reportedUsd: null, usage: [{ model: 'gpt-5', requests: 1, input: 6, output: 2, cacheRead: 4, cacheWrite: 0, cacheWrite1h: 0 }] });
+    expect(parseRunOutput('plain text review', 'gpt-5')).toBeNull();
+    expect(parseRunOutput('{"type":"res', 'gpt-5')).toBeNull();
+  });
+});
+
+describe('readLinesFrom', () => {
+  it('reads complete lines across chunk boundaries, leaves a partial last line, and notices a shrunk file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-lines-'));
+    dirs.push(dir);
+    const file = join(dir, 'a.jsonl');
+    const long = 'é'.repeat(700_000); // 1.4 MB of two-byte characters: spans chunks
+    writeFileSync(file, `one\n${long}\nthree`);
+    const seen: string[] = [];
+    const r1 = await readLinesFrom(file, 0, (l) => seen.push(l));
+    expect(seen).toEqual(['one', long]);
+    expect(r1.offset).toBe(4 + Buffer.byteLength(long) + 1);
+    appendFileSync(file, ' more\nfour\n');
+    const r2 = await readLinesFrom(file, r1.offset, (l) => seen.push(l));
+    expect(seen.slice(2)).toEqual(['three more', 'four']);
+    expect(r2.offset).toBe(r2.size);
+    writeFileSync(file, 'x\n');
+    expect((await readLinesFrom(file, r2.offset, () => {})).shrunk).toBe(true);
+    expect((await readLinesFrom(join(dir, 'missing'), 0, () => {})).missing).toBe(true);
+  });
+});
+
+describe('fleetCostSummary', () => {
+  it('sums task.cost from the store and divides completed PRs', async () => {
+    const { fleetCostSummary, formatUsd } = await import('./format.js');
+    const mk = (state: string, usd: number | null, tokens: number) =>
+      ({ state, pr: null, cost: { usd, usdKnown: usd ?? 0.5, tokens, byAttempt: [] } }) as never;
+    expect(fleetCostSummary([mk('ready', 1, 10), mk('ready', 2, 20), mk('running', 4, 5), { state: 'new', pr: null, cost: null } as never])).toEqual({
+      usd: 7,
+      usdKnown: 7,
+      tokens: 35,
+      perCompletedPr: { prs: 2, usd: 1.5 },
+    });
+    expect(fleetCostSummary([mk('ready', null, 1)])).toMatchObject({ usd: null, usdKnown: 0.5, perCompletedPr: { prs: 1, usd: null } });
+    expect([formatUsd(null), formatUsd(null, 1.2), formatUsd(0.0042), formatUsd(12.345)]).toEqual(['unknown', '≥$1.20 (unknown)', '$0.0042', '$12.35']);
+  });
+});

@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PtyError, UsageError, errorMessage } from '../../errors.js';
+import { assertTaskId } from '../../ids.js';
+import { composePrompt } from '../../prompt/compose.js';
+import { blockedReason, dependencyStartPoint, pendingDependencies } from '../../tasks/dependencies.js';
+import { findTask } from '../../tasks/registry.js';
+import type { Attempt, SessionInfo, Task } from '../../tasks/schema.js';
+import { canTransition, transition } from '../../tasks/state-machine.js';
+import { copyMatchingFiles, runSetupCommands } from '../../workspace/bootstrap.js';
+import { createAttemptWorktree } from '../../workspace/worktrees.js';
+import type { SessionManager } from '../../sessions/types.js';
+import type { Ticket } from '../../builds/types.js';
+import type { FleetContext } from '../context.js';
+
+function sessionsOf(ctx: FleetContext): SessionManager {
+  if (!ctx.sessions) throw new PtyError('agent sessions are not available in this flotilla');
+  return ctx.sessions;
+}
+
+/** Creates attempt 1 (worktree from the base, or from a ready dependency's branch) and records it. */
+async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): Promise<Attempt> {
+  const start = dependencyStartPoint(task, all);
+  const wt = await createAttemptWorktree(ctx.git, {
+    repoRoot: ctx.paths.root,
+    worktreeRoot: ctx.worktreeRoot,
+    taskId: task.id,
+    n: 1,
+    startPoint: start.ref,
+  });
+  if (wt.created) {
+    await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
+    await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup);
+  }
+  const attempt: Attempt = {
+    n: 1,
+    branch: wt.branch,
+    worktree: wt.worktree,
+    startPoint: start.ref,
+    state: 'pending',
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    endedAt: null,
+    session: null,
+    failure: null,
+    enrichment: null,
+    ciRounds: 0,
+  };
+  await ctx.registry.updateTask(task.id, (t) => {
+    if (!t.attempts.some((a) => a.n === 1)) t.attempts.push(attempt);
+  });
+  return attempt;
+}
+
+/**
+ * `task.start`: starts the task's latest attempt (creating attempt 1 and its worktree when there is
+ * none; a `pending` attempt made by a retry starts with its enrichment; a stopped or finished attempt
+ * starts again in its worktree). With admission, waits for an agent slot, released at exit.
+ */
+export async function startTask(ctx: FleetContext, id: string): Promise<SessionInfo> {
+  assertTaskId(id);
+  const sessions = sessionsOf(ctx);
+  const data = await ctx.registry.read();
+  const task = findTask(data, id);
+  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  if (await sessions.isAlive(id)) throw new UsageError(`task ${id} is already running (flotilla attach ${id}, or flotilla stop ${id})`);
+  const pending = pendingDependencies(task, data.tasks);
+  if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
+  const attempt = task.attempts.at(-1) ?? (await createFirstAttempt(ctx, task, data.tasks));
+  if (attempt.state === 'pending' && !existsSync(attempt.worktree)) {
+    // A retry recorded without its worktree yet: make it from the attempt's start point.
+    const wt = await createAttemptWorktree(ctx.git, {
+      repoRoot: ctx.paths.root,
+      worktreeRoot: dirname(attempt.worktree),
+      taskId: id,
+      n: attempt.n,
+      startPoint: attempt.startPoint,
+    });
+    if (wt.created) {
+      await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
+      await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup);
+    }
+    if (wt.worktree !== attempt.worktree || wt.branch !== attempt.branch) {
+      await ctx.registry.updateTask(id, (t) => {
+        const a = t.attempts.find((x) => x.n === attempt.n);
+        if (a) Object.assign(a, { worktree: wt.worktree, branch: wt.branch });
+      });
+    }
+  }
+
+  let ticket: Ticket | null = null;
+  if (ctx.admission) {
+    ticket = await ctx.admission.acquire({ kind: 'agent', key: `agent:${task.agent}`, label: `agent ${id}`, taskId: id });
+  }
+  let info: SessionInfo;
+  try {
+    const composed = await composePrompt({ paths: ctx.paths, config: ctx.config, task, attempt });
+    info = await sessions.start({ taskId: id, attempt: attempt.n, prompt: composed.prompt, extraContext: composed.extraContext });
+  } catch (err) {
+    await ticket?.release();
+    throw err;
+  }
+  if (ticket) {
+    const held = ticket;
+    if (info.pid) held.trackPid(info.pid);
+    if (info.state === 'exited') await held.release();
+    else {
+      const off = ctx.events.on((e) => {
+        if (e.type === 'session.status' && e.taskId === id && e.attempt === attempt.n && e.session.state === 'exited') {
+          off();
+          void held.release();
+        }
+      });
+    }
+  }
+  const now = new Date().toISOString();
+  await ctx.registry.updateTask(id, (t) => {
+    const a = t.attempts.find((x) => x.n === attempt.n);
+    if (a) {
+      a.state = 'running';
+      a.startedAt = now;
+      a.endedAt = null;
+    }
+    const reason = info.state === 'exited' ? (info.message ?? 'the agent exited at once') : null;
+    if (canTransition(t.state, 'running')) transition(t, 'running', reason);
+  });
+  return info;
+}
+
+/** `task.stop`: ends the agent (process group SIGTERM, then SIGKILL); the task becomes `stopped`. */
+export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
+  assertTaskId(id);
+  const sessions = sessionsOf(ctx);
+  const data = await ctx.registry.read();
+  const task = findTask(data, id);
+  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  let problem: string | null = null;
+  try {
+    await sessions.stop(id);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problem = errorMessage(err);
+  }
+  const now = new Date().toISOString();
+  await ctx.registry.updateTask(id, (t) => {
+    const a = t.attempts.at(-1);
+    if (a && a.state === 'running') {
+      a.state = 'stopped';
+      a.endedAt = a.endedAt ?? now;
+    }
+    if (t.state !== 'stopped' && canTransition(t.state, 'stopped')) transition(t, 'stopped', 'stopped by the user');
+  });
+  if (problem && task.state === 'stopped') throw new UsageError(problem);
+}
+
+/** `task.send`: types text into the agent and presses Enter. */
+export async function sendToTask(ctx: FleetContext, id: string, text: string, enter = true): Promise<void> {
+  assertTaskId(id);
+  await sessionsOf(ctx).send(id, text, { enter });
+}

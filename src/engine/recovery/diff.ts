@@ -1,0 +1,77 @@
+import { UsageError } from '../errors.js';
+import type { FleetContext } from '../fleet/context.js';
+import { assertTaskId } from '../ids.js';
+import { findTask } from '../tasks/registry.js';
+
+/**
+ * The difference between two attempts of a task: `git diff <branch A> <branch B>` over their
+ * branches (kept after a retry). Used by `flotilla diff` and the TUI's `d` key.
+ */
+
+export interface AttemptDiff {
+  taskId: string;
+  /** Attempt numbers; 0 stands for the task's base branch (when there is one attempt only). */
+  from: number;
+  to: number;
+  fromRef: string;
+  toRef: string;
+  /** `git diff --stat` */
+  stat: string;
+  /** The patch; with ANSI colours when asked. */
+  patch: string;
+  /** Ready to show: a header line, the stat and the patch ("(no difference)" when equal). */
+  text: string;
+}
+
+/** "2", "a2" or "#2" -> 2. */
+export function parseAttemptRef(value: string): number {
+  const m = /^(?:a|#)?(\d+)$/i.exec(value.trim());
+  const n = m ? Number(m[1]) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`"${value}" is not an attempt number (1, 2, ... or a1, a2, ...)`);
+  return n;
+}
+
+export async function diffAttempts(
+  ctx: FleetContext,
+  taskId: string,
+  a?: number,
+  b?: number,
+  options: { color?: boolean } = {},
+): Promise<AttemptDiff> {
+  assertTaskId(taskId, 'task');
+  const task = findTask(await ctx.registry.read(), taskId);
+  if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+  if (!task.attempts.length) throw new UsageError(`task ${taskId} has no attempts yet`);
+  const ns = task.attempts.map((x) => x.n);
+  const last = ns[ns.length - 1]!;
+  let from: number;
+  let to: number;
+  if (a === undefined && b === undefined) {
+    to = last;
+    from = ns.length > 1 ? ns[ns.length - 2]! : 0;
+  } else if (a !== undefined && b === undefined) {
+    from = a;
+    to = last;
+  } else {
+    from = a!;
+    to = b!;
+  }
+  const refOf = (n: number): string => {
+    if (n === 0) return task.base;
+    const attempt = task.attempts.find((x) => x.n === n);
+    if (!attempt) throw new UsageError(`task ${taskId} has no attempt ${n} (attempts: ${ns.join(', ')})`);
+    return attempt.branch;
+  };
+  const fromRef = refOf(from);
+  const toRef = refOf(to);
+  for (const ref of [fromRef, toRef]) {
+    if (!(await ctx.git.resolveCommit(ctx.paths.root, ref))) throw new UsageError(`branch ${ref} no longer exists in ${ctx.paths.root}`);
+  }
+  const color = options.color ? '--color=always' : '--no-color';
+  const stat = await ctx.git.run(ctx.paths.root, ['diff', color, '--stat', fromRef, toRef, '--']);
+  const patch = await ctx.git.run(ctx.paths.root, ['diff', color, fromRef, toRef, '--']);
+  const label = (n: number, ref: string) => (n === 0 ? `base ${ref}` : `attempt ${n} (${ref})`);
+  const header = `${taskId}: ${label(from, fromRef)} -> ${label(to, toRef)}`;
+  const text = patch.trim() ? `${header}\n${stat}\n${patch}` : `${header}\n(no difference)`;
+  return { taskId, from, to, fromRef, toRef, stat, patch, text };
+}

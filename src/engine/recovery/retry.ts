@@ -1,0 +1,285 @@
+import { join } from 'node:path';
+import { errorMessage, RegistryError, UsageError } from '../errors.js';
+import { withFileLock } from '../fs/file-lock.js';
+import type { FailureClass } from '../config/schema.js';
+import type { FleetContext } from '../fleet/context.js';
+import { assertTaskId } from '../ids.js';
+import { resolveProfile } from '../agents/profiles.js';
+import { findTask } from '../tasks/registry.js';
+import type { Attempt, Failure, Task } from '../tasks/schema.js';
+import { transition } from '../tasks/state-machine.js';
+import { copyMatchingFiles, runSetupCommands } from '../workspace/bootstrap.js';
+import { createAttemptWorktree, removeAttemptWorktree } from '../workspace/worktrees.js';
+import { classifyFailure } from './classify.js';
+import { buildEnrichment, readTail } from './enrich.js';
+import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
+import { capReached, CONTINUE_FROM_BRANCH, sessionAlive } from './retry-policy.js';
+import { stripAnsi } from './text.js';
+import { taskPath } from '../repo.js';
+
+/**
+ * Retry: a failed attempt becomes a new attempt N+1 in a new worktree, with an enrichment telling
+ * the agent what the previous one was missing. The old worktree and branch are kept (for
+ * `flotilla diff`). Capped per task (config.recovery.maxAttempts, maxCiRounds); past a cap the task
+ * is escalated and the human notified once.
+ */
+
+export interface RetryOptions {
+  /** The failure class, when the human says what went wrong (off_track, needs_knowledge, ...). */
+  class?: FailureClass;
+  /** A corrected direction. */
+  note?: string;
+  /** A narrowed file scope, relative to the worktree. */
+  files?: string[];
+  /** Documents to attach (paths relative to `cwd`). */
+  docs?: string[];
+  /** Where relative --doc paths are resolved; default the fleet's cwd. */
+  cwd?: string;
+  /** Retry past the caps (a human decision). */
+  force?: boolean;
+}
+
+interface InternalOptions extends RetryOptions {
+  /** Automatic retry: see autoRetryTask. */
+  auto?: boolean;
+}
+
+export type RetryResult =
+  | {
+      outcome: 'retried';
+      taskId: string;
+      attempt: number;
+      startPoint: string;
+      class: FailureClass | null;
+      kinds: string[];
+      /** True when `task.start` started the new attempt; false leaves it `pending`. */
+      started: boolean;
+      startError?: string;
+    }
+  | { outcome: 'escalated'; taskId: string; attempt: number; reason: string; summary: string; notified: boolean };
+
+/** What retry needs from the fleet: the context, and (when the fleet has them) dispatch of other commands. */
+export interface RecoveryFleet extends FleetContext {
+  /** The fleet's dispatch; typed loosely so a command added to CommandMap later can be sent. */
+  dispatch?: (command: never) => Promise<unknown>;
+  /** True when the fleet handles a command of this type (so recovery can use `task.start` once it exists). */
+  supports?: (type: string) => boolean;
+}
+
+export interface RecoveryDeps {
+  notify?: EscalationNotifier;
+  /** Text of the review findings for review_flagged (the review module's `reviewFindingsText(task, config)`). */
+  reviewText?: (task: Task) => string;
+  now?: () => Date;
+}
+
+async function evidenceText(fleet: FleetContext, task: Task, attempt: Attempt): Promise<{ screen: string | null; log: string | null }> {
+  let screen: string | null = null;
+  try {
+    const snap = fleet.sessions?.screen(task.id);
+    if (snap) screen = stripAnsi(snap.lines.join('\n'));
+  } catch {
+    screen = null;
+  }
+  const log = await readTail(taskPath(fleet.paths.logsDir, task.id, `${attempt.n}.log`), 64 * 1024);
+  return { screen, log };
+}
+
+/** The class and evidence of the latest attempt's failure (the human's word first). */
+export async function classifyLatest(fleet: FleetContext, task: Task, options: RetryOptions = {}, now = new Date()): Promise<Failure | null> {
+  const last = task.attempts[task.attempts.length - 1];
+  if (!last) return null;
+  const { screen, log } = await evidenceText(fleet, task, last);
+  let contextPatterns: string[] = [];
+  try {
+    contextPatterns = resolveProfile(fleet.config, task.agent).patterns?.contextExhausted ?? [];
+  } catch {
+    contextPatterns = [];
+  }
+  return classifyFailure({
+    task,
+    attempt: last,
+    screen,
+    log,
+    contextPatterns,
+    ...(options.class ? { given: options.class, givenEvidence: options.note ?? `set by the human` } : {}),
+    now,
+  });
+}
+
+async function escalate(fleet: RecoveryFleet, taskId: string, failure: Failure | null, reason: string, deps: RecoveryDeps): Promise<RetryResult> {
+  const now = deps.now?.() ?? new Date();
+  const notice = await fleet.registry.updateTask(taskId, (t) => {
+    const last = t.attempts[t.attempts.length - 1];
+    if (last && failure) last.failure = failure;
+    if (last && (last.state === 'running' || last.state === 'finished')) last.state = 'failed';
+    return markEscalated(t, reason, now);
+  });
+  let notified = false;
+  try {
+    notified = await (deps.notify ?? defaultEscalationNotifier)(fleet, notice);
+  } catch (err) {
+    fleet.events.emit({ type: 'error', message: `${taskId}: escalation notification failed: ${errorMessage(err)}` });
+  }
+  return { outcome: 'escalated', taskId, attempt: notice.attempt, reason, summary: notice.summary, notified };
+}
+
+async function bootstrap(fleet: FleetContext, worktree: string): Promise<void> {
+  await copyMatchingFiles(fleet.paths.root, worktree, fleet.config.bootstrap.copy);
+  await runSetupCommands(fleet.runner, worktree, fleet.config.bootstrap.setup);
+}
+
+/** How long a retry waits for another retry of the same task before giving up. */
+const RETRY_LOCK_WAIT_MS = 2000;
+/** A retry lock older than this is taken over even if its process looks alive (setup commands can be slow). */
+const RETRY_LOCK_STALE_MS = 60 * 60_000;
+
+/**
+ * Retries a task: refuses while its agent runs; escalates past the caps (unless forced); otherwise
+ * creates attempt N+1 (`pending`, with its enrichment) in a new worktree and starts it through
+ * `task.start` when the fleet has that command. One retry per task at a time, across processes
+ * (a lock file beside the registry).
+ */
+export async function retryTask(fleet: RecoveryFleet, taskId: string, options: RetryOptions = {}, deps: RecoveryDeps = {}): Promise<RetryResult> {
+  const result = await runRetry(fleet, taskId, { ...options, auto: false }, deps);
+  return result!;
+}
+
+/**
+ * The automatic retry of one task (autoRetryPass): only a task still `failed`, with no live agent
+ * and a class listed in config.recovery.auto, is retried or escalated; otherwise null, never a
+ * refusal. A retry of the same task already in progress elsewhere also gives null.
+ */
+export async function autoRetryTask(fleet: RecoveryFleet, taskId: string, deps: RecoveryDeps = {}): Promise<RetryResult | null> {
+  return runRetry(fleet, taskId, { auto: true }, deps);
+}
+
+async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | null> {
+  assertTaskId(taskId, 'task');
+  const lock = join(fleet.paths.stateDir, `retry-${taskId}.lock`);
+  let result: RetryResult | null;
+  try {
+    result = await withFileLock(lock, () => retryLocked(fleet, taskId, options, deps), {
+      timeoutMs: options.auto ? 0 : RETRY_LOCK_WAIT_MS,
+      staleMs: RETRY_LOCK_STALE_MS,
+    });
+  } catch (err) {
+    if (err instanceof RegistryError && err.file === lock) {
+      if (options.auto) return null;
+      throw new UsageError(`a retry of ${taskId} is already in progress`);
+    }
+    throw err;
+  }
+  if (result?.outcome === 'retried' && fleet.dispatch && fleet.supports?.('task.start')) {
+    try {
+      await fleet.dispatch({ type: 'task.start', id: taskId } as never);
+      result.started = true;
+    } catch (err) {
+      result.startError = errorMessage(err);
+      fleet.events.emit({ type: 'error', message: `${taskId}: attempt ${result.attempt} is pending; starting it failed: ${result.startError}` });
+    }
+  }
+  return result;
+}
+
+async function retryLocked(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | null> {
+  const now = deps.now?.() ?? new Date();
+  const task = findTask(await fleet.registry.read(), taskId);
+  if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+  const last = task.attempts[task.attempts.length - 1];
+  if (options.auto && (task.state !== 'failed' || !last || last.state === 'pending')) return null;
+  if (!last) throw new UsageError(`task ${taskId} has not started yet; start it instead: flotilla start ${taskId}`);
+  if (last.state === 'pending') throw new UsageError(`task ${taskId}: attempt ${last.n} is already pending; start it: flotilla start ${taskId}`);
+  const alive = await sessionAlive(fleet, task);
+  if (alive && !options.auto) throw new UsageError(`task ${taskId} is running; stop it first: flotilla stop ${taskId}`);
+  const sessionState = alive ? (fleet.sessions?.status(taskId) ?? last.session?.state ?? null) : null;
+  // A busy agent may still be fixing things: leave it; the next pass looks again.
+  if (alive && (sessionState === 'working' || sessionState === 'starting' || !fleet.sessions)) return null;
+
+  const failure = await classifyLatest(fleet, task, options, now);
+  const cls = failure?.class ?? null;
+  if (options.auto && (!cls || !fleet.config.recovery.auto.includes(cls))) {
+    // Not retried automatically; still record what recovery found (e.g. context_exhausted behind a crash).
+    if (failure && failure.class !== last.failure?.class) {
+      await fleet.registry.updateTask(taskId, (t) => {
+        const latest = t.attempts[t.attempts.length - 1];
+        if (latest?.n === last.n) {
+          latest.failure = failure;
+          t.reason = `${failure.class}: ${failure.evidence}`.slice(0, 300);
+        }
+      });
+    }
+    return null;
+  }
+  if (failure) last.failure = failure;
+  const cap = options.force ? null : capReached(fleet, task, cls);
+  if (cap) return escalate(fleet, taskId, failure, cap, deps);
+  if (alive) {
+    // An interactive agent stays alive and idle after its attempt failed (CI, no progress): the
+    // automatic retry ends it first. (Escalation leaves it running, for the human to attach to.)
+    await fleet.sessions!.stop(taskId);
+  }
+
+  const built = await buildEnrichment({
+    paths: fleet.paths,
+    task,
+    attempt: last,
+    failure,
+    worktree: last.worktree,
+    cwd: options.cwd ?? fleet.cwd,
+    ...(options.note !== undefined ? { note: options.note } : {}),
+    ...(options.files !== undefined ? { files: options.files } : {}),
+    ...(options.docs !== undefined ? { docs: options.docs } : {}),
+    ...(deps.reviewText ? { reviewText: deps.reviewText } : {}),
+  });
+  const enrichment = built.kinds.length ? built : null;
+
+  const n = last.n + 1;
+  const continues = cls === null || CONTINUE_FROM_BRANCH.has(cls);
+  const startPoint = continues && (await fleet.git.branchExists(fleet.paths.root, last.branch)) ? last.branch : task.base;
+  const created = await createAttemptWorktree(fleet.git, {
+    repoRoot: fleet.paths.root,
+    worktreeRoot: fleet.worktreeRoot,
+    taskId,
+    n,
+    startPoint,
+  });
+  if (created.created) {
+    try {
+      await bootstrap(fleet, created.worktree);
+    } catch (err) {
+      // Leave nothing half made: the next retry creates and bootstraps the worktree again.
+      await removeAttemptWorktree(fleet.git, { repoRoot: fleet.paths.root, worktree: created.worktree, branch: created.branch }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  await fleet.registry.updateTask(taskId, (t) => {
+    const prev = t.attempts[t.attempts.length - 1];
+    if (!prev || prev.n !== last.n) throw new UsageError(`task ${taskId} changed while retrying (now at attempt ${prev?.n ?? 0}); see flotilla status`);
+    if (failure) prev.failure = failure;
+    if (prev.state === 'running' || prev.state === 'finished') prev.state = 'failed';
+    prev.endedAt ??= now.toISOString();
+    const attempt: Attempt = {
+      n,
+      branch: created.branch,
+      worktree: created.worktree,
+      startPoint,
+      state: 'pending',
+      createdAt: now.toISOString(),
+      startedAt: null,
+      endedAt: null,
+      session: null,
+      failure: null,
+      enrichment,
+      ciRounds: 0,
+    };
+    (attempt as { retryOf?: unknown }).retryOf = { attempt: last.n, class: cls };
+    // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
+    if (options.note?.trim()) (attempt as { interventions?: unknown }).interventions = [{ at: now.toISOString(), kind: 'retry-note' }];
+    t.attempts.push(attempt);
+    const stopped = alive ? `; the idle agent of attempt ${last.n} was stopped` : '';
+    transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}${stopped}`, now);
+  });
+  return { outcome: 'retried', taskId, attempt: n, startPoint, class: cls, kinds: built.kinds, started: false };
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { ReviewOutputError, parseReviewerOutput } from './parse.js';
+
+const F1 = { file: 'src/a.ts', line: 12, severity: 'major', category: 'logic', message: 'off by one in loop bound' };
+const F2 = { file: 'src/b.ts', line: 3, severity: 'nit', category: 'style', message: 'name is unclear' };
+
+describe('parseReviewerOutput', () => {
+  it('reads a bare JSON object', () => {
+    const r = parseReviewerOutput(JSON.stringify({ findings: [F1, F2] }));
+    expect(r.findings).toEqual([F1, F2]);
+    expect(r.dropped).toBe(0);
+    expect(r.envelope).toBe('none');
+  });
+
+  it('reads JSON in a fence after prose, ignoring an earlier draft', () => {
+    const out = [
+      'I looked at the diff. A first thought: {"findings": []} but then I checked the loop.',
+      '',
+      'Here is my review:',
+      '```json',
+      JSON.stringify({ findings: [F1] }, null, 2),
+      '```',
+      'Let me know if you need more.',
+    ].join('\n');
+    expect(parseReviewerOutput(out).findings).toEqual([F1]);
+  });
+
+  it('reads JSON embedded in prose with braces in strings', () => {
+    const f = { ...F1, message: 'use `if (x) { return }` not "}" tricks' };
+    const out = `Sure! Result: ${JSON.stringify({ findings: [f] })} -- hope this helps {not json}`;
+    expect(parseReviewerOutput(out).findings).toEqual([f]);
+  });
+
+  it('is lenient per finding: drops and counts invalid ones, normalises aliases', () => {
+    const out = JSON.stringify({
+      findings: [
+        { path: './src/a.ts', line: '12-14', severity: 'HIGH', type: 'Logic', description: 'bad bound' },
+        { file: 'src/c.ts', severity: 'low', message: 'file-level remark' },
+        { file: 'src/d.ts', line: 4, severity: 'catastrophic', message: 'unknown severity' },
+        { line: 4, severity: 'major', message: 'no file' },
+        'not an object',
+        { file: 'src/e.ts', line: 'somewhere', severity: 'major', message: 'bad line' },
+      ],
+    });
+    const r = parseReviewerOutput(out);
+    expect(r.findings).toEqual([
+      { file: 'src/a.ts', line: 12, severity: 'major', category: 'Logic', message: 'bad bound' },
+      { file: 'src/c.ts', line: 0, severity: 'nit', category: 'general', message: 'file-level remark' },
+    ]);
+    expect(r.dropped).toBe(4);
+  });
+
+  it('unwraps the Claude Code -p --output-format json envelope and its cost', () => {
+    const answer = `Reviewed.\n\n\`\`\`json\n${JSON.stringify({ findings: [F1] })}\n\`\`\``;
+    const envelope = {
+      type: 'result',
+      subtype: 'success',
+      is_error: false,
+      duration_ms: 18234,
+      num_turns: 3,
+      result: answer,
+      session_id: '5b1c6c1e-0000-4000-8000-000000000000',
+      total_cost_usd: 0.0734,
+      usage: { input_tokens: 1200, cache_creation_input_tokens: 5000, cache_read_input_tokens: 20000, output_tokens: 640 },
+      modelUsage: { 'claude-opus-4-1': { inputTokens: 1200 } },
+    };
+    const r = parseReviewerOutput(`${JSON.stringify(envelope)}\n`);
+    expect(r.envelope).toBe('claude-json');
+    expect(r.findings).toEqual([F1]);
+    expect(r.usage).toMatchObject({ costUsd: 0.0734, inputTokens: 1200, outputTokens: 640, cacheReadTokens: 20000, model: 'claude-opus-4-1' });
+  });
+
+  it('treats a Claude error envelope as unusable', () => {
+    const envelope = { type: 'result', subtype: 'error_max_turns', is_error: true, result: 'Max turns reached' };
+    expect(() => parseReviewerOutput(JSON.stringify(envelope))).toThrow(/reported an error: Max turns/);
+  });
+
+  it('reads the last agent message of Codex exec --json events', () => {
+    const lines = [
+      { type: 'thread.started', thread_id: '0199' },
+      { type: 'turn.started' },
+      { type: 'item.completed', item: { id: 'item_0', type: 'reasoning', text: '**Scanning the diff** {"findings": [1]}' } },
+      { type: 'item.completed', item: { id: 'item_1', type: 'command_execution', command: 'bash -lc ls', aggregated_output: 'a\nb', exit_code: 0 } },
+      { type: 'item.completed', item: { id: 'item_2', type: 'agent_message', text: JSON.stringify({ findings: [F2] }) } },
+      { type: 'turn.completed', usage: { input_tokens: 9000, cached_input_tokens: 4000, output_tokens: 300 } },
+    ];
+    const r = parseReviewerOutput(lines.map((l) => JSON.stringify(l)).join('\n'));
+    expect(r.envelope).toBe('codex-jsonl');
+    expect(r.findings).toEqual([F2]);
+    expect(r.usage).toMatchObject({ inputTokens: 9000, outputTokens: 300, cacheReadTokens: 4000 });
+  });
+
+  it('reads the older Codex event shape (msg.agent_message, task_complete)', () => {
+    const lines = [
+      '{"id":"0","msg":{"type":"task_started"}}',
+      `{"id":"0","msg":{"type":"agent_message","message":${JSON.stringify('```json\n' + JSON.stringify({ findings: [F1] }) + '\n```')}}}`,
+      '{"id":"0","msg":{"type":"task_complete","last_agent_message":null}}',
+    ];
+    expect(parseReviewerOutput(lines.join('\n')).findings).toEqual([F1]);
+  });
+
+  it('reads Gemini -p text with noise lines before it, and its JSON envelope', () => {
+    const text = `Loaded cached credentials.\nOkay, here are my findings:\n\n${JSON.stringify({ findings: [F2] }, null, 2)}\n`;
+    expect(parseReviewerOutput(text).findings).toEqual([F2]);
+    const env = { response: `\`\`\`json\n${JSON.stringify({ findings: [F1] })}\n\`\`\``, stats: { models: {} } };
+    const r = parseReviewerOutput(JSON.stringify(env));
+    expect(r.envelope).toBe('gemini-json');
+    expect(r.findings).toEqual([F1]);
+  });
+
+  it('accepts an empty findings list', () => {
+    expect(parseReviewerOutput('No problems.\n```json\n{ "findings": [] }\n```').findings).toEqual([]);
+  });
+
+  it('refuses output with no findings object, naming what it saw', () => {
+    expect(() => parseReviewerOutput('')).toThrow(ReviewOutputError);
+    expect(() => parseReviewerOutput('The code looks great, no issues!')).toThrow(/no findings JSON in the output: The code looks great/);
+    expect(() => parseReviewerOutput('{"result": 42}')).toThrow(ReviewOutputError);
+    expect(() => parseReviewerOutput('{"findings": [ {"file": "a" ')).toThrow(ReviewOutputError);
+    expect(() => parseReviewerOutput('{"findings": [{"file": "a.ts"}, {"line": 3}]}')).toThrow(/all 2 finding\(s\) in the output are invalid/);
+    const codexNoAnswer = ['{"type":"thread.started"}', '{"type":"turn.failed","error":{"message":"rate limited"}}'].join('\n');
+    expect(() => parseReviewerOutput(codexNoAnswer)).toThrow(/no agent message/);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Tiny recorder run by an agent's own hooks (Claude Code `--settings` hooks, Codex `notify`):
+ *   node hook-recorder.js <events.jsonl> <event> [codex-json]
+ * Reads the hook's JSON from stdin (Claude) or the last argument (Codex) and appends one line
+ * {at, event, attempt, tool?, message?, kind?} to the events file (0600). Never fails the agent:
+ * every error is swallowed and the exit code is 0.
+ */
+import { appendFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+function readStdin(limitMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    if (process.stdin.isTTY) return resolve('');
+    let text = '';
+    const done = () => {
+      clearTimeout(timer);
+      resolve(text);
+    };
+    const timer = setTimeout(done, limitMs);
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d: string) => {
+      if (text.length < 1_000_000) text += d;
+    });
+    process.stdin.on('end', done);
+    process.stdin.on('error', done);
+  });
+}
+
+function pickString(obj: Record<string, unknown>, key: string): string | undefined {
+  const v = obj[key];
+  return typeof v === 'string' ? v.slice(0, 500) : undefined;
+}
+
+async function record(): Promise<void> {
+  const [file, event, codexJson] = process.argv.slice(2);
+  if (!file || !event) return;
+  let payload: Record<string, unknown> = {};
+  const raw = event === 'codex' ? (codexJson ?? '') : await readStdin(2000);
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (parsed && typeof parsed === 'object') payload = parsed as Record<string, unknown>;
+  } catch {
+    // no or bad JSON: the event name alone still counts
+  }
+  const attempt = Number.parseInt(process.env.FLOTILLA_ATTEMPT ?? '', 10);
+  const line = {
+    at: new Date().toISOString(),
+    event: event === 'codex' ? `codex:${pickString(payload, 'type') ?? 'notify'}` : event,
+    attempt: Number.isInteger(attempt) ? attempt : null,
+    tool: pickString(payload, 'tool_name'),
+    message: pickString(payload, 'message'),
+    kind: pickString(payload, 'notification_type'),
+  };
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  appendFileSync(file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+  try {
+    chmodSync(file, 0o600);
+  } catch {
+    // best effort
+  }
+}
+
+record().then(
+  () => process.exit(0),
+  () => process.exit(0),
+);

@@ -1,0 +1,79 @@
+import { open, stat } from 'node:fs/promises';
+import type { SessionState } from '../tasks/schema.js';
+import { claudeHookState, claudeSettings } from '../agents/claude/hooks.js';
+import { codexNotifyArgv, codexNotifyState } from '../agents/codex/notify.js';
+import { distScript, shellQuote } from './package-root.js';
+
+export { CLAUDE_HOOK_EVENTS } from '../agents/claude/hooks.js';
+
+/** One line of `.flotilla/hooks/<task>/events.jsonl`, as written by hook-recorder. */
+export interface HookEvent {
+  at: string;
+  event: string;
+  attempt: number | null;
+  tool?: string;
+  message?: string;
+  kind?: string;
+}
+
+export function hookRecorderArgv(eventsFile: string, event: string): string[] {
+  return [process.execPath, distScript('engine', 'sessions', 'hook-recorder.js'), eventsFile, event];
+}
+
+/**
+ * The `--settings` JSON for Claude Code (and any profile with hooks: "claude", such as the demo
+ * agent): each event runs the recorder with the event name. Every word is shell-quoted; none of
+ * them comes from task data.
+ */
+export function claudeSettingsJson(eventsFile: string): string {
+  return claudeSettings((event) => hookRecorderArgv(eventsFile, event).map(shellQuote).join(' '));
+}
+
+/** Extra argv that makes an agent report its status to flotilla. */
+export function hookArgv(kind: 'claude' | 'codex' | 'none' | undefined, eventsFile: string): string[] {
+  if (kind === 'claude') return ['--settings', claudeSettingsJson(eventsFile)];
+  if (kind === 'codex') return codexNotifyArgv(hookRecorderArgv(eventsFile, 'codex'));
+  return [];
+}
+
+/** The session state a recorded hook event means, or null when it says nothing about state. */
+export function stateForHookEvent(e: HookEvent): SessionState | null {
+  if (e.event.startsWith('codex:')) return codexNotifyState(e.event.slice('codex:'.length));
+  return claudeHookState(e.event, e);
+}
+
+export function parseHookLines(text: string): HookEvent[] {
+  const out: HookEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const e = JSON.parse(line) as HookEvent;
+      if (e && typeof e.event === 'string') out.push(e);
+    } catch {
+      // a torn line
+    }
+  }
+  return out;
+}
+
+/** Reads an events file from `offset`; returns the whole lines found and the offset after them. */
+export async function readHookEvents(file: string, offset: number): Promise<{ events: HookEvent[]; offset: number }> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return { events: [], offset: 0 };
+  }
+  if (size < offset) offset = 0;
+  if (size === offset) return { events: [], offset };
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(size - offset);
+    await handle.read(buf, 0, buf.length, offset);
+    const text = buf.toString('utf8');
+    const end = text.lastIndexOf('\n') + 1;
+    return { events: parseHookLines(text.slice(0, end)), offset: offset + Buffer.byteLength(text.slice(0, end)) };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,16 @@
+export type { SessionManager, ScreenSnapshot, StartSessionInput, AttachOptions, AttachOutcome } from './types.js';
+export {
+  createSessionManager,
+  chooseRuntime,
+  hookEventsFile,
+  attemptLogFile,
+  promptFile,
+  type SessionManagerContext,
+  type SessionManagerOptions,
+} from './manager.js';
+export { buildAgentArgv, validateProfileArgv, PLACEHOLDERS, type PlaceholderValues } from './argv.js';
+export { detachSequences } from './attach.js';
+export { claudeSettingsJson, hookArgv, stateForHookEvent, type HookEvent } from './hooks.js';
+export { classifyScreen, compilePatterns, plainText, DEFAULT_QUIET_MS } from './status-tracker.js';
+export { tmuxSocketName, TMUX_CONF } from './tmux.js';
+export { findExecutable } from './which.js';

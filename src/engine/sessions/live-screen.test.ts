@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { LiveScreen } from './live-screen.js';
+import { joinCapture } from './serialize.js';
+
+async function screenOf(data: string, cols = 40, rows = 5) {
+  const replies: string[] = [];
+  const s = new LiveScreen(cols, rows, (r) => replies.push(r));
+  s.write(data);
+  await s.flush();
+  return { s, replies };
+}
+
+describe('LiveScreen', () => {
+  it('serializes 16, 256 and truecolor colours, bold, underline and inverse as SGR per line', async () => {
+    const { s } = await screenOf('\x1b[1;31mA\x1b[0m\x1b[38;5;208mB\x1b[48;2;10;20;30mC\x1b[0m\x1b[4mD\x1b[24;7mE\x1b[0m\x1b[92mF\x1b[0m plain');
+    const [line] = s.lines(true);
+    expect(line).toBe('\x1b[0;1;31mA\x1b[0;38;5;208mB\x1b[0;38;5;208;48;2;10;20;30mC\x1b[0;4mD\x1b[0;7mE\x1b[0;92mF\x1b[0m plain');
+    expect(s.lines(false)[0]).toBe('ABCDEF plain');
+    s.dispose();
+  });
+
+  it('keeps wide characters whole and drops trailing blanks', async () => {
+    const { s } = await screenOf('漢字 ok   \r\nnext');
+    expect(s.lines(false).slice(0, 2)).toEqual(['漢字 ok', 'next']);
+    expect(joinCapture(s.lines(false))).toBe('漢字 ok\nnext\n');
+    s.dispose();
+  });
+
+  it('answers terminal queries through the reply channel', async () => {
+    const { s, replies } = await screenOf('ab\x1b[6n');
+    expect(replies.join('')).toBe('\x1b[1;3R');
+    s.dispose();
+  });
+
+  it('caps scrollback and reports the cursor', async () => {
+    const { s } = await screenOf(Array.from({ length: 5000 }, (_, i) => `line ${i}`).join('\r\n'));
+    expect(s.term.buffer.active.length).toBeLessThanOrEqual(2000 + 5);
+    const snap = s.snapshot();
+    expect(snap.lines.at(-1)).toBe('line 4999');
+    expect(snap.cursor).toEqual({ x: 9, y: 4, visible: true });
+    s.dispose();
+  });
+
+  it('throttles change notifications and resizes safely', async () => {
+    const { s } = await screenOf('x');
+    let calls = 0;
+    s.onChange(() => calls++);
+    for (let i = 0; i < 50; i++) s.write(`${i}\r\n`);
+    await s.flush();
+    await new Promise((r) => setTimeout(r, 120));
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThan(50);
+    s.resize(20, 3);
+    expect([s.cols, s.rows]).toEqual([20, 3]);
+    s.dispose();
+    expect(() => s.resize(30, 4)).not.toThrow();
+  });
+});

@@ -1,0 +1,35 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cached: string | null = null;
+
+/** The flotilla package folder (holding package.json, bin/, dist/), found from this file's location. */
+export function packageRoot(): string {
+  if (cached) return cached;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'flotilla') return (cached = dir);
+      } catch {
+        // keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the flotilla package root');
+    dir = up;
+  }
+}
+
+/** A compiled helper script under dist/ (run as `node <script>` by agents' hooks and tmux). */
+export function distScript(...rel: string[]): string {
+  return join(packageRoot(), 'dist', ...rel);
+}
+
+/** Quotes one word for /bin/sh (single quotes; embedded quotes closed and escaped). */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_\/.,:=+-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,191 @@
+import * as pty from 'node-pty';
+import { PtyError } from '../errors.js';
+import { passthrough } from './attach.js';
+import { LiveScreen } from './live-screen.js';
+import { OutputLog } from './output-log.js';
+import { killProcessGroup, type Runtime, type RuntimeSession, type SpawnSpec } from './runtime.js';
+import { joinCapture } from './serialize.js';
+import type { AttachOptions, AttachOutcome, ScreenSnapshot } from './types.js';
+
+/** Resizes a pty, ignoring the error node-pty throws when the process has just exited. */
+export function safeResize(p: pty.IPty, cols: number, rows: number): void {
+  try {
+    p.resize(Math.max(1, cols), Math.max(1, rows));
+  } catch {
+    // exited meanwhile
+  }
+}
+
+/** An agent in a node-pty owned by this process. Its screen is always live (capture needs it). */
+class PtySession implements RuntimeSession {
+  readonly pid: number;
+  private readonly screenTerm: LiveScreen;
+  private readonly log: OutputLog;
+  private outputListeners = new Set<(d: string) => void>();
+  private exitListeners = new Set<(code: number | null, message?: string) => void>();
+  private exited: { code: number | null } | null = null;
+  private flowOff = false;
+
+  constructor(
+    private readonly p: pty.IPty,
+    spec: SpawnSpec,
+  ) {
+    this.pid = p.pid;
+    this.log = new OutputLog(spec.logFile, spec.logMaxBytes, spec.logKeep);
+    this.screenTerm = new LiveScreen(spec.cols, spec.rows, (reply) => {
+      if (!this.exited) p.write(reply);
+    });
+    // Pause the pty while the screen's parser catches up; but once the child is gone (node-pty
+    // drops unread output 200 ms after the exit) read everything that is left at once.
+    let watch: NodeJS.Timeout | null = null;
+    const stopWatch = () => {
+      if (watch) clearInterval(watch);
+      watch = null;
+    };
+    this.screenTerm.setFlowControl({
+      pause: () => {
+        if (this.exited || this.flowOff) return;
+        p.pause();
+        stopWatch();
+        watch = setInterval(() => {
+          try {
+            process.kill(this.pid, 0);
+          } catch {
+            this.flowOff = true;
+            stopWatch();
+            p.resume();
+          }
+        }, 20);
+      },
+      resume: () => {
+        stopWatch();
+        if (!this.exited) p.resume();
+      },
+    });
+    p.onData((data) => {
+      this.log.write(data);
+      this.screenTerm.write(data);
+      for (const l of this.outputListeners) l(data);
+    });
+    p.onExit(({ exitCode, signal }) => {
+      this.exited = { code: signal ? null : exitCode };
+      this.log.close();
+      for (const l of [...this.exitListeners]) l(this.exited.code);
+    });
+  }
+
+  async write(data: string): Promise<void> {
+    if (this.exited) throw new PtyError(`the agent has exited; cannot type into it`);
+    this.p.write(data);
+  }
+
+  async sendText(text: string, enter: boolean): Promise<void> {
+    await this.write(text);
+    if (enter) {
+      // A separate keystroke, so agents that treat fast input as a paste still see Enter.
+      await new Promise((r) => setTimeout(r, 60));
+      await this.write('\r');
+    }
+  }
+
+  async capture(ansi: boolean): Promise<string> {
+    await this.screenTerm.flush();
+    return joinCapture(this.screenTerm.lines(ansi));
+  }
+
+  async isAlive(): Promise<boolean> {
+    return !this.exited;
+  }
+
+  onOutput(listener: (data: string) => void): void {
+    this.outputListeners.add(listener);
+  }
+
+  onExit(listener: (code: number | null, message?: string) => void): void {
+    if (this.exited) listener(this.exited.code);
+    else this.exitListeners.add(listener);
+  }
+
+  subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {
+    const off = this.screenTerm.onChange(onChange);
+    this.resize(size.cols, size.rows);
+    this.screenTerm.changed();
+    return off;
+  }
+
+  screen(): ScreenSnapshot | null {
+    return this.screenTerm.snapshot();
+  }
+
+  resize(cols: number, rows: number): void {
+    if (cols < 1 || rows < 1) return;
+    this.screenTerm.resize(cols, rows);
+    if (!this.exited) safeResize(this.p, cols, rows);
+  }
+
+  attach(options: AttachOptions): Promise<AttachOutcome> {
+    if (this.exited) return Promise.resolve({ reason: 'exited', exitCode: this.exited.code });
+    return passthrough({
+      ...options,
+      initial: this.screenTerm.redraw(),
+      write: (data) => {
+        if (!this.exited) this.p.write(data);
+      },
+      onOutput: (l) => {
+        this.outputListeners.add(l);
+        return () => this.outputListeners.delete(l);
+      },
+      onExit: (l) => {
+        this.exitListeners.add(l);
+        return () => this.exitListeners.delete(l);
+      },
+      resize: (c, r) => this.resize(c, r),
+    });
+  }
+
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((resolve) => this.onExit(() => resolve()));
+    await killProcessGroup(this.pid);
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 2000))]);
+  }
+
+  release(): void {
+    this.outputListeners.clear();
+    this.screenTerm.dispose();
+  }
+}
+
+/** Sessions as node-pty processes of this flotilla process (they end with it). */
+export class PtyRuntime implements Runtime {
+  readonly kind = 'pty' as const;
+  private sessions = new Set<PtySession>();
+
+  async spawn(spec: SpawnSpec): Promise<RuntimeSession> {
+    const [file, ...args] = spec.argv;
+    let p: pty.IPty;
+    try {
+      p = pty.spawn(file!, args, { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: spec.cwd, env: spec.env });
+    } catch (err) {
+      throw new PtyError(`cannot start ${file}: ${(err as Error).message}`);
+    }
+    const session = new PtySession(p, spec);
+    this.sessions.add(session);
+    session.onExit(() => this.sessions.delete(session));
+    return session;
+  }
+
+  async list() {
+    return [];
+  }
+
+  async follow(): Promise<RuntimeSession | null> {
+    return null;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sessions].map((s) => s.kill()));
+    for (const s of this.sessions) s.release();
+    this.sessions.clear();
+  }
+}

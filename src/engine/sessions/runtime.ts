@@ -1,0 +1,84 @@
+import type { AttachOptions, AttachOutcome, ScreenSnapshot } from './types.js';
+
+/** What a runtime needs to start one agent. */
+export interface SpawnSpec {
+  taskId: string;
+  attempt: number;
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  logFile: string;
+  logMaxBytes: number;
+  logKeep: number;
+  /** Where a runtime may write the argv when it is too long to pass directly (0600, removed on use). */
+  argvFile: string;
+}
+
+/** One running (or just exited) agent as a runtime sees it. */
+export interface RuntimeSession {
+  readonly pid: number | null;
+  /** tmux session name (tmux runtime). */
+  readonly name?: string;
+  /** Raw bytes into the agent's terminal. */
+  write(data: string): Promise<void>;
+  /** Types text, then Enter when asked. */
+  sendText(text: string, enter: boolean): Promise<void>;
+  capture(ansi: boolean): Promise<string>;
+  isAlive(): Promise<boolean>;
+  /** Output as it arrives (for status detection). */
+  onOutput(listener: (data: string) => void): void;
+  /** Called once with the exit code (null when killed by a signal or unknown). */
+  onExit(listener: (code: number | null, message?: string) => void): void;
+  subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void;
+  screen(): ScreenSnapshot | null;
+  resize(cols: number, rows: number): void;
+  attach(options: AttachOptions): Promise<AttachOutcome>;
+  /** SIGTERM then SIGKILL to the process group; resolves when it is gone. */
+  kill(): Promise<void>;
+  /** Stops following the session (screens, pollers) without killing it. */
+  release(): void;
+}
+
+export interface Runtime {
+  readonly kind: 'tmux' | 'pty';
+  spawn(spec: SpawnSpec): Promise<RuntimeSession>;
+  /** Sessions still present from earlier processes (tmux only; [] for pty). */
+  list(): Promise<Array<{ name: string; pid: number | null; dead: boolean; exitCode: number | null }>>;
+  /** Follows an existing session again (tmux only). */
+  follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null>;
+  close(options?: { killSessions?: boolean }): Promise<void>;
+}
+
+/** Kills a process group: SIGTERM, then SIGKILL after `graceMs` if anything is left. */
+export async function killProcessGroup(pid: number, graceMs = 3000): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // gone
+      }
+    }
+  };
+  if (!alive()) return;
+  signal('SIGTERM');
+  const until = Date.now() + graceMs;
+  while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) {
+    signal('SIGKILL');
+    const hard = Date.now() + 2000;
+    while (alive() && Date.now() < hard) await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { SessionState } from '../tasks/schema.js';
+import { BUILTIN_PROFILES } from '../agents/profiles.js';
+import { stateForHookEvent } from './hooks.js';
+import { StatusTracker, classifyScreen, compilePatterns, plainText } from './status-tracker.js';
+
+function tracker(patterns = {}, quietMs = 60_000) {
+  const seen: SessionState[] = [];
+  const t = new StatusTracker({ patterns: compilePatterns(patterns), quietMs, readScreen: async () => '', onChange: (s) => seen.push(s) });
+  return { t, seen };
+}
+
+describe('status detection', () => {
+  it('maps Claude Code hook events to states', () => {
+    const at = '2026-01-01T00:00:00Z';
+    const ev = (event: string, extra = {}) => stateForHookEvent({ at, event, attempt: 1, ...extra });
+    expect(ev('UserPromptSubmit')).toBe('working');
+    expect(ev('PreToolUse', { tool: 'Bash' })).toBe('working');
+    expect(ev('Notification', { message: 'Claude needs your permission to use Bash' })).toBe('waiting');
+    expect(ev('Notification', { message: 'Claude is waiting for your input' })).toBe('idle');
+    expect(ev('Stop')).toBe('idle');
+    expect(ev('SessionEnd')).toBe('exited');
+    expect(ev('codex:agent-turn-complete')).toBe('idle');
+    expect(ev('Whatever')).toBeNull();
+  });
+
+  it('lets hook events win over output once they arrive', () => {
+    const { t, seen } = tracker({ waiting: ['\\?$'] });
+    t.onOutput('thinking...\r\n');
+    t.onHookEvent({ at: '', event: 'Stop', attempt: 1 });
+    t.onOutput('Proceed?\r\n');
+    expect(seen).toEqual(['working', 'idle']);
+    t.onExit();
+  });
+
+  it('uses waiting patterns on fresh output and the quiet timer for idle', async () => {
+    const { t, seen } = tracker({ waiting: ['Allow this\\?'] }, 50);
+    t.onOutput('\x1b[1mAllow this?\x1b[0m [y/n]\r\n');
+    expect(t.current).toBe('waiting');
+    t.onInput();
+    t.onOutput('y\r\ndone\r\n');
+    expect(t.current).toBe('working');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(t.current).toBe('idle');
+    expect(seen).toEqual(['waiting', 'working', 'idle']);
+    t.onExit();
+  });
+
+  it('strips escape sequences for matching', () => {
+    expect(plainText('\x1b]0;title\x07a\x1b[31mb\x1b[0mc\r')).toBe('a\nb\nc');
+  });
+
+  it('ships patterns for the built-in agents', () => {
+    const claude = compilePatterns(BUILTIN_PROFILES.claude!.patterns);
+    expect(classifyScreen(' Do you want to proceed?\n ❯ 1. Yes\n   2. No', claude)).toBe('waiting');
+    expect(classifyScreen('✻ Thinking… (12s · esc to interrupt)', claude)).toBe('working');
+    expect(classifyScreen('> ', claude)).toBeNull();
+    expect(classifyScreen('Allow execution of: npm test?', compilePatterns(BUILTIN_PROFILES.gemini!.patterns))).toBe('waiting');
+    expect(classifyScreen('Run shell command? (Y)es/(N)o [Yes]:', compilePatterns(BUILTIN_PROFILES.aider!.patterns))).toBe('waiting');
+  });
+});

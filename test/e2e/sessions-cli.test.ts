@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFleet } from '../../src/engine/fleet/create-fleet.js';
+import { findExecutable } from '../../src/engine/sessions/which.js';
+import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+
+const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
+const HAVE_CLAUDE = Boolean(findExecutable('claude', { cwd: process.cwd() }));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => null);
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let repo: TempRepo | null = null;
+let socket = '';
+afterEach(() => {
+  try {
+    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+  } catch {
+    // already gone
+  }
+  repo?.cleanup();
+  repo = null;
+});
+
+function setup(profiles: Record<string, unknown>) {
+  socket = `flt-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  repo = makeTempRepo({ runtime: 'tmux', profiles });
+  const env = { FLOTILLA_TMUX_SOCKET: socket };
+  return { repo, env, cli: (args: string[]) => runCli(repo!.root, args, env) };
+}
+
+describe.skipIf(!HAVE_TMUX)('agent sessions through the CLI (tmux runtime)', () => {
+  it('start returns, the agent keeps running, and later processes capture, send, adopt and stop it', async () => {
+    const { cli, repo } = setup({
+      mine: { command: ['bash', '-c', 'echo "started $FLOTILLA_TASK"; sleep 300 & echo "child $!"; cat -n; wait'], quietMs: 500 },
+    });
+    expect((await cli(['add', 'Echo task', '--id', 'echo', '--agent', 'mine', '--prompt', 'go'])).code).toBe(0);
+    const started = await cli(['start', 'echo']);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    expect(started.stdout).toMatch(/started echo \(attempt 1, pid \d+\)/);
+
+    const screen = await waitFor('first screen', async () => {
+      const r = await cli(['capture', 'echo']);
+      return /child \d+/.test(r.stdout) && r.stdout;
+    });
+    expect(screen).toContain('started echo');
+    const child = Number(/child (\d+)/.exec(screen)![1]);
+
+    expect((await cli(['send', 'echo', 'hello', 'there'])).code).toBe(0);
+    await waitFor('typed line', async () => /1\s+hello there/.test((await cli(['capture', 'echo'])).stdout));
+
+    const status = JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: Array<{ state: string; attempts: Array<{ session: { state: string; pid: number; since: string } }> }> };
+    const session = status.tasks[0]!.attempts[0]!.session;
+    expect(status.tasks[0]!.state).toBe('running');
+    expect(session).toMatchObject({ pid: expect.any(Number), since: expect.any(String) });
+    expect(alive(session.pid)).toBe(true);
+
+    // A fresh flotilla process adopts the running session and keeps its status up to date.
+    const fleet = await createFleet({ cwd: repo.root, sessions: { tmuxSocket: socket } });
+    try {
+      await fleet.sessions!.adopt();
+      expect(await fleet.sessions!.isAlive('echo')).toBe(true);
+      await fleet.dispatch({ type: 'task.send', id: 'echo', text: 'from the adopter' });
+      await waitFor('idle after quiet', async () => {
+        const t = (await fleet.registry.read()).tasks[0]!;
+        return t.attempts[0]!.session?.state === 'idle';
+      });
+      expect(await fleet.sessions!.capture('echo')).toMatch(/2\s+from the adopter/);
+    } finally {
+      await fleet.close();
+    }
+    // Closing the adopter left the agent running.
+    expect(alive(session.pid)).toBe(true);
+
+    const attach = await cli(['attach', 'echo']);
+    expect(attach.code).toBe(2);
+    expect(attach.stderr).toMatch(/needs a terminal/);
+
+    const stopped = await cli(['stop', 'echo']);
+    expect(stopped.code).toBe(0);
+    await waitFor('processes gone', async () => !alive(session.pid) && !alive(child));
+    const after = JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: Array<{ state: string; attempts: Array<{ session: { state: string } }> }> };
+    expect(after.tasks[0]!.state).toBe('stopped');
+    expect(after.tasks[0]!.attempts[0]!.session.state).toBe('exited');
+    expect((await cli(['capture', 'echo'])).code).toBe(2);
+  });
+
+  it('fails start with exit 1 naming a missing agent command', async () => {
+    const { cli } = setup({ ghost: { command: ['no-such-agent-cmd', '{prompt}'] } });
+    await cli(['add', 'Ghost', '--id', 'ghost', '--agent', 'ghost', '--prompt', 'go']);
+    const r = await cli(['start', 'ghost']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('command not found: no-such-agent-cmd');
+    const status = JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: Array<{ attempts: Array<{ session: { state: string } }> }> };
+    expect(status.tasks[0]!.attempts[0]!.session.state).toBe('exited');
+  });
+
+  it('refuses bad input with exit 2', async () => {
+    const { cli } = setup({});
+    expect((await cli(['start'])).code).toBe(2);
+    expect((await cli(['start', 'nope'])).code).toBe(2);
+    expect((await cli(['send', 'nope'])).code).toBe(2);
+    expect((await cli(['capture', 'Bad_Id'])).code).toBe(2);
+    for (const c of ['start', 'stop', 'attach', 'send', 'capture']) {
+      const help = await cli([c, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`Usage: flotilla ${c}`);
+    }
+  });
+
+  it.skipIf(!HAVE_CLAUDE)("shows Claude Code's first screen in capture", async () => {
+    const { cli } = setup({});
+    await cli(['add', 'Say hi', '--id', 'hi', '--agent', 'claude', '--prompt', 'Say hello and nothing else.']);
+    expect((await cli(['start', 'hi'])).code).toBe(0);
+    const screen = await waitFor('claude screen', async () => {
+      const r = await cli(['capture', 'hi']);
+      return r.stdout.trim().length > 0 && /claude|trust|welcome|>/i.test(r.stdout) && r.stdout;
+    }, 60_000);
+    expect(screen.length).toBeGreaterThan(0);
+    expect((await cli(['stop', 'hi'])).code).toBe(0);
+  });
+});
+
+describe('agent sessions through the CLI (pty runtime)', () => {
+  it('start keeps the agent in the foreground until it exits', async () => {
+    repo = makeTempRepo({ runtime: 'pty', profiles: { brief: { command: ['bash', '-c', 'echo "hi from $FLOTILLA_TASK"; sleep 0.3; exit 4'] } } });
+    await runCli(repo.root, ['add', 'Brief', '--id', 'brief', '--agent', 'brief', '--prompt', 'go']);
+    const r = await runCli(repo.root, ['start', 'brief']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('brief: the agent exited (code 4)');
+    const status = JSON.parse((await runCli(repo.root, ['status', '--json'])).stdout) as { tasks: Array<{ attempts: Array<{ session: { state: string; exitCode: number } }> }> };
+    expect(status.tasks[0]!.attempts[0]!.session).toMatchObject({ state: 'exited', exitCode: 4 });
+    const log = readFileSync(join(repo.root, '.flotilla', 'logs', 'brief', '1.log'), 'utf8');
+    expect(log).toContain('hi from brief');
+  });
+});
