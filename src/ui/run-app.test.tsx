@@ -73,7 +73,7 @@ describe('runApp', () => {
     await press(stdin, '\r');
     await waitFor(() => expect(sessions.attached).toHaveLength(1));
     expect(sessions.attached[0]!.taskId).toBe('alpha');
-    expect(sessions.attached[0]!.options).toMatchObject({ detachKey: 'C-b', stdin: io.stdin, stdout: io.stdout });
+    expect(sessions.attached[0]!.options).toMatchObject({ detachKey: 'C-b', stdin: io.stdin, stdout: io.stdout, leaveAltScreen: false });
     await waitFor(() => expect(stdout.screenText()).toContain('alpha: agent exited (status 3) while attached'));
     await waitFor(() => expect(stdout.screenText()).toContain('alpha output'));
     await press(stdin, 'q');

@@ -91,7 +91,7 @@ async function attach(fleet: UiFleet, ui: UiStore, taskId: string, stdin: NodeJS
   if (!fleet.sessions) return notify(ui, 'attach: agent sessions not available yet', 'error');
   stdout.write(CLEAR);
   try {
-    const outcome = await fleet.sessions.attach(taskId, { stdin, stdout, detachKey: fleet.config.detachKey });
+    const outcome = await fleet.sessions.attach(taskId, { stdin, stdout, detachKey: fleet.config.detachKey, leaveAltScreen: false });
     if (outcome.reason === 'exited') {
       const status = outcome.exitCode === null ? 'no exit status' : `status ${outcome.exitCode}`;
       notify(ui, `${taskId}: agent exited (${status}) while attached`, outcome.exitCode === 0 ? 'info' : 'error');
