@@ -243,6 +243,10 @@ async function agentBench() {
     for (const id of ['flood', 'echo', 'print']) {
       try { execFileSync(process.execPath, [BIN, 'stop', id], { cwd: repo.root, stdio: 'ignore', env: repo.env }); } catch {}
     }
+    try {
+      const { tmuxSocketName } = await import(join(ROOT, 'dist', 'engine', 'sessions', 'tmux.js'));
+      execFileSync('tmux', ['-L', tmuxSocketName(repo.root), 'kill-server'], { stdio: 'ignore' });
+    } catch {}
     rmSync(repo.dir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   }
