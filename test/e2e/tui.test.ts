@@ -210,7 +210,11 @@ describe('flotilla fleet view with live agents', () => {
       await tmux.waitFor((s) => s.includes('flotilla keys'), 'the help overlay after the agent exited');
       tmux.keys('Escape');
       tmux.keys('q');
-      await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit');
+      const end = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit');
+      // tmux runtime: quitting leaves the live agent running and says so.
+      expect(end).toContain('EXIT=0');
+      expect(end).toContain('1 agent(s) still running in tmux: agent-two');
+      expect((await runCli(agentRepo.root, ['capture', 'agent-two'])).stdout).toContain('echo agent in agent-two-a1');
     } finally {
       tmux?.kill();
       tmux = null;
