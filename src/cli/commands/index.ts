@@ -1,6 +1,9 @@
 import type { CliCommand } from '../io.js';
 import { addCommand } from './add.js';
 import { costCommand } from './cost.js';
+import { checkCommand } from './check.js';
+import { gateCommand } from './gate.js';
+import { watchCommand } from './watch.js';
 import { initCommand } from './init.js';
 import { memoryCommand } from './memory.js';
 import { promptCommand } from './prompt.js';
@@ -27,5 +30,6 @@ import { learningsCommand } from './learnings.js';
 
 /** Recovery commands (appended to the list). */
 (COMMANDS as CliCommand[]).push(retryCommand, diffCommand, learningsCommand);
+(COMMANDS as CliCommand[]).push(checkCommand, watchCommand, gateCommand);
 // The fleet view (also what `flotilla` with no command runs).
 (COMMANDS as CliCommand[]).push(uiCommand);

@@ -138,8 +138,12 @@ export const configSchema = z.strictObject({
     })
     .default({ bell: true, desktop: true }),
   monitor: z
-    .strictObject({ intervalSec: positiveInt.default(15) })
-    .default({ intervalSec: 15 }),
+    .strictObject({
+      intervalSec: positiveInt.default(15),
+      /** An agent still alive must stay idle this long before "idle without commits" fails it. */
+      idleGraceSec: z.number().int().nonnegative().default(60),
+    })
+    .default({ intervalSec: 15, idleGraceSec: 60 }),
   limits: z
     .strictObject({
       maxAgents: positiveInt.default(8),

@@ -13,6 +13,8 @@ import { dismissFinding, markFinding } from '../review/actions.js';
 import { runReview } from '../review/run.js';
 import { retryTask } from '../recovery/retry.js';
 import { diffAttempts } from '../recovery/diff.js';
+import { createMonitor, type Monitor } from '../monitor/monitor.js';
+import { wireLoop } from './wire-loop.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
@@ -42,6 +44,8 @@ export interface Fleet extends FleetContext {
   watchRegistry(): void;
   /** Refreshes cost (command cost.refresh) whenever an agent's usage log grows. */
   watchCost(): void;
+  /** The deterministic monitor (one pass on `monitor.check`; a loop after startMonitor). */
+  monitor: Monitor;
   /** Adds a step run by close() (stop timers, watchers, sessions), last added first. */
   onClose(step: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -92,6 +96,9 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       events.emit({ type: 'error', message: errorMessage(err) });
     }
   }
+
+  // Reads ctx at each pass, so services wired onto ctx later (sessions, admission) are seen.
+  const monitor = createMonitor(ctx, { refresh });
 
   const handlers: Handlers = {
     'task.add': async ({ input }) => {
@@ -160,6 +167,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       }
     },
     'task.diff': async ({ id, a, b, color }) => diffAttempts(ctx, id, a, b, { color: color ?? false }),
+    'monitor.check': async () => monitor.runPass(),
   };
 
   // Session status lands in the registry first; the store follows.
@@ -171,6 +179,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
 
   const fleet: Fleet = {
     ...ctx,
+    monitor,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
     supports: (type: string) => Object.hasOwn(handlers, type),
     refresh,
@@ -208,5 +217,6 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       closers.length = 0;
     },
   };
+  wireLoop(fleet);
   return fleet;
 }

@@ -5,6 +5,7 @@ import type { MergedFinding } from '../review/consensus.js';
 import type { ReviewRecord } from '../review/types.js';
 import type { RetryOptions, RetryResult } from '../recovery/retry.js';
 import type { AttemptDiff } from '../recovery/diff.js';
+import type { MonitorChange, PassResult } from '../monitor/types.js';
 
 export interface FleetNotification {
   id: string;
@@ -53,6 +54,7 @@ export interface CommandMap {
   'review.dismiss': { input: { id: string; finding: string; undo?: boolean }; result: MergedFinding };
   'task.retry': { input: { id: string } & RetryOptions; result: RetryResult };
   'task.diff': { input: { id: string; a?: number; b?: number; color?: boolean }; result: AttemptDiff };
+  'monitor.check': { input: object; result: PassResult };
 }
 
 export type CommandType = keyof CommandMap;
@@ -65,4 +67,6 @@ export type FleetEvent =
   | { type: 'registry.changed' }
   | { type: 'notification'; notification: FleetNotification }
   | { type: 'error'; message: string }
-  | { type: 'session.status'; taskId: string; attempt: number; session: SessionInfo };
+  | { type: 'session.status'; taskId: string; attempt: number; session: SessionInfo }
+  | { type: 'monitor.change'; change: MonitorChange }
+  | { type: 'monitor.pass'; result: { at: string; durationMs: number; tasks: number; changes: number; needsHuman: number; errors: number } };

@@ -29,6 +29,7 @@ export const gitArgs = {
   branchDelete: (branch: string) => ['branch', '-D', '--', branch],
   statusPorcelain: () => ['status', '--porcelain=v2', '--branch', '-z'],
   revListCount: (range: string) => ['rev-list', '--count', range],
+  revListLeftRight: (base: string, head: string) => ['rev-list', '--left-right', '--count', `${base}...${head}`],
   isAncestor: (ancestor: string, descendant: string) => ['merge-base', '--is-ancestor', ancestor, descendant],
   mergeTree: (a: string, b: string) => ['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', a, b],
   log: (range: string) => ['log', '--format=%H%x00%s', range],

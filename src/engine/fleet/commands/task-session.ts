@@ -108,7 +108,7 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
       const off = ctx.events.on((e) => {
         if (e.type === 'session.status' && e.taskId === id && e.attempt === attempt.n && e.session.state === 'exited') {
           off();
-          void held.release();
+          held.release().catch(() => undefined);
         }
       });
     }

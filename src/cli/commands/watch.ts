@@ -1,0 +1,61 @@
+import { createFleet } from '../../engine/fleet/create-fleet.js';
+import { startMonitor } from '../../engine/monitor/monitor.js';
+import { terminalAlert } from '../../engine/notify/notify.js';
+import { parseCommandArgs } from '../args.js';
+import { formatEvent } from '../format/monitor.js';
+import { EXIT, type CliCommand } from '../io.js';
+
+export const watchCommand: CliCommand = {
+  name: 'watch',
+  summary: 'run the engine without the TUI, one line per event',
+  help: `Usage: flotilla watch [--json]
+
+Runs the whole engine headless: the monitor loop every monitor.intervalSec seconds (and whatever
+else the fleet runs: sessions, recovery). Prints one line per event:
+  HH:MM:SS <task> <what>: <message>
+With --json prints one JSON object per line: {"at": ISO, "type": ..., ...event}.
+Notifications ring the terminal bell and send OSC 9/777 when stdout is a terminal and notify.bell
+is on. Ctrl-C (SIGINT) or SIGTERM stops cleanly (running checks are killed) and exits 0; a second
+Ctrl-C while stopping exits at once (130).`,
+  async run(args, io) {
+    const { values, help } = parseCommandArgs('watch', args, { json: { type: 'boolean' } }, { max: 0 });
+    if (help) return io.out(this.help), EXIT.ok;
+    const fleet = await createFleet({ cwd: io.cwd });
+    const json = Boolean(values.json);
+    const bell = fleet.config.notify.bell && io.isTTY && !json;
+    fleet.events.on((event) => {
+      const at = new Date();
+      if (json) {
+        io.out(JSON.stringify({ at: at.toISOString(), ...event }));
+        return;
+      }
+      const line = formatEvent(event, at);
+      if (line) io.out(line);
+      if (bell && event.type === 'notification') io.out(terminalAlert(event.notification, true));
+    });
+    const { tasks } = fleet.store.getState();
+    if (!json) io.out(`flotilla watch: ${tasks.length} task(s), a pass every ${fleet.config.monitor.intervalSec}s; Ctrl-C to stop`);
+    fleet.watchRegistry();
+    // Follow agents still running from an earlier flotilla process (tmux runtime).
+    await fleet.sessions?.adopt().catch((err: unknown) => fleet.events.emit({ type: 'error', message: `sessions: ${(err as Error).message}` }));
+    startMonitor(fleet);
+    let stopping = false;
+    const onSignal = () => {
+      // A second Ctrl-C while stopping gives up waiting.
+      if (stopping) process.exit(130);
+      stopping = true;
+      wake();
+    };
+    let wake = () => {};
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    await fleet.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (!json) io.out('flotilla watch: stopped');
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,51 @@
+import type { FleetEvent } from '../../engine/fleet/types.js';
+import type { PassResult } from '../../engine/monitor/types.js';
+
+/** Text report of one pass for `flotilla check`. */
+export function formatPass(r: PassResult): string {
+  const lines: string[] = [];
+  if (r.changes.length) {
+    lines.push('changed:');
+    for (const c of r.changes) lines.push(`  ${c.taskId}${c.attempt ? ` (attempt ${c.attempt})` : ''}: ${c.message}`);
+  } else {
+    lines.push(`nothing changed (${r.tasks} task${r.tasks === 1 ? '' : 's'} watched, forge ${r.forge})`);
+  }
+  if (r.needsHuman.length) {
+    lines.push('needs you:');
+    for (const h of r.needsHuman) lines.push(`  ${h.taskId}: ${h.why}: ${h.message}`);
+  } else {
+    lines.push('nothing needs you');
+  }
+  return lines.join('\n');
+}
+
+/** One line for `flotilla watch` (null: not worth a line in text mode). */
+export function formatEvent(e: FleetEvent, at = new Date()): string | null {
+  const time = at.toISOString().slice(11, 19);
+  switch (e.type) {
+    case 'monitor.change':
+      return `${time} ${e.change.taskId} ${e.change.what}: ${e.change.message}`;
+    case 'notification':
+      return `${time} ${e.notification.taskId ?? '-'} notify ${e.notification.kind}: ${e.notification.message}`;
+    case 'error':
+      return `${time} - error: ${e.message}`;
+    case 'task.added':
+      return `${time} ${e.task.id} added: ${e.task.title}`;
+    case 'task.removed':
+      return `${time} ${e.id} removed`;
+    case 'monitor.pass':
+    case 'registry.changed':
+      return null;
+    default: {
+      // Events of other capabilities (sessions, recovery, review): one generic line.
+      const { type, ...rest } = e as { type: string; taskId?: string } & Record<string, unknown>;
+      const task = typeof rest.taskId === 'string' ? rest.taskId : '-';
+      const session = rest.session as { state?: string; exitCode?: number | null; message?: string } | undefined;
+      if (type === 'session.status' && session?.state) {
+        const extra = session.state === 'exited' && session.exitCode != null ? ` (exit ${session.exitCode})` : session.message ? ` (${session.message})` : '';
+        return `${time} ${task} session: ${session.state}${extra}`;
+      }
+      return `${time} ${task} ${type}: ${JSON.stringify(rest).slice(0, 200)}`;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { errorMessage } from '../errors.js';
+import { notifyOnce } from '../notify/notify.js';
+import { autoRetryPass } from '../recovery/auto-retry.js';
+import { evaluateReviewsGate, reviewDue, reviewFindingsText } from '../review/gate.js';
+import { pendingDependencies } from '../tasks/dependencies.js';
+import type { Fleet } from './create-fleet.js';
+
+/**
+ * Connects the capabilities into one loop, run after every monitor pass (TUI, `watch`, `check`):
+ * the reviews gate comes from the review module; failed tasks are retried or escalated by recovery
+ * (escalations notified exactly once); open PRs whose CI passed are reviewed; blocked tasks whose
+ * dependencies are ready are started.
+ */
+export function wireLoop(fleet: Fleet): void {
+  fleet.monitor.setGateEvaluator('reviews', async ({ task }) => evaluateReviewsGate(task, fleet.config));
+
+  fleet.monitor.afterPass(async () => {
+    await autoRetryPass(fleet, {
+      notify: (ctx, n) => notifyOnce(ctx, n.taskId, 'escalated', n.attempt, n.message).then((o) => o.sent),
+      reviewText: (t) => reviewFindingsText(t, fleet.config),
+    });
+  });
+
+  let reviewing: Promise<void> | null = null;
+  fleet.monitor.afterPass(async () => {
+    if (reviewing) return; // one review run at a time; the next pass picks up the rest
+    const tasks = fleet.store.getState().tasks;
+    const due = tasks.find((t) => t.gates.ci?.state === 'pass' && reviewDue(t, fleet.config));
+    if (!due) return;
+    reviewing = (async () => {
+      try {
+        await fleet.dispatch({ type: 'task.review', id: due.id });
+      } catch (err) {
+        fleet.events.emit({ type: 'error', message: `review of ${due.id}: ${errorMessage(err)}` });
+      } finally {
+        reviewing = null;
+      }
+    })();
+    // A one-shot `check` waits for the review; a loop lets it run in the background.
+    if (!fleet.monitor.running) await reviewing;
+  });
+
+  fleet.monitor.afterPass(async () => {
+    if (!fleet.sessions) return;
+    // A pty session dies with a one-shot process: only a running loop (TUI, watch) or tmux starts them.
+    if (fleet.sessions.runtime === 'pty' && !fleet.monitor.running) return;
+    const tasks = fleet.store.getState().tasks;
+    for (const t of tasks) {
+      if (t.state !== 'blocked' || t.attempts.length > 0) continue;
+      if (pendingDependencies(t, tasks).length > 0) continue;
+      try {
+        await fleet.dispatch({ type: 'task.start', id: t.id });
+      } catch (err) {
+        fleet.events.emit({ type: 'error', message: `start of ${t.id} after its dependencies: ${errorMessage(err)}` });
+      }
+    }
+  });
+}

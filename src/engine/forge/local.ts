@@ -1,0 +1,136 @@
+import { gitArgs } from '../git/commands.js';
+import type { FleetContext } from '../fleet/context.js';
+import { taskPath } from '../repo.js';
+import type { CheckRun, PullRequest } from '../tasks/schema.js';
+import { composePrBody, parseLogSubjects, readPrTemplate } from './pr-body.js';
+import { checkFileName, runCheckAdmitted, type SpawnCheck } from './run-check.js';
+import { summariseChecks, type CiStatus, type Forge, type ForgeTarget } from './types.js';
+
+/** The claim a process writes before running a PR's checks, so no other process runs them too. */
+interface CiClaim {
+  pid: number;
+  at: string;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads commit list and diffstat of the attempt (2 git processes). */
+export async function describeBranch(ctx: FleetContext, target: ForgeTarget) {
+  const { probe } = target;
+  const range = `${probe.baseSha}..${probe.headSha}`;
+  const [log, stat] = await Promise.all([
+    ctx.git.run(ctx.paths.root, gitArgs.log(range)),
+    ctx.git.run(ctx.paths.root, gitArgs.diffStat(`${probe.baseSha}...${probe.headSha}`)),
+  ]);
+  return { commits: parseLogSubjects(log), diffstat: stat.trimEnd() };
+}
+
+/**
+ * The embedded forge: a PR is a record in the registry (number from registry.nextPr) and CI is
+ * config.checks run in the attempt's worktree, outputs in .flotilla/runs/<task>/<attempt>/<check>.log.
+ */
+export function createLocalForge(options: { spawn?: SpawnCheck } = {}): Forge {
+  return {
+    kind: 'local',
+
+    async ensurePr(ctx, target) {
+      const { task, attempt, probe } = target;
+      const current = task.pr;
+      if (current && current.forge === 'local' && current.attempt === attempt.n && current.headSha === probe.headSha) return current;
+      const [{ commits, diffstat }, template] = await Promise.all([describeBranch(ctx, target), readPrTemplate(ctx.paths.root)]);
+      const body = composePrBody({ template, prompt: task.prompt, commits, diffstat });
+      return ctx.registry.updateTask(task.id, (t, data) => {
+        const existing = t.pr && t.pr.forge === 'local' ? t.pr : null;
+        // Another process opened or refreshed it meanwhile: keep theirs (and its CI claim) as is.
+        if (existing && existing.attempt === attempt.n && existing.headSha === probe.headSha) return existing;
+        const pr: PullRequest = {
+          ...(existing ?? {}),
+          forge: 'local',
+          number: existing?.number ?? data.nextPr++,
+          url: null,
+          title: t.title,
+          body,
+          branch: attempt.branch,
+          base: t.base,
+          state: 'open',
+          createdAt: existing?.createdAt ?? new Date().toISOString(),
+          attempt: attempt.n,
+          headSha: probe.headSha ?? undefined,
+          commits,
+          diffstat,
+          // Checks belong to a head; a new head starts without results.
+          checks: existing && existing.headSha === probe.headSha ? existing.checks : [],
+        };
+        t.pr = pr;
+        return pr;
+      });
+    },
+
+    async ci(ctx, target, pr) {
+      return runLocalCi(ctx, target, pr, options.spawn);
+    },
+  };
+}
+
+type PrWithCi = PullRequest & { ciHead?: string; ciClaim?: CiClaim | null };
+
+/** Runs config.checks once per PR head, claimed under the registry lock. */
+async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullRequest, spawn?: SpawnCheck): Promise<CiStatus> {
+  const checks = ctx.config.checks;
+  if (checks.length === 0) return { state: 'skip', detail: 'no checks configured', checks: [] };
+  const { task, attempt, probe } = target;
+  const head = probe.headSha!;
+  const pr = given as PrWithCi;
+  const complete = (p: PullRequest) => p.checks.length === checks.length && !p.checks.some((c) => c.state === 'pending');
+  if (pr.ciHead === head && complete(pr)) return summariseChecks(pr.checks);
+
+  const claimed = await ctx.registry.updateTask(task.id, (t): boolean | 'moved' => {
+    const p = t.pr as PrWithCi | null;
+    if (!p || p.headSha !== head) return 'moved';
+    const claim = p.ciClaim;
+    const ownedElsewhere = claim && claim.pid !== process.pid && pidAlive(claim.pid);
+    if (p.ciHead === head && (ownedElsewhere || complete(p))) return false;
+    p.ciHead = head;
+    p.ciClaim = { pid: process.pid, at: new Date().toISOString() };
+    p.checks = checks.map((c) => ({ name: c.name, state: 'pending', detail: 'queued' }));
+    const a = t.attempts.find((x) => x.n === attempt.n);
+    if (a) a.ciRounds += 1;
+    return true;
+  });
+  if (claimed === 'moved') return { state: 'pending', detail: 'the PR moved to a newer head meanwhile', checks: [] };
+  if (!claimed) {
+    const fresh = (await ctx.registry.read()).tasks.find((t) => t.id === task.id)?.pr;
+    return fresh ? summariseChecks(fresh.checks) : { state: 'pending', detail: 'checks are running in another flotilla process', checks: [] };
+  }
+
+  const results: CheckRun[] = checks.map((c) => ({ name: c.name, state: 'pending', detail: 'queued' }));
+  for (const [i, check] of checks.entries()) {
+    const startedAt = new Date().toISOString();
+    const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `${checkFileName(check.name)}.log`);
+    const out = await runCheckAdmitted(ctx.admission, check, { cwd: attempt.worktree, logFile, taskId: task.id, spawn, ...(target.signal ? { signal: target.signal } : {}) });
+    if (out.cancelled) {
+      // Stopping: leave the checks pending and release the claim, so the next pass runs them.
+      await ctx.registry.updateTask(task.id, (t) => {
+        const p = t.pr as PrWithCi | null;
+        if (p && p.ciHead === head) p.ciClaim = null;
+      });
+      return { state: 'pending', detail: 'checks cancelled', checks: results };
+    }
+    results[i] = { name: check.name, state: out.state, detail: out.detail, log: out.log, startedAt, endedAt: new Date().toISOString(), output: out.tail } as CheckRun;
+    const last = i === checks.length - 1;
+    await ctx.registry.updateTask(task.id, (t) => {
+      const p = t.pr as PrWithCi | null;
+      if (!p || p.ciHead !== head) return;
+      p.checks = results.map((r) => ({ ...r }));
+      if (last) p.ciClaim = null;
+    });
+  }
+  return summariseChecks(results);
+}

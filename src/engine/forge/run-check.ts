@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Admission } from '../builds/types.js';
+import { ensurePrivateDir } from '../fs/secure-files.js';
+
+/** One check command to run (a config check or a custom gate). */
+export interface CheckSpec {
+  name: string;
+  command: readonly string[];
+  timeoutSec: number;
+}
+
+export interface CheckOutcome {
+  name: string;
+  state: 'pass' | 'fail';
+  /** True when the run was cancelled (flotilla stopping): the result says nothing about the code. */
+  cancelled?: boolean;
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** The last lines of output (stdout and stderr interleaved). */
+  tail: string;
+  /** One line for the gate detail. */
+  detail: string;
+  log: string;
+}
+
+/** Spawns one check (tests and the bench count spawns through this). */
+export type SpawnCheck = (
+  spec: CheckSpec,
+  o: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv; onPid?: (pid: number) => void; signal?: AbortSignal },
+) => Promise<CheckOutcome>;
+
+const TAIL_BYTES = 4000;
+const KILL_GRACE_MS = 2000;
+
+/** A file-name-safe form of a check name. */
+export function checkFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 80) || 'check';
+}
+
+function lastLines(text: string, n = 20): string {
+  return text.replace(/\s+$/, '').split('\n').slice(-n).join('\n');
+}
+
+/**
+ * Runs a check command (argv, no shell) in its own process group, writing all output to `logFile`
+ * (0600). At the timeout the whole group gets SIGTERM, then SIGKILL; the check fails with its last output.
+ */
+export const spawnCheck: SpawnCheck = async (spec, o) => {
+  await ensurePrivateDir(dirname(o.logFile));
+  const log = await open(o.logFile, 'w', 0o600);
+  const started = Date.now();
+  let tail = '';
+  const onData = (chunk: Buffer) => {
+    void log.write(chunk).catch(() => undefined);
+    tail = (tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
+  };
+  const [file, ...args] = spec.command;
+  let cancelled = Boolean(o.signal?.aborted);
+  const outcome = cancelled
+    ? { exitCode: null, timedOut: false, error: 'cancelled' }
+    : await new Promise<{ exitCode: number | null; timedOut: boolean; error?: string }>((resolve) => {
+    const child = spawn(file!, args, { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        // Already gone.
+      }
+    };
+    const onAbort = () => {
+      cancelled = true;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    }, spec.timeoutSec * 1000);
+    if (child.pid) o.onPid?.(child.pid);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ exitCode: null, timedOut: false, error: (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${file}: command not found` : err.message });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      // Whatever the leader left behind in its group goes too.
+      killGroup('SIGKILL');
+      resolve({ exitCode: code, timedOut });
+    });
+  });
+  if (outcome.error) onData(Buffer.from(`${outcome.error}\n`));
+  await log.close();
+  const durationMs = Date.now() - started;
+  const pass = outcome.exitCode === 0 && !outcome.timedOut;
+  const last = lastLines(tail, 1).slice(0, 200);
+  let detail: string;
+  if (pass) detail = `passed in ${(durationMs / 1000).toFixed(1)}s`;
+  else if (outcome.timedOut) detail = `timed out after ${spec.timeoutSec}s and was killed${last ? `: ${last}` : ''}`;
+  else if (outcome.error) detail = outcome.error;
+  else detail = `exit ${outcome.exitCode ?? 'signal'}${last ? `: ${last}` : ''}`;
+  return {
+    name: spec.name,
+    state: pass ? 'pass' : 'fail',
+    ...(cancelled ? { cancelled: true } : {}),
+    exitCode: outcome.exitCode,
+    timedOut: outcome.timedOut,
+    durationMs,
+    tail: lastLines(tail),
+    detail,
+    log: o.logFile,
+  };
+};
+
+/** Runs a check through the admission queue when there is one (kind "check", key "check:<name>"). */
+export async function runCheckAdmitted(
+  admission: Admission | undefined,
+  spec: CheckSpec,
+  o: { cwd: string; logFile: string; taskId: string; spawn?: SpawnCheck; signal?: AbortSignal },
+): Promise<CheckOutcome> {
+  const run = o.spawn ?? spawnCheck;
+  const signal = o.signal ? { signal: o.signal } : {};
+  if (!admission) return run(spec, { cwd: o.cwd, logFile: o.logFile, ...signal });
+  const ticket = await admission.acquire({ kind: 'check', key: `check:${spec.name}`, label: `${o.taskId}: ${spec.name}`, taskId: o.taskId }, o.signal);
+  try {
+    return await run(spec, { cwd: o.cwd, logFile: o.logFile, onPid: (pid) => ticket.trackPid(pid), ...signal });
+  } finally {
+    await ticket.release();
+  }
+}

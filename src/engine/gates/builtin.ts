@@ -1,0 +1,101 @@
+import { readdir } from 'node:fs/promises';
+import { gitArgs } from '../git/commands.js';
+import { checkFileName, runCheckAdmitted } from '../forge/run-check.js';
+import { missingHeadings, readPrTemplate } from '../forge/pr-body.js';
+import { pidAlive } from '../monitor/decide.js';
+import { taskPath } from '../repo.js';
+import { matchGlobs } from './glob.js';
+import type { GateEvaluator, GateEvaluators, GateOutcome } from './types.js';
+
+const IMAGE_EXT = /\.(png|jpe?g|gif|webp|svg)$/i;
+
+/** `pr`: a PR exists and its description keeps the template's headings. */
+export const prGate: GateEvaluator = async ({ ctx, pr, prProblem }, spec) => {
+  if (!pr) return { state: 'pending', detail: prProblem ?? 'no PR yet' };
+  if (pr.state === 'closed') return { state: 'fail', detail: `PR #${pr.number} was closed without merging` };
+  if (spec.kind === 'builtin' && spec.requireTemplate !== false) {
+    const template = await readPrTemplate(ctx.paths.root);
+    const missing = template ? missingHeadings(template, pr.body) : [];
+    if (missing.length) return { state: 'fail', detail: `PR #${pr.number} description lacks template headings: ${missing.join(', ')}` };
+  }
+  return { state: 'pass', detail: `PR #${pr.number}${pr.url ? ` ${pr.url}` : ''}` };
+};
+
+/** `rebased`: base is an ancestor of the branch, and merging would not conflict. */
+export const rebasedGate: GateEvaluator = async ({ task, probe }) => {
+  if (probe.behind === 0) return { state: 'pass', detail: `up to date with ${task.base}` };
+  if (probe.conflicts === null) return { state: 'pending', detail: `${probe.behind} commits behind ${task.base}; conflicts not checked` };
+  if (probe.conflicts.length) {
+    return { state: 'fail', detail: `conflicts with ${task.base} in ${probe.conflicts.join(', ')}`, files: probe.conflicts };
+  }
+  return { state: 'fail', detail: `${probe.behind} commits behind ${task.base} (merges cleanly; rebase needed)` };
+};
+
+/** `ci`: every check passing (from the forge). */
+export const ciGate: GateEvaluator = async ({ ci }) => {
+  if (!ci) return { state: 'pending', detail: 'CI not started' };
+  if ('degraded' in ci) return { state: 'pending', detail: ci.degraded };
+  if (ci.state !== 'fail') return { state: ci.state, detail: ci.detail };
+  // The failed checks' last output becomes the failure evidence (what recovery hands the next attempt).
+  const output = ci.checks
+    .filter((c) => c.state === 'fail')
+    .map((c) => {
+      const text = (c as { output?: string }).output;
+      return `--- ${c.name}${c.log ? ` (${c.log})` : ''}${text ? `\n${text}` : ''}`;
+    })
+    .join('\n');
+  return { state: 'fail', detail: ci.detail, output };
+};
+
+/** `reviews` until the review capability supplies its evaluator. */
+export const reviewsUnavailable: GateEvaluator = async () => ({ state: 'skip', detail: 'reviews not available' });
+
+/** `screenshots`: when the diff touches uiGlobs, an image in the PR body or in .flotilla/screenshots/<task>/. */
+export const screenshotsGate: GateEvaluator = async ({ ctx, task, probe, pr }, spec) => {
+  const globs = spec.kind === 'builtin' ? (spec.uiGlobs ?? []) : [];
+  if (!globs.length) return { state: 'skip', detail: 'no uiGlobs configured' };
+  if (!probe.baseSha || !probe.headSha) return { state: 'pending', detail: 'branch not readable' };
+  const names = (await ctx.git.run(ctx.paths.root, gitArgs.diffNames(`${probe.baseSha}...${probe.headSha}`))).split('\0').filter(Boolean);
+  const ui = matchGlobs(names, globs);
+  if (!ui.length) return { state: 'skip', detail: 'no UI files changed' };
+  if (pr && (/!\[[^\]]*\]\([^)]+\)/.test(pr.body) || /<img\s/i.test(pr.body))) return { state: 'pass', detail: 'image in the PR description' };
+  let files: string[] = [];
+  try {
+    files = (await readdir(taskPath(ctx.paths.stateDir, 'screenshots', task.id))).filter((f) => IMAGE_EXT.test(f));
+  } catch {
+    // No folder: no screenshots.
+  }
+  if (files.length) return { state: 'pass', detail: `${files.length} screenshot(s) in .flotilla/screenshots/${task.id}/` };
+  return { state: 'fail', detail: `UI files changed (${ui.slice(0, 3).join(', ')}${ui.length > 3 ? ', …' : ''}) but no screenshot: add an image to the PR description or .flotilla/screenshots/${task.id}/` };
+};
+
+/** A custom gate command, run in the worktree once per head commit. */
+export const commandGate: GateEvaluator = async ({ ctx, task, attempt, probe, spawn, signal }, spec) => {
+  if (spec.kind !== 'command') return { state: 'skip', detail: 'not a command gate' };
+  const previous = task.gates[spec.name] as { state: string; detail: string; headSha?: string; log?: string } | undefined;
+  if (previous && previous.headSha === probe.headSha && (previous.state === 'pass' || previous.state === 'fail')) {
+    return { ...previous } as GateOutcome;
+  }
+  // Claimed under the registry lock, like CI checks: one process runs a gate command per head.
+  const head = probe.headSha ?? '';
+  const claimed = await ctx.registry.updateTask(task.id, (t) => {
+    const g = t.gates[spec.name] as { state: string; headSha?: string; claim?: { pid: number } | null } | undefined;
+    if (g && g.headSha === head && (g.state === 'pass' || g.state === 'fail')) return false;
+    if (g && g.headSha === head && g.claim && g.claim.pid !== process.pid && pidAlive(g.claim.pid)) return false;
+    t.gates[spec.name] = { state: 'pending', detail: 'running', since: new Date().toISOString(), headSha: head, claim: { pid: process.pid, at: new Date().toISOString() } };
+    return true;
+  });
+  if (!claimed) return { state: 'pending', detail: 'running in another flotilla process', headSha: head };
+  const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `gate-${checkFileName(spec.name)}.log`);
+  const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
+  if (out.cancelled) return { state: 'pending', detail: 'cancelled', headSha: head };
+  return { state: out.state, detail: out.detail, headSha: probe.headSha ?? undefined, log: out.log, output: out.tail };
+};
+
+export const BUILTIN_EVALUATORS: GateEvaluators = {
+  pr: prGate,
+  rebased: rebasedGate,
+  ci: ciGate,
+  reviews: reviewsUnavailable,
+  screenshots: screenshotsGate,
+};

@@ -1,0 +1,284 @@
+import { errorMessage } from '../errors.js';
+import type { FleetContext } from '../fleet/context.js';
+import { selectForge } from '../forge/select.js';
+import type { SpawnCheck } from '../forge/run-check.js';
+import { isDegraded, type CiStatus, type Forge, type ForgeDegraded, type ForgeTarget } from '../forge/types.js';
+import { evaluateGates } from '../gates/evaluate.js';
+import type { GateEvaluators } from '../gates/types.js';
+import { notifyOnce, type NotifyContext } from '../notify/notify.js';
+import type { GateResult, PullRequest, Task } from '../tasks/schema.js';
+import { failAttempt, move, updateIfUnchanged } from './apply.js';
+import { decide } from './decide.js';
+import { needsHuman } from './human.js';
+import { rebaseClean } from './rebase.js';
+import { probeAttempt, readBranchTips, type ConflictCache } from './probe.js';
+import { sessionView } from './session-view.js';
+import type { MonitorChange, PassResult } from './types.js';
+
+export interface PassOptions {
+  now?: Date;
+  /** The forge to use (default: selectForge from config). */
+  forge?: Forge;
+  /** Gate evaluators added or overriding the built-in ones (e.g. `reviews`). */
+  gates?: GateEvaluators;
+  /** Spawns checks and gate commands (tests and the bench count through it). */
+  spawn?: SpawnCheck;
+  /** merge-tree results kept between passes by the monitor loop. */
+  conflictCache?: ConflictCache;
+  /** Tasks probed at once. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+/** States the monitor watches; the others belong to the human or to recovery. */
+const WATCHED = ['running', 'checking', 'ready'] as const;
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * One monitoring pass over every task: asks processes, git, the forge and CI (never a model),
+ * moves tasks (running → checking → ready | failed), sets attempt.failure with evidence, and sends
+ * `ready` / `needs-input` notifications once. Safe to run while another flotilla process runs one.
+ */
+export async function runMonitorPass(ctx: FleetContext | NotifyContext, options: PassOptions = {}): Promise<PassResult> {
+  const started = Date.now();
+  const now = options.now ?? new Date();
+  const changes: MonitorChange[] = [];
+  const errors: string[] = [];
+  const degraded = new Map<string, string>();
+  const data = await ctx.registry.read();
+  const watched = data.tasks.filter((t) => (WATCHED as readonly string[]).includes(t.state) && t.attempts.length > 0);
+  let forgeName = options.forge?.kind ?? ctx.config.forge;
+  if (watched.length) {
+    const forge = options.forge ?? (await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {})).forge;
+    forgeName = forge.kind;
+    const tips = await readBranchTips(ctx.git, ctx.paths.root);
+    await mapLimit(watched, options.concurrency ?? 4, async (task) => {
+      if (options.signal?.aborted) return;
+      try {
+        await watchTask(ctx, task, { ...options, now, forge, tips, changes, degraded });
+      } catch (err) {
+        errors.push(`${task.id}: ${errorMessage(err).split('\n')[0]}`);
+      }
+    });
+  }
+  const after = await ctx.registry.read();
+  return {
+    at: now.toISOString(),
+    durationMs: Date.now() - started,
+    tasks: watched.length,
+    forge: forgeName,
+    changes,
+    needsHuman: needsHuman(after, ctx.config, degraded),
+    errors,
+  };
+}
+
+interface TaskRun extends PassOptions {
+  now: Date;
+  forge: Forge;
+  tips: Map<string, string>;
+  changes: MonitorChange[];
+  degraded: Map<string, string>;
+}
+
+async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<void> {
+  const attempt = task.attempts.at(-1)!;
+  if (attempt.state === 'pending') return;
+  const { now } = run;
+  const session = await sessionView(ctx, task, attempt);
+  // `git status` matters only when a running agent may have finished (clean tree or not).
+  const busy = session.state === 'working' || session.state === 'starting' || session.state === 'waiting';
+  const needStatus = task.state === 'running' && session.state !== null && !(busy && session.alive !== false);
+  const probe = await probeAttempt(ctx.git, {
+    repoRoot: ctx.paths.root,
+    task,
+    attempt,
+    tips: run.tips,
+    status: needStatus,
+    conflictCache: run.conflictCache ?? new Map(),
+  });
+  const decision = decide(task, session, probe, { now, idleGraceMs: (ctx.config.monitor.idleGraceSec ?? 60) * 1000 });
+  const seen = { taskId: task.id, states: [task.state], attempt: attempt.n };
+  const { changes } = run;
+
+  switch (decision.kind) {
+    case 'none':
+      return;
+    case 'problem': {
+      const moved = await updateIfUnchanged(ctx, seen, (t, a) => {
+        a.state = 'failed';
+        a.endedAt ??= now.toISOString();
+        return move(t, 'failed', decision.reason, now);
+      });
+      if (moved) changes.push(moved, { taskId: task.id, attempt: attempt.n, what: 'problem', message: decision.reason });
+      return;
+    }
+    case 'fail': {
+      const out = await updateIfUnchanged(ctx, seen, (t, a) => failAttempt(t, a, decision.class, decision.evidence, now));
+      if (out) changes.push(...out);
+      return;
+    }
+    case 'waiting': {
+      const sent = await notifyOnce(ctx, task.id, 'needs-input', attempt.n, `${task.title}: the agent is waiting for input`);
+      if (sent.sent) changes.push({ taskId: task.id, attempt: attempt.n, what: 'notified', message: 'needs-input sent' });
+      return;
+    }
+    case 'resume': {
+      const moved = await updateIfUnchanged(ctx, seen, (t, a) => {
+        a.state = 'running';
+        return move(t, 'running', decision.reason, now);
+      });
+      if (moved) changes.push(moved);
+      return;
+    }
+    case 'finish': {
+      const moved = await updateIfUnchanged(ctx, seen, (t, a) => {
+        a.state = 'finished';
+        if (session.alive === false) a.endedAt ??= now.toISOString();
+        return move(t, 'checking', decision.reason, now);
+      });
+      if (!moved) return;
+      changes.push(moved);
+      task = { ...task, state: 'checking' };
+      break;
+    }
+    case 'evaluate':
+      break;
+  }
+  const ownPr = task.pr && task.pr.attempt === attempt.n ? task.pr : null;
+  if (probe.ahead === 0 && probe.behind > 0 && ownPr?.state === 'open') {
+    // Every commit of the branch is on base now: the PR was merged (by hand or by the forge).
+    const done = await updateIfUnchanged(ctx, { ...seen, states: ['checking', 'ready'] }, (t) => {
+      if (t.pr) t.pr.state = 'merged';
+      const lines: MonitorChange[] = [{ taskId: t.id, attempt: attempt.n, what: 'pr', message: `PR #${t.pr?.number} merged into ${t.base}` }];
+      const moved = t.state === 'checking' ? move(t, 'ready', 'PR merged', now) : null;
+      if (moved) lines.unshift(moved);
+      return lines;
+    });
+    if (done) changes.push(...done);
+    return;
+  }
+  if (ownPr?.state === 'merged') return;
+  let current = probe;
+  if (probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha) {
+    const r = await rebaseClean(ctx, task.id, attempt, probe.baseSha);
+    if (r.rebased) {
+      changes.push({ taskId: task.id, attempt: attempt.n, what: 'gate', message: `rebased onto ${task.base} (${probe.behind} new commits there, no conflicts)` });
+      const tips = new Map(run.tips).set(`refs/heads/${attempt.branch}`, r.head);
+      current = await probeAttempt(ctx.git, { repoRoot: ctx.paths.root, task, attempt, tips, status: false, conflictCache: run.conflictCache ?? new Map() });
+    }
+  }
+  // When another process settled part of the verdict meanwhile (it ran the checks or a gate
+  // command), our view is stale: evaluate again from the registry, where that work is now cached.
+  let view: Task = task;
+  for (let round = 0; round < 3; round++) {
+    const outcome = await evaluate(ctx, { task: view, attempt, probe: current, ...(run.signal ? { signal: run.signal } : {}) }, run);
+    if (outcome !== 'stale') return;
+    const fresh = (await ctx.registry.read()).tasks.find((t) => t.id === task.id);
+    if (!fresh || fresh.attempts.at(-1)?.n !== attempt.n || (fresh.state !== 'checking' && fresh.state !== 'ready')) return;
+    view = fresh;
+  }
+}
+
+/** Opens or refreshes the PR, reads CI, evaluates the gates and applies the verdict. */
+async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: AbortSignal }, run: TaskRun): Promise<'done' | 'stale'> {
+  const { task, attempt } = target;
+  const { now, changes } = run;
+  const before = task.pr;
+  const prResult = await run.forge.ensurePr(ctx, target);
+  let pr: PullRequest | null = null;
+  let prProblem: string | null = null;
+  if (isDegraded(prResult)) {
+    prProblem = prResult.degraded;
+    run.degraded.set(task.id, prResult.degraded);
+  } else {
+    pr = prResult;
+    if (!before || before.number !== pr.number || before.attempt !== pr.attempt) {
+      changes.push({ taskId: task.id, attempt: attempt.n, what: 'pr', message: `PR #${pr.number} opened${pr.url ? ` ${pr.url}` : ''} (${pr.commits.length} commits)` });
+    }
+  }
+  let ci: CiStatus | ForgeDegraded | null = null;
+  if (pr) {
+    ci = await run.forge.ci(ctx, target, pr);
+    if (isDegraded(ci)) run.degraded.set(task.id, ci.degraded);
+  }
+  if (run.signal?.aborted) return 'done';
+  const fresh = (await ctx.registry.read()).tasks.find((t) => t.id === task.id) ?? task;
+  const verdict = await evaluateGates({ ctx, task: fresh, attempt, probe: target.probe, pr, prProblem, ci, ...(run.spawn ? { spawn: run.spawn } : {}), ...(run.signal ? { signal: run.signal } : {}) }, run.gates ?? {}, now);
+  if (run.signal?.aborted) return 'done';
+  if (settled(fresh, verdict.verdict, verdict.results, attempt.n)) return 'done';
+
+  const ciSeen = ci && !isDegraded(ci) ? checkStates(ci.checks) : null;
+  const out = await updateIfUnchanged(ctx, { taskId: task.id, states: ['checking', 'ready'], attempt: attempt.n }, (t, a) => {
+    // Another process moved this head's CI on meanwhile (it ran the checks): its verdict wins.
+    const head = target.probe.headSha;
+    // The PR shows a newer head than this pass probed: a later pass (or process) owns the verdict.
+    if (t.pr && pr && t.pr.headSha !== head) return null;
+    const settledFor = (g: { state: string; headSha?: unknown } | undefined) => Boolean(g && g.headSha === head && (g.state === 'pass' || g.state === 'fail'));
+    let stale = ciSeen !== null && t.pr !== null && t.pr.headSha === head && checkStates(t.pr.checks) !== ciSeen;
+    for (const [name, mine] of Object.entries(verdict.results)) {
+      if (mine.state === 'pending' && settledFor(t.gates[name])) stale = true;
+    }
+    if (stale) {
+      // Keep what this pass settled (a gate command it ran) so the next evaluation reuses it.
+      for (const [name, mine] of Object.entries(verdict.results)) {
+        if (settledFor(mine) && !settledFor(t.gates[name])) t.gates[name] = mine;
+      }
+      return 'stale' as const;
+    }
+    const lines: MonitorChange[] = [];
+    for (const [name, result] of Object.entries(verdict.results)) {
+      const was = t.gates[name];
+      if (!was || was.state !== result.state) {
+        lines.push({ taskId: t.id, attempt: a.n, what: name === 'ci' ? 'ci' : 'gate', message: `gate ${name}: ${was?.state ?? 'none'} → ${result.state} (${result.detail})` });
+      }
+    }
+    t.gates = verdict.results;
+    if (verdict.verdict === 'pass') {
+      a.state = 'finished';
+      const moved = move(t, 'ready', 'all gates passed', now);
+      if (moved) lines.unshift(moved);
+    } else if (verdict.verdict === 'fail' && verdict.failure) {
+      lines.push(...failAttempt(t, a, verdict.failure.class, verdict.failure.evidence, now));
+    } else if (t.state === 'ready') {
+      const moved = move(t, 'checking', 'a gate is pending again', now);
+      if (moved) lines.unshift(moved);
+    }
+    return { lines, ready: t.state === 'ready' && !t.notified[`ready#${a.n}`] };
+  });
+  if (!out) return 'done';
+  if (out === 'stale') return 'stale';
+  changes.push(...out.lines);
+  if (out.ready) {
+    const summary = readySummary(pr, verdict.results.ci?.detail);
+    const sent = await notifyOnce(ctx, task.id, 'ready', attempt.n, summary);
+    if (sent.sent) changes.push({ taskId: task.id, attempt: attempt.n, what: 'notified', message: `ready sent: ${summary}` });
+  }
+  return 'done';
+}
+
+function checkStates(checks: ReadonlyArray<{ name: string; state: string }>): string {
+  return checks.map((c) => `${c.name}=${c.state}`).join(',');
+}
+
+/** True when the registry already shows this verdict (nothing to write: keeps idle passes cheap). */
+function settled(task: Task, verdict: 'pass' | 'fail' | 'pending', results: Record<string, GateResult>, n: number): boolean {
+  const strip = (g: Record<string, GateResult>) => JSON.stringify(Object.entries(g).map(([k, v]) => [k, { ...v, since: undefined }]));
+  if (strip(task.gates) !== strip(results)) return false;
+  if (verdict === 'pass') return task.state === 'ready' && Boolean(task.notified[`ready#${n}`]);
+  if (verdict === 'pending') return task.state === 'checking';
+  return false;
+}
+
+function readySummary(pr: PullRequest | null, ci: string | undefined): string {
+  const parts = [pr ? `PR #${pr.number}${pr.url ? ` ${pr.url}` : ''}` : 'no PR', pr ? `${pr.commits.length} commit${pr.commits.length === 1 ? '' : 's'}` : ''];
+  if (ci) parts.push(`checks ${ci}`);
+  return `all gates passed: ${parts.filter(Boolean).join(', ')}`;
+}

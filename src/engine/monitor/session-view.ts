@@ -1,0 +1,25 @@
+import type { FleetContext } from '../fleet/context.js';
+import type { Attempt, Task } from '../tasks/schema.js';
+import { pidAlive, type SessionView } from './decide.js';
+
+/**
+ * Reads an attempt's session: the registry's attempt.session, and whether it is alive, asked of
+ * the session runtime when there is one (ctx.sessions) and by signalling the pid (no child process).
+ */
+export async function sessionView(ctx: FleetContext, task: Task, attempt: Attempt): Promise<SessionView> {
+  const s = attempt.session;
+  if (!s) return { state: null, alive: null, exitCode: null, pid: null };
+  if (s.state === 'exited') return { state: s.state, alive: false, exitCode: s.exitCode ?? null, pid: s.pid, since: s.since };
+  let alive: boolean | null = null;
+  if (ctx.sessions) {
+    try {
+      alive = await ctx.sessions.isAlive(task.id);
+    } catch {
+      alive = null;
+    }
+  }
+  // A pty session belongs to the process that started it; another flotilla process (check, watch)
+  // only sees its pid. Alive if either says so.
+  if (alive !== true && s.pid) alive = pidAlive(s.pid);
+  return { state: s.state, alive, exitCode: s.exitCode ?? null, pid: s.pid, since: s.since };
+}

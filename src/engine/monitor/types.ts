@@ -1,0 +1,30 @@
+import type { TaskState } from '../tasks/schema.js';
+
+/** One thing the monitor changed or found this pass (printed by `check` and `watch`). */
+export interface MonitorChange {
+  taskId: string;
+  attempt: number | null;
+  what: 'state' | 'pr' | 'ci' | 'gate' | 'failure' | 'notified' | 'problem';
+  message: string;
+  from?: TaskState;
+  to?: TaskState;
+}
+
+/** Something only the human can act on. */
+export interface HumanItem {
+  taskId: string;
+  why: 'ready' | 'escalated' | 'needs-input' | 'failed' | 'degraded';
+  message: string;
+}
+
+export interface PassResult {
+  at: string;
+  durationMs: number;
+  /** Tasks looked at (running, checking, ready). */
+  tasks: number;
+  forge: string;
+  changes: MonitorChange[];
+  needsHuman: HumanItem[];
+  /** Problems of the pass itself (git failing, registry unreadable); one line each. */
+  errors: string[];
+}

@@ -1,0 +1,116 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { FleetContext } from '../fleet/context.js';
+import { pushNotification } from '../fleet/store.js';
+import type { CommandMap, FleetNotification } from '../fleet/types.js';
+
+export const NOTIFY_EVENTS = ['ready', 'escalated', 'needs-input'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+/** The JSON object `notify.command` receives on stdin (one per event). */
+export interface NotifyPayload {
+  event: NotifyEvent;
+  task: string;
+  title: string;
+  attempt: number;
+  pr: { number: number; url: string | null; forge: 'local' | 'github' } | null;
+  summary: string;
+  at: string;
+  repo: string;
+}
+
+/** A context that may also dispatch (a Fleet); then the notification goes through `notify.push`. */
+export type NotifyContext = FleetContext & {
+  dispatch?: (command: { type: 'notify.push' } & CommandMap['notify.push']['input']) => Promise<void>;
+};
+
+export interface NotifyOutcome {
+  /** False when this event was already sent for this task and attempt (by any process). */
+  sent: boolean;
+  payload: NotifyPayload | null;
+  /** Delivery problems (the event still counts as sent: it is never sent twice). */
+  errors: string[];
+}
+
+/** Full path of `program` on PATH, or null (no child process). */
+export function findOnPath(program: string, path = process.env.PATH ?? ''): string | null {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return null;
+}
+
+const TITLES: Record<NotifyEvent, string> = { ready: 'ready for review', escalated: 'needs you (escalated)', 'needs-input': 'waiting for input' };
+
+/**
+ * Sends `event` for a task's attempt exactly once, across restarts and concurrent processes: the key
+ * "<event>#<attempt>" is claimed in task.notified under the registry lock first, then the
+ * notification goes out on every channel: the bus (TUI bell and OSC 9/777), notify-send when present
+ * and desktop notifications are on, and config notify.command (JSON on stdin).
+ */
+export async function notifyOnce(ctx: NotifyContext, taskId: string, event: NotifyEvent, attempt: number, summary: string): Promise<NotifyOutcome> {
+  const at = new Date().toISOString();
+  const payload = await ctx.registry.updateTask(taskId, (t): NotifyPayload | null => {
+    const key = `${event}#${attempt}`;
+    if (t.notified[key]) return null;
+    t.notified[key] = at;
+    return {
+      event,
+      task: t.id,
+      title: t.title,
+      attempt,
+      pr: t.pr ? { number: t.pr.number, url: t.pr.url, forge: t.pr.forge } : null,
+      summary,
+      at,
+      repo: ctx.paths.root,
+    };
+  });
+  if (!payload) return { sent: false, payload: null, errors: [] };
+  const errors: string[] = [];
+  const message = `${taskId} ${TITLES[event]}: ${summary}`;
+
+  const notification: Omit<FleetNotification, 'id' | 'at'> = { kind: event, taskId, message };
+  if (ctx.dispatch) await ctx.dispatch({ type: 'notify.push', notification });
+  else {
+    const full = { ...notification, id: `${taskId}-${event}-${attempt}`, at };
+    pushNotification(ctx.store, full);
+    ctx.events.emit({ type: 'notification', notification: full });
+  }
+
+  const { notify } = ctx.config;
+  if (notify.command) {
+    const [file, ...args] = notify.command;
+    const r = await ctx.runner.run(file!, args, { cwd: ctx.paths.root, input: `${JSON.stringify(payload)}\n`, timeoutMs: 30_000 });
+    if (r.exitCode !== 0) {
+      errors.push(`notify.command ${file} ${r.notFound ? 'not found' : `failed (exit ${r.exitCode ?? 'signal'})`}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`.trim());
+    }
+  }
+  if (notify.desktop && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY || process.env.DBUS_SESSION_BUS_ADDRESS)) {
+    const bin = findOnPath('notify-send');
+    if (bin) {
+      const r = await ctx.runner.run(bin, ['--app-name=flotilla', `flotilla: ${taskId} ${TITLES[event]}`, summary], { timeoutMs: 10_000 });
+      if (r.exitCode !== 0) errors.push(`notify-send failed (exit ${r.exitCode ?? 'signal'})`);
+    }
+  }
+  for (const e of errors) ctx.events.emit({ type: 'error', message: e });
+  return { sent: true, payload, errors };
+}
+
+/**
+ * The terminal side of a notification, for the TUI and `watch` to write: a bell, OSC 9 (iTerm2,
+ * WezTerm, Windows Terminal) and OSC 777 (VTE, kitty, foot). Control characters are stripped from
+ * the text.
+ */
+export function terminalAlert(n: Pick<FleetNotification, 'message' | 'taskId'>, bell: boolean): string {
+  const clean = (s: string) => s.replace(/[\x00-\x1f\x7f\x9b\x9c]/g, ' ').slice(0, 200);
+  const title = clean(`flotilla${n.taskId ? `: ${n.taskId}` : ''}`);
+  const body = clean(n.message);
+  return `${bell ? '\x07' : ''}\x1b]9;${body}\x07\x1b]777;notify;${title};${body.replace(/;/g, ',')}\x07`;
+}
