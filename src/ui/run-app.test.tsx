@@ -139,6 +139,11 @@ describe('view services', () => {
     stop();
     fleet.store.setState((s) => ({ notifications: [...s.notifications, { id: 'n2', at: T0, kind: 'ready', message: 'b' }] }));
     expect(out).toBe('\x07');
+    let custom = '';
+    const stop2 = ringOnNotifications(fleet.store, { write: (s: string) => (custom += s) }, (n) => `[${n.message}]`);
+    fleet.store.setState((s) => ({ notifications: [...s.notifications, { id: 'n3', at: T0, kind: 'escalated', message: 'gave up' }] }));
+    expect(custom).toBe('[gave up]');
+    stop2();
   });
 
   it('polls admission only while the Queue panel shows', async () => {

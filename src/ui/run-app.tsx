@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { render } from 'ink';
 import { errorMessage } from '../engine/errors.js';
 import { writeFileAtomic } from '../engine/fs/secure-files.js';
+import { terminalAlert } from '../engine/notify/notify.js';
 import { App } from './app.js';
 import { liveSession } from './format.js';
 import { buildKeymap } from './keys.js';
@@ -40,7 +41,7 @@ export async function runApp(options: RunAppOptions): Promise<RunAppResult> {
   const keymap = buildKeymap(fleet.config.keys);
   const ui = options.ui ?? createUiStore({ draft: emptyDraft(fleet.config.defaultAgent, fleet.config.baseBranch) });
   const stops = [pollResources(fleet.admission, ui), tickClock(ui)];
-  if (fleet.config.notify.bell) stops.push(ringOnNotifications(fleet.store, stdout));
+  if (fleet.config.notify.bell) stops.push(ringOnNotifications(fleet.store, stdout, (n) => terminalAlert(n, true)));
   const alt = options.altScreen ?? Boolean(stdout.isTTY);
   if (alt) stdout.write(ALT_ON);
   try {

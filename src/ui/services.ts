@@ -1,7 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { Admission } from '../engine/builds/types.js';
 import { errorMessage } from '../engine/errors.js';
-import type { FleetState } from '../engine/fleet/types.js';
+import type { FleetNotification, FleetState } from '../engine/fleet/types.js';
 import type { UiStore } from './ui-store.js';
 
 /**
@@ -9,14 +9,21 @@ import type { UiStore } from './ui-store.js';
  * notifications, and polling the admission queue while the Queue panel shows.
  */
 
-/** Writes BEL to `out` for each notification that arrives after this call. */
-export function ringOnNotifications(store: StoreApi<FleetState>, out: { write(s: string): unknown }): () => void {
+/**
+ * Writes an alert to `out` for each notification that arrives after this call: BEL by default;
+ * run-app passes the engine's terminalAlert (BEL plus OSC 9/777 desktop notifications).
+ */
+export function ringOnNotifications(
+  store: StoreApi<FleetState>,
+  out: { write(s: string): unknown },
+  alert: (n: FleetNotification) => string = () => '\x07',
+): () => void {
   let lastId = store.getState().notifications.at(-1)?.id ?? null;
   return store.subscribe((state) => {
     const latest = state.notifications.at(-1);
     if (latest && latest.id !== lastId) {
       lastId = latest.id;
-      out.write('\x07');
+      out.write(alert(latest));
     }
   });
 }

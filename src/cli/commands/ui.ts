@@ -1,4 +1,5 @@
 import { createFleet } from '../../engine/fleet/create-fleet.js';
+import { startMonitor } from '../../engine/monitor/monitor.js';
 import { UsageError, errorMessage } from '../../engine/errors.js';
 import { parseCommandArgs } from '../args.js';
 import { openInEditor } from '../editor/open-editor.js';
@@ -32,10 +33,13 @@ Needs a terminal on stdout. Quitting with the tmux runtime leaves the agents run
     const fleet = await createFleet({ cwd: io.cwd });
     try {
       fleet.watchRegistry();
+      fleet.watchCost();
       // Following sessions left by an earlier flotilla happens behind the first frame; the pane
       // of a task not yet adopted finds its session on its own.
       const adopted = fleet.sessions?.adopt().catch((err: unknown) => fleet.store.setState({ error: `adopting sessions: ${errorMessage(err)}` }));
       const { runApp } = await view;
+      // The fleet view runs the whole engine, as `flotilla watch` does without it.
+      startMonitor(fleet);
       const { running } = await runApp({
         fleet,
         stdin: process.stdin,
