@@ -10,6 +10,7 @@ import { promptCommand } from './prompt.js';
 import { reviewCommand } from './review.js';
 import { rmCommand } from './rm.js';
 import { statusCommand } from './status.js';
+import { uiCommand } from './ui.js';
 import { attachCommand } from './attach.js';
 import { captureCommand } from './capture.js';
 import { sendCommand } from './send.js';
@@ -30,3 +31,5 @@ import { learningsCommand } from './learnings.js';
 /** Recovery commands (appended to the list). */
 (COMMANDS as CliCommand[]).push(retryCommand, diffCommand, learningsCommand);
 (COMMANDS as CliCommand[]).push(checkCommand, watchCommand, gateCommand);
+// The fleet view (also what `flotilla` with no command runs).
+(COMMANDS as CliCommand[]).push(uiCommand);

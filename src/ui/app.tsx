@@ -1,0 +1,170 @@
+import { Box, Text, useInput } from 'ink';
+import { useEffect, useMemo } from 'react';
+import { useStore } from 'zustand';
+import { profileNames } from '../engine/agents/profiles.js';
+import type { ResourcesSnapshot } from '../engine/builds/types.js';
+import { runAction, submitDraft, visibleTasks } from './actions.js';
+import { handleViewKey } from './handle-key.js';
+import { ConfirmDialog, InputDialog, TextOverlay } from './components/Dialogs.js';
+import { FleetList } from './components/FleetList.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
+import { LivePane } from './components/LivePane.js';
+import { NewTaskForm } from './components/NewTaskForm.js';
+import { Panels } from './components/Panels.js';
+import { StatusBar } from './components/StatusBar.js';
+import { liveSession, statusText } from './format.js';
+import { buildKeymap, formatKeys, splitInput, type Keymap } from './keys.js';
+import { MIN_COLUMNS, MIN_ROWS, computeLayout, tooSmall } from './layout.js';
+import type { TermSize, UiFleet, UiRequest } from './types.js';
+import type { UiStore } from './ui-store.js';
+import { useTermSize } from './use-term-size.js';
+
+export interface AppProps {
+  fleet: UiFleet;
+  ui: UiStore;
+  /** Leaves the Ink view for something outside it (attach, $EDITOR) or quits. */
+  onRequest(request: UiRequest): void;
+  keymap?: Keymap;
+  /** Fixed size (tests); otherwise the output stream's size, followed on resize. */
+  size?: TermSize;
+}
+
+/** The fleet view: list, live pane of the selected agent, panels, status bar and overlays. */
+export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize }: AppProps) {
+  const keymap = useMemo(() => givenKeymap ?? buildKeymap(fleet.config.keys), [givenKeymap, fleet.config.keys]);
+  const tasks = useStore(fleet.store, (s) => s.tasks);
+  const notifications = useStore(fleet.store, (s) => s.notifications);
+  const engineError = useStore(fleet.store, (s) => s.error);
+  // Someone else may keep a snapshot in the fleet store (builds' pollResources); ours is polled
+  // only while the Queue panel shows.
+  const engineResources = useStore(fleet.store, (s) => (s as { resources?: ResourcesSnapshot | null }).resources ?? null);
+  const state = useStore(ui);
+  const size = useTermSize(fixedSize);
+  const visible = useMemo(() => visibleTasks(tasks, state.filter), [tasks, state.filter]);
+  const task = visible.find((t) => t.id === state.selectedId) ?? visible[0];
+
+  useEffect(() => {
+    if ((task?.id ?? null) !== state.selectedId) ui.setState({ selectedId: task?.id ?? null });
+  }, [task?.id, state.selectedId, ui]);
+
+  const overlay = state.overlay;
+  const close = () => ui.setState({ overlay: { kind: 'none' } });
+  const small = tooSmall(size);
+
+  useInput((raw, rawKey) => {
+    for (const [input, key] of splitInput(raw, rawKey)) handleViewKey(input, key, { fleet, ui, keymap, onRequest });
+  }, { isActive: overlay.kind !== 'new-task' && !small });
+
+  // Too small: only quit works (asking first with live pty agents, on the same one line).
+  useInput(
+    (input, key) => {
+      if (ui.getState().overlay.kind === 'confirm-quit') return handleViewKey(input, key, { fleet, ui, keymap, onRequest });
+      if (input === 'q' || (key.ctrl && input === 'c')) runAction('app.quit', { fleet, ui, visible, task, onRequest });
+    },
+    { isActive: small },
+  );
+
+  if (small) {
+    const text =
+      overlay.kind === 'confirm-quit'
+        ? `quit and stop ${overlay.running} agent(s)? y/n`
+        : `terminal too small (need ${MIN_COLUMNS}x${MIN_ROWS})`;
+    return <Text color="yellow" wrap="truncate">{text}</Text>;
+  }
+
+  const layout = computeLayout(size, visible.length);
+  const hasLive = liveSession(task);
+  const emptyText = !task
+    ? 'no task selected'
+    : !fleet.sessions
+      ? `no live view: agent sessions not available yet in this build (${task.id} is ${task.state})`
+      : hasLive
+        ? `connecting to ${task.id}…`
+        : `${task.id} has no live session (${task.state}${task.attempts.length ? '' : '; s starts it'})`;
+  const list = (
+    <FleetList tasks={visible} selectedId={task?.id ?? null} config={fleet.config} width={layout.list.width} height={layout.list.height} filter={state.filter} now={state.now} />
+  );
+  const pane = (
+    <LivePane
+      sessions={fleet.sessions}
+      taskId={hasLive && task ? task.id : null}
+      emptyText={emptyText}
+      title={task ? `${task.id} · ${statusText(task)}${hasLive ? ` · ${formatKeys(keymap['task.attach'])} attaches, ${fleet.config.detachKey} returns` : ''}` : undefined}
+      width={layout.pane.width}
+      height={layout.pane.height}
+      cols={layout.screen.cols}
+      rows={layout.screen.rows}
+    />
+  );
+  const panels = (
+    <Panels
+      panel={state.panel}
+      task={task}
+      tasks={tasks}
+      config={fleet.config}
+      admissionAvailable={Boolean(fleet.admission)}
+      resources={state.resources ?? engineResources}
+      resourcesError={state.resourcesError}
+      width={layout.panels.width}
+      height={layout.panels.height}
+    />
+  );
+  const body =
+    layout.mode === 'wide' ? (
+      <Box flexDirection="row">
+        <Box flexDirection="column">
+          {list}
+          {panels}
+        </Box>
+        {pane}
+      </Box>
+    ) : (
+      <Box flexDirection="column">
+        {list}
+        {pane}
+        {panels}
+      </Box>
+    );
+
+  let dialog: React.ReactNode = null;
+  if (overlay.kind === 'help') dialog = <HelpOverlay keymap={keymap} detachKey={fleet.config.detachKey} width={size.columns} height={layout.height - 1} scroll={overlay.scroll} />;
+  else if (overlay.kind === 'confirm-stop') dialog = <ConfirmDialog message={`Stop ${overlay.taskId}? Its agent is killed; the worktree stays.`} width={size.columns} />;
+  else if (overlay.kind === 'confirm-quit')
+    dialog = <ConfirmDialog message={`Quit? ${overlay.running} agent(s) run inside this process (pty runtime) and will be stopped.`} width={size.columns} />;
+  else if (overlay.kind === 'filter') dialog = <InputDialog title="Filter tasks" value={overlay.text} hint="Enter applies, Esc clears" width={size.columns} />;
+  else if (overlay.kind === 'retry-note')
+    dialog = <InputDialog title={`Retry ${overlay.taskId}: a note for the next attempt (optional)`} value={overlay.note} hint="Enter retries, Esc cancels" width={size.columns} />;
+  else if (overlay.kind === 'text') dialog = <TextOverlay title={overlay.title} text={overlay.text} scroll={overlay.scroll} width={size.columns} height={layout.height - 1} />;
+  else if (overlay.kind === 'new-task')
+    dialog = (
+      <NewTaskForm
+        draft={state.draft}
+        profiles={profileNames(fleet.config)}
+        width={size.columns}
+        update={(change) => ui.setState((s) => ({ draft: { ...change(s.draft), error: null } }))}
+        onSubmit={() => void submitDraft(fleet, ui, ui.getState().draft)}
+        onCancel={close}
+        onEditor={() => onRequest({ kind: 'editor' })}
+      />
+    );
+
+  const latest = notifications.at(-1);
+  return (
+    <Box flexDirection="column" width={layout.width} height={layout.height}>
+      {dialog ? (
+        <Box flexDirection="column" height={layout.height - 1} alignItems="center" justifyContent="center" overflow="hidden">
+          {dialog}
+        </Box>
+      ) : (
+        body
+      )}
+      <StatusBar
+        keymap={keymap}
+        hasTask={Boolean(task)}
+        notice={engineError ? { text: engineError, tone: 'error', at: Date.now() } : state.notice}
+        notification={latest}
+        width={size.columns}
+      />
+    </Box>
+  );
+}

@@ -1,0 +1,59 @@
+import { Box, Text } from 'ink';
+import type { FlotillaConfig } from '../../engine/config/schema.js';
+import type { Task } from '../../engine/tasks/schema.js';
+import { GATE_GLYPH, age, fit, formatCost, gateList, statusGlyph, statusText } from '../format.js';
+
+export interface FleetListProps {
+  tasks: readonly Task[];
+  selectedId: string | null;
+  config: FlotillaConfig;
+  width: number;
+  height: number;
+  filter: string;
+  now?: number;
+}
+
+/** One row per task: status glyph, id, agent, state, attempt N/max, gates, PR, cost, time in state. */
+export function FleetList({ tasks, selectedId, config, width, height, filter, now }: FleetListProps) {
+  const inner = Math.max(10, width - 2);
+  const idWidth = Math.max(8, Math.min(24, inner - 62));
+  const visibleRows = Math.max(1, height - 4);
+  const index = Math.max(0, tasks.findIndex((t) => t.id === selectedId));
+  const start = Math.min(Math.max(0, index - visibleRows + 1), Math.max(0, tasks.length - visibleRows));
+  const shown = tasks.slice(start, start + visibleRows);
+  const title = `Tasks ${tasks.length}${filter ? ` (filter: ${filter})` : ''}`;
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor="gray" overflow="hidden">
+      <Text bold wrap="truncate">
+        {fit(`  ${fit('ID', idWidth)} ${fit('AGENT', 8)} ${fit('STATE', 15)} ${fit('ATT', 4)} ${fit('GATES', 6)} ${fit('PR', 5)} ${fit('COST', 7)} AGE`, inner)}
+      </Text>
+      {tasks.length === 0 ? (
+        <Text dimColor wrap="truncate">
+          {filter ? `no task matches "${filter}" (/ then Esc clears)` : 'no tasks yet: n adds one'}
+        </Text>
+      ) : (
+        shown.map((task) => {
+          const selected = task.id === selectedId;
+          const g = statusGlyph(task);
+          const gates = gateList(task, config);
+          return (
+            <Text key={task.id} wrap="truncate" inverse={selected}>
+              <Text color={g.color}>{g.glyph}</Text>
+              {` ${fit(task.id, idWidth)} ${fit(task.agent, 8)} `}
+              <Text color={g.color}>{fit(statusText(task), 15)}</Text>
+              {` ${fit(`${task.attempts.length}/${config.recovery.maxAttempts}`, 4)} `}
+              {gates.map((gate) => (
+                <Text key={gate.name} color={GATE_GLYPH[gate.state].color}>
+                  {GATE_GLYPH[gate.state].glyph}
+                </Text>
+              ))}
+              {' '.repeat(Math.max(1, 7 - gates.length))}
+              {`${fit(task.pr ? `#${task.pr.number}` : '-', 5)} ${fit(formatCost(task.cost), 7)} ${age(task.stateSince, now)}`}
+            </Text>
+          );
+        })
+      )}
+      <Text dimColor>{` ${title}`}</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,35 @@
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import type { FlotillaConfig } from '../../engine/config/schema.js';
+import type { Task } from '../../engine/tasks/schema.js';
+import { GATE_GLYPH, gateList } from '../format.js';
+
+/** Each gate of the selected task with its detail, then the PR's CI checks. */
+export function GatesPanel({ task, config, maxRows }: { task: Task | undefined; config: FlotillaConfig; maxRows: number }) {
+  if (!task) return <Text dimColor>no task selected</Text>;
+  const rows: ReactNode[] = [];
+  if (Object.keys(task.gates).length === 0) {
+    rows.push(<Text key="-" dimColor wrap="truncate">no gate results yet for {task.id} (the monitor has not checked it)</Text>);
+  }
+  for (const g of gateList(task, config)) {
+    rows.push(
+      <Text key={`g:${g.name}`} wrap="truncate">
+        <Text color={GATE_GLYPH[g.state].color}>{GATE_GLYPH[g.state].glyph}</Text> {g.name.padEnd(12)} <Text dimColor>{g.detail}</Text>
+      </Text>,
+    );
+  }
+  if (task.pr) {
+    rows.push(<Text key="pr" wrap="truncate">PR #{task.pr.number} {task.pr.state} {task.pr.url ?? ''}</Text>);
+    for (const c of task.pr.checks) {
+      rows.push(
+        <Text key={`c:${c.name}`} wrap="truncate">
+          {'  '}
+          <Text color={GATE_GLYPH[c.state].color}>{GATE_GLYPH[c.state].glyph}</Text> {c.name} <Text dimColor>{c.detail}</Text>
+        </Text>,
+      );
+    }
+  }
+  const limit = Math.max(1, maxRows);
+  const shown = rows.length > limit ? [...rows.slice(0, limit - 1), <Text key="more" dimColor>… {rows.length - limit + 1} more</Text>] : rows;
+  return <Box flexDirection="column">{shown}</Box>;
+}

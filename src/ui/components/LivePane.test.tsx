@@ -1,0 +1,77 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { FakeSessions, screenOf, waitFor } from '../testing/fixtures.js';
+import { LivePane, screenLines } from './LivePane.js';
+
+describe('LivePane', () => {
+  it('shows the selected session\'s screen and subscribes at the pane size', async () => {
+    const sessions = new FakeSessions();
+    sessions.screens.set('a', screenOf(['hello from a', '$ ']));
+    const { lastFrame } = render(<LivePane sessions={sessions} taskId="a" emptyText="nothing" width={40} height={6} cols={38} rows={4} />);
+    await waitFor(() => expect(lastFrame()).toContain('hello from a'));
+    expect(sessions.subscribed).toEqual([{ taskId: 'a', cols: 38, rows: 4 }]);
+  });
+
+  it('re-renders when the session changes, and only for the visible session', async () => {
+    const sessions = new FakeSessions();
+    sessions.screens.set('a', screenOf(['one']));
+    const { lastFrame, rerender } = render(<LivePane sessions={sessions} taskId="a" emptyText="-" width={40} height={6} cols={38} rows={4} throttleMs={5} />);
+    await waitFor(() => expect(lastFrame()).toContain('one'));
+    sessions.push('a', screenOf(['two']));
+    await waitFor(() => expect(lastFrame()).toContain('two'));
+
+    sessions.screens.set('b', screenOf(['bee']));
+    rerender(<LivePane sessions={sessions} taskId="b" emptyText="-" width={40} height={6} cols={38} rows={4} throttleMs={5} />);
+    await waitFor(() => expect(lastFrame()).toContain('bee'));
+    expect(sessions.unsubscribed).toEqual(['a']);
+    expect([...sessions.listeners.keys()]).toEqual(['b']);
+  });
+
+  it('throttles bursts of changes into few renders', async () => {
+    const sessions = new FakeSessions();
+    sessions.screens.set('a', screenOf(['0']));
+    const { lastFrame, frames } = render(<LivePane sessions={sessions} taskId="a" emptyText="-" width={20} height={4} cols={18} rows={2} throttleMs={200} />);
+    await waitFor(() => expect(lastFrame()).toContain('0'));
+    const before = frames.length;
+    for (let i = 1; i <= 50; i++) sessions.push('a', screenOf([`n${i}`]));
+    await waitFor(() => expect(lastFrame()).toContain('n50'));
+    expect(frames.length - before).toBeLessThan(5);
+  });
+
+  it('resizes the session when the pane changes size', async () => {
+    const sessions = new FakeSessions();
+    sessions.screens.set('a', screenOf(['x']));
+    const { rerender } = render(<LivePane sessions={sessions} taskId="a" emptyText="-" width={40} height={6} cols={38} rows={4} />);
+    expect(sessions.resized).toEqual([]);
+    rerender(<LivePane sessions={sessions} taskId="a" emptyText="-" width={60} height={10} cols={58} rows={8} />);
+    await waitFor(() => expect(sessions.resized).toEqual([{ taskId: 'a', cols: 58, rows: 8 }]));
+  });
+
+  it('shows the empty text without a session, and unsubscribes on unmount', () => {
+    const sessions = new FakeSessions();
+    expect(render(<LivePane sessions={undefined} taskId="a" emptyText="sessions not available" width={40} height={5} cols={38} rows={3} />).lastFrame()).toContain('sessions not available');
+    sessions.screens.set('a', screenOf(['x']));
+    const view = render(<LivePane sessions={sessions} taskId="a" emptyText="-" width={40} height={5} cols={38} rows={3} />);
+    view.unmount();
+    expect(sessions.unsubscribed).toEqual(['a']);
+  });
+
+  it('draws the cursor when visible, and keeps SGR styling', () => {
+    const lines = screenLines(screenOf(['\x1b[31mred\x1b[0m', 'ab'], { x: 1, y: 1, visible: true }), 2);
+    expect(lines[0]).toBe('\x1b[31mred\x1b[0m\x1b[0m');
+    expect(lines[1]).toBe('a\x1b[7mb\x1b[27m\x1b[0m');
+    expect(screenLines(screenOf(['ab'], { x: 0, y: 0, visible: false }), 1)[0]).toBe('ab\x1b[0m');
+  });
+});
+
+describe('LivePane title', () => {
+  it('shows the title line above the screen', async () => {
+    const sessions = new FakeSessions();
+    sessions.screens.set('a', screenOf(['body']));
+    const { lastFrame } = render(<LivePane sessions={sessions} taskId="a" title="a · running" emptyText="-" width={40} height={6} cols={38} rows={3} />);
+    await waitFor(() => expect(lastFrame()).toContain('body'));
+    const lines = lastFrame()!.split('\n');
+    expect(lines[1]).toContain('a · running');
+    expect(lines[2]).toContain('body');
+  });
+});

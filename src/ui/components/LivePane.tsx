@@ -1,0 +1,102 @@
+import { Box, Text } from 'ink';
+import { useEffect, useRef, useState } from 'react';
+import type { ScreenSnapshot, SessionManager } from '../../engine/sessions/types.js';
+import { withCursor } from '../screen-text.js';
+
+export interface LivePaneProps {
+  sessions: SessionManager | undefined;
+  taskId: string | null;
+  /** Why there is nothing to show, when there is no live session. */
+  emptyText: string;
+  /** The line above the screen (which task, its state, how to attach). */
+  title?: string;
+  width: number;
+  height: number;
+  /** The agent's screen size inside the border. */
+  cols: number;
+  rows: number;
+  /** Minimum time between two re-renders (default 50 ms: at most 20 per second). */
+  throttleMs?: number;
+}
+
+/**
+ * The live screen of the selected agent. Subscribes to that one session only (unsubscribing when
+ * the selection changes), re-renders at most every throttleMs, and resizes the session with the pane.
+ */
+export function LivePane({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50 }: LivePaneProps) {
+  const [screen, setScreen] = useState<ScreenSnapshot | null>(null);
+  const size = useRef({ cols, rows });
+  size.current = { cols, rows };
+
+  useEffect(() => {
+    setScreen(null);
+    if (!sessions || !taskId) return;
+    let timer: NodeJS.Timeout | null = null;
+    let last = 0;
+    let closed = false;
+    const pull = () => {
+      timer = null;
+      if (closed) return;
+      last = Date.now();
+      setScreen(sessions.screen(taskId));
+    };
+    const onChange = () => {
+      if (timer || closed) return;
+      const wait = Math.max(0, last + throttleMs - Date.now());
+      timer = setTimeout(pull, wait);
+    };
+    const unsubscribe = sessions.subscribeScreen(taskId, size.current, onChange);
+    pull();
+    return () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      unsubscribe();
+    };
+  }, [sessions, taskId, throttleMs]);
+
+  const firstSize = useRef(true);
+  useEffect(() => {
+    if (firstSize.current) {
+      firstSize.current = false;
+      return;
+    }
+    if (sessions && taskId) sessions.resize(taskId, cols, rows);
+  }, [sessions, taskId, cols, rows]);
+
+  const lines = screen ? screenLines(screen, rows) : null;
+  return (
+    <Box
+      flexDirection="column"
+      width={width}
+      height={height}
+      borderStyle="round"
+      borderColor={screen ? 'cyan' : 'gray'}
+      overflow="hidden"
+    >
+      {title ? (
+        <Text bold wrap="truncate" color={screen ? 'cyan' : 'gray'}>
+          {title}
+        </Text>
+      ) : null}
+      {lines ? (
+        lines.map((line, i) => (
+          <Text key={i} wrap="truncate">
+            {line}
+          </Text>
+        ))
+      ) : (
+        <Text dimColor wrap="truncate">
+          {emptyText}
+        </Text>
+      )}
+    </Box>
+  );
+}
+
+/** The rows to draw, with the cursor cell inverse when visible. */
+export function screenLines(screen: ScreenSnapshot, rows: number): string[] {
+  const lines = screen.lines.slice(0, rows);
+  const { x, y, visible } = screen.cursor;
+  if (visible && y >= 0 && y < lines.length) lines[y] = withCursor(lines[y] ?? '', x);
+  return lines.map((l) => `${l}\x1b[0m`);
+}

@@ -1,0 +1,54 @@
+import { Box, Text } from 'ink';
+import type { ResourcesSnapshot } from '../../engine/builds/types.js';
+
+export interface QueuePanelProps {
+  available: boolean;
+  snapshot: ResourcesSnapshot | null;
+  error: string | null;
+  width: number;
+  maxRows: number;
+}
+
+/** A bar of `width` cells, `used` of `total` filled. */
+export function gauge(used: number, total: number, width: number): string {
+  const cells = Math.max(4, width);
+  const filled = total > 0 ? Math.round((Math.min(Math.max(used, 0), total) / total) * cells) : 0;
+  return `${'█'.repeat(filled)}${'░'.repeat(cells - filled)}`;
+}
+
+const gb = (mb: number) => `${(mb / 1024).toFixed(1)}G`;
+
+/** RAM gauge, running and waiting jobs (with why), and the recommended number of agents. */
+export function QueuePanel({ available, snapshot, error, width, maxRows }: QueuePanelProps) {
+  if (!available) return <Text dimColor>admission queue not available yet in this build</Text>;
+  if (error) return <Text color="red">admission: {error}</Text>;
+  if (!snapshot) return <Text dimColor>reading memory…</Text>;
+  const used = snapshot.totalMB - snapshot.availableMB;
+  const jobRows = Math.max(0, maxRows - 2);
+  const running = snapshot.running.slice(0, jobRows);
+  const waiting = snapshot.waiting.slice(0, Math.max(0, jobRows - running.length));
+  const low = snapshot.availableMB - snapshot.reserveMB < 0 || snapshot.swapping;
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate">
+        RAM <Text color={low ? 'red' : 'green'}>{gauge(used, snapshot.totalMB, Math.min(30, width - 40))}</Text> {gb(used)}/
+        {gb(snapshot.totalMB)} used, {gb(snapshot.availableMB)} free, reserve {gb(snapshot.reserveMB)}
+        {snapshot.swapping ? <Text color="red"> swapping</Text> : null}
+      </Text>
+      <Text wrap="truncate">
+        running {snapshot.running.length}, waiting {snapshot.waiting.length}; recommended agents:{' '}
+        {snapshot.recommendation.agents} <Text dimColor>({snapshot.recommendation.reason})</Text>
+      </Text>
+      {running.map((j) => (
+        <Text key={j.id} wrap="truncate">
+          <Text color="green">▶</Text> {j.kind.padEnd(7)} {j.label} <Text dimColor>~{j.expectedPeakMB}MB</Text>
+        </Text>
+      ))}
+      {waiting.map((j) => (
+        <Text key={j.id} wrap="truncate">
+          <Text color="yellow">‖</Text> {j.kind.padEnd(7)} {j.label} <Text dimColor>{j.reason ?? 'waiting'}</Text>
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,56 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { buildKeymap } from '../keys.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { StatusBar } from './StatusBar.js';
+
+const keymap = buildKeymap();
+
+describe('StatusBar', () => {
+  it('lists only the keys that apply: task keys need a selected task', () => {
+    const none = render(<StatusBar keymap={keymap} hasTask={false} notice={null} notification={undefined} width={200} />).lastFrame()!;
+    expect(none).toContain('n new');
+    expect(none).toContain('q/C-c quit');
+    expect(none).not.toContain('s start');
+    const some = render(<StatusBar keymap={keymap} hasTask notice={null} notification={undefined} width={200} />).lastFrame()!;
+    expect(some).toContain('s start');
+    expect(some).toContain('Enter attach');
+    expect(some).toContain('k/j move');
+  });
+
+  it('shows the latest notification, or a newer notice', () => {
+    const notification = { id: '1', at: new Date(1000).toISOString(), kind: 'ready' as const, taskId: 'a', message: 'ready for review' };
+    expect(render(<StatusBar keymap={keymap} hasTask notice={null} notification={notification} width={200} />).lastFrame()).toContain('a: ready for review');
+    const notice = { text: 'started a', tone: 'info' as const, at: 2000 };
+    const frame = render(<StatusBar keymap={keymap} hasTask notice={notice} notification={notification} width={200} />).lastFrame()!;
+    expect(frame).toContain('started a');
+    expect(frame).not.toContain('ready for review');
+  });
+
+  it('follows key overrides', () => {
+    const custom = buildKeymap({ 'task.start': 'S' });
+    expect(render(<StatusBar keymap={custom} hasTask notice={null} notification={undefined} width={200} />).lastFrame()).toContain('S start');
+  });
+});
+
+describe('HelpOverlay', () => {
+  it('lists every command with its keys and the detach key', () => {
+    const frame = render(<HelpOverlay keymap={buildKeymap({ 'task.stop': ['x', 'X'] })} detachKey="C-]" width={120} />).lastFrame()!;
+    for (const text of ['↑/k', '↓/j', 'Enter', 'x/X', 'stop the selected task', 'Tab', 'q/C-c', '(task.diff)', 'C-]', 'detach']) {
+      expect(frame).toContain(text);
+    }
+  });
+});
+
+describe('HelpOverlay in a short terminal', () => {
+  it('shows what fits, says how to scroll, and scrolls', () => {
+    const first = render(<HelpOverlay keymap={keymap} detachKey="C-]" width={80} height={10} />).lastFrame()!;
+    expect(first).toMatch(/↑\/↓ scroll, 1-6 of 19/);
+    expect(first.split('\n')).toHaveLength(10);
+    expect(first).toContain('select the previous task');
+    expect(first).not.toContain('detach from an attached agent');
+    const end = render(<HelpOverlay keymap={keymap} detachKey="C-]" width={80} height={10} scroll={99} />).lastFrame()!;
+    expect(end).toContain('detach from an attached agent');
+    expect(end).not.toContain('select the previous task');
+  });
+});

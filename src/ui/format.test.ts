@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { age, filterTasks, fit, formatCost, gateList, statusGlyph, statusText } from './format.js';
+import { charWidth, withCursor } from './screen-text.js';
+import { makeAttempt, makeTask, testConfig } from './testing/fixtures.js';
+
+describe('format', () => {
+  it('cost: dollars when priced, ? when unknown, - when none', () => {
+    expect(formatCost(null)).toBe('-');
+    expect(formatCost({ usd: null, tokens: 10 })).toBe('?');
+    expect(formatCost({ usd: 1.234 })).toBe('$1.23');
+    expect(formatCost({ usd: 12.34 })).toBe('$12.3');
+  });
+
+  it('age in the largest whole unit', () => {
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    expect(age('2026-01-01T00:00:00Z', t + 5_000)).toBe('5s');
+    expect(age('2026-01-01T00:00:00Z', t + 3 * 60_000)).toBe('3m');
+    expect(age('2026-01-01T00:00:00Z', t + 2 * 3600_000)).toBe('2h');
+    expect(age('2026-01-01T00:00:00Z', t + 4 * 86400_000)).toBe('4d');
+  });
+
+  it('fit pads and cuts with an ellipsis', () => {
+    expect(fit('abc', 5)).toBe('abc  ');
+    expect(fit('abcdef', 4)).toBe('abc…');
+  });
+
+  it('status follows the session while running', () => {
+    const waiting = makeTask({ id: 'a', state: 'running', attempts: [makeAttempt(1, { state: 'waiting' })] });
+    expect(statusGlyph(waiting)).toEqual({ glyph: '◆', color: 'yellow' });
+    expect(statusText(waiting)).toBe('running/waiting');
+    expect(statusGlyph(makeTask({ id: 'b', state: 'failed' })).color).toBe('red');
+  });
+
+  it('gates: configured ones in order, unevaluated shown as none, extra ones after', () => {
+    const task = makeTask({ id: 'a', gates: { ci: { state: 'fail', detail: 'test failed' }, lint: { state: 'pass', detail: '' } } });
+    expect(gateList(task, testConfig()).map((g) => `${g.name}:${g.state}`)).toEqual(['pr:none', 'rebased:none', 'ci:fail', 'reviews:none', 'lint:pass']);
+  });
+
+  it('filter matches id, title, agent, state and tags', () => {
+    const tasks = [makeTask({ id: 'login-fix', tags: ['auth'] }), makeTask({ id: 'docs', agent: 'codex', state: 'ready' })];
+    expect(filterTasks(tasks, 'AUTH').map((t) => t.id)).toEqual(['login-fix']);
+    expect(filterTasks(tasks, 'codex').map((t) => t.id)).toEqual(['docs']);
+    expect(filterTasks(tasks, 'ready').map((t) => t.id)).toEqual(['docs']);
+    expect(filterTasks(tasks, '')).toHaveLength(2);
+  });
+});
+
+describe('screen text', () => {
+  it('draws the cursor inverse at a column, skipping escape sequences', () => {
+    expect(withCursor('\x1b[1mab\x1b[0mc', 1)).toBe('\x1b[1ma\x1b[7mb\x1b[27m\x1b[0mc');
+    expect(withCursor('ab', 4)).toBe('ab\x1b[0m  \x1b[7m \x1b[27m');
+  });
+
+  it('counts wide characters as two columns', () => {
+    expect(charWidth('漢'.codePointAt(0)!)).toBe(2);
+    expect(charWidth('a'.codePointAt(0)!)).toBe(1);
+    expect(withCursor('漢x', 2)).toBe('漢\x1b[7mx\x1b[27m');
+  });
+});

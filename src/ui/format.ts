@@ -1,0 +1,108 @@
+import type { FlotillaConfig, GateConfig } from '../engine/config/schema.js';
+import type { GateState, Task } from '../engine/tasks/schema.js';
+
+/** Pure formatting helpers of the fleet view (glyphs, colours, costs, ages). */
+
+export interface Glyph {
+  glyph: string;
+  color: string;
+}
+
+const SESSION_GLYPH: Record<string, Glyph> = {
+  starting: { glyph: '◌', color: 'blue' },
+  working: { glyph: '●', color: 'green' },
+  waiting: { glyph: '◆', color: 'yellow' },
+  idle: { glyph: '◐', color: 'cyan' },
+  exited: { glyph: '■', color: 'red' },
+};
+
+const STATE_GLYPH: Record<string, Glyph> = {
+  new: { glyph: '○', color: 'gray' },
+  queued: { glyph: '◌', color: 'gray' },
+  blocked: { glyph: '⊘', color: 'yellow' },
+  running: { glyph: '●', color: 'green' },
+  checking: { glyph: '◎', color: 'blue' },
+  ready: { glyph: '✓', color: 'green' },
+  failed: { glyph: '✗', color: 'red' },
+  escalated: { glyph: '‼', color: 'magenta' },
+  stopped: { glyph: '□', color: 'gray' },
+};
+
+/** The status glyph of a task: the live session's state while running, else the task's state. */
+export function statusGlyph(task: Task): Glyph {
+  const session = task.attempts.at(-1)?.session;
+  if (task.state === 'running' && session) return SESSION_GLYPH[session.state] ?? STATE_GLYPH.running!;
+  return STATE_GLYPH[task.state] ?? { glyph: '?', color: 'white' };
+}
+
+/** The status word: task state, plus the session's state when it says more. */
+export function statusText(task: Task): string {
+  const session = task.attempts.at(-1)?.session;
+  if (task.state === 'running' && session && session.state !== 'working') return `${task.state}/${session.state}`;
+  return task.state;
+}
+
+export const GATE_GLYPH: Record<GateState | 'none', Glyph> = {
+  pass: { glyph: '✓', color: 'green' },
+  fail: { glyph: '✗', color: 'red' },
+  pending: { glyph: '…', color: 'yellow' },
+  skip: { glyph: '-', color: 'gray' },
+  none: { glyph: '·', color: 'gray' },
+};
+
+export function gateName(gate: GateConfig): string {
+  return typeof gate === 'string' ? gate : gate.name;
+}
+
+/** One entry per gate: configured gates in config order (· when not evaluated), then any others. */
+export function gateList(task: Task, config: FlotillaConfig): Array<{ name: string; state: GateState | 'none'; detail: string }> {
+  const names = config.gates.map(gateName);
+  for (const name of Object.keys(task.gates)) if (!names.includes(name)) names.push(name);
+  return names.map((name) => {
+    const g = task.gates[name];
+    return { name, state: g?.state ?? 'none', detail: g?.detail ?? 'not evaluated yet' };
+  });
+}
+
+/** Cost so far: "$1.23", "?" when usage exists but cannot be priced, "-" when none recorded. */
+export function formatCost(cost: unknown): string {
+  if (!cost || typeof cost !== 'object') return '-';
+  const usd = (cost as { usd?: unknown }).usd;
+  if (typeof usd === 'number' && Number.isFinite(usd)) return formatUsd(usd);
+  return '?';
+}
+
+export function formatUsd(usd: number): string {
+  return usd < 10 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(1)}`;
+}
+
+/** "5s", "3m", "2h", "4d" since an ISO time. */
+export function age(iso: string, now: number = Date.now()): string {
+  const ms = now - Date.parse(iso);
+  if (!Number.isFinite(ms) || ms < 0) return '0s';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+/** Fits text into `width` columns (ellipsis when cut, padded otherwise). */
+export function fit(text: string, width: number): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length > width) return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+  return text + ' '.repeat(width - chars.length);
+}
+
+/** Tasks matching the filter (case-insensitive substring of id, title, agent, state or a tag). */
+export function filterTasks(tasks: readonly Task[], filter: string): Task[] {
+  const f = filter.trim().toLowerCase();
+  if (!f) return [...tasks];
+  return tasks.filter((t) => [t.id, t.title, t.agent, t.state, ...t.tags].some((v) => v.toLowerCase().includes(f)));
+}
+
+export function liveSession(task: Task | undefined): boolean {
+  const s = task?.attempts.at(-1)?.session;
+  return Boolean(s && s.state !== 'exited');
+}

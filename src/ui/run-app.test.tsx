@@ -1,0 +1,164 @@
+import { EventEmitter } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { runApp } from './run-app.js';
+import { pollResources, ringOnNotifications } from './services.js';
+import { FakeSessions, T0, fakeAdmission, fakeFleet, makeAttempt, makeTask, screenOf, testConfig, waitFor } from './testing/fixtures.js';
+import { createUiStore } from './ui-store.js';
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  private data: string | null = null;
+  write(d: string) {
+    this.data = d;
+    this.emit('readable');
+    this.emit('data', d);
+  }
+  read() {
+    const d = this.data;
+    this.data = null;
+    return d;
+  }
+  setRawMode() {}
+  setEncoding() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+class FakeStdout extends EventEmitter {
+  isTTY = true;
+  columns = 120;
+  rows = 40;
+  written = '';
+  write(s: string) {
+    this.written += s;
+    return true;
+  }
+  /** Everything written since the last clear-screen, escape sequences removed. */
+  screenText() {
+    const last = this.written.split('\x1b[2J').at(-1) ?? '';
+    // eslint-disable-next-line no-control-regex
+    return last.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  }
+}
+
+function streams() {
+  const stdin = new FakeStdin();
+  const stdout = new FakeStdout();
+  return { stdin, stdout, io: { stdin: stdin as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream } };
+}
+
+const press = async (stdin: FakeStdin, ...keys: string[]) => {
+  for (const k of keys) {
+    stdin.write(k);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('runApp', () => {
+  it('hands the terminal to sessions.attach and comes back with the exit status; q returns the running tasks', async () => {
+    const sessions = new FakeSessions('tmux');
+    sessions.screens.set('alpha', screenOf(['alpha output']));
+    sessions.attachOutcome = { reason: 'exited', exitCode: 3 };
+    const fleet = fakeFleet({
+      tasks: [makeTask({ id: 'alpha', state: 'running', attempts: [makeAttempt(1, { state: 'working' })] })],
+      sessions,
+      config: testConfig({ detachKey: 'C-b' }),
+    });
+    const { stdin, stdout, io } = streams();
+    const done = runApp({ fleet, ...io });
+    await waitFor(() => expect(stdout.screenText()).toContain('alpha output'));
+    await press(stdin, '\r');
+    await waitFor(() => expect(sessions.attached).toHaveLength(1));
+    expect(sessions.attached[0]!.taskId).toBe('alpha');
+    expect(sessions.attached[0]!.options).toMatchObject({ detachKey: 'C-b', stdin: io.stdin, stdout: io.stdout, leaveAltScreen: false });
+    await waitFor(() => expect(stdout.screenText()).toContain('alpha: agent exited (status 3) while attached'));
+    await waitFor(() => expect(stdout.screenText()).toContain('alpha output'));
+    await press(stdin, 'q');
+    await expect(done).resolves.toEqual({ running: ['alpha'] });
+    expect(stdout.written.startsWith('\x1b[?1049h')).toBe(true);
+    expect(stdout.written.endsWith('\x1b[?1049l')).toBe(true);
+  });
+
+  it('a detach returns to the view saying so', async () => {
+    const sessions = new FakeSessions('tmux');
+    sessions.screens.set('alpha', screenOf(['x']));
+    const fleet = fakeFleet({ tasks: [makeTask({ id: 'alpha', state: 'running', attempts: [makeAttempt(1, { state: 'idle' })] })], sessions });
+    const { stdin, stdout, io } = streams();
+    const done = runApp({ fleet, ...io });
+    await press(stdin, '\r');
+    await waitFor(() => expect(stdout.screenText()).toContain('detached from alpha'));
+    await press(stdin, 'q');
+    await done;
+  });
+
+  it('Ctrl-E in the form opens the editor on the prompt and brings the text back', async () => {
+    const fleet = fakeFleet({ tasks: [] });
+    const { stdin, stdout, io } = streams();
+    let seen = '';
+    const ui = createUiStore();
+    const done = runApp({
+      fleet,
+      ...io,
+      ui,
+      openEditor: async (file) => {
+        seen = await readFile(file, 'utf8');
+        await writeFile(file, 'written in the editor\nsecond line\n');
+        return 0;
+      },
+    });
+    await press(stdin, 'n', 'Title', '\t', 'draft');
+    await press(stdin, '\x05');
+    await waitFor(() => expect(ui.getState().draft.prompt).toBe('written in the editor\nsecond line'));
+    expect(seen).toBe('draft');
+    await waitFor(() => expect(stdout.screenText()).toContain('│ second line'));
+    await press(stdin, '\x1b', 'q');
+    await done;
+  });
+
+  it('refuses a bad keys override before drawing anything', async () => {
+    const fleet = fakeFleet({ config: testConfig({ keys: { 'task.nope': 'z' } }) });
+    const { io, stdout } = streams();
+    await expect(runApp({ fleet, ...io })).rejects.toThrow(/keys\.task\.nope/);
+    expect(stdout.written).toBe('');
+  });
+});
+
+describe('view services', () => {
+  it('rings the bell once per new notification, not for old ones', () => {
+    const fleet = fakeFleet({});
+    fleet.store.setState({ notifications: [{ id: 'old', at: T0, kind: 'info', message: 'old' }] });
+    let out = '';
+    const stop = ringOnNotifications(fleet.store, { write: (s: string) => (out += s) });
+    fleet.store.setState({ error: 'unrelated change' });
+    expect(out).toBe('');
+    fleet.store.setState((s) => ({ notifications: [...s.notifications, { id: 'n1', at: T0, kind: 'ready', message: 'a ready' }] }));
+    expect(out).toBe('\x07');
+    stop();
+    fleet.store.setState((s) => ({ notifications: [...s.notifications, { id: 'n2', at: T0, kind: 'ready', message: 'b' }] }));
+    expect(out).toBe('\x07');
+    let custom = '';
+    const stop2 = ringOnNotifications(fleet.store, { write: (s: string) => (custom += s) }, (n) => `[${n.message}]`);
+    fleet.store.setState((s) => ({ notifications: [...s.notifications, { id: 'n3', at: T0, kind: 'escalated', message: 'gave up' }] }));
+    expect(custom).toBe('[gave up]');
+    stop2();
+  });
+
+  it('polls admission only while the Queue panel shows', async () => {
+    const admission = fakeAdmission({ totalMB: 1000, availableMB: 500, reserveMB: 100, swapping: false, running: [], waiting: [], recommendation: { agents: 1, reason: 'r' } });
+    const ui = createUiStore();
+    const stop = pollResources(admission, ui, 20);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(admission.calls).toBe(0);
+    ui.setState({ panel: 'queue' });
+    await waitFor(() => expect(ui.getState().resources?.availableMB).toBe(500));
+    await waitFor(() => expect(admission.calls).toBeGreaterThan(1));
+    ui.setState({ panel: 'cost' });
+    const calls = admission.calls;
+    await new Promise((r) => setTimeout(r, 80));
+    expect(admission.calls).toBe(calls);
+    stop();
+  });
+});

@@ -1,0 +1,122 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { render } from 'ink';
+import { errorMessage } from '../engine/errors.js';
+import { writeFileAtomic } from '../engine/fs/secure-files.js';
+import { terminalAlert } from '../engine/notify/notify.js';
+import { App } from './app.js';
+import { liveSession } from './format.js';
+import { buildKeymap } from './keys.js';
+import { pollResources, ringOnNotifications, tickClock } from './services.js';
+import type { UiFleet, UiRequest } from './types.js';
+import { createUiStore, emptyDraft, notify, type UiStore } from './ui-store.js';
+
+export interface RunAppOptions {
+  fleet: UiFleet;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  /** Opens a file in the user's editor with the terminal handed over; resolves to its exit code. */
+  openEditor?: (file: string) => Promise<number>;
+  ui?: UiStore;
+  /** Use the alternate screen (default true on a TTY). */
+  altScreen?: boolean;
+}
+
+export interface RunAppResult {
+  /** Tasks whose agents were still running when the view closed. */
+  running: string[];
+}
+
+const ALT_ON = '\x1b[?1049h';
+const ALT_OFF = '\x1b[?1049l';
+const CLEAR = '\x1b[2J\x1b[H';
+
+/**
+ * Runs the fleet view until the user quits. Attach and $EDITOR unmount Ink, hand the terminal over,
+ * then mount it again; the view's state lives in the UI store, so it comes back as it was.
+ */
+export async function runApp(options: RunAppOptions): Promise<RunAppResult> {
+  const { fleet, stdin, stdout } = options;
+  const keymap = buildKeymap(fleet.config.keys);
+  const ui = options.ui ?? createUiStore({ draft: emptyDraft(fleet.config.defaultAgent, fleet.config.baseBranch) });
+  const stops = [pollResources(fleet.admission, ui), tickClock(ui)];
+  if (fleet.config.notify.bell) stops.push(ringOnNotifications(fleet.store, stdout, (n) => terminalAlert(n, true)));
+  const alt = options.altScreen ?? Boolean(stdout.isTTY);
+  if (alt) stdout.write(ALT_ON);
+  try {
+    for (;;) {
+      const request = await showView(fleet, ui, keymap, stdin, stdout);
+      if (request.kind === 'quit') break;
+      // Hand the terminal over. Ink has let go of stdin; pause it too so nothing of ours reads
+      // keys meant for the agent or the editor.
+      stdin.pause();
+      stdout.write(CLEAR);
+      if (request.kind === 'attach') await attach(fleet, ui, request.taskId, stdin, stdout);
+      if (request.kind === 'editor') await editPrompt(ui, options.openEditor);
+      // process.stdin stops its handle in a nextTick after pause(); when the hand-over ended from a
+      // promise (agent exit) that tick would land after Ink re-subscribes and leave the view deaf.
+      // Let it run first; Ink's 'readable' listener then starts reading again.
+      await new Promise((resolve) => setImmediate(resolve));
+      // Agents and editors leave the terminal on its normal screen; come back to ours.
+      if (alt) stdout.write(ALT_ON);
+      stdout.write(CLEAR);
+    }
+  } finally {
+    for (const stop of stops) stop();
+    if (alt) stdout.write(ALT_OFF);
+  }
+  return { running: fleet.store.getState().tasks.filter((t) => liveSession(t)).map((t) => t.id) };
+}
+
+/** Mounts the view and resolves with what it asked for when it unmounts. */
+async function showView(fleet: UiFleet, ui: UiStore, keymap: ReturnType<typeof buildKeymap>, stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): Promise<UiRequest> {
+  let request: UiRequest = { kind: 'quit' };
+  let instance: ReturnType<typeof render> | null = null;
+  const onRequest = (r: UiRequest) => {
+    request = r;
+    setImmediate(() => instance?.unmount());
+  };
+  instance = render(<App fleet={fleet} ui={ui} keymap={keymap} onRequest={onRequest} />, {
+    stdin,
+    stdout,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 30,
+  });
+  await instance.waitUntilExit();
+  return request;
+}
+
+async function attach(fleet: UiFleet, ui: UiStore, taskId: string, stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): Promise<void> {
+  if (!fleet.sessions) return notify(ui, 'attach: agent sessions not available yet', 'error');
+  stdout.write(CLEAR);
+  try {
+    const outcome = await fleet.sessions.attach(taskId, { stdin, stdout, detachKey: fleet.config.detachKey, leaveAltScreen: false });
+    if (outcome.reason === 'exited') {
+      const status = outcome.exitCode === null ? 'no exit status' : `status ${outcome.exitCode}`;
+      notify(ui, `${taskId}: agent exited (${status}) while attached`, outcome.exitCode === 0 ? 'info' : 'error');
+    } else {
+      notify(ui, `detached from ${taskId}`);
+    }
+  } catch (err) {
+    notify(ui, `attach ${taskId}: ${errorMessage(err).split('\n')[0]}`, 'error');
+  }
+}
+
+async function editPrompt(ui: UiStore, openEditor: RunAppOptions['openEditor']): Promise<void> {
+  const draft = ui.getState().draft;
+  if (!openEditor) return void ui.setState({ draft: { ...draft, error: 'no editor available here' } });
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-prompt-'));
+  const file = join(dir, 'PROMPT.md');
+  try {
+    await writeFileAtomic(file, draft.prompt);
+    const code = await openEditor(file);
+    const text = (await readFile(file, 'utf8')).replace(/\n$/, '');
+    ui.setState({ draft: { ...draft, prompt: text, field: 1, error: code === 0 ? null : `editor exited with status ${code}` } });
+  } catch (err) {
+    ui.setState({ draft: { ...draft, error: errorMessage(err).split('\n')[0] ?? 'editor failed' } });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,32 @@
+import type { StoreApi } from 'zustand/vanilla';
+import type { Admission } from '../engine/builds/types.js';
+import type { FlotillaConfig } from '../engine/config/schema.js';
+import type { FleetState } from '../engine/fleet/types.js';
+import type { SessionManager } from '../engine/sessions/types.js';
+
+/**
+ * What the fleet view needs from the engine. `createFleet()` returns a superset; tests pass a small
+ * fake. Sessions and admission are optional: the capabilities land at different times.
+ */
+export interface UiFleet {
+  store: StoreApi<FleetState>;
+  config: FlotillaConfig;
+  sessions?: SessionManager;
+  admission?: Admission;
+  // Commands are dispatched by name; the UI never needs their static types.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  dispatch(command: any): Promise<unknown>;
+  /** True when the engine has a handler for the command (absent on older engines: assume yes). */
+  supports?(type: string): boolean;
+}
+
+/** What the fleet view asks its host (run-app) to do outside Ink. */
+export type UiRequest =
+  | { kind: 'quit' }
+  | { kind: 'attach'; taskId: string }
+  | { kind: 'editor' };
+
+export interface TermSize {
+  columns: number;
+  rows: number;
+}

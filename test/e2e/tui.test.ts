@@ -1,0 +1,230 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tmuxSocketName } from '../../src/engine/sessions/tmux.js';
+import { BIN, PROJECT_ROOT, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+
+/**
+ * The real bin/flotilla in tmux (a private socket per test), against a temp repository.
+ */
+
+class TmuxDriver {
+  readonly socket = `flotilla-tui-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  constructor(
+    readonly cwd: string,
+    readonly size: { columns: number; rows: number },
+  ) {}
+
+  tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+
+  /** Starts `flotilla <args>`; when it ends the pane prints EXIT=<code> and stays. */
+  start(args: string[] = [], env: Record<string, string> = {}): void {
+    const wrapper = '"$0" "$@"; echo "EXIT=$?"; sleep 120';
+    const envArgs = Object.entries({ TERM: 'xterm-256color', ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    this.tmux('new-session', '-d', '-s', 'e2e', '-x', String(this.size.columns), '-y', String(this.size.rows), '-c', this.cwd, ...envArgs, 'sh', '-c', wrapper, process.execPath, BIN, ...args);
+  }
+
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', '-t', 'e2e', ...keys);
+  }
+
+  /** Types text literally (no key-name lookup). */
+  type(text: string): void {
+    this.tmux('send-keys', '-t', 'e2e', '-l', text);
+  }
+
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-t', 'e2e');
+  }
+
+  async waitFor(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < end) {
+      last = this.screen();
+      if (predicate(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}; screen was:\n${last}`);
+  }
+
+  kill(): void {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+let repo: TempRepo;
+let tmux: TmuxDriver | null = null;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'ensure-built.mjs')], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  repo = makeTempRepo();
+  for (const [title, prompt] of [
+    ['First task', 'do the first thing'],
+    ['Second task', 'do the second thing'],
+  ]) {
+    const r = await runCli(repo.root, ['add', title, '--prompt', prompt]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  }
+});
+
+afterEach(() => {
+  tmux?.kill();
+  tmux = null;
+});
+
+afterAll(() => repo?.cleanup());
+
+describe('flotilla fleet view in tmux', () => {
+  it('shows both rows, j moves the selection, ? shows help, q exits 0', async () => {
+    tmux = new TmuxDriver(repo.root, { columns: 120, rows: 36 });
+    tmux.start();
+    const first = await tmux.waitFor((s) => s.includes('first-task') && s.includes('second-task'), 'both rows');
+    expect(first).toContain('no gate results yet for first-task');
+    expect(first).toMatch(/q\/C-c quit/);
+
+    tmux.keys('j');
+    await tmux.waitFor((s) => s.includes('no gate results yet for second-task'), 'the selection to move to second-task');
+
+    tmux.keys('?');
+    const help = await tmux.waitFor((s) => s.includes('flotilla keys'), 'the help overlay');
+    expect(help).toContain('attach to the selected agent');
+    tmux.keys('Escape');
+    await tmux.waitFor((s) => !s.includes('flotilla keys') && s.includes('second-task'), 'the help to close');
+
+    // Resizing re-lays out: wide terminals put the pane beside the list; too small says so.
+    tmux.tmux('resize-window', '-t', 'e2e', '-x', '160', '-y', '40');
+    await tmux.waitFor((s) => /╮╭/.test(s.split('\n')[0] ?? ''), 'the wide layout (list and pane side by side)');
+    tmux.tmux('resize-window', '-t', 'e2e', '-x', '50', '-y', '12');
+    await tmux.waitFor((s) => s.trim() === 'terminal too small (need 60x20)', 'the too-small message after shrinking');
+    tmux.tmux('resize-window', '-t', 'e2e', '-x', '120', '-y', '36');
+    await tmux.waitFor((s) => s.includes('second-task') && s.includes('Gates'), 'the view back at a usable size');
+
+    tmux.keys('q');
+    const end = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit');
+    expect(end).toContain('EXIT=0');
+    // The alternate screen is left: the fleet view is gone from the terminal.
+    expect(end).not.toContain('no gate results yet');
+  });
+
+  it('a terminal below the minimum shows one line, and q still quits', async () => {
+    tmux = new TmuxDriver(repo.root, { columns: 50, rows: 12 });
+    tmux.start();
+    const screen = await tmux.waitFor((s) => s.includes('terminal too small'), 'the too-small message');
+    expect(screen.trim()).toBe('terminal too small (need 60x20)');
+    tmux.keys('q');
+    expect(await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit')).toContain('EXIT=0');
+  });
+
+  it('n adds a task through the form, with the prompt written in $EDITOR', async () => {
+    const editor = join(repo.dir, 'fake-editor.sh');
+    // Reads one line from the terminal (so keys must reach the editor, not flotilla) into the file.
+    writeFileSync(editor, '#!/bin/sh\nprintf "fake editor ready\\n"\nread line\nprintf "%s\\n" "$line" > "$1"\n', { mode: 0o755 });
+    tmux = new TmuxDriver(repo.root, { columns: 120, rows: 36 });
+    tmux.start([], { EDITOR: editor, VISUAL: '' });
+    await tmux.waitFor((s) => s.includes('first-task'), 'the fleet view');
+    tmux.keys('n');
+    await tmux.waitFor((s) => s.includes('New task'), 'the form');
+    tmux.type('Edited task');
+    tmux.keys('C-e');
+    await tmux.waitFor((s) => s.includes('fake editor ready') && !s.includes('New task'), 'the editor');
+    tmux.type('prompt from the editor');
+    tmux.keys('Enter');
+    await tmux.waitFor((s) => s.includes('│ prompt from the editor'), 'the prompt back in the form');
+    tmux.keys('C-s');
+    await tmux.waitFor((s) => s.includes('added edited-task'), 'the task added');
+    tmux.keys('q');
+    expect(await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit')).toContain('EXIT=0');
+    const status = await runCli(repo.root, ['status', '--json']);
+    const added = (JSON.parse(status.stdout) as { tasks: Array<{ id: string; title: string }> }).tasks.find((t) => t.id === 'edited-task');
+    expect(added?.title).toBe('Edited task');
+  });
+
+  it('refuses to start when stdout is not a terminal', async () => {
+    const r = await runCli(repo.root, []);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('stdout is not a terminal');
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('flotilla fleet view with live agents', () => {
+  it('shows the selected agent, attaches with Enter, typed text reaches it, the detach key returns', async () => {
+    const agentRepo = makeTempRepo();
+    try {
+      // A scripted agent: prints a banner naming its worktree, then echoes every line typed into it.
+      const script = join(agentRepo.dir, 'echo-agent.mjs');
+      writeFileSync(
+        script,
+        [
+          "import { createInterface } from 'node:readline';",
+          "import { basename } from 'node:path';",
+          "process.stdout.write(`echo agent in ${basename(process.cwd())} ready\\n> `);",
+          'const rl = createInterface({ input: process.stdin });',
+          "rl.on('line', (line) => (line === 'exit' ? process.exit(7) : process.stdout.write(`got: ${line}\\n> `)));",
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(agentRepo.root, '.flotilla', 'config.json'),
+        JSON.stringify({ worktreeRoot: agentRepo.worktreeRoot, defaultAgent: 'echo', profiles: { echo: { command: [process.execPath, script, '{prompt}'], hooks: 'none' } } }),
+      );
+      for (const title of ['Agent one', 'Agent two']) {
+        expect((await runCli(agentRepo.root, ['add', title, '--prompt', title.toLowerCase()])).code).toBe(0);
+      }
+      tmux = new TmuxDriver(agentRepo.root, { columns: 120, rows: 36 });
+      tmux.start();
+      await tmux.waitFor((s) => s.includes('agent-one') && s.includes('agent-two'), 'both rows');
+      tmux.keys('s');
+      tmux.keys('j');
+      tmux.keys('s');
+      await tmux.waitFor((s) => s.includes('echo agent in agent-two-a1 ready'), "the selected agent's output in the pane");
+      tmux.keys('k');
+      await tmux.waitFor((s) => s.includes('echo agent in agent-one-a1 ready'), 'the first agent in the pane');
+
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => !s.includes('Tasks 2') && s.includes('echo agent in agent-one-a1'), 'the attached full screen');
+      tmux.type('hello from the test');
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => s.includes('got: hello from the test'), 'typed text to reach the agent');
+
+      tmux.keys('C-]');
+      const back = await tmux.waitFor((s) => s.includes('detached from agent-one'), 'the fleet view after detaching');
+      expect(back).toContain('agent-two');
+
+      // The agent dies while attached: back to the view with its exit status, keys still work.
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => !s.includes('Tasks 2') && s.includes('got: hello from the test'), 'attached again');
+      tmux.type('exit');
+      tmux.keys('Enter');
+      // The status is 7 when the runtime caught it ("no exit status" when tmux lost it).
+      await tmux.waitFor((s) => /agent-one: agent exited \((status 7|no exit status)\)/.test(s), 'the exit status in the status bar', 30_000);
+      tmux.keys('?');
+      await tmux.waitFor((s) => s.includes('flotilla keys'), 'the help overlay after the agent exited');
+      tmux.keys('Escape');
+      tmux.keys('q');
+      const end = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit');
+      // tmux runtime: quitting leaves the live agent running and says so.
+      expect(end).toContain('EXIT=0');
+      expect(end).toContain('1 agent(s) still running in tmux: agent-two');
+      expect((await runCli(agentRepo.root, ['capture', 'agent-two'])).stdout).toContain('echo agent in agent-two-a1');
+    } finally {
+      tmux?.kill();
+      tmux = null;
+      // The agents' own tmux server (flotilla's private socket for this repository).
+      try {
+        execFileSync('tmux', ['-L', tmuxSocketName(agentRepo.root), 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // Already gone.
+      }
+      agentRepo.cleanup();
+    }
+  });
+});
