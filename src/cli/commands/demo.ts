@@ -22,7 +22,7 @@ function summary(tasks: readonly Task[]): string {
   });
   const total = fleetCostSummary(tasks);
   const perPr = total.perCompletedPr.prs
-    ? `${formatUsd(total.perCompletedPr.usd === null ? null : total.perCompletedPr.usd / total.perCompletedPr.prs)} per completed PR (${total.perCompletedPr.prs} PRs)`
+    ? `${formatUsd(total.perCompletedPr.usd)} per completed PR (${total.perCompletedPr.prs} PRs)`
     : 'no completed PR';
   return `${formatTable(['TASK', 'OUTCOME', 'ATT', 'PR', 'COST', 'TOKENS', 'GATES', 'REASON'], rows)}
 
@@ -31,7 +31,10 @@ total ${formatUsd(total.usd, total.usdKnown)} for ${formatTokens(total.tokens)} 
 
 async function runHeadless(root: string, io: CliIO, timeoutSec: number): Promise<number> {
   const fleet = await createFleet({ cwd: root });
-  const log = (line: string) => io.out(line);
+  let quiet = false;
+  const log = (line: string) => {
+    if (!quiet) io.out(line);
+  };
   fleet.events.on((e) => {
     const line = formatEvent(e);
     if (line) log(line);
@@ -51,6 +54,7 @@ async function runHeadless(root: string, io: CliIO, timeoutSec: number): Promise
       }
     }
     stop();
+    quiet = true;
     await fleet.monitor.stop();
     await fleet.dispatch({ type: 'cost.refresh' }).catch(() => undefined);
     await fleet.refresh();

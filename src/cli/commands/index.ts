@@ -11,6 +11,7 @@ import { reviewCommand } from './review.js';
 import { rmCommand } from './rm.js';
 import { statusCommand } from './status.js';
 import { uiCommand } from './ui.js';
+import { demoCommand } from './demo.js';
 import { attachCommand } from './attach.js';
 import { captureCommand } from './capture.js';
 import { sendCommand } from './send.js';
@@ -32,4 +33,4 @@ import { learningsCommand } from './learnings.js';
 (COMMANDS as CliCommand[]).push(retryCommand, diffCommand, learningsCommand);
 (COMMANDS as CliCommand[]).push(checkCommand, watchCommand, gateCommand);
 // The fleet view (also what `flotilla` with no command runs).
-(COMMANDS as CliCommand[]).push(uiCommand);
+(COMMANDS as CliCommand[]).push(uiCommand, demoCommand);
