@@ -85,6 +85,12 @@ docs/builds.md).`,
     const { values, help } = parseCommandArgs('status', args, { json: { type: 'boolean' } }, { max: 0 });
     if (help) return io.out(this.help), 0;
     const fleet = await createFleet({ cwd: io.cwd });
+    // Agents in tmux report through hook files and their output logs: follow them once, so the
+    // status shown is current even when no fleet view or `watch` is running.
+    if (fleet.sessions?.runtime === 'tmux' && fleet.store.getState().tasks.some((t) => t.attempts.at(-1)?.session && t.attempts.at(-1)?.session?.state !== 'exited')) {
+      await fleet.sessions.adopt().catch(() => undefined);
+      await fleet.refresh();
+    }
     const { tasks, error } = fleet.store.getState();
     if (error) throw new Error(error);
     const resources = fleet.admission ? await fleet.admission.snapshot().finally(() => fleet.close()) : undefined;

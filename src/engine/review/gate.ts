@@ -37,7 +37,9 @@ function describe(f: MergedFinding): string {
 }
 
 export function evaluateReviewsGate(task: Task, config: FlotillaConfig): Pick<GateResult, 'state' | 'detail'> {
-  if (reviewersOf(config).length === 0) return { state: 'skip', detail: 'no reviewers configured' };
+  if (reviewersOf(config).length === 0) {
+    return { state: 'skip', detail: config.reviewers ? 'no reviewers configured' : 'no reviewer CLI installed (claude, codex, gemini); set "reviewers" in config' };
+  }
   const review = reviewOf(task);
   if (!review) return { state: 'pending', detail: 'not reviewed yet' };
   const latest = task.attempts.at(-1)?.n ?? review.attempt;

@@ -1,6 +1,7 @@
 import { resolveProfile } from '../agents/profiles.js';
 import type { FlotillaConfig, ReviewerConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { findExecutable } from '../sessions/which.js';
 import type { OutputFormat } from './parse.js';
 
 /**
@@ -35,8 +36,21 @@ export const DEFAULT_REVIEWERS: readonly ReviewerConfig[] = [
   },
 ];
 
+/**
+ * The reviewers to run: config.reviewers when set; otherwise the default roles whose agent CLI is
+ * installed here (a machine without claude, codex or gemini gets no default reviewers, and the
+ * reviews gate is skipped rather than waiting forever on reviewers that cannot run).
+ */
 export function reviewersOf(config: FlotillaConfig): readonly ReviewerConfig[] {
-  return config.reviewers ?? DEFAULT_REVIEWERS;
+  if (config.reviewers) return config.reviewers;
+  return DEFAULT_REVIEWERS.filter((r) => {
+    try {
+      const bin = resolveProfile(config, r.profile).command[0]!;
+      return findExecutable(bin, { cwd: process.cwd() }) !== null;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Non-interactive review commands of the built-in profiles. */

@@ -2,7 +2,9 @@ import { open, stat } from 'node:fs/promises';
 import type { SessionState } from '../tasks/schema.js';
 import { claudeHookState, claudeSettings } from '../agents/claude/hooks.js';
 import { codexNotifyArgv, codexNotifyState } from '../agents/codex/notify.js';
-import { distScript, shellQuote } from './package-root.js';
+import { distScript, packageRoot, shellQuote } from './package-root.js';
+import { join } from 'node:path';
+import { assertTaskId } from '../ids.js';
 
 export { CLAUDE_HOOK_EVENTS } from '../agents/claude/hooks.js';
 
@@ -25,13 +27,19 @@ export function hookRecorderArgv(eventsFile: string, event: string): string[] {
  * agent): each event runs the recorder with the event name. Every word is shell-quoted; none of
  * them comes from task data.
  */
-export function claudeSettingsJson(eventsFile: string): string {
-  return claudeSettings((event) => hookRecorderArgv(eventsFile, event).map(shellQuote).join(' '));
+export function claudeSettingsJson(eventsFile: string, stopGate?: { taskId: string }): string {
+  const gate = stopGate ? stopGateArgv(stopGate.taskId).map(shellQuote).join(' ') : undefined;
+  return claudeSettings((event) => hookRecorderArgv(eventsFile, event).map(shellQuote).join(' '), gate);
+}
+
+/** `flotilla gate <task> --local`, as the Stop hook of a Claude Code worker (config stopGate.enabled). */
+export function stopGateArgv(taskId: string): string[] {
+  return [process.execPath, join(packageRoot(), 'bin', 'flotilla'), 'gate', assertTaskId(taskId), '--local'];
 }
 
 /** Extra argv that makes an agent report its status to flotilla. */
-export function hookArgv(kind: 'claude' | 'codex' | 'none' | undefined, eventsFile: string): string[] {
-  if (kind === 'claude') return ['--settings', claudeSettingsJson(eventsFile)];
+export function hookArgv(kind: 'claude' | 'codex' | 'none' | undefined, eventsFile: string, stopGate?: { taskId: string }): string[] {
+  if (kind === 'claude') return ['--settings', claudeSettingsJson(eventsFile, stopGate)];
   if (kind === 'codex') return codexNotifyArgv(hookRecorderArgv(eventsFile, 'codex'));
   return [];
 }

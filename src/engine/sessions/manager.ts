@@ -235,7 +235,7 @@ class AgentSessions implements SessionManager {
       profile,
       { prompt: input.prompt, promptFile: pFile, model: profile.model ?? null, context: input.extraContext },
       where,
-      hookArgv(profile.hooks, eventsFile),
+      hookArgv(profile.hooks, eventsFile, this.ctx.config.stopGate.enabled ? { taskId } : undefined),
     );
     const tooLong = argv.find((a) => Buffer.byteLength(a) >= MAX_ARG_BYTES);
     if (tooLong !== undefined) {

@@ -10,10 +10,13 @@ export const CLAUDE_HOOK_EVENTS = ['UserPromptSubmit', 'PreToolUse', 'PostToolUs
  * The settings JSON: `commandFor(event)` is the shell command line Claude Code runs for the event
  * (it runs hook commands through a shell, with the hook's JSON on stdin).
  */
-export function claudeSettings(commandFor: (event: string) => string): string {
+export function claudeSettings(commandFor: (event: string) => string, stopGateCommand?: string): string {
   const hooks: Record<string, unknown> = {};
   for (const event of CLAUDE_HOOK_EVENTS) {
-    const entry: Record<string, unknown> = { hooks: [{ type: 'command', command: commandFor(event) }] };
+    const commands = [{ type: 'command', command: commandFor(event) }];
+    // The stop gate: exit 2 blocks the stop and its stderr tells the agent what is still failing.
+    if (event === 'Stop' && stopGateCommand) commands.push({ type: 'command', command: stopGateCommand });
+    const entry: Record<string, unknown> = { hooks: commands };
     if (event === 'PreToolUse' || event === 'PostToolUse') entry.matcher = '*';
     hooks[event] = [entry];
   }
