@@ -18,14 +18,29 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
+/** The lock file's identity when it is stale (its owner is dead, or it is older than staleMs), else null. */
+async function staleLock(lockPath: string, staleMs: number): Promise<{ ino: number; mtimeMs: number } | null> {
   try {
-    const [info, body] = await Promise.all([stat(lockPath), readFile(lockPath, 'utf8')]);
+    const info = await stat(lockPath);
+    const body = await readFile(lockPath, 'utf8');
+    const again = await stat(lockPath);
+    // Read between two stats of the same file: the body belongs to the lock we judge.
+    if (again.ino !== info.ino || again.mtimeMs !== info.mtimeMs) return null;
     const pid = Number.parseInt(body.split(' ')[0] ?? '', 10);
-    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) return true;
-    return Date.now() - info.mtimeMs > staleMs;
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) return { ino: info.ino, mtimeMs: info.mtimeMs };
+    return Date.now() - info.mtimeMs > staleMs ? { ino: info.ino, mtimeMs: info.mtimeMs } : null;
   } catch {
-    return false;
+    return null;
+  }
+}
+
+/** Removes a stale lock only if it is still the same file (another process may have replaced it). */
+async function removeIfSame(lockPath: string, seen: { ino: number; mtimeMs: number }): Promise<void> {
+  try {
+    const now = await stat(lockPath);
+    if (now.ino === seen.ino && now.mtimeMs === seen.mtimeMs) await rm(lockPath, { force: true });
+  } catch {
+    // gone already
   }
 }
 
@@ -49,8 +64,9 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (await isStale(lockPath, staleMs)) {
-        await rm(lockPath, { force: true });
+      const stale = await staleLock(lockPath, staleMs);
+      if (stale) {
+        await removeIfSame(lockPath, stale);
         continue;
       }
       if (Date.now() - started > timeoutMs) {
