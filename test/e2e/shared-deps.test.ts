@@ -2,10 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { createFleet, type Fleet } from '../../src/engine/fleet/create-fleet.js';
 import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 let repo: TempRepo | null = null;
-afterEach(() => {
+let fleet: Fleet | null = null;
+const savedEnv = { ...process.env };
+afterEach(async () => {
+  await fleet?.close();
+  fleet = null;
+  process.env = { ...savedEnv };
   repo?.cleanup();
   repo = null;
 });
@@ -70,3 +76,42 @@ it('links a shared node_modules at start and makes it private after the agent ed
   // The shared store itself is left as it was for the other worktrees.
   expect(existsSync(join(attempt.sharedDeps!.target!, 'tiny-dep', 'index.js'))).toBe(true);
 }, 120_000);
+
+it('while the loop runs, a watcher on the live worktree makes node_modules private as soon as the agent edits the lockfile', async () => {
+  // The agent waits for a line, then edits the lockfile, commits and keeps running.
+  const agent = 'read -r go; printf "\\n" >> package-lock.json; git commit -qam "touch the lockfile"; echo edited; sleep 300';
+  repo = makeTempRepo({ runtime: 'pty', monitor: { intervalSec: 1 }, profiles: { editor: { command: ['bash', '-c', agent], quietMs: 200 } } });
+  Object.assign(process.env, NPM_ENV, { npm_config_cache: join(repo.dir, 'npm-cache'), XDG_CACHE_HOME: join(repo.dir, 'cache') });
+  repo.write('package.json', JSON.stringify({ name: 'app', version: '1.0.0', private: true }, null, 2));
+  execFileSync('npm', ['install', '--package-lock-only'], { cwd: repo.root, stdio: 'ignore' });
+  repo.write('.gitignore', 'node_modules\n');
+  repo.commit('app with a lockfile');
+
+  fleet = await createFleet({ cwd: repo.root, sessions: { runtime: 'pty' } });
+  await fleet.dispatch({ type: 'task.add', input: { title: 'live', id: 'live', agent: 'editor', prompt: 'edit the lockfile' } });
+  await fleet.dispatch({ type: 'task.start', id: 'live' });
+  const attemptOf = async () => (await fleet!.registry.read()).tasks.find((t) => t.id === 'live')!.attempts[0] as { worktree: string; sharedDeps?: { mode: string } };
+  const { worktree, sharedDeps } = await attemptOf();
+  expect(sharedDeps?.mode).toBe('shared');
+  expect(lstatSync(join(worktree, 'node_modules')).isSymbolicLink()).toBe(true);
+
+  // One pass of the running loop puts the watcher in place; then the agent edits the lockfile.
+  const passed = new Promise<void>((resolve) => {
+    const off = fleet!.events.on((e) => {
+      if (e.type === 'monitor.pass') off(), resolve();
+    });
+  });
+  fleet.monitor.start();
+  await passed;
+  await fleet.dispatch({ type: 'task.send', id: 'live', text: 'go' });
+
+  const until = Date.now() + 30_000;
+  while ((await attemptOf()).sharedDeps?.mode !== 'private') {
+    if (Date.now() > until) throw new Error(`node_modules not made private: ${JSON.stringify((await attemptOf()).sharedDeps)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(existsSync(join(worktree, 'node_modules')) && lstatSync(join(worktree, 'node_modules')).isSymbolicLink()).toBe(false);
+  const notes = ((await fleet.registry.read()).tasks[0] as { notes?: Array<{ message: string }> }).notes ?? [];
+  expect(notes.map((n) => n.message).join('\n')).toMatch(/package-lock\.json changed/);
+  await fleet.monitor.stop();
+}, 60_000);
