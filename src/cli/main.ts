@@ -38,19 +38,20 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
     const sub = rest[0] && COMMANDS.find((c) => c.name === rest[0]);
-    io.out(sub ? sub.help : usage());
+    io.out(sub ? (await sub.load()).help : usage());
     return EXIT.ok;
   }
   if (name === '--version' || name === '-V') {
     io.out(version());
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === (name ?? 'ui'));
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === (name ?? 'ui'));
+  if (!entry) {
     io.err(`flotilla: unknown command "${name}" (see \`flotilla --help\`)`);
     return EXIT.usage;
   }
   try {
+    const command = await entry.load();
     return await command.run(rest, io);
   } catch (err) {
     return reportError(err, io);

@@ -1,6 +1,7 @@
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import { UsageError } from '../../engine/errors.js';
 import { assertTaskId } from '../../engine/ids.js';
+import { noteIntervention } from '../../engine/fleet/interventions.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand } from '../io.js';
 
@@ -22,6 +23,8 @@ Exit codes: 0 detached or the agent exited, 2 not a terminal, no such task or no
     const fleet = await createFleet({ cwd: io.cwd });
     try {
       const detachKey = values['detach-key'] ?? fleet.config.detachKey;
+      // Attaching to a live agent is a human intervention (cost effort); to an exited one it is not.
+      if (await fleet.sessions!.isAlive(id)) await noteIntervention(fleet, id, 'attach');
       const outcome = await fleet.sessions!.attach(id, { stdin: process.stdin, stdout: process.stdout, detachKey });
       if (outcome.reason === 'detached') io.out(`detached from ${id} (it keeps running)`);
       else io.out(`${id}: the agent exited (code ${outcome.exitCode ?? 'signal'})`);

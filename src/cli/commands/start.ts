@@ -34,6 +34,10 @@ Exit codes: 0 started, 1 the agent could not start (e.g. its command is not inst
         fleet.events.on((e) => {
           if (e.type === 'session.status' && e.taskId === id && e.session.state === 'exited') resolve(e.session.exitCode ?? null);
         });
+        // An agent that exited before this listener was added has said so already.
+        if (fleet.sessions?.status(id) === 'exited') {
+          void fleet.registry.read().then((d) => resolve(d.tasks.find((t) => t.id === id)?.attempts.at(-1)?.session?.exitCode ?? null));
+        }
       });
       const onSigint = () => void fleet.dispatch({ type: 'task.stop', id }).catch(() => undefined);
       process.once('SIGINT', onSigint);

@@ -10,7 +10,8 @@ export interface Intervention {
 
 /**
  * Records a human intervention on the task's latest attempt (`attempt.interventions`, a list),
- * under the registry lock. Callers: attach and send (sessions), a retry with a note (recovery).
+ * under the registry lock. Callers: task.send and task.stop (fleet), attach (CLI), and a retry with
+ * a note (recovery writes its 'retry-note' on the new attempt itself).
  * Does nothing for a task without attempts.
  */
 export async function recordIntervention(registry: TaskRegistry, taskId: string, kind: InterventionKind, at = new Date().toISOString()): Promise<void> {

@@ -22,6 +22,7 @@ import { createSessionManager, type SessionManagerOptions } from '../sessions/ma
 import type { FleetContext } from './context.js';
 import { EventBus } from './event-bus.js';
 import { createFleetStore, pushNotification } from './store.js';
+import { noteIntervention } from './interventions.js';
 import type { CommandMap, CommandOf, CommandType, FleetEvent } from './types.js';
 
 export interface FleetOptions {
@@ -120,11 +121,17 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       await refresh();
       return info;
     },
+    // task.stop and task.send are what people do (CLI, TUI); flotilla's own stops go to the
+    // session manager directly. Both count as interventions (cost effort).
     'task.stop': async ({ id }) => {
       await stopTask(ctx, id);
+      await noteIntervention(ctx, id, 'stop');
       await refresh();
     },
-    'task.send': async ({ id, text, enter }) => sendToTask(ctx, id, text, enter ?? true),
+    'task.send': async ({ id, text, enter }) => {
+      await sendToTask(ctx, id, text, enter ?? true);
+      await noteIntervention(ctx, id, 'send');
+    },
     'notify.push': async ({ notification }) => {
       const full = { ...notification, id: randomUUID(), at: new Date().toISOString() };
       pushNotification(store, full);

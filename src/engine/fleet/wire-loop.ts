@@ -4,12 +4,15 @@ import { autoRetryPass } from '../recovery/auto-retry.js';
 import { evaluateReviewsGate, reviewDue, reviewFindingsText } from '../review/gate.js';
 import { pendingDependencies } from '../tasks/dependencies.js';
 import type { Fleet } from './create-fleet.js';
+import { createDependencyFollower } from './shared-deps-wiring.js';
 
 /**
  * Connects the capabilities into one loop, run after every monitor pass (TUI, `watch`, `check`):
  * the reviews gate comes from the review module; failed tasks are retried or escalated by recovery
  * (escalations notified exactly once); open PRs whose CI passed are reviewed; blocked tasks whose
- * dependencies are ready are started.
+ * dependencies are ready are started; an agent's change to the lockfile of a shared node_modules
+ * makes the install private (a watcher per live attempt while a loop runs; a hash comparison in
+ * one-shot passes).
  */
 export function wireLoop(fleet: Fleet): void {
   fleet.monitor.setGateEvaluator('reviews', async ({ task }) => evaluateReviewsGate(task, fleet.config));
@@ -54,5 +57,17 @@ export function wireLoop(fleet: Fleet): void {
         fleet.events.emit({ type: 'error', message: `start of ${t.id} after its dependencies: ${errorMessage(err)}` });
       }
     }
+  });
+
+  const deps = createDependencyFollower(fleet);
+  fleet.onClose(() => deps.close());
+  const offExit = fleet.events.on((e) => {
+    if (e.type === 'session.status' && e.session.state === 'exited') void deps.stop(e.taskId);
+  });
+  fleet.onClose(offExit);
+  fleet.monitor.afterPass(async () => {
+    const tasks = fleet.store.getState().tasks;
+    if (fleet.monitor.running) await deps.watch(tasks);
+    else await deps.checkOnce(tasks);
   });
 }

@@ -10,6 +10,7 @@ import type { Attempt, Failure, Task } from '../tasks/schema.js';
 import { transition } from '../tasks/state-machine.js';
 import { copyMatchingFiles, runSetupCommands } from '../workspace/bootstrap.js';
 import { createAttemptWorktree, removeAttemptWorktree } from '../workspace/worktrees.js';
+import { setUpSharedDependencies } from '../fleet/shared-deps-wiring.js';
 import { classifyFailure } from './classify.js';
 import { buildEnrichment, readTail } from './enrich.js';
 import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
@@ -281,5 +282,6 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     const stopped = alive ? `; the idle agent of attempt ${last.n} was stopped` : '';
     transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}${stopped}`, now);
   });
+  if (created.created) await setUpSharedDependencies(fleet, created.worktree, taskId);
   return { outcome: 'retried', taskId, attempt: n, startPoint, class: cls, kinds: built.kinds, started: false };
 }

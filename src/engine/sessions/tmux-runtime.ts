@@ -15,6 +15,8 @@ import type { AttachOptions, AttachOutcome, ScreenSnapshot } from './types.js';
 
 const POLL_MS = 1000;
 const LOG_POLL_MS = 400;
+/** How long a dead pane may go without tmux reporting its exit status before it counts as none. */
+const EXIT_STATUS_WAIT_MS = 3000;
 
 /** tmux reads an argument ending in ";" as a command separator; "\;" keeps it literal. */
 export function tmuxArg(arg: string): string {
@@ -93,7 +95,8 @@ class TmuxSession implements RuntimeSession {
   private outputListeners = new Set<(d: string) => void>();
   private exitListeners = new Set<(code: number | null, message?: string) => void>();
   exited: { code: number | null } | null = null;
-  deadPolls = 0;
+  /** When a poll first saw the pane dead (or gone) without an exit status; null while it runs. */
+  unsettledSince: number | null = null;
   private client: ScreenClient | null = null;
   private subscribers = 0;
   private logTimer: NodeJS.Timeout | null = null;
@@ -321,21 +324,74 @@ export class TmuxRuntime implements Runtime {
     this.poller.unref?.();
   }
 
+  private polling = false;
+
   private async poll(): Promise<void> {
-    if (this.sessions.size === 0) return;
-    const list = await this.panesOrNull();
-    if (!list) return; // tmux did not answer this time; ask again next round
-    const rows = new Map(list.map((r) => [r.name, r]));
-    for (const [name, s] of this.sessions) {
-      const row = rows.get(name);
-      if (!row) s.markExited(null);
-      else if (row.dead) {
-        // tmux may show the pane dead a moment before it has reaped the exit status.
-        if (row.exitCode !== null || ++s.deadPolls >= 3) s.markExited(row.exitCode);
+    // One poll at a time: under load list-panes can take longer than POLL_MS, and overlapping
+    // polls would count one dead-pane sighting several times.
+    if (this.sessions.size === 0 || this.polling) return;
+    this.polling = true;
+    try {
+      const list = await this.panesOrNull();
+      if (!list) return; // tmux did not answer this time; ask again next round
+      const rows = new Map(list.map((r) => [r.name, r]));
+      for (const [name, s] of [...this.sessions]) {
+        await this.settle(s, rows.get(name) ?? null);
+        if (s.exited) this.sessions.delete(name);
       }
-      else if (row.pid) s.pid = row.pid;
-      if (s.exited) this.sessions.delete(name);
+    } finally {
+      this.polling = false;
     }
+  }
+
+  /**
+   * Marks a session exited once tmux says so with its status. tmux shows a pane dead as soon as its
+   * pty closes, which can be before it has reaped the process, so a dead pane without
+   * pane_dead_status is asked about again; only after EXIT_STATUS_WAIT_MS without a status does the
+   * exit count as one without a code (a signal, or a session killed by someone else).
+   */
+  private async settle(s: TmuxSession, listed: PaneRow | null): Promise<void> {
+    let row: PaneRow | null | undefined = listed;
+    if (row?.dead && row.exitCode === null) {
+      // A SIGCHLD that arrives while tmux spawns a pane (libutempter has its own handler in then)
+      // is lost and the agent stays an unreaped zombie: tmux shows the pane dead, with no status,
+      // until some later SIGCHLD. Sending the server one makes it reap and record the status.
+      await this.nudgeServer();
+    }
+    if (!row || (row.dead && row.exitCode === null)) row = await this.paneOf(s.name);
+    if (row === undefined) return; // tmux did not answer: next round
+    if (row && !row.dead) {
+      if (row.pid) s.pid = row.pid;
+      s.unsettledSince = null;
+      return;
+    }
+    if (row && row.exitCode !== null) {
+      s.markExited(row.exitCode);
+      return;
+    }
+    const now = Date.now();
+    s.unsettledSince ??= now;
+    if (now - s.unsettledSince >= EXIT_STATUS_WAIT_MS) s.markExited(null);
+  }
+
+  /** Sends the tmux server SIGCHLD so it reaps exited panes it was not told about. */
+  private async nudgeServer(): Promise<void> {
+    const r = await this.tmux(['display-message', '-p', '#{pid}']);
+    const pid = Number.parseInt(r.stdout.trim(), 10);
+    if (r.exitCode !== 0 || !Number.isInteger(pid) || pid <= 1) return;
+    try {
+      process.kill(pid, 'SIGCHLD');
+    } catch {
+      // the server is gone or not ours: the next poll sees it
+    }
+  }
+
+  /** One session's pane asked for directly: null when the session is gone, undefined when tmux did not answer. */
+  private async paneOf(name: string): Promise<PaneRow | null | undefined> {
+    const r = await this.tmux(['list-panes', '-t', `=${name}`, '-F', PANE_FORMAT]);
+    if (r.exitCode === 0) return parsePaneRows(r.stdout).find((p) => p.name === name) ?? null;
+    if (/can't find session|no server running|error connecting.*(No such file|Connection refused)/i.test(r.stderr)) return null;
+    return undefined;
   }
 
   async spawn(spec: SpawnSpec): Promise<RuntimeSession> {
@@ -372,7 +428,7 @@ export class TmuxRuntime implements Runtime {
     const session = new TmuxSession(this, name, row?.pid ?? null, spec.logFile);
     session.onExit(() => this.sessions.delete(name));
     this.sessions.set(name, session);
-    if (row?.dead) session.markExited(row.exitCode);
+    // An agent that is already gone is noticed by the poller, which waits for tmux's exit status.
     this.startPoller();
     return session;
   }
@@ -388,7 +444,7 @@ export class TmuxRuntime implements Runtime {
     if (!row) return null;
     const session = new TmuxSession(this, name, row.pid, spec.logFile);
     await session.skipExistingLog();
-    if (row.dead) {
+    if (row.dead && row.exitCode !== null) {
       session.markExited(row.exitCode);
       return session;
     }

@@ -64,25 +64,10 @@ export function watchDependencyChanges(ctx: SharedDepsContext, worktree: string,
 
   async function check(): Promise<void> {
     await known;
-    if (linkedHash === null || !(await isSharedLink(worktree, root))) return;
-    const lock = await detectLockfile(worktree);
-    const pkg = sha((await readOrNull(join(worktree, 'package.json'))) ?? '');
-    if (lock?.hash === linkedHash && pkg === packageHash) return;
-    const what = lock?.hash !== linkedHash ? (lock ? lock.lockfile : 'the lockfile') : 'package.json';
-    const since = new Date().toISOString();
-    await rm(join(worktree, 'node_modules'), { force: true });
+    if (linkedHash === null) return;
+    const record = await makePrivateIfChanged(ctx, worktree, taskId, { hash: linkedHash, packageHash });
+    if (!record) return;
     linkedHash = null;
-    const manager = lock?.manager ?? 'npm';
-    const [file, ...args] = PRIVATE_INSTALL[manager];
-    const job = { kind: 'install' as const, key: `install:${manager}:private`, label: `${manager} install (private, ${worktree.split(sep).pop()})`, ...(taskId ? { taskId } : {}) };
-    const r = await runJob(ctx.admission, job, file!, args, { cwd: worktree, timeoutMs: 30 * 60_000 });
-    const ok = r.exitCode === 0;
-    const note = ok
-      ? `node_modules: ${what} changed, so the shared install was replaced by a private one`
-      : `node_modules: ${what} changed; the private install failed (exit ${r.exitCode ?? 'signal'}): ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`;
-    const record: SharedDepsRecord = { mode: ok ? 'private' : 'none', manager, since, note };
-    if (lock) Object.assign(record, { lockfile: lock.lockfile, hash: lock.hash });
-    await recordOnTask(ctx, taskId, worktree, record, note).catch(() => undefined);
     options.onPrivate?.(record);
   }
 
@@ -108,4 +93,39 @@ export function watchDependencyChanges(ctx: SharedDepsContext, worktree: string,
       await work;
     },
   };
+}
+
+/**
+ * One comparison (no watching): when the worktree links to the shared store but its lockfile hash
+ * (or package.json, when `linked.packageHash` is known) no longer matches what was linked, replaces
+ * the link by a private install (through the queue) and records it on the task. Returns the new
+ * record, or null when nothing changed or the worktree has no shared link.
+ */
+export async function makePrivateIfChanged(
+  ctx: SharedDepsContext,
+  worktree: string,
+  taskId: string | undefined,
+  linked: { hash: string; packageHash?: string | null },
+): Promise<SharedDepsRecord | null> {
+  const root = ctx.sharedRoot ?? sharedStoreRoot();
+  if (!(await isSharedLink(worktree, root))) return null;
+  const lock = await detectLockfile(worktree);
+  const pkg = sha((await readOrNull(join(worktree, 'package.json'))) ?? '');
+  const packageChanged = Boolean(linked.packageHash) && pkg !== linked.packageHash;
+  if (lock?.hash === linked.hash && !packageChanged) return null;
+  const what = lock?.hash !== linked.hash ? (lock ? lock.lockfile : 'the lockfile') : 'package.json';
+  const since = new Date().toISOString();
+  await rm(join(worktree, 'node_modules'), { force: true });
+  const manager = lock?.manager ?? 'npm';
+  const [file, ...args] = PRIVATE_INSTALL[manager];
+  const job = { kind: 'install' as const, key: `install:${manager}:private`, label: `${manager} install (private, ${worktree.split(sep).pop()})`, ...(taskId ? { taskId } : {}) };
+  const r = await runJob(ctx.admission, job, file!, args, { cwd: worktree, timeoutMs: 30 * 60_000 });
+  const ok = r.exitCode === 0;
+  const note = ok
+    ? `node_modules: ${what} changed, so the shared install was replaced by a private one`
+    : `node_modules: ${what} changed; the private install failed (exit ${r.exitCode ?? 'signal'}): ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`;
+  const record: SharedDepsRecord = { mode: ok ? 'private' : 'none', manager, since, note };
+  if (lock) Object.assign(record, { lockfile: lock.lockfile, hash: lock.hash });
+  await recordOnTask(ctx, taskId, worktree, record, note).catch(() => undefined);
+  return record;
 }

@@ -12,6 +12,7 @@ import { createAttemptWorktree } from '../../workspace/worktrees.js';
 import type { SessionManager } from '../../sessions/types.js';
 import type { Ticket } from '../../builds/types.js';
 import type { FleetContext } from '../context.js';
+import { setUpSharedDependencies } from '../shared-deps-wiring.js';
 
 function sessionsOf(ctx: FleetContext): SessionManager {
   if (!ctx.sessions) throw new PtyError('agent sessions are not available in this flotilla');
@@ -49,6 +50,7 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
   await ctx.registry.updateTask(task.id, (t) => {
     if (!t.attempts.some((a) => a.n === 1)) t.attempts.push(attempt);
   });
+  if (wt.created) await setUpSharedDependencies(ctx, wt.worktree, task.id);
   return attempt;
 }
 
@@ -86,6 +88,7 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
         if (a) Object.assign(a, { worktree: wt.worktree, branch: wt.branch });
       });
     }
+    if (wt.created) await setUpSharedDependencies(ctx, wt.worktree, id);
   }
 
   let ticket: Ticket | null = null;

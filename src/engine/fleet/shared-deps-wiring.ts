@@ -1,0 +1,108 @@
+import { errorMessage } from '../errors.js';
+import type { Task } from '../tasks/schema.js';
+import { makePrivateIfChanged, watchDependencyChanges, type DependencyWatcher } from '../workspace/dependency-watcher.js';
+import { linkSharedDependencies, type SharedDepsContext, type SharedDepsRecord } from '../workspace/shared-deps.js';
+import type { FleetContext } from './context.js';
+
+/** Whether config asks for any sharing (node_modules or extra folders). */
+export function sharingWanted(ctx: Pick<FleetContext, 'config'>): boolean {
+  return ctx.config.shared.nodeModules || ctx.config.shared.folders.length > 0;
+}
+
+function depsContext(ctx: FleetContext): SharedDepsContext {
+  return { config: ctx.config, registry: ctx.registry, runner: ctx.runner, ...(ctx.admission ? { admission: ctx.admission } : {}) };
+}
+
+/**
+ * Call once a new attempt worktree is recorded on its task: links the shared node_modules and
+ * folders. Never fails the caller (no lockfile means nothing to share; any other problem is an
+ * error event and a note on the task).
+ */
+export async function setUpSharedDependencies(ctx: FleetContext, worktree: string, taskId: string): Promise<SharedDepsRecord | null> {
+  if (!sharingWanted(ctx)) return null;
+  try {
+    return await linkSharedDependencies(depsContext(ctx), worktree, taskId);
+  } catch (err) {
+    ctx.events.emit({ type: 'error', message: `task ${taskId}: shared dependencies not set up in ${worktree}: ${errorMessage(err)}` });
+    return null;
+  }
+}
+
+interface SharedAttempt {
+  worktree: string;
+  hash: string;
+  packageHash: string | null;
+}
+
+/** The latest attempt's shared link as recorded, or null when it does not link to the store. */
+function sharedAttempt(task: Task): SharedAttempt | null {
+  const a = task.attempts.at(-1) as (Task['attempts'][number] & { sharedDeps?: SharedDepsRecord }) | undefined;
+  const rec = a?.sharedDeps;
+  if (!a || rec?.mode !== 'shared' || !rec.hash) return null;
+  return { worktree: a.worktree, hash: rec.hash, packageHash: rec.packageHash ?? null };
+}
+
+function liveSession(task: Task): boolean {
+  const s = task.attempts.at(-1)?.session;
+  return Boolean(s && s.state !== 'exited');
+}
+
+/**
+ * Notices an agent's change to the lockfile or package.json of a shared worktree.
+ * - `watch()` (a running loop: TUI, `watch`): one chokidar watcher per live attempt worktree that
+ *   links to the store, closed when its session exits or the fleet closes.
+ * - `checkOnce()` (one-shot passes: `check`): compares the lockfile hash with the linked store's.
+ */
+export function createDependencyFollower(ctx: FleetContext) {
+  const watchers = new Map<string, { worktree: string; watcher: DependencyWatcher }>();
+
+  const stop = async (taskId: string): Promise<void> => {
+    const w = watchers.get(taskId);
+    if (!w) return;
+    watchers.delete(taskId);
+    await w.watcher.close().catch(() => undefined);
+  };
+
+  return {
+    /** Starts watchers for live shared attempts and closes those whose session ended. */
+    async watch(tasks: Task[]): Promise<void> {
+      if (!ctx.config.shared.nodeModules) return;
+      for (const task of tasks) {
+        const shared = liveSession(task) ? sharedAttempt(task) : null;
+        const current = watchers.get(task.id);
+        if (current && current.worktree === shared?.worktree) continue;
+        await stop(task.id);
+        if (!shared) continue;
+        const watcher = watchDependencyChanges(depsContext(ctx), shared.worktree, task.id, {
+          // Recorded on the task (attempt.sharedDeps, task.notes); nothing shared is left to watch.
+          onPrivate: () => void stop(task.id),
+        });
+        watchers.set(task.id, { worktree: shared.worktree, watcher });
+        await watcher.ready;
+      }
+      const known = new Set(tasks.map((t) => t.id));
+      for (const id of [...watchers.keys()]) if (!known.has(id)) await stop(id);
+    },
+
+    /** Closes the watcher of a task (its session exited). */
+    stop,
+
+    /** One comparison per shared attempt: lockfile (or package.json) changed means a private install. */
+    async checkOnce(tasks: Task[]): Promise<void> {
+      if (!ctx.config.shared.nodeModules) return;
+      for (const task of tasks) {
+        const shared = sharedAttempt(task);
+        if (!shared || watchers.has(task.id)) continue;
+        try {
+          await makePrivateIfChanged(depsContext(ctx), shared.worktree, task.id, shared);
+        } catch (err) {
+          ctx.events.emit({ type: 'error', message: `task ${task.id}: dependency check in ${shared.worktree}: ${errorMessage(err)}` });
+        }
+      }
+    },
+
+    async close(): Promise<void> {
+      await Promise.all([...watchers.keys()].map((id) => stop(id)));
+    },
+  };
+}
