@@ -53,7 +53,7 @@ function safeRegExp(source: string): RegExp | null {
   }
 }
 
-/** A review finding as recorded on task.review.findings (see docs/CONTRACTS.md); loose on purpose. */
+/** A review finding as recorded on task.review.findings (see docs/engine.md); loose on purpose. */
 export interface ReviewFinding {
   id?: string;
   file: string;

@@ -51,7 +51,7 @@ export interface PostedReview {
   error?: string;
 }
 
-/** `task.review` (see docs/CONTRACTS.md). */
+/** `task.review` (see docs/engine.md). */
 export interface ReviewRecord {
   runId: string;
   runAt: string;

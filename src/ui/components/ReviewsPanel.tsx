@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Task } from '../../engine/tasks/schema.js';
 
-/** The shape `review` writes to task.review (docs/CONTRACTS.md), read defensively. */
+/** The shape `review` writes to task.review (docs/engine.md), read defensively. */
 export interface ReviewFinding {
   id: string;
   file: string;
