@@ -24,6 +24,8 @@ class PtySession implements RuntimeSession {
   private outputListeners = new Set<(d: string) => void>();
   private exitListeners = new Set<(code: number | null, message?: string) => void>();
   private exited: { code: number | null } | null = null;
+  /** The process is gone; its last output may still be read. */
+  private dead = false;
   private flowOff = false;
 
   constructor(
@@ -62,20 +64,42 @@ class PtySession implements RuntimeSession {
         if (!this.exited) p.resume();
       },
     });
+    let lastData = Date.now();
     p.onData((data) => {
+      lastData = Date.now();
       this.log.write(data);
       this.screenTerm.write(data);
       for (const l of this.outputListeners) l(data);
     });
     p.onExit(({ exitCode, signal }) => {
-      this.exited = { code: signal ? null : exitCode };
-      this.log.close();
-      for (const l of [...this.exitListeners]) l(this.exited.code);
+      // onExit can come before the last output: read what is left at once, and report the exit
+      // only when the output has been quiet a moment and the screen has parsed it all, so a
+      // capture taken at the exit shows the agent's last words.
+      this.dead = true;
+      this.flowOff = true;
+      stopWatch();
+      try {
+        p.resume();
+      } catch {
+        // already closed
+      }
+      const began = Date.now();
+      const finish = () => {
+        if (this.exited) return;
+        this.exited = { code: signal ? null : exitCode };
+        this.log.close();
+        for (const l of [...this.exitListeners]) l(this.exited.code);
+      };
+      const settle = () => {
+        if (Date.now() - lastData >= 60 || Date.now() - began > 1000) void this.screenTerm.flush().then(finish, finish);
+        else setTimeout(settle, 20);
+      };
+      settle();
     });
   }
 
   async write(data: string): Promise<void> {
-    if (this.exited) throw new PtyError(`the agent has exited; cannot type into it`);
+    if (this.exited || this.dead) throw new PtyError(`the agent has exited; cannot type into it`);
     this.p.write(data);
   }
 
