@@ -13,6 +13,7 @@ import { joinCapture } from './serialize.js';
 import { PANE_FORMAT, clientEnv, parsePaneRows, target, tmuxSocketName, writeTmuxConf, type PaneRow } from './tmux.js';
 import type { AttachOptions, AttachOutcome, ScreenSnapshot } from './types.js';
 
+const PANES_TTL_MS = 250;
 const POLL_MS = 1000;
 const LOG_POLL_MS = 400;
 /** How long a dead pane may go without tmux reporting its exit status before it counts as none. */
@@ -302,12 +303,34 @@ export class TmuxRuntime implements Runtime {
     this.socket = o.socket ?? tmuxSocketName(o.repoRoot);
   }
 
-  tmux(args: string[]) {
-    return this.runner.run('tmux', ['-L', this.socket, ...args], { env: { ...clientEnv(), TMUX: undefined, TMUX_PANE: undefined }, timeoutMs: 15_000 });
+  async tmux(args: string[]) {
+    const changes = args[0] !== 'list-panes' && args[0] !== 'capture-pane';
+    if (changes) this.invalidatePanes();
+    const r = await this.runner.run('tmux', ['-L', this.socket, ...args], { env: { ...clientEnv(), TMUX: undefined, TMUX_PANE: undefined }, timeoutMs: 15_000 });
+    if (changes) this.invalidatePanes();
+    return r;
   }
 
-  /** Every session's first pane; [] when no server runs; null when tmux could not say. */
-  async panesOrNull(): Promise<PaneRow[] | null> {
+  private panesCache: { at: number; rows: Promise<PaneRow[] | null> } | null = null;
+
+  /**
+   * Every session's first pane; [] when no server runs; null when tmux could not say. One answer
+   * serves every caller for PANES_TTL_MS, so a monitoring pass over many tasks asks tmux once.
+   */
+  panesOrNull(): Promise<PaneRow[] | null> {
+    const now = Date.now();
+    if (this.panesCache && now - this.panesCache.at < PANES_TTL_MS) return this.panesCache.rows;
+    const rows = this.listPanes();
+    this.panesCache = { at: now, rows };
+    return rows;
+  }
+
+  /** Forgets the cached pane list (after starting or killing a session). */
+  private invalidatePanes(): void {
+    this.panesCache = null;
+  }
+
+  private async listPanes(): Promise<PaneRow[] | null> {
     const r = await this.tmux(['list-panes', '-a', '-F', PANE_FORMAT]);
     if (r.exitCode === 0) return parsePaneRows(r.stdout);
     if (/no server running|error connecting|no sessions/i.test(r.stderr)) return [];
