@@ -186,6 +186,19 @@ export class AdmissionQueue implements Admission {
         released ??= this.release(held);
         return released;
       },
+      handOver: async (pid: number) => {
+        if (!this.held.has(id)) return;
+        if (held.pids.size > 0) await this.sampleOnce().catch(() => undefined);
+        this.held.delete(id);
+        if (this.held.size === 0) this.stopSampler();
+        released = Promise.resolve();
+        await this.queue.update((data) => {
+          const entry = data.entries.find((e) => e.id === id);
+          if (entry) entry.pid = pid;
+          return { changed: Boolean(entry), result: undefined };
+        });
+        if (held.peakMB > 0) await this.peaks.record(held.job.key, held.job.kind, held.peakMB).catch(() => undefined);
+      },
     };
   }
 

@@ -20,6 +20,11 @@ export interface Ticket {
   trackPid(pid: number): void;
   /** Frees the slot (idempotent). */
   release(): Promise<void>;
+  /**
+   * Makes `pid` the owner of the slot: the entry stays in the shared queue while that process
+   * lives and is pruned once it is gone, even after this flotilla process exits (an agent in tmux).
+   */
+  handOver?(pid: number): Promise<void>;
 }
 
 export interface AdmissionJobView {

@@ -107,7 +107,10 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
     const held = ticket;
     if (info.pid) held.trackPid(info.pid);
     if (info.state === 'exited') await held.release();
-    else {
+    else if (sessions.runtime === 'tmux' && info.pid && held.handOver) {
+      // The agent outlives this process: its slot belongs to the agent's process from now on.
+      await held.handOver(info.pid);
+    } else {
       const off = ctx.events.on((e) => {
         if (e.type === 'session.status' && e.taskId === id && e.attempt === attempt.n && e.session.state === 'exited') {
           off();
