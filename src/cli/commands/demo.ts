@@ -1,3 +1,6 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { findExecutable } from '../../engine/sessions/which.js';
 import { createRunner } from '../../engine/exec/runner.js';
 import { createDemoRepo } from '../../engine/demo/setup.js';
 import { demoTaskSettled, startDemo } from '../../engine/demo/driver.js';
@@ -10,6 +13,13 @@ import { parseCommandArgs } from '../args.js';
 import { formatEvent } from '../format/monitor.js';
 import { formatTable } from '../format/table.js';
 import { EXIT, type CliCommand, type CliIO } from '../io.js';
+
+/** How to call flotilla again: `flotilla` when it is on PATH, else this launcher's full path. */
+function flotillaCommand(io: CliIO): string {
+  const bin = fileURLToPath(new URL('../../../bin/flotilla', import.meta.url));
+  const onPath = findExecutable('flotilla', { cwd: io.cwd, path: io.env.PATH });
+  return onPath && realpathSync(onPath) === realpathSync(bin) ? 'flotilla' : bin;
+}
 
 function summary(tasks: readonly Task[]): string {
   const rows = tasks.map((t) => {
@@ -59,7 +69,8 @@ async function runHeadless(root: string, io: CliIO, timeoutSec: number): Promise
     await fleet.dispatch({ type: 'cost.refresh' }).catch(() => undefined);
     await fleet.refresh();
     io.out(`\n${summary(fleet.store.getState().tasks)}`);
-    io.out(`\nThe demo repository stays at ${root}; try: cd ${root} && flotilla status, flotilla diff truncate, flotilla review show word-count, flotilla learnings, flotilla cost`);
+    const f = flotillaCommand(io);
+    io.out(`\nThe demo repository stays at ${root}. Look around:\n  cd ${root}\n  ${f} status\n  ${f} diff truncate\n  ${f} review show word-count\n  ${f} learnings\n  ${f} cost`);
     if (!settled) {
       io.err(`flotilla: demo: not every task finished within ${timeoutSec}s`);
       return EXIT.error;
