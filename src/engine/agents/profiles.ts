@@ -26,7 +26,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
     appendContext: 'prompt',
     hooks: 'codex',
     patterns: {
-      waiting: ['Allow command\\?', 'Would you like to run', 'approve this', '\\[y/N\\]'],
+      waiting: ['Allow command\\?', 'Would you like to run', 'approve this', '\\[y/N\\]', 'Press enter to continue', 'Sign in with ChatGPT', 'allow Codex to work in this folder'],
       working: ['esc to interrupt', 'Working \\('],
       contextExhausted: ['context window', 'exceeds the context'],
     },
@@ -36,7 +36,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
     appendContext: 'prompt',
     hooks: 'none',
     patterns: {
-      waiting: ['Allow execution', 'Apply this change\\?', 'Waiting for user confirmation'],
+      waiting: ['Allow execution', 'Apply this change\\?', 'Waiting for user confirmation', 'Do you trust the files in this folder', 'Trust folder', 'Select Auth Method', 'Get started'],
       working: ['esc to cancel'],
     },
   },

@@ -188,7 +188,6 @@ export class AdmissionQueue implements Admission {
       },
       handOver: async (pid: number) => {
         if (!this.held.has(id)) return;
-        if (held.pids.size > 0) await this.sampleOnce().catch(() => undefined);
         this.held.delete(id);
         if (this.held.size === 0) this.stopSampler();
         released = Promise.resolve();
@@ -197,7 +196,7 @@ export class AdmissionQueue implements Admission {
           if (entry) entry.pid = pid;
           return { changed: Boolean(entry), result: undefined };
         });
-        if (held.peakMB > 0) await this.peaks.record(held.job.key, held.job.kind, held.peakMB).catch(() => undefined);
+        // Not recorded as a learned peak: this process saw only the job's first moments.
       },
     };
   }

@@ -102,7 +102,7 @@ export class StatusTracker {
     // What the last burst of output said; with no output since the last quiet spell, the screen.
     let text = this.recent;
     this.recent = '';
-    text = text.split('\n').filter((l) => l.trim()).slice(-10).join('\n');
+    text = text.split('\n').filter((l) => l.trim()).slice(-25).join('\n');
     if (!text.trim()) {
       try {
         text = await this.o.readScreen();
