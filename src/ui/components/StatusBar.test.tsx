@@ -27,6 +27,16 @@ describe('StatusBar', () => {
     expect(frame).not.toContain('ready for review');
   });
 
+  it('lists the review keys first while the Reviews panel shows, and not otherwise', () => {
+    const fleetKeys = render(<StatusBar keymap={keymap} hasTask notice={null} notification={undefined} width={300} />).lastFrame()!;
+    expect(fleetKeys).not.toContain('u useful');
+    expect(fleetKeys).toContain('p prompt');
+    expect(fleetKeys).toContain('m memory');
+    const reviewKeys = render(<StatusBar keymap={keymap} hasTask notice={null} notification={undefined} width={300} reviews />).lastFrame()!;
+    expect(reviewKeys).toMatch(/^\[\/\] finding {2}u useful {2}o noise {2}D dismiss {2}z folded/);
+    expect(reviewKeys).toContain('Tab panel');
+  });
+
   it('follows key overrides', () => {
     const custom = buildKeymap({ 'task.start': 'S' });
     expect(render(<StatusBar keymap={custom} hasTask notice={null} notification={undefined} width={200} />).lastFrame()).toContain('S start');
@@ -36,7 +46,7 @@ describe('StatusBar', () => {
 describe('HelpOverlay', () => {
   it('lists every command with its keys and the detach key', () => {
     const frame = render(<HelpOverlay keymap={buildKeymap({ 'task.stop': ['x', 'X'] })} detachKey="C-]" width={120} />).lastFrame()!;
-    for (const text of ['↑/k', '↓/j', 'Enter', 'x/X', 'stop the selected task', 'Tab', 'q/C-c', '(task.diff)', 'C-]', 'detach']) {
+    for (const text of ['↑/k', '↓/j', 'Enter', 'x/X', 'stop the selected task', 'Tab', 'q/C-c', '(task.diff)', 'C-]', 'detach', 'Reviews panel', '(task.prompt)', '(review.useful)', '(review.dismiss)', '(app.memory)']) {
       expect(frame).toContain(text);
     }
   });
@@ -45,7 +55,7 @@ describe('HelpOverlay', () => {
 describe('HelpOverlay in a short terminal', () => {
   it('shows what fits, says how to scroll, and scrolls', () => {
     const first = render(<HelpOverlay keymap={keymap} detachKey="C-]" width={80} height={10} />).lastFrame()!;
-    expect(first).toMatch(/↑\/↓ scroll, 1-6 of 19/);
+    expect(first).toMatch(/↑\/↓ scroll, 1-6 of 28/);
     expect(first.split('\n')).toHaveLength(10);
     expect(first).toContain('select the previous task');
     expect(first).not.toContain('detach from an attached agent');

@@ -9,6 +9,8 @@ export interface StatusBarProps {
   notice: Notice | null;
   notification: FleetNotification | undefined;
   width: number;
+  /** The Reviews panel shows: its keys are listed too. */
+  reviews?: boolean;
 }
 
 const NOTIFY_COLOR: Record<FleetNotification['kind'], string> = {
@@ -20,9 +22,15 @@ const NOTIFY_COLOR: Record<FleetNotification['kind'], string> = {
 };
 
 /** The keys that apply now, then the latest notice or engine notification (whichever is newer). */
-export function StatusBar({ keymap, hasTask, notice, notification, width }: StatusBarProps) {
-  const keys = KEY_COMMANDS.filter((c) => (hasTask || !c.needsTask) && c.id !== 'fleet.select-prev')
-    .map((c) => `${formatKeys(c.id === 'fleet.select-next' ? [...keymap['fleet.select-prev'], ...keymap[c.id]].filter((k) => k.length === 1) : keymap[c.id])} ${c.id === 'fleet.select-next' ? 'move' : c.label}`)
+export function StatusBar({ keymap, hasTask, notice, notification, width, reviews = false }: StatusBarProps) {
+  const keys = KEY_COMMANDS.filter((c) => (hasTask || !c.needsTask) && c.id !== 'fleet.select-prev' && c.id !== 'review.prev')
+    .filter((c) => reviews || c.category !== 'review')
+    .sort((a, b) => Number(b.category === 'review') - Number(a.category === 'review'))
+    .map((c) => {
+      if (c.id === 'fleet.select-next') return `${formatKeys([...keymap['fleet.select-prev'], ...keymap[c.id]].filter((k) => k.length === 1))} move`;
+      if (c.id === 'review.next') return `${formatKeys([...keymap['review.prev'], ...keymap[c.id]])} ${c.label}`;
+      return `${formatKeys(keymap[c.id])} ${c.label}`;
+    })
     .join('  ');
   const noticeNewer = notice && (!notification || notice.at >= Date.parse(notification.at));
   return (
