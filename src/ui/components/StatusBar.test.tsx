@@ -37,6 +37,12 @@ describe('StatusBar', () => {
     expect(reviewKeys).toContain('Tab panel');
   });
 
+  it('drops the less used keys first when the bar is narrow, keeping quit', () => {
+    const narrow = render(<StatusBar keymap={keymap} hasTask notice={null} notification={undefined} width={120} />).lastFrame()!;
+    expect(narrow).toContain('q/C-c quit');
+    expect(narrow).not.toContain('m memory');
+  });
+
   it('follows key overrides', () => {
     const custom = buildKeymap({ 'task.start': 'S' });
     expect(render(<StatusBar keymap={custom} hasTask notice={null} notification={undefined} width={200} />).lastFrame()).toContain('S start');

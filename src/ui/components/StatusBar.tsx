@@ -21,17 +21,26 @@ const NOTIFY_COLOR: Record<FleetNotification['kind'], string> = {
   error: 'red',
 };
 
+const OPTIONAL_IN_BAR: readonly string[] = ['app.memory', 'task.prompt'];
+
 /** The keys that apply now, then the latest notice or engine notification (whichever is newer). */
 export function StatusBar({ keymap, hasTask, notice, notification, width, reviews = false }: StatusBarProps) {
-  const keys = KEY_COMMANDS.filter((c) => (hasTask || !c.needsTask) && c.id !== 'fleet.select-prev' && c.id !== 'review.prev')
+  const entries = KEY_COMMANDS.filter((c) => (hasTask || !c.needsTask) && c.id !== 'fleet.select-prev' && c.id !== 'review.prev')
     .filter((c) => reviews || c.category !== 'review')
     .sort((a, b) => Number(b.category === 'review') - Number(a.category === 'review'))
     .map((c) => {
-      if (c.id === 'fleet.select-next') return `${formatKeys([...keymap['fleet.select-prev'], ...keymap[c.id]].filter((k) => k.length === 1))} move`;
-      if (c.id === 'review.next') return `${formatKeys([...keymap['review.prev'], ...keymap[c.id]])} ${c.label}`;
-      return `${formatKeys(keymap[c.id])} ${c.label}`;
-    })
-    .join('  ');
+      let text = `${formatKeys(keymap[c.id])} ${c.label}`;
+      if (c.id === 'fleet.select-next') text = `${formatKeys([...keymap['fleet.select-prev'], ...keymap[c.id]].filter((k) => k.length === 1))} move`;
+      if (c.id === 'review.next') text = `${formatKeys([...keymap['review.prev'], ...keymap[c.id]])} ${c.label}`;
+      return { id: c.id, text };
+    });
+  // In a narrow terminal the less used keys give way first (? lists them all), so quit stays.
+  for (const id of OPTIONAL_IN_BAR) {
+    if (entries.map((e) => e.text).join('  ').length <= width) break;
+    const i = entries.findIndex((e) => e.id === id);
+    if (i >= 0) entries.splice(i, 1);
+  }
+  const keys = entries.map((e) => e.text).join('  ');
   const noticeNewer = notice && (!notification || notice.at >= Date.parse(notification.at));
   return (
     <Text wrap="truncate">
