@@ -23,8 +23,8 @@ const NOTIFY_COLOR: Record<FleetNotification['kind'], string> = {
 
 const OPTIONAL_IN_BAR: readonly string[] = ['app.memory', 'task.prompt'];
 
-/** The keys that apply now, then the latest notice or engine notification (whichever is newer). */
-export function StatusBar({ keymap, hasTask, notice, notification, width, reviews = false }: StatusBarProps) {
+/** The status bar's key list: the keys that apply now, review keys first while that panel shows. */
+export function barKeys(keymap: Keymap, hasTask: boolean, reviews: boolean, width: number): string {
   const entries = KEY_COMMANDS.filter((c) => (hasTask || !c.needsTask) && c.id !== 'fleet.select-prev' && c.id !== 'review.prev')
     .filter((c) => reviews || c.category !== 'review')
     .sort((a, b) => Number(b.category === 'review') - Number(a.category === 'review'))
@@ -40,7 +40,12 @@ export function StatusBar({ keymap, hasTask, notice, notification, width, review
     const i = entries.findIndex((e) => e.id === id);
     if (i >= 0) entries.splice(i, 1);
   }
-  const keys = entries.map((e) => e.text).join('  ');
+  return entries.map((e) => e.text).join('  ');
+}
+
+/** The keys that apply now, then the latest notice or engine notification (whichever is newer). */
+export function StatusBar({ keymap, hasTask, notice, notification, width, reviews = false }: StatusBarProps) {
+  const keys = barKeys(keymap, hasTask, reviews, width);
   const noticeNewer = notice && (!notification || notice.at >= Date.parse(notification.at));
   return (
     <Text wrap="truncate">
