@@ -141,8 +141,6 @@ export function formatPromptPreview(p: PromptPreview): string {
   return out.join('\n');
 }
 
-const REVIEW_DONE: Record<string, string> = { useful: 'useful', noise: 'noise' };
-
 /** Finding cursor and calibration keys; they act in the Reviews panel (shown first when hidden). */
 function reviewAction(id: CommandId, ctx: ActionContext): void {
   const { fleet, ui, task } = ctx;
@@ -179,7 +177,7 @@ function reviewAction(id: CommandId, ctx: ActionContext): void {
     return;
   }
   const mark = id === 'review.useful' ? 'useful' : 'noise';
-  void runCommand(fleet, ui, 'review.mark', { id: taskId, finding: finding.id, mark }, `marked finding ${finding.id} of ${taskId} ${REVIEW_DONE[mark]}`);
+  void runCommand(fleet, ui, 'review.mark', { id: taskId, finding: finding.id, mark }, `marked finding ${finding.id} of ${taskId} ${mark}`);
 }
 
 /** Dispatches task.add from the form; keeps the draft (with the error) when it fails. */
