@@ -190,6 +190,118 @@ describe('App', () => {
     await waitFor(() => expect(frame()).not.toContain('+new line'));
   });
 
+  it('p shows the composed prompt of the next attempt, part by part, with the learnings added', async () => {
+    const composed = {
+      prompt: 'do it',
+      extraContext: null,
+      parts: [
+        { kind: 'brief', title: 'Task', text: 'Make the login form work' },
+        { kind: 'context', title: 'Context: docs/auth.md', text: 'auth notes' },
+        { kind: 'learnings', title: 'Learned from earlier tasks', text: '- run the auth tests first' },
+        { kind: 'done', title: 'Definition of done', text: '- Leave the working tree clean' },
+        { kind: 'enrichment', title: 'What the previous attempt was missing', text: 'the failing test output' },
+      ],
+      learnings: [{ taskId: 'old-auth', sentence: 'run the auth tests first', tags: ['auth'] }],
+    };
+    const fleet = fakeFleet({ tasks: twoTasks(), handlers: { 'task.prompt': () => composed } });
+    const { press, frame, ui } = setup(fleet);
+    await press('p');
+    await waitFor(() => expect(frame()).toContain("prompt of alpha's next attempt"));
+    expect(fleet.dispatched).toEqual([{ type: 'task.prompt', id: 'alpha' }]);
+    for (const text of ['── Task (brief)', 'Make the login form work', '── Context: docs/auth.md (context)', '── Learned from earlier tasks (learnings)', '── Definition of done (done)', '(enrichment)', 'the failing test output', '1 learning(s) added:', 'from old-auth: run the auth tests first']) {
+      expect(frame()).toContain(text);
+    }
+    await press('j');
+    await waitFor(() => expect(ui.getState().overlay).toMatchObject({ kind: 'text', scroll: 1 }));
+    await press('\x1b');
+    await waitFor(() => expect(frame()).not.toContain('Make the login form work'));
+  });
+
+  it('p says why when the engine cannot compose the prompt', async () => {
+    const fleet = fakeFleet({ tasks: twoTasks(), handlers: { 'task.prompt': () => { throw new Error('no task "alpha"'); } } });
+    const { press, frame } = setup(fleet);
+    await press('p');
+    await waitFor(() => expect(frame()).toContain('task.prompt: no task "alpha"'));
+    expect(frame()).not.toContain('next attempt');
+  });
+
+  it('Reviews panel: ] and [ move the finding cursor, u/o mark it, D dismisses or undismisses, z shows folded', async () => {
+    const task = makeTask({ id: 'alpha', state: 'checking' });
+    (task as Record<string, unknown>).review = {
+      attempt: 1,
+      findings: [
+        { id: 'f-naming', file: 'src/a.ts', line: 4, severity: 'minor', category: 'style', message: 'naming', reviewers: ['style'], agreed: false, dismissed: true },
+        { id: 'f-off', file: 'src/b.ts', line: 9, severity: 'major', category: 'bug', message: 'off by one', reviewers: ['bugs', 'security'], agreed: true },
+        { id: 'f-fold', file: 'src/c.ts', line: 1, severity: 'nit', category: 'style', message: 'folded away', reviewers: ['style'], agreed: false, folded: true },
+      ],
+    };
+    const fleet = fakeFleet({
+      tasks: [task],
+      handlers: {
+        'review.mark': (cmd) => {
+          if (cmd.mark === 'noise') throw new Error('calibration file is not writable');
+          return {};
+        },
+        'review.dismiss': () => ({}),
+      },
+    });
+    const { press, frame, ui } = setup(fleet);
+    await press(']');
+    // Away from the Reviews panel the first press shows it and says how it works.
+    await waitFor(() => expect(ui.getState().panel).toBe('reviews'));
+    await waitFor(() => expect(frame()).toContain('Reviews panel: [ and ] focus a finding'));
+    expect(frame()).toMatch(/›✓✓ major\s+src\/b\.ts:9 off by one/);
+    await press('u');
+    await waitFor(() => expect(fleet.dispatched).toEqual([{ type: 'review.mark', id: 'alpha', finding: 'f-off', mark: 'useful' }]));
+    await waitFor(() => expect(frame()).toContain('marked finding f-off of alpha useful'));
+    await press(']', ']');
+    await waitFor(() => expect(ui.getState().findingCursor).toBe(1));
+    await press('D');
+    await waitFor(() => expect(fleet.dispatched.at(-1)).toEqual({ type: 'review.dismiss', id: 'alpha', finding: 'f-naming', undo: true }));
+    await waitFor(() => expect(frame()).toContain('undismissed finding f-naming of alpha'));
+    await press('[', 'D');
+    await waitFor(() => expect(fleet.dispatched.at(-1)).toEqual({ type: 'review.dismiss', id: 'alpha', finding: 'f-off' }));
+    await press('o');
+    await waitFor(() => expect(frame()).toContain('review.mark: calibration file is not writable'));
+    expect(frame()).not.toContain('folded away');
+    await press('z');
+    await waitFor(() => expect(frame()).toContain('folded away'));
+    await waitFor(() => expect(frame()).toContain('folded findings shown'));
+  });
+
+  it('review keys with no review say so and dispatch nothing', async () => {
+    const fleet = fakeFleet({ tasks: twoTasks(), handlers: { 'review.mark': () => ({}) } });
+    const { press, frame, ui } = setup(fleet);
+    ui.setState({ panel: 'reviews' });
+    await press('u');
+    await waitFor(() => expect(frame()).toContain('no findings to act on for alpha'));
+    expect(fleet.dispatched).toEqual([]);
+  });
+
+  it('the orchestrator is pinned first and stays through a filter', async () => {
+    const orch = makeTask({ id: 'orchestrator', state: 'running', attempts: [makeAttempt(1, { state: 'idle' })] });
+    (orch as Record<string, unknown>).kind = 'orchestrator';
+    const { press, frame, ui } = setup(fakeFleet({ tasks: [...twoTasks(), orch] }));
+    await waitFor(() => expect(ui.getState().selectedId).toBe('orchestrator'));
+    const lines = () => frame().split('\n');
+    expect(lines().findIndex((l) => l.includes('◈ orchestrator'))).toBeLessThan(lines().findIndex((l) => l.includes('alpha')));
+    await press('/', 'bet', '\r');
+    await waitFor(() => expect(frame()).toContain('filter: bet'));
+    expect(frame()).toContain('◈ orchestrator');
+    expect(frame()).not.toMatch(/● alpha/);
+  });
+
+  it('m asks the host to open MEMORY.md; without repository paths it says so', async () => {
+    const fleet = fakeFleet({ tasks: twoTasks() });
+    const bare = setup(fleet);
+    await bare.press('m');
+    await waitFor(() => expect(bare.frame()).toContain('memory: no repository paths'));
+    expect(bare.requests).toEqual([]);
+    const withPaths = setup({ ...fakeFleet({ tasks: twoTasks() }), paths: { memoryFile: '/repo/.flotilla/MEMORY.md' } });
+    await withPaths.press('m');
+    await waitFor(() => expect(withPaths.requests).toEqual([{ kind: 'memory', file: '/repo/.flotilla/MEMORY.md' }]));
+  });
+
   it('too small with live pty agents: q asks on the one line first', async () => {
     const { frame, press, requests } = setup(fakeFleet({ tasks: twoTasks(), sessions: new FakeSessions('pty') }), { columns: 50, rows: 10 });
     await press('q');

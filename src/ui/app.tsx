@@ -107,6 +107,8 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       resourcesError={state.resourcesError}
       width={layout.panels.width}
       height={layout.panels.height}
+      findingCursor={state.findingCursor}
+      showFolded={state.showFolded}
     />
   );
   const body =
@@ -164,6 +166,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
         notice={engineError ? { text: engineError, tone: 'error', at: Date.now() } : state.notice}
         notification={latest}
         width={size.columns}
+        reviews={state.panel === 'reviews'}
       />
     </Box>
   );

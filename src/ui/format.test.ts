@@ -56,4 +56,16 @@ describe('screen text', () => {
     expect(charWidth('a'.codePointAt(0)!)).toBe(1);
     expect(withCursor('漢x', 2)).toBe('漢\x1b[7mx\x1b[27m');
   });
+
+  it('the orchestrator is listed first and the filter never hides it; "merged" is filterable', () => {
+    const orch = makeTask({ id: 'orchestrator' });
+    (orch as Record<string, unknown>).kind = 'orchestrator';
+    const merged = makeTask({ id: 'b', state: 'ready', pr: { forge: 'local', number: 1, title: 't', body: '', branch: 'x', base: 'main', state: 'merged', createdAt: '2026-01-01T00:00:00.000Z' } as never });
+    const tasks = [makeTask({ id: 'a' }), orch, merged];
+    expect(filterTasks(tasks, '').map((t) => t.id)).toEqual(['orchestrator', 'a', 'b']);
+    expect(filterTasks(tasks, 'zzz').map((t) => t.id)).toEqual(['orchestrator']);
+    expect(filterTasks(tasks, 'merged').map((t) => t.id)).toEqual(['orchestrator', 'b']);
+    expect(statusText(merged)).toBe('merged');
+    expect(statusGlyph(merged).glyph).toBe('◉');
+  });
 });

@@ -28,8 +28,21 @@ const STATE_GLYPH: Record<string, Glyph> = {
   stopped: { glyph: '□', color: 'gray' },
 };
 
+const MERGED_GLYPH: Glyph = { glyph: '◉', color: 'magenta' };
+export const ORCHESTRATOR_GLYPH = '◈';
+
+/** The coordinator session (kind "orchestrator"): pinned on top, no gates or PR of its own. */
+export function isOrchestratorTask(task: Task): boolean {
+  return (task as { kind?: unknown }).kind === 'orchestrator';
+}
+
+function prMerged(task: Task): boolean {
+  return task.pr?.state === 'merged';
+}
+
 /** The status glyph of a task: the live session's state while running, else the task's state. */
 export function statusGlyph(task: Task): Glyph {
+  if (prMerged(task)) return MERGED_GLYPH;
   const session = task.attempts.at(-1)?.session;
   if (task.state === 'running' && session) return SESSION_GLYPH[session.state] ?? STATE_GLYPH.running!;
   return STATE_GLYPH[task.state] ?? { glyph: '?', color: 'white' };
@@ -37,6 +50,7 @@ export function statusGlyph(task: Task): Glyph {
 
 /** The status word: task state, plus the session's state when it says more. */
 export function statusText(task: Task): string {
+  if (prMerged(task)) return 'merged';
   const session = task.attempts.at(-1)?.session;
   if (task.state === 'running' && session && session.state !== 'working') return `${task.state}/${session.state}`;
   return task.state;
@@ -95,11 +109,16 @@ export function fit(text: string, width: number): string {
   return text + ' '.repeat(width - chars.length);
 }
 
-/** Tasks matching the filter (case-insensitive substring of id, title, agent, state or a tag). */
+/**
+ * The rows of the list: the orchestrator first (whatever the filter), then the tasks matching the
+ * filter (case-insensitive substring of id, title, agent, state, shown state or a tag).
+ */
 export function filterTasks(tasks: readonly Task[], filter: string): Task[] {
   const f = filter.trim().toLowerCase();
-  if (!f) return [...tasks];
-  return tasks.filter((t) => [t.id, t.title, t.agent, t.state, ...t.tags].some((v) => v.toLowerCase().includes(f)));
+  const pinned = tasks.filter(isOrchestratorTask);
+  const rest = tasks.filter((t) => !isOrchestratorTask(t));
+  if (!f) return [...pinned, ...rest];
+  return [...pinned, ...rest.filter((t) => [t.id, t.title, t.agent, t.state, statusText(t), ...t.tags].some((v) => v.toLowerCase().includes(f)))];
 }
 
 export function liveSession(task: Task | undefined): boolean {

@@ -5,6 +5,9 @@ import { KEY_COMMANDS, commandForKey, type Keymap } from './keys.js';
 import type { UiFleet, UiRequest } from './types.js';
 import { notify, type UiStore } from './ui-store.js';
 
+/** Lines of the help overlay: a title per category, one per command, the detach and override lines. */
+const HELP_LINES = new Set(KEY_COMMANDS.map((c) => c.category)).size + KEY_COMMANDS.length + 2;
+
 export interface ViewKeyContext {
   fleet: UiFleet;
   ui: UiStore;
@@ -34,7 +37,7 @@ export function handleViewKey(input: string, key: Key, ctx: ViewKeyContext): voi
     case 'help': {
       if (key.escape || input === '?' || input === 'q') return close();
       const delta = key.downArrow || input === 'j' ? 1 : key.upArrow || input === 'k' ? -1 : 0;
-      if (delta) ui.setState({ overlay: { kind: 'help', scroll: Math.max(0, Math.min(KEY_COMMANDS.length, overlay.scroll + delta)) } });
+      if (delta) ui.setState({ overlay: { kind: 'help', scroll: Math.max(0, Math.min(HELP_LINES, overlay.scroll + delta)) } });
       return;
     }
     case 'confirm-stop':

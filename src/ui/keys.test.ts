@@ -33,7 +33,19 @@ describe('keymap', () => {
     ]);
     expect(commandForKey(km, '', key({ tab: true }))).toBe('view.next-panel');
     expect(commandForKey(km, 'c', key({ ctrl: true }))).toBe('app.quit');
-    expect(commandForKey(km, 'z', key())).toBeNull();
+    expect(commandForKey(km, 'y', key())).toBeNull();
+  });
+
+  it('maps the prompt, review calibration and memory keys: p [ ] u o D z m', () => {
+    const km = buildKeymap();
+    expect(['p', '[', ']', 'u', 'o', 'D', 'z', 'm'].map((k) => commandForKey(km, k, key({ shift: k === 'D' })))).toEqual([
+      'task.prompt', 'review.prev', 'review.next', 'review.useful', 'review.noise', 'review.dismiss', 'review.folded', 'app.memory',
+    ]);
+    expect(commandForKey(km, 'd', key())).toBe('task.diff');
+    const custom = buildKeymap({ 'review.useful': '+', 'task.prompt': ['P'] });
+    expect(commandForKey(custom, '+', key())).toBe('review.useful');
+    expect(commandForKey(custom, 'u', key())).toBeNull();
+    expect(commandForKey(custom, 'P', key())).toBe('task.prompt');
   });
 
   it('config overrides replace a command\'s keys (string or list)', () => {

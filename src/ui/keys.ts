@@ -8,7 +8,7 @@ import { ConfigError } from '../engine/errors.js';
  * overlay and the status bar are generated from this table, so they never go stale.
  */
 
-export type KeyCategory = 'fleet' | 'task' | 'view' | 'app';
+export type KeyCategory = 'fleet' | 'task' | 'review' | 'view' | 'app';
 
 export interface KeyCommand {
   id: string;
@@ -31,8 +31,16 @@ export const KEY_COMMANDS = [
   { id: 'task.retry', description: 'retry the selected task with a note', category: 'task', needsTask: true, label: 'retry' },
   { id: 'task.review', description: 'review the selected task', category: 'task', needsTask: true, label: 'review' },
   { id: 'task.diff', description: 'diff between the last two attempts', category: 'task', needsTask: true, label: 'diff' },
+  { id: 'task.prompt', description: "preview the next attempt's prompt", category: 'task', needsTask: true, label: 'prompt' },
+  { id: 'review.next', description: 'focus the next finding', category: 'review', needsTask: true, label: 'finding' },
+  { id: 'review.prev', description: 'focus the previous finding', category: 'review', needsTask: true, label: 'finding' },
+  { id: 'review.useful', description: 'mark the focused finding useful', category: 'review', needsTask: true, label: 'useful' },
+  { id: 'review.noise', description: 'mark the focused finding noise', category: 'review', needsTask: true, label: 'noise' },
+  { id: 'review.dismiss', description: 'dismiss the focused finding, or undismiss it', category: 'review', needsTask: true, label: 'dismiss' },
+  { id: 'review.folded', description: 'show or hide folded findings', category: 'review', needsTask: false, label: 'folded' },
   { id: 'view.next-panel', description: 'next panel (Gates, Queue, Reviews, Cost)', category: 'view', needsTask: false, label: 'panel' },
   { id: 'app.help', description: 'show or hide this help', category: 'app', needsTask: false, label: 'help' },
+  { id: 'app.memory', description: 'open .flotilla/MEMORY.md in $EDITOR', category: 'app', needsTask: false, label: 'memory' },
   { id: 'app.quit', description: 'quit (tmux agents keep running)', category: 'app', needsTask: false, label: 'quit' },
 ] as const satisfies readonly KeyCommand[];
 
@@ -50,8 +58,16 @@ export const DEFAULT_KEYS: Keymap = {
   'task.retry': ['r'],
   'task.review': ['v'],
   'task.diff': ['d'],
+  'task.prompt': ['p'],
+  'review.next': [']'],
+  'review.prev': ['['],
+  'review.useful': ['u'],
+  'review.noise': ['o'],
+  'review.dismiss': ['D'],
+  'review.folded': ['z'],
   'view.next-panel': ['tab'],
   'app.help': ['?'],
+  'app.memory': ['m'],
   'app.quit': ['q', 'C-c'],
 };
 

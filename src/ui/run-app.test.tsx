@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MEMORY_TEMPLATE } from '../engine/init.js';
 import { describe, expect, it } from 'vitest';
 import { runApp } from './run-app.js';
 import { pollResources, ringOnNotifications } from './services.js';
@@ -116,6 +119,36 @@ describe('runApp', () => {
     await waitFor(() => expect(stdout.screenText()).toContain('│ second line'));
     await press(stdin, '\x1b', 'q');
     await done;
+  });
+
+  it('m opens MEMORY.md in the editor (from the template when missing) and comes back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-ui-memory-'));
+    try {
+      const memoryFile = join(dir, 'MEMORY.md');
+      const fleet = { ...fakeFleet({ tasks: [] }), paths: { memoryFile } };
+      const { stdin, stdout, io } = streams();
+      const opened: string[] = [];
+      let seen = '';
+      const done = runApp({
+        fleet,
+        ...io,
+        openEditor: async (file) => {
+          opened.push(file);
+          seen = await readFile(file, 'utf8');
+          await writeFile(file, `${seen}- a new strategy line\n`);
+          return 0;
+        },
+      });
+      await press(stdin, 'm');
+      await waitFor(() => expect(stdout.screenText()).toContain('MEMORY.md saved'));
+      expect(opened).toEqual([memoryFile]);
+      expect(seen).toBe(MEMORY_TEMPLATE);
+      expect(await readFile(memoryFile, 'utf8')).toContain('- a new strategy line');
+      await press(stdin, 'q');
+      await done;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad keys override before drawing anything', async () => {

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'ink';
 import { errorMessage } from '../engine/errors.js';
 import { writeFileAtomic } from '../engine/fs/secure-files.js';
+import { MEMORY_TEMPLATE } from '../engine/init.js';
 import { terminalAlert } from '../engine/notify/notify.js';
 import { App } from './app.js';
 import { liveSession } from './format.js';
@@ -54,6 +56,7 @@ export async function runApp(options: RunAppOptions): Promise<RunAppResult> {
       stdout.write(CLEAR);
       if (request.kind === 'attach') await attach(fleet, ui, request.taskId, stdin, stdout);
       if (request.kind === 'editor') await editPrompt(ui, options.openEditor);
+      if (request.kind === 'memory') await editMemory(ui, request.file, options.openEditor);
       // process.stdin stops its handle in a nextTick after pause(); when the hand-over ended from a
       // promise (agent exit) that tick would land after Ink re-subscribes and leave the view deaf.
       // Let it run first; Ink's 'readable' listener then starts reading again.
@@ -101,6 +104,19 @@ async function attach(fleet: UiFleet, ui: UiStore, taskId: string, stdin: NodeJS
     }
   } catch (err) {
     notify(ui, `attach ${taskId}: ${errorMessage(err).split('\n')[0]}`, 'error');
+  }
+}
+
+/** MEMORY.md in the editor, created from the template when missing (as `flotilla memory` does). */
+async function editMemory(ui: UiStore, file: string, openEditor: RunAppOptions['openEditor']): Promise<void> {
+  if (!openEditor) return notify(ui, 'memory: no editor available here', 'error');
+  try {
+    if (!existsSync(file)) await writeFileAtomic(file, MEMORY_TEMPLATE);
+    const code = await openEditor(file);
+    if (code === 0) notify(ui, `MEMORY.md saved (${file})`);
+    else notify(ui, `memory: editor exited with status ${code}`, 'error');
+  } catch (err) {
+    notify(ui, `memory: ${errorMessage(err).split('\n')[0]}`, 'error');
   }
 }
 

@@ -11,6 +11,8 @@ import type { SessionManager } from '../engine/sessions/types.js';
 export interface UiFleet {
   store: StoreApi<FleetState>;
   config: FlotillaConfig;
+  /** Where MEMORY.md lives (absent in small fakes: the memory key says so). */
+  paths?: { memoryFile: string };
   sessions?: SessionManager;
   admission?: Admission;
   // Commands are dispatched by name; the UI never needs their static types.
@@ -24,7 +26,8 @@ export interface UiFleet {
 export type UiRequest =
   | { kind: 'quit' }
   | { kind: 'attach'; taskId: string }
-  | { kind: 'editor' };
+  | { kind: 'editor' }
+  | { kind: 'memory'; file: string };
 
 export interface TermSize {
   columns: number;

@@ -45,6 +45,10 @@ export interface UiState {
   /** Latest admission snapshot (polled only while the Queue panel shows). */
   resources: ResourcesSnapshot | null;
   resourcesError: string | null;
+  /** Focused finding in the Reviews panel (index into the listed findings). */
+  findingCursor: number;
+  /** Reviews panel lists folded findings too. */
+  showFolded: boolean;
   /** The clock the list's "time in state" is measured against (ticked by run-app). */
   now: number;
 }
@@ -65,6 +69,8 @@ export function createUiStore(initial: Partial<UiState> = {}): UiStore {
     draft: emptyDraft('', ''),
     resources: null,
     resourcesError: null,
+    findingCursor: 0,
+    showFolded: false,
     now: Date.now(),
     ...initial,
   }));

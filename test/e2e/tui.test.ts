@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tmuxSocketName } from '../../src/engine/sessions/tmux.js';
@@ -122,6 +122,29 @@ describe('flotilla fleet view in tmux', () => {
     expect(screen.trim()).toBe('terminal too small (need 60x20)');
     tmux.keys('q');
     expect(await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit')).toContain('EXIT=0');
+  });
+
+  it('p previews the prompt from the real engine; m opens MEMORY.md in $EDITOR', async () => {
+    const editor = join(repo.dir, 'memory-editor.sh');
+    writeFileSync(editor, '#!/bin/sh\nprintf "memory editor ready\\n"\nread line\nprintf "%s\\n" "$line" >> "$1"\n', { mode: 0o755 });
+    tmux = new TmuxDriver(repo.root, { columns: 120, rows: 36 });
+    tmux.start([], { EDITOR: editor, VISUAL: '' });
+    await tmux.waitFor((s) => s.includes('first-task'), 'the fleet view');
+    tmux.keys('p');
+    const preview = await tmux.waitFor((s) => s.includes("prompt of first-task's next attempt"), 'the prompt preview');
+    expect(preview).toContain('── Task (brief)');
+    expect(preview).toContain('do the first thing');
+    expect(preview).toContain('── Definition of done (done)');
+    tmux.keys('Escape');
+    await tmux.waitFor((s) => !s.includes('── Task (brief)') && s.includes('second-task'), 'the preview to close');
+    tmux.keys('m');
+    await tmux.waitFor((s) => s.includes('memory editor ready'), 'the editor on MEMORY.md');
+    tmux.type('learned in the e2e test');
+    tmux.keys('Enter');
+    await tmux.waitFor((s) => s.includes('MEMORY.md saved') && s.includes('first-task'), 'the view back');
+    tmux.keys('q');
+    expect(await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit')).toContain('EXIT=0');
+    expect(readFileSync(join(repo.root, '.flotilla', 'MEMORY.md'), 'utf8')).toContain('learned in the e2e test');
   });
 
   it('n adds a task through the form, with the prompt written in $EDITOR', async () => {

@@ -14,6 +14,7 @@ import { runReview } from '../review/run.js';
 import { retryTask } from '../recovery/retry.js';
 import { diffAttempts } from '../recovery/diff.js';
 import { createMonitor, type Monitor } from '../monitor/monitor.js';
+import { previewPrompt } from '../prompt/preview.js';
 import { wireLoop } from './wire-loop.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
@@ -175,6 +176,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     },
     'task.diff': async ({ id, a, b, color }) => diffAttempts(ctx, id, a, b, { color: color ?? false }),
     'monitor.check': async () => monitor.runPass(),
+    'task.prompt': async ({ id }) => previewPrompt(ctx, id),
   };
 
   // Session status lands in the registry first; the store follows.

@@ -6,6 +6,7 @@ import type { ReviewRecord } from '../review/types.js';
 import type { RetryOptions, RetryResult } from '../recovery/retry.js';
 import type { AttemptDiff } from '../recovery/diff.js';
 import type { MonitorChange, PassResult } from '../monitor/types.js';
+import type { ComposedPrompt } from '../prompt/compose.js';
 
 export interface FleetNotification {
   id: string;
@@ -55,6 +56,7 @@ export interface CommandMap {
   'task.retry': { input: { id: string } & RetryOptions; result: RetryResult };
   'task.diff': { input: { id: string; a?: number; b?: number; color?: boolean }; result: AttemptDiff };
   'monitor.check': { input: object; result: PassResult };
+  'task.prompt': { input: { id: string }; result: ComposedPrompt };
 }
 
 export type CommandType = keyof CommandMap;

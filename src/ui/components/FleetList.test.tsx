@@ -46,4 +46,32 @@ describe('FleetList', () => {
     ).lastFrame()!;
     expect(frame).toMatch(/1\/5/);
   });
+
+  it('pins the orchestrator on top with its own glyph and label, no attempt, gates or PR', () => {
+    const orch = makeTask({ id: 'orchestrator', state: 'running', attempts: [makeAttempt(1, { state: 'idle' })], gates: { pr: { state: 'pass', detail: '' } } });
+    (orch as Record<string, unknown>).kind = 'orchestrator';
+    const tasks = [orch, makeTask({ id: 'work', state: 'new' })];
+    const frame = render(<FleetList tasks={tasks} selectedId="work" config={testConfig()} width={100} height={8} filter="" now={now} />).lastFrame()!;
+    const lines = frame.split('\n');
+    const row = lines.find((l) => l.includes('orchestrator'))!;
+    expect(lines.indexOf(row)).toBeLessThan(lines.findIndex((l) => l.includes('work')));
+    expect(row).toMatch(/◈ orchestrator\s+claude\s+running\/idle\s+-\s+-\s+-\s+-\s+1m/);
+    expect(frame).toContain('Tasks 1 + orchestrator');
+    // With only the orchestrator the list still says how to add a task.
+    const alone = render(<FleetList tasks={[orch]} selectedId="orchestrator" config={testConfig()} width={100} height={8} filter="" now={now} />).lastFrame()!;
+    expect(alone).toContain('◈ orchestrator');
+    expect(alone).toContain('no tasks yet: n adds one');
+  });
+
+  it('a task whose PR is merged shows "merged"', () => {
+    const merged = makeTask({
+      id: 'shipped',
+      state: 'ready',
+      pr: { forge: 'local', number: 3, title: 't', body: '', branch: 'b', base: 'main', state: 'merged', createdAt: T0 } as never,
+    });
+    const open = makeTask({ id: 'pending', state: 'ready', pr: { forge: 'local', number: 4, title: 't', body: '', branch: 'b', base: 'main', state: 'open', createdAt: T0 } as never });
+    const frame = render(<FleetList tasks={[merged, open]} selectedId="shipped" config={testConfig()} width={100} height={8} filter="" now={now} />).lastFrame()!;
+    expect(frame.split('\n').find((l) => l.includes('shipped'))).toMatch(/◉ shipped\s+claude\s+merged\s+0\/3\s+····\s+#3/);
+    expect(frame.split('\n').find((l) => l.includes('pending'))).toMatch(/✓ pending\s+claude\s+ready\s/);
+  });
 });

@@ -87,6 +87,36 @@ describe('Panels', () => {
     expect(render(<Panels {...base} panel="reviews" task={makeTask({ id: 'b' })} />).lastFrame()).toContain('no review yet for b');
   });
 
+  it('Reviews: the focused finding is marked, marks and dismissal show, z lists folded ones', () => {
+    const task = makeTask({ id: 'a' });
+    (task as Record<string, unknown>).review = {
+      attempt: 1,
+      findings: [
+        { id: 'f1', file: 'src/a.ts', line: 4, severity: 'minor', category: 'style', message: 'naming', reviewers: ['style'], agreed: false, mark: 'noise', dismissed: true },
+        { id: 'f2', file: 'src/b.ts', line: 9, severity: 'major', category: 'bug', message: 'off by one', reviewers: ['bugs', 'security'], agreed: true, mark: 'useful' },
+        { id: 'f3', file: 'src/c.ts', line: 1, severity: 'nit', category: 'style', message: 'folded away', reviewers: ['style'], agreed: false, folded: true },
+      ],
+    };
+    const frame = render(<Panels {...base} panel="reviews" task={task} findingCursor={1} />).lastFrame()!;
+    const lines = frame.split('\n');
+    expect(lines.find((l) => l.includes('off by one'))).toMatch(/│ ✓✓ major\s+\[useful\] src\/b\.ts:9/);
+    expect(lines.find((l) => l.includes('naming'))).toMatch(/│›✓  minor\s+\[noise\] \[dismissed\] src\/a\.ts:4/);
+    expect(frame).not.toContain('folded away');
+    const all = render(<Panels {...base} panel="reviews" task={task} findingCursor={2} showFolded />).lastFrame()!;
+    expect(all).toContain('1 folded (shown)');
+    expect(all.split('\n').find((l) => l.includes('folded away'))).toMatch(/›✓  nit\s+\[folded\] src\/c\.ts:1/);
+  });
+
+  it('Reviews: a focused finding below the fold scrolls into view', () => {
+    const task = makeTask({ id: 'a' });
+    const findings = Array.from({ length: 12 }, (_, i) => ({ id: `f${i}`, file: `src/f${i}.ts`, line: 1, severity: 'minor', category: 'style', message: `finding number ${i}`, reviewers: ['style'], agreed: false }));
+    (task as Record<string, unknown>).review = { attempt: 1, findings };
+    const frame = render(<Panels {...base} panel="reviews" task={task} height={8} findingCursor={10} />).lastFrame()!;
+    expect(frame).toMatch(/›✓  minor\s+src\/f10\.ts:1 finding number 10/);
+    expect(frame).not.toContain('finding number 0 ');
+    expect(frame).toMatch(/… \d+ more/);
+  });
+
   it('Cost: per attempt and per review, and cost per completed PR', () => {
     const task = makeTask({ id: 'a', state: 'ready', pr: pr(1), cost: { usd: 3, tokens: 1200, byAttempt: { 1: { usd: 1 }, 2: { usd: 1.5 } }, byReview: [{ role: 'bugs', attempt: 2, usd: 0.5 }] } });
     const other = makeTask({ id: 'b', state: 'ready', pr: pr(2), cost: { usd: 1 } });

@@ -18,6 +18,9 @@ export interface PanelsProps {
   resourcesError: string | null;
   width: number;
   height: number;
+  /** Reviews panel: focused finding and whether folded findings are listed. */
+  findingCursor?: number;
+  showFolded?: boolean;
 }
 
 const TITLES: Record<PanelId, string> = { gates: 'Gates', queue: 'Queue', reviews: 'Reviews', cost: 'Cost' };
@@ -39,7 +42,7 @@ export function Panels(props: PanelsProps) {
       {panel === 'queue' && (
         <QueuePanel available={props.admissionAvailable} snapshot={props.resources} error={props.resourcesError} width={width} maxRows={height - 3} />
       )}
-      {panel === 'reviews' && <ReviewsPanel task={props.task} maxRows={height - 3} />}
+      {panel === 'reviews' && <ReviewsPanel task={props.task} maxRows={height - 3} cursor={props.findingCursor} showFolded={props.showFolded} />}
       {panel === 'cost' && <CostPanel task={props.task} tasks={props.tasks} maxRows={height - 3} />}
     </Box>
   );

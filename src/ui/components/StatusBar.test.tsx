@@ -2,7 +2,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { buildKeymap } from '../keys.js';
 import { HelpOverlay } from './HelpOverlay.js';
-import { StatusBar } from './StatusBar.js';
+import { StatusBar, barKeys } from './StatusBar.js';
 
 const keymap = buildKeymap();
 
@@ -27,6 +27,25 @@ describe('StatusBar', () => {
     expect(frame).not.toContain('ready for review');
   });
 
+  it('lists the review keys first while the Reviews panel shows, and not otherwise', () => {
+    const fleetKeys = barKeys(keymap, true, false, 300);
+    expect(fleetKeys).not.toContain('u useful');
+    expect(fleetKeys).toContain('p prompt');
+    expect(fleetKeys).toContain('m memory');
+    const reviewKeys = render(<StatusBar keymap={keymap} hasTask notice={null} notification={undefined} width={100} reviews />).lastFrame()!;
+    expect(reviewKeys).toMatch(/^\[\/\] finding {2}u useful {2}o noise {2}D dismiss {2}z folded/);
+    expect(barKeys(keymap, true, true, 300)).toContain('Tab panel');
+  });
+
+  it('drops the less used keys first when the bar is narrow, keeping quit', () => {
+    const narrow = barKeys(keymap, true, false, 120);
+    expect(narrow.length).toBeLessThanOrEqual(120);
+    expect(narrow).toMatch(/d diff {2}Tab panel {2}\? help {2}q\/C-c quit$/);
+    expect(narrow).not.toContain('m memory');
+    expect(barKeys(keymap, true, false, 128)).toMatch(/p prompt .*q\/C-c quit$/);
+    expect(barKeys(keymap, true, false, 128)).not.toContain('m memory');
+  });
+
   it('follows key overrides', () => {
     const custom = buildKeymap({ 'task.start': 'S' });
     expect(render(<StatusBar keymap={custom} hasTask notice={null} notification={undefined} width={200} />).lastFrame()).toContain('S start');
@@ -36,7 +55,7 @@ describe('StatusBar', () => {
 describe('HelpOverlay', () => {
   it('lists every command with its keys and the detach key', () => {
     const frame = render(<HelpOverlay keymap={buildKeymap({ 'task.stop': ['x', 'X'] })} detachKey="C-]" width={120} />).lastFrame()!;
-    for (const text of ['↑/k', '↓/j', 'Enter', 'x/X', 'stop the selected task', 'Tab', 'q/C-c', '(task.diff)', 'C-]', 'detach']) {
+    for (const text of ['↑/k', '↓/j', 'Enter', 'x/X', 'stop the selected task', 'Tab', 'q/C-c', '(task.diff)', 'C-]', 'detach', 'Reviews panel', '(task.prompt)', '(review.useful)', '(review.dismiss)', '(app.memory)']) {
       expect(frame).toContain(text);
     }
   });
@@ -45,7 +64,7 @@ describe('HelpOverlay', () => {
 describe('HelpOverlay in a short terminal', () => {
   it('shows what fits, says how to scroll, and scrolls', () => {
     const first = render(<HelpOverlay keymap={keymap} detachKey="C-]" width={80} height={10} />).lastFrame()!;
-    expect(first).toMatch(/↑\/↓ scroll, 1-6 of 19/);
+    expect(first).toMatch(/↑\/↓ scroll, 1-6 of 28/);
     expect(first.split('\n')).toHaveLength(10);
     expect(first).toContain('select the previous task');
     expect(first).not.toContain('detach from an attached agent');

@@ -1,0 +1,17 @@
+import { UsageError } from '../errors.js';
+import type { FleetContext } from '../fleet/context.js';
+import { assertTaskId } from '../ids.js';
+import { composePrompt, type ComposedPrompt } from './compose.js';
+
+/**
+ * The prompt the task's next attempt gets: a pending attempt (a retry waiting to start, with its
+ * enrichment) when there is one, else a fresh attempt. Read from the registry, not a snapshot.
+ */
+export async function previewPrompt(ctx: FleetContext, id: string): Promise<ComposedPrompt> {
+  assertTaskId(id, 'task');
+  const task = (await ctx.registry.read()).tasks.find((t) => t.id === id);
+  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const last = task.attempts.at(-1);
+  const attempt = last && last.state === 'pending' ? last : null;
+  return composePrompt({ paths: ctx.paths, config: ctx.config, task, attempt });
+}
