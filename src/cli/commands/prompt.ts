@@ -1,7 +1,5 @@
-import { UsageError } from '../../engine/errors.js';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import { assertTaskId } from '../../engine/ids.js';
-import { composePrompt } from '../../engine/prompt/compose.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../io.js';
 
@@ -20,11 +18,7 @@ prints {"prompt", "extraContext", "parts": [{"kind","title","text"}], "learnings
     const id = assertTaskId(positionals[0]!, 'task');
     const fleet = await createFleet({ cwd: io.cwd });
     try {
-      const task = fleet.store.getState().tasks.find((t) => t.id === id);
-      if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
-      const last = task.attempts.at(-1);
-      const attempt = last && last.state === 'pending' ? last : null;
-      const composed = await composePrompt({ paths: fleet.paths, config: fleet.config, task, attempt });
+      const composed = await fleet.dispatch({ type: 'task.prompt', id });
       if (values.json) {
         io.out(JSON.stringify(composed, null, 2));
         return 0;
