@@ -215,6 +215,10 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
   if (failure) last.failure = failure;
   const cap = options.force ? null : capReached(fleet, task, cls);
   if (cap) return escalate(fleet, taskId, failure, cap, deps);
+  // An agent command that is not installed fails the same way every time: the human must fix the
+  // profile or install the agent, so an automatic retry goes straight to escalation.
+  const notFound = last.session?.state === 'exited' && /^command not found/.test(last.session.message ?? '') ? last.session.message! : null;
+  if (options.auto && notFound) return escalate(fleet, taskId, failure, `${notFound}: install it or fix the profile, then flotilla retry ${taskId}`, deps);
   if (alive) {
     // An interactive agent stays alive and idle after its attempt failed (CI, no progress): the
     // automatic retry ends it first. (Escalation leaves it running, for the human to attach to.)
