@@ -41,6 +41,16 @@ describe('flotilla init / add / status / rm (real binary)', () => {
     });
   });
 
+  it('the first add in a repository never set up sets it up (config, MEMORY.md, git exclude)', async () => {
+    repo = makeTempRepo({}, { init: false });
+    const r = await runCli(repo.root, ['add', 'First', '--prompt', 'p']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('first');
+    expect(readFileSync(join(repo.root, '.git', 'info', 'exclude'), 'utf8')).toContain('.flotilla/');
+    expect(readFileSync(join(repo.root, '.flotilla', 'MEMORY.md'), 'utf8')).toContain('## Strategy');
+    expect(git(repo.root, 'status', '--porcelain')).toBe('');
+  });
+
   it('add reads --prompt-file and takes --id', async () => {
     repo = makeTempRepo();
     repo.write('brief.md', 'Do the thing\n');

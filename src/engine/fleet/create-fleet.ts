@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { initRepo } from '../init.js';
 import { watch, type FSWatcher } from 'chokidar';
 import { AdmissionQueue } from '../builds/admission-queue.js';
 import { loadConfig } from '../config/load.js';
@@ -104,6 +106,9 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
 
   const handlers: Handlers = {
     'task.add': async ({ input }) => {
+      // The first task in a repository never set up: set it up now (config defaults, MEMORY.md,
+      // .flotilla/ excluded from git), as `flotilla init` would.
+      if (!existsSync(paths.stateDir)) await initRepo(git, paths);
       const task = await addTask(ctx, input);
       await refresh();
       events.emit({ type: 'task.added', task });

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { RegistryError } from '../errors.js';
 import { withFileLock } from '../fs/file-lock.js';
-import { writeFileAtomic } from '../fs/secure-files.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
+import { dirname } from 'node:path';
 import { REGISTRY_VERSION, emptyRegistry, registrySchema, type RegistryData, type Task } from './schema.js';
 
 /** Parses registry text; throws a RegistryError naming the file and the first problem. */
@@ -55,6 +56,7 @@ export class TaskRegistry {
    * If `change` throws, nothing is written.
    */
   async update<T>(change: (data: RegistryData) => T | Promise<T>): Promise<T> {
+    await ensurePrivateDir(dirname(this.file));
     return withFileLock(this.lockFile, async () => {
       const data = await this.read();
       const result = await change(data);
