@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import type { FleetContext } from '../fleet/context.js';
 import type { Task } from '../tasks/schema.js';
 import { orchestratorInstructions } from './instructions.js';
+import { initRepo } from '../init.js';
 
 /** The registry id of the coordinator session. */
 export const ORCHESTRATOR_ID = 'orchestrator';
@@ -22,7 +23,8 @@ export async function prepareOrchestrator(ctx: FleetContext, options: { agent?: 
   resolveProfile(ctx.config, agent);
   const branch = (await ctx.git.currentBranch(ctx.paths.root)) ?? 'HEAD';
   const prompt = orchestratorInstructions({ bin: options.bin, memoryFile: ctx.paths.memoryFile, repoRoot: ctx.paths.root });
-  if (!existsSync(ctx.paths.memoryFile)) throw new UsageError(`no ${ctx.paths.memoryFile}: run \`flotilla init\` first`);
+  // Not set up yet: set it up as `flotilla init` would (the coordinator's memory lives there).
+  if (!existsSync(ctx.paths.memoryFile)) await initRepo(ctx.git, ctx.paths);
   return ctx.registry.update((data) => {
     const now = new Date().toISOString();
     let task = data.tasks.find((t) => t.id === ORCHESTRATOR_ID);
