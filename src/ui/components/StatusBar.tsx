@@ -53,7 +53,7 @@ export function StatusBar({ keymap, hasTask, notice, notification, width, review
         <Text color={notice.tone === 'error' ? 'red' : 'cyan'}>{notice.text}  </Text>
       ) : notification ? (
         <Text color={NOTIFY_COLOR[notification.kind]}>
-          {notification.taskId ? `${notification.taskId}: ` : ''}
+          {notification.taskId && !notification.message.startsWith(`${notification.taskId} `) ? `${notification.taskId}: ` : ''}
           {notification.message}
           {'  '}
         </Text>
