@@ -1,43 +1,22 @@
-import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findExecutable } from '../../src/engine/sessions/which.js';
-import { git, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { git } from '../../src/test-support/temp-repo.js';
+import { HAVE_TMUX, makeTmuxRepo, waitFor, type TmuxRepo } from '../../src/test-support/tmux-repo.js';
 
-const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
-let repo: TempRepo | null = null;
-let socket = '';
+let t: TmuxRepo | null = null;
 afterEach(() => {
-  try {
-    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    // already gone
-  }
-  repo?.cleanup();
-  repo = null;
+  t?.cleanup();
+  t = null;
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 describe.skipIf(!HAVE_TMUX)('dependent tasks', () => {
   it('a dependent task stays blocked, then starts from its dependency branch once that is ready', async () => {
-    socket = `flt-deps-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const work = 'echo "work of $FLOTILLA_TASK" > "$FLOTILLA_TASK.txt" && git add -A && git commit -qm "work $FLOTILLA_TASK" && echo done && sleep 300';
-    repo = makeTempRepo({
-      runtime: 'tmux',
+    t = makeTmuxRepo('deps', {
       gates: ['pr', 'rebased', 'ci'],
       profiles: { worker: { command: ['bash', '-c', work], quietMs: 500 } },
       defaultAgent: 'worker',
     });
-    const env = { FLOTILLA_TMUX_SOCKET: socket };
-    const cli = (args: string[]) => runCli(repo!.root, args, env);
+    const { cli } = t;
     const task = async (id: string) =>
       (JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: Array<Record<string, any>> }).tasks.find((t) => t.id === id)!;
 

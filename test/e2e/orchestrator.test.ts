@@ -1,42 +1,22 @@
-import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { findExecutable } from '../../src/engine/sessions/which.js';
-import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { runCli } from '../../src/test-support/temp-repo.js';
+import { HAVE_TMUX, makeTmuxRepo, waitFor, type TmuxRepo } from '../../src/test-support/tmux-repo.js';
 
-const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
-let repo: TempRepo | null = null;
-let socket = '';
+let t: TmuxRepo | null = null;
 afterEach(() => {
-  try {
-    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    // already gone
-  }
-  repo?.cleanup();
-  repo = null;
+  t?.cleanup();
+  t = null;
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 describe.skipIf(!HAVE_TMUX)('flotilla orchestrator', () => {
   it('starts a coordinator in the main checkout with CLI instructions; the monitor leaves it alone; rm keeps the checkout', async () => {
-    socket = `flt-orch-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     // A stand-in coordinator: prints where it runs and the first lines of its instructions, then waits.
     const script = 'const fs=require("fs");console.log("cwd "+process.cwd());console.log(fs.readFileSync(process.argv[1],"utf8").split("\\n").slice(0,40).join("\\n"));setInterval(()=>{},1000)';
-    repo = makeTempRepo({ runtime: 'tmux', profiles: { coord: { command: [process.execPath, '-e', script, '{promptFile}'], quietMs: 500 } } });
+    t = makeTmuxRepo('orch', { profiles: { coord: { command: [process.execPath, '-e', script, '{promptFile}'], quietMs: 500 } } });
+    const { repo, cli } = t;
     await runCli(repo.root, ['init']);
-    const env = { FLOTILLA_TMUX_SOCKET: socket };
-    const cli = (args: string[]) => runCli(repo!.root, args, env);
 
     const r = await cli(['orchestrator', '--agent', 'coord']);
     expect(r.stderr).toBe('');

@@ -1,45 +1,24 @@
-import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
 import { demoAgentPath } from '../../src/engine/agents/demo/profile.js';
-import { findExecutable } from '../../src/engine/sessions/which.js';
-import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { HAVE_TMUX, makeTmuxRepo, waitFor, type TmuxRepo } from '../../src/test-support/tmux-repo.js';
 
-const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
-let repo: TempRepo | null = null;
-let socket = '';
+let t: TmuxRepo | null = null;
 afterEach(() => {
-  try {
-    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-  } catch {
-    // already gone
-  }
-  repo?.cleanup();
-  repo = null;
+  t?.cleanup();
+  t = null;
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 describe.skipIf(!HAVE_TMUX)('the Claude Code stop gate', () => {
   it('blocks a Claude-style agent from stopping with uncommitted work, at most stopGate.maxBlocks times', async () => {
-    socket = `flt-stopgate-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    repo = makeTempRepo({
-      runtime: 'tmux',
+    t = makeTmuxRepo('stopgate', {
       stopGate: { enabled: true, maxBlocks: 2 },
       profiles: { demo: { command: [process.execPath, demoAgentPath(), '{prompt}'], hooks: 'claude' } },
       defaultAgent: 'demo',
     });
-    const env = { FLOTILLA_TMUX_SOCKET: socket, CLAUDE_CONFIG_DIR: `${repo.dir}/claude` };
-    const cli = (args: string[]) => runCli(repo!.root, args, env);
+    const { repo } = t;
+    const cli = (args: string[]) => t!.cli(args, { CLAUDE_CONFIG_DIR: `${repo.dir}/claude` });
     expect((await cli(['add', 'Notes', '--prompt', 'Write notes.\ndemo: write notes.txt "draft"'])).code).toBe(0);
     expect((await cli(['start', 'notes'])).code).toBe(0);
     const screen = await waitFor('the second block on screen', async () => {
