@@ -3,6 +3,7 @@ import { resolveProfile } from '../agents/profiles.js';
 import { UsageError } from '../errors.js';
 import type { FleetContext } from '../fleet/context.js';
 import type { Task } from '../tasks/schema.js';
+import { newAttempt, newTask } from '../tasks/factory.js';
 import { orchestratorInstructions } from './instructions.js';
 import { initRepo } from '../init.js';
 
@@ -32,48 +33,12 @@ export async function prepareOrchestrator(ctx: FleetContext, options: { agent?: 
       throw new UsageError(`a task called "${ORCHESTRATOR_ID}" already exists and is not the orchestrator; rename or remove it`);
     }
     if (!task) {
-      task = {
-        id: ORCHESTRATOR_ID,
-        kind: 'orchestrator',
-        title: 'Orchestrator',
-        prompt,
-        agent,
-        base: branch,
-        tags: [],
-        after: [],
-        context: [],
-        state: 'new',
-        stateSince: now,
-        reason: null,
-        createdAt: now,
-        updatedAt: now,
-        attempts: [],
-        gates: {},
-        pr: null,
-        cost: null,
-        notified: {},
-        history: [],
-      } as Task;
+      task = newTask({ id: ORCHESTRATOR_ID, kind: 'orchestrator', title: 'Orchestrator', prompt, agent, base: branch }, now);
       data.tasks.unshift(task);
     }
     Object.assign(task, { prompt, agent, updatedAt: now });
     // One attempt, in the main checkout, restarted as pending each time.
-    task.attempts = [
-      {
-        n: 1,
-        branch,
-        worktree: ctx.paths.root,
-        startPoint: branch,
-        state: 'pending',
-        createdAt: now,
-        startedAt: null,
-        endedAt: null,
-        session: null,
-        failure: null,
-        enrichment: null,
-        ciRounds: 0,
-      },
-    ];
+    task.attempts = [newAttempt({ n: 1, branch, worktree: ctx.paths.root, startPoint: branch }, now)];
     return task;
   });
 }

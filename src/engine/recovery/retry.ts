@@ -16,6 +16,7 @@ import { buildEnrichment, readTail } from './enrich.js';
 import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
 import { capReached, CONTINUE_FROM_BRANCH, sessionAlive } from './retry-policy.js';
 import { stripAnsi } from './text.js';
+import { newAttempt } from '../tasks/factory.js';
 import { taskPath } from '../repo.js';
 
 /**
@@ -265,20 +266,7 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     if (failure) prev.failure = failure;
     if (prev.state === 'running' || prev.state === 'finished') prev.state = 'failed';
     prev.endedAt ??= now.toISOString();
-    const attempt: Attempt = {
-      n,
-      branch: created.branch,
-      worktree: created.worktree,
-      startPoint,
-      state: 'pending',
-      createdAt: now.toISOString(),
-      startedAt: null,
-      endedAt: null,
-      session: null,
-      failure: null,
-      enrichment,
-      ciRounds: 0,
-    };
+    const attempt = newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment }, now.toISOString());
     (attempt as { retryOf?: unknown }).retryOf = { attempt: last.n, class: cls };
     // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
     if (options.note?.trim()) (attempt as { interventions?: unknown }).interventions = [{ at: now.toISOString(), kind: 'retry-note' }];

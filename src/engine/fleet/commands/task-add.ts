@@ -5,6 +5,7 @@ import { RegistryError, UsageError } from '../../errors.js';
 import { assertTaskId, slugify, uniqueId } from '../../ids.js';
 import { blockedReason, findDependencyCycle, pendingDependencies } from '../../tasks/dependencies.js';
 import type { Task } from '../../tasks/schema.js';
+import { newTask } from '../../tasks/factory.js';
 import type { FleetContext } from '../context.js';
 import type { AddTaskInput } from '../types.js';
 
@@ -92,27 +93,14 @@ export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<T
     }
     const now = new Date().toISOString();
     const pending = pendingDependencies({ after }, data.tasks);
-    const task: Task = {
-      id,
-      title,
-      prompt,
-      agent,
-      base,
-      tags,
-      after,
-      context,
-      state: pending.length ? 'blocked' : 'new',
-      stateSince: now,
-      reason: pending.length ? blockedReason(pending) : null,
-      createdAt: now,
-      updatedAt: now,
-      attempts: [],
-      gates: {},
-      pr: null,
-      cost: null,
-      notified: {},
-      history: [],
-    };
+    const task = newTask(
+      {
+        id, title, prompt, agent, base, tags, after, context,
+        state: pending.length ? 'blocked' : 'new',
+        reason: pending.length ? blockedReason(pending) : null,
+      },
+      now,
+    );
     data.tasks.push(task);
     return task;
   });

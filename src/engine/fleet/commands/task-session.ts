@@ -5,6 +5,7 @@ import { assertTaskId } from '../../ids.js';
 import { composePrompt } from '../../prompt/compose.js';
 import { blockedReason, dependencyStartPoint, pendingDependencies } from '../../tasks/dependencies.js';
 import { findTask } from '../../tasks/registry.js';
+import { newAttempt } from '../../tasks/factory.js';
 import type { Attempt, SessionInfo, Task } from '../../tasks/schema.js';
 import { canTransition, transition } from '../../tasks/state-machine.js';
 import { copyMatchingFiles, runSetupCommands } from '../../workspace/bootstrap.js';
@@ -33,20 +34,7 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
     await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
     await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup);
   }
-  const attempt: Attempt = {
-    n: 1,
-    branch: wt.branch,
-    worktree: wt.worktree,
-    startPoint: start.ref,
-    state: 'pending',
-    createdAt: new Date().toISOString(),
-    startedAt: null,
-    endedAt: null,
-    session: null,
-    failure: null,
-    enrichment: null,
-    ciRounds: 0,
-  };
+  const attempt = newAttempt({ n: 1, branch: wt.branch, worktree: wt.worktree, startPoint: start.ref });
   await ctx.registry.updateTask(task.id, (t) => {
     if (!t.attempts.some((a) => a.n === 1)) t.attempts.push(attempt);
   });
