@@ -22,7 +22,8 @@ describe.skipIf(!HAVE_TMUX)('agent slots across processes (tmux runtime)', () =>
     const second = cli(['start', 'two']);
     const waiting = await waitFor('the second start waiting for a slot', async () => {
       const s = JSON.parse((await cli(['status', '--json'])).stdout) as { resources: { running: Array<{ taskId?: string }>; waiting: Array<{ taskId?: string; reason?: string }> } };
-      return s.resources.waiting.find((w) => w.taskId === 'two') && s;
+      // The entry says "queued" until its first admission decision, then why it waits.
+      return s.resources.waiting.find((w) => w.taskId === 'two' && w.reason !== 'waiting: queued') && s;
     });
     expect(waiting.resources.running.map((r) => r.taskId)).toEqual(['one']);
     expect(waiting.resources.waiting.find((w) => w.taskId === 'two')!.reason).toMatch(/1\/1 agent slots? busy/);
