@@ -85,7 +85,7 @@ async function askPermission(question) {
   }
   ui.box('Permission needed', [question, '', `${c.green('y')}/Enter  yes    ${c.red('n')}  no`], c.yellow);
   ui.line(c.dim('Do you want to proceed? (y/n)'));
-  const answer = await stdin.next();
+  const answer = await stdin.nextKey();
   const yes = answer !== null && ['', 'y', 'yes', '1'].includes(answer.trim().toLowerCase());
   ui.line(yes ? `${c.green('✓')} allowed` : `${c.red('✗')} declined`);
   return yes;

@@ -64,12 +64,23 @@ export function lineReader(stream) {
     while (waiters.length && (lines.length || ended)) waiters.shift()(lines.length ? lines.shift() : null);
   };
   let started = false;
-  return {
-    next() {
+  let keyWaiter = null;
+  let swallowNewlineUntil = 0;
+  const start = () => {
       if (!started) {
         started = true;
         stream.setEncoding('utf8');
         stream.on('data', (d) => {
+          if (keyWaiter) {
+            // One keystroke answers (as an interactive agent's menu does); the rest of the chunk goes.
+            const w = keyWaiter;
+            keyWaiter = null;
+            const ch = d[0];
+            swallowNewlineUntil = Date.now() + 300;
+            w(ch === '\r' || ch === '\n' ? '' : ch);
+            return;
+          }
+          if (Date.now() < swallowNewlineUntil && /^(\r\n|\r|\n)$/.test(d)) return;
           buffer += d;
           const parts = buffer.split(/\r\n|\r|\n/);
           buffer = parts.pop();
@@ -84,9 +95,31 @@ export function lineReader(stream) {
         });
         stream.resume();
       }
+  };
+  return {
+    next() {
+      start();
       return new Promise((res) => {
         waiters.push(res);
         flush();
+      });
+    },
+    /** One keystroke on a terminal (Enter is ''), a whole line otherwise. */
+    nextKey() {
+      if (!stream.isTTY || typeof stream.setRawMode !== 'function') return this.next();
+      start();
+      if (lines.length) return Promise.resolve(lines.shift());
+      if (buffer) {
+        const ch = buffer[0];
+        buffer = '';
+        return Promise.resolve(ch);
+      }
+      stream.setRawMode(true);
+      return new Promise((res) => {
+        keyWaiter = (ch) => {
+          stream.setRawMode(false);
+          res(ch);
+        };
       });
     },
   };

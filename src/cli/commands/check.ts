@@ -25,6 +25,8 @@ With --json prints {"at", "durationMs", "tasks", "forge", "changes": [...], "nee
     if (help) return io.out(this.help), EXIT.ok;
     const fleet = await createFleet({ cwd: io.cwd });
     try {
+      // Follow agents running in tmux so their status is current for this pass.
+      await fleet.sessions?.adopt().catch(() => undefined);
       const result = await fleet.dispatch({ type: 'monitor.check' });
       if (values.json) io.out(JSON.stringify(result, null, 2));
       else io.out(formatPass(result));

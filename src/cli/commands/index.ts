@@ -11,6 +11,8 @@ import { reviewCommand } from './review.js';
 import { rmCommand } from './rm.js';
 import { statusCommand } from './status.js';
 import { uiCommand } from './ui.js';
+import { demoCommand } from './demo.js';
+import { orchestratorCommand } from './orchestrator.js';
 import { attachCommand } from './attach.js';
 import { captureCommand } from './capture.js';
 import { sendCommand } from './send.js';
@@ -32,4 +34,4 @@ import { learningsCommand } from './learnings.js';
 (COMMANDS as CliCommand[]).push(retryCommand, diffCommand, learningsCommand);
 (COMMANDS as CliCommand[]).push(checkCommand, watchCommand, gateCommand);
 // The fleet view (also what `flotilla` with no command runs).
-(COMMANDS as CliCommand[]).push(uiCommand);
+(COMMANDS as CliCommand[]).push(uiCommand, demoCommand, orchestratorCommand);

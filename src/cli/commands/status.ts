@@ -34,6 +34,7 @@ export function taskView(task: Task) {
       enrichment: a.enrichment ? { kinds: a.enrichment.kinds } : null,
     })),
     escalation: (task as { escalation?: unknown }).escalation ?? null,
+    kind: (task as { kind?: string }).kind ?? 'worker',
     gates: task.gates,
     pr: task.pr,
     cost: task.cost,

@@ -3,7 +3,8 @@ import { startMonitor } from '../../engine/monitor/monitor.js';
 import { UsageError, errorMessage } from '../../engine/errors.js';
 import { parseCommandArgs } from '../args.js';
 import { openInEditor } from '../editor/open-editor.js';
-import type { CliCommand } from '../io.js';
+import type { CliCommand, CliIO } from '../io.js';
+import type { Fleet } from '../../engine/fleet/create-fleet.js';
 
 export const uiCommand: CliCommand = {
   name: 'ui',
@@ -20,39 +21,48 @@ Needs a terminal on stdout. Quitting with the tmux runtime leaves the agents run
       throw new UsageError('ui: stdout is not a terminal; the fleet view needs one (use `flotilla status` in scripts)');
     }
     if (!process.stdin.isTTY) throw new UsageError('ui: stdin is not a terminal; the fleet view reads keys from one');
-    // Ink and React load while the engine reads the repository (they are most of the start-up time),
-    // and only here, so other commands never pay for them.
-    // React's production build renders several times cheaper; set NODE_ENV only while the view's
-    // modules load, so agents and other children never inherit it.
-    const setEnv = process.env.NODE_ENV === undefined;
-    if (setEnv) process.env.NODE_ENV = 'production';
-    const view = import('../../ui/run-app.js').finally(() => {
-      if (setEnv) delete process.env.NODE_ENV;
-    });
-    view.catch(() => {});
-    const fleet = await createFleet({ cwd: io.cwd });
-    try {
-      fleet.watchRegistry();
-      fleet.watchCost();
-      // Following sessions left by an earlier flotilla happens behind the first frame; the pane
-      // of a task not yet adopted finds its session on its own.
-      const adopted = fleet.sessions?.adopt().catch((err: unknown) => fleet.store.setState({ error: `adopting sessions: ${errorMessage(err)}` }));
-      const { runApp } = await view;
-      // The fleet view runs the whole engine, as `flotilla watch` does without it.
-      startMonitor(fleet);
-      const { running } = await runApp({
-        fleet,
-        stdin: process.stdin,
-        stdout: process.stdout,
-        openEditor: (file) => openInEditor(file, io.env),
-      });
-      await adopted;
-      if (fleet.sessions?.runtime === 'tmux' && running.length > 0) {
-        io.out(`flotilla: ${running.length} agent(s) still running in tmux: ${running.join(', ')} (run flotilla again to return)`);
-      }
-    } finally {
-      await fleet.close();
-    }
-    return 0;
+    return openFleetView(io);
   },
 };
+
+/**
+ * Runs the fleet view for the repository at io.cwd until the user quits. `prepare` runs on the
+ * fleet before the view opens (the demo adds and starts its tasks there).
+ */
+export async function openFleetView(io: CliIO, prepare?: (fleet: Fleet) => Promise<void>): Promise<number> {
+  // Ink and React load while the engine reads the repository (they are most of the start-up time),
+  // and only here, so other commands never pay for them.
+  // React's production build renders several times cheaper; set NODE_ENV only while the view's
+  // modules load, so agents and other children never inherit it.
+  const setEnv = process.env.NODE_ENV === undefined;
+  if (setEnv) process.env.NODE_ENV = 'production';
+  const view = import('../../ui/run-app.js').finally(() => {
+    if (setEnv) delete process.env.NODE_ENV;
+  });
+  view.catch(() => {});
+  const fleet = await createFleet({ cwd: io.cwd });
+  try {
+    fleet.watchRegistry();
+    fleet.watchCost();
+    // Following sessions left by an earlier flotilla happens behind the first frame; the pane
+    // of a task not yet adopted finds its session on its own.
+    const adopted = fleet.sessions?.adopt().catch((err: unknown) => fleet.store.setState({ error: `adopting sessions: ${errorMessage(err)}` }));
+    const { runApp } = await view;
+    if (prepare) await prepare(fleet);
+    // The fleet view runs the whole engine, as `flotilla watch` does without it.
+    startMonitor(fleet);
+    const { running } = await runApp({
+      fleet,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      openEditor: (file) => openInEditor(file, io.env),
+    });
+    await adopted;
+    if (fleet.sessions?.runtime === 'tmux' && running.length > 0) {
+      io.out(`flotilla: ${running.length} agent(s) still running in tmux: ${running.join(', ')} (run flotilla again to return)`);
+    }
+  } finally {
+    await fleet.close();
+  }
+  return 0;
+}

@@ -1,3 +1,4 @@
+import { isOrchestrator } from '../orchestrator/task.js';
 import { errorMessage } from '../errors.js';
 import type { FleetContext } from '../fleet/context.js';
 import { selectForge } from '../forge/select.js';
@@ -53,7 +54,8 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
   const errors: string[] = [];
   const degraded = new Map<string, string>();
   const data = await ctx.registry.read();
-  const watched = data.tasks.filter((t) => (WATCHED as readonly string[]).includes(t.state) && t.attempts.length > 0);
+  // The orchestrator (kind "orchestrator") coordinates; it has no branch, PR or gates to watch.
+  const watched = data.tasks.filter((t) => (WATCHED as readonly string[]).includes(t.state) && t.attempts.length > 0 && !isOrchestrator(t));
   let forgeName = options.forge?.kind ?? ctx.config.forge;
   if (watched.length) {
     const forge = options.forge ?? (await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {})).forge;

@@ -131,6 +131,10 @@ async function readContextFile(root: string, rel: string): Promise<string> {
 
 export async function composePrompt(input: ComposeInput): Promise<ComposedPrompt> {
   const { paths, config, task } = input;
+  if ((task as { kind?: string }).kind === 'orchestrator') {
+    // The coordinator's instructions are its whole prompt: no definition of done, no learnings.
+    return { prompt: task.prompt, extraContext: null, parts: [{ kind: 'brief', title: 'Orchestrator', text: task.prompt }], learnings: [] };
+  }
   const parts: PromptPart[] = [{ kind: 'brief', title: 'Task', text: task.prompt.trim() }];
   for (const rel of task.context) {
     parts.push({ kind: 'context', title: `Context: ${rel}`, text: await readContextFile(paths.root, rel) });

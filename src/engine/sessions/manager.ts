@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import { resolveProfile } from '../agents/profiles.js';
 import type { FlotillaConfig, ProfileConfig } from '../config/schema.js';
@@ -148,6 +148,7 @@ class AgentSessions implements SessionManager {
     info: SessionInfo,
     hookOffset: number,
     detect = true,
+    quietForMs?: number,
   ): Entry {
     const profile = (() => {
       try {
@@ -169,7 +170,7 @@ class AgentSessions implements SessionManager {
       exitedPromise: new Promise<void>((r) => (resolveExit = r)),
     };
     this.entries.set(taskId, entry);
-    if (detect) entry.ready = this.detect(entry, agent, profile, session);
+    if (detect) entry.ready = this.detect(entry, agent, profile, session, quietForMs);
     session.onExit((code, message) => {
       entry.tracker?.onExit();
       void entry.watcher?.close();
@@ -184,10 +185,11 @@ class AgentSessions implements SessionManager {
   }
 
   /** Status detection: the agent's hook events, then output, screen patterns and the quiet timer. */
-  private detect(entry: Entry, agent: string, profile: ProfileConfig, session: RuntimeSession): Promise<void> {
+  private detect(entry: Entry, agent: string, profile: ProfileConfig, session: RuntimeSession, quietForMs?: number): Promise<void> {
     const { taskId, attempt } = entry;
     entry.tracker = new StatusTracker({
       initial: entry.info.state,
+      ...(quietForMs !== undefined ? { quietForMs } : {}),
       patterns: compilePatterns(profile.patterns ?? BUILTIN_PROFILES[agent]?.patterns),
       quietMs: profile.quietMs ?? BUILTIN_PROFILES[agent]?.quietMs ?? DEFAULT_QUIET_MS,
       readScreen: async () => plainText(await session.capture(false)),
@@ -304,8 +306,18 @@ class AgentSessions implements SessionManager {
     if (!session) return null;
     const info: SessionInfo = att.session ?? { state: 'working', pid: session.pid, since: new Date().toISOString(), runtime: 'tmux', name: taskId };
     // Replay this attempt's hook events so the status is right at once.
-    const entry = this.track(taskId, att.n, task.agent, session, { ...info, pid: session.pid }, 0, detect);
+    // The output log stops growing when the agent goes quiet: its age says how long it has been.
+    let quietForMs: number | undefined;
+    try {
+      quietForMs = Math.max(0, Date.now() - statSync(attemptLogFile(this.ctx.paths, taskId, att.n)).mtimeMs);
+    } catch {
+      quietForMs = undefined;
+    }
+    const entry = this.track(taskId, att.n, task.agent, session, { ...info, pid: session.pid }, 0, detect, quietForMs);
     await entry.ready;
+    // Quiet long enough already: decide the status now (a one-shot `flotilla check` sees it).
+    await entry.tracker?.settle();
+    await entry.writes;
     return entry;
   }
 

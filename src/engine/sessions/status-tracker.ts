@@ -48,6 +48,8 @@ export interface StatusTrackerOptions {
   onChange: (state: SessionState, detail?: string) => void;
   /** State to start from (adoption keeps the recorded one). */
   initial?: SessionState;
+  /** How long the session has already been quiet (adoption: from the output log's mtime). */
+  quietForMs?: number;
 }
 
 /**
@@ -64,7 +66,17 @@ export class StatusTracker {
 
   constructor(private readonly o: StatusTrackerOptions) {
     if (o.initial && o.initial !== 'exited') this.state = o.initial;
-    this.arm();
+    this.arm(o.quietForMs ?? 0);
+  }
+
+  /**
+   * When the session has been quiet for quietMs already (an adopted session whose log stopped
+   * growing), decides its status now, so a one-shot process (`flotilla check`) sees it at once.
+   */
+  async settle(): Promise<void> {
+    if ((this.o.quietForMs ?? 0) < this.o.quietMs || this.hooksSeen || this.done) return;
+    if (this.timer) clearTimeout(this.timer);
+    await this.onQuiet();
   }
 
   get current(): SessionState {
@@ -77,10 +89,10 @@ export class StatusTracker {
     this.o.onChange(state, detail);
   }
 
-  private arm(): void {
+  private arm(alreadyQuietMs = 0): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.done) return;
-    this.timer = setTimeout(() => void this.onQuiet(), this.o.quietMs);
+    this.timer = setTimeout(() => void this.onQuiet(), Math.max(0, this.o.quietMs - alreadyQuietMs));
     this.timer.unref?.();
   }
 

@@ -17,6 +17,8 @@ export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: b
   const problems: string[] = [];
   if (!keepWorktrees) {
     for (const attempt of task.attempts) {
+      // The orchestrator's session runs in the main checkout: never remove that.
+      if (attempt.worktree === ctx.paths.root) continue;
       try {
         await removeAttemptWorktree(ctx.git, { repoRoot: ctx.paths.root, worktree: attempt.worktree, branch: attempt.branch });
       } catch (err) {
