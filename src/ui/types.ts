@@ -14,7 +14,6 @@ export interface UiFleet {
   sessions?: SessionManager;
   admission?: Admission;
   // Commands are dispatched by name; the UI never needs their static types.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   dispatch(command: any): Promise<unknown>;
   /** True when the engine has a handler for the command (absent on older engines: assume yes). */
   supports?(type: string): boolean;
