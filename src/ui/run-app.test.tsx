@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { MEMORY_TEMPLATE } from '../engine/init.js';
 import { describe, expect, it } from 'vitest';
 import { runApp } from './run-app.js';
-import { pollResources, ringOnNotifications } from './services.js';
+import { pollResources, ringOnNotifications, showEngineErrors } from './services.js';
 import { FakeSessions, T0, fakeAdmission, fakeFleet, makeAttempt, makeTask, screenOf, testConfig, waitFor } from './testing/fixtures.js';
 import { createUiStore } from './ui-store.js';
 
@@ -177,6 +177,19 @@ describe('view services', () => {
     fleet.store.setState((s) => ({ notifications: [...s.notifications, { id: 'n3', at: T0, kind: 'escalated', message: 'gave up' }] }));
     expect(custom).toBe('[gave up]');
     stop2();
+  });
+
+  it('shows background engine errors as notices', () => {
+    const listeners: Array<(e: { type: string; message?: string }) => void> = [];
+    const events = { on: (l: (e: never) => void) => (listeners.push(l as never), () => void listeners.pop()) };
+    const ui = createUiStore();
+    const stop = showEngineErrors(events as never, ui);
+    listeners[0]!({ type: 'registry.changed' });
+    expect(ui.getState().notice).toBeNull();
+    listeners[0]!({ type: 'error', message: 'monitor: gh not found\nmore' });
+    expect(ui.getState().notice).toMatchObject({ text: 'monitor: gh not found', tone: 'error' });
+    stop();
+    expect(listeners).toHaveLength(0);
   });
 
   it('polls admission only while the Queue panel shows', async () => {

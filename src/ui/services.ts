@@ -2,7 +2,8 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { Admission } from '../engine/builds/types.js';
 import { errorMessage } from '../engine/errors.js';
 import type { FleetNotification, FleetState } from '../engine/fleet/types.js';
-import type { UiStore } from './ui-store.js';
+import type { UiFleet } from './types.js';
+import { notify, type UiStore } from './ui-store.js';
 
 /**
  * The view's two background duties, kept out of React: ringing the bell on new engine
@@ -70,4 +71,12 @@ export function tickClock(ui: UiStore, intervalMs = 5000): () => void {
   const timer = setInterval(() => ui.setState({ now: Date.now() }), intervalMs);
   timer.unref?.();
   return () => clearInterval(timer);
+}
+
+/** Shows background engine errors (monitor, watchers, sessions) in the status bar. */
+export function showEngineErrors(events: UiFleet['events'], ui: UiStore): () => void {
+  if (!events) return () => {};
+  return events.on((event) => {
+    if (event.type === 'error') notify(ui, event.message.split('\n')[0] ?? 'engine error', 'error');
+  });
 }

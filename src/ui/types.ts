@@ -1,7 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { Admission } from '../engine/builds/types.js';
 import type { FlotillaConfig } from '../engine/config/schema.js';
-import type { FleetState } from '../engine/fleet/types.js';
+import type { FleetEvent, FleetState } from '../engine/fleet/types.js';
 import type { SessionManager } from '../engine/sessions/types.js';
 
 /**
@@ -16,8 +16,9 @@ export interface UiFleet {
   sessions?: SessionManager;
   admission?: Admission;
   // Commands are dispatched by name; the UI never needs their static types.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   dispatch(command: any): Promise<unknown>;
+  /** The engine's event stream; background errors from it show in the status bar. */
+  events?: { on(listener: (event: FleetEvent) => void): () => void };
   /** True when the engine has a handler for the command (absent on older engines: assume yes). */
   supports?(type: string): boolean;
 }

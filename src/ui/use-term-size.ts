@@ -12,7 +12,6 @@ export function useTermSize(fixed?: TermSize): TermSize {
     const onResize = () => setSize(read());
     stdout.on('resize', onResize);
     return () => void stdout.off('resize', onResize);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [stdout, fixed?.columns, fixed?.rows]);
   return fixed ?? size;
 }

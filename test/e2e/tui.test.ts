@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { demoAgentProfile } from '../../src/engine/agents/demo/profile.js';
 import { tmuxSocketName } from '../../src/engine/sessions/tmux.js';
 import { BIN, PROJECT_ROOT, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
@@ -248,6 +249,47 @@ describe('flotilla fleet view with live agents', () => {
         // Already gone.
       }
       agentRepo.cleanup();
+    }
+  });
+  it('two tasks on the demo agent: its output in the pane, Enter attaches, a typed directive runs, the detach key returns', async () => {
+    const demoRepo = makeTempRepo();
+    try {
+      const profile = demoAgentProfile({ stateDir: join(demoRepo.root, '.flotilla') });
+      writeFileSync(
+        join(demoRepo.root, '.flotilla', 'config.json'),
+        JSON.stringify({ worktreeRoot: demoRepo.worktreeRoot, runtime: 'tmux', defaultAgent: 'demo', profiles: { demo: profile } }),
+      );
+      for (const name of ['one', 'two']) {
+        const r = await runCli(demoRepo.root, ['add', `Demo ${name}`, '--prompt', `demo: say "hello from demo ${name}"`]);
+        expect(r.code).toBe(0);
+      }
+      tmux = new TmuxDriver(demoRepo.root, { columns: 120, rows: 36 });
+      tmux.start();
+      await tmux.waitFor((s) => s.includes('demo-one') && s.includes('demo-two'), 'both rows');
+      tmux.keys('s');
+      await tmux.waitFor((s) => s.includes('hello from demo one'), "demo one's output in the pane", 30_000);
+      tmux.keys('j');
+      tmux.keys('s');
+      await tmux.waitFor((s) => s.includes('hello from demo two'), "demo two's output in the pane", 30_000);
+
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => !s.includes('Tasks 2') && s.includes('hello from demo two'), 'the attached demo agent');
+      tmux.type('demo: say "typed through the fleet view"');
+      tmux.keys('Enter');
+      await tmux.waitFor((s) => s.includes('● typed through the fleet view'), 'the typed directive to run', 30_000);
+      tmux.keys('C-]');
+      await tmux.waitFor((s) => s.includes('detached from demo-two') && s.includes('demo-one'), 'the fleet view after detaching');
+      tmux.keys('q');
+      expect(await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit')).toContain('EXIT=0');
+    } finally {
+      tmux?.kill();
+      tmux = null;
+      try {
+        execFileSync('tmux', ['-L', tmuxSocketName(demoRepo.root), 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // Already gone.
+      }
+      demoRepo.cleanup();
     }
   });
 });
