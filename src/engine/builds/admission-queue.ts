@@ -7,7 +7,8 @@ import { admissionLimits, recommendAgents } from './limits.js';
 import { cachedReader, createSystemMemoryReader, type MemoryReader } from './memory-reader.js';
 import { PeakStore } from './peaks.js';
 import { defaultProcessLister, treeRssMB, type ProcessLister } from './process-tree.js';
-import { processAlive, QueueFile, type QueueEntry } from './queue-file.js';
+import { processAlive } from '../exec/process-alive.js';
+import { QueueFile, type QueueEntry } from './queue-file.js';
 import type { Admission, AdmissionJobView, JobRequest, ResourcesSnapshot, Ticket } from './types.js';
 
 export class AdmissionAbortedError extends FlotillaError {

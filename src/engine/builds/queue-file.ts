@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { JOB_KINDS } from '../config/schema.js';
 import { withFileLock } from '../fs/file-lock.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
+import { processAlive } from '../exec/process-alive.js';
 
 /**
  * The queue shared by every flotilla process of a repository (TUI, `flotilla check` from cron, CLI):
@@ -43,14 +44,6 @@ export function emptyQueue(): QueueData {
   return { version: 1, nextSeq: 1, lastStartAt: null, entries: [] };
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class QueueFile {
   constructor(

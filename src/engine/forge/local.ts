@@ -5,6 +5,7 @@ import type { CheckRun, PullRequest } from '../tasks/schema.js';
 import { composePrBody, parseLogSubjects, readPrTemplate } from './pr-body.js';
 import { checkFileName, runCheckAdmitted, type SpawnCheck } from './run-check.js';
 import { summariseChecks, type CiStatus, type Forge, type ForgeTarget } from './types.js';
+import { processAlive as pidAlive } from '../exec/process-alive.js';
 
 /** The claim a process writes before running a PR's checks, so no other process runs them too. */
 interface CiClaim {
@@ -12,14 +13,6 @@ interface CiClaim {
   at: string;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Reads commit list and diffstat of the attempt (2 git processes). */
 export async function describeBranch(ctx: FleetContext, target: ForgeTarget) {

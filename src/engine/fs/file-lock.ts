@@ -1,6 +1,7 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from '../errors.js';
+import { processAlive } from '../exec/process-alive.js';
 
 export interface LockOptions {
   /** Give up after this long. */
@@ -9,14 +10,6 @@ export interface LockOptions {
   staleMs?: number;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The lock file's identity when it is stale (its owner is dead, or it is older than staleMs), else null. */
 async function staleLock(lockPath: string, staleMs: number): Promise<{ ino: number; mtimeMs: number } | null> {

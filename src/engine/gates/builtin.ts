@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { gitArgs } from '../git/commands.js';
 import { checkFileName, runCheckAdmitted } from '../forge/run-check.js';
 import { missingHeadings, readPrTemplate } from '../forge/pr-body.js';
-import { pidAlive } from '../monitor/decide.js';
+import { processAlive as pidAlive } from '../exec/process-alive.js';
 import { taskPath } from '../repo.js';
 import { matchGlobs } from './glob.js';
 import type { GateEvaluator, GateEvaluators, GateOutcome } from './types.js';

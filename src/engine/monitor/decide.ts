@@ -1,6 +1,7 @@
 import type { FailureClass } from '../config/schema.js';
 import type { SessionState, Task } from '../tasks/schema.js';
 import type { AttemptProbe } from './probe.js';
+import { processAlive as pidAlive } from '../exec/process-alive.js';
 
 /** What the monitor knows about an attempt's session this pass. */
 export interface SessionView {
@@ -80,12 +81,3 @@ export function decide(task: Task, session: SessionView, probe: AttemptProbe, o:
   return { kind: 'finish', reason: `${how} with ${commits}` };
 }
 
-/** Liveness of a pid without a child process. */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

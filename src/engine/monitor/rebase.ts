@@ -1,7 +1,7 @@
 import type { FleetContext } from '../fleet/context.js';
 import { gitArgs } from '../git/commands.js';
 import type { Attempt } from '../tasks/schema.js';
-import { pidAlive } from './decide.js';
+import { processAlive as pidAlive } from '../exec/process-alive.js';
 import { parseStatusV2 } from './parse-git.js';
 
 export type RebaseOutcome = { rebased: true; head: string } | { rebased: false; why: string };

@@ -1,6 +1,7 @@
 import type { FleetContext } from '../fleet/context.js';
 import type { Attempt, Task } from '../tasks/schema.js';
-import { pidAlive, type SessionView } from './decide.js';
+import { processAlive as pidAlive } from '../exec/process-alive.js';
+import type { SessionView } from './decide.js';
 
 /**
  * Reads an attempt's session: the registry's attempt.session, and whether it is alive, asked of

@@ -1,6 +1,7 @@
 import type { FailureClass } from '../config/schema.js';
 import type { FleetContext } from '../fleet/context.js';
 import type { Task } from '../tasks/schema.js';
+import { processAlive as pidAlive } from '../exec/process-alive.js';
 
 /** Retry policy: where a retry starts from, whether the agent still runs, and the caps. */
 
@@ -14,15 +15,6 @@ export const CONTINUE_FROM_BRANCH: ReadonlySet<FailureClass> = new Set([
   'needs_knowledge',
 ]);
 
-function pidAlive(pid: number | null | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Whether the task's agent is running: the session manager says so, or the registry names a live

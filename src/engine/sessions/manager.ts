@@ -20,6 +20,7 @@ import { TmuxRuntime } from './tmux-runtime.js';
 import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, StartSessionInput } from './types.js';
 import { findExecutable } from './which.js';
 import { BUILTIN_PROFILES } from '../agents/profiles.js';
+import { processAlive } from '../exec/process-alive.js';
 
 export interface SessionManagerContext {
   paths: RepoPaths;
@@ -438,11 +439,3 @@ class AgentSessions implements SessionManager {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
