@@ -146,26 +146,14 @@ export class UsageLedger {
     return fs;
   }
 
-  /** Reads what a Claude Code session log gained since last time. */
-  async readClaude(file: string): Promise<void> {
+  /**
+   * Reads the lines `file` gained since its offset; a file that shrank (replaced or truncated) is
+   * forgotten and read once more from the start.
+   */
+  private async readGrowth(file: string, source: FileState['source'], onLine: (line: string, fs: FileState) => void): Promise<void> {
     for (let pass = 0; pass < 2; pass++) {
-      const fs = this.fileState(file, 'claude');
-      const keys = (fs.keys ??= []);
-      const result = await readLinesFrom(file, fs.offset, (line) => {
-        const { result: rec, key } = parseClaudeLine(line);
-        if (rec === 'malformed') {
-          this.state.malformed += 1;
-          this.changed = true;
-          return;
-        }
-        if (!rec || rec.input + rec.output + rec.cacheRead + rec.cacheWrite + rec.cacheWrite1h === 0) return;
-        if (key) {
-          if (this.keyOwner.has(key)) return;
-          this.keyOwner.set(key, file);
-          keys.push(key);
-        }
-        this.add(file, rec);
-      });
+      const fs = this.fileState(file, source);
+      const result = await readLinesFrom(file, fs.offset, (line) => onLine(line, fs));
       if (result.shrunk) {
         this.reset(file);
         continue;
@@ -174,6 +162,26 @@ export class UsageLedger {
       fs.offset = result.offset;
       return;
     }
+  }
+
+  private countMalformed(): void {
+    this.state.malformed += 1;
+    this.changed = true;
+  }
+
+  /** Reads what a Claude Code session log gained since last time. */
+  async readClaude(file: string): Promise<void> {
+    await this.readGrowth(file, 'claude', (line, fs) => {
+      const { result: rec, key } = parseClaudeLine(line);
+      if (rec === 'malformed') return this.countMalformed();
+      if (!rec || rec.input + rec.output + rec.cacheRead + rec.cacheWrite + rec.cacheWrite1h === 0) return;
+      if (key) {
+        if (this.keyOwner.has(key)) return;
+        this.keyOwner.set(key, file);
+        (fs.keys ??= []).push(key);
+      }
+      this.add(file, rec);
+    });
   }
 
   /**
@@ -198,25 +206,10 @@ export class UsageLedger {
       }
       this.state.files[file] = { source: 'codex', offset: 0, codex: newCodexContext() };
     }
-    for (let pass = 0; pass < 2; pass++) {
-      const fs = this.fileState(file, 'codex');
-      const ctx = (fs.codex ??= newCodexContext());
-      const result = await readLinesFrom(file, fs.offset, (line) => {
-        const rec = parseCodexLine(line, ctx);
-        if (rec === 'malformed') {
-          this.state.malformed += 1;
-          this.changed = true;
-          return;
-        }
-        if (rec && rec.input + rec.output + rec.cacheRead > 0) this.add(file, rec);
-      });
-      if (result.shrunk) {
-        this.reset(file);
-        continue;
-      }
-      if (result.offset !== fs.offset) this.changed = true;
-      fs.offset = result.offset;
-      return;
-    }
+    await this.readGrowth(file, 'codex', (line, fs) => {
+      const rec = parseCodexLine(line, (fs.codex ??= newCodexContext()));
+      if (rec === 'malformed') return this.countMalformed();
+      if (rec && rec.input + rec.output + rec.cacheRead > 0) this.add(file, rec);
+    });
   }
 }
