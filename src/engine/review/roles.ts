@@ -41,8 +41,20 @@ export const DEFAULT_REVIEWERS: readonly ReviewerConfig[] = [
  * installed here (a machine without claude, codex or gemini gets no default reviewers, and the
  * reviews gate is skipped rather than waiting forever on reviewers that cannot run).
  */
+const installedDefaults = new WeakMap<FlotillaConfig, readonly ReviewerConfig[]>();
+
 export function reviewersOf(config: FlotillaConfig): readonly ReviewerConfig[] {
   if (config.reviewers) return config.reviewers;
+  // Looked up once per loaded config: the gate and the monitor ask for every task on every pass.
+  let found = installedDefaults.get(config);
+  if (!found) {
+    found = installedDefaultReviewers(config);
+    installedDefaults.set(config, found);
+  }
+  return found;
+}
+
+function installedDefaultReviewers(config: FlotillaConfig): readonly ReviewerConfig[] {
   return DEFAULT_REVIEWERS.filter((r) => {
     try {
       const bin = resolveProfile(config, r.profile).command[0]!;
