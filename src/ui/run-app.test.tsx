@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MEMORY_TEMPLATE } from '../engine/init.js';
 import { describe, expect, it } from 'vitest';
-import { runApp } from './run-app.js';
+import { loadFleetView } from './load-view.js';
 import { pollResources, ringOnNotifications, showEngineErrors } from './services.js';
 import { FakeSessions, T0, fakeAdmission, fakeFleet, makeAttempt, makeTask, screenOf, testConfig, waitFor } from './testing/fixtures.js';
 import { createUiStore } from './ui-store.js';
+
+// Loaded the way `flotilla ui` loads it, so these tests also hold when CI is set in the environment
+// (Ink would otherwise draw only the last frame).
+const ciBefore = process.env.CI;
+const { runApp } = await loadFleetView();
 
 class FakeStdin extends EventEmitter {
   isTTY = true;
@@ -59,6 +64,13 @@ const press = async (stdin: FakeStdin, ...keys: string[]) => {
     await new Promise((r) => setTimeout(r, 20));
   }
 };
+
+describe('loadFleetView', () => {
+  it('leaves the environment as it found it, so agents never inherit the overrides', () => {
+    expect(process.env.CI).toBe(ciBefore);
+    expect(process.env.NODE_ENV).toBe('test');
+  });
+});
 
 describe('runApp', () => {
   it('hands the terminal to sessions.attach and comes back with the exit status; q returns the running tasks', async () => {

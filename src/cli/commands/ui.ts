@@ -3,6 +3,7 @@ import { startMonitor } from '../../engine/monitor/monitor.js';
 import { UsageError, errorMessage } from '../../engine/errors.js';
 import { parseCommandArgs } from '../args.js';
 import { openInEditor } from '../editor/open-editor.js';
+import { loadFleetView } from '../../ui/load-view.js';
 import type { CliCommand, CliIO } from '../io.js';
 import type { Fleet } from '../../engine/fleet/create-fleet.js';
 
@@ -32,13 +33,7 @@ Needs a terminal on stdout. Quitting with the tmux runtime leaves the agents run
 export async function openFleetView(io: CliIO, prepare?: (fleet: Fleet) => Promise<void>): Promise<number> {
   // Ink and React load while the engine reads the repository (they are most of the start-up time),
   // and only here, so other commands never pay for them.
-  // React's production build renders several times cheaper; set NODE_ENV only while the view's
-  // modules load, so agents and other children never inherit it.
-  const setEnv = process.env.NODE_ENV === undefined;
-  if (setEnv) process.env.NODE_ENV = 'production';
-  const view = import('../../ui/run-app.js').finally(() => {
-    if (setEnv) delete process.env.NODE_ENV;
-  });
+  const view = loadFleetView();
   view.catch(() => {});
   const fleet = await createFleet({ cwd: io.cwd });
   try {
