@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const stamp = join(root, 'dist', 'cli', 'main.js');
+const stamp = join(root, 'dist', 'bundle', 'main.js');
 
 function newest(dir) {
   let max = 0;
@@ -17,13 +17,7 @@ function newest(dir) {
 }
 
 const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-const sources = Math.max(newest(join(root, 'src')), statSync(join(root, 'tsconfig.json')).mtimeMs);
-if (sources > built) {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  // tsc leaves unchanged outputs alone; touch the stamp so the next run skips the build.
-  const now = new Date();
-  if (existsSync(stamp)) (await import('node:fs')).utimesSync(stamp, now, now);
-}
+const inputs = [join(root, 'tsconfig.json'), join(root, 'package-lock.json'), join(root, 'scripts', 'build.mjs')];
+const sources = Math.max(newest(join(root, 'src')), ...inputs.map((f) => statSync(f).mtimeMs));
+// The bundle is written afresh on every build, so its mtime is the build's time.
+if (sources > built) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });

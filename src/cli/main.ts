@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../engine/package-root.js';
 import { ConfigError, FlotillaError, RegistryError, UsageError, errorMessage } from '../engine/errors.js';
 import { COMMANDS } from './commands/index.js';
 import { EXIT, processIO, type CliIO } from './io.js';
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
     return pkg.version;
   } catch {
     return 'unknown';

@@ -1,5 +1,4 @@
 import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { findExecutable } from '../../engine/sessions/which.js';
 import { createRunner } from '../../engine/exec/runner.js';
 import { createDemoRepo } from '../../engine/demo/setup.js';
@@ -9,6 +8,7 @@ import { createFleet } from '../../engine/fleet/create-fleet.js';
 import { startMonitor } from '../../engine/monitor/monitor.js';
 import { fleetCostSummary, formatTokens, formatUsd, taskCost } from '../../engine/cost/format.js';
 import type { Task } from '../../engine/tasks/schema.js';
+import { flotillaBin } from '../../engine/package-root.js';
 import { parseCommandArgs } from '../args.js';
 import { formatEvent } from '../format/monitor.js';
 import { formatTable } from '../format/table.js';
@@ -16,7 +16,7 @@ import { EXIT, type CliCommand, type CliIO } from '../io.js';
 
 /** How to call flotilla again: `flotilla` when it is on PATH, else this launcher's full path. */
 function flotillaCommand(io: CliIO): string {
-  const bin = fileURLToPath(new URL('../../../bin/flotilla', import.meta.url));
+  const bin = flotillaBin();
   const onPath = findExecutable('flotilla', { cwd: io.cwd, path: io.env.PATH });
   return onPath && realpathSync(onPath) === realpathSync(bin) ? 'flotilla' : bin;
 }

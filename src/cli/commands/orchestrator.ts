@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import { ORCHESTRATOR_ID, prepareOrchestrator } from '../../engine/orchestrator/task.js';
+import { flotillaBin } from '../../engine/package-root.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand } from '../io.js';
 
@@ -20,7 +20,7 @@ Running it again restarts it with fresh instructions (stop it first if it is run
     if (help) return io.out(this.help), EXIT.ok;
     const fleet = await createFleet({ cwd: io.cwd });
     try {
-      const bin = fileURLToPath(new URL('../../../bin/flotilla', import.meta.url));
+      const bin = flotillaBin();
       const alive = await fleet.sessions?.isAlive(ORCHESTRATOR_ID);
       if (alive) {
         io.err(`flotilla: the orchestrator is already running (flotilla attach ${ORCHESTRATOR_ID}, or flotilla stop ${ORCHESTRATOR_ID})`);

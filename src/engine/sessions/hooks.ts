@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import type { SessionState } from '../tasks/schema.js';
 import { claudeHookState, claudeSettings } from '../agents/claude/hooks.js';
 import { codexNotifyArgv, codexNotifyState } from '../agents/codex/notify.js';
-import { distScript, packageRoot, shellQuote } from './package-root.js';
+import { distScript, flotillaBin, shellQuote } from '../package-root.js';
 import { join } from 'node:path';
 import { assertTaskId } from '../ids.js';
 
@@ -34,7 +34,7 @@ export function claudeSettingsJson(eventsFile: string, stopGate?: { taskId: stri
 
 /** `flotilla gate <task> --local`, as the Stop hook of a Claude Code worker (config stopGate.enabled). */
 export function stopGateArgv(taskId: string): string[] {
-  return [process.execPath, join(packageRoot(), 'bin', 'flotilla'), 'gate', assertTaskId(taskId), '--local'];
+  return [process.execPath, flotillaBin(), 'gate', assertTaskId(taskId), '--local'];
 }
 
 /** Extra argv that makes an agent report its status to flotilla. */

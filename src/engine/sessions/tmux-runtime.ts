@@ -5,7 +5,7 @@ import type { Runner } from '../exec/runner.js';
 import { passthrough } from './attach.js';
 import { LiveScreen } from './live-screen.js';
 import { writeFileAtomic } from '../fs/secure-files.js';
-import { distScript, shellQuote } from './package-root.js';
+import { distScript, shellQuote } from '../package-root.js';
 import { findExecutable } from './which.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type Runtime, type RuntimeSession, type SpawnSpec } from './runtime.js';

@@ -1,16 +1,12 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { assetPath } from '../../package-root.js';
 import type { ProfileConfig } from '../../config/schema.js';
 import type { RepoPaths } from '../../repo.js';
 
-/**
- * The scripted demo agent shipped in `assets/demo-agent/` (docs/demo-agent.md). This file sits at
- * the same depth in src/ and dist/, so the path works from both.
- */
+/** The scripted demo agent shipped in `assets/demo-agent/` (docs/demo-agent.md). */
 export function demoAgentPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return join(here, '..', '..', '..', '..', 'assets', 'demo-agent', 'demo-agent.mjs');
+  return assetPath('demo-agent', 'demo-agent.mjs');
 }
 
 export function demoAgentInstalled(): boolean {
