@@ -6,8 +6,8 @@ import { join } from 'node:path';
  * records every call (argv and stdin) in calls.jsonl there.
  *
  * Fixtures (all optional): auth-exit (number), pr-list.json (before a PR is created),
- * pr-list-after-create.json, checks.json (+ checks-exit), run-log.txt, raw-pr-list.txt (printed
- * as is, to test output that is not JSON).
+ * pr-list-after-create.json, checks.json (+ checks-exit), pr-view.json (`gh pr view`; default: the
+ * PR asked for, open), run-log.txt, raw-pr-list.txt (printed as is, to test output that is not JSON).
  */
 const SCRIPT = `#!/usr/bin/env node
 const fs = require('fs');
@@ -36,6 +36,10 @@ if (args[0] === 'pr' && args[1] === 'create') {
 if (args[0] === 'pr' && args[1] === 'checks') {
   process.stdout.write(read('checks.json', '[]'));
   process.exit(Number(read('checks-exit', '0')));
+}
+if (args[0] === 'pr' && args[1] === 'view') {
+  process.stdout.write(read('pr-view.json', JSON.stringify({ number: Number(args[2]), state: 'OPEN' })));
+  process.exit(0);
 }
 if (args[0] === 'run' && args[1] === 'view') {
   process.stdout.write(read('run-log.txt', ''));

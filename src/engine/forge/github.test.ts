@@ -64,6 +64,63 @@ describe('github forge (fake gh on fixtures)', () => {
     expect((await readTask(fx!.fleet, 'gh')).state).toBe('ready');
   });
 
+  it('notices a PR merged on GitHub (squash: no branch commit on base) and stops counting it as needing you', async () => {
+    const { calls } = await finishedTask({ 'pr-list.json': [ghPr()], 'checks.json': [{ name: 'build', state: 'SUCCESS', bucket: 'pass', link: '' }] });
+    const forge = createGithubForge({ gh: join(fx!.repo.dir, 'fake-gh', 'gh'), refreshMs: 0 });
+    let r = await runMonitorPass(fx!.fleet, { forge });
+    expect((await readTask(fx!.fleet, 'gh')).state).toBe('ready');
+    expect(r.needsHuman).toContainEqual(expect.objectContaining({ taskId: 'gh', why: 'ready' }));
+    writeFakeGh(join(fx!.repo.dir, 'fake-gh'), { 'pr-view.json': { number: 42, state: 'MERGED' } });
+    r = await runMonitorPass(fx!.fleet, { forge });
+    expect(calls().at(-1)!.args).toEqual(['pr', 'view', '42', '--json', 'number,state']);
+    const task = await readTask(fx!.fleet, 'gh');
+    expect(task.state).toBe('ready');
+    expect(task.pr!.state).toBe('merged');
+    expect(r.changes.map((c) => c.message)).toContain('PR #42 merged into main');
+    expect(r.needsHuman).toEqual([]);
+    // Settled: later passes ask GitHub nothing about it.
+    const before = calls().length;
+    await runMonitorPass(fx!.fleet, { forge });
+    expect(calls().length).toBe(before);
+  });
+
+  it('a PR closed on GitHub without merging fails the task with that reason, for the human', async () => {
+    await finishedTask({ 'pr-list.json': [ghPr()], 'checks.json': [{ name: 'build', state: 'SUCCESS', bucket: 'pass', link: '' }] });
+    const forge = createGithubForge({ gh: join(fx!.repo.dir, 'fake-gh', 'gh'), refreshMs: 0 });
+    await runMonitorPass(fx!.fleet, { forge });
+    writeFakeGh(join(fx!.repo.dir, 'fake-gh'), { 'pr-view.json': { number: 42, state: 'CLOSED' } });
+    const r = await runMonitorPass(fx!.fleet, { forge });
+    const task = await readTask(fx!.fleet, 'gh');
+    expect(task.state).toBe('failed');
+    expect(task.reason).toBe('PR #42 was closed without merging');
+    expect(task.pr!.state).toBe('closed');
+    expect(r.needsHuman).toContainEqual({ taskId: 'gh', why: 'failed', message: 'PR #42 was closed without merging' });
+  });
+
+  it('asks GitHub about a ready, unchanged PR at most once per refreshMs', async () => {
+    const { calls } = await finishedTask({ 'pr-list.json': [ghPr()], 'checks.json': [{ name: 'build', state: 'SUCCESS', bucket: 'pass', link: '' }] });
+    const forge = createGithubForge({ gh: join(fx!.repo.dir, 'fake-gh', 'gh'), refreshMs: 60_000 });
+    await runMonitorPass(fx!.fleet, { forge });
+    await runMonitorPass(fx!.fleet, { forge });
+    const before = calls().length;
+    for (let i = 0; i < 3; i++) await runMonitorPass(fx!.fleet, { forge });
+    expect(calls().length).toBe(before);
+    expect((await readTask(fx!.fleet, 'gh')).state).toBe('ready');
+    // A new forge (a one-shot `flotilla check`) asks again.
+    await runMonitorPass(fx!.fleet, { forge: createGithubForge({ gh: join(fx!.repo.dir, 'fake-gh', 'gh') }) });
+    expect(calls().slice(before).map((c) => c.args.slice(0, 2).join(' '))).toEqual(['pr view', 'pr checks']);
+  });
+
+  it('gh pr view output that is not the JSON we expect is reported, not trusted', async () => {
+    await finishedTask({ 'pr-list.json': [ghPr()], 'checks.json': [{ name: 'build', state: 'SUCCESS', bucket: 'pass', link: '' }] });
+    const forge = createGithubForge({ gh: join(fx!.repo.dir, 'fake-gh', 'gh'), refreshMs: 0 });
+    await runMonitorPass(fx!.fleet, { forge });
+    writeFakeGh(join(fx!.repo.dir, 'fake-gh'), { 'pr-view.json': { number: 42, state: 'DRAFTED' } });
+    const r = await runMonitorPass(fx!.fleet, { forge });
+    expect(r.needsHuman.find((h) => h.why === 'degraded')?.message).toMatch(/^gh pr view printed unexpected JSON \(state: /);
+    expect((await readTask(fx!.fleet, 'gh')).pr!.state).toBe('open');
+  });
+
   it('gh not logged in (exit 4) is a degraded state with a clear message, not a crash', async () => {
     const { forge } = await finishedTask({ 'auth-exit': '4' });
     const r = await runMonitorPass(fx!.fleet, { forge });

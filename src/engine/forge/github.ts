@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../fs/secure-files.js';
 import { taskPath } from '../repo.js';
 import type { CheckRun, PullRequest } from '../tasks/schema.js';
 import { describeBranch } from './local.js';
-import { GhOutputError, parsePrChecks, parsePrList, runIdFromLink, type GhPr } from './parse-gh.js';
+import { GhOutputError, parsePrChecks, parsePrList, parsePrView, runIdFromLink, type GhPr } from './parse-gh.js';
 import { composePrBody, readPrTemplate } from './pr-body.js';
 import { checkFileName } from './run-check.js';
 import { summariseChecks, type CiStatus, type Forge, type ForgeDegraded, type ForgeTarget } from './types.js';
@@ -17,6 +17,12 @@ export interface GithubForgeOptions {
   gh?: string;
   /** Remote the branch is pushed to. */
   remote?: string;
+  /**
+   * How often an unchanged PR is asked again for what a human may do on GitHub (merge or close
+   * it) and, once the task is ready, for its checks (default 120 s). Each gh call is a GitHub API
+   * request; a fleet of twenty ready tasks asked every pass would spend most of the hourly quota.
+   */
+  refreshMs?: number;
 }
 
 type GhCall = { ok: true; stdout: string; stderr: string; exitCode: number } | ForgeDegraded;
@@ -34,6 +40,10 @@ async function gh(ctx: FleetContext, program: string, args: string[], o: { cwd: 
   return { ok: true, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
 }
 
+function prStateOf(p: Pick<GhPr, 'state'>): PullRequest['state'] {
+  return p.state === 'OPEN' ? 'open' : p.state === 'MERGED' ? 'merged' : 'closed';
+}
+
 function toPullRequest(p: GhPr, target: ForgeTarget, extra: { commits: PullRequest['commits']; diffstat: string; checks: CheckRun[] }): PullRequest {
   return {
     forge: 'github',
@@ -43,7 +53,7 @@ function toPullRequest(p: GhPr, target: ForgeTarget, extra: { commits: PullReque
     body: p.body ?? '',
     branch: p.headRefName,
     base: p.baseRefName,
-    state: p.state === 'OPEN' ? 'open' : p.state === 'MERGED' ? 'merged' : 'closed',
+    state: prStateOf(p),
     createdAt: p.createdAt ?? new Date().toISOString(),
     attempt: target.attempt.n,
     headSha: target.probe.headSha ?? p.headRefOid,
@@ -61,6 +71,10 @@ function toPullRequest(p: GhPr, target: ForgeTarget, extra: { commits: PullReque
 export function createGithubForge(options: GithubForgeOptions = {}): Forge {
   const program = options.gh ?? 'gh';
   const remote = options.remote ?? 'origin';
+  const refreshMs = options.refreshMs ?? 120_000;
+  // When each PR was last read from GitHub, by what was read (per forge instance, i.e. per monitor).
+  const lastRead = new Map<string, number>();
+  const due = (key: string) => Date.now() - (lastRead.get(key) ?? -Infinity) >= refreshMs;
 
   async function listPr(ctx: FleetContext, target: ForgeTarget): Promise<{ pr: GhPr | null } | ForgeDegraded> {
     const r = await gh(ctx, program, ['pr', 'list', '--head', target.attempt.branch, '--state', 'all', '--json', PR_FIELDS], { cwd: ctx.paths.root });
@@ -73,13 +87,35 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
     }
   }
 
+  /** The PR's state on GitHub now (a human may have merged or closed it). */
+  async function prState(ctx: FleetContext, number: number): Promise<{ state: PullRequest['state'] } | ForgeDegraded> {
+    const r = await gh(ctx, program, ['pr', 'view', String(number), '--json', 'number,state'], { cwd: ctx.paths.root });
+    if ('degraded' in r) return r;
+    try {
+      return { state: prStateOf(parsePrView(r.stdout)) };
+    } catch (err) {
+      return { degraded: (err as GhOutputError).message };
+    }
+  }
+
   return {
     kind: 'github',
 
     async ensurePr(ctx, target) {
       const { task, attempt, probe } = target;
       const current = task.pr;
-      if (current && current.forge === 'github' && current.attempt === attempt.n && current.headSha === probe.headSha) return current;
+      if (current && current.forge === 'github' && current.attempt === attempt.n && current.headSha === probe.headSha) {
+        const key = `state ${task.id} #${current.number}`;
+        if (current.state !== 'open' || !due(key)) return current;
+        const seen = await prState(ctx, current.number);
+        if ('degraded' in seen) return seen;
+        lastRead.set(key, Date.now());
+        if (seen.state === current.state) return current;
+        return ctx.registry.updateTask(task.id, (t) => {
+          if (t.pr && t.pr.forge === 'github' && t.pr.number === current.number) t.pr.state = seen.state;
+          return t.pr ?? { ...current, state: seen.state };
+        });
+      }
       const push = await ctx.git.raw(attempt.worktree, ['push', '--force-with-lease', '--set-upstream', remote, `${attempt.branch}:${attempt.branch}`], { timeoutMs: 120_000 });
       if (push.exitCode !== 0) {
         return { degraded: `git push ${remote} ${attempt.branch} failed: ${push.stderr.trim().split('\n').at(-1) ?? `exit ${push.exitCode}`}` };
@@ -99,6 +135,7 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
         if (!found.pr) return { degraded: `gh pr create succeeded but gh pr list --head ${attempt.branch} shows no PR` };
       }
       const pr = found.pr;
+      lastRead.set(`state ${task.id} #${pr.number}`, Date.now());
       return ctx.registry.updateTask(task.id, (t) => {
         const same = t.pr && t.pr.forge === 'github' && t.pr.number === pr.number && t.pr.headSha === probe.headSha ? t.pr : null;
         t.pr = { ...(same ?? {}), ...toPullRequest(pr, target, { ...described, checks: same?.checks ?? [] }) };
@@ -107,6 +144,10 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
     },
 
     async ci(ctx, target, pr) {
+      // A ready task's checks all passed on this head; they are asked again only every refreshMs
+      // (a re-run on GitHub can still turn them), in between the stored result stands.
+      const key = `checks ${target.task.id} #${pr.number} ${target.probe.headSha}`;
+      if (target.task.state === 'ready' && pr.headSha === target.probe.headSha && pr.checks.length > 0 && !due(key)) return summariseChecks(pr.checks);
       const r = await gh(ctx, program, ['pr', 'checks', String(pr.number), '--json', 'name,state,bucket,link'], { cwd: ctx.paths.root, okCodes: [0, 1, 8] });
       if ('degraded' in r) return r;
       let checks: CheckRun[];
@@ -118,6 +159,7 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
           return { degraded: (err as GhOutputError).message };
         }
       }
+      lastRead.set(key, Date.now());
       if (checks.length === 0) return { state: 'skip', detail: 'no checks reported on GitHub', checks: [] } satisfies CiStatus;
       await attachFailedLogs(ctx, program, target, pr, checks);
       if (JSON.stringify(pr.checks) !== JSON.stringify(checks)) {

@@ -48,6 +48,15 @@ export function parsePrList(text: string): GhPr[] {
   return r.data;
 }
 
+const ghPrState = z.looseObject({ number: z.number().int().positive(), state: ghPr.shape.state });
+
+/** Parses `gh pr view <n> --json number,state`. */
+export function parsePrView(text: string): z.infer<typeof ghPrState> {
+  const r = ghPrState.safeParse(parseJson('gh pr view', text));
+  if (!r.success) throw describe('gh pr view', r.error);
+  return r.data;
+}
+
 const BUCKET_STATE: Record<z.infer<typeof ghCheck>['bucket'], CheckRun['state']> = {
   pass: 'pass',
   fail: 'fail',

@@ -157,13 +157,7 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
   const ownPr = task.pr && task.pr.attempt === attempt.n ? task.pr : null;
   if (probe.ahead === 0 && probe.behind > 0 && ownPr?.state === 'open') {
     // Every commit of the branch is on base now: the PR was merged (by hand or by the forge).
-    const done = await updateIfUnchanged(ctx, { ...seen, states: ['checking', 'ready'] }, (t) => {
-      if (t.pr) t.pr.state = 'merged';
-      const lines: MonitorChange[] = [{ taskId: t.id, attempt: attempt.n, what: 'pr', message: `PR #${t.pr?.number} merged into ${t.base}` }];
-      const moved = t.state === 'checking' ? move(t, 'ready', 'PR merged', now) : null;
-      if (moved) lines.unshift(moved);
-      return lines;
-    });
+    const done = await markPrOutcome(ctx, seen, 'merged', now);
     if (done) changes.push(...done);
     return;
   }
@@ -204,6 +198,12 @@ async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: Abor
     pr = prResult;
     if (!before || before.number !== pr.number || before.attempt !== pr.attempt) {
       changes.push({ taskId: task.id, attempt: attempt.n, what: 'pr', message: `PR #${pr.number} opened${pr.url ? ` ${pr.url}` : ''} (${pr.commits.length} commits)` });
+    }
+    if (pr.state !== 'open') {
+      // Merged or closed on the forge (GitHub squash merges leave no commits of the branch on base).
+      const done = await markPrOutcome(ctx, { taskId: task.id, attempt: attempt.n }, pr.state, now);
+      if (done) changes.push(...done);
+      return 'done';
     }
   }
   let ci: CiStatus | ForgeDegraded | null = null;
@@ -264,6 +264,34 @@ async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: Abor
     if (sent.sent) changes.push({ taskId: task.id, attempt: attempt.n, what: 'notified', message: `ready sent: ${summary}` });
   }
   return 'done';
+}
+
+/**
+ * Records what became of the attempt's PR. Merged: the task is done (`ready`, PR merged; it no longer
+ * needs the human). Closed without merging: the task fails with that reason, for the human to retry
+ * with a note or remove; recovery does not retry it on its own.
+ */
+async function markPrOutcome(
+  ctx: FleetContext,
+  seen: { taskId: string; attempt: number },
+  outcome: 'merged' | 'closed',
+  now: Date,
+): Promise<MonitorChange[] | null> {
+  return updateIfUnchanged(ctx, { ...seen, states: ['checking', 'ready'] }, (t, a) => {
+    if (!t.pr) return null;
+    t.pr.state = outcome;
+    if (outcome === 'merged') {
+      const lines: MonitorChange[] = [{ taskId: t.id, attempt: a.n, what: 'pr', message: `PR #${t.pr.number} merged into ${t.base}` }];
+      const moved = t.state === 'checking' ? move(t, 'ready', 'PR merged', now) : null;
+      if (moved) lines.unshift(moved);
+      return lines;
+    }
+    const reason = `PR #${t.pr.number} was closed without merging`;
+    a.state = 'failed';
+    a.endedAt ??= now.toISOString();
+    const moved = move(t, 'failed', reason, now);
+    return [...(moved ? [moved] : []), { taskId: t.id, attempt: a.n, what: 'problem', message: reason }];
+  });
 }
 
 function checkStates(checks: ReadonlyArray<{ name: string; state: string }>): string {
