@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-const BIN = join(ROOT, 'bin', 'flotilla');
+const BIN = process.env.BENCH_BIN ?? join(ROOT, 'bin', 'flotilla');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -28,6 +28,13 @@ function makeRepo(tasks, config = {}) {
   for (const t of list) {
     execFileSync(process.execPath, [BIN, 'add', `Bench ${t.id}`, '--id', t.id, '--prompt', `task ${t.id}`, ...(t.agent ? ['--agent', t.agent] : [])], { cwd: root, env });
   }
+  // A fleet that sits idle has been in its states for a while: the list shows minutes, not
+  // seconds that tick (which would re-render every 5 s, as it does in the first minute of a state).
+  const registry = join(root, '.flotilla', 'tasks.json');
+  const data = JSON.parse(readFileSync(registry, 'utf8'));
+  const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+  for (const t of data.tasks) t.stateSince = t.createdAt = hourAgo;
+  writeFileSync(registry, JSON.stringify(data, null, 2), { mode: 0o600 });
   return { dir, root, env };
 }
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { MEMORY_TEMPLATE } from '../engine/init.js';
 import { describe, expect, it } from 'vitest';
 import { loadFleetView } from './load-view.js';
-import { pollResources, ringOnNotifications, showEngineErrors } from './services.js';
+import { age } from './format.js';
+import { pollResources, ringOnNotifications, showEngineErrors, tickClock } from './services.js';
 import { FakeSessions, T0, fakeAdmission, fakeFleet, makeAttempt, makeTask, screenOf, testConfig, waitFor } from './testing/fixtures.js';
 import { createUiStore } from './ui-store.js';
 
@@ -202,6 +203,23 @@ describe('view services', () => {
     expect(ui.getState().notice).toMatchObject({ text: 'monitor: gh not found', tone: 'error' });
     stop();
     expect(listeners).toHaveLength(0);
+  });
+
+  it('moves the clock only when an age shown in the list would change', async () => {
+    const ui = createUiStore();
+    let since = new Date(Date.now() - 5 * 60_000).toISOString();
+    let renders = 0;
+    ui.subscribe(() => renders++);
+    const stop = tickClock(ui, (now) => age(since, now), 10);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(renders).toBe(0);
+    since = new Date().toISOString();
+    await waitFor(() => expect(renders).toBe(1));
+    // "0s" → "1s" a second later (one render per second while it counts seconds, not one per tick).
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(renders).toBeGreaterThanOrEqual(2);
+    expect(renders).toBeLessThanOrEqual(3);
+    stop();
   });
 
   it('polls admission only while the Queue panel shows', async () => {

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../engine/fs/secure-files.js';
 import { MEMORY_TEMPLATE } from '../engine/init.js';
 import { terminalAlert } from '../engine/notify/notify.js';
 import { App } from './app.js';
-import { liveSession } from './format.js';
+import { age, liveSession } from './format.js';
 import { buildKeymap } from './keys.js';
 import { pollResources, ringOnNotifications, showEngineErrors, tickClock } from './services.js';
 import type { UiFleet, UiRequest } from './types.js';
@@ -42,7 +42,7 @@ export async function runApp(options: RunAppOptions): Promise<RunAppResult> {
   const { fleet, stdin, stdout } = options;
   const keymap = buildKeymap(fleet.config.keys);
   const ui = options.ui ?? createUiStore({ draft: emptyDraft(fleet.config.defaultAgent, fleet.config.baseBranch) });
-  const stops = [pollResources(fleet.admission, ui), tickClock(ui), showEngineErrors(fleet.events, ui)];
+  const stops = [pollResources(fleet.admission, ui), tickClock(ui, (now) => fleet.store.getState().tasks.map((t) => age(t.stateSince, now)).join(' ')), showEngineErrors(fleet.events, ui)];
   if (fleet.config.notify.bell) stops.push(ringOnNotifications(fleet.store, stdout, (n) => terminalAlert(n, true)));
   const alt = options.altScreen ?? Boolean(stdout.isTTY);
   if (alt) stdout.write(ALT_ON);
