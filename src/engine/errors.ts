@@ -51,3 +51,8 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** A job stopped waiting for admission (flotilla stopping, or the queue closed). */
+export class AdmissionAbortedError extends FlotillaError {
+  override name = 'AdmissionAbortedError';
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { FlotillaConfig } from '../config/schema.js';
-import { FlotillaError } from '../errors.js';
+import { AdmissionAbortedError } from '../errors.js';
 import { decideAdmission, type MemoryReading, type RunningJob } from './decide.js';
 import { admissionLimits, recommendAgents } from './limits.js';
 import { cachedReader, createSystemMemoryReader, type MemoryReader } from './memory-reader.js';
@@ -11,9 +11,7 @@ import { processAlive } from '../exec/process-alive.js';
 import { QueueFile, type QueueEntry } from './queue-file.js';
 import type { Admission, AdmissionJobView, JobRequest, ResourcesSnapshot, Ticket } from './types.js';
 
-export class AdmissionAbortedError extends FlotillaError {
-  override name = 'AdmissionAbortedError';
-}
+export { AdmissionAbortedError };
 
 export interface AdmissionQueueOptions {
   /** The repository's `.flotilla` folder: queue.json and resources.json live there. */

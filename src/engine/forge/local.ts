@@ -107,13 +107,22 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
   for (const [i, check] of checks.entries()) {
     const startedAt = new Date().toISOString();
     const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `${checkFileName(check.name)}.log`);
-    const out = await runCheckAdmitted(ctx.admission, check, { cwd: attempt.worktree, logFile, taskId: task.id, spawn, ...(target.signal ? { signal: target.signal } : {}) });
-    if (out.cancelled) {
-      // Stopping: leave the checks pending and release the claim, so the next pass runs them.
-      await ctx.registry.updateTask(task.id, (t) => {
+    const release = () =>
+      ctx.registry.updateTask(task.id, (t) => {
         const p = t.pr as PrWithCi | null;
         if (p && p.ciHead === head) p.ciClaim = null;
       });
+    let out: Awaited<ReturnType<typeof runCheckAdmitted>>;
+    try {
+      out = await runCheckAdmitted(ctx.admission, check, { cwd: attempt.worktree, logFile, taskId: task.id, spawn, ...(target.signal ? { signal: target.signal } : {}) });
+    } catch (err) {
+      // The check could not run (e.g. its log folder): free the claim so a later pass tries again.
+      await release();
+      throw err;
+    }
+    if (out.cancelled) {
+      // Stopping: leave the checks pending and release the claim, so the next pass runs them.
+      await release();
       return { state: 'pending', detail: 'checks cancelled', checks: results };
     }
     results[i] = { name: check.name, state: out.state, detail: out.detail, log: out.log, startedAt, endedAt: new Date().toISOString(), output: out.tail } as CheckRun;

@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnCheck } from './run-check.js';
+import { AdmissionQueue } from '../builds/admission-queue.js';
+import { configSchema } from '../config/schema.js';
+import { runCheckAdmitted, spawnCheck } from './run-check.js';
 
 let dir: string | undefined;
 
@@ -48,5 +50,32 @@ describe('spawnCheck', () => {
     setTimeout(() => ac.abort(), 200);
     const out = await spawnCheck({ name: 'long', command: ['sleep', '30'], timeoutSec: 60 }, { cwd: dir, logFile: join(dir, 'l.log'), signal: ac.signal });
     expect(out.cancelled).toBe(true);
+  });
+});
+
+describe('runCheckAdmitted', () => {
+  it('a check stopped while it waits for admission comes back cancelled, and never runs', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'flotilla-check-'));
+    // Free memory below the reserve: the queue holds every job.
+    const queue = new AdmissionQueue({
+      stateDir: dir,
+      configFile: join(dir, 'config.json'),
+      config: configSchema.parse({ limits: { staggerMs: 0, memReserveMB: 4096 } }),
+      memory: async () => ({ totalMB: 8192, availableMB: 1024, swapTotalMB: 0, swapUsedMB: 0, swapping: false }),
+      pollMs: 20,
+      sampleMs: 50,
+    });
+    const marker = join(dir, 'ran');
+    const abort = new AbortController();
+    try {
+      const pending = runCheckAdmitted(queue, { name: 'unit', command: ['touch', marker], timeoutSec: 10 }, { cwd: dir, logFile: join(dir, 'runs/unit.log'), taskId: 't', signal: abort.signal });
+      await new Promise((r) => setTimeout(r, 150));
+      abort.abort();
+      const out = await pending;
+      expect(out).toMatchObject({ name: 'unit', cancelled: true, exitCode: null, detail: 'cancelled while waiting for admission' });
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { AdmissionAbortedError } from '../errors.js';
 import type { Admission } from '../builds/types.js';
 import { ensurePrivateDir } from '../fs/secure-files.js';
 
@@ -131,7 +132,15 @@ export async function runCheckAdmitted(
   const run = o.spawn ?? spawnCheck;
   const signal = o.signal ? { signal: o.signal } : {};
   if (!admission) return run(spec, { cwd: o.cwd, logFile: o.logFile, ...signal });
-  const ticket = await admission.acquire({ kind: 'check', key: `check:${spec.name}`, label: `${o.taskId}: ${spec.name}`, taskId: o.taskId }, o.signal);
+  let ticket: Awaited<ReturnType<Admission['acquire']>>;
+  try {
+    ticket = await admission.acquire({ kind: 'check', key: `check:${spec.name}`, label: `${o.taskId}: ${spec.name}`, taskId: o.taskId }, o.signal);
+  } catch (err) {
+    // Stopped while the check still waited for its turn: cancelled, like one stopped while running.
+    if (!(err instanceof AdmissionAbortedError)) throw err;
+    const detail = 'cancelled while waiting for admission';
+    return { name: spec.name, state: 'fail', cancelled: true, exitCode: null, timedOut: false, durationMs: 0, tail: '', detail, log: o.logFile };
+  }
   try {
     return await run(spec, { cwd: o.cwd, logFile: o.logFile, onPid: (pid) => ticket.trackPid(pid), ...signal });
   } finally {
