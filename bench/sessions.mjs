@@ -13,8 +13,9 @@ const { createFleet } = await import(pathToFileURL(join(root, 'dist', 'engine', 
 const MB = Number(process.env.BENCH_MB || 200);
 const BYTES = MB * 1024 * 1024;
 const LINE = '\\033[1;32mflotilla\\033[0m bench line with \\033[38;5;208msome colour\\033[0m, \\033[7minverse\\033[0m and plain text 0123456789';
-// The agent: prints BYTES of colourful lines, then exits.
-const SCRIPT = `yes "$(printf '${LINE}')" | head -c ${BYTES}; echo; echo BENCH-DONE`;
+// The agent: prints BYTES of colourful lines, then exits. head may cut an escape sequence in two;
+// the ESC before the marker ends it, so the marker's first letter is never eaten as its final byte.
+const SCRIPT = `yes "$(printf '${LINE}')" | head -c ${BYTES}; printf '\\033[0m\\nBENCH-DONE\\n'`;
 const ARGV = ['sh', '-c', SCRIPT];
 
 function tmux(socket, args) {
