@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoAgentProfile } from '../../src/engine/agents/demo/profile.js';
@@ -290,6 +291,35 @@ describe('flotilla fleet view with live agents', () => {
         // Already gone.
       }
       demoRepo.cleanup();
+    }
+  });
+});
+
+describe('flotilla demo in tmux (the README\'s first command)', () => {
+  it('opens the fleet view on the four demo tasks; quitting asks first (pty runtime), then says where the repository stays', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'flotilla-demo-tui-')));
+    const demoDir = join(dir, 'demo');
+    try {
+      tmux = new TmuxDriver(dir, { columns: 140, rows: 40 });
+      tmux.start(['demo', '--dir', demoDir], { CLAUDE_CONFIG_DIR: '' });
+      await tmux.waitFor(
+        (s) => ['word-count', 'truncate', 'separator-d', 'separator-u'].every((id) => s.includes(id)),
+        'the four demo tasks',
+        30_000,
+      );
+      // The selected task's agent is live in the pane: its permission question shows.
+      await tmux.waitFor((s) => s.includes('Allow running git commit?'), "word-count's permission question", 30_000);
+      tmux.keys('q');
+      await tmux.waitFor((s) => s.includes('will be') && s.includes('stopped'), 'the quit question');
+      tmux.keys('y');
+      const end = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit', 30_000);
+      expect(end).toContain('EXIT=0');
+      expect(end).toContain('The demo repository stays at');
+      expect(end).toContain('diff truncate');
+    } finally {
+      tmux?.kill();
+      tmux = null;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

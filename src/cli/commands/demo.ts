@@ -39,6 +39,11 @@ function summary(tasks: readonly Task[]): string {
 total ${formatUsd(total.usd, total.usdKnown)} for ${formatTokens(total.tokens)} tokens; ${perPr}`;
 }
 
+/** The closing hint of both modes: where the repository is and what to try in it. */
+function lookAround(root: string, f: string): string {
+  return `\nThe demo repository stays at ${root}. Look around:\n  cd ${root}\n  ${f} status\n  ${f} diff truncate\n  ${f} review show word-count\n  ${f} learnings\n  ${f} cost`;
+}
+
 async function runHeadless(root: string, io: CliIO, timeoutSec: number): Promise<number> {
   const fleet = await createFleet({ cwd: root });
   let quiet = false;
@@ -69,8 +74,7 @@ async function runHeadless(root: string, io: CliIO, timeoutSec: number): Promise
     await fleet.dispatch({ type: 'cost.refresh' }).catch(() => undefined);
     await fleet.refresh();
     io.out(`\n${summary(fleet.store.getState().tasks)}`);
-    const f = flotillaCommand(io);
-    io.out(`\nThe demo repository stays at ${root}. Look around:\n  cd ${root}\n  ${f} status\n  ${f} diff truncate\n  ${f} review show word-count\n  ${f} learnings\n  ${f} cost`);
+    io.out(lookAround(root, flotillaCommand(io)));
     if (!settled) {
       io.err(`flotilla: demo: not every task finished within ${timeoutSec}s`);
       return EXIT.error;
@@ -115,8 +119,10 @@ exits 0 when every task settled, 1 on timeout (default 300 s).`,
     io.out(`flotilla demo: project at ${repo.root}`);
     if (headless) return runHeadless(repo.root, io, timeoutSec);
     const { openFleetView } = await import('./ui.js');
-    return openFleetView({ ...io, cwd: repo.root }, async (fleet) => {
+    const code = await openFleetView({ ...io, cwd: repo.root }, async (fleet) => {
       await startDemo(fleet, { answerPermissions: false, log: (line) => fleet.dispatch({ type: 'notify.push', notification: { kind: 'info', message: line } }).then(() => undefined) });
     });
+    io.out(lookAround(repo.root, flotillaCommand(io)));
+    return code;
   },
 };
