@@ -134,6 +134,27 @@ describe('flotilla init / add / status / rm (real binary)', () => {
     });
   });
 
+  it('a context file add accepts reaches the prompt whole; a larger one is refused at add', async () => {
+    repo = makeTempRepo({ defaultAgent: 'claude' });
+    await runCli(repo.root, ['add', 'Seed', '--prompt', 'p']);
+    const file = join(repo.root, '.flotilla/tasks.json');
+    const before = readFileSync(file, 'utf8');
+    // 100 KB was accepted by add and then cut to 64 KiB in the worker's prompt.
+    repo.write('big.md', 'b'.repeat(100_000));
+    const big = await runCli(repo.root, ['add', 'Big', '--prompt', 'p', '--context', 'big.md']);
+    expect(big.code).toBe(2);
+    expect(oneLine(big.stderr)).toMatch(/--context big\.md: 100000 bytes is over the 64 KiB cap/);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+
+    repo.write('edge.md', `${'e'.repeat(64 * 1024 - 4)}END\n`);
+    const edge = await runCli(repo.root, ['add', 'Edge', '--prompt', 'p', '--context', 'edge.md']);
+    expect(edge.code, edge.stderr).toBe(0);
+    const preview = JSON.parse((await runCli(repo.root, ['prompt', 'edge', '--json'])).stdout);
+    const ctx = preview.parts.find((p: { kind: string }) => p.kind === 'context');
+    expect(ctx.text).toBe(`${'e'.repeat(64 * 1024 - 4)}END\n`);
+    expect(preview.prompt).not.toContain('truncated');
+  });
+
   it('--help works for every command and unknown commands exit 2', async () => {
     repo = makeTempRepo();
     for (const cmd of ['init', 'add', 'status', 'rm']) {

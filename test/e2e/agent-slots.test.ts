@@ -30,7 +30,8 @@ describe.skipIf(!HAVE_TMUX)('agent slots across processes (tmux runtime)', () =>
 
     expect((await cli(['stop', 'one'])).code).toBe(0);
     const started = await second;
-    expect(started.stderr).toBe('');
+    // It said why it waited, once, instead of hanging silently.
+    expect(started.stderr).toMatch(/^flotilla: two waiting: 1\/1 agent slots? busy \(flotilla status shows the queue; Ctrl-C gives up\)\n$/);
     expect(started.code).toBe(0);
     expect(started.stdout).toMatch(/started two/);
   }, 90_000);

@@ -78,7 +78,8 @@ export const reviewCommand: CliCommand = {
        flotilla review dismiss <task> <finding> [--undo]
 
 review <task>     runs every reviewer role (config "reviewers") on the task's PR branch and prints
-                  the merged findings, agreed ones (●●) first. --role limits it to some roles.
+                  the merged findings, agreed ones (●●) first. --role re-runs only some roles;
+                  the other roles' findings on the same commit are kept.
 show <task>       prints the last review again; --all includes folded and dismissed findings.
 mark              records whether a finding was useful or noise (calibrates that model × role).
 dismiss           the reviews gate ignores the finding from now on (--undo takes it back).

@@ -11,6 +11,8 @@ Starts the agent of the task's latest attempt (creating attempt 1 and its worktr
 none). With the tmux runtime the command returns and the agent keeps running in flotilla's private
 tmux server (see it with \`flotilla attach\` or \`flotilla capture\`). With the pty runtime the agent
 lives in this process: the command waits until the agent exits (Ctrl-C stops it).
+While the agent waits for an agent slot or memory (the admission queue), the reason is printed on
+stderr.
 
 Exit codes: 0 started, 1 the agent could not start (e.g. its command is not installed), 2 bad input.`,
   async run(args, io) {
@@ -18,8 +20,23 @@ Exit codes: 0 started, 1 the agent could not start (e.g. its command is not inst
     if (help) return io.out(this.help), EXIT.ok;
     const id = positionals[0]!;
     const fleet = await createFleet({ cwd: io.cwd });
+    // Waiting for an agent slot or memory can take long: say why instead of hanging silently, and
+    // pass on the warning of an oversized agent started alone.
+    let said = '';
+    const offAdmission = fleet.events.on((e) => {
+      if (e.type === 'admission.waiting' && e.taskId === id && e.kind === 'agent') {
+        if (e.reason.startsWith('waiting: staggering')) return;
+        const gist = e.reason.replace(/[\d.]+/g, '#');
+        if (gist === said) return;
+        said = gist;
+        io.err(`flotilla: ${id} ${e.reason} (flotilla status shows the queue; Ctrl-C gives up)`);
+      } else if (e.type === 'error') {
+        io.err(`flotilla: warning: ${e.message}`);
+      }
+    });
     try {
       const info = await fleet.dispatch({ type: 'task.start', id });
+      offAdmission();
       if (info.state === 'exited') {
         io.err(`flotilla: ${id}: ${info.message ?? `the agent exited (code ${info.exitCode ?? '?'})`}`);
         return EXIT.error;
@@ -46,6 +63,7 @@ Exit codes: 0 started, 1 the agent could not start (e.g. its command is not inst
       io.out(`${id}: the agent exited (code ${code ?? 'signal'})`);
       return EXIT.ok;
     } finally {
+      offAdmission();
       await fleet.close();
     }
   },

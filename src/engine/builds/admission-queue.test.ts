@@ -53,6 +53,29 @@ async function until(cond: () => Promise<boolean> | boolean, ms = 5000): Promise
 }
 
 describe('AdmissionQueue', () => {
+  it('tells its process when a job has to wait and why, once per reason', async () => {
+    let free = 2.5 * GB;
+    const said: string[] = [];
+    const q = new AdmissionQueue({
+      stateDir: dir,
+      configFile: join(dir, 'config.json'),
+      config: config(),
+      memory: async () => ({ ...plenty(), availableMB: free }),
+      pollMs: 20,
+      onWaiting: (j, reason) => said.push(`${j.label}: ${reason}`),
+    });
+    queues.push(q);
+    const pending = q.acquire(job(1, 'agent'));
+    await until(() => said.length > 0);
+    await new Promise((r) => setTimeout(r, 100)); // several more polls, same reason
+    expect(said).toEqual(['agent 1: waiting: needs ~1.5 GB, 0.5 GB free above reserve']);
+    free = 12 * GB;
+    await (await pending).release();
+    // A job that starts at once says nothing.
+    await (await q.acquire(job(2))).release();
+    expect(said).toHaveLength(1);
+  });
+
   it('holds a third build job until one of two slots is released, with the reason in the snapshot', async () => {
     const q = makeQueue(plenty);
     const a = await q.acquire(job(1));

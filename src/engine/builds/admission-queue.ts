@@ -27,6 +27,8 @@ export interface AdmissionQueueOptions {
   sampleMs?: number;
   /** Called when a job starts despite needing more than the machine could ever give. */
   onWarning?: (message: string) => void;
+  /** Called when a job of this process has to wait, and again whenever the reason changes. */
+  onWaiting?: (job: JobRequest, reason: string) => void;
   isAlive?: (pid: number) => boolean;
   now?: () => number;
 }
@@ -47,6 +49,7 @@ const STALE_WAITER_MS = 10_000;
 interface StartOutcome {
   started: boolean;
   warning?: string;
+  reason?: string;
   retryInMs?: number;
 }
 
@@ -118,10 +121,15 @@ export class AdmissionQueue implements Admission {
       data.entries.push(entry);
       return { changed: true, result: undefined };
     });
+    let lastReason: string | undefined;
     try {
       for (;;) {
         if (signal?.aborted || this.closed) throw new AdmissionAbortedError(`stopped waiting for ${job.label}`);
         const outcome = await this.tryStart(id);
+        if (!outcome.started && outcome.reason && outcome.reason !== lastReason) {
+          lastReason = outcome.reason;
+          this.options.onWaiting?.(job, outcome.reason);
+        }
         if (outcome.started) {
           this.waitingIds.delete(id);
           if (outcome.warning) this.options.onWarning?.(outcome.warning);
@@ -166,7 +174,9 @@ export class AdmissionQueue implements Admission {
       const changed = me.reason !== decision.reason || now - (me.seenAt ?? 0) > HEARTBEAT_MS;
       me.reason = decision.reason;
       if (changed) me.seenAt = now;
-      return { changed, result: decision.retryInMs !== undefined ? { started: false, retryInMs: decision.retryInMs } : { started: false } };
+      const result: StartOutcome = { started: false, reason: decision.reason };
+      if (decision.retryInMs !== undefined) result.retryInMs = decision.retryInMs;
+      return { changed, result };
     });
   }
 

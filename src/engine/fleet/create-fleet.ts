@@ -84,6 +84,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     configFile: paths.configFile,
     config,
     onWarning: (message) => events.emit({ type: 'error', message }),
+    onWaiting: (job, reason) =>
+      events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),
   });
   ctx.admission = admission;
   closers.push(() => admission.close());

@@ -1,4 +1,5 @@
 import type { SessionInfo, Task } from '../tasks/schema.js';
+import type { JobKind } from '../config/schema.js';
 import type { ResourcesSnapshot } from '../builds/types.js';
 import type { CostReport } from '../cost/types.js';
 import type { MergedFinding } from '../review/consensus.js';
@@ -69,6 +70,8 @@ export type FleetEvent =
   | { type: 'registry.changed' }
   | { type: 'notification'; notification: FleetNotification }
   | { type: 'error'; message: string }
+  /** A job of this process waits for admission (again whenever the reason changes). */
+  | { type: 'admission.waiting'; kind: JobKind; label: string; taskId?: string; reason: string }
   | { type: 'session.status'; taskId: string; attempt: number; session: SessionInfo }
   | { type: 'monitor.change'; change: MonitorChange }
   | { type: 'monitor.pass'; result: { at: string; durationMs: number; tasks: number; changes: number; needsHuman: number; errors: number } };

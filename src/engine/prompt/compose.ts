@@ -11,6 +11,11 @@ import type { RepoPaths } from '../repo.js';
  * the enrichment. Nothing else from the orchestrator's context.
  */
 
+/**
+ * Largest context file (bytes): `add --context` refuses bigger ones, and a file that grew past it
+ * after `add` is cut here with a marker. 64 KiB keeps a prompt with a few of them under the 128 KiB
+ * Linux allows a single argument (the built-in profiles pass the prompt as one).
+ */
 export const CONTEXT_FILE_CAP = 64 * 1024;
 export const LEARNINGS_CAP = 8;
 

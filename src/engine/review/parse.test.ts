@@ -31,6 +31,21 @@ describe('parseReviewerOutput', () => {
     expect(parseReviewerOutput(out).findings).toEqual([f]);
   });
 
+  it('repairs trailing commas a model left in its JSON, but not inside strings', () => {
+    const out = [
+      'Here you go:',
+      '```json',
+      '{"findings": [',
+      '  {"file": "src/a.ts", "line": 12, "severity": "major", "category": "logic", "message": "off by one in loop bound",},',
+      '  {"file": "src/b.ts", "line": 3, "severity": "nit", "category": "style", "message": "name is unclear",},',
+      ']}',
+      '```',
+    ].join('\n');
+    expect(parseReviewerOutput(out).findings).toEqual([F1, F2]);
+    const inString = { ...F1, message: 'keep "a,]" and a,} as written' };
+    expect(parseReviewerOutput(`{"findings": [${JSON.stringify(inString)},]}`).findings).toEqual([inString]);
+  });
+
   it('is lenient per finding: drops and counts invalid ones, normalises aliases', () => {
     const out = JSON.stringify({
       findings: [

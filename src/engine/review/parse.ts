@@ -125,11 +125,35 @@ export function validateFindings(items: readonly unknown[]): { findings: RawFind
   return { findings, dropped };
 }
 
+/** Drops commas right before a closing bracket, outside strings (`[1, 2,]`, `{"a": 1,}`). */
+function withoutTrailingCommas(s: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (inString) {
+      out += c;
+      if (c === '\\') out += s[++i] ?? '';
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    if (c === ',' && /^\s*[}\]]/.test(s.slice(i + 1, i + 64))) continue;
+    out += c;
+  }
+  return out;
+}
+
 function tryJson(s: string): unknown {
   try {
     return JSON.parse(s);
   } catch {
-    return undefined;
+    // Models often leave a trailing comma after the last finding; that much is repaired.
+    try {
+      return JSON.parse(withoutTrailingCommas(s));
+    } catch {
+      return undefined;
+    }
   }
 }
 

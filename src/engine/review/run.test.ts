@@ -6,6 +6,7 @@ import { createFleet, type Fleet } from '../fleet/create-fleet.js';
 import { addCalcAttempt, scriptedReviewConfig, scriptedReviewer, setupCalcTask } from '../../test-support/review-task.js';
 import { git, type TempRepo } from '../../test-support/temp-repo.js';
 import { recordActedOn } from './acted-on.js';
+import { evaluateReviewsGate } from './gate.js';
 import { runReview } from './run.js';
 import { reviewOf } from './types.js';
 
@@ -84,5 +85,33 @@ describe('runReview', () => {
     expect(review.findings).toHaveLength(1);
     expect(review.findings[0]!.agreed).toBe(false);
     expect(reviewOf((await fleet.registry.read()).tasks[0]!)!.runId).toBe(review.runId);
+  });
+
+  it('re-running some roles keeps the other roles\' findings on the same commit, so the agreed finding still blocks', async () => {
+    repo = await setupCalcTask(
+      scriptedReviewConfig([
+        scriptedReviewer('logic', 'prose', { blocking: true }),
+        scriptedReviewer('security', 'claude'),
+        scriptedReviewer('conventions', 'codex'),
+      ]),
+    );
+    fleet = await createFleet({ cwd: repo.root });
+    const full = await runReview(fleet, 'calc');
+    const agreed = full.findings[0]!;
+    expect(agreed).toMatchObject({ agreed: true, reviewers: ['logic', 'security'] });
+
+    // Only conventions again (say it had timed out): logic + security still agree on the same line.
+    const partial = await runReview(fleet, 'calc', { roles: ['conventions'] });
+    expect(partial.findings.map((f) => [f.id, f.reviewers, f.agreed])).toEqual(full.findings.map((f) => [f.id, f.reviewers, f.agreed]));
+    expect(partial.roles.sort()).toEqual(['conventions', 'logic', 'security']);
+    expect(partial.succeeded.sort()).toEqual(['conventions', 'logic', 'security']);
+    expect(partial.notes).toEqual([expect.stringMatching(/kept the findings of logic, security .*re-ran conventions/)]);
+    const task = (await fleet.registry.read()).tasks[0]!;
+    expect(evaluateReviewsGate(task, fleet.config).state).toBe('fail');
+
+    // Re-running one of the agreeing roles replaces only its own word.
+    const again = await runReview(fleet, 'calc', { roles: ['security'] });
+    expect(again.findings[0]).toMatchObject({ id: agreed.id, reviewers: ['logic', 'security'], agreed: true });
+    expect(again.runs.filter((r) => r.runId === again.runId).map((r) => r.role)).toEqual(['security']);
   });
 });

@@ -227,12 +227,26 @@ export async function runReview(ctx: FleetContext, taskId: string, options: RunR
   }
   if (options.signal?.aborted) throw new FlotillaError(`review of ${taskId} cancelled; nothing was stored`);
 
+  // `--role` re-runs some reviewers: the other roles' word on the same commit still stands, so a
+  // re-run of one flaky reviewer never drops another pair's agreed finding (and passes the gate).
+  const rerun = new Set(roles.map((r) => r.role));
+  const kept = options.roles?.length && previous && previous.attempt === attempt.n && previous.diff.head === diff.head ? previous : null;
+  const keptFindings: SourcedFinding[] = kept
+    ? kept.findings.flatMap((f) =>
+        f.sources
+          .filter((s) => !rerun.has(s.role))
+          .map((s) => ({ file: f.file, line: s.line, severity: s.severity, category: s.category, message: s.message, role: s.role, profile: s.profile, model: s.model })),
+      )
+    : [];
+  const keptRoles = kept ? kept.roles.filter((r) => !rerun.has(r)) : [];
+
   const calibration = await readCalibration(calibrationFile(ctx.paths));
   const findings = buildConsensus(
-    outcomes.flatMap((o) => o.findings),
+    [...keptFindings, ...outcomes.flatMap((o) => o.findings)],
     trustFrom(calibration),
   );
   const notes = diffNotes(diff);
+  if (kept && keptRoles.length) notes.push(`kept the findings of ${keptRoles.join(', ')} from the review of ${kept.runAt} (same commit); re-ran ${[...rerun].join(', ')}`);
   if (!diff.parts.length) notes.push(`nothing to review: no changes between ${base} and attempt ${attempt.n}`);
   const record: ReviewRecord = {
     runId,
@@ -248,10 +262,10 @@ export async function runReview(ctx: FleetContext, taskId: string, options: RunR
       omittedFiles: diff.omittedFiles,
     },
     notes,
-    roles: roles.map((r) => r.role),
-    succeeded: specs.filter((_, i) => outcomes[i]?.ok).map((s) => s.role),
+    roles: [...keptRoles, ...roles.map((r) => r.role)],
+    succeeded: [...(kept?.succeeded.filter((r) => !rerun.has(r)) ?? []), ...specs.filter((_, i) => outcomes[i]?.ok).map((s) => s.role)],
     findings,
-    errors: [...configErrors, ...outcomes.flatMap((o) => o.errors)],
+    errors: [...(kept?.errors.filter((e) => !rerun.has(e.role)) ?? []), ...configErrors, ...outcomes.flatMap((o) => o.errors)],
     dropped: outcomes.reduce((n, o) => n + o.dropped, 0),
     runs: outcomes.flatMap((o) => o.runs),
   };

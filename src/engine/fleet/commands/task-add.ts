@@ -8,6 +8,7 @@ import type { Task } from '../../tasks/schema.js';
 import { newTask } from '../../tasks/factory.js';
 import type { FleetContext } from '../context.js';
 import type { AddTaskInput } from '../types.js';
+import { CONTEXT_FILE_CAP } from '../../prompt/compose.js';
 
 const PROMPT_FILE_CAP = 1024 * 1024;
 
@@ -33,8 +34,9 @@ async function readPrompt(input: AddTaskInput, cwd: string): Promise<string> {
   return input.prompt;
 }
 
-/** Largest context file handed to a worker. */
-export const CONTEXT_FILE_CAP = 256 * 1024;
+// The cap `add` enforces is the one prompt composition reads up to: a file accepted here reaches
+// the worker whole (a larger one was accepted and then silently cut at start).
+export { CONTEXT_FILE_CAP };
 
 /** Checks each context file exists and is small enough; returns paths relative to the repository when inside it. */
 async function checkContextFiles(files: readonly string[], cwd: string, repoRoot: string): Promise<string[]> {
