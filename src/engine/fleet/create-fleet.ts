@@ -33,6 +33,11 @@ export interface FleetOptions {
   runner?: Runner;
   /** Session runtime settings (runtime override, tmux socket, start size). */
   sessions?: SessionManagerOptions;
+  /**
+   * The process exits after one command (`flotilla check`): agents it would start on the pty
+   * runtime die with it, so automatic retries are left to a process that stays (TUI, `watch`).
+   */
+  oneShot?: boolean;
 }
 
 type Handler<K extends CommandType> = (command: CommandOf<K>) => Promise<CommandMap[K]['result']>;
@@ -50,6 +55,8 @@ export interface Fleet extends FleetContext {
   watchCost(): void;
   /** The deterministic monitor (one pass on `monitor.check`; a loop after startMonitor). */
   monitor: Monitor;
+  /** FleetOptions.oneShot. */
+  readonly oneShot: boolean;
   /** Adds a step run by close() (stop timers, watchers, sessions), last added first. */
   onClose(step: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -194,6 +201,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const fleet: Fleet = {
     ...ctx,
     monitor,
+    oneShot: options.oneShot ?? false,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
     supports: (type: string) => Object.hasOwn(handlers, type),
     refresh,
