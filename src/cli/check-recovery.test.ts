@@ -1,3 +1,5 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFleet, type Fleet } from '../engine/fleet/create-fleet.js';
 import type { MonitorChange } from '../engine/monitor/types.js';
@@ -13,11 +15,11 @@ afterEach(async () => {
 });
 
 /** A repository (pty runtime) with one task whose attempt 1 failed its CI. */
-async function ciFailedTask(recovery: Record<string, unknown> = {}) {
+async function ciFailedTask(recovery: Record<string, unknown> = {}, notify: Record<string, unknown> = {}) {
   repo = makeTempRepo({
     runtime: 'pty',
     forge: 'local',
-    notify: { bell: false, desktop: false },
+    notify: { bell: false, desktop: false, ...notify },
     profiles: { noop: { command: ['node', '-e', ''], appendContext: 'prompt', hooks: 'none' } },
     recovery: { maxAttempts: 3, ...recovery },
   });
@@ -68,5 +70,22 @@ describe('automatic recovery in monitor passes', () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('changed:\n  fix-math (attempt 1): escalated: 1 of 1 attempts used (recovery.maxAttempts) (notified)\n');
     expect(r.stdout).toContain('needs you:\n  fix-math: escalated: 1 of 1 attempts used (recovery.maxAttempts)');
+  });
+});
+
+describe('escalation by hand (flotilla retry past the cap)', () => {
+  it('goes to notify.command like an automatic one, exactly once', async () => {
+    const out = join(await import('node:os').then((os) => os.tmpdir()), `flotilla-notified-${process.pid}-${Date.now()}.jsonl`);
+    const append = [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(out)}, require('fs').readFileSync(0) + '\\n')`];
+    await ciFailedTask({ maxAttempts: 1, auto: [] }, { command: append });
+    const r = await runCli(repo.root, ['retry', 'fix-math']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('fix-math escalated: 1 of 1 attempts used (recovery.maxAttempts)');
+    expect((await runCli(repo.root, ['check'])).code).toBe(3);
+    expect((await runCli(repo.root, ['retry', 'fix-math'])).code).toBe(3);
+    const sent = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+    rmSync(out, { force: true });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ event: 'escalated', task: 'fix-math', attempt: 1, summary: 'fix-math escalated: 1 of 1 attempts used (recovery.maxAttempts)' });
   });
 });

@@ -17,7 +17,7 @@ import { retryTask } from '../recovery/retry.js';
 import { diffAttempts } from '../recovery/diff.js';
 import { createMonitor, type Monitor } from '../monitor/monitor.js';
 import { previewPrompt } from '../prompt/preview.js';
-import { wireLoop } from './wire-loop.js';
+import { recoveryDeps, wireLoop } from './wire-loop.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
@@ -181,7 +181,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     },
     'task.retry': async ({ type: _type, id, ...options }) => {
       try {
-        return await retryTask(fleet, id, options);
+        return await retryTask(fleet, id, options, recoveryDeps(fleet));
       } finally {
         await refresh();
       }
