@@ -23,7 +23,7 @@ With --json prints {"at", "durationMs", "tasks", "forge", "changes": [...], "nee
   async run(args, io) {
     const { values, help } = parseCommandArgs('check', args, { json: { type: 'boolean' } }, { max: 0 });
     if (help) return io.out(this.help), EXIT.ok;
-    const fleet = await createFleet({ cwd: io.cwd });
+    const fleet = await createFleet({ cwd: io.cwd, oneShot: true });
     try {
       // Follow agents running in tmux so their status is current for this pass.
       await fleet.sessions?.adopt().catch(() => undefined);

@@ -17,7 +17,7 @@ import { retryTask } from '../recovery/retry.js';
 import { diffAttempts } from '../recovery/diff.js';
 import { createMonitor, type Monitor } from '../monitor/monitor.js';
 import { previewPrompt } from '../prompt/preview.js';
-import { wireLoop } from './wire-loop.js';
+import { recoveryDeps, wireLoop } from './wire-loop.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
@@ -33,6 +33,11 @@ export interface FleetOptions {
   runner?: Runner;
   /** Session runtime settings (runtime override, tmux socket, start size). */
   sessions?: SessionManagerOptions;
+  /**
+   * The process exits after one command (`flotilla check`): agents it would start on the pty
+   * runtime die with it, so automatic retries are left to a process that stays (TUI, `watch`).
+   */
+  oneShot?: boolean;
 }
 
 type Handler<K extends CommandType> = (command: CommandOf<K>) => Promise<CommandMap[K]['result']>;
@@ -50,6 +55,8 @@ export interface Fleet extends FleetContext {
   watchCost(): void;
   /** The deterministic monitor (one pass on `monitor.check`; a loop after startMonitor). */
   monitor: Monitor;
+  /** FleetOptions.oneShot. */
+  readonly oneShot: boolean;
   /** Adds a step run by close() (stop timers, watchers, sessions), last added first. */
   onClose(step: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -176,7 +183,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     },
     'task.retry': async ({ type: _type, id, ...options }) => {
       try {
-        return await retryTask(fleet, id, options);
+        return await retryTask(fleet, id, options, recoveryDeps(fleet));
       } finally {
         await refresh();
       }
@@ -196,6 +203,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const fleet: Fleet = {
     ...ctx,
     monitor,
+    oneShot: options.oneShot ?? false,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
     supports: (type: string) => Object.hasOwn(handlers, type),
     refresh,

@@ -1,6 +1,8 @@
 import { errorMessage } from '../errors.js';
 import { notifyOnce } from '../notify/notify.js';
 import { autoRetryPass } from '../recovery/auto-retry.js';
+import { recoveryChange } from '../recovery/report.js';
+import type { RecoveryDeps } from '../recovery/retry.js';
 import { evaluateReviewsGate, reviewDue, reviewFindingsText } from '../review/gate.js';
 import { pendingDependencies } from '../tasks/dependencies.js';
 import type { Fleet } from './create-fleet.js';
@@ -14,14 +16,35 @@ import { createDependencyFollower } from './shared-deps-wiring.js';
  * makes the install private (a watcher per live attempt while a loop runs; a hash comparison in
  * one-shot passes).
  */
+/**
+ * What recovery is given everywhere (the automatic pass and `task.retry` from the CLI and the TUI):
+ * escalations go out through the notify module (notify.command, desktop, bell) exactly once, and
+ * review_flagged retries get the review module's findings text.
+ */
+export function recoveryDeps(fleet: Fleet): RecoveryDeps {
+  return {
+    notify: (ctx, n) => notifyOnce(ctx, n.taskId, 'escalated', n.attempt, n.message).then((o) => o.sent),
+    reviewText: (t) => reviewFindingsText(t, fleet.config),
+  };
+}
+
 export function wireLoop(fleet: Fleet): void {
   fleet.monitor.setGateEvaluator('reviews', async ({ task }) => evaluateReviewsGate(task, fleet.config));
 
-  fleet.monitor.afterPass(async () => {
-    await autoRetryPass(fleet, {
-      notify: (ctx, n) => notifyOnce(ctx, n.taskId, 'escalated', n.attempt, n.message).then((o) => o.sent),
-      reviewText: (t) => reviewFindingsText(t, fleet.config),
+  fleet.monitor.afterPass(async (result) => {
+    // A pty agent dies with a one-shot process (`flotilla check`): starting a retry there would
+    // only burn an attempt; the TUI or `flotilla watch` makes it. Escalations still happen here.
+    const oneShotPty = fleet.oneShot && fleet.sessions?.runtime === 'pty' && !fleet.monitor.running;
+    const done = await autoRetryPass(fleet, {
+      ...recoveryDeps(fleet),
+      ...(oneShotPty ? { deferRetry: 'the pty runtime ends agents when this process exits; the TUI or `flotilla watch` retries it' } : {}),
     });
+    // Retries and escalations are changes of the pass too (printed by `check`, one line in `watch`).
+    for (const r of done) {
+      const change = recoveryChange(r);
+      result.changes.push(change);
+      fleet.events.emit({ type: 'monitor.change', change });
+    }
   });
 
   let reviewing: Promise<void> | null = null;

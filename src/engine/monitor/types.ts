@@ -4,7 +4,7 @@ import type { TaskState } from '../tasks/schema.js';
 export interface MonitorChange {
   taskId: string;
   attempt: number | null;
-  what: 'state' | 'pr' | 'ci' | 'gate' | 'failure' | 'notified' | 'problem';
+  what: 'state' | 'pr' | 'ci' | 'gate' | 'failure' | 'notified' | 'problem' | 'retry' | 'escalated';
   message: string;
   from?: TaskState;
   to?: TaskState;

@@ -1,16 +1,16 @@
 import { errorMessage } from '../errors.js';
 import { recordLearningIfReady } from './learn.js';
-import { autoRetryTask, type RecoveryDeps, type RecoveryFleet, type RetryResult } from './retry.js';
+import { autoRetryTask, type DeferredRetry, type RecoveryDeps, type RecoveryFleet, type RetryResult } from './retry.js';
 
 /**
  * One automatic pass (run by the monitor after each of its passes): every `failed` task whose
  * failure class is in config.recovery.auto is retried, or escalated past its cap; every `ready`
  * task whose last attempt was enriched gets its learning recorded (once). Errors are reported as
- * events, never thrown; returns the retries and escalations done.
+ * events, never thrown; returns the retries and escalations done (and, with deps.deferRetry, the
+ * retries that were due but left to a later pass).
  */
-export async function autoRetryPass(fleet: RecoveryFleet, deps: RecoveryDeps = {}): Promise<RetryResult[]> {
-  const auto = new Set(fleet.config.recovery.auto);
-  const results: RetryResult[] = [];
+export async function autoRetryPass(fleet: RecoveryFleet, deps: RecoveryDeps = {}): Promise<Array<RetryResult | DeferredRetry>> {
+  const results: Array<RetryResult | DeferredRetry> = [];
   let data;
   try {
     data = await fleet.registry.read();

@@ -63,6 +63,43 @@ describe('buildEnrichment', () => {
     expect(e.text).not.toContain('\u001b[');
   });
 
+  it('names the other gates that failed with the one the attempt was filed under (ci plus a custom gate; screenshots plus a custom gate)', async () => {
+    const gate = (state: 'pass' | 'fail', detail: string, output?: string) => ({ state, detail, since: now, ...(output ? { output } : {}) });
+    const ciAndSize = withChecks('FAILED tests/test_calc.py::test_subtract - assert 2 == 1\n');
+    ciAndSize.gates = {
+      pr: gate('pass', 'PR #1'),
+      ci: gate('fail', 'test failed: exit 1'),
+      size: gate('fail', 'exit 1: bundle too big: 900kB > 500kB', 'size check\nbundle too big: 900kB > 500kB'),
+    };
+    const ci = await buildEnrichment({
+      paths, task: ciAndSize, attempt, failure: failure('ci_failed', 'gate ci: test failed: exit 1'), worktree, cwd: dir,
+    });
+    expect(ci.kinds).toEqual(['failing-checks', 'failing-tests', 'check-logs', 'other-gates']);
+    expect(ci.text).toContain('### Other gates that failed (fix these too)\n\n- gate size: exit 1: bundle too big: 900kB > 500kB');
+    expect(ci.text).not.toContain('- gate ci:');
+
+    const shotsAndSize = task({
+      gates: {
+        ci: gate('pass', '1/1 passed'),
+        screenshots: gate('fail', 'UI files changed (src/ui/a.tsx) but no screenshot'),
+        size: gate('fail', 'exit 1: bundle too big'),
+      },
+    });
+    const shots = await buildEnrichment({
+      paths, task: shotsAndSize, attempt, failure: failure('review_flagged', 'gate screenshots: UI files changed (src/ui/a.tsx) but no screenshot'), worktree, cwd: dir,
+    });
+    expect(shots.kinds).toEqual(['gate-failure', 'other-gates']);
+    expect(shots.text).toContain('- gate size: exit 1: bundle too big');
+    expect(shots.text.match(/no screenshot/g)).toHaveLength(1);
+
+    // One failing gate: nothing extra.
+    shotsAndSize.gates.size = gate('pass', 'passed');
+    const one = await buildEnrichment({
+      paths, task: shotsAndSize, attempt, failure: failure('review_flagged', 'gate screenshots: UI files changed (src/ui/a.tsx) but no screenshot'), worktree, cwd: dir,
+    });
+    expect(one.kinds).toEqual(['gate-failure']);
+  });
+
   it('never floods the prompt with a huge log', async () => {
     const noise = Array.from({ length: 200_000 }, (_, i) => `noise line ${i} ${'x'.repeat(40)}`).join('\n');
     const log = `${noise}\nFAILED tests/test_calc.py::test_subtract - assert 2 == 1\n1 failed in 0.1s\n`;

@@ -189,6 +189,31 @@ async function classSections(input: EnrichInput, caps: EnrichCaps): Promise<Sect
   }
 }
 
+/**
+ * Gates of the definition of done that failed too but that the class's sections do not cover (the
+ * monitor files an attempt under the first failing gate only): without them the next attempt fixes
+ * one gate and fails on the next.
+ */
+function otherFailedGates(input: EnrichInput, covered: Section[]): Section[] {
+  const failure = input.failure;
+  if (!failure) return [];
+  const primary = /^gate ([^:\s]+):/.exec(failure.evidence)?.[1];
+  const kinds = new Set(covered.map((s) => s.kind));
+  const done = new Set<string>();
+  if (primary && (kinds.has('gate-failure') || kinds.has('failing-checks') || kinds.has('conflicts'))) done.add(primary);
+  if (kinds.has('failing-checks')) done.add('ci');
+  if (kinds.has('review-findings')) done.add('reviews');
+  if (kinds.has('conflicts')) done.add('rebased');
+  const lines: string[] = [];
+  for (const [name, gate] of Object.entries(input.task.gates ?? {})) {
+    if (gate.state !== 'fail' || done.has(name)) continue;
+    const output = (gate as { output?: string }).output?.trim();
+    lines.push(`- gate ${name}: ${gate.detail}${output ? `\n\n\`\`\`\n${tailText(stripAnsi(output), 20, 1500)}\n\`\`\`` : ''}`);
+  }
+  if (!lines.length) return [];
+  return [{ kind: 'other-gates', title: 'Other gates that failed (fix these too)', text: lines.join('\n') }];
+}
+
 /** Joins sections within the caps: fixed sections first (each capped), then fillers in what is left. */
 function assemble(sections: Section[], caps: EnrichCaps): { text: string; kinds: string[] } {
   const render = (s: Section, text: string) => `### ${s.title}\n\n${s.code ? `\`\`\`\n${text}\n\`\`\`` : text}`;
@@ -215,7 +240,9 @@ export async function buildEnrichment(input: EnrichInput): Promise<Enrichment> {
   const sections: Section[] = [];
   const note = input.note?.trim();
   if (note) sections.push({ kind: 'note', title: 'Corrected direction (from the human; this overrides the task where they differ)', text: note });
-  sections.push(...(await classSections(input, caps)));
+  const forClass = await classSections(input, caps);
+  sections.push(...forClass);
+  if (input.failure && ['ci_failed', 'review_flagged', 'conflicts'].includes(input.failure.class)) sections.push(...otherFailedGates(input, forClass));
   const files = input.files?.length ? checkFileScope(input.files, input.worktree, input.paths.root) : [];
   if (files.length) {
     sections.push({

@@ -19,6 +19,7 @@ export {
   classifyLatest,
   type RetryOptions,
   type RetryResult,
+  type DeferredRetry,
   type RecoveryFleet,
   type RecoveryDeps,
 } from './retry.js';

@@ -60,6 +60,16 @@ export type RetryResult =
     }
   | { outcome: 'escalated'; taskId: string; attempt: number; reason: string; summary: string; notified: boolean };
 
+/** An automatic retry that was due but not made here (RecoveryDeps.deferRetry): a later pass makes it. */
+export interface DeferredRetry {
+  outcome: 'deferred';
+  taskId: string;
+  /** The failed attempt that waits for its retry. */
+  attempt: number;
+  class: FailureClass | null;
+  reason: string;
+}
+
 /** What retry needs from the fleet: the context, and (when the fleet has them) dispatch of other commands. */
 export interface RecoveryFleet extends FleetContext {
   /** The fleet's dispatch; typed loosely so a command added to CommandMap later can be sent. */
@@ -73,6 +83,12 @@ export interface RecoveryDeps {
   /** Text of the review findings for review_flagged (the review module's `reviewFindingsText(task, config)`). */
   reviewText?: (task: Task) => string;
   now?: () => Date;
+  /**
+   * When set, automatic retries are not made (escalations still are): each one that was due is
+   * returned as `deferred` with this reason. For one-shot passes whose agents could not outlive
+   * the process (pty runtime in `flotilla check`).
+   */
+  deferRetry?: string;
 }
 
 async function evidenceText(fleet: FleetContext, task: Task, attempt: Attempt): Promise<{ screen: string | null; log: string | null }> {
@@ -143,8 +159,10 @@ const RETRY_LOCK_STALE_MS = 60 * 60_000;
  * (a lock file beside the registry).
  */
 export async function retryTask(fleet: RecoveryFleet, taskId: string, options: RetryOptions = {}, deps: RecoveryDeps = {}): Promise<RetryResult> {
-  const result = await runRetry(fleet, taskId, { ...options, auto: false }, deps);
-  return result!;
+  // A retry by hand is never deferred.
+  const { deferRetry: _deferRetry, ...manual } = deps;
+  const result = await runRetry(fleet, taskId, { ...options, auto: false }, manual);
+  return result as RetryResult;
 }
 
 /**
@@ -152,14 +170,14 @@ export async function retryTask(fleet: RecoveryFleet, taskId: string, options: R
  * and a class listed in config.recovery.auto, is retried or escalated; otherwise null, never a
  * refusal. A retry of the same task already in progress elsewhere also gives null.
  */
-export async function autoRetryTask(fleet: RecoveryFleet, taskId: string, deps: RecoveryDeps = {}): Promise<RetryResult | null> {
+export async function autoRetryTask(fleet: RecoveryFleet, taskId: string, deps: RecoveryDeps = {}): Promise<RetryResult | DeferredRetry | null> {
   return runRetry(fleet, taskId, { auto: true }, deps);
 }
 
-async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | null> {
+async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | DeferredRetry | null> {
   assertTaskId(taskId, 'task');
   const lock = join(fleet.paths.stateDir, `retry-${taskId}.lock`);
-  let result: RetryResult | null;
+  let result: RetryResult | DeferredRetry | null;
   try {
     result = await withFileLock(lock, () => retryLocked(fleet, taskId, options, deps), {
       timeoutMs: options.auto ? 0 : RETRY_LOCK_WAIT_MS,
@@ -184,7 +202,7 @@ async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalO
   return result;
 }
 
-async function retryLocked(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | null> {
+async function retryLocked(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | DeferredRetry | null> {
   const now = deps.now?.() ?? new Date();
   const task = findTask(await fleet.registry.read(), taskId);
   if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
@@ -220,6 +238,10 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
   // profile or install the agent, so an automatic retry goes straight to escalation.
   const notFound = last.session?.state === 'exited' && /^command not found/.test(last.session.message ?? '') ? last.session.message! : null;
   if (options.auto && notFound) return escalate(fleet, taskId, failure, `${notFound}: install it or fix the profile, then flotilla retry ${taskId}`, deps);
+  if (options.auto && deps.deferRetry) {
+    // Nothing is changed: a later pass (a running loop) classifies again and retries.
+    return { outcome: 'deferred', taskId, attempt: last.n, class: cls, reason: deps.deferRetry };
+  }
   if (alive) {
     // An interactive agent stays alive and idle after its attempt failed (CI, no progress): the
     // automatic retry ends it first. (Escalation leaves it running, for the human to attach to.)

@@ -81,6 +81,19 @@ describe('extractFailingTests', () => {
     ]);
   });
 
+  it('reads the same names from GitHub Actions logs (gh run view --log-failed: job, step, timestamp before each line)', () => {
+    const viaGh = (output: string) =>
+      output
+        .split('\n')
+        .map((line, i) => `test\tRun tests\t2026-11-25T09:41:${String(i % 60).padStart(2, '0')}.1234567Z ${line}`)
+        .join('\n');
+    for (const file of ['vitest-color.txt', 'pytest-color.txt', 'go-test.txt', 'node-test-tap.txt', 'cargo-test-color.txt']) {
+      const plain = names(fixture(file));
+      expect(plain.length, file).toBeGreaterThan(0);
+      expect(names(viaGh(fixture(file))), file).toEqual(plain);
+    }
+  });
+
   it('finds nothing in output without failures, and caps a flood', () => {
     expect(extractFailingTests('all good\n 3 passed\nok  \texample.com/x\t0.1s\n')).toEqual([]);
     const flood = Array.from({ length: 500 }, (_, i) => `FAILED tests/t.py::test_${i} - boom`).join('\n');

@@ -210,9 +210,17 @@ const parseRspec: Parser = (lines) => {
 
 const PARSERS: Parser[] = [parseVitest, parseJest, parseMocha, parsePytest, parseGo, parseTap, parseNodeSpec, parseCargo, parseRspec];
 
+/**
+ * `gh run view --log-failed` (the GitHub forge's failed CI logs) prints every line as
+ * "<job>\t<step>\t<ISO timestamp> <line>"; the runners' own output starts after that.
+ */
+const GH_LOG_PREFIX = /^[^\t\n]*\t[^\t\n]*\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
+
 /** Every failing test named in `output`, deduplicated, in order of appearance per runner, capped. */
 export function extractFailingTests(output: string, cap = FAILING_TESTS_CAP): FailingTest[] {
-  const lines = stripAnsi(output).split('\n');
+  const lines = stripAnsi(output)
+    .split('\n')
+    .map((line) => line.replace(GH_LOG_PREFIX, ''));
   const seen = new Set<string>();
   const out: FailingTest[] = [];
   for (const parse of PARSERS) {
