@@ -1,6 +1,7 @@
 import { open, rm, stat } from 'node:fs/promises';
 import * as pty from 'node-pty';
 import { PtyError } from '../errors.js';
+import { processZombie } from '../exec/process-alive.js';
 import type { Runner } from '../exec/runner.js';
 import { passthrough } from './attach.js';
 import { LiveScreen } from './live-screen.js';
@@ -18,6 +19,11 @@ const POLL_MS = 1000;
 const LOG_POLL_MS = 400;
 /** How long a dead pane may go without tmux reporting its exit status before it counts as none. */
 const EXIT_STATUS_WAIT_MS = 3000;
+
+/** A pane tmux shows as running whose process has in fact exited (unreaped). */
+function zombiePane(row: PaneRow): boolean {
+  return !row.dead && processZombie(row.pid);
+}
 
 /** tmux reads an argument ending in ";" as a command separator; "\;" keeps it literal. */
 export function tmuxArg(arg: string): string {
@@ -331,6 +337,17 @@ export class TmuxRuntime implements Runtime {
   }
 
   private async listPanes(): Promise<PaneRow[] | null> {
+    const rows = await this.readPanes();
+    if (!rows?.some(zombiePane)) return rows;
+    // tmux missed the SIGCHLD of an agent that exited (see settle): the pane still looks alive,
+    // with a zombie as its process. Make the server reap it and ask again; a pane whose process is
+    // still a zombie then counts as dead (its status may follow on a later poll).
+    await this.nudgeServer();
+    const again = await this.readPanes();
+    return again?.map((r) => (zombiePane(r) ? { ...r, dead: true } : r)) ?? null;
+  }
+
+  private async readPanes(): Promise<PaneRow[] | null> {
     const r = await this.tmux(['list-panes', '-a', '-F', PANE_FORMAT]);
     if (r.exitCode === 0) return parsePaneRows(r.stdout);
     if (/no server running|error connecting|no sessions/i.test(r.stderr)) return [];
@@ -412,7 +429,10 @@ export class TmuxRuntime implements Runtime {
   /** One session's pane asked for directly: null when the session is gone, undefined when tmux did not answer. */
   private async paneOf(name: string): Promise<PaneRow | null | undefined> {
     const r = await this.tmux(['list-panes', '-t', `=${name}`, '-F', PANE_FORMAT]);
-    if (r.exitCode === 0) return parsePaneRows(r.stdout).find((p) => p.name === name) ?? null;
+    if (r.exitCode === 0) {
+      const row = parsePaneRows(r.stdout).find((p) => p.name === name) ?? null;
+      return row && zombiePane(row) ? { ...row, dead: true } : row;
+    }
     if (/can't find session|no server running|error connecting.*(No such file|Connection refused)/i.test(r.stderr)) return null;
     return undefined;
   }
