@@ -87,5 +87,7 @@ describe('escalation by hand (flotilla retry past the cap)', () => {
     rmSync(out, { force: true });
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ event: 'escalated', task: 'fix-math', attempt: 1, summary: 'fix-math escalated: 1 of 1 attempts used (recovery.maxAttempts)' });
+    // Every attempt and why it failed, for the human who gets only this message.
+    expect(sent[0].details).toMatch(/^attempt 1 \(from main, branch flotilla\/fix-math-a1\): ci_failed: /);
   });
 });

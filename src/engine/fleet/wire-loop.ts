@@ -9,6 +9,18 @@ import type { Fleet } from './create-fleet.js';
 import { createDependencyFollower } from './shared-deps-wiring.js';
 
 /**
+ * What recovery is given everywhere (the automatic pass and `task.retry` from the CLI and the TUI):
+ * escalations go out through the notify module (notify.command, desktop, bell) exactly once, and
+ * review_flagged retries get the review module's findings text.
+ */
+export function recoveryDeps(fleet: Fleet): RecoveryDeps {
+  return {
+    notify: (ctx, n) => notifyOnce(ctx, n.taskId, 'escalated', n.attempt, n.message, n.summary).then((o) => o.sent),
+    reviewText: (t) => reviewFindingsText(t, fleet.config),
+  };
+}
+
+/**
  * Connects the capabilities into one loop, run after every monitor pass (TUI, `watch`, `check`):
  * the reviews gate comes from the review module; failed tasks are retried or escalated by recovery
  * (escalations notified exactly once); open PRs whose CI passed are reviewed; blocked tasks whose
@@ -16,18 +28,6 @@ import { createDependencyFollower } from './shared-deps-wiring.js';
  * makes the install private (a watcher per live attempt while a loop runs; a hash comparison in
  * one-shot passes).
  */
-/**
- * What recovery is given everywhere (the automatic pass and `task.retry` from the CLI and the TUI):
- * escalations go out through the notify module (notify.command, desktop, bell) exactly once, and
- * review_flagged retries get the review module's findings text.
- */
-export function recoveryDeps(fleet: Fleet): RecoveryDeps {
-  return {
-    notify: (ctx, n) => notifyOnce(ctx, n.taskId, 'escalated', n.attempt, n.message).then((o) => o.sent),
-    reviewText: (t) => reviewFindingsText(t, fleet.config),
-  };
-}
-
 export function wireLoop(fleet: Fleet): void {
   fleet.monitor.setGateEvaluator('reviews', async ({ task }) => evaluateReviewsGate(task, fleet.config));
 

@@ -15,6 +15,8 @@ export interface NotifyPayload {
   attempt: number;
   pr: { number: number; url: string | null; forge: 'local' | 'github' } | null;
   summary: string;
+  /** More than the one line, where there is more: for `escalated`, every attempt and why it failed (one line each). */
+  details?: string;
   at: string;
   repo: string;
 }
@@ -55,7 +57,14 @@ const TITLES: Record<NotifyEvent, string> = { ready: 'ready for review', escalat
  * notification goes out on every channel: the bus (TUI bell and OSC 9/777), notify-send when present
  * and desktop notifications are on, and config notify.command (JSON on stdin).
  */
-export async function notifyOnce(ctx: NotifyContext, taskId: string, event: NotifyEvent, attempt: number, summary: string): Promise<NotifyOutcome> {
+export async function notifyOnce(
+  ctx: NotifyContext,
+  taskId: string,
+  event: NotifyEvent,
+  attempt: number,
+  summary: string,
+  details?: string,
+): Promise<NotifyOutcome> {
   const at = new Date().toISOString();
   const payload = await ctx.registry.updateTask(taskId, (t): NotifyPayload | null => {
     const key = `${event}#${attempt}`;
@@ -68,6 +77,7 @@ export async function notifyOnce(ctx: NotifyContext, taskId: string, event: Noti
       attempt,
       pr: t.pr ? { number: t.pr.number, url: t.pr.url, forge: t.pr.forge } : null,
       summary,
+      ...(details ? { details } : {}),
       at,
       repo: ctx.paths.root,
     };
