@@ -30,6 +30,17 @@ describe('decide', () => {
     expect(decide(task('running'), session({ state: 'exited', alive: false, exitCode: 0, since: '2026-01-01T00:00:59Z' }), probe({ ahead: 0 }), grace)).toMatchObject({ kind: 'fail' });
   });
 
+  it('a retry that continued the previous branch and committed nothing made no progress', () => {
+    const continued = probe({ ahead: 1, headSha: 'a1tip', startSha: 'a1tip' });
+    expect(decide(task('running'), session(), continued)).toEqual({
+      kind: 'fail',
+      class: 'no_progress',
+      evidence: 'agent is idle with no commits since it started from the previous branch',
+    });
+    expect(decide(task('running'), session(), probe({ ahead: 2, headSha: 'a2tip', startSha: 'a1tip' }))).toMatchObject({ kind: 'finish' });
+    expect(decide(task('running'), session({ state: 'working', alive: false }), continued)).toMatchObject({ kind: 'fail', class: 'crashed' });
+  });
+
   it('checking/ready: evaluate, or back to running when the agent works again; missing worktree is a problem', () => {
     expect(decide(task('checking'), session(), probe())).toEqual({ kind: 'evaluate' });
     expect(decide(task('ready'), session({ state: 'working' }), probe())).toMatchObject({ kind: 'resume' });

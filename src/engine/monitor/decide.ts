@@ -58,22 +58,27 @@ export function decide(task: Task, session: SessionView, probe: AttemptProbe, o:
 
   const how = alive ? 'agent is idle' : 'agent exited';
   const commits = plural(probe.ahead, 'commit');
+  // No commit of this attempt's own: none ahead of base, or the head is still the branch it
+  // continued from (a retry that changed nothing must not count the earlier attempt's work).
+  const unchanged = probe.ahead > 0 && Boolean(probe.startSha) && probe.headSha === probe.startSha;
+  const noCommits = probe.ahead === 0 || unchanged;
+  const noCommitsText = unchanged ? 'no commits since it started from the previous branch' : `no commits ahead of ${task.base}`;
   if (!alive && session.exitCode !== null && session.exitCode !== 0) {
     return { kind: 'fail', class: 'crashed', evidence: `agent exited with code ${session.exitCode} (${commits} ahead of ${task.base})` };
   }
-  if (!alive && session.state !== 'exited' && probe.ahead === 0) {
+  if (!alive && session.state !== 'exited' && noCommits) {
     return {
       kind: 'fail',
       class: 'crashed',
       evidence: `agent process ${session.pid ?? '(unknown pid)'} is gone while its status was "${session.state}", with no commits`,
     };
   }
-  const unfinished = probe.ahead === 0 || !probe.clean;
+  const unfinished = noCommits || !probe.clean;
   if (unfinished && alive && o.idleGraceMs && session.since) {
     const idleMs = (o.now ?? new Date()).getTime() - Date.parse(session.since);
     if (idleMs < o.idleGraceMs) return { kind: 'none', why: 'idle for less than the grace time' };
   }
-  if (probe.ahead === 0) return { kind: 'fail', class: 'no_progress', evidence: `${how} with no commits ahead of ${task.base}` };
+  if (noCommits) return { kind: 'fail', class: 'no_progress', evidence: `${how} with ${noCommitsText}` };
   if (!probe.clean) {
     const files = probe.dirty.slice(0, 10).join(', ') + (probe.dirty.length > 10 ? `, … (${probe.dirty.length})` : '');
     return { kind: 'fail', class: 'no_progress', evidence: `${how} with uncommitted changes: ${files}` };

@@ -17,6 +17,12 @@ export interface AttemptProbe {
   baseSha: string | null;
   /** Commits on the branch not on base. */
   ahead: number;
+  /**
+   * Tip of the branch this attempt started from when that is not base (a retry continuing the
+   * previous attempt's branch, a dependency's branch), else null. A head still equal to it means
+   * the attempt made no commit of its own, whatever `ahead` says.
+   */
+  startSha?: string | null;
   /** Commits on base not on the branch; 0 means base is an ancestor (`merge-base --is-ancestor`). */
   behind: number;
   /** False when `git status` was not asked (the decision did not need it). */
@@ -60,6 +66,7 @@ export async function probeAttempt(
     headSha: tips.get(`refs/heads/${attempt.branch}`) ?? null,
     baseSha: null,
     ahead: 0,
+    startSha: attempt.startPoint !== task.base ? (tips.get(`refs/heads/${attempt.startPoint}`) ?? null) : null,
     behind: 0,
     statusRead: false,
     clean: true,
