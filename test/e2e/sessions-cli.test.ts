@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFleet } from '../../src/engine/fleet/create-fleet.js';
 import { findExecutable } from '../../src/engine/sessions/which.js';
-import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { BIN, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
 const HAVE_CLAUDE = Boolean(findExecutable('claude', { cwd: process.cwd() }));
@@ -151,5 +151,36 @@ describe('agent sessions through the CLI (pty runtime)', () => {
     expect(status.tasks[0]!.attempts[0]!.session).toMatchObject({ state: 'exited', exitCode: 4 });
     const log = readFileSync(join(repo.root, '.flotilla', 'logs', 'brief', '1.log'), 'utf8');
     expect(log).toContain('hi from brief');
+  });
+
+  it('a session held by another `flotilla start` counts as running: a second start is refused, stop ends its whole group', async () => {
+    repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'sleep 300 & echo "child $!"; cat'] } } });
+    const root = repo.root;
+    await runCli(root, ['add', 'Held', '--id', 'held', '--agent', 'mine', '--prompt', 'go']);
+    const holder = spawn(process.execPath, [BIN, 'start', 'held'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let held = '';
+    holder.stdout.on('data', (d) => (held += d));
+    const holderExit = new Promise<number | null>((r) => holder.on('close', r));
+    try {
+      const child = Number(await waitFor('the agent child', async () => /child (\d+)/.exec(readFileSync(join(root, '.flotilla', 'logs', 'held', '1.log'), 'utf8'))?.[1]));
+      const status = () => runCli(root, ['status', '--json']).then((r) => JSON.parse(r.stdout) as { tasks: Array<{ state: string; attempts: Array<{ session: { state: string; pid: number; message?: string } }> }> });
+      const agent = (await status()).tasks[0]!.attempts[0]!.session.pid;
+
+      const again = await runCli(root, ['start', 'held']);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/task held is already running/);
+
+      const stopped = await runCli(root, ['stop', 'held']);
+      expect(stopped.code).toBe(0);
+      expect(alive(agent)).toBe(false);
+      expect(alive(child)).toBe(false);
+      expect(await holderExit).toBe(0);
+      expect(held).toContain('held: the agent exited');
+      const after = (await status()).tasks[0]!;
+      expect(after.state).toBe('stopped');
+      expect(after.attempts[0]!.session.state).toBe('exited');
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });
