@@ -183,4 +183,26 @@ describe('agent sessions through the CLI (pty runtime)', () => {
       holder.kill('SIGKILL');
     }
   });
+
+  it.each(['SIGTERM', 'SIGHUP'] as const)('%s to `flotilla start` stops the agent with its whole group and records it', async (sig) => {
+    repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'nohup sleep 300 >/dev/null 2>&1 & echo "child $!"; cat'] } } });
+    const root = repo.root;
+    await runCli(root, ['add', 'Signalled', '--id', 'sig', '--agent', 'mine', '--prompt', 'go']);
+    const holder = spawn(process.execPath, [BIN, 'start', 'sig'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    holder.stdout.on('data', (d) => (out += d));
+    const holderExit = new Promise<number | null>((r) => holder.on('close', r));
+    try {
+      const child = Number(await waitFor('the agent child', async () => /child (\d+)/.exec(readFileSync(join(root, '.flotilla', 'logs', 'sig', '1.log'), 'utf8'))?.[1]));
+      await waitFor('the start message', async () => out.includes('in this process'));
+      holder.kill(sig);
+      expect(await holderExit).toBe(0);
+      expect(alive(child)).toBe(false);
+      const status = JSON.parse((await runCli(root, ['status', '--json'])).stdout) as { tasks: Array<{ state: string; attempts: Array<{ session: { state: string; message?: string } }> }> };
+      expect(status.tasks[0]!.state).toBe('stopped');
+      expect(status.tasks[0]!.attempts[0]!.session).toMatchObject({ state: 'exited', message: 'stopped' });
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
 });
