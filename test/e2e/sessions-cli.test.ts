@@ -205,4 +205,19 @@ describe('agent sessions through the CLI (pty runtime)', () => {
       holder.kill('SIGKILL');
     }
   });
+
+  it('status records a session whose `flotilla start` was killed outright as exited', async () => {
+    repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'echo up; cat'] } } });
+    const root = repo.root;
+    await runCli(root, ['add', 'Orphaned', '--id', 'gone', '--agent', 'mine', '--prompt', 'go']);
+    const holder = spawn(process.execPath, [BIN, 'start', 'gone'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const holderExit = new Promise<number | null>((r) => holder.on('close', r));
+    type Status = { tasks: Array<{ attempts: Array<{ session: { state: string; pid: number; message?: string } }> }> };
+    const status = () => runCli(root, ['status', '--json']).then((r) => JSON.parse(r.stdout) as Status);
+    const agent = await waitFor('the agent running', async () => (await status()).tasks[0]!.attempts[0]?.session?.pid);
+    holder.kill('SIGKILL');
+    await holderExit;
+    await waitFor('the agent gone', async () => !alive(agent));
+    expect((await status()).tasks[0]!.attempts[0]!.session).toMatchObject({ state: 'exited', message: 'the flotilla process holding this session ended' });
+  });
 });
