@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFleet } from '../../src/engine/fleet/create-fleet.js';
@@ -219,5 +219,24 @@ describe('agent sessions through the CLI (pty runtime)', () => {
     await holderExit;
     await waitFor('the agent gone', async () => !alive(agent));
     expect((await status()).tasks[0]!.attempts[0]!.session).toMatchObject({ state: 'exited', message: 'the flotilla process holding this session ended' });
+  });
+
+  it('start refuses a worktree that was deleted, in one line whose advice (retry) works and keeps the commits', async () => {
+    repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'if [ -f work.txt ]; then echo "again: $(cat work.txt)"; else echo one > work.txt; git add work.txt; git commit -qm work; fi'] } } });
+    const root = repo.root;
+    await runCli(root, ['add', 'Vanishing', '--id', 'vanish', '--agent', 'mine', '--prompt', 'go']);
+    expect((await runCli(root, ['start', 'vanish'])).code).toBe(0);
+    type Status = { tasks: Array<{ attempts: Array<{ worktree: string }> }> };
+    const status = async () => JSON.parse((await runCli(root, ['status', '--json'])).stdout) as Status;
+    rmSync((await status()).tasks[0]!.attempts[0]!.worktree, { recursive: true, force: true });
+
+    const refused = await runCli(root, ['start', 'vanish']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/worktree .*vanish-a1 is gone \(flotilla retry vanish starts/);
+
+    expect((await runCli(root, ['retry', 'vanish'])).code).toBe(0);
+    const second = (await status()).tasks[0]!.attempts[1]!.worktree;
+    expect(readFileSync(join(second, 'work.txt'), 'utf8')).toBe('one\n');
   });
 });

@@ -227,7 +227,7 @@ class AgentSessions implements SessionManager {
     const att = task.attempts.find((a) => a.n === attempt);
     if (!att) throw new UsageError(`task ${taskId} has no attempt ${attempt}`);
     if (!existsSync(att.worktree)) {
-      throw new PtyError(`task ${taskId} attempt ${attempt}: worktree ${att.worktree} is gone (git worktree prune, then start again)`);
+      throw new PtyError(`task ${taskId} attempt ${attempt}: worktree ${att.worktree} is gone (flotilla retry ${taskId} starts a new attempt from its branch)`);
     }
     const profile = this.profileOf(task.agent);
     const pFile = promptFile(this.ctx.paths, taskId, attempt);
