@@ -463,8 +463,15 @@ export class TmuxRuntime implements Runtime {
   async follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null> {
     const existing = this.sessions.get(name);
     if (existing) return existing;
-    const row = (await this.panes()).find((p) => p.name === name);
+    let row = (await this.panes()).find((p) => p.name === name);
     if (!row) return null;
+    if (row.dead && row.exitCode === null) {
+      // Dead but not reaped (see settle): a one-shot command would never see the exit otherwise.
+      await this.nudgeServer();
+      const again = await this.paneOf(name);
+      if (again === null) return null;
+      if (again) row = again;
+    }
     const session = new TmuxSession(this, name, row.pid, spec.logFile);
     await session.skipExistingLog();
     if (row.dead && row.exitCode !== null) {
