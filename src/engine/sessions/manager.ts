@@ -21,6 +21,7 @@ import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, Star
 import { findExecutable } from './which.js';
 import { BUILTIN_PROFILES } from '../agents/profiles.js';
 import { processAlive } from '../exec/process-alive.js';
+import { waitAtMost } from '../exec/wait-at-most.js';
 import { isAgentGroup } from './agent-group.js';
 
 export interface SessionManagerContext {
@@ -359,7 +360,7 @@ class AgentSessions implements SessionManager {
     const entry = await this.require(taskId);
     entry.stopping = true;
     await entry.session.kill();
-    await Promise.race([entry.exitedPromise, new Promise((r) => setTimeout(r, 3000))]);
+    await waitAtMost(entry.exitedPromise, 3000);
   }
 
   async send(taskId: string, text: string, options: { enter?: boolean } = {}): Promise<void> {
