@@ -43,7 +43,7 @@ Exit codes: 0 started, 1 the agent could not start (e.g. its command is not inst
       // instead of leaving children that ignore the pty's hangup behind.
       const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
       const onSignal = () => void fleet.dispatch({ type: 'task.stop', id }).catch(() => undefined);
-      for (const sig of signals) process.once(sig, onSignal);
+      for (const sig of signals) process.on(sig, onSignal);
       const code = await exited;
       for (const sig of signals) process.off(sig, onSignal);
       io.out(`${id}: the agent exited (code ${code ?? 'signal'})`);
