@@ -114,6 +114,20 @@ describe.skipIf(!HAVE_TMUX)('agent sessions through the CLI (tmux runtime)', () 
     expect(status.tasks[0]!.attempts[0]!.session.state).toBe('exited');
   });
 
+  it('capture of an exited agent still shows its first line, and the exit status', async () => {
+    const { cli } = setup({ brief: { command: ['bash', '-c', 'echo "first line"; echo "last line"; exit 3'] } });
+    await cli(['add', 'Brief', '--id', 'brief', '--agent', 'brief', '--prompt', 'go']);
+    expect((await cli(['start', 'brief'])).code).toBe(0);
+    await waitFor('the exit', async () => {
+      const s = JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: Array<{ attempts: Array<{ session: { state: string } }> }> };
+      return s.tasks[0]!.attempts[0]!.session.state === 'exited';
+    });
+    const lines = (await cli(['capture', 'brief'])).stdout.split('\n');
+    expect(lines[0]).toBe('first line');
+    expect(lines[1]).toBe('last line');
+    expect(lines.some((l) => /Pane is dead \(status 3/.test(l))).toBe(true);
+  });
+
   it('refuses bad input with exit 2', async () => {
     const { cli } = setup({});
     expect((await cli(['start'])).code).toBe(2);

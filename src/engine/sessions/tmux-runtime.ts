@@ -131,7 +131,9 @@ class TmuxSession implements RuntimeSession {
   }
 
   async capture(ansi: boolean): Promise<string> {
-    const r = await this.tmux(['capture-pane', '-p', ...(ansi ? ['-e'] : []), '-t', target(this.name)]);
+    // When the agent exits, tmux scrolls the pane up one line to print "Pane is dead": start one
+    // line into the history so the agent's first line is still shown.
+    const r = await this.tmux(['capture-pane', '-p', ...(ansi ? ['-e'] : []), ...(this.exited ? ['-S', '-1'] : []), '-t', target(this.name)]);
     if (r.exitCode !== 0) throw new PtyError(`tmux capture-pane of ${this.name} failed: ${r.stderr.trim()}`);
     return joinCapture(r.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/\s+$/, '')));
   }
