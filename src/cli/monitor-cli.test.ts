@@ -181,4 +181,22 @@ describe('flotilla watch', () => {
     expect(events.every((e) => typeof e.at === 'string')).toBe(true);
     expect(events.find((e) => e.type === 'monitor.change' && e.change?.what === 'failure')?.change?.message).toBe('crashed: agent exited with code 3 (1 commit ahead of main)');
   });
+
+  it('SIGHUP (the terminal closed) stops it cleanly too', async () => {
+    fx = await makeFleetFixture({ forge: 'local', monitor: { intervalSec: 1 }, notify: { desktop: false } });
+    const child = spawn(node, [BIN, 'watch'], { cwd: fx.repo.root, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('Ctrl-C to stop') && !child.killed) child.kill('SIGHUP');
+      });
+      child.on('close', resolve);
+    });
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out.trim().split('\n').at(-1)).toBe('flotilla watch: stopped');
+  });
 });

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFleet } from '../../src/engine/fleet/create-fleet.js';
 import { findExecutable } from '../../src/engine/sessions/which.js';
-import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { BIN, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
 const HAVE_CLAUDE = Boolean(findExecutable('claude', { cwd: process.cwd() }));
@@ -114,6 +114,20 @@ describe.skipIf(!HAVE_TMUX)('agent sessions through the CLI (tmux runtime)', () 
     expect(status.tasks[0]!.attempts[0]!.session.state).toBe('exited');
   });
 
+  it('capture of an exited agent still shows its first line, and the exit status', async () => {
+    const { cli } = setup({ brief: { command: ['bash', '-c', 'echo "first line"; echo "last line"; exit 3'] } });
+    await cli(['add', 'Brief', '--id', 'brief', '--agent', 'brief', '--prompt', 'go']);
+    expect((await cli(['start', 'brief'])).code).toBe(0);
+    await waitFor('the exit', async () => {
+      const s = JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: Array<{ attempts: Array<{ session: { state: string } }> }> };
+      return s.tasks[0]!.attempts[0]!.session.state === 'exited';
+    });
+    const lines = (await cli(['capture', 'brief'])).stdout.split('\n');
+    expect(lines[0]).toBe('first line');
+    expect(lines[1]).toBe('last line');
+    expect(lines.some((l) => /Pane is dead \(status 3/.test(l))).toBe(true);
+  });
+
   it('refuses bad input with exit 2', async () => {
     const { cli } = setup({});
     expect((await cli(['start'])).code).toBe(2);
@@ -151,5 +165,92 @@ describe('agent sessions through the CLI (pty runtime)', () => {
     expect(status.tasks[0]!.attempts[0]!.session).toMatchObject({ state: 'exited', exitCode: 4 });
     const log = readFileSync(join(repo.root, '.flotilla', 'logs', 'brief', '1.log'), 'utf8');
     expect(log).toContain('hi from brief');
+  });
+
+  it('a session held by another `flotilla start` counts as running: a second start is refused, stop ends its whole group', async () => {
+    repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'sleep 300 & echo "child $!"; cat'] } } });
+    const root = repo.root;
+    await runCli(root, ['add', 'Held', '--id', 'held', '--agent', 'mine', '--prompt', 'go']);
+    const holder = spawn(process.execPath, [BIN, 'start', 'held'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let held = '';
+    holder.stdout.on('data', (d) => (held += d));
+    const holderExit = new Promise<number | null>((r) => holder.on('close', r));
+    try {
+      const child = Number(await waitFor('the agent child', async () => /child (\d+)/.exec(readFileSync(join(root, '.flotilla', 'logs', 'held', '1.log'), 'utf8'))?.[1]));
+      const status = () => runCli(root, ['status', '--json']).then((r) => JSON.parse(r.stdout) as { tasks: Array<{ state: string; attempts: Array<{ session: { state: string; pid: number; message?: string } }> }> });
+      const agent = (await status()).tasks[0]!.attempts[0]!.session.pid;
+
+      const again = await runCli(root, ['start', 'held']);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/task held is already running/);
+
+      const stopped = await runCli(root, ['stop', 'held']);
+      expect(stopped.code).toBe(0);
+      expect(alive(agent)).toBe(false);
+      expect(alive(child)).toBe(false);
+      expect(await holderExit).toBe(0);
+      expect(held).toContain('held: the agent exited');
+      const after = (await status()).tasks[0]!;
+      expect(after.state).toBe('stopped');
+      expect(after.attempts[0]!.session.state).toBe('exited');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it.each(['SIGTERM', 'SIGHUP'] as const)('%s to `flotilla start` stops the agent with its whole group and records it', async (sig) => {
+    repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'nohup sleep 300 >/dev/null 2>&1 & echo "child $!"; cat'] } } });
+    const root = repo.root;
+    await runCli(root, ['add', 'Signalled', '--id', 'sig', '--agent', 'mine', '--prompt', 'go']);
+    const holder = spawn(process.execPath, [BIN, 'start', 'sig'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    holder.stdout.on('data', (d) => (out += d));
+    const holderExit = new Promise<number | null>((r) => holder.on('close', r));
+    try {
+      const child = Number(await waitFor('the agent child', async () => /child (\d+)/.exec(readFileSync(join(root, '.flotilla', 'logs', 'sig', '1.log'), 'utf8'))?.[1]));
+      await waitFor('the start message', async () => out.includes('in this process'));
+      holder.kill(sig);
+      expect(await holderExit).toBe(0);
+      expect(alive(child)).toBe(false);
+      const status = JSON.parse((await runCli(root, ['status', '--json'])).stdout) as { tasks: Array<{ state: string; attempts: Array<{ session: { state: string; message?: string } }> }> };
+      expect(status.tasks[0]!.state).toBe('stopped');
+      expect(status.tasks[0]!.attempts[0]!.session).toMatchObject({ state: 'exited', message: 'stopped' });
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('status records a session whose `flotilla start` was killed outright as exited', async () => {
+    repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'echo up; cat'] } } });
+    const root = repo.root;
+    await runCli(root, ['add', 'Orphaned', '--id', 'gone', '--agent', 'mine', '--prompt', 'go']);
+    const holder = spawn(process.execPath, [BIN, 'start', 'gone'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const holderExit = new Promise<number | null>((r) => holder.on('close', r));
+    type Status = { tasks: Array<{ attempts: Array<{ session: { state: string; pid: number; message?: string } }> }> };
+    const status = () => runCli(root, ['status', '--json']).then((r) => JSON.parse(r.stdout) as Status);
+    const agent = await waitFor('the agent running', async () => (await status()).tasks[0]!.attempts[0]?.session?.pid);
+    holder.kill('SIGKILL');
+    await holderExit;
+    await waitFor('the agent gone', async () => !alive(agent));
+    expect((await status()).tasks[0]!.attempts[0]!.session).toMatchObject({ state: 'exited', message: 'the flotilla process holding this session ended' });
+  });
+
+  it('start refuses a worktree that was deleted, in one line whose advice (retry) works and keeps the commits', async () => {
+    repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'if [ -f work.txt ]; then echo "again: $(cat work.txt)"; else echo one > work.txt; git add work.txt; git commit -qm work; fi'] } } });
+    const root = repo.root;
+    await runCli(root, ['add', 'Vanishing', '--id', 'vanish', '--agent', 'mine', '--prompt', 'go']);
+    expect((await runCli(root, ['start', 'vanish'])).code).toBe(0);
+    type Status = { tasks: Array<{ attempts: Array<{ worktree: string }> }> };
+    const status = async () => JSON.parse((await runCli(root, ['status', '--json'])).stdout) as Status;
+    rmSync((await status()).tasks[0]!.attempts[0]!.worktree, { recursive: true, force: true });
+
+    const refused = await runCli(root, ['start', 'vanish']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/worktree .*vanish-a1 is gone \(flotilla retry vanish starts/);
+
+    expect((await runCli(root, ['retry', 'vanish'])).code).toBe(0);
+    const second = (await status()).tasks[0]!.attempts[1]!.worktree;
+    expect(readFileSync(join(second, 'work.txt'), 'utf8')).toBe('one\n');
   });
 });

@@ -293,6 +293,32 @@ describe('flotilla fleet view with live agents', () => {
       demoRepo.cleanup();
     }
   });
+
+  it.each(['SIGHUP', 'SIGTERM'] as const)('%s to the view (pty runtime) stops its agents with their whole process group', async (sig) => {
+    const ptyRepo = makeTempRepo({ runtime: 'pty', profiles: { kids: { command: ['bash', '-c', 'nohup sleep 300 >/dev/null 2>&1 & echo "child $!"; cat'] } } });
+    try {
+      expect((await runCli(ptyRepo.root, ['add', 'Kids', '--id', 'kids', '--agent', 'kids', '--prompt', 'go'])).code).toBe(0);
+      tmux = new TmuxDriver(ptyRepo.root, { columns: 140, rows: 30 });
+      tmux.start();
+      await tmux.waitFor((s) => s.includes('kids'), 'the task row');
+      tmux.keys('s');
+      const log = join(ptyRepo.root, '.flotilla', 'logs', 'kids', '1.log');
+      let child = 0;
+      await tmux.waitFor(() => {
+        child = Number(/child (\d+)/.exec((() => { try { return readFileSync(log, 'utf8'); } catch { return ''; } })())?.[1] ?? 0);
+        return child > 0;
+      }, 'the agent child');
+      const shell = tmux.tmux('display-message', '-p', '-t', 'e2e', '#{pane_pid}').trim();
+      const view = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', shell], { encoding: 'utf8' }).trim());
+      process.kill(view, sig);
+      await tmux.waitFor((s) => s.includes(`EXIT=${sig === 'SIGHUP' ? 129 : 143}`), 'the view to exit');
+      expect(() => process.kill(child, 0)).toThrow();
+      const status = JSON.parse((await runCli(ptyRepo.root, ['status', '--json'])).stdout) as { tasks: Array<{ attempts: Array<{ session: { state: string; message?: string } }> }> };
+      expect(status.tasks[0]!.attempts[0]!.session).toMatchObject({ state: 'exited', message: 'stopped' });
+    } finally {
+      ptyRepo.cleanup();
+    }
+  });
 });
 
 describe('flotilla demo in tmux (the README\'s first command)', () => {

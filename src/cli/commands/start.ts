@@ -10,9 +10,13 @@ export const startCommand: CliCommand = {
 Starts the agent of the task's latest attempt (creating attempt 1 and its worktree when there is
 none). With the tmux runtime the command returns and the agent keeps running in flotilla's private
 tmux server (see it with \`flotilla attach\` or \`flotilla capture\`). With the pty runtime the agent
+<<<<<<< HEAD
 lives in this process: the command waits until the agent exits (Ctrl-C stops it).
 While the agent waits for an agent slot or memory (the admission queue), the reason is printed on
 stderr.
+=======
+lives in this process: the command waits until the agent exits (Ctrl-C, SIGTERM or SIGHUP stop it).
+>>>>>>> fix34
 
 Exit codes: 0 started, 1 the agent could not start (e.g. its command is not installed), 2 bad input.`,
   async run(args, io) {
@@ -56,10 +60,13 @@ Exit codes: 0 started, 1 the agent could not start (e.g. its command is not inst
           void fleet.registry.read().then((d) => resolve(d.tasks.find((t) => t.id === id)?.attempts.at(-1)?.session?.exitCode ?? null));
         }
       });
-      const onSigint = () => void fleet.dispatch({ type: 'task.stop', id }).catch(() => undefined);
-      process.once('SIGINT', onSigint);
+      // Ctrl-C, a kill or a closed terminal stop the agent's whole process group (and record it),
+      // instead of leaving children that ignore the pty's hangup behind.
+      const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+      const onSignal = () => void fleet.dispatch({ type: 'task.stop', id }).catch(() => undefined);
+      for (const sig of signals) process.on(sig, onSignal);
       const code = await exited;
-      process.off('SIGINT', onSigint);
+      for (const sig of signals) process.off(sig, onSignal);
       io.out(`${id}: the agent exited (code ${code ?? 'signal'})`);
       return EXIT.ok;
     } finally {

@@ -86,8 +86,9 @@ docs/builds.md).`,
     if (help) return io.out(this.help), 0;
     const fleet = await createFleet({ cwd: io.cwd });
     // Agents in tmux report through hook files and their output logs: follow them once, so the
-    // status shown is current even when no fleet view or `watch` is running.
-    if (fleet.sessions?.runtime === 'tmux' && fleet.store.getState().tasks.some((t) => t.attempts.at(-1)?.session && t.attempts.at(-1)?.session?.state !== 'exited')) {
+    // status shown is current even when no fleet view or `watch` is running. A pty session whose
+    // flotilla process is gone (killed, crashed) is recorded as exited on the way.
+    if (fleet.sessions && fleet.store.getState().tasks.some((t) => t.attempts.at(-1)?.session && t.attempts.at(-1)?.session?.state !== 'exited')) {
       await fleet.sessions.adopt().catch(() => undefined);
       await fleet.refresh();
     }

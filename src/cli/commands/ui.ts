@@ -36,6 +36,18 @@ export async function openFleetView(io: CliIO, prepare?: (fleet: Fleet) => Promi
   const view = loadFleetView();
   view.catch(() => {});
   const fleet = await createFleet({ cwd: io.cwd });
+  // A closed terminal (SIGHUP) or a kill (SIGTERM) ends the view too: pty agents are stopped with
+  // their whole process group (nothing is left behind), tmux agents keep running. `on`, not
+  // `once`: Ink's signal-exit re-raises the signal at once when it is the last listener left.
+  let closing = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    if (sig === 'SIGTERM' && process.stdout.isTTY) process.stdout.write('\x1b[?1049l');
+    void fleet.close().finally(() => process.exit(sig === 'SIGHUP' ? 129 : 143));
+  };
+  process.on('SIGHUP', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     fleet.watchRegistry();
     fleet.watchCost();
@@ -57,6 +69,8 @@ export async function openFleetView(io: CliIO, prepare?: (fleet: Fleet) => Promi
       io.out(`flotilla: ${running.length} agent(s) still running in tmux: ${running.join(', ')} (run flotilla again to return)`);
     }
   } finally {
+    process.off('SIGHUP', onSignal);
+    process.off('SIGTERM', onSignal);
     await fleet.close();
   }
   return 0;

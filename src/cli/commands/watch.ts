@@ -15,7 +15,7 @@ else the fleet runs: sessions, recovery). Prints one line per event:
   HH:MM:SS <task> <what>: <message>
 With --json prints one JSON object per line: {"at": ISO, "type": ..., ...event}.
 Notifications ring the terminal bell and send OSC 9/777 when stdout is a terminal and notify.bell
-is on. Ctrl-C (SIGINT) or SIGTERM stops cleanly (running checks are killed) and exits 0; a second
+is on. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops cleanly (running checks are killed) and exits 0; a second
 Ctrl-C while stopping exits at once (130).`,
   async run(args, io) {
     const { values, help } = parseCommandArgs('watch', args, { json: { type: 'boolean' } }, { max: 0 });
@@ -33,28 +33,30 @@ Ctrl-C while stopping exits at once (130).`,
       if (line) io.out(line);
       if (bell && event.type === 'notification') io.out(terminalAlert(event.notification, true));
     });
-    const { tasks } = fleet.store.getState();
-    if (!json) io.out(`flotilla watch: ${tasks.length} task(s), a pass every ${fleet.config.monitor.intervalSec}s; Ctrl-C to stop`);
-    fleet.watchRegistry();
-    // Follow agents still running from an earlier flotilla process (tmux runtime).
-    await fleet.sessions?.adopt().catch((err: unknown) => fleet.events.emit({ type: 'error', message: `sessions: ${(err as Error).message}` }));
-    startMonitor(fleet);
+    // Listening from before the banner, so a signal during adoption also stops cleanly.
     let stopping = false;
+    let wake = () => {};
+    const stopped = new Promise<void>((resolve) => (wake = resolve));
     const onSignal = () => {
       // A second Ctrl-C while stopping gives up waiting.
       if (stopping) process.exit(130);
       stopping = true;
       wake();
     };
-    let wake = () => {};
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    });
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
+    const { tasks } = fleet.store.getState();
+    if (!json) io.out(`flotilla watch: ${tasks.length} task(s), a pass every ${fleet.config.monitor.intervalSec}s; Ctrl-C to stop`);
+    fleet.watchRegistry();
+    // Follow agents still running from an earlier flotilla process (tmux runtime).
+    await fleet.sessions?.adopt().catch((err: unknown) => fleet.events.emit({ type: 'error', message: `sessions: ${(err as Error).message}` }));
+    startMonitor(fleet);
+    await stopped;
     await fleet.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     if (!json) io.out('flotilla watch: stopped');
     return EXIT.ok;
   },

@@ -14,13 +14,15 @@ import type { SessionInfo, SessionState } from '../tasks/schema.js';
 import { buildAgentArgv } from './argv.js';
 import { hookArgv, readHookEvents } from './hooks.js';
 import { PtyRuntime } from './pty-runtime.js';
-import type { Runtime, RuntimeSession } from './runtime.js';
+import { killProcessGroup, type Runtime, type RuntimeSession } from './runtime.js';
 import { DEFAULT_QUIET_MS, StatusTracker, compilePatterns, plainText } from './status-tracker.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, StartSessionInput } from './types.js';
 import { findExecutable } from './which.js';
 import { BUILTIN_PROFILES } from '../agents/profiles.js';
 import { processAlive } from '../exec/process-alive.js';
+import { waitAtMost } from '../exec/wait-at-most.js';
+import { isAgentGroup } from './agent-group.js';
 
 export interface SessionManagerContext {
   paths: RepoPaths;
@@ -226,7 +228,7 @@ class AgentSessions implements SessionManager {
     const att = task.attempts.find((a) => a.n === attempt);
     if (!att) throw new UsageError(`task ${taskId} has no attempt ${attempt}`);
     if (!existsSync(att.worktree)) {
-      throw new PtyError(`task ${taskId} attempt ${attempt}: worktree ${att.worktree} is gone (git worktree prune, then start again)`);
+      throw new PtyError(`task ${taskId} attempt ${attempt}: worktree ${att.worktree} is gone (flotilla retry ${taskId} starts a new attempt from its branch)`);
     }
     const profile = this.profileOf(task.agent);
     const pFile = promptFile(this.ctx.paths, taskId, attempt);
@@ -334,11 +336,31 @@ class AgentSessions implements SessionManager {
     throw new UsageError(`task ${taskId} has no session (flotilla start ${taskId})`);
   }
 
+  /**
+   * A pty session that another flotilla process holds (its `flotilla start`, its TUI) and that is
+   * still running: only that process has the pty, but the agent's process group can be reached.
+   */
+  private async heldElsewhere(taskId: string): Promise<{ attempt: number; info: SessionInfo & { pid: number } } | null> {
+    if (this.entries.has(taskId) || !isTaskId(taskId)) return null;
+    const att = (await this.ctx.registry.read()).tasks.find((t) => t.id === taskId)?.attempts.at(-1);
+    const s = att?.session;
+    if (!att || !s || s.runtime !== 'pty' || s.state === 'exited' || !s.pid) return null;
+    return isAgentGroup(s.pid, taskId) ? { attempt: att.n, info: { ...s, pid: s.pid } } : null;
+  }
+
   async stop(taskId: string): Promise<void> {
+    const elsewhere = await this.heldElsewhere(taskId);
+    if (elsewhere) {
+      // The holding process sees its agent exit and ends its own follow-up.
+      await killProcessGroup(elsewhere.info.pid);
+      const info: SessionInfo = { ...elsewhere.info, state: 'exited', since: new Date().toISOString(), exitCode: null, message: 'stopped' };
+      await this.record(taskId, elsewhere.attempt, info);
+      return;
+    }
     const entry = await this.require(taskId);
     entry.stopping = true;
     await entry.session.kill();
-    await Promise.race([entry.exitedPromise, new Promise((r) => setTimeout(r, 3000))]);
+    await waitAtMost(entry.exitedPromise, 3000);
   }
 
   async send(taskId: string, text: string, options: { enter?: boolean } = {}): Promise<void> {
@@ -356,6 +378,7 @@ class AgentSessions implements SessionManager {
   async isAlive(taskId: string): Promise<boolean> {
     const entry = this.entries.get(taskId);
     if (entry && entry.info.state !== 'exited') return entry.session.isAlive();
+    if (await this.heldElsewhere(taskId)) return true;
     // tmux: another process may have started the task again since.
     if (this.rt.kind !== 'tmux') return false;
     const row = (await this.rt.list()).find((r) => r.name === taskId);

@@ -1,5 +1,6 @@
 import * as pty from 'node-pty';
 import { PtyError } from '../errors.js';
+import { waitAtMost } from '../exec/wait-at-most.js';
 import { passthrough } from './attach.js';
 import { LiveScreen } from './live-screen.js';
 import { OutputLog } from './output-log.js';
@@ -171,7 +172,7 @@ class PtySession implements RuntimeSession {
     if (this.exited) return;
     const gone = new Promise<void>((resolve) => this.onExit(() => resolve()));
     await killProcessGroup(this.pid);
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 2000))]);
+    await waitAtMost(gone, 2000);
   }
 
   release(): void {

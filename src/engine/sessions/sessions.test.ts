@@ -337,6 +337,6 @@ describe('bad profiles', () => {
     await fleet.dispatch({ type: 'task.stop', id: 'gone-task' });
     const wt = (await fleet.registry.read()).tasks[0]!.attempts[0]!.worktree;
     execFileSync('rm', ['-rf', wt]);
-    await expect(fleet.dispatch({ type: 'task.start', id: 'gone-task' })).rejects.toThrow(/worktree .* is gone/);
+    await expect(fleet.dispatch({ type: 'task.start', id: 'gone-task' })).rejects.toThrow(/worktree .* is gone \(flotilla retry gone-task starts a new attempt from its branch\)/);
   });
 });

@@ -1,10 +1,50 @@
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RunResult, Runner } from '../exec/runner.js';
 import { processZombie } from '../exec/process-alive.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 
 const ok = (stdout: string): RunResult => ({ exitCode: 0, stdout, stderr: '', timedOut: false, failed: false, notFound: false });
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+describe('TmuxRuntime.follow', () => {
+  it('nudges the server about a dead pane without an exit status and reports the exit at once', async () => {
+    // Stands in for the tmux server (SIGCHLD is what makes tmux reap the agent; sleep ignores it).
+    const server = spawn('sleep', ['30']);
+    cleanups.push(() => server.kill());
+    let chld = false;
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-tmux-rt-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const calls: string[][] = [];
+    const runner: Runner = {
+      async run(_file, args) {
+        const a = args.slice(2); // after -L <socket>
+        calls.push(a);
+        if (a[0] === 'display-message') {
+          chld = true;
+          return ok(`${server.pid}\n`);
+        }
+        if (a[0] === 'list-panes') return ok(`agent\t4242\t1\t${chld ? '3' : ''}\n`);
+        return ok('');
+      },
+    };
+    const rt = new TmuxRuntime(runner, { repoRoot: dir, stateDir: dir, socket: 'fake' });
+    cleanups.push(() => void rt.close());
+    const session = await rt.follow('agent', { logFile: join(dir, '1.log') });
+    expect(session).not.toBeNull();
+    let code: number | null | undefined;
+    session!.onExit((c) => (code = c));
+    expect(code).toBe(3);
+    expect(calls.some((a) => a[0] === 'display-message')).toBe(true);
+  });
+});
 
 /** A tmux that lists the given panes and records what it was asked. */
 function fakeTmux(rows: () => string): { runner: Runner; calls: string[][] } {

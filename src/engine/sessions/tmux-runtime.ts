@@ -137,7 +137,9 @@ class TmuxSession implements RuntimeSession {
   }
 
   async capture(ansi: boolean): Promise<string> {
-    const r = await this.tmux(['capture-pane', '-p', ...(ansi ? ['-e'] : []), '-t', target(this.name)]);
+    // When the agent exits, tmux scrolls the pane up one line to print "Pane is dead": start one
+    // line into the history so the agent's first line is still shown.
+    const r = await this.tmux(['capture-pane', '-p', ...(ansi ? ['-e'] : []), ...(this.exited ? ['-S', '-1'] : []), '-t', target(this.name)]);
     if (r.exitCode !== 0) throw new PtyError(`tmux capture-pane of ${this.name} failed: ${r.stderr.trim()}`);
     return joinCapture(r.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/\s+$/, '')));
   }
@@ -483,8 +485,15 @@ export class TmuxRuntime implements Runtime {
   async follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null> {
     const existing = this.sessions.get(name);
     if (existing) return existing;
-    const row = (await this.panes()).find((p) => p.name === name);
+    let row = (await this.panes()).find((p) => p.name === name);
     if (!row) return null;
+    if (row.dead && row.exitCode === null) {
+      // Dead but not reaped (see settle): a one-shot command would never see the exit otherwise.
+      await this.nudgeServer();
+      const again = await this.paneOf(name);
+      if (again === null) return null;
+      if (again) row = again;
+    }
     const session = new TmuxSession(this, name, row.pid, spec.logFile);
     await session.skipExistingLog();
     if (row.dead && row.exitCode !== null) {
