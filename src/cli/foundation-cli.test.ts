@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,24 @@ describe('flotilla init / add / status / rm (real binary)', () => {
     const r = await runCli(repo.root, ['rm', 'one']);
     expect(r.code).not.toBe(0);
     expect(oneLine(r.stderr)).toMatch(/no task "one"/);
+  });
+
+  it("rm deletes the task's own state folders (a later task of the same id starts clean); --keep-worktrees keeps logs and runs", async () => {
+    repo = makeTempRepo();
+    const state = (id: string, dir: string) => join(repo!.root, '.flotilla', dir, id);
+    const dirs = ['hooks', 'prompts', 'logs', 'runs'];
+    for (const id of ['one', 'two']) {
+      await runCli(repo.root, ['add', id, '--prompt', 'p']);
+      for (const d of dirs) {
+        mkdirSync(state(id, d), { recursive: true });
+        writeFileSync(join(state(id, d), '1.txt'), 'x');
+      }
+    }
+    expect((await runCli(repo.root, ['rm', 'one'])).code).toBe(0);
+    for (const d of dirs) expect(existsSync(state('one', d)), d).toBe(false);
+    for (const d of dirs) expect(existsSync(state('two', d)), `two/${d}`).toBe(true);
+    expect((await runCli(repo.root, ['rm', 'two', '--keep-worktrees'])).code).toBe(0);
+    expect(dirs.filter((d) => existsSync(state('two', d)))).toEqual(['logs', 'runs']);
   });
 
   describe('bad input: one line, non-zero exit, no file changed', () => {

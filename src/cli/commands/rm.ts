@@ -8,8 +8,9 @@ export const rmCommand: CliCommand = {
   summary: 'remove a task (and its worktrees and branches)',
   help: `Usage: flotilla rm <task> [--keep-worktrees]
 
-Removes the task from the registry. Its agent session is stopped, and its attempt worktrees and
-flotilla/<task>-a<N> branches are deleted unless --keep-worktrees is given.`,
+Removes the task from the registry. Its agent session is stopped, its hook events and prompt
+files under .flotilla/ are deleted, and so are its attempt worktrees, flotilla/<task>-a<N>
+branches, logs and check outputs unless --keep-worktrees is given.`,
   async run(args, io) {
     const { values, positionals, help } = parseCommandArgs(
       'rm',

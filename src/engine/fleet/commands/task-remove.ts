@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { findTask } from '../../tasks/registry.js';
 import { removeAttemptWorktree } from '../../workspace/worktrees.js';
@@ -5,8 +7,9 @@ import type { FleetContext } from '../context.js';
 import { UsageError } from '../../errors.js';
 
 /**
- * Removes a task from the registry. Its worktrees and branches go too, unless kept.
- * The caller stops the task's session first.
+ * Removes a task from the registry, and its own folders under .flotilla/: hooks and prompts always
+ * (a later task of the same id must not read its events), and its worktrees, branches, logs and
+ * check runs unless kept. The caller stops the task's session first.
  */
 export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: boolean): Promise<string[]> {
   const current = await ctx.registry.read();
@@ -29,5 +32,10 @@ export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: b
   await ctx.registry.update((data) => {
     data.tasks = data.tasks.filter((t) => t.id !== id);
   });
+  const { hooksDir, promptsDir, logsDir, runsDir } = ctx.paths;
+  // The id is a validated slug, so each of these stays inside its folder.
+  for (const dir of keepWorktrees ? [hooksDir, promptsDir] : [hooksDir, promptsDir, logsDir, runsDir]) {
+    await rm(join(dir, id), { recursive: true, force: true }).catch((err: unknown) => problems.push(`${join(dir, id)}: ${errorMessage(err)}`));
+  }
   return problems;
 }
