@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BIN } from '../../src/test-support/temp-repo.js';
 import { HAVE_TMUX, makeTmuxRepo, waitFor, type TmuxRepo } from '../../src/test-support/tmux-repo.js';
 
 let t: TmuxRepo | null = null;
@@ -21,12 +23,18 @@ describe.skipIf(!HAVE_TMUX)('agent slots across processes (tmux runtime)', () =>
 
     const second = cli(['start', 'two']);
     const waiting = await waitFor('the second start waiting for a slot', async () => {
-      const s = JSON.parse((await cli(['status', '--json'])).stdout) as { resources: { running: Array<{ taskId?: string }>; waiting: Array<{ taskId?: string; reason?: string }> } };
-      // The entry says "queued" until its first admission decision, then why it waits.
-      return s.resources.waiting.find((w) => w.taskId === 'two' && w.reason !== 'waiting: queued') && s;
+      const s = JSON.parse((await cli(['status', '--json'])).stdout) as {
+        tasks: Array<{ id: string; state: string; reason: string | null }>;
+        resources: { running: Array<{ taskId?: string }>; waiting: Array<{ taskId?: string; reason?: string }> };
+      };
+      // The entry says "queued" until its first admission decision, then why it waits; the task
+      // itself shows queued with that reason once the waiting process has written it.
+      const two = s.tasks.find((x) => x.id === 'two');
+      return s.resources.waiting.find((w) => w.taskId === 'two' && w.reason !== 'waiting: queued') && two?.state === 'queued' && s;
     });
     expect(waiting.resources.running.map((r) => r.taskId)).toEqual(['one']);
     expect(waiting.resources.waiting.find((w) => w.taskId === 'two')!.reason).toMatch(/1\/1 agent slots? busy/);
+    expect(waiting.tasks.find((x) => x.id === 'two')!.reason).toMatch(/^waiting: 1\/1 agent slots? busy/);
 
     expect((await cli(['stop', 'one'])).code).toBe(0);
     const started = await second;
@@ -34,5 +42,34 @@ describe.skipIf(!HAVE_TMUX)('agent slots across processes (tmux runtime)', () =>
     expect(started.stderr).toMatch(/^flotilla: two waiting: 1\/1 agent slots? busy \(flotilla status shows the queue; Ctrl-C gives up\)\n$/);
     expect(started.code).toBe(0);
     expect(started.stdout).toMatch(/started two/);
+    const after = JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: Array<{ id: string; state: string }> };
+    expect(after.tasks.find((x) => x.id === 'two')!.state).toBe('running');
+  }, 90_000);
+
+  it('Ctrl-C while a start waits for its slot gives up: the task goes back to new and leaves the queue', async () => {
+    t = makeTmuxRepo('slots-int', {
+      limits: { maxAgents: 1, staggerMs: 0 },
+      profiles: { sleeper: { command: ['bash', '-c', 'echo up; sleep 300'] } },
+      defaultAgent: 'sleeper',
+    });
+    const { cli } = t;
+    expect((await cli(['add', 'One', '--prompt', 'p'])).code).toBe(0);
+    expect((await cli(['add', 'Two', '--prompt', 'p'])).code).toBe(0);
+    expect((await cli(['start', 'one'])).code).toBe(0);
+
+    const child = spawn(process.execPath, [BIN, 'start', 'two'], { cwd: t.repo.root, env: { ...process.env, ...t.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    type Status = { tasks: Array<{ id: string; state: string; reason: string | null }>; resources: { waiting: Array<{ taskId?: string }> } };
+    const status = async () => JSON.parse((await cli(['status', '--json'])).stdout) as Status;
+    await waitFor('two queued', async () => (await status()).tasks.find((x) => x.id === 'two')?.state === 'queued');
+    child.kill('SIGINT');
+    const code = await closed;
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/stopped waiting for agent two/);
+    const after = await status();
+    expect(after.tasks.find((x) => x.id === 'two')).toMatchObject({ state: 'new', reason: null });
+    expect(after.resources.waiting.filter((w) => w.taskId === 'two')).toEqual([]);
   }, 90_000);
 });

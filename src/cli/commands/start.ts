@@ -38,8 +38,23 @@ Exit codes: 0 started, 1 the agent could not start (e.g. its command is not inst
         io.err(`flotilla: warning: ${e.message}`);
       }
     });
+    // Ctrl-C (or a kill) while the agent waits for admission gives up the wait: closing the fleet
+    // ends it, and the task goes back from queued to where it was. A second one exits at once.
+    const waitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    let givenUp = false;
+    const onWaitSignal = () => {
+      if (givenUp) process.exit(130);
+      givenUp = true;
+      void fleet.close();
+    };
+    for (const sig of waitSignals) process.on(sig, onWaitSignal);
     try {
-      const info = await fleet.dispatch({ type: 'task.start', id });
+      let info;
+      try {
+        info = await fleet.dispatch({ type: 'task.start', id });
+      } finally {
+        for (const sig of waitSignals) process.off(sig, onWaitSignal);
+      }
       offAdmission();
       if (info.state === 'exited') {
         io.err(`flotilla: ${id}: ${info.message ?? `the agent exited (code ${info.exitCode ?? '?'})`}`);

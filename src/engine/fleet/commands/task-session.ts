@@ -79,10 +79,7 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
     if (wt.created) await setUpSharedDependencies(ctx, wt.worktree, id);
   }
 
-  let ticket: Ticket | null = null;
-  if (ctx.admission) {
-    ticket = await ctx.admission.acquire({ kind: 'agent', key: `agent:${task.agent}`, label: `agent ${id}`, taskId: id });
-  }
+  const ticket = ctx.admission ? await admitAgent(ctx, task) : null;
   let info: SessionInfo;
   try {
     const composed = await composePrompt({ paths: ctx.paths, config: ctx.config, task, attempt });
@@ -119,6 +116,49 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
     if (canTransition(t.state, 'running')) transition(t, 'running', reason);
   });
   return info;
+}
+
+/** States a task waiting for its agent slot may show as `queued`, and go back to if it never starts. */
+const QUEUEABLE: ReadonlySet<Task['state']> = new Set(['new', 'stopped', 'failed', 'blocked', 'queued']);
+
+/**
+ * Waits for an agent slot. While the queue holds the agent back the task is `queued`, with the
+ * queue's reason (`waiting: 8/8 agent slots busy`), so the fleet list and `status` say why; if the
+ * wait ends without a slot (stopped, an error) the task goes back to where it was.
+ */
+async function admitAgent(ctx: FleetContext, task: Task): Promise<Ticket> {
+  const admission = ctx.admission!;
+  const id = task.id;
+  const before = { state: task.state, reason: task.reason };
+  const queueable = QUEUEABLE.has(before.state);
+  let marked = false;
+  let writes: Promise<unknown> = Promise.resolve();
+  const off = ctx.events.on((e) => {
+    if (!queueable || e.type !== 'admission.waiting' || e.taskId !== id || e.kind !== 'agent') return;
+    marked = true;
+    writes = writes
+      .then(() => ctx.registry.updateTask(id, (t) => {
+        if (t.state === before.state || t.state === 'queued') transition(t, 'queued', e.reason);
+      }))
+      .catch(() => undefined);
+  });
+  try {
+    return await admission.acquire({ kind: 'agent', key: `agent:${task.agent}`, label: `agent ${id}`, taskId: id });
+  } catch (err) {
+    off();
+    await writes;
+    if (marked) {
+      await ctx.registry
+        .updateTask(id, (t) => {
+          if (t.state === 'queued') transition(t, before.state, before.reason);
+        })
+        .catch(() => undefined);
+    }
+    throw err;
+  } finally {
+    off();
+    await writes;
+  }
 }
 
 /** `task.stop`: ends the agent (process group SIGTERM, then SIGKILL); the task becomes `stopped`. */
