@@ -1,13 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/engine/config/load.js';
 import { evaluateReviewsGate } from '../../src/engine/review/gate.js';
 import { parseRegistry } from '../../src/engine/tasks/registry.js';
 import { scriptedReviewConfig, scriptedReviewer, setupCalcTask } from '../../src/test-support/review-task.js';
-import { BIN, PROJECT_ROOT, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { BIN, PROJECT_ROOT, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 const reviewer = scriptedReviewer;
 const configFor = scriptedReviewConfig;
@@ -193,3 +193,18 @@ describe('flotilla review (scripted reviewers)', () => {
     expect(r.stderr).toMatch(/has no finding "ffffffff"/);
   });
 });
+
+describe('flotilla review with no reviewer to run', () => {
+  // A PATH with node and git but none of the default reviewers' CLIs.
+  const path = [dirname(process.execPath), '/usr/bin', '/bin'].join(delimiter);
+  const clis = ['claude', 'codex', 'gemini'].filter((c) => path.split(delimiter).some((d) => existsSync(join(d, c))));
+  it.skipIf(clis.length > 0)('says no default reviewer CLI is installed and how to configure reviewers, not that a key is empty', async () => {
+    repo = makeTempRepo();
+    expect((await runCli(repo.root, ['add', 'Calc', '--prompt', 'p'])).code).toBe(0);
+    const r = await runCli(repo.root, ['review', 'calc'], { PATH: path });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/none of the default reviewers' CLIs \(claude, codex, gemini\) is installed; set "reviewers" in .*config\.json/);
+  });
+});
+

@@ -179,7 +179,13 @@ export async function runReview(ctx: FleetContext, taskId: string, options: RunR
     if (unknown.length) throw new UsageError(`unknown reviewer role(s): ${unknown.join(', ')} (configured: ${roles.map((r) => r.role).join(', ')})`);
     roles = roles.filter((r) => options.roles!.includes(r.role));
   }
-  if (roles.length === 0) throw new UsageError('no reviewers configured ("reviewers" in .flotilla/config.json is empty)');
+  if (roles.length === 0) {
+    throw new UsageError(
+      ctx.config.reviewers
+        ? `no reviewers configured ("reviewers" in ${ctx.paths.configFile} is empty)`
+        : `no reviewer to run: none of the default reviewers' CLIs (claude, codex, gemini) is installed; set "reviewers" in ${ctx.paths.configFile} (any profile, custom commands too)`,
+    );
+  }
 
   const attemptNo = task.pr?.attempt ?? task.attempts.at(-1)?.n;
   const attempt = task.attempts.find((a) => a.n === attemptNo);
