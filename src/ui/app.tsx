@@ -74,6 +74,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
 
   const layout = computeLayout(size, visible.length);
   const hasLive = liveSession(task);
+  const lastAttempt = task?.attempts.at(-1);
   const emptyText = !task
     ? 'no task selected'
     : !fleet.sessions
@@ -89,6 +90,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       sessions={fleet.sessions}
       taskId={hasLive && task ? task.id : null}
       emptyText={emptyText}
+      replay={!hasLive && lastAttempt && task ? { taskId: task.id, key: `${lastAttempt.n}:${lastAttempt.session?.state ?? '-'}:${lastAttempt.session?.since ?? '-'}` } : null}
       title={task ? `${task.id} · ${statusText(task)}${hasLive ? ` · ${formatKeys(keymap['task.attach'])} attaches, ${fleet.config.detachKey} returns` : ''}` : undefined}
       width={layout.pane.width}
       height={layout.pane.height}

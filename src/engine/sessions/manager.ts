@@ -23,6 +23,7 @@ import { BUILTIN_PROFILES } from '../agents/profiles.js';
 import { processAlive } from '../exec/process-alive.js';
 import { waitAtMost } from '../exec/wait-at-most.js';
 import { isAgentGroup } from './agent-group.js';
+import { replayLogScreen } from './last-screen.js';
 
 export interface SessionManagerContext {
   paths: RepoPaths;
@@ -391,6 +392,12 @@ class AgentSessions implements SessionManager {
 
   screen(taskId: string): ScreenSnapshot | null {
     return this.entries.get(taskId)?.session.screen() ?? null;
+  }
+
+  async lastScreen(taskId: string, size: { cols: number; rows: number }): Promise<ScreenSnapshot | null> {
+    if (!isTaskId(taskId)) return null;
+    const attempt = (await this.ctx.registry.read()).tasks.find((t) => t.id === taskId)?.attempts.at(-1);
+    return attempt ? replayLogScreen(attemptLogFile(this.ctx.paths, taskId, attempt.n), size) : null;
   }
 
   subscribeScreen(taskId: string, size: { cols: number; rows: number }, onChange: () => void): () => void {

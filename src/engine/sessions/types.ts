@@ -52,6 +52,12 @@ export interface SessionManager {
   status(taskId: string): SessionState | null;
   /** Latest screen of a session this process shows, or null. */
   screen(taskId: string): ScreenSnapshot | null;
+  /**
+   * The screen the task's latest attempt left behind, from the end of its output log, at the given
+   * size: what to show when there is no live session (the agent exited or was stopped). Null without
+   * a log.
+   */
+  lastScreen(taskId: string, size: { cols: number; rows: number }): Promise<ScreenSnapshot | null>;
   /** Starts feeding a live screen at the given size; onChange fires (throttled) when it changes. */
   subscribeScreen(taskId: string, size: { cols: number; rows: number }, onChange: () => void): () => void;
   resize(taskId: string, cols: number, rows: number): void;

@@ -56,6 +56,32 @@ describe('LivePane', () => {
     expect(sessions.unsubscribed).toEqual(['a']);
   });
 
+  it('without a live session shows the screen the agent left behind, asked again when the attempt or state changes', async () => {
+    const sessions = new FakeSessions();
+    sessions.lastScreens.set('a', screenOf(['Unable to connect', 'bye'], { x: 0, y: 1, visible: true }));
+    const pane = (key: string) => (
+      <LivePane sessions={sessions} taskId={null} replay={{ taskId: 'a', key }} title="a · running/exited" emptyText="a has no live session" width={40} height={6} cols={38} rows={3} />
+    );
+    const { lastFrame, rerender } = render(pane('1:exited'));
+    await waitFor(() => expect(lastFrame()).toContain('Unable to connect'));
+    expect(lastFrame()).toContain('a · running/exited · its last screen');
+    expect(lastFrame()).not.toContain('has no live session');
+    expect(lastFrame()).not.toContain('\x1b[7m'); // no cursor: the program is gone
+    expect(sessions.lastScreenAsked).toEqual([{ taskId: 'a', cols: 38, rows: 3 }]);
+    expect(sessions.subscribed).toEqual([]);
+    sessions.lastScreens.set('a', screenOf(['attempt two output']));
+    rerender(pane('2:exited'));
+    await waitFor(() => expect(lastFrame()).toContain('attempt two output'));
+    expect(sessions.lastScreenAsked).toHaveLength(2);
+  });
+
+  it('falls back to the empty text when there is no log to replay', async () => {
+    const sessions = new FakeSessions();
+    const { lastFrame } = render(<LivePane sessions={sessions} taskId={null} replay={{ taskId: 'a', key: '1' }} emptyText="a has no live session" width={40} height={5} cols={38} rows={3} />);
+    await waitFor(() => expect(sessions.lastScreenAsked).toHaveLength(1));
+    expect(lastFrame()).toContain('a has no live session');
+  });
+
   it('draws the cursor when visible, and keeps SGR styling', () => {
     const lines = screenLines(screenOf(['\x1b[31mred\x1b[0m', 'ab'], { x: 1, y: 1, visible: true }), 2);
     expect(lines[0]).toBe('\x1b[31mred\x1b[0m\x1b[0m');

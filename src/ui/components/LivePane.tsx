@@ -17,14 +17,38 @@ export interface LivePaneProps {
   rows: number;
   /** Minimum time between two re-renders (default 50 ms: at most 20 per second). */
   throttleMs?: number;
+  /**
+   * With no live session: the task whose last screen (rebuilt from its output log) to show instead
+   * of emptyText, and a key that changes when that screen may have (attempt, session state).
+   */
+  replay?: { taskId: string; key: string } | null;
 }
 
 /**
  * The live screen of the selected agent. Subscribes to that one session only (unsubscribing when
  * the selection changes), re-renders at most every throttleMs, and resizes the session with the pane.
  */
-export function LivePane({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50 }: LivePaneProps) {
+export function LivePane({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50, replay = null }: LivePaneProps) {
   const [screen, setScreen] = useState<ScreenSnapshot | null>(null);
+  const [left, setLeft] = useState<ScreenSnapshot | null>(null);
+  const replayId = taskId ? null : (replay?.taskId ?? null);
+  const replayKey = replay?.key ?? '';
+
+  // A session that is gone: its last screen, read once per attempt/state and pane size.
+  useEffect(() => {
+    setLeft(null);
+    if (!sessions || !replayId) return;
+    let current = true;
+    sessions
+      .lastScreen(replayId, { cols, rows })
+      .then((s) => {
+        if (current) setLeft(s ? { ...s, cursor: { ...s.cursor, visible: false } } : null);
+      })
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, [sessions, replayId, replayKey, cols, rows]);
   const size = useRef({ cols, rows });
   size.current = { cols, rows };
 
@@ -63,7 +87,9 @@ export function LivePane({ sessions, taskId, emptyText, title, width, height, co
     if (sessions && taskId) sessions.resize(taskId, cols, rows);
   }, [sessions, taskId, cols, rows]);
 
-  const lines = screen ? screenLines(screen, rows) : null;
+  const shown = screen ?? (replayId ? left : null);
+  const lines = shown ? screenLines(shown, rows) : null;
+  const heading = title && !screen && lines ? `${title} · its last screen` : title;
   return (
     <Box
       flexDirection="column"
@@ -73,9 +99,9 @@ export function LivePane({ sessions, taskId, emptyText, title, width, height, co
       borderColor={screen ? 'cyan' : 'gray'}
       overflow="hidden"
     >
-      {title ? (
+      {heading ? (
         <Text bold wrap="truncate" color={screen ? 'cyan' : 'gray'}>
-          {title}
+          {heading}
         </Text>
       ) : null}
       {lines ? (

@@ -79,6 +79,13 @@ export class FakeSessions implements SessionManager {
   screen(taskId: string): ScreenSnapshot | null {
     return this.screens.get(taskId) ?? null;
   }
+  /** Screens left behind by sessions that are gone, by task. */
+  readonly lastScreens = new Map<string, ScreenSnapshot>();
+  readonly lastScreenAsked: Array<{ taskId: string; cols: number; rows: number }> = [];
+  async lastScreen(taskId: string, size: { cols: number; rows: number }): Promise<ScreenSnapshot | null> {
+    this.lastScreenAsked.push({ taskId, ...size });
+    return this.lastScreens.get(taskId) ?? null;
+  }
   subscribeScreen(taskId: string, size: { cols: number; rows: number }, onChange: () => void): () => void {
     this.subscribed.push({ taskId, ...size });
     this.listeners.set(taskId, onChange);
