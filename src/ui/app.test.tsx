@@ -331,7 +331,12 @@ describe('App resizing', () => {
     await waitFor(() => expect(view.lastFrame()).toContain('hi'));
     view.rerender(<App fleet={fleet} ui={ui} onRequest={() => {}} size={{ columns: 110, rows: 36 }} />);
     await waitFor(() => expect(sessions.resized.at(-1)).toMatchObject({ taskId: 'alpha', cols: 108 }));
+    // New sessions start at the pane's size, followed on resize (the visible one was resized to it).
+    const resized = sessions.resized.at(-1)!;
+    expect(sessions.startSizes.at(-1)).toEqual({ cols: resized.cols, rows: resized.rows });
+    expect(sessions.startSizes.length).toBe(2);
     view.rerender(<App fleet={fleet} ui={ui} onRequest={() => {}} size={{ columns: 40, rows: 36 }} />);
     await waitFor(() => expect(view.lastFrame()).toContain('terminal too small'));
+    expect(sessions.startSizes.length).toBe(2);
   });
 });

@@ -50,6 +50,11 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   const overlay = state.overlay;
   const close = () => ui.setState({ overlay: { kind: 'none' } });
   const small = tooSmall(size);
+  // New agents start at the size the pane shows them at (also agents started from the CLI later).
+  const screen = small ? null : computeLayout(size, visible.length).screen;
+  useEffect(() => {
+    if (screen) fleet.sessions?.setStartSize({ cols: screen.cols, rows: screen.rows });
+  }, [fleet.sessions, screen?.cols, screen?.rows]);
 
   useInput((raw, rawKey) => {
     for (const [input, key] of splitInput(raw, rawKey)) handleViewKey(input, key, { fleet, ui, keymap, onRequest });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -252,6 +252,42 @@ describe('flotilla fleet view with live agents', () => {
       agentRepo.cleanup();
     }
   });
+  it('an agent started from the CLI after the view ran starts at the size of the view\'s pane', async () => {
+    const sizeRepo = makeTempRepo();
+    try {
+      writeFileSync(
+        join(sizeRepo.root, '.flotilla', 'config.json'),
+        JSON.stringify({ worktreeRoot: sizeRepo.worktreeRoot, runtime: 'tmux', defaultAgent: 'sz', profiles: { sz: { command: ['bash', '-c', 'echo "size $(stty size)"; sleep 60'], hooks: 'none' } } }),
+      );
+      expect((await runCli(sizeRepo.root, ['add', 'Size', '--prompt', 'p'])).code).toBe(0);
+      tmux = new TmuxDriver(sizeRepo.root, { columns: 120, rows: 36 });
+      tmux.start();
+      await tmux.waitFor((s) => s.includes('size') && s.includes('Tasks 1'), 'the view');
+      const sizeFile = join(sizeRepo.root, '.flotilla', 'pane-size.json');
+      for (let i = 0; i < 50 && !existsSync(sizeFile); i++) await new Promise((r) => setTimeout(r, 100));
+      const pane = JSON.parse(readFileSync(sizeFile, 'utf8')) as { cols: number; rows: number };
+      expect(pane.cols).toBeLessThan(120);
+      tmux.keys('q');
+      await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit');
+      expect((await runCli(sizeRepo.root, ['start', 'size'])).code).toBe(0);
+      let shown = '';
+      for (let i = 0; i < 50 && !/size \d+ \d+/.test(shown); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        shown = (await runCli(sizeRepo.root, ['capture', 'size'])).stdout;
+      }
+      expect(shown).toContain(`size ${pane.rows} ${pane.cols}`);
+    } finally {
+      tmux?.kill();
+      tmux = null;
+      try {
+        execFileSync('tmux', ['-L', tmuxSocketName(sizeRepo.root), 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // Already gone.
+      }
+      sizeRepo.cleanup();
+    }
+  });
+
   it('two tasks on the demo agent: its output in the pane, Enter attaches, a typed directive runs, the detach key returns', async () => {
     const demoRepo = makeTempRepo();
     try {

@@ -24,6 +24,7 @@ import { processAlive } from '../exec/process-alive.js';
 import { waitAtMost } from '../exec/wait-at-most.js';
 import { isAgentGroup } from './agent-group.js';
 import { replayLogScreen } from './last-screen.js';
+import { readStartSize, writeStartSize } from './start-size.js';
 
 export interface SessionManagerContext {
   paths: RepoPaths;
@@ -95,7 +96,7 @@ export function createSessionManager(ctx: SessionManagerContext, options: Sessio
     kind === 'tmux'
       ? new TmuxRuntime(ctx.runner, { repoRoot: ctx.paths.root, stateDir: ctx.paths.stateDir, ...(options.tmuxSocket ? { socket: options.tmuxSocket } : {}) })
       : new PtyRuntime();
-  return new AgentSessions(ctx, runtime, options.size ?? { cols: 120, rows: 40 });
+  return new AgentSessions(ctx, runtime, options.size ?? readStartSize(ctx.paths.stateDir));
 }
 
 class AgentSessions implements SessionManager {
@@ -106,7 +107,7 @@ class AgentSessions implements SessionManager {
   constructor(
     private readonly ctx: SessionManagerContext,
     private readonly rt: Runtime,
-    private readonly size: { cols: number; rows: number },
+    private size: { cols: number; rows: number },
   ) {
     this.runtime = rt.kind;
   }
@@ -392,6 +393,13 @@ class AgentSessions implements SessionManager {
 
   screen(taskId: string): ScreenSnapshot | null {
     return this.entries.get(taskId)?.session.screen() ?? null;
+  }
+
+  setStartSize(size: { cols: number; rows: number }): void {
+    if (size.cols === this.size.cols && size.rows === this.size.rows) return;
+    this.size = { cols: size.cols, rows: size.rows };
+    // Best effort: the file only helps later processes start at the same size.
+    void writeStartSize(this.ctx.paths.stateDir, this.size).catch(() => undefined);
   }
 
   async lastScreen(taskId: string, size: { cols: number; rows: number }): Promise<ScreenSnapshot | null> {

@@ -61,6 +61,12 @@ export interface SessionManager {
   /** Starts feeding a live screen at the given size; onChange fires (throttled) when it changes. */
   subscribeScreen(taskId: string, size: { cols: number; rows: number }, onChange: () => void): () => void;
   resize(taskId: string, cols: number, rows: number): void;
+  /**
+   * The size new sessions start with: the fleet view sets its pane size here (kept in
+   * .flotilla/pane-size.json for sessions other processes start), so agents start at the size they
+   * are shown at instead of being resized right after they drew their first screen.
+   */
+  setStartSize(size: { cols: number; rows: number }): void;
   /** Full-screen raw passthrough until the detach key or the agent's exit. */
   attach(taskId: string, options: AttachOptions): Promise<AttachOutcome>;
   /** Finds sessions still running from an earlier flotilla process (tmux) and follows them again. */

@@ -97,6 +97,10 @@ export class FakeSessions implements SessionManager {
   resize(taskId: string, cols: number, rows: number): void {
     this.resized.push({ taskId, cols, rows });
   }
+  readonly startSizes: Array<{ cols: number; rows: number }> = [];
+  setStartSize(size: { cols: number; rows: number }): void {
+    this.startSizes.push(size);
+  }
   async attach(taskId: string, options: AttachOptions): Promise<AttachOutcome> {
     this.attached.push({ taskId, options });
     return this.attachOutcome;
