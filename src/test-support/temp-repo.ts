@@ -3,6 +3,7 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmuxSocketName } from '../engine/sessions/tmux.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(PROJECT_ROOT, 'bin', 'flotilla');
@@ -60,6 +61,13 @@ export function makeTempRepo(config: Record<string, unknown> = {}, options: { in
       git(root, 'commit', '-q', '-m', message);
     },
     cleanup() {
+      // Agents a test started with the tmux runtime live in flotilla's private tmux server for this
+      // repository (with a log writer each): end it, so no test leaves processes behind.
+      try {
+        execFileSync('tmux', ['-L', tmuxSocketName(root), 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // no server for this repository (or no tmux)
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
