@@ -1,3 +1,5 @@
+import { readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import * as pty from 'node-pty';
 import { PtyError } from '../errors.js';
 import { waitAtMost } from '../exec/wait-at-most.js';
@@ -15,6 +17,38 @@ export function safeResize(p: pty.IPty, cols: number, rows: number): void {
   } catch {
     // exited meanwhile
   }
+}
+
+/**
+ * node-pty destroys its socket 200 ms after the child exits if the pty has not reported EOF by
+ * then, and whatever the kernel still buffers for the master side is lost: measured, the last
+ * 5-9 KB of a fast writer in about half the runs, its final words included. This reads that rest
+ * from the master fd synchronously, just before the destroy, and hands it to `onRest`.
+ */
+function keepOutputAtExit(p: pty.IPty, onRest: (data: string) => void): void {
+  const inner = p as unknown as { _socket?: { destroy?: (err?: Error) => unknown }; _fd?: unknown };
+  const socket = inner._socket;
+  const fd = inner._fd;
+  if (!socket || typeof socket.destroy !== 'function' || typeof fd !== 'number') return;
+  const destroy = socket.destroy.bind(socket);
+  socket.destroy = (err?: Error) => {
+    const decoder = new StringDecoder('utf8');
+    const buf = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < 1024; i++) {
+      let n = 0;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch {
+        break; // EAGAIN: nothing left; EIO: the other side is closed and drained
+      }
+      if (n <= 0) break;
+      const text = decoder.write(buf.subarray(0, n));
+      if (text) onRest(text);
+    }
+    const end = decoder.end();
+    if (end) onRest(end);
+    return destroy(err);
+  };
 }
 
 /** An agent in a node-pty owned by this process. Its screen is always live (capture needs it). */
@@ -66,12 +100,14 @@ class PtySession implements RuntimeSession {
       },
     });
     let lastData = Date.now();
-    p.onData((data) => {
+    const onData = (data: string) => {
       lastData = Date.now();
       this.log.write(data);
       this.screenTerm.write(data);
       for (const l of this.outputListeners) l(data);
-    });
+    };
+    p.onData(onData);
+    keepOutputAtExit(p, onData);
     p.onExit(({ exitCode, signal }) => {
       // onExit can come before the last output: read what is left at once, and report the exit
       // only when the output has been quiet a moment and the screen has parsed it all, so a

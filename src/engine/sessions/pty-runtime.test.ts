@@ -1,0 +1,33 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PtyRuntime } from './pty-runtime.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'flotilla-pty-rt-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A fast writer: 3 MB of text, then its last words, then exit. */
+const WRITER = 'head -c 3000000 /dev/zero | tr "\\0" x; printf "\\nLAST-WORDS-%s\\n" done';
+
+describe('PtyRuntime at exit', () => {
+  it("keeps a fast writer's last output, in the screen and in the log, run after run", async () => {
+    const rt = new PtyRuntime();
+    try {
+      for (let run = 0; run < 6; run++) {
+        const logFile = join(dir, `${run}.log`);
+        const session = await rt.spawn({
+          taskId: 't', attempt: 1, argv: ['bash', '-c', WRITER], cwd: dir, env: { ...process.env } as Record<string, string>,
+          cols: 80, rows: 10, logFile, logMaxBytes: 64 * 1024 * 1024, logKeep: 1, argvFile: join(dir, `${run}.argv`),
+        });
+        const code = await new Promise<number | null>((resolve) => session.onExit(resolve));
+        expect(code).toBe(0);
+        expect(await session.capture(false), `run ${run}: screen`).toContain('LAST-WORDS-done');
+        expect(readFileSync(logFile, 'utf8').endsWith('LAST-WORDS-done\r\n'), `run ${run}: log`).toBe(true);
+        session.release();
+      }
+    } finally {
+      await rt.close();
+    }
+  }, 60_000);
+});
