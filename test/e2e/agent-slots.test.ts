@@ -9,17 +9,23 @@ afterEach(() => {
   t = null;
 });
 
+/** One agent slot, two sleeper tasks, and `one` started (holding the slot). */
+async function oneSlotTaken(name: string): Promise<TmuxRepo> {
+  const repo = makeTmuxRepo(name, {
+    limits: { maxAgents: 1, staggerMs: 0 },
+    profiles: { sleeper: { command: ['bash', '-c', 'echo up; sleep 300'] } },
+    defaultAgent: 'sleeper',
+  });
+  expect((await repo.cli(['add', 'One', '--prompt', 'p'])).code).toBe(0);
+  expect((await repo.cli(['add', 'Two', '--prompt', 'p'])).code).toBe(0);
+  expect((await repo.cli(['start', 'one'])).code).toBe(0);
+  return repo;
+}
+
 describe.skipIf(!HAVE_TMUX)('agent slots across processes (tmux runtime)', () => {
   it('an agent started by a CLI process that has exited still holds its slot; the next start waits with the reason, and goes once it stops', async () => {
-    t = makeTmuxRepo('slots', {
-      limits: { maxAgents: 1, staggerMs: 0 },
-      profiles: { sleeper: { command: ['bash', '-c', 'echo up; sleep 300'] } },
-      defaultAgent: 'sleeper',
-    });
+    t = await oneSlotTaken('slots');
     const { cli } = t;
-    expect((await cli(['add', 'One', '--prompt', 'p'])).code).toBe(0);
-    expect((await cli(['add', 'Two', '--prompt', 'p'])).code).toBe(0);
-    expect((await cli(['start', 'one'])).code).toBe(0);
 
     const second = cli(['start', 'two']);
     const waiting = await waitFor('the second start waiting for a slot', async () => {
@@ -47,15 +53,8 @@ describe.skipIf(!HAVE_TMUX)('agent slots across processes (tmux runtime)', () =>
   }, 90_000);
 
   it('Ctrl-C while a start waits for its slot gives up: the task goes back to new and leaves the queue', async () => {
-    t = makeTmuxRepo('slots-int', {
-      limits: { maxAgents: 1, staggerMs: 0 },
-      profiles: { sleeper: { command: ['bash', '-c', 'echo up; sleep 300'] } },
-      defaultAgent: 'sleeper',
-    });
+    t = await oneSlotTaken('slots-int');
     const { cli } = t;
-    expect((await cli(['add', 'One', '--prompt', 'p'])).code).toBe(0);
-    expect((await cli(['add', 'Two', '--prompt', 'p'])).code).toBe(0);
-    expect((await cli(['start', 'one'])).code).toBe(0);
 
     const child = spawn(process.execPath, [BIN, 'start', 'two'], { cwd: t.repo.root, env: { ...process.env, ...t.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

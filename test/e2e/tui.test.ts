@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoAgentProfile } from '../../src/engine/agents/demo/profile.js';
-import { tmuxSocketName } from '../../src/engine/sessions/tmux.js';
 import { BIN, PROJECT_ROOT, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 /**
@@ -243,12 +242,6 @@ describe('flotilla fleet view with live agents', () => {
     } finally {
       tmux?.kill();
       tmux = null;
-      // The agents' own tmux server (flotilla's private socket for this repository).
-      try {
-        execFileSync('tmux', ['-L', tmuxSocketName(agentRepo.root), 'kill-server'], { stdio: 'ignore' });
-      } catch {
-        // Already gone.
-      }
       agentRepo.cleanup();
     }
   });
@@ -279,11 +272,6 @@ describe('flotilla fleet view with live agents', () => {
     } finally {
       tmux?.kill();
       tmux = null;
-      try {
-        execFileSync('tmux', ['-L', tmuxSocketName(sizeRepo.root), 'kill-server'], { stdio: 'ignore' });
-      } catch {
-        // Already gone.
-      }
       sizeRepo.cleanup();
     }
   });
@@ -321,11 +309,6 @@ describe('flotilla fleet view with live agents', () => {
     } finally {
       tmux?.kill();
       tmux = null;
-      try {
-        execFileSync('tmux', ['-L', tmuxSocketName(demoRepo.root), 'kill-server'], { stdio: 'ignore' });
-      } catch {
-        // Already gone.
-      }
       demoRepo.cleanup();
     }
   });
