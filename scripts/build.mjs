@@ -32,6 +32,9 @@ await build({
   // CommonJS dependencies (React, @xterm/headless, systeminformation) call require() for Node's
   // own modules; an ES module has none, so give the bundle one.
   banner: { js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);" },
+  // The bundle is what users run: React's and Ink's development builds (which React's entry files
+  // pick at run time from NODE_ENV) are dropped at build time instead of parsed at every start.
+  define: { 'process.env.NODE_ENV': '"production"' },
   legalComments: 'none',
   logLevel: 'warning',
 });

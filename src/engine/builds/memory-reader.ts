@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import si from 'systeminformation';
+import si from 'systeminformation/lib/memory.js';
 import type { MemoryReading } from './decide.js';
 
 /** Reads live memory. Injected into the queue so tests can drive admission with fixed readings. */

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import si from 'systeminformation';
+import si from 'systeminformation/lib/processes.js';
 
 /**
  * RSS of a process and all its descendants. On Linux one pass over /proc/<pid>/stat (parent pid and
