@@ -4,8 +4,11 @@ import { assertTaskId } from '../ids.js';
 import { findTask } from '../tasks/registry.js';
 
 /**
- * The difference between two attempts of a task: `git diff <branch A> <branch B>` over their
- * branches (kept after a retry). Used by `flotilla diff` and the TUI's `d` key.
+ * The difference between two attempts of a task, over their branches (kept after a retry): what
+ * the attempts themselves did, not what base did meanwhile. Against base (one attempt) it is
+ * `git diff base...branch` (since the branch forked); between two attempts, `git diff A B` limited
+ * to the files either attempt changed since it forked from base, so changes that reached one of
+ * them through a rebase onto a newer base stay out. Used by `flotilla diff` and the TUI's `d` key.
  */
 
 export interface AttemptDiff {
@@ -68,8 +71,19 @@ export async function diffAttempts(
     if (!(await ctx.git.resolveCommit(ctx.paths.root, ref))) throw new UsageError(`branch ${ref} no longer exists in ${ctx.paths.root}`);
   }
   const color = options.color ? '--color=always' : '--no-color';
-  const stat = await ctx.git.run(ctx.paths.root, ['diff', color, '--stat', fromRef, toRef, '--']);
-  const patch = await ctx.git.run(ctx.paths.root, ['diff', color, fromRef, toRef, '--']);
+  const root = ctx.paths.root;
+  const range = from === 0 ? [`${fromRef}...${toRef}`] : [fromRef, toRef];
+  // Between two attempts: the files either one changed since forking from base (null: base is
+  // gone, so the whole trees are compared).
+  let paths: string[] | null = null;
+  if (from !== 0 && (await ctx.git.resolveCommit(root, task.base))) {
+    const changed = async (ref: string) => (await ctx.git.run(root, ['diff', '--name-only', '-z', `${task.base}...${ref}`, '--'])).split('\0').filter(Boolean);
+    paths = [...new Set([...(await changed(fromRef)), ...(await changed(toRef))])].sort();
+  }
+  const diff = async (extra: string[]) =>
+    paths?.length === 0 ? '' : ctx.git.run(root, ['diff', color, ...extra, ...range, '--', ...(paths ?? [])]);
+  const stat = await diff(['--stat']);
+  const patch = await diff([]);
   const label = (n: number, ref: string) => (n === 0 ? `base ${ref}` : `attempt ${n} (${ref})`);
   const header = `${taskId}: ${label(from, fromRef)} -> ${label(to, toRef)}`;
   const text = patch.trim() ? `${header}\n${stat}\n${patch}` : `${header}\n(no difference)`;
