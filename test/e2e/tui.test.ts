@@ -41,12 +41,22 @@ class TmuxDriver {
     return this.tmux('capture-pane', '-p', '-t', 'e2e');
   }
 
+  /**
+   * Waits until the screen satisfies `predicate`, and returns a capture taken a moment after the
+   * first one that did (and still does): a capture can catch a frame half written, its first rows
+   * new and the rest not drawn yet.
+   */
   async waitFor(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
     const end = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < end) {
       last = this.screen();
-      if (predicate(last)) return last;
+      if (predicate(last)) {
+        await new Promise((r) => setTimeout(r, 80));
+        const settled = this.screen();
+        if (predicate(settled)) return settled;
+        last = settled;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`timed out waiting for ${what}; screen was:\n${last}`);
@@ -88,7 +98,7 @@ describe('flotilla fleet view in tmux', () => {
   it('shows both rows, j moves the selection, ? shows help, q exits 0', async () => {
     tmux = new TmuxDriver(repo.root, { columns: 120, rows: 36 });
     tmux.start();
-    const first = await tmux.waitFor((s) => s.includes('first-task') && s.includes('second-task'), 'both rows');
+    const first = await tmux.waitFor((s) => s.includes('first-task') && s.includes('second-task') && s.includes('Gates'), 'both rows and the panels');
     expect(first).toContain('no gate results yet for first-task');
     expect(first).toMatch(/q\/C-c quit/);
 
