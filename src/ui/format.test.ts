@@ -6,6 +6,9 @@ import { makeAttempt, makeTask, testConfig } from './testing/fixtures.js';
 describe('format', () => {
   it('cost: dollars when priced, ? when unknown, - when none', () => {
     expect(formatCost(null)).toBe('-');
+    expect(formatCost({ usd: 0, tokens: 0 })).toBe('-');
+    expect(formatCost({ usd: 0, tokens: 12 })).toBe('$0.00');
+    expect(formatCost({ usd: 0.05, tokens: 0 })).toBe('$0.05'); // a run that reported its cost only
     expect(formatCost({ usd: null, tokens: 10 })).toBe('?');
     expect(formatCost({ usd: 1.234 })).toBe('$1.23');
     expect(formatCost({ usd: 12.34 })).toBe('$12.3');

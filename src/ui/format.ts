@@ -82,6 +82,8 @@ export function gateList(task: Task, config: FlotillaConfig): Array<{ name: stri
 export function formatCost(cost: unknown): string {
   if (!cost || typeof cost !== 'object') return '-';
   const usd = (cost as { usd?: unknown }).usd;
+  // An entry with no usage yet (effort only: the agent has not finished a request) is none recorded.
+  if ((cost as { tokens?: unknown }).tokens === 0 && !(typeof usd === 'number' && usd > 0)) return '-';
   if (typeof usd === 'number' && Number.isFinite(usd)) return formatUsd(usd);
   return '?';
 }
