@@ -8,6 +8,8 @@ describe('the command list', () => {
       const command = await entry.load();
       expect({ name: command.name, summary: command.summary }).toEqual({ name: entry.name, summary: entry.summary });
       expect(command.help).toMatch(/^Usage: flotilla/);
+      // A help text is a template literal: a merge left half done would compile and show.
+      expect(command.help, command.name).not.toMatch(/^(<{7}|={7}|>{7})/m);
     }
   });
 });

@@ -10,13 +10,9 @@ export const startCommand: CliCommand = {
 Starts the agent of the task's latest attempt (creating attempt 1 and its worktree when there is
 none). With the tmux runtime the command returns and the agent keeps running in flotilla's private
 tmux server (see it with \`flotilla attach\` or \`flotilla capture\`). With the pty runtime the agent
-<<<<<<< HEAD
-lives in this process: the command waits until the agent exits (Ctrl-C stops it).
-While the agent waits for an agent slot or memory (the admission queue), the reason is printed on
-stderr.
-=======
 lives in this process: the command waits until the agent exits (Ctrl-C, SIGTERM or SIGHUP stop it).
->>>>>>> fix34
+While the agent waits for an agent slot or memory (the admission queue), the task is queued and the
+reason is printed on stderr; Ctrl-C gives the wait up.
 
 Exit codes: 0 started, 1 the agent could not start (e.g. its command is not installed), 2 bad input.`,
   async run(args, io) {
