@@ -51,7 +51,8 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   const close = () => ui.setState({ overlay: { kind: 'none' } });
   const small = tooSmall(size);
   // New agents start at the size the pane shows them at (also agents started from the CLI later).
-  const screen = small ? null : computeLayout(size, visible.length).screen;
+  const layout = small ? null : computeLayout(size, visible.length);
+  const screen = layout?.screen ?? null;
   useEffect(() => {
     if (screen) fleet.sessions?.setStartSize({ cols: screen.cols, rows: screen.rows });
   }, [fleet.sessions, screen?.cols, screen?.rows]);
@@ -69,7 +70,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
     { isActive: small },
   );
 
-  if (small) {
+  if (small || !layout) {
     const text =
       overlay.kind === 'confirm-quit'
         ? `quit and stop ${overlay.running} agent(s)? y/n`
@@ -77,7 +78,6 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
     return <Text color="yellow" wrap="truncate">{text}</Text>;
   }
 
-  const layout = computeLayout(size, visible.length);
   const hasLive = liveSession(task);
   const lastAttempt = task?.attempts.at(-1);
   const emptyText = !task
