@@ -340,10 +340,12 @@ export class TmuxRuntime implements Runtime {
 
   private async listPanes(): Promise<PaneRow[] | null> {
     const rows = await this.readPanes();
-    if (!rows?.some(zombiePane)) return rows;
-    // tmux missed the SIGCHLD of an agent that exited (see settle): the pane still looks alive,
-    // with a zombie as its process. Make the server reap it and ask again; a pane whose process is
-    // still a zombie then counts as dead (its status may follow on a later poll).
+    if (!rows?.some((r) => zombiePane(r) || (r.dead && r.exitCode === null))) return rows;
+    // A SIGCHLD that arrives while tmux spawns a pane (libutempter has its own handler then) is
+    // lost, and the agent stays an unreaped zombie: its pane still looks alive, or dead without an
+    // exit status, until some later SIGCHLD. Send the server one so it reaps and records the status,
+    // and ask again; a pane whose process is still a zombie counts as dead (its status may follow on
+    // a later poll: see settle).
     await this.nudgeServer();
     const again = await this.readPanes();
     return again?.map((r) => (zombiePane(r) ? { ...r, dead: true } : r)) ?? null;
@@ -393,13 +395,8 @@ export class TmuxRuntime implements Runtime {
    * exit count as one without a code (a signal, or a session killed by someone else).
    */
   private async settle(s: TmuxSession, listed: PaneRow | null): Promise<void> {
+    // The list was read through listPanes, which has nudged the server about unreaped panes.
     let row: PaneRow | null | undefined = listed;
-    if (row?.dead && row.exitCode === null) {
-      // A SIGCHLD that arrives while tmux spawns a pane (libutempter has its own handler in then)
-      // is lost and the agent stays an unreaped zombie: tmux shows the pane dead, with no status,
-      // until some later SIGCHLD. Sending the server one makes it reap and record the status.
-      await this.nudgeServer();
-    }
     if (!row || (row.dead && row.exitCode === null)) row = await this.paneOf(s.name);
     if (row === undefined) return; // tmux did not answer: next round
     if (row && !row.dead) {
@@ -485,15 +482,9 @@ export class TmuxRuntime implements Runtime {
   async follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null> {
     const existing = this.sessions.get(name);
     if (existing) return existing;
-    let row = (await this.panes()).find((p) => p.name === name);
+    // panes() has nudged the server about an unreaped pane, so a one-shot command sees the exit.
+    const row = (await this.panes()).find((p) => p.name === name);
     if (!row) return null;
-    if (row.dead && row.exitCode === null) {
-      // Dead but not reaped (see settle): a one-shot command would never see the exit otherwise.
-      await this.nudgeServer();
-      const again = await this.paneOf(name);
-      if (again === null) return null;
-      if (again) row = again;
-    }
     const session = new TmuxSession(this, name, row.pid, spec.logFile);
     await session.skipExistingLog();
     if (row.dead && row.exitCode !== null) {
