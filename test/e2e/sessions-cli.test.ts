@@ -154,6 +154,22 @@ describe.skipIf(!HAVE_TMUX)('agent sessions through the CLI (tmux runtime)', () 
   });
 });
 
+/**
+ * A pty-runtime repository whose task `id` runs `script` (bash) inside a `flotilla start` child
+ * process that holds it; resolves once the agent printed "child <pid>" into its log.
+ */
+async function heldByStart(id: string, script: string) {
+  repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', script] } } });
+  const root = repo.root;
+  await runCli(root, ['add', `Task ${id}`, '--id', id, '--agent', 'mine', '--prompt', 'go']);
+  const holder = spawn(process.execPath, [BIN, 'start', id], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  holder.stdout.on('data', (d) => (out += d));
+  const holderExit = new Promise<number | null>((r) => holder.on('close', r));
+  const agentChild = waitFor('the agent child', async () => /child (\d+)/.exec(readFileSync(join(root, '.flotilla', 'logs', id, '1.log'), 'utf8'))?.[1]).then(Number);
+  return { root, holder, output: () => out, holderExit, agentChild };
+}
+
 describe('agent sessions through the CLI (pty runtime)', () => {
   it('start keeps the agent in the foreground until it exits', async () => {
     repo = makeTempRepo({ runtime: 'pty', profiles: { brief: { command: ['bash', '-c', 'echo "hi from $FLOTILLA_TASK"; sleep 0.3; exit 4'] } } });
@@ -168,15 +184,9 @@ describe('agent sessions through the CLI (pty runtime)', () => {
   });
 
   it('a session held by another `flotilla start` counts as running: a second start is refused, stop ends its whole group', async () => {
-    repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'sleep 300 & echo "child $!"; cat'] } } });
-    const root = repo.root;
-    await runCli(root, ['add', 'Held', '--id', 'held', '--agent', 'mine', '--prompt', 'go']);
-    const holder = spawn(process.execPath, [BIN, 'start', 'held'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let held = '';
-    holder.stdout.on('data', (d) => (held += d));
-    const holderExit = new Promise<number | null>((r) => holder.on('close', r));
+    const { root, holder, output, holderExit, agentChild } = await heldByStart('held', 'sleep 300 & echo "child $!"; cat');
     try {
-      const child = Number(await waitFor('the agent child', async () => /child (\d+)/.exec(readFileSync(join(root, '.flotilla', 'logs', 'held', '1.log'), 'utf8'))?.[1]));
+      const child = await agentChild;
       const status = () => runCli(root, ['status', '--json']).then((r) => JSON.parse(r.stdout) as { tasks: Array<{ state: string; attempts: Array<{ session: { state: string; pid: number; message?: string } }> }> });
       const agent = (await status()).tasks[0]!.attempts[0]!.session.pid;
 
@@ -189,7 +199,7 @@ describe('agent sessions through the CLI (pty runtime)', () => {
       expect(alive(agent)).toBe(false);
       expect(alive(child)).toBe(false);
       expect(await holderExit).toBe(0);
-      expect(held).toContain('held: the agent exited');
+      expect(output()).toContain('held: the agent exited');
       const after = (await status()).tasks[0]!;
       expect(after.state).toBe('stopped');
       expect(after.attempts[0]!.session.state).toBe('exited');
@@ -199,16 +209,10 @@ describe('agent sessions through the CLI (pty runtime)', () => {
   });
 
   it.each(['SIGTERM', 'SIGHUP'] as const)('%s to `flotilla start` stops the agent with its whole group and records it', async (sig) => {
-    repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'nohup sleep 300 >/dev/null 2>&1 & echo "child $!"; cat'] } } });
-    const root = repo.root;
-    await runCli(root, ['add', 'Signalled', '--id', 'sig', '--agent', 'mine', '--prompt', 'go']);
-    const holder = spawn(process.execPath, [BIN, 'start', 'sig'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    holder.stdout.on('data', (d) => (out += d));
-    const holderExit = new Promise<number | null>((r) => holder.on('close', r));
+    const { root, holder, output, holderExit, agentChild } = await heldByStart('sig', 'nohup sleep 300 >/dev/null 2>&1 & echo "child $!"; cat');
     try {
-      const child = Number(await waitFor('the agent child', async () => /child (\d+)/.exec(readFileSync(join(root, '.flotilla', 'logs', 'sig', '1.log'), 'utf8'))?.[1]));
-      await waitFor('the start message', async () => out.includes('in this process'));
+      const child = await agentChild;
+      await waitFor('the start message', async () => output().includes('in this process'));
       holder.kill(sig);
       expect(await holderExit).toBe(0);
       expect(alive(child)).toBe(false);
