@@ -98,12 +98,22 @@ export function messageTexts(body: unknown): string[] {
   return out;
 }
 
-/** The model requests (POST /v1/messages) among the recorded ones. */
+/** The agent's own model requests (POST /v1/messages with tools; side queries left out). */
 export function messageRequests(endpoint: EndpointHandle): RecordedRequest[] {
-  return endpoint.requests.filter((r) => r.method === 'POST' && /^\/v1\/messages(\?|$)/.test(r.path));
+  return endpoint.requests.filter((r) => r.method === 'POST' && /^\/v1\/messages(\?|$)/.test(r.path) && !isSideQuery(r));
+}
+
+/**
+ * True for Claude Code's side queries (the session title, a summary): requests that offer no tools.
+ * They are answered with a short text and do not use a turn of the scenario.
+ */
+export function isSideQuery(req: RecordedRequest): boolean {
+  const tools = (req.body as { tools?: unknown } | null)?.tools;
+  return !Array.isArray(tools) || tools.length === 0;
 }
 
 export function startAnthropicEndpoint(options: EndpointOptions): Promise<EndpointHandle> {
+  const pick = options.pick;
   return startEndpoint(
     {
       async handle(req, res, next) {
@@ -119,6 +129,6 @@ export function startAnthropicEndpoint(options: EndpointOptions): Promise<Endpoi
         return false;
       },
     },
-    options,
+    { ...options, pick: (req) => pick?.(req) ?? (isSideQuery(req) ? { text: 'Scripted task' } : null) },
   );
 }

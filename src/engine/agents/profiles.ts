@@ -15,9 +15,21 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
     command: ['claude', '{prompt}'],
     appendContext: ['--append-system-prompt', '{context}'],
     hooks: 'claude',
+    trust: 'claude',
     patterns: {
-      waiting: ['Do you want to (proceed|make this edit|create|run)', 'Do you trust the files', '❯\\s*1\\.\\s*Yes', 'Would you like to'],
+      // Dialogs of Claude Code 2.1.197 (test/fixtures/agents/claude-2.1.197-*.txt): permission,
+      // workspace trust, "Detected a custom API key"; every select dialog ends "Enter to confirm".
+      waiting: [
+        'Do you want to (proceed|make this edit|create|run|use this API key)',
+        'Do you trust the files',
+        'Yes, I trust this folder',
+        'Enter to confirm · Esc to cancel',
+        'Esc to cancel · Tab to amend',
+        '❯\\s*1\\.\\s*Yes',
+        'Would you like to',
+      ],
       working: ['esc to interrupt'],
+      retrying: ['Retrying in \\d+s · attempt (\\d+)/(\\d+)'],
       contextExhausted: ['Context low', 'Prompt is too long', 'context window'],
     },
   },
@@ -25,6 +37,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
     command: ['codex', '{prompt}'],
     appendContext: 'prompt',
     hooks: 'codex',
+    trust: 'codex',
     patterns: {
       waiting: ['Allow command\\?', 'Would you like to run', 'approve this', '\\[y/N\\]', 'Press enter to continue', 'Sign in with ChatGPT', 'allow Codex to work in this folder'],
       working: ['esc to interrupt', 'Working \\('],
@@ -35,6 +48,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
     command: ['gemini', '-i', '{prompt}'],
     appendContext: 'prompt',
     hooks: 'none',
+    trust: 'gemini',
     patterns: {
       waiting: ['Allow execution', 'Apply this change\\?', 'Waiting for user confirmation', 'Do you trust the files in this folder', 'Trust folder', 'Select Auth Method', 'Get started'],
       working: ['esc to cancel'],

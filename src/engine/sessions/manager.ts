@@ -15,6 +15,7 @@ import { buildAgentArgv } from './argv.js';
 import { hookArgv, readHookEvents } from './hooks.js';
 import { PtyRuntime } from './pty-runtime.js';
 import { killProcessGroup, type Runtime, type RuntimeSession } from './runtime.js';
+import { trustLaunch } from '../agents/trust.js';
 import { DEFAULT_QUIET_MS, StatusTracker, compilePatterns, plainText } from './status-tracker.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, StartSessionInput } from './types.js';
@@ -139,7 +140,9 @@ class AgentSessions implements SessionManager {
 
   private setState(entry: Entry, state: SessionState, extra: Partial<SessionInfo> = {}): void {
     if (entry.info.state === 'exited') return;
-    entry.info = { ...entry.info, ...extra, state, since: new Date().toISOString() };
+    // `since` is when the state began: a new message in the same state (a retry count) keeps it.
+    const since = state === entry.info.state ? entry.info.since : new Date().toISOString();
+    entry.info = { ...entry.info, ...extra, state, since };
     if (state !== 'exited' && !extra.message) delete entry.info.message;
     void this.record(entry.taskId, entry.attempt, entry.info, entry);
   }
@@ -236,12 +239,14 @@ class AgentSessions implements SessionManager {
     const pFile = promptFile(this.ctx.paths, taskId, attempt);
     const eventsFile = hookEventsFile(this.ctx.paths, taskId);
     const where = { file: this.ctx.paths.configFile, key: `profiles.${task.agent}` };
-    const argv = buildAgentArgv(
-      profile,
-      { prompt: input.prompt, promptFile: pFile, model: profile.model ?? null, context: input.extraContext },
-      where,
-      hookArgv(profile.hooks, eventsFile, this.ctx.config.stopGate.enabled ? { taskId } : undefined),
-    );
+    const argvWith = (extra: string[]) =>
+      buildAgentArgv(
+        profile,
+        { prompt: input.prompt, promptFile: pFile, model: profile.model ?? null, context: input.extraContext },
+        where,
+        [...hookArgv(profile.hooks, eventsFile, this.ctx.config.stopGate.enabled ? { taskId } : undefined), ...extra],
+      );
+    let argv = argvWith([]);
     const tooLong = argv.find((a) => Buffer.byteLength(a) >= MAX_ARG_BYTES);
     if (tooLong !== undefined) {
       throw new PtyError(
@@ -252,7 +257,7 @@ class AgentSessions implements SessionManager {
     await ensurePrivateDir(taskPath(this.ctx.paths.hooksDir, taskId));
     await appendPrivateLine(eventsFile, '');
     const { offset: hookOffset } = await readHookEvents(eventsFile, 0);
-    const env = agentEnv({
+    let env = agentEnv({
       ...(profile.env ?? {}),
       DISABLE_AUTOUPDATER: '1',
       FLOTILLA_TASK: taskId,
@@ -264,6 +269,12 @@ class AgentSessions implements SessionManager {
       const info: SessionInfo = { state: 'exited', pid: null, since: now, runtime: this.runtime, exitCode: 127, message: `command not found: ${argv[0]} (profile "${task.agent}")` };
       await this.record(taskId, attempt, info);
       return info;
+    }
+    // Trust the worktree ahead (config trustWorktrees), so the agent does not stop at its dialog.
+    if (this.ctx.config.trustWorktrees && profile.trust && profile.trust !== 'none') {
+      const trust = await trustLaunch(profile.trust, att.worktree, env);
+      argv = argvWith(trust.argv);
+      env = { ...env, ...trust.env };
     }
     const previous = this.entries.get(taskId);
     if (previous) {

@@ -18,6 +18,8 @@ export interface CompiledPatterns {
   waiting: RegExp[];
   working: RegExp[];
   idle: RegExp[];
+  /** The agent retrying a failed API request; groups 1 and 2: attempt and maximum. */
+  retrying: RegExp[];
 }
 
 export function compilePatterns(patterns: ProfileConfig['patterns']): CompiledPatterns {
@@ -29,8 +31,35 @@ export function compilePatterns(patterns: ProfileConfig['patterns']): CompiledPa
         return [];
       }
     });
-  return { waiting: compile(patterns?.waiting), working: compile(patterns?.working), idle: compile(patterns?.idle) };
+  return { waiting: compile(patterns?.waiting), working: compile(patterns?.working), idle: compile(patterns?.idle), retrying: compile(patterns?.retrying) };
 }
+
+/** "API error, retry 3/10" when the text shows the agent retrying a failed request, else undefined. */
+export function retryDetail(text: string, p: CompiledPatterns): string | undefined {
+  for (const r of p.retrying) {
+    // The latest retry line counts: search from the end.
+    const lines = text.split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const m = r.exec(lines[i]!);
+      if (m) return m[1] && m[2] ? `API error, retry ${m[1]}/${m[2]}` : 'API error, retrying';
+    }
+  }
+  return undefined;
+}
+
+/** Text with whitespace and box-drawing removed: what stays the same when a screen is redrawn or re-wrapped. */
+function contentKey(text: string): string {
+  return text.replace(/[\s\u2500-\u259f]/g, '');
+}
+
+/** Lines of the latest output considered for dialogs and retries. */
+const TAIL_LINES = 12;
+
+/**
+ * While output flows, the screen itself is read at most this often to find a dialog the output
+ * stream does not show whole (a partial redraw, a dialog drawn before this process followed it).
+ */
+export const SCREEN_CHECK_MS = 500;
 
 /** What the screen text says, by the profile's patterns (waiting wins over idle over working). */
 export function classifyScreen(text: string, p: CompiledPatterns): SessionState | null {
@@ -63,10 +92,44 @@ export class StatusTracker {
   private timer: NodeJS.Timeout | null = null;
   private done = false;
   private recent = '';
+  /** Content of recent output (contentKey), to tell a redraw from new output. */
+  private shown = '';
+  private detail: string | undefined;
+  private screenCheck: NodeJS.Timeout | null = null;
+  private lastScreenCheck = 0;
 
   constructor(private readonly o: StatusTrackerOptions) {
     if (o.initial && o.initial !== 'exited') this.state = o.initial;
     this.arm(o.quietForMs ?? 0);
+    // A dialog may already be up (a session adopted from another process).
+    this.scheduleScreenCheck();
+  }
+
+  private scheduleScreenCheck(): void {
+    if (this.screenCheck || this.done) return;
+    const wait = Math.max(100, SCREEN_CHECK_MS - (Date.now() - this.lastScreenCheck));
+    this.screenCheck = setTimeout(() => void this.checkScreen(), wait);
+    this.screenCheck.unref?.();
+  }
+
+  /** A dialog on screen while the session counts as busy: it waits for the human. */
+  private async checkScreen(): Promise<void> {
+    this.screenCheck = null;
+    this.lastScreenCheck = Date.now();
+    if (this.done || (this.state !== 'working' && this.state !== 'starting')) return;
+    let text: string;
+    try {
+      text = await this.o.readScreen();
+    } catch {
+      return;
+    }
+    const tail = text
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-25)
+      .join('\n');
+    if (this.done || (this.state !== 'working' && this.state !== 'starting')) return;
+    if (classifyScreen(tail, this.o.patterns) === 'waiting') this.set('waiting');
   }
 
   /**
@@ -84,9 +147,31 @@ export class StatusTracker {
   }
 
   private set(state: SessionState, detail?: string): void {
-    if (this.done || state === this.state) return;
+    if (this.done || (state === this.state && detail === this.detail)) return;
     this.state = state;
+    this.detail = detail;
     this.o.onChange(state, detail);
+  }
+
+  /** The non-empty last lines of the latest output. */
+  private tail(): string {
+    return this.recent
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-TAIL_LINES)
+      .join('\n');
+  }
+
+  /**
+   * True when output only repaints what was already shown (a resize, a focus change, a cursor
+   * blink): while idle or waiting that is not activity, and `since` keeps its value.
+   */
+  private isRedraw(text: string): boolean {
+    if (this.state !== 'idle' && this.state !== 'waiting') return false;
+    return text.split('\n').every((l) => {
+      const key = contentKey(l);
+      return !key || this.shown.includes(key);
+    });
   }
 
   private arm(alreadyQuietMs = 0): void {
@@ -117,12 +202,21 @@ export class StatusTracker {
   /** Output arrived (raw bytes as text). */
   onOutput(data: string): void {
     if (this.done) return;
+    const text = plainText(data.length > 8000 ? data.slice(-8000) : data);
+    if (this.isRedraw(text)) return;
+    this.shown = (this.shown + contentKey(text)).slice(-20_000);
     this.arm();
-    if (this.hooksSeen) return;
-    this.recent = (this.recent + plainText(data.length > 8000 ? data.slice(-8000) : data)).slice(-4000);
-    const lastLines = this.recent.split('\n').slice(-6).join('\n');
-    const said = classifyScreen(lastLines, this.o.patterns);
-    this.set(said === 'waiting' ? 'waiting' : 'working');
+    this.recent = (this.recent + text).slice(-4000);
+    const tail = this.tail();
+    const said = classifyScreen(tail, this.o.patterns);
+    const retry = retryDetail(tail, this.o.patterns);
+    if (this.hooksSeen) {
+      // The hooks decide, but a dialog on screen beats their `working`, and a retry says so.
+      if (this.state === 'working' && said === 'waiting') this.set('waiting');
+      else if (this.state === 'working' && retry) this.set('working', retry);
+    } else if (said === 'waiting') this.set('waiting');
+    else this.set('working', retry);
+    if (said !== 'waiting') this.scheduleScreenCheck();
   }
 
   /** The user (or flotilla) typed into the agent: what was on screen before is answered. */
@@ -135,11 +229,15 @@ export class StatusTracker {
     if (!state || this.done) return;
     this.hooksSeen = true;
     if (state === 'exited') return; // the process exit says it with the code
+    // A dialog still on screen (nothing typed since it appeared) beats a hook's `working`.
+    if (state === 'working' && this.state === 'waiting' && classifyScreen(this.tail(), this.o.patterns) === 'waiting') return;
     this.set(state, e.message);
   }
 
   onExit(): void {
     this.done = true;
+    if (this.screenCheck) clearTimeout(this.screenCheck);
+    this.screenCheck = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BUILTIN_PROFILES } from '../../../src/engine/agents/profiles.js';
+import { messageRequests, messageTexts, startAnthropicEndpoint, systemText } from '../../../src/test-support/anthropic-endpoint.js';
+import type { EndpointHandle, ScriptedTurn } from '../../../src/test-support/model-endpoint.js';
+import { AGENT_VERSIONS, claudeConfigDir, claudeEndpointEnv, pressKeys, realAgent, recordFixture, startWatcher, type StatusEvent, type Watcher } from '../../../src/test-support/real-agents.js';
+import { makeTmuxRepo, waitFor, type TmuxRepo } from '../../../src/test-support/tmux-repo.js';
+
+/**
+ * The real Claude Code CLI (pinned, .ci/install-agents) driven through flotilla's real binary on
+ * the tmux runtime, its model being the scripted Messages API on 127.0.0.1.
+ */
+const CLAUDE = realAgent('claude');
+const V = AGENT_VERSIONS.claude;
+
+let t: TmuxRepo | null = null;
+let endpoint: EndpointHandle | null = null;
+let watcher: Watcher | null = null;
+afterEach(async () => {
+  await watcher?.stop();
+  await t?.cli(['stop', 'job']).catch(() => undefined);
+  t?.cleanup();
+  await endpoint?.close();
+  t = null;
+  endpoint = null;
+  watcher = null;
+});
+
+/** The scenario, given the path of attempt n's worktree (Write needs absolute paths). */
+type Scenario = (worktree: (n: number) => string) => ScriptedTurn[];
+
+async function setup(name: string, scenario: Scenario, options: { config?: Record<string, unknown>; approveKey?: boolean; allow?: string[]; prompt?: string } = {}) {
+  endpoint = await startAnthropicEndpoint({ turns: [] });
+  const configDir = join('/tmp', `flt-claude-${process.pid}-${name}-${Math.random().toString(36).slice(2, 8)}`);
+  t = makeTmuxRepo(`claude-${name}`, {
+    profiles: {
+      claude: { ...BUILTIN_PROFILES.claude, command: [CLAUDE!, '{prompt}'], env: claudeEndpointEnv(endpoint.url, configDir) },
+    },
+    ...options.config,
+  });
+  claudeConfigDir(configDir, options);
+  const tr = t;
+  endpoint.push(...scenario((n) => join(tr.repo.worktreeRoot, `job-a${n}`)));
+  expect((await tr.cli(['add', 'Job', '--id', 'job', '--agent', 'claude', '--prompt', options.prompt ?? 'Write hello.txt and commit it.'])).code).toBe(0);
+  return { t: tr, endpoint, configDir, socket: tr.env.FLOTILLA_TMUX_SOCKET };
+}
+
+async function start(tr: TmuxRepo): Promise<Watcher> {
+  expect((await tr.cli(['start', 'job'])).code).toBe(0);
+  watcher = startWatcher(tr.repo.root, tr.env);
+  return watcher;
+}
+
+/** Waits until the pane shows `text`; returns the screen and when it was first seen. */
+async function screenShows(tr: TmuxRepo, what: string, text: RegExp, timeoutMs = 30_000): Promise<{ screen: string; at: number }> {
+  return waitFor(what, async () => {
+    const screen = (await tr.cli(['capture', 'job'])).stdout;
+    return text.test(screen) && { screen, at: Date.now() };
+  }, timeoutMs, 100);
+}
+
+/** The latest status event at the moment (the row as the fleet view shows it). */
+function latest(w: Watcher): StatusEvent | undefined {
+  return w.events.at(-1);
+}
+
+async function stateWithin(w: Watcher, what: string, ok: (e: StatusEvent) => boolean, ms: number): Promise<StatusEvent> {
+  return waitFor(what, async () => {
+    const e = latest(w);
+    return e && ok(e) ? e : null;
+  }, ms, 50).catch((err: Error) => {
+    throw new Error(`${err.message}; status events: ${JSON.stringify(w.events.map((e) => [e.state, e.message]))}`);
+  });
+}
+
+describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
+  it('reports each dialog (trust, API key, permission) as waiting within 2 s, and idle within 2 s of the end of the turn', async () => {
+    const { t: tr, socket, endpoint: ep } = await setup(
+      'dialogs',
+      (wt) => [{ text: 'Writing the file.', tools: [{ name: 'Write', input: { file_path: join(wt(1), 'hello.txt'), content: 'hello\n' } }] }, { text: 'Done: hello.txt written.' }],
+      { config: { trustWorktrees: false } },
+    );
+    const w = await start(tr);
+    const worktree = join(tr.repo.worktreeRoot, 'job-a1');
+
+    const trust = await screenShows(tr, 'the trust dialog', /Yes, I trust this folder/);
+    recordFixture(`claude-${V}-trust.txt`, trust.screen);
+    await stateWithin(w, 'waiting for the trust dialog', (e) => e.state === 'waiting', Math.max(0, trust.at + 2000 - Date.now()) + 250);
+    pressKeys(socket, 'job', 'Enter');
+
+    const key = await screenShows(tr, 'the API key dialog', /Do you want to use this API key/);
+    recordFixture(`claude-${V}-api-key.txt`, key.screen);
+    await stateWithin(w, 'waiting for the API key dialog', (e) => e.state === 'waiting', Math.max(0, key.at + 2000 - Date.now()) + 250);
+    pressKeys(socket, 'job', 'Up');
+    pressKeys(socket, 'job', 'Enter');
+
+    const permission = await screenShows(tr, 'the permission dialog', /Do you want to create hello\.txt/);
+    recordFixture(`claude-${V}-permission.txt`, permission.screen);
+    await stateWithin(w, 'waiting for the permission dialog', (e) => e.state === 'waiting', Math.max(0, permission.at + 2000 - Date.now()) + 250);
+    pressKeys(socket, 'job', 'Enter');
+
+    const done = await screenShows(tr, 'the end of the turn', /Done: hello\.txt written\./);
+    await stateWithin(w, 'idle after the turn', (e) => e.state === 'idle', Math.max(0, done.at + 2000 - Date.now()) + 250);
+    expect(readFileSync(join(worktree, 'hello.txt'), 'utf8')).toBe('hello\n');
+    // The tool result went back to the model.
+    const last = messageRequests(ep).at(-1)!;
+    expect(messageTexts(last.body).join('\n')).toMatch(/hello\.txt/);
+    expect(systemText(last.body)).toContain('Claude Code');
+  }, 120_000);
+});
