@@ -14,9 +14,16 @@ export interface ScriptedToolCall {
 }
 
 /** One scripted model answer: text and/or tool calls, or an HTTP error the real API would give. */
-export type ScriptedTurn =
+export type ScriptedTurn = (
   | { text?: string; tools?: ScriptedToolCall[]; delayMs?: number }
-  | { error: 401 | 429 | 500 | 529; message?: string; delayMs?: number };
+  | { error: 401 | 429 | 500 | 529; message?: string; delayMs?: number }
+) & {
+  /**
+   * Played only for a request whose body (messages, system prompt) contains this text; until one
+   * comes, other requests get the fallback answer.
+   */
+  when?: string;
+};
 
 /** A turn chosen by looking at the request (for requests whose order is not fixed). */
 export type TurnPicker = (request: RecordedRequest) => ScriptedTurn | null;
@@ -82,7 +89,14 @@ export async function startEndpoint(protocol: ProtocolHandler, options: Endpoint
       }
       const recorded: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, at: Date.now() };
       requests.push(recorded);
-      const next = (): ScriptedTurn => options.pick?.(recorded) ?? turns.shift() ?? fallback;
+      const next = (): ScriptedTurn => {
+        const picked = options.pick?.(recorded);
+        if (picked) return picked;
+        // Turns play in order; a turn with `when` waits for its request (others get the fallback).
+        const head = turns[0];
+        if (head && (head.when === undefined || raw.includes(head.when))) return turns.shift()!;
+        return fallback;
+      };
       const handled = await protocol.handle(recorded, res, next);
       if (!handled) {
         res.writeHead(404, { 'content-type': 'application/json' });

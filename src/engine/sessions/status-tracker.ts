@@ -112,7 +112,7 @@ export class StatusTracker {
     this.screenCheck.unref?.();
   }
 
-  /** A dialog on screen while the session counts as busy: it waits for the human. */
+  /** A dialog on screen while the session counts as busy: it waits for the human; a retry line says so. */
   private async checkScreen(): Promise<void> {
     this.screenCheck = null;
     this.lastScreenCheck = Date.now();
@@ -130,6 +130,11 @@ export class StatusTracker {
       .join('\n');
     if (this.done || (this.state !== 'working' && this.state !== 'starting')) return;
     if (classifyScreen(tail, this.o.patterns) === 'waiting') this.set('waiting');
+    else {
+      // The retry line is redrawn in pieces, so the screen (not the output stream) tells its count.
+      const retry = retryDetail(tail, this.o.patterns);
+      if (retry) this.set('working', retry);
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILTIN_PROFILES } from '../../../src/engine/agents/profiles.js';
@@ -18,6 +18,7 @@ let t: TmuxRepo | null = null;
 let endpoint: EndpointHandle | null = null;
 let watcher: Watcher | null = null;
 afterEach(async () => {
+  if (process.env.FLOTILLA_DEBUG_ENDPOINT && endpoint) writeFileSync(process.env.FLOTILLA_DEBUG_ENDPOINT, JSON.stringify(endpoint.requests, null, 1));
   await watcher?.stop();
   await t?.cli(['stop', 'job']).catch(() => undefined);
   t?.cleanup();
@@ -30,8 +31,8 @@ afterEach(async () => {
 /** The scenario, given the path of attempt n's worktree (Write needs absolute paths). */
 type Scenario = (worktree: (n: number) => string) => ScriptedTurn[];
 
-async function setup(name: string, scenario: Scenario, options: { config?: Record<string, unknown>; approveKey?: boolean; allow?: string[]; prompt?: string } = {}) {
-  endpoint = await startAnthropicEndpoint({ turns: [] });
+async function setup(name: string, scenario: Scenario, options: { config?: Record<string, unknown>; approveKey?: boolean; allow?: string[]; prompt?: string; fallback?: ScriptedTurn } = {}) {
+  endpoint = await startAnthropicEndpoint({ turns: [], ...(options.fallback ? { fallback: options.fallback } : {}) });
   const configDir = join('/tmp', `flt-claude-${process.pid}-${name}-${Math.random().toString(36).slice(2, 8)}`);
   t = makeTmuxRepo(`claude-${name}`, {
     profiles: {
@@ -54,10 +55,13 @@ async function start(tr: TmuxRepo): Promise<Watcher> {
 
 /** Waits until the pane shows `text`; returns the screen and when it was first seen. */
 async function screenShows(tr: TmuxRepo, what: string, text: RegExp, timeoutMs = 30_000): Promise<{ screen: string; at: number }> {
+  let last = '';
   return waitFor(what, async () => {
-    const screen = (await tr.cli(['capture', 'job'])).stdout;
+    const screen = (last = (await tr.cli(['capture', 'job'])).stdout);
     return text.test(screen) && { screen, at: Date.now() };
-  }, timeoutMs, 100);
+  }, timeoutMs, 100).catch((err: Error) => {
+    throw new Error(`${err.message}; the screen:\n${last}`);
+  });
 }
 
 /** The latest status event at the moment (the row as the fleet view shows it). */
@@ -107,5 +111,36 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
     const last = messageRequests(ep).at(-1)!;
     expect(messageTexts(last.body).join('\n')).toMatch(/hello\.txt/);
     expect(systemText(last.body)).toContain('Claude Code');
+  }, 120_000);
+
+  it('starts trusted by default; a failing request shows its retries, and a failed turn (529, 401) is waiting with the error, not working', async () => {
+    const { t: tr, endpoint: ep, configDir } = await setup('failures', () => [{ error: 529 }, { error: 529 }, { error: 529 }], {
+      approveKey: true,
+      fallback: { error: 401 },
+    });
+    const w = await start(tr);
+    // No trust dialog: the worktree folder was marked trusted in Claude Code's own config.
+    const config = JSON.parse(readFileSync(join(configDir, '.claude.json'), 'utf8')) as { projects: Record<string, { hasTrustDialogAccepted?: boolean }> };
+    expect(config.projects[tr.repo.worktreeRoot]?.hasTrustDialogAccepted).toBe(true);
+
+    const retrying = await screenShows(tr, 'a retry on screen', /Retrying in \d+s · attempt \d+\/2/);
+    recordFixture(`claude-${V}-retrying.txt`, retrying.screen);
+    const retry = await w.status('the retry in the row', (e) => e.state === 'working' && /^API error, retry \d\/2$/.test(e.message ?? ''));
+    expect(retry.at - retrying.at).toBeLessThan(2000);
+
+    const failed = await screenShows(tr, 'the failed turn', /API Error: 529/);
+    recordFixture(`claude-${V}-overloaded.txt`, failed.screen);
+    const overloaded = await stateWithin(w, 'waiting after the 529', (e) => e.state === 'waiting', Math.max(0, failed.at + 2000 - Date.now()) + 250);
+    expect(overloaded.message).toMatch(/API error/);
+    expect(w.events.some((e) => e.state === 'waiting' && e.at < retry.at)).toBe(false); // no dialog before the request
+    expect(messageRequests(ep)).toHaveLength(3); // the first try and CLAUDE_CODE_MAX_RETRIES=2 retries
+
+    // The human asks again; the endpoint now refuses the key: not retried, waiting with the message.
+    expect((await tr.cli(['send', 'job', 'Please try again.'])).code).toBe(0);
+    const refused = await screenShows(tr, 'the 401 on screen', /API Error: 401|invalid x-api-key|Invalid API key/i);
+    recordFixture(`claude-${V}-unauthorized.txt`, refused.screen);
+    const auth = await stateWithin(w, 'waiting after the 401', (e) => e.state === 'waiting' && e.at > overloaded.at, Math.max(0, refused.at + 2000 - Date.now()) + 250);
+    expect(auth.message).toMatch(/API error: (authentication_failed|.*401)/i);
+    expect(messageRequests(ep).length).toBeGreaterThan(3);
   }, 120_000);
 });
