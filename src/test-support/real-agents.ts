@@ -56,12 +56,15 @@ export function claudeEndpointEnv(url: string, configDir: string): Record<string
  * A Claude Code config folder as a user who has used Claude Code before has it: onboarding done;
  * optionally the scripted key already approved and tools allowed (settings.json).
  */
-export function claudeConfigDir(dir: string, options: { approveKey?: boolean; allow?: string[] } = {}): string {
+export function claudeConfigDir(dir: string, options: { approveKey?: boolean; allow?: string[]; acceptEdits?: boolean } = {}): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const config: Record<string, unknown> = { hasCompletedOnboarding: true, numStartups: 5 };
   if (options.approveKey) config.customApiKeyResponses = { approved: ['-scripted-0123456789'], rejected: [] };
   writeFileSync(join(dir, '.claude.json'), JSON.stringify(config, null, 2));
-  if (options.allow) writeFileSync(join(dir, 'settings.json'), JSON.stringify({ permissions: { allow: options.allow } }, null, 2));
+  if (options.allow || options.acceptEdits) {
+    const permissions = { allow: options.allow ?? [], ...(options.acceptEdits ? { defaultMode: 'acceptEdits' } : {}) };
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ permissions }, null, 2));
+  }
   return dir;
 }
 

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILTIN_PROFILES } from '../../../src/engine/agents/profiles.js';
-import { messageRequests, messageTexts, startAnthropicEndpoint, systemText } from '../../../src/test-support/anthropic-endpoint.js';
+import { SCRIPTED_MODEL_USAGE, messageRequests, messageTexts, startAnthropicEndpoint, systemText } from '../../../src/test-support/anthropic-endpoint.js';
 import type { EndpointHandle, ScriptedTurn } from '../../../src/test-support/model-endpoint.js';
 import { AGENT_VERSIONS, claudeConfigDir, claudeEndpointEnv, pressKeys, realAgent, recordFixture, startWatcher, type StatusEvent, type Watcher } from '../../../src/test-support/real-agents.js';
 import { makeTmuxRepo, waitFor, type TmuxRepo } from '../../../src/test-support/tmux-repo.js';
@@ -31,7 +31,7 @@ afterEach(async () => {
 /** The scenario, given the path of attempt n's worktree (Write needs absolute paths). */
 type Scenario = (worktree: (n: number) => string) => ScriptedTurn[];
 
-async function setup(name: string, scenario: Scenario, options: { config?: Record<string, unknown>; approveKey?: boolean; allow?: string[]; prompt?: string; fallback?: ScriptedTurn } = {}) {
+async function setup(name: string, scenario: Scenario, options: { config?: Record<string, unknown>; approveKey?: boolean; allow?: string[]; acceptEdits?: boolean; prompt?: string; fallback?: ScriptedTurn } = {}) {
   endpoint = await startAnthropicEndpoint({ turns: [], ...(options.fallback ? { fallback: options.fallback } : {}) });
   const configDir = join('/tmp', `flt-claude-${process.pid}-${name}-${Math.random().toString(36).slice(2, 8)}`);
   t = makeTmuxRepo(`claude-${name}`, {
@@ -137,10 +137,69 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
 
     // The human asks again; the endpoint now refuses the key: not retried, waiting with the message.
     expect((await tr.cli(['send', 'job', 'Please try again.'])).code).toBe(0);
-    const refused = await screenShows(tr, 'the 401 on screen', /API Error: 401|invalid x-api-key|Invalid API key/i);
+    const refused = await screenShows(tr, 'the 401 on screen', /API Error: 401/);
     recordFixture(`claude-${V}-unauthorized.txt`, refused.screen);
     const auth = await stateWithin(w, 'waiting after the 401', (e) => e.state === 'waiting' && e.at > overloaded.at, Math.max(0, refused.at + 2000 - Date.now()) + 250);
     expect(auth.message).toMatch(/API error: (authentication_failed|.*401)/i);
     expect(messageRequests(ep).length).toBeGreaterThan(3);
   }, 120_000);
+
+  it('runs a task to ready with a PR: the stop gate text reaches the model and it goes on; the CI failure reaches the retry through --append-system-prompt; tokens from its session logs', async () => {
+    const check = "require('fs').existsSync('fixed.txt') || (console.error('CHECK-FAILED: fixed.txt is missing'), process.exit(1))";
+    const { t: tr, endpoint: ep, configDir } = await setup(
+      'loop',
+      (wt) => [
+        // Attempt 1: writes without committing; the stop gate blocks; then it commits.
+        { text: 'Writing hello.txt.', tools: [{ name: 'Write', input: { file_path: join(wt(1), 'hello.txt'), content: 'hello\n' } }] },
+        { text: 'Finished.' },
+        { when: 'flotilla stop gate (block 1 of 1)', tools: [{ name: 'Bash', input: { command: 'git add -A && git commit -qm "Add hello.txt" && echo committed', description: 'Commit' } }] },
+        { text: 'Committed.' },
+        // Attempt 2, started by recovery after CI failed: it must have the failure in its system prompt.
+        { when: 'CHECK-FAILED: fixed.txt is missing', tools: [{ name: 'Bash', input: { command: 'echo ok > fixed.txt && git add -A && git commit -qm "Add fixed.txt" && echo committed', description: 'Fix' } }] },
+        { text: 'Fixed.' },
+      ],
+      {
+        approveKey: true,
+        allow: ['Bash', 'Edit', 'Write'],
+        acceptEdits: true,
+        config: {
+          forge: 'local',
+          checks: [{ name: 'fixed-file', command: [process.execPath, '-e', check] }],
+          gates: ['pr', 'rebased', 'ci'],
+          stopGate: { enabled: true, maxBlocks: 1 },
+          monitor: { intervalSec: 1, idleGraceSec: 15 },
+          recovery: { maxAttempts: 3 },
+          limits: { staggerMs: 0 },
+        },
+      },
+    );
+    await start(tr);
+    const status = async () => JSON.parse((await tr.cli(['status', '--json'])).stdout) as { tasks: Array<{ state: string; pr?: unknown; attempts: Array<{ n: number }> }> };
+    await waitFor('the task ready', async () => (await status()).tasks[0]!.state === 'ready', 100_000, 500).catch(async (err: Error) => {
+      throw new Error(`${err.message}; turns left: ${ep.remaining()}; status: ${JSON.stringify(await status())}\nwatch:\n${watcher?.output().slice(-4000)}`);
+    });
+    const task = (await status()).tasks[0]!;
+    expect(task.attempts.map((a) => a.n)).toEqual([1, 2]);
+    expect(task.pr).toBeTruthy();
+
+    const requests = messageRequests(ep);
+    // The stop gate's exit-2 text reached the model as the hook's feedback, and the agent went on.
+    const fed = requests.find((r) => messageTexts(r.body).some((m) => m.includes('flotilla stop gate (block 1 of 1)')));
+    expect(fed).toBeDefined();
+    expect(messageTexts(fed!.body).join('\n')).toContain('Uncommitted changes: hello.txt');
+    // The retried session got the CI failure in its system prompt (--append-system-prompt).
+    const retried = requests.find((r) => systemText(r.body).includes('CHECK-FAILED: fixed.txt is missing'));
+    expect(retried).toBeDefined();
+    expect(requests.indexOf(retried!)).toBeGreaterThan(requests.indexOf(fed!));
+    expect(ep.remaining()).toBe(0);
+
+    // Cost from Claude Code's own session logs: the scripted usage, counted once per answer.
+    const cost = JSON.parse((await tr.cli(['cost', '--json'], { CLAUDE_CONFIG_DIR: configDir })).stdout) as { tasks: Array<{ tokens: number; usd: number | null; unknownModels: string[] }> };
+    const perAnswer = SCRIPTED_MODEL_USAGE.input_tokens + SCRIPTED_MODEL_USAGE.output_tokens + SCRIPTED_MODEL_USAGE.cache_creation_input_tokens + SCRIPTED_MODEL_USAGE.cache_read_input_tokens;
+    expect(cost.tasks[0]!.tokens).toBeGreaterThan(0);
+    expect(cost.tasks[0]!.tokens % perAnswer).toBe(0);
+    // Priced when the price data knows the model (h15-agents moves prices to a dataset); never zero.
+    if (cost.tasks[0]!.unknownModels.length === 0) expect(cost.tasks[0]!.usd).toBeGreaterThan(0);
+    else expect(cost.tasks[0]!.usd).toBeNull();
+  }, 150_000);
 });
