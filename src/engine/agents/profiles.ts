@@ -39,7 +39,8 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
     hooks: 'codex',
     trust: 'codex',
     patterns: {
-      waiting: ['Allow command\\?', 'Would you like to run', 'approve this', '\\[y/N\\]', 'Press enter to continue', 'Sign in with ChatGPT', 'allow Codex to work in this folder'],
+      // 0.171.0's folder trust dialog: test/fixtures/agents/codex-0.171.0-trust.txt.
+      waiting: ['Allow command\\?', 'Would you like to run', 'approve this', '\\[y/N\\]', 'Press enter to continue', 'Sign in with ChatGPT', 'allow Codex to work in this folder', 'Trust this folder\\?', 'enter continue · esc back', '■ unexpected status \\d{3}'],
       working: ['esc to interrupt', 'Working \\('],
       contextExhausted: ['context window', 'exceeds the context'],
     },

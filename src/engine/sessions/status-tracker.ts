@@ -34,6 +34,16 @@ export function compilePatterns(patterns: ProfileConfig['patterns']): CompiledPa
   return { waiting: compile(patterns?.waiting), working: compile(patterns?.working), idle: compile(patterns?.idle), retrying: compile(patterns?.retrying) };
 }
 
+/** The last line matching a waiting pattern (what the agent asks or reports), trimmed, or undefined. */
+export function waitingLine(text: string, p: CompiledPatterns): string | undefined {
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (line && p.waiting.some((r) => r.test(line))) return line.replace(/^[■●❯›>\s]+/, '').slice(0, 200);
+  }
+  return undefined;
+}
+
 /** "API error, retry 3/10" when the text shows the agent retrying a failed request, else undefined. */
 export function retryDetail(text: string, p: CompiledPatterns): string | undefined {
   for (const r of p.retrying) {
@@ -97,6 +107,8 @@ export class StatusTracker {
   private detail: string | undefined;
   private screenCheck: NodeJS.Timeout | null = null;
   private lastScreenCheck = 0;
+  /** The next screen check also looks at an idle session (a hook just ended the turn). */
+  private checkIdle = false;
 
   constructor(private readonly o: StatusTrackerOptions) {
     if (o.initial && o.initial !== 'exited') this.state = o.initial;
@@ -107,6 +119,7 @@ export class StatusTracker {
 
   private scheduleScreenCheck(): void {
     if (this.screenCheck || this.done) return;
+    this.checkIdle = false;
     const wait = Math.max(100, SCREEN_CHECK_MS - (Date.now() - this.lastScreenCheck));
     this.screenCheck = setTimeout(() => void this.checkScreen(), wait);
     this.screenCheck.unref?.();
@@ -116,7 +129,8 @@ export class StatusTracker {
   private async checkScreen(): Promise<void> {
     this.screenCheck = null;
     this.lastScreenCheck = Date.now();
-    if (this.done || (this.state !== 'working' && this.state !== 'starting')) return;
+    const busy = () => this.state === 'working' || this.state === 'starting' || (this.checkIdle && this.state === 'idle');
+    if (this.done || !busy()) return;
     let text: string;
     try {
       text = await this.o.readScreen();
@@ -128,9 +142,10 @@ export class StatusTracker {
       .filter((l) => l.trim())
       .slice(-25)
       .join('\n');
-    if (this.done || (this.state !== 'working' && this.state !== 'starting')) return;
-    if (classifyScreen(tail, this.o.patterns) === 'waiting') this.set('waiting');
-    else {
+    if (this.done || !busy()) return;
+    this.checkIdle = false;
+    if (classifyScreen(tail, this.o.patterns) === 'waiting') this.set('waiting', waitingLine(tail, this.o.patterns));
+    else if (this.state !== 'idle') {
       // The retry line is redrawn in pieces, so the screen (not the output stream) tells its count.
       const retry = retryDetail(tail, this.o.patterns);
       if (retry) this.set('working', retry);
@@ -237,6 +252,14 @@ export class StatusTracker {
     // A dialog still on screen (nothing typed since it appeared) beats a hook's `working`.
     if (state === 'working' && this.state === 'waiting' && classifyScreen(this.tail(), this.o.patterns) === 'waiting') return;
     this.set(state, e.message);
+    if (state === 'idle') {
+      // A turn that ended on an error the agent reports on screen (Codex: "■ unexpected status
+      // 401") is not a finished turn: the screen gets one look.
+      if (this.screenCheck) clearTimeout(this.screenCheck);
+      this.screenCheck = null;
+      this.scheduleScreenCheck();
+      this.checkIdle = true;
+    }
   }
 
   onExit(): void {
