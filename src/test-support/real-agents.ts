@@ -117,7 +117,10 @@ export function startWatcher(root: string, env: Record<string, string>): Watcher
     events,
     all,
     output: () => text,
-    status: (what, match, timeoutMs = 30_000) => waitFor(what, async () => events.find(match), timeoutMs, 50),
+    status: (what, match, timeoutMs = 30_000) =>
+      waitFor(what, async () => events.find(match), timeoutMs, 50).catch((err: Error) => {
+        throw new Error(`${err.message}; status events: ${JSON.stringify(events.map((e) => [e.state, e.message]))}`);
+      }),
     async stop() {
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);

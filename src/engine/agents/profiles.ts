@@ -42,6 +42,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
       // 0.171.0's folder trust dialog: test/fixtures/agents/codex-0.171.0-trust.txt.
       waiting: ['Allow command\\?', 'Would you like to run', 'approve this', '\\[y/N\\]', 'Press enter to continue', 'Sign in with ChatGPT', 'allow Codex to work in this folder', 'Trust this folder\\?', 'enter continue · esc back', '■ unexpected status \\d{3}'],
       working: ['esc to interrupt', 'Working \\('],
+      retrying: ['Reconnecting\\.\\.\\. (\\d+)/(\\d+)'],
       contextExhausted: ['context window', 'exceeds the context'],
     },
   },

@@ -107,8 +107,8 @@ export class StatusTracker {
   private detail: string | undefined;
   private screenCheck: NodeJS.Timeout | null = null;
   private lastScreenCheck = 0;
-  /** The next screen check also looks at an idle session (a hook just ended the turn). */
-  private checkIdle = false;
+  /** A hook ended the turn: screen checks also look at the idle session for an error it shows. */
+  private idleFromHook = false;
 
   constructor(private readonly o: StatusTrackerOptions) {
     if (o.initial && o.initial !== 'exited') this.state = o.initial;
@@ -119,7 +119,6 @@ export class StatusTracker {
 
   private scheduleScreenCheck(): void {
     if (this.screenCheck || this.done) return;
-    this.checkIdle = false;
     const wait = Math.max(100, SCREEN_CHECK_MS - (Date.now() - this.lastScreenCheck));
     this.screenCheck = setTimeout(() => void this.checkScreen(), wait);
     this.screenCheck.unref?.();
@@ -129,7 +128,7 @@ export class StatusTracker {
   private async checkScreen(): Promise<void> {
     this.screenCheck = null;
     this.lastScreenCheck = Date.now();
-    const busy = () => this.state === 'working' || this.state === 'starting' || (this.checkIdle && this.state === 'idle');
+    const busy = () => this.state === 'working' || this.state === 'starting' || (this.idleFromHook && this.state === 'idle');
     if (this.done || !busy()) return;
     let text: string;
     try {
@@ -143,12 +142,11 @@ export class StatusTracker {
       .slice(-25)
       .join('\n');
     if (this.done || !busy()) return;
-    this.checkIdle = false;
     if (classifyScreen(tail, this.o.patterns) === 'waiting') this.set('waiting', waitingLine(tail, this.o.patterns));
-    else if (this.state !== 'idle') {
-      // The retry line is redrawn in pieces, so the screen (not the output stream) tells its count.
-      const retry = retryDetail(tail, this.o.patterns);
-      if (retry) this.set('working', retry);
+    else if (this.state === 'working') {
+      // The retry line is redrawn in pieces, so the screen (not the output stream) tells its count,
+      // and when it is gone.
+      this.set('working', retryDetail(tail, this.o.patterns));
     }
   }
 
@@ -235,13 +233,15 @@ export class StatusTracker {
       if (this.state === 'working' && said === 'waiting') this.set('waiting');
       else if (this.state === 'working' && retry) this.set('working', retry);
     } else if (said === 'waiting') this.set('waiting');
-    else this.set('working', retry);
+    // The retry count read from the screen stays until the screen no longer shows it.
+    else this.set('working', retry ?? (this.state === 'working' ? this.detail : undefined));
     if (said !== 'waiting') this.scheduleScreenCheck();
   }
 
   /** The user (or flotilla) typed into the agent: what was on screen before is answered. */
   onInput(): void {
     this.recent = '';
+    this.idleFromHook = false;
   }
 
   onHookEvent(e: HookEvent): void {
@@ -252,14 +252,10 @@ export class StatusTracker {
     // A dialog still on screen (nothing typed since it appeared) beats a hook's `working`.
     if (state === 'working' && this.state === 'waiting' && classifyScreen(this.tail(), this.o.patterns) === 'waiting') return;
     this.set(state, e.message);
-    if (state === 'idle') {
-      // A turn that ended on an error the agent reports on screen (Codex: "■ unexpected status
-      // 401") is not a finished turn: the screen gets one look.
-      if (this.screenCheck) clearTimeout(this.screenCheck);
-      this.screenCheck = null;
-      this.scheduleScreenCheck();
-      this.checkIdle = true;
-    }
+    // A turn that ended on an error the agent shows on screen (Codex: "■ unexpected status 401")
+    // is not a finished turn: the screen is looked at now and while output follows.
+    this.idleFromHook = state === 'idle';
+    if (this.idleFromHook) this.scheduleScreenCheck();
   }
 
   onExit(): void {

@@ -101,9 +101,9 @@ describe.skipIf(!CODEX)(`real Codex ${V} through flotilla`, () => {
     expect(JSON.stringify(last.body)).toContain('function_call_output');
   }, 120_000);
 
-  it('starts in a flotilla worktree without the trust dialog by default, and a refused request (401) is waiting with the message Codex shows', async () => {
+  it('starts in a flotilla worktree without the trust dialog by default, and a refused request (401) is then waiting with the message Codex shows', async () => {
     const { t: tr, w, ep } = await setup('failure', [{ error: 401 }, { error: 401 }, { error: 401 }]);
-    const failed = await screenShows(tr, 'the error on screen', /401|Unauthorized|Incorrect API key/i);
+    const failed = await screenShows(tr, 'the error on screen', /■ unexpected status 401/);
     recordFixture(`codex-${V}-unauthorized.txt`, failed.screen);
     const firstRequest = responsesRequests(ep)[0]!.at;
     expect(w.events.some((e) => e.state === 'waiting' && e.at < firstRequest)).toBe(false); // no trust dialog before it

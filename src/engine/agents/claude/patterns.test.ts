@@ -29,3 +29,23 @@ describe('Claude Code screen patterns on recorded screens', () => {
     expect(retryDetail(fixture(dialogs[0]!), claude)).toBeUndefined();
   });
 });
+
+describe('Codex screen patterns on recorded screens', () => {
+  const codex = compilePatterns(BUILTIN_PROFILES.codex!.patterns);
+  const files = readdirSync(DIR).filter((f) => /^codex-[\d.]+-(trust|unauthorized)\.txt$/.test(f));
+
+  it('has recordings of the trust dialog and a refused request', () => {
+    expect(files.map((f) => f.replace(/^codex-[\d.]+-/, '')).sort()).toEqual(['trust.txt', 'unauthorized.txt']);
+  });
+
+  it.each(files)('%s waits for the human', (name) => {
+    expect(classifyScreen(fixture(name), codex)).toBe('waiting');
+  });
+
+  it('reads the reconnect count of a failing request', () => {
+    const retrying = readdirSync(DIR).find((f) => /^codex-[\d.]+-retrying\.txt$/.test(f));
+    expect(retrying).toBeDefined();
+    expect(retryDetail(fixture(retrying!), codex)).toMatch(/^API error, retry \d\/2$/);
+    expect(classifyScreen(fixture(retrying!), codex)).toBe('working');
+  });
+});
