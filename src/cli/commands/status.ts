@@ -45,6 +45,12 @@ export function taskView(task: Task) {
   };
 }
 
+/** What a live session says (`working: API error, retry 3/10`, `waiting: <the line that asks>`). */
+function sessionNote(session: Task['attempts'][number]['session'] | undefined): string {
+  if (!session?.message || (session.state !== 'working' && session.state !== 'waiting')) return '';
+  return `${session.state}: ${session.message.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ')}`;
+}
+
 function row(task: Task): string[] {
   const last = task.attempts.at(-1);
   const gates = Object.entries(task.gates)
@@ -58,7 +64,7 @@ function row(task: Task): string[] {
     task.pr ? `#${task.pr.number}` : '-',
     gates || '-',
     age(task.stateSince),
-    task.reason ?? '',
+    task.reason ?? sessionNote(last?.session),
   ];
 }
 

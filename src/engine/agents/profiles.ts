@@ -27,6 +27,9 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
         'Esc to cancel · Tab to amend',
         '❯\\s*1\\.\\s*Yes',
         'Would you like to',
+        // A turn refused for the key or the login: the human has to act.
+        'Invalid API key · Fix external API key',
+        'Not logged in · Please run /login',
       ],
       working: ['esc to interrupt'],
       retrying: ['Retrying in \\d+s · attempt (\\d+)/(\\d+)'],

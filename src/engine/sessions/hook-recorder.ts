@@ -63,7 +63,8 @@ async function record(): Promise<void> {
     event: event === 'codex' ? `codex:${pickString(payload, 'type') ?? 'notify'}` : event,
     attempt: Number.isInteger(attempt) ? attempt : null,
     tool: pickString(payload, 'tool_name'),
-    message: pickString(payload, 'message') ?? describe(event, payload),
+    // No control characters from the agent's payload reach a terminal later.
+    message: (pickString(payload, 'message') ?? describe(event, payload))?.replace(/[\x00-\x1f\x7f-\x9f]/g, ' '),
     kind: pickString(payload, 'notification_type'),
   };
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

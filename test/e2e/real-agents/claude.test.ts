@@ -137,7 +137,7 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
 
     // The human asks again; the endpoint now refuses the key: not retried, waiting with the message.
     expect((await tr.cli(['send', 'job', 'Please try again.'])).code).toBe(0);
-    const refused = await screenShows(tr, 'the 401 on screen', /API Error: 401/);
+    const refused = await screenShows(tr, 'the 401 on screen', /Invalid API key · Fix external API key|API Error: 401/);
     recordFixture(`claude-${V}-unauthorized.txt`, refused.screen);
     const auth = await stateWithin(w, 'waiting after the 401', (e) => e.state === 'waiting' && e.at > overloaded.at, Math.max(0, refused.at + 2000 - Date.now()) + 250);
     expect(auth.message).toMatch(/API error: (authentication_failed|.*401)/i);
