@@ -202,4 +202,27 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
     if (cost.tasks[0]!.unknownModels.length === 0) expect(cost.tasks[0]!.usd).toBeGreaterThan(0);
     else expect(cost.tasks[0]!.usd).toBeNull();
   }, 150_000);
+
+  it('agent teams: marking a task completed runs the local gate, and its failure text reaches the model (TaskCompleted exit 2)', async () => {
+    const { t: tr, endpoint: ep } = await setup(
+      'team',
+      (wt) => [
+        { text: 'Planning.', tools: [{ name: 'TaskCreate', input: { subject: 'Write notes', description: 'Write notes.txt' } }] },
+        { tools: [{ name: 'Write', input: { file_path: join(wt(1), 'notes.txt'), content: 'notes\n' } }] },
+        { tools: [{ name: 'TaskUpdate', input: { taskId: '1', status: 'completed' } }] },
+        { when: 'flotilla stop gate (block 1 of', tools: [{ name: 'Bash', input: { command: 'git add -A && git commit -qm "Add notes" && echo committed', description: 'Commit' } }] },
+        { text: 'Committed the notes.' },
+      ],
+      { approveKey: true, allow: ['Bash', 'Edit', 'Write'], acceptEdits: true, config: { stopGate: { enabled: true, maxBlocks: 2 } } },
+    );
+    const w = await start(tr);
+    await screenShows(tr, 'the end of the turn', /Committed the notes\./, 60_000);
+    await w.status('idle at the end', (e) => e.state === 'idle');
+    const requests = messageRequests(ep);
+    // The gate's text came back as the TaskUpdate tool's result (not through a Stop).
+    const fed = requests.find((r) => messageTexts(r.body).some((m) => m.includes('TaskCompleted hook feedback') && m.includes('flotilla stop gate (block 1 of 2)')));
+    expect(fed).toBeDefined();
+    expect(messageTexts(fed!.body).join('\n')).toContain('Uncommitted changes: notes.txt');
+    expect(ep.remaining()).toBe(0);
+  }, 120_000);
 });
