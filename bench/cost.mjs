@@ -14,7 +14,7 @@ import { createFleet } from '../dist/engine/fleet/create-fleet.js';
 import { refreshCost } from '../dist/engine/cost/refresh.js';
 import { listJsonl } from '../dist/engine/cost/ledger.js';
 import { claudeProjectDirName } from '../dist/engine/cost/claude-log.js';
-import { taskSchema } from '../dist/engine/tasks/schema.js';
+import { taskSchema } from '../dist/engine/core/task-schema.js';
 
 // Line builders in the agents' formats (the tests have typed twins in src/test-support/usage-fixtures.ts).
 let seq = 0;

@@ -21,3 +21,4 @@ export { watchUsageLogs } from './watch.js';
 export { formatUsd, formatTokens, taskCost, fleetCostSummary } from './format.js';
 export type * from './types.js';
 export { recordIntervention, type Intervention, type InterventionKind } from './interventions.js';
+export type { CostReport } from './types.js';

@@ -1,9 +1,9 @@
-import { UsageError } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { gitArgs } from '../git/commands.js';
-import { parseStatusV2 } from '../monitor/parse-git.js';
-import { conflictsWith } from '../monitor/probe.js';
-import { findTask } from '../tasks/registry.js';
+import { UsageError } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { gitArgs } from '../git/index.js';
+import { parseStatusV2 } from '../git/index.js';
+import { conflictsWith } from '../git/index.js';
+import { findTask } from '../tasks/index.js';
 
 export interface MergeResult {
   number: number;

@@ -1,10 +1,9 @@
-import { UsageError } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { gitArgs } from '../git/commands.js';
-import { checkFileName, runCheckAdmitted, type CheckOutcome, type CheckSpec, type SpawnCheck } from '../forge/run-check.js';
-import { parseStatusV2 } from '../monitor/parse-git.js';
-import { taskPath } from '../repo.js';
-import { findTask } from '../tasks/registry.js';
+import { UsageError, attemptFiles } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { gitArgs } from '../git/index.js';
+import { checkFileName, runCheckAdmitted, type CheckOutcome, type CheckSpec, type SpawnCheck } from '../forge/index.js';
+import { parseStatusV2 } from '../git/index.js';
+import { findTask } from '../tasks/index.js';
 import { gateSpecs } from './types.js';
 
 export interface StopGateResult {
@@ -48,7 +47,7 @@ export async function runStopGate(ctx: FleetContext, taskId: string, options: { 
   }
   const results: CheckOutcome[] = [];
   for (const spec of localGateSpecs(ctx)) {
-    const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `stop-${checkFileName(spec.name)}.log`);
+    const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`stop-${checkFileName(spec.name)}.log`);
     const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, ...(options.spawn ? { spawn: options.spawn } : {}) });
     results.push(out);
     if (out.state === 'fail') problems.push(`Check "${spec.name}" (${spec.command.join(' ')}) failed: ${out.detail}\n${out.tail}`.trimEnd());

@@ -1,6 +1,6 @@
-import { UsageError } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { assertTaskId } from '../ids.js';
+import { UsageError } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { assertTaskId } from '../core/index.js';
 import { composePrompt, type ComposedPrompt } from './compose.js';
 
 /**

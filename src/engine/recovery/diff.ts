@@ -1,7 +1,7 @@
-import { UsageError } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { assertTaskId } from '../ids.js';
-import { findTask } from '../tasks/registry.js';
+import { UsageError } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { assertTaskId } from '../core/index.js';
+import { findTask } from '../tasks/index.js';
 
 /**
  * The difference between two attempts of a task, over their branches (kept after a retry): what

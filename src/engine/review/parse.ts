@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FlotillaError } from '../errors.js';
+import { FlotillaError } from '../core/index.js';
 
 /**
  * Parsing what a reviewer printed into findings. Reviewers are language models run by other

@@ -1,4 +1,4 @@
-export type { SessionManager, ScreenSnapshot, StartSessionInput, AttachOptions, AttachOutcome } from './types.js';
+export type { SessionManager, ScreenSnapshot, StartSessionInput, AttachOptions, AttachOutcome } from '../core/index.js';
 export {
   createSessionManager,
   chooseRuntime,

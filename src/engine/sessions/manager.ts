@@ -1,27 +1,27 @@
 import { existsSync, statSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
-import { resolveProfile } from '../agents/profiles.js';
-import type { FlotillaConfig, ProfileConfig } from '../config/schema.js';
-import { PtyError, UsageError, errorMessage } from '../errors.js';
-import type { Runner } from '../exec/runner.js';
-import type { EventBus } from '../fleet/event-bus.js';
-import type { FleetEvent } from '../fleet/types.js';
-import { appendPrivateLine, ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
-import { isTaskId } from '../ids.js';
-import { taskPath, type RepoPaths } from '../repo.js';
-import type { TaskRegistry } from '../tasks/registry.js';
-import type { SessionInfo, SessionState } from '../tasks/schema.js';
+import { resolveProfile } from '../agents/index.js';
+import type { FlotillaConfig, ProfileConfig } from '../core/index.js';
+import { PtyError, UsageError, errorMessage, attemptFiles, taskFiles } from '../core/index.js';
+import type { Runner } from '../exec/index.js';
+import type { EventBus } from '../core/index.js';
+import type { FleetEvent } from '../core/index.js';
+import { appendPrivateLine, ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
+import { isTaskId } from '../core/index.js';
+import type { RepoPaths } from '../core/index.js';
+import type { TaskRegistry } from '../tasks/index.js';
+import type { SessionInfo, SessionState } from '../core/index.js';
 import { buildAgentArgv } from './argv.js';
 import { hookArgv, readHookEvents } from './hooks.js';
 import { PtyRuntime } from './pty-runtime.js';
 import { killProcessGroup, type Runtime, type RuntimeSession } from './runtime.js';
 import { DEFAULT_QUIET_MS, StatusTracker, compilePatterns, plainText } from './status-tracker.js';
 import { TmuxRuntime } from './tmux-runtime.js';
-import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, StartSessionInput } from './types.js';
+import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, StartSessionInput } from '../core/index.js';
 import { findExecutable } from './which.js';
-import { BUILTIN_PROFILES } from '../agents/profiles.js';
-import { processAlive } from '../exec/process-alive.js';
-import { waitAtMost } from '../exec/wait-at-most.js';
+import { BUILTIN_PROFILES } from '../agents/index.js';
+import { processAlive } from '../exec/index.js';
+import { waitAtMost } from '../exec/index.js';
 import { isAgentGroup } from './agent-group.js';
 import { replayLogScreen } from './last-screen.js';
 import { readStartSize, writeStartSize } from './start-size.js';
@@ -78,15 +78,15 @@ function agentEnv(extra: Record<string, string>): Record<string, string> {
 }
 
 export function hookEventsFile(paths: RepoPaths, taskId: string): string {
-  return taskPath(paths.hooksDir, taskId, 'events.jsonl');
+  return taskFiles(paths, taskId).hookEvents;
 }
 
 export function attemptLogFile(paths: RepoPaths, taskId: string, attempt: number): string {
-  return taskPath(paths.logsDir, taskId, `${attempt}.log`);
+  return attemptFiles(paths, taskId, attempt).log;
 }
 
 export function promptFile(paths: RepoPaths, taskId: string, attempt: number): string {
-  return taskPath(paths.promptsDir, taskId, `${attempt}.md`);
+  return attemptFiles(paths, taskId, attempt).prompt;
 }
 
 /** Builds the session manager for a repository (runtime from config.runtime). */
@@ -249,7 +249,7 @@ class AgentSessions implements SessionManager {
       );
     }
     await writeFileAtomic(pFile, input.prompt);
-    await ensurePrivateDir(taskPath(this.ctx.paths.hooksDir, taskId));
+    await ensurePrivateDir(taskFiles(this.ctx.paths, taskId).hooksDir);
     await appendPrivateLine(eventsFile, '');
     const { offset: hookOffset } = await readHookEvents(eventsFile, 0);
     const env = agentEnv({
@@ -283,7 +283,7 @@ class AgentSessions implements SessionManager {
       logFile: attemptLogFile(this.ctx.paths, taskId, attempt),
       logMaxBytes: this.ctx.config.logs.maxBytes,
       logKeep: this.ctx.config.logs.keep,
-      argvFile: taskPath(this.ctx.paths.promptsDir, taskId, `${attempt}.argv`),
+      argvFile: attemptFiles(this.ctx.paths, taskId, attempt).argv,
     });
     const info: SessionInfo = { state: 'starting', pid: session.pid, since: now, runtime: this.runtime, ...(session.name ? { name: session.name } : {}) };
     const entry = this.track(taskId, attempt, task.agent, session, info, hookOffset);

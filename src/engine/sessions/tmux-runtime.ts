@@ -1,18 +1,18 @@
 import { open, rm, stat } from 'node:fs/promises';
 import * as pty from 'node-pty';
-import { PtyError } from '../errors.js';
-import { processZombie } from '../exec/process-alive.js';
-import type { Runner } from '../exec/runner.js';
+import { PtyError } from '../core/index.js';
+import { processZombie } from '../exec/index.js';
+import type { Runner } from '../exec/index.js';
 import { passthrough } from './attach.js';
 import { LiveScreen } from './live-screen.js';
-import { writeFileAtomic } from '../fs/secure-files.js';
-import { distScript, shellQuote } from '../package-root.js';
+import { writeFileAtomic } from '../fs/index.js';
+import { distScript, shellQuote } from '../core/index.js';
 import { findExecutable } from './which.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type Runtime, type RuntimeSession, type SpawnSpec } from './runtime.js';
 import { joinCapture } from './serialize.js';
 import { PANE_FORMAT, clientEnv, parsePaneRows, target, tmuxSocketName, writeTmuxConf, type PaneRow } from './tmux.js';
-import type { AttachOptions, AttachOutcome, ScreenSnapshot } from './types.js';
+import type { AttachOptions, AttachOutcome, ScreenSnapshot } from '../core/index.js';
 
 const PANES_TTL_MS = 250;
 const POLL_MS = 1000;
