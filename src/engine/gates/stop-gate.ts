@@ -1,9 +1,8 @@
-import { UsageError, attemptFiles } from '../core/index.js';
+import { UsageError, attemptFiles, requireTask } from '../core/index.js';
 import type { FleetContext } from '../core/index.js';
 import { gitArgs } from '../git/index.js';
 import { checkFileName, runCheckAdmitted, type CheckOutcome, type CheckSpec, type SpawnCheck } from '../forge/index.js';
 import { parseStatusV2 } from '../git/index.js';
-import { findTask } from '../tasks/index.js';
 import { gateSpecs } from './types.js';
 
 export interface StopGateResult {
@@ -29,8 +28,7 @@ export function localGateSpecs(ctx: FleetContext): CheckSpec[] {
  * registry lock before answering), then the stop is allowed so the monitor takes over.
  */
 export async function runStopGate(ctx: FleetContext, taskId: string, options: { spawn?: SpawnCheck } = {}): Promise<StopGateResult> {
-  const task = findTask(await ctx.registry.read(), taskId);
-  if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+  const task = requireTask(await ctx.registry.read(), taskId);
   const attempt = task.attempts.at(-1);
   if (!attempt) throw new UsageError(`task "${taskId}" has not started`);
   const maxBlocks = ctx.config.stopGate.maxBlocks;

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { errorMessage, RegistryError, UsageError, attemptFiles } from '../core/index.js';
+import { errorMessage, RegistryError, UsageError, attemptFiles, requireTask } from '../core/index.js';
 import { withFileLock } from '../fs/index.js';
 import type { FailureClass } from '../core/index.js';
 import type { FleetContext } from '../core/index.js';
 import { assertTaskId } from '../core/index.js';
 import { resolveProfile } from '../agents/index.js';
-import { findTask } from '../tasks/index.js';
 import type { Attempt, Failure, Task } from '../core/index.js';
 import { transition } from '../tasks/index.js';
 import { copyMatchingFiles, runSetupCommands } from '../workspace/index.js';
@@ -200,8 +199,7 @@ async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalO
 
 async function retryLocked(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | DeferredRetry | null> {
   const now = deps.now?.() ?? new Date();
-  const task = findTask(await fleet.registry.read(), taskId);
-  if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+  const task = requireTask(await fleet.registry.read(), taskId);
   const last = task.attempts[task.attempts.length - 1];
   if (options.auto && (task.state !== 'failed' || !last || last.state === 'pending')) return null;
   if (!last) throw new UsageError(`task ${taskId} has not started yet; start it instead: flotilla start ${taskId}`);

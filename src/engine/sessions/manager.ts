@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import { resolveProfile } from '../agents/index.js';
 import type { FlotillaConfig, ProfileConfig } from '../core/index.js';
-import { PtyError, UsageError, errorMessage, attemptFiles, taskFiles } from '../core/index.js';
+import { PtyError, UsageError, errorMessage, attemptFiles, taskFiles, requireTask } from '../core/index.js';
 import type { Runner } from '../exec/index.js';
 import type { EventBus } from '../core/index.js';
 import type { FleetEvent } from '../core/index.js';
@@ -225,8 +225,7 @@ class AgentSessions implements SessionManager {
     if (!isTaskId(taskId)) throw new UsageError(`"${taskId}" is not a valid task id`);
     if (await this.isAlive(taskId)) throw new UsageError(`task ${taskId} is already running (flotilla stop ${taskId} first)`);
     const data = await this.ctx.registry.read();
-    const task = data.tasks.find((t) => t.id === taskId);
-    if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+    const task = requireTask(data, taskId);
     const att = task.attempts.find((a) => a.n === attempt);
     if (!att) throw new UsageError(`task ${taskId} has no attempt ${attempt}`);
     if (!existsSync(att.worktree)) {

@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../../core/index.js';
-import { findTask } from '../../tasks/index.js';
+import { errorMessage, requireTask } from '../../core/index.js';
 import { removeAttemptWorktree } from '../../workspace/index.js';
 import type { FleetContext } from '../../core/index.js';
 import { UsageError } from '../../core/index.js';
@@ -13,8 +12,7 @@ import { UsageError } from '../../core/index.js';
  */
 export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: boolean): Promise<string[]> {
   const current = await ctx.registry.read();
-  const task = findTask(current, id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = requireTask(current, id);
   const dependents = current.tasks.filter((t) => t.after.includes(id)).map((t) => t.id);
   if (dependents.length) throw new UsageError(`task "${id}" is a dependency of ${dependents.join(', ')}; remove those first`);
   const problems: string[] = [];

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PtyError, UsageError, errorMessage } from '../../core/index.js';
+import { PtyError, UsageError, errorMessage, requireTask } from '../../core/index.js';
 import { assertTaskId } from '../../core/index.js';
 import { composePrompt } from '../../prompt/index.js';
 import { blockedReason, dependencyStartPoint, pendingDependencies } from '../../tasks/index.js';
-import { findTask } from '../../tasks/index.js';
 import { newAttempt } from '../../tasks/index.js';
 import type { Attempt, SessionInfo, Task } from '../../core/index.js';
 import { canTransition, transition } from '../../tasks/index.js';
@@ -51,8 +50,7 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
-  const task = findTask(data, id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = requireTask(data, id);
   if (await sessions.isAlive(id)) throw new UsageError(`task ${id} is already running (flotilla attach ${id}, or flotilla stop ${id})`);
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
@@ -166,8 +164,7 @@ export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
-  const task = findTask(data, id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = requireTask(data, id);
   let problem: string | null = null;
   try {
     await sessions.stop(id);
