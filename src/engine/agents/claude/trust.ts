@@ -1,7 +1,7 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../../fs/secure-files.js';
+import { writeFileAtomic } from '../../fs/index.js';
 
 /**
  * Claude Code asks "Is this a project you created or one you trust?" in every folder it has not

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudeSettingsJson, parseHookLines, stateForHookEvent } from '../../sessions/hooks.js';
-import { CLAUDE_HOOK_EVENTS, claudeHookState, claudeSettings } from './hooks.js';
+import { CLAUDE_HOOK_EVENTS, claudeHookState, claudeSettings } from '../agents/index.js';
+import { claudeSettingsJson, parseHookLines, stateForHookEvent } from './hooks.js';
 
 type Settings = { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
 

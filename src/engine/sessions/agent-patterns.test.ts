@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../../test-support/temp-repo.js';
-import { classifyScreen, compilePatterns, retryDetail } from '../../sessions/status-tracker.js';
-import { BUILTIN_PROFILES } from '../profiles.js';
+import { PROJECT_ROOT } from '../../test-support/temp-repo.js';
+import { classifyScreen, compilePatterns, retryDetail } from './status-tracker.js';
+import { BUILTIN_PROFILES } from '../agents/index.js';
 
 /** Screens recorded from the real Claude Code by test/e2e/real-agents (FLOTILLA_RECORD_FIXTURES=1). */
 const DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'agents');
