@@ -114,7 +114,8 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
   }, 120_000);
 
   it('starts trusted by default; a failing request shows its retries, and a failed turn (529, 401) is waiting with the error, not working', async () => {
-    const { t: tr, endpoint: ep, configDir } = await setup('failures', () => [{ error: 529 }, { error: 529 }, { error: 529 }], {
+    const { t: tr, endpoint: ep, configDir } = await setup('failures', // The retried requests answer late, so the retry line stays up a while (a busy machine polls slowly).
+      () => [{ error: 529 }, { error: 529, delayMs: 3000 }, { error: 529, delayMs: 3000 }], {
       approveKey: true,
       fallback: { error: 401 },
     });
