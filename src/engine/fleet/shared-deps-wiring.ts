@@ -2,6 +2,7 @@ import { errorMessage } from '../errors.js';
 import type { Task } from '../tasks/schema.js';
 import { makePrivateIfChanged, watchDependencyChanges, type DependencyWatcher } from '../workspace/dependency-watcher.js';
 import { linkSharedDependencies, type SharedDepsContext, type SharedDepsRecord } from '../workspace/shared-deps.js';
+import type { PrepareAttemptContext } from '../workspace/prepare-attempt.js';
 import type { FleetContext } from './context.js';
 
 /** Whether config asks for any sharing (node_modules or extra folders). */
@@ -104,5 +105,16 @@ export function createDependencyFollower(ctx: FleetContext) {
     async close(): Promise<void> {
       await Promise.all([...watchers.keys()].map((id) => stop(id)));
     },
+  };
+}
+
+/** What `prepareAttempt` needs, from the fleet: git, the runner, the bootstrap config and shared dependencies. */
+export function attemptPreparation(ctx: FleetContext): PrepareAttemptContext {
+  return {
+    git: ctx.git,
+    runner: ctx.runner,
+    repoRoot: ctx.paths.root,
+    bootstrap: ctx.config.bootstrap,
+    shareDependencies: (worktree, taskId) => setUpSharedDependencies(ctx, worktree, taskId),
   };
 }

@@ -7,6 +7,7 @@ export {
   type CreatedWorktree,
 } from './worktrees.js';
 export { copyMatchingFiles, runSetupCommands, simpleGlob } from './bootstrap.js';
+export { prepareAttempt, discardAttemptWorktree, type PrepareAttemptContext, type AttemptPlace, type PreparedAttempt } from './prepare-attempt.js';
 export {
   detectLockfile,
   isSharedLink,
