@@ -122,7 +122,7 @@ async function installShared(ctx: SharedDepsContext, worktree: string, manager: 
   const job = { kind: 'install' as const, key: `install:${manager}`, label: `${manager} install (shared ${target.slice(-16)})`, ...(taskId ? { taskId } : {}) };
   const r = await runJob(ctx.admission, job, file!, args, { cwd: worktree, timeoutMs: 30 * 60_000 });
   if (r.exitCode !== 0) {
-    const tail = (r.notFound ? `${file}: command not found` : r.stderr).trim().split('\n').slice(-2).join(' | ');
+    const tail = (r.error ?? r.stderr).trim().split('\n').slice(-2).join(' | ');
     throw new Error(`${[file, ...args].join(' ')} failed in ${worktree} (exit ${r.exitCode ?? 'signal'}): ${tail}`);
   }
   const built = join(worktree, 'node_modules');
