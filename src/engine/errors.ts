@@ -9,6 +9,14 @@ export class UsageError extends FlotillaError {
   override name = 'UsageError';
 }
 
+/** `registry.require(id)` and `updateTask(id)`: no task has that id. Recognise it by type, never by its text. */
+export class TaskNotFoundError extends UsageError {
+  override name = 'TaskNotFoundError';
+  constructor(readonly taskId: string) {
+    super(`no task "${taskId}" (see \`flotilla status\`)`);
+  }
+}
+
 export class ConfigError extends FlotillaError {
   override name = 'ConfigError';
   constructor(

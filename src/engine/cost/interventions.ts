@@ -1,12 +1,8 @@
 import type { TaskRegistry } from '../tasks/registry.js';
 
-/** Kinds of human intervention counted as effort. */
-export type InterventionKind = 'attach' | 'send' | 'retry-note' | 'stop' | 'other';
-
-export interface Intervention {
-  at: string;
-  kind: InterventionKind;
-}
+/** Kinds of human intervention counted as effort (declared with the registry schema). */
+export type { Intervention, InterventionKind } from '../tasks/schema.js';
+import type { InterventionKind } from '../tasks/schema.js';
 
 /**
  * Records a human intervention on the task's latest attempt (`attempt.interventions`, a list),
@@ -16,10 +12,8 @@ export interface Intervention {
  */
 export async function recordIntervention(registry: TaskRegistry, taskId: string, kind: InterventionKind, at = new Date().toISOString()): Promise<void> {
   await registry.updateTask(taskId, (task) => {
-    const attempt = task.attempts.at(-1) as (typeof task.attempts)[number] & { interventions?: unknown };
+    const attempt = task.attempts.at(-1);
     if (!attempt) return;
-    const list = Array.isArray(attempt.interventions) ? (attempt.interventions as Intervention[]) : [];
-    list.push({ at, kind });
-    attempt.interventions = list;
+    attempt.interventions = [...(attempt.interventions ?? []), { at, kind }];
   });
 }

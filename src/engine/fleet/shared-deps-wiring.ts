@@ -37,7 +37,7 @@ interface SharedAttempt {
 
 /** The latest attempt's shared link as recorded, or null when it does not link to the store. */
 function sharedAttempt(task: Task): SharedAttempt | null {
-  const a = task.attempts.at(-1) as (Task['attempts'][number] & { sharedDeps?: SharedDepsRecord }) | undefined;
+  const a = task.attempts.at(-1);
   const rec = a?.sharedDeps;
   if (!a || rec?.mode !== 'shared' || !rec.hash) return null;
   return { worktree: a.worktree, hash: rec.hash, packageHash: rec.packageHash ?? null };

@@ -4,7 +4,6 @@ import { gitArgs } from '../git/commands.js';
 import { checkFileName, runCheckAdmitted, type CheckOutcome, type CheckSpec, type SpawnCheck } from '../forge/run-check.js';
 import { parseStatusV2 } from '../monitor/parse-git.js';
 import { taskPath } from '../repo.js';
-import { findTask } from '../tasks/registry.js';
 import { gateSpecs } from './types.js';
 
 export interface StopGateResult {
@@ -30,12 +29,11 @@ export function localGateSpecs(ctx: FleetContext): CheckSpec[] {
  * registry lock before answering), then the stop is allowed so the monitor takes over.
  */
 export async function runStopGate(ctx: FleetContext, taskId: string, options: { spawn?: SpawnCheck } = {}): Promise<StopGateResult> {
-  const task = findTask(await ctx.registry.read(), taskId);
-  if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+  const task = await ctx.registry.require(taskId);
   const attempt = task.attempts.at(-1);
   if (!attempt) throw new UsageError(`task "${taskId}" has not started`);
   const maxBlocks = ctx.config.stopGate.maxBlocks;
-  const used = Number((attempt as { stopGateBlocks?: number }).stopGateBlocks ?? 0);
+  const used = attempt.stopGateBlocks ?? 0;
   if (used >= maxBlocks) {
     return { decision: 'allow', text: `stop gate: ${used}/${maxBlocks} blocks used for attempt ${attempt.n}; letting the agent stop`, blocks: used, maxBlocks, results: [] };
   }
@@ -57,9 +55,9 @@ export async function runStopGate(ctx: FleetContext, taskId: string, options: { 
     return { decision: 'allow', text: `stop gate: ${results.length} local gate(s) passed`, blocks: used, maxBlocks, results };
   }
   const blocks = await ctx.registry.updateTask(task.id, (t) => {
-    const a = t.attempts.find((x) => x.n === attempt.n) as (typeof attempt & { stopGateBlocks?: number }) | undefined;
+    const a = t.attempts.find((x) => x.n === attempt.n);
     if (!a) return used + 1;
-    a.stopGateBlocks = Number(a.stopGateBlocks ?? 0) + 1;
+    a.stopGateBlocks = (a.stopGateBlocks ?? 0) + 1;
     return a.stopGateBlocks;
   });
   if (blocks > maxBlocks) {

@@ -1,4 +1,3 @@
-import { UsageError } from '../errors.js';
 import type { FleetContext } from '../fleet/context.js';
 import { assertTaskId } from '../ids.js';
 import { composePrompt, type ComposedPrompt } from './compose.js';
@@ -9,8 +8,7 @@ import { composePrompt, type ComposedPrompt } from './compose.js';
  */
 export async function previewPrompt(ctx: FleetContext, id: string): Promise<ComposedPrompt> {
   assertTaskId(id, 'task');
-  const task = (await ctx.registry.read()).tasks.find((t) => t.id === id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = await ctx.registry.require(id);
   const last = task.attempts.at(-1);
   const attempt = last && last.state === 'pending' ? last : null;
   return composePrompt({ paths: ctx.paths, config: ctx.config, task, attempt });

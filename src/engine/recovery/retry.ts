@@ -5,7 +5,6 @@ import type { FailureClass } from '../config/schema.js';
 import type { FleetContext } from '../fleet/context.js';
 import { assertTaskId } from '../ids.js';
 import { resolveProfile } from '../agents/profiles.js';
-import { findTask } from '../tasks/registry.js';
 import type { Attempt, Failure, Task } from '../tasks/schema.js';
 import { transition } from '../tasks/state-machine.js';
 import { prepareAttempt } from '../workspace/prepare-attempt.js';
@@ -198,8 +197,7 @@ async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalO
 
 async function retryLocked(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | DeferredRetry | null> {
   const now = deps.now?.() ?? new Date();
-  const task = findTask(await fleet.registry.read(), taskId);
-  if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+  const task = await fleet.registry.require(taskId);
   const last = task.attempts[task.attempts.length - 1];
   if (options.auto && (task.state !== 'failed' || !last || last.state === 'pending')) return null;
   if (!last) throw new UsageError(`task ${taskId} has not started yet; start it instead: flotilla start ${taskId}`);
@@ -267,9 +265,9 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
       if (prev.state === 'running' || prev.state === 'finished') prev.state = 'failed';
       prev.endedAt ??= now.toISOString();
       const attempt = newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment }, now.toISOString());
-      (attempt as { retryOf?: unknown }).retryOf = { attempt: last.n, class: cls };
+      attempt.retryOf = { attempt: last.n, class: cls };
       // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
-      if (options.note?.trim()) (attempt as { interventions?: unknown }).interventions = [{ at: now.toISOString(), kind: 'retry-note' }];
+      if (options.note?.trim()) attempt.interventions = [{ at: now.toISOString(), kind: 'retry-note' }];
       t.attempts.push(attempt);
       const stopped = alive ? `; the idle agent of attempt ${last.n} was stopped` : '';
       transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}${stopped}`, now);

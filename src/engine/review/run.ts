@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReviewerConfig } from '../config/schema.js';
-import { FlotillaError, RegistryError, UsageError, errorMessage } from '../errors.js';
+import { FlotillaError, TaskNotFoundError, UsageError, errorMessage } from '../errors.js';
 import type { FleetContext } from '../fleet/context.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
 import { assertTaskId } from '../ids.js';
@@ -168,10 +168,7 @@ async function runRole(rc: RoleContext): Promise<RoleOutcome> {
 }
 
 async function loadTask(ctx: FleetContext, taskId: string): Promise<Task> {
-  const data = await ctx.registry.read();
-  const task = data.tasks.find((t) => t.id === taskId);
-  if (!task) throw new UsageError(`no task "${taskId}"`);
-  return task;
+  return ctx.registry.require(taskId);
 }
 
 /** Runs every role on the task's PR and stores the result in task.review. */
@@ -310,14 +307,14 @@ async function saveReview(ctx: FleetContext, taskId: string, record: ReviewRecor
       setReview(task, record);
       const now = new Date().toISOString();
       if (task.pr?.forge === 'local') {
-        (task.pr as Record<string, unknown>).review = localPrReview(record);
+        task.pr.review = localPrReview(record);
         record.posted = { forge: 'local', ok: true, at: now, comments: localPrReview(record).comments.length };
       }
       task.updatedAt = now;
       return { review: record, pr: task.pr };
     });
   } catch (err) {
-    if (err instanceof RegistryError && err.message.endsWith(`no task "${taskId}"`)) throw new UsageError(`task ${taskId} was removed during its review`);
+    if (err instanceof TaskNotFoundError) throw new UsageError(`task ${taskId} was removed during its review`);
     throw err;
   }
 }

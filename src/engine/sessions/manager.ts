@@ -224,9 +224,7 @@ class AgentSessions implements SessionManager {
     const { taskId, attempt } = input;
     if (!isTaskId(taskId)) throw new UsageError(`"${taskId}" is not a valid task id`);
     if (await this.isAlive(taskId)) throw new UsageError(`task ${taskId} is already running (flotilla stop ${taskId} first)`);
-    const data = await this.ctx.registry.read();
-    const task = data.tasks.find((t) => t.id === taskId);
-    if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+    const task = await this.ctx.registry.require(taskId);
     const att = task.attempts.find((a) => a.n === attempt);
     if (!att) throw new UsageError(`task ${taskId} has no attempt ${attempt}`);
     if (!existsSync(att.worktree)) {

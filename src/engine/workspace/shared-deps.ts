@@ -42,19 +42,9 @@ export interface SharedDepsContext {
   sharedRoot?: string;
 }
 
-/** attempt.sharedDeps as recorded in the registry. */
-export interface SharedDepsRecord {
-  mode: 'shared' | 'private' | 'none';
-  manager?: PackageManager;
-  lockfile?: string;
-  hash?: string;
-  /** sha256 of package.json when linked; a change to it also makes the install private. */
-  packageHash?: string;
-  target?: string;
-  folders?: Array<{ path: string; target: string }>;
-  note?: string;
-  since: string;
-}
+/** attempt.sharedDeps as recorded in the registry (declared with the registry schema). */
+export type { SharedDepsRecord } from '../tasks/schema.js';
+import type { SharedDepsRecord } from '../tasks/schema.js';
 
 export function sharedStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
   const cache = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
@@ -144,8 +134,7 @@ export async function recordOnTask(ctx: SharedDepsContext, taskId: string | unde
     const attempt = task.attempts.find((a) => a.worktree === worktree) ?? task.attempts.at(-1);
     if (attempt) attempt.sharedDeps = record;
     if (note) {
-      const notes = Array.isArray(task.notes) ? (task.notes as unknown[]) : [];
-      task.notes = [...notes, { at: record.since, message: note }];
+      task.notes = [...(task.notes ?? []), { at: record.since, message: note }];
     }
   });
 }

@@ -4,7 +4,7 @@ import { PtyError, UsageError, errorMessage } from '../../errors.js';
 import { assertTaskId } from '../../ids.js';
 import { composePrompt } from '../../prompt/compose.js';
 import { blockedReason, dependencyStartPoint, pendingDependencies } from '../../tasks/dependencies.js';
-import { findTask } from '../../tasks/registry.js';
+import { requireTask } from '../../tasks/registry.js';
 import { newAttempt } from '../../tasks/factory.js';
 import type { Attempt, SessionInfo, Task } from '../../tasks/schema.js';
 import { canTransition, transition } from '../../tasks/state-machine.js';
@@ -80,8 +80,7 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
-  const task = findTask(data, id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = requireTask(data, id);
   if (await sessions.isAlive(id)) throw new UsageError(`task ${id} is already running (flotilla attach ${id}, or flotilla stop ${id})`);
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
@@ -179,9 +178,7 @@ async function admitAgent(ctx: FleetContext, task: Task): Promise<Ticket> {
 export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
-  const data = await ctx.registry.read();
-  const task = findTask(data, id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = await ctx.registry.require(id);
   let problem: string | null = null;
   try {
     await sessions.stop(id);
