@@ -1,4 +1,4 @@
-import type { MergedFinding, ReviewRecord } from '../engine/tasks/records.js';
+import type { MergedFinding, ReviewRecord } from '../engine/index.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, git, makeTempRepo, runCli, type TempRepo } from './temp-repo.js';

@@ -1,5 +1,5 @@
-import { runCommand, type CommandResult } from '../exec/runner.js';
-import type { Admission, JobRequest } from './types.js';
+import { runCommand, type CommandResult } from '../exec/index.js';
+import type { Admission, JobRequest } from '../core/index.js';
 
 export interface RunJobOptions {
   cwd: string;

@@ -1,8 +1,8 @@
-import type { TaskRegistry } from '../tasks/registry.js';
+import type { RegistryPort } from '../core/index.js';
 
 /** Kinds of human intervention counted as effort (declared with the registry schema). */
-export type { Intervention, InterventionKind } from '../tasks/schema.js';
-import type { InterventionKind } from '../tasks/schema.js';
+export type { Intervention, InterventionKind } from '../core/index.js';
+import type { InterventionKind } from '../core/index.js';
 
 /**
  * Records a human intervention on the task's latest attempt (`attempt.interventions`, a list),
@@ -10,7 +10,7 @@ import type { InterventionKind } from '../tasks/schema.js';
  * a note (recovery writes its 'retry-note' on the new attempt itself).
  * Does nothing for a task without attempts.
  */
-export async function recordIntervention(registry: TaskRegistry, taskId: string, kind: InterventionKind, at = new Date().toISOString()): Promise<void> {
+export async function recordIntervention(registry: RegistryPort, taskId: string, kind: InterventionKind, at = new Date().toISOString()): Promise<void> {
   await registry.updateTask(taskId, (task) => {
     const attempt = task.attempts.at(-1);
     if (!attempt) return;

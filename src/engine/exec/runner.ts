@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { CommandError } from '../errors.js';
+import { CommandError, type RunOptions, type RunResult, type Runner } from '../core/index.js';
+
+export type { RunOptions, RunResult, Runner };
 import { terminateGroup } from './kill-group.js';
 import { localTransport, type Transport } from './transport.js';
 
@@ -37,21 +39,8 @@ export interface Command {
   killLeftovers?: boolean;
 }
 
-export interface CommandResult {
-  exitCode: number | null;
-  signal?: string | undefined;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  /** Ended because `signal` aborted. */
-  aborted?: boolean;
-  /** Did not exit 0 (or could not start). */
-  failed: boolean;
-  /** The program itself could not be found. */
-  notFound: boolean;
-  /** Why it could not start, in one line (`make: command not found`); absent when it ran. */
-  error?: string;
-}
+/** How a command ended (the runner contract's RunResult, core/runner.ts). */
+export type CommandResult = RunResult;
 
 const DEFAULT_MAX_BUFFER = 64 * 1024 * 1024;
 const DEFAULT_KILL_GRACE_MS = 2000;
@@ -161,25 +150,6 @@ export async function runCommand(command: Command, transport: Transport = localT
     notFound: exit.error?.code === 'ENOENT' && !(command.cwd && !existsSync(command.cwd)),
     ...(error ? { error } : {}),
   };
-}
-
-export interface RunOptions {
-  cwd?: string;
-  env?: Record<string, string | undefined>;
-  input?: string;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export type RunResult = CommandResult;
-
-/**
- * Runs external programs with argument arrays, never a shell string: the short form of
- * `runCommand` that git, gh and tmux calls use (output collected). The fake runners of tests
- * implement this one method.
- */
-export interface Runner {
-  run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
 }
 
 /** A Runner over `transport` (this machine by default; a remote host's transport later). */

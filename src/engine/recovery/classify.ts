@@ -1,6 +1,5 @@
-import type { FailureClass } from '../config/schema.js';
-import type { Attempt, CheckRun, Failure, Task } from '../tasks/schema.js';
-import type { MergedFinding } from '../tasks/records.js';
+import type { FailureClass } from '../core/index.js';
+import type { Attempt, CheckRun, Failure, MergedFinding, Task } from '../core/index.js';
 import { stripAnsi } from './text.js';
 
 /**

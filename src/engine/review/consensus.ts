@@ -22,8 +22,8 @@ export interface SourcedFinding extends RawFinding {
 }
 
 // A merged finding is persisted in task.review: its shape lives with the registry schema.
-export type { FindingMark, FindingSource, MergedFinding } from '../tasks/records.js';
-import type { MergedFinding } from '../tasks/records.js';
+export type { FindingMark, FindingSource, MergedFinding } from '../core/index.js';
+import type { MergedFinding } from '../core/index.js';
 
 const CATEGORY_SYNONYMS: Readonly<Record<string, string>> = {
   bug: 'correctness',

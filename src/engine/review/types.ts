@@ -1,8 +1,8 @@
-import type { Task } from '../tasks/schema.js';
+import type { Task } from '../core/index.js';
 
 // The review record is persisted in task.review: its shapes live with the registry schema.
-export type { DiffSummary, PostedReview, ReviewError, ReviewRecord, ReviewRunRecord } from '../tasks/records.js';
-import type { ReviewRecord } from '../tasks/records.js';
+export type { DiffSummary, PostedReview, ReviewError, ReviewRecord, ReviewRunRecord } from '../core/index.js';
+import type { ReviewRecord } from '../core/index.js';
 
 /** The task's review record, when it has a usable one. */
 export function reviewOf(task: Task): ReviewRecord | null {

@@ -1,4 +1,4 @@
-import type { AttachOptions, AttachOutcome, ScreenSnapshot } from './types.js';
+import type { AttachOptions, AttachOutcome, ScreenSnapshot } from '../core/index.js';
 
 /** What a runtime needs to start one agent. */
 export interface SpawnSpec {
@@ -52,4 +52,4 @@ export interface Runtime {
 }
 
 /** The one process-group killer lives with the runner; sessions use it for their agents. */
-export { killProcessGroup } from '../exec/kill-group.js';
+export { killProcessGroup } from '../exec/index.js';

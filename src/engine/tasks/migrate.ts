@@ -7,7 +7,7 @@
  *   (`kind`: "worker" unless it is the orchestrator).
  */
 
-export const REGISTRY_VERSION = 2;
+import { REGISTRY_VERSION } from '../core/index.js';
 
 type Raw = Record<string, unknown>;
 

@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { RegistryError, TaskNotFoundError } from '../errors.js';
-import { withFileLock } from '../fs/file-lock.js';
-import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
+import { RegistryError, emptyRegistry, registrySchema, requireTask, type RegistryData, type RegistryPort, type Task } from '../core/index.js';
+import { ensurePrivateDir, withFileLock, writeFileAtomic } from '../fs/index.js';
 import { upgradeRegistry } from './migrate.js';
-import { emptyRegistry, registrySchema, type RegistryData, type Task } from './schema.js';
 import { registryProblem, type RegistryPlaces } from './validate.js';
 
 /** A parsed registry, and the version it was upgraded from (null when it was current). */
@@ -48,7 +46,7 @@ export function parseRegistry(file: string, text: string, places?: RegistryPlace
  * concurrent flotilla processes never lose a task. A file of an older version is upgraded and
  * written back on first read (the old file kept beside it as `tasks.json.v<N>.bak`).
  */
-export class TaskRegistry {
+export class TaskRegistry implements RegistryPort {
   readonly lockFile: string;
 
   /** `places`: where attempt worktrees may be (checked on every read and write). */
@@ -109,11 +107,4 @@ export class TaskRegistry {
 
 export function findTask(data: RegistryData, id: string): Task | undefined {
   return data.tasks.find((t) => t.id === id);
-}
-
-/** The task with this id in `data`; throws TaskNotFoundError when there is none. */
-export function requireTask(data: RegistryData, id: string): Task {
-  const task = findTask(data, id);
-  if (!task) throw new TaskNotFoundError(id);
-  return task;
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { RegistryData, Task } from './schema.js';
+import type { RegistryData } from '../core/index.js';
+import { findDependencyCycle } from './dependencies.js';
 
 /** Where attempt worktrees may be: under the worktree root; the orchestrator's in the main checkout. */
 export interface RegistryPlaces {
@@ -11,31 +12,6 @@ function inside(root: string, path: string): boolean {
   if (!isAbsolute(path)) return false;
   const rel = relative(resolve(root), resolve(path));
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-}
-
-/** The first task in an `after` cycle, as "a -> b -> a", or null. */
-function findCycle(tasks: readonly Task[]): string | null {
-  const after = new Map(tasks.map((t) => [t.id, t.after]));
-  const state = new Map<string, 'visiting' | 'done'>();
-  const path: string[] = [];
-  const visit = (id: string): string | null => {
-    if (state.get(id) === 'done') return null;
-    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id].join(' -> ');
-    state.set(id, 'visiting');
-    path.push(id);
-    for (const next of after.get(id) ?? []) {
-      const cycle = visit(next);
-      if (cycle) return cycle;
-    }
-    path.pop();
-    state.set(id, 'done');
-    return null;
-  };
-  for (const t of tasks) {
-    const cycle = visit(t.id);
-    if (cycle) return cycle;
-  }
-  return null;
 }
 
 /**
@@ -69,7 +45,9 @@ export function registryProblem(data: RegistryData, places?: RegistryPlaces): st
       }
     }
   }
-  const cycle = findCycle(data.tasks);
-  if (cycle) return `tasks: "after" makes a cycle: ${cycle}`;
+  for (const t of data.tasks) {
+    const cycle = findDependencyCycle(data.tasks, t.id, t.after);
+    if (cycle) return `tasks: "after" makes a cycle: ${cycle.join(' -> ')}`;
+  }
   return null;
 }

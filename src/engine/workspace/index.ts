@@ -18,3 +18,4 @@ export {
   type SharedDepsRecord,
 } from './shared-deps.js';
 export { watchDependencyChanges, type DependencyWatcher, type WatchOptions } from './dependency-watcher.js';
+export { attemptPreparation, createDependencyFollower, setUpSharedDependencies } from './shared-deps-wiring.js';

@@ -1,5 +1,5 @@
-import type { Runner } from '../exec/runner.js';
-import type { GitClient } from '../git/git-client.js';
+import type { Runner } from '../core/index.js';
+import type { GitClient } from '../git/index.js';
 import { copyMatchingFiles, runSetupCommands } from './bootstrap.js';
 import { createAttemptWorktree, removeAttemptWorktree, type CreatedWorktree } from './worktrees.js';
 

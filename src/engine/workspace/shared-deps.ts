@@ -2,12 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, cp, lstat, mkdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import { runJob } from '../builds/run-job.js';
-import type { Admission } from '../builds/types.js';
-import type { FlotillaConfig } from '../config/schema.js';
-import { errorMessage } from '../errors.js';
-import { createRunner, type Runner } from '../exec/runner.js';
-import type { TaskRegistry } from '../tasks/registry.js';
+import { runJob } from '../builds/index.js';
+import type { Admission } from '../core/index.js';
+import type { FlotillaConfig } from '../core/index.js';
+import { errorMessage } from '../core/index.js';
+import { createRunner, type Runner } from '../exec/index.js';
+import type { RegistryPort } from '../core/index.js';
 
 /**
  * Shared dependencies: worktrees whose lockfile hashes agree share one `node_modules`, a symlink
@@ -36,15 +36,15 @@ export interface SharedDepsContext {
   config: FlotillaConfig;
   admission?: Admission;
   /** Where attempt.sharedDeps and task.notes are recorded (when a task id is given). */
-  registry?: TaskRegistry;
+  registry?: RegistryPort;
   runner?: Runner;
   /** The shared store; default sharedStoreRoot(). */
   sharedRoot?: string;
 }
 
 /** attempt.sharedDeps as recorded in the registry (declared with the registry schema). */
-export type { SharedDepsRecord } from '../tasks/schema.js';
-import type { SharedDepsRecord } from '../tasks/schema.js';
+export type { SharedDepsRecord } from '../core/index.js';
+import type { SharedDepsRecord } from '../core/index.js';
 
 export function sharedStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
   const cache = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');

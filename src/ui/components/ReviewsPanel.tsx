@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { MergedFinding, ReviewRecord, Task } from '../../engine/tasks/schema.js';
+import type { MergedFinding, ReviewRecord, Task } from '../../engine/index.js';
 
 /** A finding as `review` writes it to task.review. */
 export type ReviewFinding = MergedFinding;

@@ -1,10 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../../errors.js';
-import { requireTask } from '../../tasks/registry.js';
-import { removeAttemptWorktree } from '../../workspace/worktrees.js';
-import type { FleetContext } from '../context.js';
-import { UsageError } from '../../errors.js';
+import { errorMessage, requireTask } from '../../core/index.js';
+import { removeAttemptWorktree } from '../../workspace/index.js';
+import type { FleetContext } from '../../core/index.js';
+import { UsageError } from '../../core/index.js';
 
 /**
  * Removes a task from the registry, and its own folders under .flotilla/: hooks and prompts always

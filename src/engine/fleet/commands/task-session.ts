@@ -1,18 +1,16 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PtyError, UsageError, errorMessage } from '../../errors.js';
-import { assertTaskId } from '../../ids.js';
-import { composePrompt } from '../../prompt/compose.js';
-import { blockedReason, dependencyStartPoint, pendingDependencies } from '../../tasks/dependencies.js';
-import { requireTask } from '../../tasks/registry.js';
-import { newAttempt } from '../../tasks/factory.js';
-import type { Attempt, SessionInfo, Task } from '../../tasks/schema.js';
-import { canTransition, transition } from '../../tasks/state-machine.js';
-import { discardAttemptWorktree, prepareAttempt } from '../../workspace/prepare-attempt.js';
-import type { SessionManager } from '../../sessions/types.js';
-import type { Ticket } from '../../builds/types.js';
-import type { FleetContext } from '../context.js';
-import { attemptPreparation } from '../shared-deps-wiring.js';
+import { PtyError, UsageError, errorMessage, requireTask } from '../../core/index.js';
+import { assertTaskId } from '../../core/index.js';
+import { composePrompt } from '../../prompt/index.js';
+import { blockedReason, dependencyStartPoint, pendingDependencies } from '../../tasks/index.js';
+import { newAttempt } from '../../tasks/index.js';
+import type { Attempt, SessionInfo, Task } from '../../core/index.js';
+import { canTransition, transition } from '../../tasks/index.js';
+import { attemptPreparation, discardAttemptWorktree, prepareAttempt } from '../../workspace/index.js';
+import type { SessionManager } from '../../core/index.js';
+import type { Ticket } from '../../core/index.js';
+import type { FleetContext } from '../../core/index.js';
 
 function sessionsOf(ctx: FleetContext): SessionManager {
   if (!ctx.sessions) throw new PtyError('agent sessions are not available in this flotilla');
@@ -178,7 +176,8 @@ async function admitAgent(ctx: FleetContext, task: Task): Promise<Ticket> {
 export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
-  const task = await ctx.registry.require(id);
+  const data = await ctx.registry.read();
+  const task = requireTask(data, id);
   let problem: string | null = null;
   try {
     await sessions.stop(id);

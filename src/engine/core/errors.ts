@@ -9,14 +9,6 @@ export class UsageError extends FlotillaError {
   override name = 'UsageError';
 }
 
-/** `registry.require(id)` and `updateTask(id)`: no task has that id. Recognise it by type, never by its text. */
-export class TaskNotFoundError extends UsageError {
-  override name = 'TaskNotFoundError';
-  constructor(readonly taskId: string) {
-    super(`no task "${taskId}" (see \`flotilla status\`)`);
-  }
-}
-
 export class ConfigError extends FlotillaError {
   override name = 'ConfigError';
   constructor(
@@ -63,4 +55,12 @@ export function errorMessage(err: unknown): string {
 /** A job stopped waiting for admission (flotilla stopping, or the queue closed). */
 export class AdmissionAbortedError extends FlotillaError {
   override name = 'AdmissionAbortedError';
+}
+
+/** No task with this id in the registry (a usage error: the id came from the user). */
+export class TaskNotFoundError extends UsageError {
+  override name = 'TaskNotFoundError';
+  constructor(readonly taskId: string) {
+    super(`no task "${taskId}" (see \`flotilla status\`)`);
+  }
 }

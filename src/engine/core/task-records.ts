@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FAILURE_CLASSES } from '../config/schema.js';
+import { FAILURE_CLASSES } from './config-schema.js';
 
 /**
  * The records capabilities keep on a task or attempt (review, escalation, cost, shared

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { FAILURE_CLASSES } from '../config/schema.js';
-import { TASK_ID_PATTERN } from '../ids.js';
-import { REGISTRY_VERSION } from './migrate.js';
+import { FAILURE_CLASSES } from './config-schema.js';
+import { TASK_ID_PATTERN } from './ids.js';
 import {
   claimSchema,
   escalationSchema,
@@ -13,16 +12,17 @@ import {
   reviewRecordSchema,
   sharedDepsSchema,
   taskCostSchema,
-} from './records.js';
+} from './task-records.js';
 
 /**
  * The registry schema (`.flotilla/tasks.json`): every persisted field is declared here or in
- * records.ts, typed, with no index signature (code reaches fields without casts). Fields this
+ * task-records.ts, typed, with no index signature (code reaches fields without casts). Fields this
  * flotilla does not know are still kept on a round trip. A new field is added here (optional, or
- * with a default); a change of meaning is a new REGISTRY_VERSION with a step in migrate.ts.
+ * with a default); a change of meaning is a new REGISTRY_VERSION with a step in tasks/migrate.ts.
  */
 
-export { REGISTRY_VERSION };
+/** The registry version this flotilla writes (tasks/migrate.ts upgrades older files). */
+export const REGISTRY_VERSION = 2;
 export type {
   Claim,
   EscalationRecord,
@@ -33,7 +33,7 @@ export type {
   ReviewRecord,
   SharedDepsRecord,
   TaskCostRecord,
-} from './records.js';
+} from './task-records.js';
 
 export const TASK_KINDS = ['worker', 'orchestrator'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
