@@ -1,12 +1,14 @@
 import { open, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import * as pty from 'node-pty';
 import { PtyError } from '../errors.js';
 import { processZombie } from '../exec/process-alive.js';
 import type { Runner } from '../exec/runner.js';
 import { passthrough } from './attach.js';
 import { LiveScreen } from './live-screen.js';
-import { writeFileAtomic } from '../fs/secure-files.js';
-import { distScript, shellQuote } from '../package-root.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
+import { distScript } from '../package-root.js';
+import { logPipeCommand } from './log-pipe.js';
 import { findExecutable } from './which.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type Runtime, type RuntimeSession, type SpawnSpec } from './runtime.js';
@@ -456,8 +458,8 @@ export class TmuxRuntime implements Runtime {
     }
     const pidFile = `${spec.logFile}.pid`;
     await rm(pidFile, { force: true });
-    const logCmd = [process.execPath, distScript('engine', 'sessions', 'log-writer.js'), spec.logFile, String(spec.logMaxBytes), String(spec.logKeep), pidFile];
-    await this.tmux(['pipe-pane', '-o', '-t', t, `exec ${logCmd.map(shellQuote).join(' ')}`]);
+    await ensurePrivateDir(dirname(spec.logFile));
+    await this.tmux(['pipe-pane', '-o', '-t', t, logPipeCommand({ logFile: spec.logFile, logMaxBytes: spec.logMaxBytes, logKeep: spec.logKeep, pidFile })]);
     const envArgs = paneEnvArgs(spec.env);
     const command = await launchArgv(spec);
     const respawn = await this.tmux(['respawn-pane', '-k', '-t', t, '-c', spec.cwd, ...envArgs, '--', ...command]);
