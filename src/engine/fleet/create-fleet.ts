@@ -22,6 +22,7 @@ import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
 import { createSessionManager, type SessionManagerOptions } from '../sessions/manager.js';
+import { agentOverheadMB } from '../sessions/index.js';
 import type { FleetContext } from './context.js';
 import { EventBus } from './event-bus.js';
 import { createFleetStore, pushNotification } from './store.js';
@@ -90,6 +91,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     stateDir: paths.stateDir,
     configFile: paths.configFile,
     config,
+    agentOverheadMB: () => (ctx.sessions ? agentOverheadMB(ctx.sessions.runtime) : 0),
     onWarning: (message) => events.emit({ type: 'error', message }),
     onWaiting: (job, reason) =>
       events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),

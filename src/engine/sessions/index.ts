@@ -14,3 +14,4 @@ export { claudeSettingsJson, hookArgv, stateForHookEvent, type HookEvent } from 
 export { classifyScreen, compilePatterns, plainText, DEFAULT_QUIET_MS } from './status-tracker.js';
 export { tmuxSocketName, TMUX_CONF } from './tmux.js';
 export { findExecutable } from './which.js';
+export { agentOverheadMB } from './log-pipe.js';

@@ -7,7 +7,7 @@ import { findExecutable } from './which.js';
  * or, with a pid file, half a second after the agent whose pid it names is gone (tmux keeps the pipe
  * open while a dead pane is shown).
  *
- * It is a perl program when perl is installed (part of every Debian and macOS system): about 4 MB of
+ * It is a perl program when perl is installed (part of every Debian and macOS system): about 6 MB of
  * memory per agent, where a node process costs about 44 MB. Otherwise `log-writer.js` (node), which
  * does the same. Every read is written at once (no buffering), so the log holds all output up to
  * the agent's exit, and the fleet view and `status` can follow it while no flotilla runs.
@@ -80,4 +80,14 @@ export function logPipeCommand(spec: LogPipeSpec, options: { perl?: string | nul
   const args = [spec.logFile, String(spec.logMaxBytes), String(spec.logKeep), spec.pidFile];
   const argv = perl ? [perl, '-e', PERL_LOG_WRITER, ...args] : [process.execPath, distScript('engine', 'sessions', 'log-writer.js'), ...args];
   return `exec ${argv.map(shellQuote).join(' ')}`;
+}
+
+/**
+ * Memory flotilla's own processes add to each tmux agent, MB: its log writer (measured RSS, see
+ * bench/sessions.mjs: perl 6 MB, node 44 MB). The pty runtime adds none (the view holds the pty).
+ */
+export function agentOverheadMB(runtime: 'tmux' | 'pty', options: { perl?: string | null } = {}): number {
+  if (runtime === 'pty') return 0;
+  const perl = options.perl === undefined ? findExecutable('perl', { cwd: '/' }) : options.perl;
+  return perl ? 6 : 44;
 }
