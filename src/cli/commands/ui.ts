@@ -1,4 +1,5 @@
 import { createFleet } from '../../engine/fleet/create-fleet.js';
+import { markWatching } from '../../engine/sessions/index.js';
 import { startMonitor } from '../../engine/monitor/monitor.js';
 import { UsageError, errorMessage } from '../../engine/errors.js';
 import { parseCommandArgs } from '../args.js';
@@ -53,6 +54,9 @@ export async function openFleetView(io: CliIO, prepare?: (fleet: Fleet) => Promi
     fleet.watchCost();
     // Following sessions left by an earlier flotilla happens behind the first frame; the pane
     // of a task not yet adopted finds its session on its own.
+    void markWatching(fleet.paths.stateDir, 'view')
+      .then((unmark) => fleet.onClose(unmark))
+      .catch(() => undefined);
     const adopted = fleet.sessions?.adopt().catch((err: unknown) => fleet.store.setState({ error: `adopting sessions: ${errorMessage(err)}` }));
     const { runApp } = await view;
     if (prepare) await prepare(fleet);

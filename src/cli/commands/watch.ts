@@ -1,4 +1,5 @@
 import { createFleet } from '../../engine/fleet/create-fleet.js';
+import { markWatching } from '../../engine/sessions/index.js';
 import { startMonitor } from '../../engine/monitor/monitor.js';
 import { terminalAlert } from '../../engine/notify/notify.js';
 import { parseCommandArgs } from '../args.js';
@@ -51,6 +52,9 @@ Ctrl-C while stopping exits at once (130).`,
     fleet.watchRegistry();
     // Follow agents still running from an earlier flotilla process (tmux runtime).
     await fleet.sessions?.adopt().catch((err: unknown) => fleet.events.emit({ type: 'error', message: `sessions: ${(err as Error).message}` }));
+    // One-shot commands (`status`) say when nobody follows the sessions; this process does now.
+    const unmark = await markWatching(fleet.paths.stateDir, 'watch').catch(() => null);
+    if (unmark) fleet.onClose(unmark);
     startMonitor(fleet);
     await stopped;
     await fleet.close();

@@ -15,3 +15,4 @@ export { classifyScreen, compilePatterns, plainText, DEFAULT_QUIET_MS } from './
 export { tmuxSocketName, TMUX_CONF } from './tmux.js';
 export { findExecutable } from './which.js';
 export { agentOverheadMB } from './log-pipe.js';
+export { markWatching, liveWatchers, ageOfFileSec, sessionStateLabel } from './watchers.js';

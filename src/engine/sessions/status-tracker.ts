@@ -48,7 +48,10 @@ export interface StatusTrackerOptions {
   onChange: (state: SessionState, detail?: string) => void;
   /** State to start from (adoption keeps the recorded one). */
   initial?: SessionState;
-  /** How long the session has already been quiet (adoption: from the output log's mtime). */
+  /**
+   * How long the session has already been quiet (adoption: from the output log's mtime); undefined
+   * when it has printed nothing yet.
+   */
   quietForMs?: number;
 }
 
@@ -70,13 +73,29 @@ export class StatusTracker {
   }
 
   /**
-   * When the session has been quiet for quietMs already (an adopted session whose log stopped
-   * growing), decides its status now, so a one-shot process (`flotilla check`) sees it at once.
+   * Decides an adopted session's status now from the age of its output (the log's mtime) and its
+   * screen, so a one-shot process (`flotilla status`, `check`) sees the current state instead of the
+   * last one some earlier process wrote: quiet for quietMs already means idle or waiting, recent
+   * output means working or waiting. Hook events, once seen, decide instead.
    */
   async settle(): Promise<void> {
-    if ((this.o.quietForMs ?? 0) < this.o.quietMs || this.hooksSeen || this.done) return;
-    if (this.timer) clearTimeout(this.timer);
-    await this.onQuiet();
+    if (this.hooksSeen || this.done || this.o.quietForMs === undefined) return;
+    if (this.o.quietForMs >= this.o.quietMs) {
+      if (this.timer) clearTimeout(this.timer);
+      await this.onQuiet();
+      return;
+    }
+    // Output within quietMs: the agent is at work (or asking, when its screen says so), whatever
+    // was recorded last (`starting` from a process that did not stay to watch, `idle` from an
+    // earlier quiet spell).
+    let text = '';
+    try {
+      text = await this.o.readScreen();
+    } catch {
+      // no screen: the output alone says working
+    }
+    if (this.done || this.hooksSeen) return;
+    this.set(classifyScreen(text, this.o.patterns) === 'waiting' ? 'waiting' : 'working');
   }
 
   get current(): SessionState {
