@@ -18,6 +18,8 @@ const N = Number(process.env.BENCH_AGENTS || 100);
 const KEYS = Number(process.env.BENCH_KEYS || 40);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS || 10);
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+// BENCH_VIEW_NODE_ARGS: node options for the view (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+const NODE_ARGS = (process.env.BENCH_VIEW_NODE_ARGS || '').split(' ').filter(Boolean);
 const VIEW_SOCKET = `bench-view-${process.pid}`;
 const AGENT_SOCKET = `bench-agents-${process.pid}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -71,7 +73,7 @@ const ids = Array.from({ length: N }, (_, i) => `t${String(i).padStart(3, '0')}`
 /** Opens the view in tmux, measures keys, CPU and RSS, closes it. */
 async function measureView(repo, label) {
   const env = ['-e', `FLOTILLA_TMUX_SOCKET=${AGENT_SOCKET}`];
-  tmux(VIEW_SOCKET, ['-f', '/dev/null', 'new-session', '-d', '-s', 'view', '-x', '200', '-y', '50', '-c', repo.root, ...env, '--', process.execPath, BIN]);
+  tmux(VIEW_SOCKET, ['-f', '/dev/null', 'new-session', '-d', '-s', 'view', '-x', '200', '-y', '50', '-c', repo.root, ...env, '--', process.execPath, ...NODE_ARGS, BIN]);
   tmux(VIEW_SOCKET, ['set-option', '-g', 'status', 'off']);
   const pid = Number(tmux(VIEW_SOCKET, ['list-panes', '-t', 'view', '-F', '#{pane_pid}']).trim());
   const title = (id) => new RegExp(`${id} · `);
