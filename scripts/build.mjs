@@ -21,7 +21,8 @@ execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 
  * caches it makes new for each frame, so a frame that differs from the last in one line costs as
  * much as the first. The fleet view redraws a 200x50 screen whenever the live pane changes; sharing
  * the caches across frames (bounded: started afresh past 50,000 entries) makes unchanged lines
- * nearly free. The cached characters are only read, never changed, by Ink's output code.
+ * nearly free. The cached characters are only read, never changed, by Ink's output code. And a line
+ * inside a clipping box that fits it whole is no longer re-sliced (slice-ansi) at every frame.
  */
 const sharedInkOutputCaches = {
   name: 'shared-ink-output-caches',
@@ -39,7 +40,10 @@ function sharedOutputCaches() {
   return sharedCaches;
 }
 `;
-      return { contents: source.replace(from, 'caches = sharedOutputCaches();') + shared, loader: 'js' };
+      // A line that fits its clip whole is kept as it is instead of being sliced again every frame.
+      const slice = 'return sliceAnsi(line, from, to);';
+      const contents = source.replace(from, 'caches = sharedOutputCaches();').replace(slice, 'return from === 0 && to >= width ? line : sliceAnsi(line, from, to);');
+      return { contents: contents + shared, loader: 'js' };
     });
   },
 };
