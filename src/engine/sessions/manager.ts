@@ -23,7 +23,7 @@ import { BUILTIN_PROFILES } from '../agents/profiles.js';
 import { processAlive } from '../exec/process-alive.js';
 import { waitAtMost } from '../exec/wait-at-most.js';
 import { isAgentGroup } from './agent-group.js';
-import { replayLogScreen } from './last-screen.js';
+import { readLogTail, replayLogScreen } from './last-screen.js';
 import { readStartSize, writeStartSize } from './start-size.js';
 
 export interface SessionManagerContext {
@@ -198,6 +198,7 @@ class AgentSessions implements SessionManager {
       patterns: compilePatterns(profile.patterns ?? BUILTIN_PROFILES[agent]?.patterns),
       quietMs: profile.quietMs ?? BUILTIN_PROFILES[agent]?.quietMs ?? DEFAULT_QUIET_MS,
       readScreen: async () => plainText(await session.capture(false)),
+      readRecentOutput: () => readLogTail(attemptLogFile(this.ctx.paths, taskId, attempt)),
       onChange: (state, detail) => this.setState(entry, state, detail ? { message: detail } : {}),
     });
     session.onOutput((data) => entry.tracker?.onOutput(data));

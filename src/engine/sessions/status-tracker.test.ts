@@ -92,6 +92,21 @@ describe('status detection', () => {
     const silent = adopt('starting', undefined);
     await silent.t.settle();
     expect(silent.seen).toEqual([]);
+    // From the end of the output log when given one (no screen asked for).
+    const fromLog = new StatusTracker({
+      patterns: compilePatterns({ waiting: ['Allow this\\?'] }),
+      quietMs: 3000,
+      readScreen: async () => {
+        throw new Error('the screen is not asked for');
+      },
+      readRecentOutput: async () => 'working on it\r\n\x1b[1mAllow this?\x1b[0m [y/n]\r\n\r\n',
+      onChange: () => undefined,
+      initial: 'starting',
+      quietForMs: 100,
+    });
+    await fromLog.settle();
+    expect(fromLog.current).toBe('waiting');
+    fromLog.onExit();
     for (const x of [fresh, woke, asks, quiet, silent]) x.t.onExit();
   });
 });

@@ -14,6 +14,15 @@ export function plainText(data: string): string {
     .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
 
+/** The last few non-blank lines of output as plain text: what recent output is classified by. */
+function lastLinesOf(output: string): string {
+  return plainText(output)
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-6)
+    .join('\n');
+}
+
 export interface CompiledPatterns {
   waiting: RegExp[];
   working: RegExp[];
@@ -45,6 +54,11 @@ export interface StatusTrackerOptions {
   quietMs: number;
   /** The current screen as plain text (for patterns when the output goes quiet). */
   readScreen: () => Promise<string>;
+  /**
+   * The latest raw output (the end of the output log), for settling an adopted session whose output
+   * is recent without asking the runtime for its screen (one tmux call per agent at 100 agents).
+   */
+  readRecentOutput?: () => Promise<string>;
   onChange: (state: SessionState, detail?: string) => void;
   /** State to start from (adoption keeps the recorded one). */
   initial?: SessionState;
@@ -90,7 +104,7 @@ export class StatusTracker {
     // earlier quiet spell).
     let text = '';
     try {
-      text = await this.o.readScreen();
+      text = this.o.readRecentOutput ? lastLinesOf(await this.o.readRecentOutput()) : await this.o.readScreen();
     } catch {
       // no screen: the output alone says working
     }
