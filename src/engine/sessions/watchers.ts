@@ -14,6 +14,16 @@ export function watchersDir(stateDir: string): string {
 
 /** Marks this process as a watcher; the function returned unmarks it (call it on close). */
 export async function markWatching(stateDir: string, kind: 'view' | 'watch'): Promise<() => void> {
+  // Markers of watchers that ended without removing theirs (killed) go first.
+  const live = new Set(liveWatchers(stateDir));
+  try {
+    for (const name of readdirSync(watchersDir(stateDir))) {
+      const pid = Number(/^(\d+)\.json$/.exec(name)?.[1]);
+      if (pid && !live.has(pid)) rmSync(join(watchersDir(stateDir), name), { force: true });
+    }
+  } catch {
+    // no folder yet
+  }
   const file = join(watchersDir(stateDir), `${process.pid}.json`);
   await writeFileAtomic(file, `${JSON.stringify({ pid: process.pid, kind, since: new Date().toISOString() })}\n`);
   return () => rmSync(file, { force: true });
