@@ -1,7 +1,7 @@
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { markWatching } from '../../engine/sessions/index.js';
-import { startMonitor } from '../../engine/monitor/monitor.js';
-import { terminalAlert } from '../../engine/notify/notify.js';
+import { createFleet } from '../../engine/index.js';
+import { startMonitor } from '../../engine/index.js';
+import { terminalAlert } from '../../engine/index.js';
+import { markWatching } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { formatEvent } from '../format/monitor.js';
 import { EXIT, type CliCommand } from '../io.js';

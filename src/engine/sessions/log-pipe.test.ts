@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { distScript } from '../package-root.js';
+import { distScript } from '../core/index.js';
 import { logPipeCommand } from './log-pipe.js';
 import { findExecutable } from './which.js';
 

@@ -1,4 +1,4 @@
-import { distScript, shellQuote } from '../package-root.js';
+import { distScript, shellQuote } from '../core/index.js';
 import { findExecutable } from './which.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { processAlive } from '../exec/process-alive.js';
-import { writeFileAtomic } from '../fs/secure-files.js';
+import { processAlive } from '../exec/index.js';
+import { writeFileAtomic } from '../fs/index.js';
 
 /**
  * Which flotilla processes follow the sessions continuously (the fleet view, `watch`): each one keeps

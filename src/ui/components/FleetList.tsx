@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
-import type { FlotillaConfig } from '../../engine/config/schema.js';
-import type { Task } from '../../engine/tasks/schema.js';
+import type { FlotillaConfig } from '../../engine/index.js';
+import type { Task } from '../../engine/index.js';
 import { fit, isOrchestratorTask } from '../format.js';
 import { FleetRow, rowModel } from './FleetRow.js';
 

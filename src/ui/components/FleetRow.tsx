@@ -1,7 +1,6 @@
 import { Text } from 'ink';
 import { memo } from 'react';
-import type { FlotillaConfig } from '../../engine/config/schema.js';
-import type { Task } from '../../engine/tasks/schema.js';
+import type { FlotillaConfig, Task } from '../../engine/index.js';
 import { GATE_GLYPH, ORCHESTRATOR_GLYPH, age, fit, formatCost, gateList, isOrchestratorTask, statusGlyph, statusText } from '../format.js';
 import { useRenderProbe } from '../render-probe.js';
 
