@@ -122,7 +122,7 @@ async function catFloor() {
 }
 
 const repo = makeRepo();
-const { createFleet } = await import(pathToFileURL(join(ROOT, 'dist', 'engine', 'fleet', 'create-fleet.js')).href);
+const { createFleet } = await import(pathToFileURL(join(ROOT, 'dist', 'engine', 'index.js')).href);
 const fleet = await createFleet({ cwd: repo.root, sessions: { runtime: 'tmux', tmuxSocket: AGENT_SOCKET, size: { cols: 120, rows: 40 } } });
 try {
   for (const id of ids) await fleet.dispatch({ type: 'task.add', input: { title: `Bench ${id}`, id, agent: 'tick', prompt: 'tick' } });
