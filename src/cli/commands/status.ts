@@ -54,6 +54,12 @@ export function taskView(task: Task, live?: SessionLiveness) {
   };
 }
 
+/** What a live session says (`working: API error, retry 3/10`, `waiting: <the line that asks>`). */
+function sessionNote(session: Task['attempts'][number]['session'] | undefined): string {
+  if (!session?.message || (session.state !== 'working' && session.state !== 'waiting')) return '';
+  return `${session.state}: ${session.message.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ')}`;
+}
+
 function row(task: Task, live?: SessionLiveness): string[] {
   const last = task.attempts.at(-1);
   const session = last?.session ? `/${live ? sessionStateLabel(last.session.state, live) : last.session.state}` : '';
@@ -68,7 +74,7 @@ function row(task: Task, live?: SessionLiveness): string[] {
     task.pr ? `#${task.pr.number}` : '-',
     gates || '-',
     age(task.stateSince),
-    task.reason ?? '',
+    task.reason ?? sessionNote(last?.session),
   ];
 }
 

@@ -60,7 +60,9 @@ export class StatusWiring {
 
   setState(entry: Entry, state: SessionState, extra: Partial<SessionInfo> = {}): void {
     if (entry.info.state === 'exited') return;
-    entry.info = { ...entry.info, ...extra, state, since: new Date().toISOString() };
+    // `since` is when the state began: a new message in the same state (a retry count) keeps it.
+    const since = state === entry.info.state ? entry.info.since : new Date().toISOString();
+    entry.info = { ...entry.info, ...extra, state, since };
     if (state !== 'exited' && !extra.message) delete entry.info.message;
     void this.record(entry.taskId, entry.attempt, entry.info, entry);
   }
