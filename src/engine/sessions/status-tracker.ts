@@ -14,6 +14,15 @@ export function plainText(data: string): string {
     .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
 
+/** The last few non-blank lines of output as plain text: what recent output is classified by. */
+function lastLinesOf(output: string): string {
+  return plainText(output)
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-6)
+    .join('\n');
+}
+
 export interface CompiledPatterns {
   waiting: RegExp[];
   working: RegExp[];
@@ -84,10 +93,18 @@ export interface StatusTrackerOptions {
   quietMs: number;
   /** The current screen as plain text (for patterns when the output goes quiet). */
   readScreen: () => Promise<string>;
+  /**
+   * The latest raw output (the end of the output log), for settling an adopted session whose output
+   * is recent without asking the runtime for its screen (one tmux call per agent at 100 agents).
+   */
+  readRecentOutput?: () => Promise<string>;
   onChange: (state: SessionState, detail?: string) => void;
   /** State to start from (adoption keeps the recorded one). */
   initial?: SessionState;
-  /** How long the session has already been quiet (adoption: from the output log's mtime). */
+  /**
+   * How long the session has already been quiet (adoption: from the output log's mtime); undefined
+   * when it has printed nothing yet.
+   */
   quietForMs?: number;
 }
 
@@ -151,13 +168,29 @@ export class StatusTracker {
   }
 
   /**
-   * When the session has been quiet for quietMs already (an adopted session whose log stopped
-   * growing), decides its status now, so a one-shot process (`flotilla check`) sees it at once.
+   * Decides an adopted session's status now from the age of its output (the log's mtime) and its
+   * screen, so a one-shot process (`flotilla status`, `check`) sees the current state instead of the
+   * last one some earlier process wrote: quiet for quietMs already means idle or waiting, recent
+   * output means working or waiting. Hook events, once seen, decide instead.
    */
   async settle(): Promise<void> {
-    if ((this.o.quietForMs ?? 0) < this.o.quietMs || this.hooksSeen || this.done) return;
-    if (this.timer) clearTimeout(this.timer);
-    await this.onQuiet();
+    if (this.hooksSeen || this.done || this.o.quietForMs === undefined) return;
+    if (this.o.quietForMs >= this.o.quietMs) {
+      if (this.timer) clearTimeout(this.timer);
+      await this.onQuiet();
+      return;
+    }
+    // Output within quietMs: the agent is at work (or asking, when its screen says so), whatever
+    // was recorded last (`starting` from a process that did not stay to watch, `idle` from an
+    // earlier quiet spell).
+    let text = '';
+    try {
+      text = this.o.readRecentOutput ? lastLinesOf(await this.o.readRecentOutput()) : await this.o.readScreen();
+    } catch {
+      // no screen: the output alone says working
+    }
+    if (this.done || this.hooksSeen) return;
+    this.set(classifyScreen(text, this.o.patterns) === 'waiting' ? 'waiting' : 'working');
   }
 
   get current(): SessionState {

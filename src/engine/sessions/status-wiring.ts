@@ -2,7 +2,8 @@ import { watch, type FSWatcher } from 'chokidar';
 import { BUILTIN_PROFILES } from '../agents/index.js';
 import { errorMessage, type ProfileConfig, type SessionInfo, type SessionState } from '../core/index.js';
 import { readHookEvents } from './hooks.js';
-import { hookEventsFile } from './launch-spec.js';
+import { readLogTail } from './last-screen.js';
+import { attemptLogFile, hookEventsFile } from './launch-spec.js';
 import type { SessionManagerContext } from './session-context.js';
 import type { RuntimeSession } from './runtime.js';
 import { DEFAULT_QUIET_MS, StatusTracker, compilePatterns, plainText } from './status-tracker.js';
@@ -120,6 +121,7 @@ export class StatusWiring {
       patterns: compilePatterns(profile.patterns ?? BUILTIN_PROFILES[agent]?.patterns),
       quietMs: profile.quietMs ?? BUILTIN_PROFILES[agent]?.quietMs ?? DEFAULT_QUIET_MS,
       readScreen: async () => plainText(await session.capture(false)),
+      readRecentOutput: () => readLogTail(attemptLogFile(this.ctx.paths, taskId, attempt)),
       onChange: (state, detail) => this.setState(entry, state, detail ? { message: detail } : {}),
     });
     session.onOutput((data) => entry.tracker?.onOutput(data));
