@@ -25,7 +25,9 @@ Exit codes: 0 printed, 2 no such task or no session.`,
         return EXIT.usage;
       }
       const text = await fleet.sessions!.capture(id, { ansi: Boolean(values.ansi) });
-      if (text) io.out(text);
+      // The screen is rebuilt from the terminal emulator's cells: its only escape sequences are the
+      // SGR flotilla writes for --ansi (the cells hold printable text only).
+      if (text) (values.ansi && io.outStyled ? io.outStyled(text) : io.out(text));
       return EXIT.ok;
     } finally {
       await fleet.close();

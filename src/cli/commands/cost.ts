@@ -1,3 +1,4 @@
+import { jsonText } from '../../engine/recovery/index.js';
 import { formatTokens, formatUsd } from '../../engine/cost/format.js';
 import type { CostReport } from '../../engine/cost/types.js';
 import { UsageError } from '../../engine/errors.js';
@@ -69,7 +70,7 @@ and review). A model without a price shows its cost as unknown, never as zero; a
         const t = tasks[0]!;
         report = { ...report, tasks, total: { usd: t.usd, usdKnown: t.usdKnown, tokens: t.tokens, unknownModels: t.unknownModels } };
       }
-      io.out(values.json ? JSON.stringify(report, null, 2) : text(report, Boolean(only)));
+      io.out(values.json ? jsonText(report, 2) : text(report, Boolean(only)));
       return 0;
     } finally {
       await fleet.close();

@@ -1,3 +1,4 @@
+import { jsonText } from '../../engine/recovery/index.js';
 import { createRunner } from '../../engine/exec/runner.js';
 import { GitClient } from '../../engine/git/git-client.js';
 import { readLearnings } from '../../engine/prompt/compose.js';
@@ -22,7 +23,7 @@ Options:
     const paths = await findRepo(new GitClient(createRunner()), io.cwd);
     const learnings = await readLearnings(paths.learningsFile);
     if (values.json) {
-      io.out(JSON.stringify({ learnings }, null, 2));
+      io.out(jsonText({ learnings }, 2));
       return 0;
     }
     if (!learnings.length) {

@@ -1,3 +1,4 @@
+import { jsonText } from '../../engine/recovery/index.js';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import { assertTaskId } from '../../engine/ids.js';
 import { parseCommandArgs } from '../args.js';
@@ -20,7 +21,7 @@ prints {"prompt", "extraContext", "parts": [{"kind","title","text"}], "learnings
     try {
       const composed = await fleet.dispatch({ type: 'task.prompt', id });
       if (values.json) {
-        io.out(JSON.stringify(composed, null, 2));
+        io.out(jsonText(composed, 2));
         return 0;
       }
       const out: string[] = [];

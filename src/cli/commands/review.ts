@@ -1,3 +1,4 @@
+import { jsonText } from '../../engine/recovery/index.js';
 import { UsageError } from '../../engine/errors.js';
 import { createFleet, type Fleet } from '../../engine/fleet/create-fleet.js';
 import { assertTaskId } from '../../engine/ids.js';
@@ -146,7 +147,7 @@ Exit codes: 0 done (no blocking finding), 3 blocking findings remain (the review
       }
       const task = fleet.store.getState().tasks.find((t) => t.id === id)!;
       const gate = evaluateReviewsGate(task, fleet.config);
-      if (values.json) io.out(JSON.stringify(reviewJson(review, sub === 'show' && Boolean(values.all)), null, 2));
+      if (values.json) io.out(jsonText(reviewJson(review, sub === 'show' && Boolean(values.all)), 2));
       else io.out(formatReview(id, review, gate, sub === 'show' && Boolean(values.all)));
       if (sub === 'run' && review.succeeded.length === 0 && review.errors.length > 0) {
         io.err(`flotilla: every reviewer failed (${review.errors.length} error(s)); see the errors above`);

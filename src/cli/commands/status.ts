@@ -1,3 +1,4 @@
+import { jsonText } from '../../engine/recovery/index.js';
 import { formatGB } from '../../engine/builds/decide.js';
 import type { ResourcesSnapshot } from '../../engine/builds/types.js';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
@@ -96,7 +97,7 @@ docs/builds.md).`,
     if (error) throw new Error(error);
     const resources = fleet.admission ? await fleet.admission.snapshot().finally(() => fleet.close()) : undefined;
     if (values.json) {
-      io.out(JSON.stringify({ tasks: tasks.map(taskView), resources }, null, 2));
+      io.out(jsonText({ tasks: tasks.map(taskView), resources }, 2));
       return 0;
     }
     if (tasks.length === 0) {

@@ -1,3 +1,4 @@
+import { jsonText } from '../../engine/recovery/index.js';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import { startMonitor } from '../../engine/monitor/monitor.js';
 import { terminalAlert } from '../../engine/notify/notify.js';
@@ -26,12 +27,17 @@ Ctrl-C while stopping exits at once (130).`,
     fleet.events.on((event) => {
       const at = new Date();
       if (json) {
-        io.out(JSON.stringify({ at: at.toISOString(), ...event }));
+        io.out(jsonText({ at: at.toISOString(), ...event }));
         return;
       }
       const line = formatEvent(event, at);
       if (line) io.out(line);
-      if (bell && event.type === 'notification') io.out(terminalAlert(event.notification, true));
+      if (bell && event.type === 'notification') {
+        // The alert's OSC 9/777 are flotilla's own; its text went through safeLine in terminalAlert.
+        const alert = terminalAlert(event.notification, true);
+        if (io.outStyled) io.outStyled(alert);
+        else io.out(alert);
+      }
     });
     // Listening from before the banner, so a signal during adoption also stops cleanly.
     let stopping = false;
