@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { safeLine } from '../../engine/recovery/index.js';
 import type { FlotillaConfig } from '../../engine/config/schema.js';
 import type { Task } from '../../engine/tasks/schema.js';
 import { GATE_GLYPH, ORCHESTRATOR_GLYPH, age, fit, formatCost, gateList, isOrchestratorTask, statusGlyph, statusText } from '../format.js';
@@ -66,10 +67,10 @@ export function FleetList({ tasks, selectedId, config, width, height, filter, no
         })}
       {workers === 0 ? (
         <Text dimColor wrap="truncate">
-          {filter ? `no task matches "${filter}" (/ then Esc clears)` : 'no tasks yet: n adds one'}
+          {filter ? `no task matches "${safeLine(filter)}" (/ then Esc clears)` : 'no tasks yet: n adds one'}
         </Text>
       ) : null}
-      <Text dimColor>{` ${title}`}</Text>
+      <Text dimColor>{` ${safeLine(title)}`}</Text>
     </Box>
   );
 }

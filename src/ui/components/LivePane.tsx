@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { safeLine } from '../../engine/recovery/index.js';
 import { useEffect, useRef, useState } from 'react';
 import type { ScreenSnapshot, SessionManager } from '../../engine/sessions/types.js';
 import { withCursor } from '../screen-text.js';
@@ -101,7 +102,7 @@ export function LivePane({ sessions, taskId, emptyText, title, width, height, co
     >
       {heading ? (
         <Text bold wrap="truncate" color={screen ? 'cyan' : 'gray'}>
-          {heading}
+          {safeLine(heading)}
         </Text>
       ) : null}
       {lines ? (
@@ -112,7 +113,7 @@ export function LivePane({ sessions, taskId, emptyText, title, width, height, co
         ))
       ) : (
         <Text dimColor wrap="truncate">
-          {emptyText}
+          {safeLine(emptyText)}
         </Text>
       )}
     </Box>

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { safeLine } from '../../engine/recovery/index.js';
 import type { Task } from '../../engine/tasks/schema.js';
 
 /** The shape `review` writes to task.review (docs/engine.md), read defensively. */
@@ -81,8 +82,8 @@ export function ReviewsPanel({ task, maxRows, cursor = 0, showFolded = false }: 
             {f.mark ? <Text color={f.mark === 'useful' ? 'green' : 'yellow'}>[{f.mark}] </Text> : null}
             {f.dismissed ? '[dismissed] ' : ''}
             {f.folded ? '[folded] ' : ''}
-            {f.file}
-            {f.line ? `:${f.line}` : ''} {f.message} <Text dimColor>[{f.reviewers.join(',')}]</Text>
+            {safeLine(f.file)}
+            {f.line ? `:${f.line}` : ''} {safeLine(f.message)} <Text dimColor>[{safeLine(f.reviewers.join(','))}]</Text>
           </Text>
         );
       })}
