@@ -42,6 +42,7 @@ function text(report: CostReport, detail: boolean): string {
   if (report.perCompletedPr.prs) out.push(`per completed PR (${report.perCompletedPr.prs}): ${formatUsd(report.perCompletedPr.usd)}`);
   if (report.total.unknownModels.length) out.push(`no price for: ${report.total.unknownModels.join(', ')} (add them under "prices" in .flotilla/config.json)`);
   if (report.malformedLines) out.push(`skipped ${report.malformedLines} malformed log line(s)`);
+  for (const file of report.absurdFiles) out.push(`refused usage line(s) with impossible token counts (non-finite or over 1e10) in ${file}`);
   return out.join('\n');
 }
 

@@ -275,8 +275,9 @@ function findingsFromTextLoose(answer: string): { findings: RawFinding[]; droppe
   return { findings, dropped };
 }
 
+/** A usage number a reviewer's output may carry: finite, not negative, not absurd (1e308 would price as $Infinity). */
 function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e10 ? v : undefined;
 }
 
 /** Claude Code `-p --output-format json`: one result object (or, with --verbose, an array of messages ending in it). */
