@@ -41,7 +41,8 @@ beforeAll(async () => {
   });
   const worktree = join(repo.worktreeRoot, 'calc-a1');
   // A worktree file whose content is hostile (for diff).
-  writeFileSync(join(worktree, 'evil.txt'), `${HOSTILE_ALL}\n`);
+  // No NUL in it: git would call the file binary and print none of its content.
+  writeFileSync(join(worktree, 'evil.txt'), `${HOSTILE_ALL.replace(/\x00/g, '')}\n`);
   git(worktree, 'add', '-A');
   git(worktree, 'commit', '-q', '-m', `evil ${SHORT.replace(/\x00/g, '')}`);
   patchTask(repo, (task) => {
@@ -104,6 +105,9 @@ describe('outside text never reaches the terminal raw (real CLI)', () => {
     const plain = await clean(['diff', 'calc']);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('evil.txt');
+    // The content itself was shown (filtered), not "Binary files differ".
+    expect(plain.stdout.includes('safeEVIL all checks failed')).toBe(true);
+    expect(plain.stdout).not.toContain('Binary files');
     const colour = await runFlotilla(repo.root, ['diff', 'calc', '--color'], { env: env() });
     expect(colour.code).toBe(0);
     // Only SGR colour sequences, and no other control character, once they are taken out.
