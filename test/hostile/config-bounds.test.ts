@@ -93,3 +93,16 @@ describe('config bounds (real CLI: refused, nothing written)', () => {
     });
   }
 });
+
+describe('config text quoted in errors', () => {
+  it('an unknown key holding escape sequences and a CR: one clean line, exit 1, nothing written', async () => {
+    writeFileSync(join(repo.root, '.flotilla', 'config.json'), JSON.stringify({ worktreeRoot: repo.worktreeRoot, 'x\x1b]52;c;QUJD\x07\r\x1b[2Jy': 1 }));
+    const run = await runFlotilla(repo.root, ['status']);
+    expect(crashed(run), run.stderr).toBe(false);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('unknown key');
+    expect(run.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(stateDiff(run.before, run.after)).toEqual({ added: [], removed: [], changed: [] });
+  });
+});
