@@ -27,6 +27,7 @@ export function processIO(): CliIO {
     // from outside text reaches the terminal through the CLI.
     out: (text) => void process.stdout.write(line(safeText(text))),
     err: (text) => void process.stderr.write(line(safeText(text))),
+    // Unfiltered: callers pass flotilla's own sequences around text that went through safeText (safeStyledText, colourPatch, terminalAlert).
     outStyled: (text) => void process.stdout.write(line(text)),
     isTTY: Boolean(process.stdout.isTTY),
   };

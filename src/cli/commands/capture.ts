@@ -1,3 +1,4 @@
+import { safeStyledText } from '../../engine/recovery/index.js';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import { assertTaskId } from '../../engine/ids.js';
 import { parseCommandArgs } from '../args.js';
@@ -27,7 +28,7 @@ Exit codes: 0 printed, 2 no such task or no session.`,
       const text = await fleet.sessions!.capture(id, { ansi: Boolean(values.ansi) });
       // The screen is rebuilt from the terminal emulator's cells: its only escape sequences are the
       // SGR flotilla writes for --ansi (the cells hold printable text only).
-      if (text) (values.ansi && io.outStyled ? io.outStyled(text) : io.out(text));
+      if (text) (values.ansi && io.outStyled ? io.outStyled(safeStyledText(text)) : io.out(text));
       return EXIT.ok;
     } finally {
       await fleet.close();

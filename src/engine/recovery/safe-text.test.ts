@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonText, safeLine, safeText } from './safe-text.js';
+import { jsonText, safeLine, safeStyledText, safeText } from './safe-text.js';
 
 // Any character a terminal acts on, but newline and tab.
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -57,5 +57,11 @@ describe('jsonText', () => {
     expect(text).not.toMatch(UNSAFE);
     expect(text).not.toMatch(/[\u2028]/);
     expect(JSON.parse(text)).toEqual(value);
+  });
+});
+
+describe('safeStyledText', () => {
+  it('keeps SGR colours, filters everything else', () => {
+    expect(safeStyledText('\x1b[31mred\x1b[0m \x1b]52;c;QUJD\x07\u202eok\x1b[2J\u009b2J')).toBe('\x1b[31mred\x1b[0m ok');
   });
 });

@@ -45,3 +45,21 @@ const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 export function jsonText(value: unknown, space?: number): string {
   return JSON.stringify(value, null, space).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+// A Select Graphic Rendition sequence (colours and styles), nothing else.
+// eslint-disable-next-line no-control-regex
+const SGR = /\u001b\[[0-9;:]*m/g;
+
+/**
+ * Text that may carry SGR colours flotilla produced (a captured screen with --ansi, a coloured
+ * diff): every SGR sequence is kept, every other part goes through safeText.
+ */
+export function safeStyledText(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(SGR)) {
+    out += safeText(text.slice(last, m.index)) + m[0];
+    last = m.index + m[0].length;
+  }
+  return out + safeText(text.slice(last));
+}
