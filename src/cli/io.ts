@@ -1,4 +1,4 @@
-import { safeText } from '../engine/recovery/index.js';
+import { safeText } from '../engine/index.js';
 
 /** Where a CLI command writes, and what it runs in. Tests pass their own. */
 export interface CliIO {

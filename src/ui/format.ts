@@ -1,6 +1,6 @@
-import type { FlotillaConfig, GateConfig } from '../engine/config/schema.js';
-import { safeText } from '../engine/recovery/index.js';
-import type { GateState, Task } from '../engine/tasks/schema.js';
+import type { FlotillaConfig, GateConfig } from '../engine/index.js';
+import type { GateState, Task } from '../engine/index.js';
+import { safeText } from '../engine/index.js';
 
 /** Pure formatting helpers of the fleet view (glyphs, colours, costs, ages). */
 

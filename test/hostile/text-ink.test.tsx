@@ -6,7 +6,7 @@
  */
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { ResourcesSnapshot } from '../../src/engine/builds/types.js';
+import type { ResourcesSnapshot } from '../../src/engine/index.js';
 import { ConfirmDialog, InputDialog, TextOverlay } from '../../src/ui/components/Dialogs.js';
 import { FleetList } from '../../src/ui/components/FleetList.js';
 import { LivePane } from '../../src/ui/components/LivePane.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claudeProjectDirName } from '../../src/engine/cost/claude-log.js';
 import { TaskRegistry } from '../../src/engine/tasks/registry.js';
-import { taskSchema } from '../../src/engine/tasks/schema.js';
+import { taskSchema } from '../../src/engine/index.js';
 import { claudeAssistantLine } from '../../src/test-support/usage-fixtures.js';
 import { assertNoControlChars, crashed, git, hostileRepo, runFlotilla, type TempRepo } from './helpers.js';
 

@@ -1,5 +1,5 @@
-import { jsonText } from '../../engine/recovery/index.js';
-import { createFleet } from '../../engine/fleet/create-fleet.js';
+import { createFleet } from '../../engine/index.js';
+import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { formatPass } from '../format/monitor.js';
 import { EXIT, type CliCommand } from '../io.js';

@@ -1,6 +1,6 @@
-import type { FleetEvent } from '../../engine/fleet/types.js';
-import type { PassResult } from '../../engine/monitor/types.js';
-import { safeLine } from '../../engine/recovery/index.js';
+import type { FleetEvent } from '../../engine/index.js';
+import type { PassResult } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 
 // Messages carry outside text (check output, hook-event messages, gh check names, reviewer
 // findings): each is one safe line.

@@ -1,4 +1,4 @@
-import { safeLine } from '../../engine/recovery/index.js';
+import { safeLine } from '../../engine/index.js';
 
 /**
  * Lays out rows as a plain text table with columns padded to their widest cell. Every cell goes

@@ -1,6 +1,6 @@
-import { UsageError } from '../errors.js';
-import type { FlotillaConfig, ProfileConfig } from '../config/schema.js';
-import { ownValue } from '../own-key.js';
+import { UsageError } from '../core/index.js';
+import type { FlotillaConfig, ProfileConfig } from '../core/index.js';
+import { ownValue } from '../core/index.js';
 
 /**
  * Built-in agent profiles. A profile in config with the same name replaces the built-in one.

@@ -1,5 +1,5 @@
-import type { ModelPriceConfig } from '../config/schema.js';
-import { ownValue } from '../own-key.js';
+import type { ModelPriceConfig } from '../core/index.js';
+import { ownValue } from '../core/index.js';
 
 /**
  * Bundled prices in USD per million tokens. Prices taken 2025-11-20 from the vendors' public

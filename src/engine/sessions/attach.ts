@@ -1,5 +1,5 @@
-import type { AttachOutcome } from './types.js';
-import { UsageError } from '../errors.js';
+import type { AttachOutcome } from '../core/index.js';
+import { UsageError } from '../core/index.js';
 import { createOscFilter } from './osc-filter.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
-import { safeLine } from '../../engine/recovery/index.js';
-import type { Task } from '../../engine/tasks/schema.js';
+import type { Task } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 import { formatCost, formatUsd } from '../format.js';
 
 interface CostLine {

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { safeLine, safeText } from '../../engine/recovery/index.js';
+import { safeLine, safeText } from '../../engine/index.js';
 
 /** A yes/no question (y or Enter confirms, n or Esc cancels). */
 export function ConfirmDialog({ message, width }: { message: string; width: number }) {

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
-import { safeLine } from '../../engine/recovery/index.js';
-import type { FlotillaConfig } from '../../engine/config/schema.js';
-import type { Task } from '../../engine/tasks/schema.js';
+import type { FlotillaConfig } from '../../engine/index.js';
+import type { Task } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 import { GATE_GLYPH, ORCHESTRATOR_GLYPH, age, fit, formatCost, gateList, isOrchestratorTask, statusGlyph, statusText } from '../format.js';
 
 export interface FleetListProps {

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
-import { safeLine } from '../../engine/recovery/index.js';
+import { safeLine } from '../../engine/index.js';
 import { useEffect, useRef, useState } from 'react';
-import type { ScreenSnapshot, SessionManager } from '../../engine/sessions/types.js';
+import type { ScreenSnapshot, SessionManager } from '../../engine/index.js';
 import { withCursor } from '../screen-text.js';
 
 export interface LivePaneProps {

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
-import { safeLine } from '../../engine/recovery/index.js';
-import type { ResourcesSnapshot } from '../../engine/builds/types.js';
+import type { ResourcesSnapshot } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 
 export interface QueuePanelProps {
   available: boolean;

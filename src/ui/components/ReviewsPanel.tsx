@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
-import { safeLine } from '../../engine/recovery/index.js';
-import type { Task } from '../../engine/tasks/schema.js';
+import type { Task } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 
 /** The shape `review` writes to task.review (docs/engine.md), read defensively. */
 export interface ReviewFinding {

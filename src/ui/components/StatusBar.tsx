@@ -1,6 +1,6 @@
 import { Text } from 'ink';
-import { safeLine } from '../../engine/recovery/index.js';
-import type { FleetNotification } from '../../engine/fleet/types.js';
+import type { FleetNotification } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 import { KEY_COMMANDS, formatKeys, type Keymap } from '../keys.js';
 import type { Notice } from '../ui-store.js';
 

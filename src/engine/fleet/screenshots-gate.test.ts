@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addRunningTask, agentCommit, makeFleetFixture, readTask, setSession, type FleetFixture } from '../../test-support/fleet-fixture.js';
-import { runMonitorPass } from '../monitor/pass.js';
-import { composePrompt, definitionOfDone } from '../prompt/compose.js';
-import { parseConfig } from '../config/load.js';
+import { runMonitorPass } from '../monitor/index.js';
+import { composePrompt, definitionOfDone } from '../prompt/index.js';
+import { parseConfig } from '../config/index.js';
 
 let fx: FleetFixture | undefined;
 afterEach(async () => {
