@@ -18,6 +18,7 @@ export * from './require-task.js';
 export * from './runner.js';
 export * from './session-types.js';
 export * from './store.js';
+export * from './task-records.js';
 export * from './task-schema.js';
 export * from './own-key.js';
 export * from './safe-text.js';

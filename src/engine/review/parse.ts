@@ -17,12 +17,13 @@ import { jsonCandidates, tryJson } from './lenient-json.js';
  * text is cut (MAX_MESSAGE) for display and kept; a missing or odd line becomes 0 (file-level).
  */
 
+// Severities and reviewer usage are persisted in task.review: their shapes live with the registry schema.
+import { SEVERITIES, type ReviewerUsage, type Severity } from '../core/index.js';
+export { SEVERITIES, type ReviewerUsage, type Severity };
+
 /** Longest finding message kept (the rest is cut with a marker, never the finding dropped). */
 export const MAX_MESSAGE = 4000;
 const MAX_FIELD = 500;
-
-export const SEVERITIES = ['critical', 'major', 'minor', 'nit'] as const;
-export type Severity = (typeof SEVERITIES)[number];
 
 /** Higher is more severe. */
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 3, major: 2, minor: 1, nit: 0 };
@@ -39,15 +40,6 @@ export interface RawFinding {
   message: string;
 }
 
-/** What a reviewer run cost, when its output says (Claude envelope, Codex turn usage). */
-export interface ReviewerUsage {
-  costUsd?: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  cacheReadTokens?: number;
-  cacheWriteTokens?: number;
-  model?: string;
-}
 
 export interface ParsedReview {
   findings: RawFinding[];
