@@ -1,3 +1,4 @@
+import { startedSession } from '../../engine/fleet/commands/task-session.js';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import { ORCHESTRATOR_ID, prepareOrchestrator } from '../../engine/orchestrator/task.js';
 import { flotillaBin } from '../../engine/package-root.js';
@@ -27,7 +28,7 @@ Running it again restarts it with fresh instructions (stop it first if it is run
         return EXIT.usage;
       }
       await prepareOrchestrator(fleet, { ...(values.agent ? { agent: values.agent } : {}), bin });
-      const info = await fleet.dispatch({ type: 'task.start', id: ORCHESTRATOR_ID });
+      const info = startedSession(await fleet.dispatch({ type: 'task.start', id: ORCHESTRATOR_ID, wait: true }));
       io.out(`orchestrator started (${info.runtime ?? 'session'}${info.pid ? `, pid ${info.pid}` : ''}); flotilla attach ${ORCHESTRATOR_ID} to talk to it`);
       if (fleet.sessions?.runtime === 'pty') {
         io.out('(pty runtime: the orchestrator lives as long as this command; use the tmux runtime to leave it running)');

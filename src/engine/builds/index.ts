@@ -18,3 +18,4 @@ export { defaultProcessLister, listProcProcesses, parseProcStat, treeRssMB, type
 export { QueueFile, type QueueData, type QueueEntry } from './queue-file.js';
 export { runJob, type RunJobOptions, type RunJobResult } from './run-job.js';
 export { pollResources } from './poll-resources.js';
+export { FINISHED_STATES, finishedAgentsToClose, idleAgentTasks, queuedInOrder } from './idle-slots.js';

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { initRepo } from '../init.js';
 import { watch, type FSWatcher } from 'chokidar';
 import { AdmissionQueue } from '../builds/admission-queue.js';
+import { idleAgentTasks } from '../builds/idle-slots.js';
 import { loadConfig } from '../config/load.js';
 import { defaultCostSources, refreshCost } from '../cost/refresh.js';
 import { watchUsageLogs } from '../cost/watch.js';
@@ -38,6 +39,11 @@ export interface FleetOptions {
    * runtime die with it, so automatic retries are left to a process that stays (TUI, `watch`).
    */
   oneShot?: boolean;
+  /**
+   * A `task.start` that would wait for an agent slot leaves the task queued and returns instead
+   * (the next monitor pass starts it); implied by oneShot. `task.start { wait }` overrides it.
+   */
+  queueStarts?: boolean;
 }
 
 type Handler<K extends CommandType> = (command: CommandOf<K>) => Promise<CommandMap[K]['result']>;
@@ -91,6 +97,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     configFile: paths.configFile,
     config,
     onWarning: (message) => events.emit({ type: 'error', message }),
+    idleAgentTasks: async () => idleAgentTasks((await registry.read()).tasks),
     onWaiting: (job, reason) =>
       events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),
   });
@@ -131,8 +138,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       for (const p of problems) events.emit({ type: 'error', message: p });
     },
     'fleet.refresh': async () => refresh(),
-    'task.start': async ({ id }) => {
-      const info = await startTask(ctx, id);
+    'task.start': async ({ id, wait }) => {
+      const info = await startTask(ctx, id, { wait: wait ?? !(options.queueStarts || options.oneShot) });
       await refresh();
       return info;
     },

@@ -12,3 +12,4 @@ export type {
   CommandOf,
   AddTaskInput,
 } from './types.js';
+export { startedSession, type StartResult } from './commands/task-session.js';

@@ -1,4 +1,5 @@
 import type { SessionInfo, Task } from '../tasks/schema.js';
+import type { StartResult } from './commands/task-session.js';
 import type { JobKind } from '../config/schema.js';
 import type { ResourcesSnapshot } from '../builds/types.js';
 import type { CostReport } from '../cost/types.js';
@@ -47,7 +48,8 @@ export interface CommandMap {
   'task.remove': { input: { id: string; keepWorktrees?: boolean }; result: void };
   'fleet.refresh': { input: object; result: void };
   'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
-  'task.start': { input: { id: string }; result: SessionInfo };
+  /** `wait: false`: no free agent slot leaves the task queued (result `{ waiting, queued }`). */
+  'task.start': { input: { id: string; wait?: boolean }; result: StartResult };
   'task.stop': { input: { id: string }; result: void };
   'task.send': { input: { id: string; text: string; enter?: boolean }; result: void };
   'cost.refresh': { input: object; result: CostReport };

@@ -6,6 +6,7 @@ import type { RecoveryDeps } from '../recovery/retry.js';
 import { evaluateReviewsGate, reviewDue, reviewFindingsText } from '../review/gate.js';
 import { pendingDependencies } from '../tasks/dependencies.js';
 import type { Fleet } from './create-fleet.js';
+import { followWork } from './follow-work.js';
 import { createDependencyFollower } from './shared-deps-wiring.js';
 
 /**
@@ -81,6 +82,8 @@ export function wireLoop(fleet: Fleet): void {
       }
     }
   });
+
+  followWork(fleet);
 
   const deps = createDependencyFollower(fleet);
   fleet.onClose(() => deps.close());

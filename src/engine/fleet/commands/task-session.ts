@@ -12,6 +12,7 @@ import { copyMatchingFiles, runSetupCommands } from '../../workspace/bootstrap.j
 import { createAttemptWorktree } from '../../workspace/worktrees.js';
 import type { SessionManager } from '../../sessions/types.js';
 import type { Ticket } from '../../builds/types.js';
+import { FINISHED_STATES } from '../../builds/idle-slots.js';
 import type { FleetContext } from '../context.js';
 import { setUpSharedDependencies } from '../shared-deps-wiring.js';
 
@@ -47,7 +48,7 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
  * none; a `pending` attempt made by a retry starts with its enrichment; a stopped or finished attempt
  * starts again in its worktree). With admission, waits for an agent slot, released at exit.
  */
-export async function startTask(ctx: FleetContext, id: string): Promise<SessionInfo> {
+export async function startTask(ctx: FleetContext, id: string, opts: { wait?: boolean } = {}): Promise<StartResult> {
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
@@ -79,7 +80,14 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
     if (wt.created) await setUpSharedDependencies(ctx, wt.worktree, id);
   }
 
-  const ticket = ctx.admission ? await admitAgent(ctx, task) : null;
+  let ticket: Ticket | null = null;
+  if (ctx.admission && opts.wait === false && ctx.admission.tryAcquire) {
+    const got = await ctx.admission.tryAcquire(agentJob(task));
+    if ('waiting' in got) return { waiting: got.waiting, queued: got.elsewhere ? true : await markQueued(ctx, task, got.waiting) };
+    ticket = got;
+  } else if (ctx.admission) {
+    ticket = await admitAgent(ctx, task);
+  }
   let info: SessionInfo;
   try {
     const composed = await composePrompt({ paths: ctx.paths, config: ctx.config, task, attempt });
@@ -118,6 +126,34 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
   return info;
 }
 
+/**
+ * What `task.start` did: started the agent, or (a start that does not wait) found no slot: the task
+ * is left `queued` for the next pass when its state allows (`queued: false`: it was not, e.g. a
+ * ready task started again, and nothing will start it by itself).
+ */
+export type StartResult = SessionInfo | { waiting: string; queued: boolean };
+
+/** The session a start began; a start left waiting is an error here (for callers that waited). */
+export function startedSession(result: StartResult): SessionInfo {
+  if ('waiting' in result) throw new UsageError(`not started: ${result.waiting}`);
+  return result;
+}
+
+function agentJob(task: Task) {
+  return { kind: 'agent' as const, key: `agent:${task.agent}`, label: `agent ${task.id}`, taskId: task.id };
+}
+
+/** A start that would wait leaves the task `queued` with the queue's reason; the next pass starts it. */
+async function markQueued(ctx: FleetContext, task: Task, reason: string): Promise<boolean> {
+  let marked = false;
+  await ctx.registry.updateTask(task.id, (t) => {
+    if (!QUEUEABLE.has(t.state)) return;
+    transition(t, 'queued', reason);
+    marked = true;
+  });
+  return marked;
+}
+
 /** States a task waiting for its agent slot may show as `queued`, and go back to if it never starts. */
 const QUEUEABLE: ReadonlySet<Task['state']> = new Set(['new', 'stopped', 'failed', 'blocked', 'queued']);
 
@@ -143,7 +179,7 @@ async function admitAgent(ctx: FleetContext, task: Task): Promise<Ticket> {
       .catch(() => undefined);
   });
   try {
-    return await admission.acquire({ kind: 'agent', key: `agent:${task.agent}`, label: `agent ${id}`, taskId: id });
+    return await admission.acquire(agentJob(task));
   } catch (err) {
     off();
     await writes;
@@ -161,7 +197,11 @@ async function admitAgent(ctx: FleetContext, task: Task): Promise<Ticket> {
   }
 }
 
-/** `task.stop`: ends the agent (process group SIGTERM, then SIGKILL); the task becomes `stopped`. */
+/**
+ * `task.stop`: ends the agent (process group SIGTERM, then SIGKILL); the task becomes `stopped`,
+ * except a finished one: a ready task stays ready and an escalated one escalated (closing its
+ * agent frees the machine, not the human's to-do).
+ */
 export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
@@ -182,9 +222,10 @@ export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
       a.state = 'stopped';
       a.endedAt = a.endedAt ?? now;
     }
+    if (FINISHED_STATES.has(t.state)) return;
     if (t.state !== 'stopped' && canTransition(t.state, 'stopped')) transition(t, 'stopped', 'stopped by the user');
   });
-  if (problem && task.state === 'stopped') throw new UsageError(problem);
+  if (problem && (task.state === 'stopped' || FINISHED_STATES.has(task.state))) throw new UsageError(problem);
 }
 
 /** `task.send`: types text into the agent and presses Enter. */
