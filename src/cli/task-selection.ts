@@ -43,7 +43,7 @@ export type EachOutcome = { ok: true; line: string; code?: number } | { ok: fals
 
 /**
  * Runs `act` for each id, at most `concurrency` at once, printing one line per task as each ends
- * (`<id>: ...` on stderr for a failure). With more than one task a summary follows. Exit code: 0
+ * (on stderr for a failure, `<id>: ` first when there are several). With more than one task a summary follows. Exit code: 0
  * when all succeeded, else the first failure's code (2 usage, 1 other).
  */
 export async function forEachTask(
@@ -68,7 +68,8 @@ export async function forEachTask(
         }
       } catch (err) {
         failed++;
-        io.err(`flotilla: ${id}: ${errorMessage(err).split('\n')[0] ?? 'failed'}`);
+        const line = errorMessage(err).split('\n')[0] ?? 'failed';
+        io.err(`flotilla: ${ids.length > 1 ? `${id}: ` : ''}${line}`);
         if (code === EXIT.ok) code = err instanceof UsageError ? EXIT.usage : EXIT.error;
       }
     }
