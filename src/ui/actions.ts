@@ -195,7 +195,7 @@ function reviewAction(id: CommandId, ctx: ActionContext): void {
   const finding = findings[cursor]!;
   const taskId = task!.id;
   if (id === 'review.detail') {
-    ui.setState({ overlay: { kind: 'text', title: `finding ${finding.id} of ${taskId}`, text: findingDetail(finding), scroll: 0 } });
+    ui.setState({ overlay: { kind: 'text', title: `finding ${finding.id} of ${taskId}`, text: findingDetail(finding), scroll: 0, wrap: true } });
     return;
   }
   if (id === 'review.dismiss') {

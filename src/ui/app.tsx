@@ -153,7 +153,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       : `Retry ${what}: a note for the next attempt (optional)`;
     dialog = <InputDialog title={title} value={overlay.note} hint={overlay.force ? 'Enter retries with --force, Esc cancels' : 'Enter retries, Esc cancels'} width={size.columns} />;
   }
-  else if (overlay.kind === 'text') dialog = <TextOverlay title={overlay.title} text={overlay.text} scroll={overlay.scroll} width={size.columns} height={layout.height - 1} />;
+  else if (overlay.kind === 'text') dialog = <TextOverlay title={overlay.title} text={overlay.text} scroll={overlay.scroll} width={size.columns} height={layout.height - 1} wrap={overlay.wrap ?? false} />;
   else if (overlay.kind === 'new-task')
     dialog = (
       <NewTaskForm

@@ -30,7 +30,7 @@ export type Overlay =
   | { kind: 'retry-note'; taskIds: string[]; note: string; force: boolean }
   /** One line typed to the agent of a task (Enter sends it, as `flotilla send`). */
   | { kind: 'reply'; taskId: string; text: string }
-  | { kind: 'text'; title: string; text: string; scroll: number };
+  | { kind: 'text'; title: string; text: string; scroll: number; wrap?: boolean };
 
 export interface Notice {
   text: string;

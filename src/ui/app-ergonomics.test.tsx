@@ -1,0 +1,178 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { App } from './app.js';
+import { FakeSessions, fakeFleet, makeAttempt, makeTask, waitFor, type FakeFleet } from './testing/fixtures.js';
+import type { UiRequest } from './types.js';
+import { createUiStore } from './ui-store.js';
+
+function setup(fleet: FakeFleet, size = { columns: 120, rows: 40 }) {
+  const ui = createUiStore();
+  const requests: UiRequest[] = [];
+  const view = render(<App fleet={fleet} ui={ui} onRequest={(r) => requests.push(r)} size={size} />);
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      view.stdin.write(k);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  };
+  return { ui, requests, view, press, frame: () => view.lastFrame() ?? '' };
+}
+
+const three = () => [
+  makeTask({ id: 'alpha', state: 'running', attempts: [makeAttempt(1, { state: 'working' })] }),
+  makeTask({ id: 'beta', state: 'new' }),
+  makeTask({ id: 'gamma', state: 'stopped' }),
+];
+
+describe('multi-select', () => {
+  it('space marks tasks (visible *); x asks once and stops every marked task; the marks go', async () => {
+    const fleet = fakeFleet({ tasks: three(), handlers: { 'task.stop': () => undefined } });
+    const { press, frame, ui } = setup(fleet);
+    await press(' ', 'j', 'j', ' ');
+    await waitFor(() => expect(frame()).toContain('2 marked'));
+    expect(frame()).toMatch(/\*● alpha/);
+    expect(frame()).toMatch(/\*□ gamma/);
+    expect(frame()).toMatch(/ ○ beta/);
+    await press('x');
+    await waitFor(() => expect(frame()).toContain('Stop 2 tasks (alpha, gamma)?'));
+    await press('y');
+    await waitFor(() => expect(fleet.dispatched).toEqual([{ type: 'task.stop', id: 'alpha' }, { type: 'task.stop', id: 'gamma' }]));
+    await waitFor(() => expect(frame()).toContain('stopped 2 of 2 tasks'));
+    expect(ui.getState().marked).toEqual([]);
+  });
+
+  it('s starts every marked task; space again unmarks; Esc drops all marks', async () => {
+    const fleet = fakeFleet({ tasks: three(), handlers: { 'task.start': () => ({ state: 'starting', pid: 1 }) } });
+    const { press, frame, ui } = setup(fleet);
+    await press('j', ' ', 'j', ' ', ' ');
+    await waitFor(() => expect(ui.getState().marked).toEqual(['beta']));
+    await press('k', 'k', ' ', '\x1b');
+    await waitFor(() => expect(ui.getState().marked).toEqual([]));
+    await press('j', ' ', 'j', ' ', 's');
+    await waitFor(() => expect(fleet.dispatched).toEqual([{ type: 'task.start', id: 'beta' }, { type: 'task.start', id: 'gamma' }]));
+    await waitFor(() => expect(frame()).toContain('started 2 of 2 tasks'));
+  });
+
+  it('r retries the marked tasks with one note', async () => {
+    const fleet = fakeFleet({ tasks: three(), handlers: { 'task.retry': () => ({ outcome: 'retried' }) } });
+    const { press, frame } = setup(fleet);
+    await press(' ', 'j', 'j', ' ', 'r');
+    await waitFor(() => expect(frame()).toContain('Retry 2 tasks'));
+    await press('smaller steps', '\r');
+    await waitFor(() => expect(fleet.dispatched).toEqual([
+      { type: 'task.retry', id: 'alpha', note: 'smaller steps' },
+      { type: 'task.retry', id: 'gamma', note: 'smaller steps' },
+    ]));
+  });
+});
+
+describe('list keys', () => {
+  const many = () => Array.from({ length: 40 }, (_, i) => makeTask({ id: `task-${String(i).padStart(2, '0')}` }));
+
+  it('G and g jump to the last and first task; PgDn and PgUp move a page', async () => {
+    const { press, ui, frame } = setup(fakeFleet({ tasks: many() }));
+    await waitFor(() => expect(ui.getState().selectedId).toBe('task-00'));
+    await press('G');
+    await waitFor(() => expect(ui.getState().selectedId).toBe('task-39'));
+    expect(frame()).toContain('task-39');
+    await press('g');
+    await waitFor(() => expect(ui.getState().selectedId).toBe('task-00'));
+    await press('\x1b[6~'); // PgDn
+    await waitFor(() => expect(ui.getState().selectedId).not.toBe('task-00'));
+    const page = Number(ui.getState().selectedId!.slice(5));
+    expect(page).toBeGreaterThan(1);
+    await press('\x1b[6~');
+    await waitFor(() => expect(ui.getState().selectedId).toBe(`task-${String(page * 2).padStart(2, '0')}`));
+    await press('\x1b[5~'); // PgUp
+    await waitFor(() => expect(ui.getState().selectedId).toBe(`task-${String(page).padStart(2, '0')}`));
+  });
+
+  it('/ narrows the list with each key typed (no dialog); letters go to the filter; Enter keeps it; Esc clears it', async () => {
+    const { press, frame, ui } = setup(fakeFleet({ tasks: three() }));
+    await press('/', 'g');
+    await waitFor(() => expect(frame()).toMatch(/\/g .*2 match/)); // gamma, and alpha (runnin*g*)
+    await press('a');
+    await waitFor(() => expect(frame()).not.toMatch(/● alpha/));
+    expect(frame()).toContain('gamma');
+    expect(frame()).not.toContain('Filter tasks'); // no modal box
+    expect(frame()).toMatch(/\/ga .*1 match/);
+    await press('m', 'm', 'a'); // typed, not list keys
+    await waitFor(() => expect(ui.getState().filter).toBe('gamma'));
+    await press('\r');
+    await waitFor(() => expect(frame()).toContain('filter: gamma'));
+    await press('j'); // a list key again
+    expect(ui.getState().filter).toBe('gamma');
+    await press('\x1b');
+    await waitFor(() => expect(frame()).toMatch(/● alpha/));
+    await press('/', 'z', 'z', '\x1b');
+    await waitFor(() => expect(ui.getState()).toMatchObject({ filter: '', filterEditing: false }));
+  });
+});
+
+describe('reply without attaching', () => {
+  it(': opens a line on the status bar; Enter sends it through task.send; the pane stays in view', async () => {
+    const fleet = fakeFleet({ tasks: three(), sessions: new FakeSessions('tmux'), handlers: { 'task.send': () => undefined } });
+    const { press, frame } = setup(fleet);
+    await press(':');
+    await waitFor(() => expect(frame()).toContain('reply to alpha ›'));
+    expect(frame()).toContain('alpha · running'); // the pane's title: still the live view
+    await press('yes, go ahead', '\r');
+    await waitFor(() => expect(fleet.dispatched).toEqual([{ type: 'task.send', id: 'alpha', text: 'yes, go ahead', enter: true }]));
+    await waitFor(() => expect(frame()).toContain('sent to alpha'));
+  });
+
+  it('i on a task without a live session says so', async () => {
+    const { press, frame } = setup(fakeFleet({ tasks: three(), handlers: { 'task.send': () => undefined } }));
+    await press('j', 'i');
+    await waitFor(() => expect(frame()).toContain('reply: beta has no live session'));
+  });
+});
+
+describe('retry of an escalated task', () => {
+  it('asks, says it goes past the cap, and retries with force (no silent re-escalation)', async () => {
+    const tasks = [makeTask({ id: 'stuck', state: 'escalated', reason: 'gave up after 3 attempts' })];
+    const fleet = fakeFleet({ tasks, handlers: { 'task.retry': () => ({ outcome: 'retried', attempt: 4 }) } });
+    const { press, frame } = setup(fleet);
+    await press('r');
+    await waitFor(() => expect(frame()).toContain('Retry stuck: escalated (past the attempt cap); Enter'));
+    expect(frame()).toContain('Enter retries with --force, Esc cancels');
+    await press('\r');
+    await waitFor(() => expect(fleet.dispatched).toEqual([{ type: 'task.retry', id: 'stuck', force: true }]));
+    await waitFor(() => expect(frame()).toContain('retried stuck'));
+  });
+
+  it('a retry that escalates says so instead of "retrying"', async () => {
+    const fleet = fakeFleet({ tasks: three(), handlers: { 'task.retry': () => ({ outcome: 'escalated', reason: 'cap of 3 attempts reached' }) } });
+    const { press, frame } = setup(fleet);
+    await press('r', '\r');
+    await waitFor(() => expect(frame()).toContain('alpha escalated: cap of 3 attempts reached (r offers a forced retry)'));
+  });
+});
+
+describe('finding detail', () => {
+  it('e shows the focused finding in full, with each reviewer\'s words', async () => {
+    const long = `The cache key ignores the locale, so ${'a French user sees English prices '.repeat(4)}until the cache expires.`;
+    const task = makeTask({ id: 'shop', state: 'ready' });
+    (task as Record<string, unknown>).review = {
+      attempt: 1,
+      findings: [
+        {
+          id: 'f1', file: 'src/cache.ts', line: 42, severity: 'major', category: 'correctness', message: long, reviewers: ['correctness', 'security'], agreed: true,
+          sources: [
+            { role: 'correctness', model: 'm1', line: 42, message: long },
+            { role: 'security', model: 'm2', line: 43, message: 'Locale missing from the key.' },
+          ],
+        },
+      ],
+    };
+    const { press, frame } = setup(fakeFleet({ tasks: [task] }));
+    await press('e'); // shows the Reviews panel first
+    await waitFor(() => expect(frame()).toContain('1 finding on attempt 1'));
+    await press('e');
+    await waitFor(() => expect(frame()).toContain('finding f1 of shop'));
+    expect(frame()).toContain('major · correctness · src/cache.ts:42');
+    expect(frame()).toContain('until the cache expires.');
+    expect(frame()).toContain('── security (m2) at line 43');
+    expect(frame()).toContain('Locale missing from the key.');
+  });
+});
