@@ -176,3 +176,23 @@ describe('finding detail', () => {
     expect(frame()).toContain('Locale missing from the key.');
   });
 });
+
+describe('mouse', () => {
+  it('a click on a row selects it; the wheel over the list moves the selection; a click elsewhere does nothing', async () => {
+    const { press, ui } = setup(fakeFleet({ tasks: three() }));
+    await waitFor(() => expect(ui.getState().selectedId).toBe('alpha'));
+    // Row 3 of the screen is the first task (border, header); gamma is row 5.
+    await press('\x1b[<0;10;5M', '\x1b[<0;10;5m');
+    await waitFor(() => expect(ui.getState().selectedId).toBe('gamma'));
+    await press('\x1b[<64;10;4M');
+    await waitFor(() => expect(ui.getState().selectedId).toBe('beta'));
+    await press('\x1b[<65;10;4M\x1b[<65;10;4M'); // two wheel steps in one chunk
+    await waitFor(() => expect(ui.getState().selectedId).toBe('gamma'));
+    await press('\x1b[<0;10;30M'); // below the list: the pane
+    await press('\x1b[<0;10;3M');
+    await waitFor(() => expect(ui.getState().selectedId).toBe('alpha'));
+    // No key of the report leaked into the view ([ is a review key, 0-9 are not keys but would be typed).
+    expect(ui.getState().overlay).toEqual({ kind: 'none' });
+    expect(ui.getState().panel).toBe('gates');
+  });
+});

@@ -6,6 +6,7 @@ import type { ResourcesSnapshot } from '../engine/builds/types.js';
 import { runAction, submitDraft, visibleTasks } from './actions.js';
 import { describeTargets } from './bulk.js';
 import { handleViewKey } from './handle-key.js';
+import { handleMouse, parseMouse } from './mouse.js';
 import { ConfirmDialog, InputDialog, TextOverlay } from './components/Dialogs.js';
 import { FleetList } from './components/FleetList.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
@@ -61,6 +62,11 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   }, [fleet.sessions, screen?.cols, screen?.rows]);
 
   useInput((raw, rawKey) => {
+    const mouse = parseMouse(raw);
+    if (mouse) {
+      if (layout && ui.getState().overlay.kind === 'none') handleMouse(mouse, ui, layout, visibleTasks(fleet.store.getState().tasks, ui.getState().filter));
+      return;
+    }
     for (const [input, key] of splitInput(raw, rawKey)) handleViewKey(input, key, { fleet, ui, keymap, onRequest, pageSize: listPage });
   }, { isActive: overlay.kind !== 'new-task' && !small });
 

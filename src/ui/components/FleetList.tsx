@@ -34,6 +34,16 @@ export function listColumns(tasks: readonly Task[], inner: number): { id: number
   return { id, title: left >= MIN_TITLE ? left : 0 };
 }
 
+/** Which rows the list shows: the first index and how many (the selected row kept in view). */
+export function listWindow(count: number, selectedIndex: number, height: number): { start: number; rows: number } {
+  const rows = Math.max(1, height - 4);
+  const index = Math.max(0, selectedIndex);
+  return { start: Math.min(Math.max(0, index - rows + 1), Math.max(0, count - rows)), rows };
+}
+
+/** Screen row (1-based) of the list's first task row: below the border and the header. */
+export const LIST_FIRST_ROW = 3;
+
 /**
  * One row per task: status glyph, id, agent, state, attempt N/max, gates, PR, cost, time in state.
  * The orchestrator (pinned first by filterTasks) has its own glyph and label and no gates or PR.
@@ -44,9 +54,7 @@ export function FleetList({ tasks, selectedId, config, width, height, filter, fi
   const idWidth = cols.id;
   const titleCol = (text: string) => (cols.title ? ` ${fit(text, cols.title)}` : '');
   const marks = new Set(marked);
-  const visibleRows = Math.max(1, height - 4);
-  const index = Math.max(0, tasks.findIndex((t) => t.id === selectedId));
-  const start = Math.min(Math.max(0, index - visibleRows + 1), Math.max(0, tasks.length - visibleRows));
+  const { start, rows: visibleRows } = listWindow(tasks.length, tasks.findIndex((t) => t.id === selectedId), height);
   const shown = tasks.slice(start, start + visibleRows);
   const workers = tasks.filter((t) => !isOrchestratorTask(t)).length;
   const pinned = tasks.length - workers;
