@@ -1,6 +1,7 @@
 import type { Task } from '../engine/tasks/schema.js';
 import { commandAvailable, runCommand } from './commands.js';
 import { runForEach, targetTasks, toggleMark } from './bulk.js';
+import { enterScrollback } from './scrollback.js';
 import { listedFindings, type ReviewFinding } from './components/ReviewsPanel.js';
 import { filterTasks, liveSession } from './format.js';
 import { commandById, type CommandId } from './keys.js';
@@ -123,6 +124,9 @@ export function runAction(id: CommandId, ctx: ActionContext): void {
       ctx.onRequest({ kind: 'memory', file });
       return;
     }
+    case 'view.scrollback':
+      enterScrollback(fleet, ui, task);
+      return;
     case 'view.next-panel': {
       const i = PANELS.indexOf(ui.getState().panel);
       ui.setState({ panel: PANELS[(i + 1) % PANELS.length]! });

@@ -4,6 +4,7 @@ import { App } from './app.js';
 import { FakeSessions, fakeFleet, makeAttempt, makeTask, waitFor, type FakeFleet } from './testing/fixtures.js';
 import type { UiRequest } from './types.js';
 import { createUiStore } from './ui-store.js';
+import { LiveScreen } from '../engine/sessions/live-screen.js';
 
 function setup(fleet: FakeFleet, size = { columns: 120, rows: 40 }) {
   const ui = createUiStore();
@@ -194,5 +195,39 @@ describe('mouse', () => {
     // No key of the report leaked into the view ([ is a review key, 0-9 are not keys but would be typed).
     expect(ui.getState().overlay).toEqual({ kind: 'none' });
     expect(ui.getState().panel).toBe('gates');
+  });
+});
+
+describe('scrollback in the live pane', () => {
+  it('b looks back a page, PgUp scrolls, / searches upwards, n finds the next match, G is live again', async () => {
+    const live = new LiveScreen(80, 10, () => undefined);
+    const lines = Array.from({ length: 100 }, (_, i) => (i === 33 || i === 12 ? `MARKER at ${i}` : `out ${i}`));
+    live.write(lines.join('\r\n'));
+    await live.flush();
+    const sessions = new FakeSessions('tmux');
+    sessions.live.set('alpha', live);
+    const { press, frame, ui } = setup(fakeFleet({ tasks: three(), sessions }));
+    await waitFor(() => expect(frame()).toContain('out 99'));
+    await press('b');
+    await waitFor(() => expect(frame()).toContain('scrollback 81-90 of 100'));
+    expect(frame()).toContain('out 80');
+    expect(frame()).not.toContain('out 99');
+    await press('\x1b[5~'); // PgUp
+    await waitFor(() => expect(frame()).toContain('scrollback 71-80 of 100'));
+    expect(ui.getState().selectedId).toBe('alpha'); // the list did not move
+    await press('/', 'marker');
+    await waitFor(() => expect(frame()).toContain('search ↑: marker'));
+    await press('\r');
+    await waitFor(() => expect(frame()).toContain('scrollback 34-43 of 100'));
+    expect(frame()).toContain('MARKER at 33');
+    await press('n');
+    await waitFor(() => expect(frame()).toContain('scrollback 13-22 of 100'));
+    await press('n');
+    await waitFor(() => expect(frame()).toContain('"marker" not found above'));
+    await press('G');
+    await waitFor(() => expect(frame()).toContain('out 99'));
+    expect(frame()).not.toContain('scrollback 1');
+    expect(ui.getState().overlay).toEqual({ kind: 'none' });
+    live.dispose();
   });
 });

@@ -7,6 +7,7 @@ import { runAction, submitDraft, visibleTasks } from './actions.js';
 import { describeTargets } from './bulk.js';
 import { handleViewKey } from './handle-key.js';
 import { handleMouse, parseMouse } from './mouse.js';
+import { scrollbackHint } from './scrollback.js';
 import { ConfirmDialog, InputDialog, TextOverlay } from './components/Dialogs.js';
 import { FleetList } from './components/FleetList.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
@@ -106,6 +107,8 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       emptyText={emptyText}
       replay={!hasLive && lastAttempt && task ? { taskId: task.id, key: `${lastAttempt.n}:${lastAttempt.session?.state ?? '-'}:${lastAttempt.session?.since ?? '-'}` } : null}
       title={task ? `${task.id} · ${statusText(task)}${hasLive ? ` · ${formatKeys(keymap['task.attach'])} attaches, ${fleet.config.detachKey} returns` : ''}` : undefined}
+      scrollTop={overlay.kind === 'scrollback' && overlay.taskId === task?.id ? overlay.top : null}
+      scrollHint={overlay.kind === 'scrollback' ? (overlay.search !== null ? `search ↑: ${overlay.search}▏ (Enter finds, Esc cancels)` : scrollbackHint(keymap)) : ''}
       width={layout.pane.width}
       height={layout.pane.height}
       cols={layout.screen.cols}

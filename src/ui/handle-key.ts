@@ -2,6 +2,7 @@ import type { Key } from 'ink';
 import { runAction, visibleTasks } from './actions.js';
 import { describeTargets, retryProblem, runForEach } from './bulk.js';
 import { runCommand } from './commands.js';
+import { scrollbackKey } from './scrollback.js';
 import { KEY_COMMANDS, commandForKey, type Keymap } from './keys.js';
 import type { UiFleet, UiRequest } from './types.js';
 import { notify, type UiStore } from './ui-store.js';
@@ -112,6 +113,8 @@ export function handleViewKey(input: string, key: Key, ctx: ViewKeyContext): voi
       if (delta) ui.setState({ overlay: { ...overlay, scroll: Math.min(max, Math.max(0, overlay.scroll + delta)) } });
       return;
     }
+    case 'scrollback':
+      return scrollbackKey(input, key, fleet, ui, keymap, overlay);
     case 'new-task':
       return; // the form listens itself
   }

@@ -8,7 +8,7 @@ import { ConfigError } from '../engine/errors.js';
  * overlay and the status bar are generated from this table, so they never go stale.
  */
 
-export type KeyCategory = 'fleet' | 'task' | 'review' | 'view' | 'app';
+export type KeyCategory = 'fleet' | 'task' | 'review' | 'view' | 'app' | 'scrollback';
 
 export interface KeyCommand {
   id: string;
@@ -45,6 +45,15 @@ export const KEY_COMMANDS = [
   { id: 'review.dismiss', description: 'dismiss the focused finding, or undismiss it', category: 'review', needsTask: true, label: 'dismiss' },
   { id: 'review.detail', description: "show the focused finding's full text", category: 'review', needsTask: true, label: 'detail' },
   { id: 'review.folded', description: 'show or hide folded findings', category: 'review', needsTask: false, label: 'folded' },
+  { id: 'view.scrollback', description: "look back in the selected agent's output (scrollback)", category: 'view', needsTask: true, label: 'scrollback' },
+  { id: 'scrollback.page-up', description: 'scrollback: one page up', category: 'scrollback', needsTask: false, label: 'page' },
+  { id: 'scrollback.page-down', description: 'scrollback: one page down', category: 'scrollback', needsTask: false, label: 'page' },
+  { id: 'scrollback.up', description: 'scrollback: one line up', category: 'scrollback', needsTask: false, label: 'line' },
+  { id: 'scrollback.down', description: 'scrollback: one line down', category: 'scrollback', needsTask: false, label: 'line' },
+  { id: 'scrollback.top', description: 'scrollback: the oldest kept line', category: 'scrollback', needsTask: false, label: 'top' },
+  { id: 'scrollback.search', description: 'scrollback: search upwards (Enter finds, Esc cancels)', category: 'scrollback', needsTask: false, label: 'search' },
+  { id: 'scrollback.next', description: 'scrollback: the next match further up', category: 'scrollback', needsTask: false, label: 'next' },
+  { id: 'scrollback.live', description: 'scrollback: back to the live screen', category: 'scrollback', needsTask: false, label: 'live' },
   { id: 'view.next-panel', description: 'next panel (Gates, Queue, Reviews, Cost)', category: 'view', needsTask: false, label: 'panel' },
   { id: 'app.help', description: 'show or hide this help', category: 'app', needsTask: false, label: 'help' },
   { id: 'app.memory', description: 'open .flotilla/MEMORY.md in $EDITOR', category: 'app', needsTask: false, label: 'memory' },
@@ -79,6 +88,15 @@ export const DEFAULT_KEYS: Keymap = {
   'review.dismiss': ['D'],
   'review.detail': ['e'],
   'review.folded': ['z'],
+  'view.scrollback': ['b'],
+  'scrollback.page-up': ['pageup', 'b'],
+  'scrollback.page-down': ['pagedown', 'space'],
+  'scrollback.up': ['up', 'k'],
+  'scrollback.down': ['down', 'j'],
+  'scrollback.top': ['g'],
+  'scrollback.search': ['/'],
+  'scrollback.next': ['n'],
+  'scrollback.live': ['G', 'escape', 'q'],
   'view.next-panel': ['tab'],
   'app.help': ['?'],
   'app.memory': ['m'],
@@ -138,9 +156,13 @@ export function keyMatches(spec: string, input: string, key: Key): boolean {
   return input === spec && !key.ctrl && !key.meta;
 }
 
-/** The command bound to this keypress, or null. */
-export function commandForKey(keymap: Keymap, input: string, key: Key): CommandId | null {
+/**
+ * The command bound to this keypress, or null. The scrollback's keys apply only in it (`mode`);
+ * the fleet view's keys everywhere else.
+ */
+export function commandForKey(keymap: Keymap, input: string, key: Key, mode: 'fleet' | 'scrollback' = 'fleet'): CommandId | null {
   for (const c of KEY_COMMANDS) {
+    if ((c.category === 'scrollback') !== (mode === 'scrollback')) continue;
     if (keymap[c.id].some((spec) => keyMatches(spec, input, key))) return c.id;
   }
   return null;

@@ -28,6 +28,11 @@ export type Overlay =
   | { kind: 'confirm-quit'; running: number }
   /** Retry these tasks with an optional note; force: some are past their cap (escalated), as --force. */
   | { kind: 'retry-note'; taskIds: string[]; note: string; force: boolean }
+  /**
+   * Looking back in a task's output: `top` is the buffer line the pane starts at; `search` is the
+   * query being typed (null when not typing), `query` the last one searched.
+   */
+  | { kind: 'scrollback'; taskId: string; top: number; search: string | null; query: string }
   /** One line typed to the agent of a task (Enter sends it, as `flotilla send`). */
   | { kind: 'reply'; taskId: string; text: string }
   | { kind: 'text'; title: string; text: string; scroll: number; wrap?: boolean };

@@ -34,7 +34,7 @@ export function essentialKeys(keymap: Keymap): string {
 
 /** The status bar's other keys: those that apply now, review keys first while that panel shows. */
 export function barKeys(keymap: Keymap, hasTask: boolean, reviews: boolean, width: number): string {
-  const entries = KEY_COMMANDS.filter((c) => (hasTask || !c.needsTask) && !HELP_ONLY.includes(c.id) && !ESSENTIAL.includes(c.id))
+  const entries = KEY_COMMANDS.filter((c) => (hasTask || !c.needsTask) && c.category !== 'scrollback' && !HELP_ONLY.includes(c.id) && !ESSENTIAL.includes(c.id))
     .filter((c) => reviews || c.category !== 'review')
     .sort((a, b) => Number(b.category === 'review') - Number(a.category === 'review'))
     .map((c) => {
