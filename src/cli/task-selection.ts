@@ -1,6 +1,4 @@
-import { UsageError, errorMessage } from '../engine/errors.js';
-import { assertTaskId } from '../engine/ids.js';
-import { TASK_STATES, type Task, type TaskState } from '../engine/tasks/schema.js';
+import { TASK_STATES, UsageError, assertTaskId, errorMessage, type Task, type TaskState } from '../engine/index.js';
 import { EXIT, type CliIO } from './io.js';
 
 /** The options every many-task command takes (start, stop, retry, rm). */

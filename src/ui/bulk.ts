@@ -1,4 +1,4 @@
-import type { Task } from '../engine/tasks/schema.js';
+import type { Task } from '../engine/index.js';
 import { runCommand } from './commands.js';
 import type { UiFleet } from './types.js';
 import { notify, type UiStore } from './ui-store.js';

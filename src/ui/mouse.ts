@@ -1,4 +1,4 @@
-import type { Task } from '../engine/tasks/schema.js';
+import type { Task } from '../engine/index.js';
 import { LIST_FIRST_ROW, listWindow } from './components/FleetList.js';
 import type { Layout } from './layout.js';
 import type { UiStore } from './ui-store.js';

@@ -1,5 +1,5 @@
 import type { Key } from 'ink';
-import type { Task } from '../engine/tasks/schema.js';
+import type { Task } from '../engine/index.js';
 import { liveSession } from './format.js';
 import { commandForKey, formatKeys, type Keymap } from './keys.js';
 import type { UiFleet } from './types.js';

@@ -1,7 +1,6 @@
-import { startedSession } from '../../engine/fleet/commands/task-session.js';
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { ORCHESTRATOR_ID, prepareOrchestrator } from '../../engine/orchestrator/task.js';
-import { flotillaBin } from '../../engine/package-root.js';
+import { createFleet, startedSession } from '../../engine/index.js';
+import { ORCHESTRATOR_ID, prepareOrchestrator } from '../../engine/index.js';
+import { flotillaBin } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand } from '../io.js';
 

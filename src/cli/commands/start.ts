@@ -1,4 +1,4 @@
-import { createFleet, type Fleet } from '../../engine/fleet/create-fleet.js';
+import { createFleet, type Fleet } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand, type CliIO } from '../io.js';
 import { SELECTION_HELP, SELECTION_OPTIONS, forEachTask, selectTasks } from '../task-selection.js';

@@ -1,4 +1,4 @@
-import type { Task } from '../tasks/schema.js';
+import type { Task } from '../core/index.js';
 
 /** Task states in which the work is done and only the human acts next. */
 export const FINISHED_STATES: ReadonlySet<Task['state']> = new Set(['ready', 'escalated']);

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configSchema } from '../config/schema.js';
+import { configSchema } from '../config/index.js';
 import { AdmissionQueue } from './admission-queue.js';
 import type { MemoryReading } from './decide.js';
 import { finishedAgentsToClose, idleAgentTasks, queuedInOrder } from './idle-slots.js';
-import type { Task } from '../tasks/schema.js';
+import type { Task } from '../core/index.js';
 
 const GB = 1024;
 const plenty = (): MemoryReading => ({ totalMB: 16 * GB, availableMB: 12 * GB, swapTotalMB: 0, swapUsedMB: 0, swapping: false });

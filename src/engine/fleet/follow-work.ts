@@ -1,5 +1,5 @@
-import { finishedAgentsToClose, queuedInOrder } from '../builds/idle-slots.js';
-import { errorMessage } from '../errors.js';
+import { finishedAgentsToClose, queuedInOrder } from '../builds/index.js';
+import { errorMessage } from '../core/index.js';
 import type { Fleet } from './create-fleet.js';
 
 /**
