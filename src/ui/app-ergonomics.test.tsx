@@ -4,7 +4,7 @@ import { App } from './app.js';
 import { FakeSessions, fakeFleet, makeAttempt, makeTask, waitFor, type FakeFleet } from './testing/fixtures.js';
 import type { UiRequest } from './types.js';
 import { createUiStore } from './ui-store.js';
-import { LiveScreen } from '../engine/sessions/live-screen.js';
+import { LiveScreen } from '../engine/index.js';
 
 function setup(fleet: FakeFleet, size = { columns: 120, rows: 40 }) {
   const ui = createUiStore();

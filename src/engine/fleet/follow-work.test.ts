@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdmissionQueue } from '../builds/admission-queue.js';
+import { AdmissionQueue } from '../builds/index.js';
 import { createFleet, type Fleet } from './create-fleet.js';
 import { commitInLatest, failLatest, startFirstAttempt } from '../../test-support/recovery-attempts.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { HAVE_TMUX } from '../../test-support/tmux-repo.js';
-import { transition } from '../tasks/state-machine.js';
+import { transition } from '../tasks/index.js';
 
 let repo: TempRepo | undefined;
 const open: Array<{ close(): Promise<void> }> = [];
