@@ -21,7 +21,7 @@ import { recoveryDeps, wireLoop } from './wire-loop.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
-import { createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
+import { agentOverheadMB, createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
 import type { FleetContext } from '../core/index.js';
 import { EventBus } from '../core/index.js';
 import { createFleetStore } from '../core/index.js';
@@ -75,7 +75,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const git = new GitClient(runner);
   const paths = await findRepo(git, options.cwd);
   const config = await loadConfig(paths.configFile);
-  const registry = new TaskRegistry(paths.registryFile);
+  const worktreeRoot = worktreeRootFor(paths.root, config.worktreeRoot);
+  const registry = new TaskRegistry(paths.registryFile, { worktreeRoot, repoRoot: paths.root });
   const store = createFleetStore(paths.root);
   const events = new EventBus<FleetEvent>();
   const closers: Array<() => Promise<void> | void> = [];
@@ -83,11 +84,12 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   let costWatching = false;
 
   const notifier = createNotifier(store, events);
-  const worktreeRoot = worktreeRootFor(paths.root, config.worktreeRoot);
   const admission = new AdmissionQueue({
     stateDir: paths.stateDir,
     configFile: paths.configFile,
     config,
+    // Created just below; read when the recommendation is asked for.
+    agentOverheadMB: () => agentOverheadMB(sessions.runtime),
     onWarning: (message) => events.emit({ type: 'error', message }),
     idleAgentTasks: async () => idleAgentTasks((await registry.read()).tasks),
     onWaiting: (job, reason) =>
