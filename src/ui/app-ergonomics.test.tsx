@@ -156,6 +156,7 @@ describe('finding detail', () => {
     const task = makeTask({ id: 'shop', state: 'ready' });
     (task as Record<string, unknown>).review = {
       attempt: 1,
+      errors: [],
       findings: [
         {
           id: 'f1', file: 'src/cache.ts', line: 42, severity: 'major', category: 'correctness', message: long, reviewers: ['correctness', 'security'], agreed: true,
