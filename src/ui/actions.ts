@@ -1,6 +1,8 @@
 import type { Task } from '../engine/index.js';
 import { commandAvailable, runCommand } from './commands.js';
-import { listedFindings } from './components/ReviewsPanel.js';
+import { runForEach, targetTasks, toggleMark } from './bulk.js';
+import { enterScrollback } from './scrollback.js';
+import { listedFindings, type ReviewFinding } from './components/ReviewsPanel.js';
 import { filterTasks, liveSession } from './format.js';
 import { commandById, type CommandId } from './keys.js';
 import type { UiFleet, UiRequest } from './types.js';
@@ -12,6 +14,8 @@ export interface ActionContext {
   visible: readonly Task[];
   task: Task | undefined;
   onRequest(request: UiRequest): void;
+  /** Rows the list shows (PgUp/PgDn move this far); default 10. */
+  pageSize?: number;
 }
 
 /** Runs one keymap command of the fleet view. */
@@ -25,15 +29,31 @@ export function runAction(id: CommandId, ctx: ActionContext): void {
   const taskId = task?.id ?? '';
   switch (id) {
     case 'fleet.select-prev':
-    case 'fleet.select-next': {
+    case 'fleet.select-next':
+    case 'fleet.first':
+    case 'fleet.last':
+    case 'fleet.page-up':
+    case 'fleet.page-down': {
       if (visible.length === 0) return notify(ui, 'no task selected (the list is empty)', 'error');
-      const i = visible.findIndex((t) => t.id === task?.id);
-      const next = id === 'fleet.select-next' ? Math.min(visible.length - 1, i + 1) : Math.max(0, i - 1);
+      const i = Math.max(0, visible.findIndex((t) => t.id === task?.id));
+      const page = Math.max(1, ctx.pageSize ?? 10);
+      const target: Record<string, number> = {
+        'fleet.select-next': i + 1,
+        'fleet.select-prev': i - 1,
+        'fleet.first': 0,
+        'fleet.last': visible.length - 1,
+        'fleet.page-up': i - page,
+        'fleet.page-down': i + page,
+      };
+      const next = Math.min(visible.length - 1, Math.max(0, target[id]!));
       ui.setState({ selectedId: visible[next]!.id, findingCursor: 0 });
       return;
     }
     case 'fleet.filter':
-      ui.setState({ overlay: { kind: 'filter', text: ui.getState().filter } });
+      ui.setState({ filterEditing: true });
+      return;
+    case 'fleet.mark':
+      toggleMark(ui, taskId);
       return;
     case 'task.attach':
       if (!fleet.sessions) return notify(ui, 'attach: agent sessions not available yet in this build', 'error');
@@ -49,16 +69,25 @@ export function runAction(id: CommandId, ctx: ActionContext): void {
       });
       return;
     }
-    case 'task.start':
-      void runCommand(fleet, ui, 'task.start', { id: taskId }, `started ${taskId}`);
+    case 'task.start': {
+      const ids = targetTasks(ui, visible, task).map((t) => t.id);
+      if (ids.length > 1) notify(ui, `starting ${ids.length} tasks…`);
+      void runForEach(fleet, ui, 'task.start', ids, (x) => ({ id: x }), 'started', startProblem);
       return;
+    }
     case 'task.stop':
       if (!commandAvailable(fleet, 'task.stop')) return notify(ui, 'task.stop: not available yet in this build of flotilla', 'error');
-      ui.setState({ overlay: { kind: 'confirm-stop', taskId } });
+      ui.setState({ overlay: { kind: 'confirm-stop', taskIds: targetTasks(ui, visible, task).map((t) => t.id) } });
       return;
-    case 'task.retry':
+    case 'task.retry': {
       if (!commandAvailable(fleet, 'task.retry')) return notify(ui, 'task.retry: not available yet in this build of flotilla', 'error');
-      ui.setState({ overlay: { kind: 'retry-note', taskId, note: '' } });
+      const targets = targetTasks(ui, visible, task);
+      ui.setState({ overlay: { kind: 'retry-note', taskIds: targets.map((t) => t.id), note: '', force: targets.some((t) => t.state === 'escalated') } });
+      return;
+    }
+    case 'task.reply':
+      if (!liveSession(task)) return notify(ui, `reply: ${taskId} has no live session (s starts it)`, 'error');
+      ui.setState({ overlay: { kind: 'reply', taskId, text: '' } });
       return;
     case 'task.review':
       if (!commandAvailable(fleet, 'task.review')) return notify(ui, 'task.review: not available yet in this build of flotilla', 'error');
@@ -86,6 +115,7 @@ export function runAction(id: CommandId, ctx: ActionContext): void {
     case 'review.noise':
     case 'review.dismiss':
     case 'review.folded':
+    case 'review.detail':
       reviewAction(id, ctx);
       return;
     case 'app.memory': {
@@ -94,6 +124,9 @@ export function runAction(id: CommandId, ctx: ActionContext): void {
       ctx.onRequest({ kind: 'memory', file });
       return;
     }
+    case 'view.scrollback':
+      enterScrollback(fleet, ui, task);
+      return;
     case 'view.next-panel': {
       const i = PANELS.indexOf(ui.getState().panel);
       ui.setState({ panel: PANELS[(i + 1) % PANELS.length]! });
@@ -165,6 +198,10 @@ function reviewAction(id: CommandId, ctx: ActionContext): void {
   }
   const finding = findings[cursor]!;
   const taskId = task!.id;
+  if (id === 'review.detail') {
+    ui.setState({ overlay: { kind: 'text', title: `finding ${finding.id} of ${taskId}`, text: findingDetail(finding), scroll: 0, wrap: true } });
+    return;
+  }
   if (id === 'review.dismiss') {
     const undo = Boolean(finding.dismissed);
     void runCommand(
@@ -178,6 +215,28 @@ function reviewAction(id: CommandId, ctx: ActionContext): void {
   }
   const mark = id === 'review.useful' ? 'useful' : 'noise';
   void runCommand(fleet, ui, 'review.mark', { id: taskId, finding: finding.id, mark }, `marked finding ${finding.id} of ${taskId} ${mark}`);
+}
+
+/** A finding in full: where, what, who said it (each reviewer's own words), and its marks. */
+export function findingDetail(f: ReviewFinding): string {
+  const out = [
+    `${f.severity} · ${f.category} · ${f.file}${f.line ? `:${f.line}` : ''}`,
+    `${f.agreed ? 'agreed by' : 'reported by'} ${f.reviewers.join(', ')}${f.mark ? ` · marked ${f.mark}` : ''}${f.dismissed ? ' · dismissed' : ''}${f.folded ? ' · folded' : ''}`,
+    '',
+    ...f.message.split('\n'),
+  ];
+  const sources = (f as { sources?: Array<{ role: string; model: string; line: number; message: string }> }).sources ?? [];
+  if (sources.length > 1 || (sources[0] && sources[0].message !== f.message)) {
+    out.push('');
+    for (const s of sources) out.push(`── ${s.role} (${s.model}) at line ${s.line}`, ...s.message.split('\n'), '');
+  }
+  return out.join('\n');
+}
+
+/** A start from the view that found no slot says the task is queued. */
+function startProblem(result: unknown, id: string): string | null {
+  const r = result as { waiting?: string };
+  return typeof r?.waiting === 'string' ? `${id} queued, ${r.waiting}` : null;
 }
 
 /** Dispatches task.add from the form; keeps the draft (with the error) when it fails. */

@@ -3,7 +3,10 @@ import { useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
 import { profileNames } from '../engine/index.js';
 import { runAction, submitDraft, visibleTasks } from './actions.js';
+import { describeTargets } from './bulk.js';
 import { handleViewKey } from './handle-key.js';
+import { handleMouse, parseMouse } from './mouse.js';
+import { scrollbackHint } from './scrollback.js';
 import { ConfirmDialog, InputDialog, TextOverlay } from './components/Dialogs.js';
 import { FleetList } from './components/FleetList.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
@@ -49,14 +52,21 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   const close = () => ui.setState({ overlay: { kind: 'none' } });
   const small = tooSmall(size);
   // New agents start at the size the pane shows them at (also agents started from the CLI later).
-  const layout = small ? null : computeLayout(size, visible.length);
+  const longestId = useMemo(() => Math.max(0, ...tasks.map((t) => [...t.id].length)), [tasks]);
+  const layout = small ? null : computeLayout(size, visible.length, longestId);
   const screen = layout?.screen ?? null;
+  const listPage = Math.max(1, (layout?.list.height ?? 14) - 4);
   useEffect(() => {
     if (screen) fleet.sessions?.setStartSize({ cols: screen.cols, rows: screen.rows });
   }, [fleet.sessions, screen?.cols, screen?.rows]);
 
   useInput((raw, rawKey) => {
-    for (const [input, key] of splitInput(raw, rawKey)) handleViewKey(input, key, { fleet, ui, keymap, onRequest });
+    const mouse = parseMouse(raw);
+    if (mouse) {
+      if (layout && ui.getState().overlay.kind === 'none') handleMouse(mouse, ui, layout, visibleTasks(fleet.store.getState().tasks, ui.getState().filter));
+      return;
+    }
+    for (const [input, key] of splitInput(raw, rawKey)) handleViewKey(input, key, { fleet, ui, keymap, onRequest, pageSize: listPage });
   }, { isActive: overlay.kind !== 'new-task' && !small });
 
   // Too small: only quit works (asking first with live pty agents, on the same one line).
@@ -86,7 +96,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
         ? `connecting to ${task.id}…`
         : `${task.id} has no live session (${task.state}${task.attempts.length ? '' : '; s starts it'})`;
   const list = (
-    <FleetList tasks={visible} selectedId={task?.id ?? null} config={fleet.config} width={layout.list.width} height={layout.list.height} filter={state.filter} now={state.now} />
+    <FleetList tasks={visible} selectedId={task?.id ?? null} config={fleet.config} width={layout.list.width} height={layout.list.height} filter={state.filter} filterEditing={state.filterEditing} marked={state.marked} now={state.now} />
   );
   const pane = (
     <LivePane
@@ -95,6 +105,8 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       emptyText={emptyText}
       replay={!hasLive && lastAttempt && task ? { taskId: task.id, key: `${lastAttempt.n}:${lastAttempt.session?.state ?? '-'}:${lastAttempt.session?.since ?? '-'}` } : null}
       title={task ? `${task.id} · ${statusText(task)}${hasLive ? ` · ${formatKeys(keymap['task.attach'])} attaches, ${fleet.config.detachKey} returns` : ''}` : undefined}
+      scrollTop={overlay.kind === 'scrollback' && overlay.taskId === task?.id ? overlay.top : null}
+      scrollHint={overlay.kind === 'scrollback' ? (overlay.search !== null ? `search ↑: ${overlay.search}▏ (Enter finds, Esc cancels)` : scrollbackHint(keymap)) : ''}
       width={layout.pane.width}
       height={layout.pane.height}
       cols={layout.screen.cols}
@@ -135,13 +147,20 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
 
   let dialog: React.ReactNode = null;
   if (overlay.kind === 'help') dialog = <HelpOverlay keymap={keymap} detachKey={fleet.config.detachKey} width={size.columns} height={layout.height - 1} scroll={overlay.scroll} />;
-  else if (overlay.kind === 'confirm-stop') dialog = <ConfirmDialog message={`Stop ${overlay.taskId}? Its agent is killed; the worktree stays.`} width={size.columns} />;
+  else if (overlay.kind === 'confirm-stop') {
+    const what = overlay.taskIds.length === 1 ? overlay.taskIds[0] : `${overlay.taskIds.length} tasks (${overlay.taskIds.join(', ')})`;
+    dialog = <ConfirmDialog message={`Stop ${what}? The agents are killed; worktrees stay; ready and escalated tasks keep their state.`} width={size.columns} />;
+  }
   else if (overlay.kind === 'confirm-quit')
     dialog = <ConfirmDialog message={`Quit? ${overlay.running} agent(s) run inside this process (pty runtime) and will be stopped.`} width={size.columns} />;
-  else if (overlay.kind === 'filter') dialog = <InputDialog title="Filter tasks" value={overlay.text} hint="Enter applies, Esc clears" width={size.columns} />;
-  else if (overlay.kind === 'retry-note')
-    dialog = <InputDialog title={`Retry ${overlay.taskId}: a note for the next attempt (optional)`} value={overlay.note} hint="Enter retries, Esc cancels" width={size.columns} />;
-  else if (overlay.kind === 'text') dialog = <TextOverlay title={overlay.title} text={overlay.text} scroll={overlay.scroll} width={size.columns} height={layout.height - 1} />;
+  else if (overlay.kind === 'retry-note') {
+    const what = describeTargets(overlay.taskIds);
+    const title = overlay.force
+      ? `Retry ${what}: escalated (past the attempt cap); Enter retries anyway, as --force. A note for the next attempt (optional)`
+      : `Retry ${what}: a note for the next attempt (optional)`;
+    dialog = <InputDialog title={title} value={overlay.note} hint={overlay.force ? 'Enter retries with --force, Esc cancels' : 'Enter retries, Esc cancels'} width={size.columns} />;
+  }
+  else if (overlay.kind === 'text') dialog = <TextOverlay title={overlay.title} text={overlay.text} scroll={overlay.scroll} width={size.columns} height={layout.height - 1} wrap={overlay.wrap ?? false} />;
   else if (overlay.kind === 'new-task')
     dialog = (
       <NewTaskForm
@@ -165,14 +184,24 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       ) : (
         body
       )}
-      <StatusBar
-        keymap={keymap}
-        hasTask={Boolean(task)}
-        notice={engineError ? { text: engineError, tone: 'error', at: Date.now() } : state.notice}
-        notification={latest}
-        width={size.columns}
-        reviews={state.panel === 'reviews'}
-      />
+      {overlay.kind === 'reply' ? (
+        // The reply is typed on the status bar's line, so the agent's screen stays in view.
+        <Text wrap="truncate-start">
+          <Text color="cyan">{`reply to ${overlay.taskId} › `}</Text>
+          {overlay.text}
+          <Text inverse> </Text>
+          <Text dimColor>  Enter sends · Esc cancels</Text>
+        </Text>
+      ) : (
+        <StatusBar
+          keymap={keymap}
+          hasTask={Boolean(task)}
+          notice={engineError ? { text: engineError, tone: 'error', at: Date.now() } : state.notice}
+          notification={latest}
+          width={size.columns}
+          reviews={state.panel === 'reviews'}
+        />
+      )}
     </Box>
   );
 }

@@ -1,9 +1,31 @@
 import type { Key } from 'ink';
 import { runAction, visibleTasks } from './actions.js';
+import { describeTargets, retryProblem, runForEach } from './bulk.js';
 import { runCommand } from './commands.js';
+import { scrollbackKey } from './scrollback.js';
 import { KEY_COMMANDS, commandForKey, type Keymap } from './keys.js';
 import type { UiFleet, UiRequest } from './types.js';
 import { notify, type UiStore } from './ui-store.js';
+
+/** One key typed into a one-line input: Backspace deletes, printable text is added (newlines as spaces). */
+function editLine(text: string, input: string, key: Key): string {
+  if (key.backspace || key.delete) return [...text].slice(0, -1).join('');
+  if (!key.ctrl && !key.meta && input) return text + input.replace(/[\r\n]/g, ' ');
+  return text;
+}
+
+/**
+ * Typing the filter (k9s style): the list narrows with each key; arrows still move the selection;
+ * Enter keeps the filter and gives the keys back to the list; Esc clears it.
+ */
+function filterKey(input: string, key: Key, ctx: ViewKeyContext, actx: Parameters<typeof runAction>[1]): void {
+  const { ui } = ctx;
+  if (key.escape) return void ui.setState({ filter: '', filterEditing: false });
+  if (key.return) return void ui.setState({ filter: ui.getState().filter.trim(), filterEditing: false });
+  if (key.upArrow || key.downArrow) return runAction(key.upArrow ? 'fleet.select-prev' : 'fleet.select-next', actx);
+  if (key.pageUp || key.pageDown) return runAction(key.pageUp ? 'fleet.page-up' : 'fleet.page-down', actx);
+  ui.setState({ filter: editLine(ui.getState().filter, input, key) });
+}
 
 /** Lines of the help overlay: a title per category, one per command, the detach and override lines. */
 const HELP_LINES = new Set(KEY_COMMANDS.map((c) => c.category)).size + KEY_COMMANDS.length + 2;
@@ -13,6 +35,8 @@ export interface ViewKeyContext {
   ui: UiStore;
   keymap: Keymap;
   onRequest(request: UiRequest): void;
+  /** Rows the list shows (PgUp/PgDn). */
+  pageSize?: number;
 }
 
 /**
@@ -27,11 +51,18 @@ export function handleViewKey(input: string, key: Key, ctx: ViewKeyContext): voi
   const overlay = now.overlay;
   switch (overlay.kind) {
     case 'none': {
-      const id = commandForKey(keymap, input, key);
-      if (!id) return;
       const shown = visibleTasks(fleet.store.getState().tasks, now.filter);
       const current = shown.find((t) => t.id === now.selectedId) ?? shown[0];
-      runAction(id, { fleet, ui, visible: shown, task: current, onRequest });
+      const actx = { fleet, ui, visible: shown, task: current, onRequest, pageSize: ctx.pageSize ?? 10 };
+      if (now.filterEditing) return filterKey(input, key, ctx, actx);
+      const id = commandForKey(keymap, input, key);
+      if (!id) {
+        // Esc with nothing open: drop the marks, then the filter.
+        if (key.escape && now.marked.length) ui.setState({ marked: [] });
+        else if (key.escape && now.filter) ui.setState({ filter: '' });
+        return;
+      }
+      runAction(id, actx);
       return;
     }
     case 'help': {
@@ -45,33 +76,34 @@ export function handleViewKey(input: string, key: Key, ctx: ViewKeyContext): voi
       if (input === 'y' || input === 'Y' || key.return) {
         close();
         if (overlay.kind === 'confirm-quit') onRequest({ kind: 'quit' });
-        else void runCommand(fleet, ui, 'task.stop', { id: overlay.taskId }, `stopped ${overlay.taskId}`);
+        else void runForEach(fleet, ui, 'task.stop', overlay.taskIds, (id) => ({ id }), 'stopped');
       } else if (input === 'n' || input === 'N' || key.escape) {
         close();
         notify(ui, 'cancelled');
       }
       return;
-    case 'filter':
-    case 'retry-note': {
-      const text = overlay.kind === 'filter' ? overlay.text : overlay.note;
+    case 'retry-note':
+    case 'reply': {
+      const text = overlay.kind === 'reply' ? overlay.text : overlay.note;
       if (key.escape) {
         close();
-        if (overlay.kind === 'filter') ui.setState({ filter: '' });
+        notify(ui, 'cancelled');
         return;
       }
       if (key.return) {
         close();
-        if (overlay.kind === 'filter') ui.setState({ filter: text.trim() });
-        else {
-          const note = text.trim();
-          void runCommand(fleet, ui, 'task.retry', note ? { id: overlay.taskId, note } : { id: overlay.taskId }, `retrying ${overlay.taskId}`);
+        if (overlay.kind === 'reply') {
+          void runCommand(fleet, ui, 'task.send', { id: overlay.taskId, text, enter: true }, `sent to ${overlay.taskId}`);
+          return;
         }
+        const note = text.trim();
+        const force = overlay.force;
+        notify(ui, `retrying ${describeTargets(overlay.taskIds)}${force ? ' (forced past the cap)' : ''}…`);
+        void runForEach(fleet, ui, 'task.retry', overlay.taskIds, (id) => ({ id, ...(note ? { note } : {}), ...(force ? { force: true } : {}) }), 'retried', retryProblem);
         return;
       }
-      let next = text;
-      if (key.backspace || key.delete) next = [...text].slice(0, -1).join('');
-      else if (!key.ctrl && !key.meta && input) next = text + input.replace(/[\r\n]/g, ' ');
-      ui.setState({ overlay: overlay.kind === 'filter' ? { ...overlay, text: next } : { ...overlay, note: next } });
+      const next = editLine(text, input, key);
+      ui.setState({ overlay: overlay.kind === 'reply' ? { ...overlay, text: next } : { ...overlay, note: next } });
       return;
     }
     case 'text': {
@@ -81,6 +113,8 @@ export function handleViewKey(input: string, key: Key, ctx: ViewKeyContext): voi
       if (delta) ui.setState({ overlay: { ...overlay, scroll: Math.min(max, Math.max(0, overlay.scroll + delta)) } });
       return;
     }
+    case 'scrollback':
+      return scrollbackKey(input, key, fleet, ui, keymap, overlay);
     case 'new-task':
       return; // the form listens itself
   }

@@ -8,7 +8,7 @@ import { ConfigError } from '../engine/index.js';
  * overlay and the status bar are generated from this table, so they never go stale.
  */
 
-export type KeyCategory = 'fleet' | 'task' | 'review' | 'view' | 'app';
+export type KeyCategory = 'fleet' | 'task' | 'review' | 'view' | 'app' | 'scrollback';
 
 export interface KeyCommand {
   id: string;
@@ -23,12 +23,18 @@ export interface KeyCommand {
 export const KEY_COMMANDS = [
   { id: 'fleet.select-prev', description: 'select the previous task', category: 'fleet', needsTask: false, label: 'up' },
   { id: 'fleet.select-next', description: 'select the next task', category: 'fleet', needsTask: false, label: 'down' },
-  { id: 'fleet.filter', description: 'filter tasks by id, title, agent, state or tag', category: 'fleet', needsTask: false, label: 'filter' },
+  { id: 'fleet.first', description: 'select the first task', category: 'fleet', needsTask: false, label: 'first' },
+  { id: 'fleet.last', description: 'select the last task', category: 'fleet', needsTask: false, label: 'last' },
+  { id: 'fleet.page-up', description: 'move the selection one page up', category: 'fleet', needsTask: false, label: 'page' },
+  { id: 'fleet.page-down', description: 'move the selection one page down', category: 'fleet', needsTask: false, label: 'page' },
+  { id: 'fleet.filter', description: 'filter as you type (id, title, agent, state, tag); Enter keeps it, Esc clears it', category: 'fleet', needsTask: false, label: 'filter' },
+  { id: 'fleet.mark', description: 'mark or unmark the selected task (s, x, r then act on every marked task)', category: 'fleet', needsTask: true, label: 'mark' },
   { id: 'task.attach', description: "attach to the selected agent's terminal (detach key returns)", category: 'task', needsTask: true, label: 'attach' },
   { id: 'task.new', description: 'add a new task (form)', category: 'task', needsTask: false, label: 'new' },
-  { id: 'task.start', description: 'start the selected task', category: 'task', needsTask: true, label: 'start' },
-  { id: 'task.stop', description: 'stop the selected task (asks first)', category: 'task', needsTask: true, label: 'stop' },
-  { id: 'task.retry', description: 'retry the selected task with a note', category: 'task', needsTask: true, label: 'retry' },
+  { id: 'task.start', description: 'start the selected task (or the marked ones)', category: 'task', needsTask: true, label: 'start' },
+  { id: 'task.stop', description: 'stop the selected task (or the marked ones; asks first)', category: 'task', needsTask: true, label: 'stop' },
+  { id: 'task.retry', description: 'retry the selected task (or the marked ones) with a note; escalated ones as --force', category: 'task', needsTask: true, label: 'retry' },
+  { id: 'task.reply', description: 'type one line to the selected agent without attaching (Enter sends)', category: 'task', needsTask: true, label: 'reply' },
   { id: 'task.review', description: 'review the selected task', category: 'task', needsTask: true, label: 'review' },
   { id: 'task.diff', description: 'diff between the last two attempts', category: 'task', needsTask: true, label: 'diff' },
   { id: 'task.prompt', description: "preview the next attempt's prompt", category: 'task', needsTask: true, label: 'prompt' },
@@ -37,7 +43,17 @@ export const KEY_COMMANDS = [
   { id: 'review.useful', description: 'mark the focused finding useful', category: 'review', needsTask: true, label: 'useful' },
   { id: 'review.noise', description: 'mark the focused finding noise', category: 'review', needsTask: true, label: 'noise' },
   { id: 'review.dismiss', description: 'dismiss the focused finding, or undismiss it', category: 'review', needsTask: true, label: 'dismiss' },
+  { id: 'review.detail', description: "show the focused finding's full text", category: 'review', needsTask: true, label: 'detail' },
   { id: 'review.folded', description: 'show or hide folded findings', category: 'review', needsTask: false, label: 'folded' },
+  { id: 'view.scrollback', description: "look back in the selected agent's output (scrollback)", category: 'view', needsTask: true, label: 'scrollback' },
+  { id: 'scrollback.page-up', description: 'scrollback: one page up', category: 'scrollback', needsTask: false, label: 'page' },
+  { id: 'scrollback.page-down', description: 'scrollback: one page down', category: 'scrollback', needsTask: false, label: 'page' },
+  { id: 'scrollback.up', description: 'scrollback: one line up', category: 'scrollback', needsTask: false, label: 'line' },
+  { id: 'scrollback.down', description: 'scrollback: one line down', category: 'scrollback', needsTask: false, label: 'line' },
+  { id: 'scrollback.top', description: 'scrollback: the oldest kept line', category: 'scrollback', needsTask: false, label: 'top' },
+  { id: 'scrollback.search', description: 'scrollback: search upwards (Enter finds, Esc cancels)', category: 'scrollback', needsTask: false, label: 'search' },
+  { id: 'scrollback.next', description: 'scrollback: the next match further up', category: 'scrollback', needsTask: false, label: 'next' },
+  { id: 'scrollback.live', description: 'scrollback: back to the live screen', category: 'scrollback', needsTask: false, label: 'live' },
   { id: 'view.next-panel', description: 'next panel (Gates, Queue, Reviews, Cost)', category: 'view', needsTask: false, label: 'panel' },
   { id: 'app.help', description: 'show or hide this help', category: 'app', needsTask: false, label: 'help' },
   { id: 'app.memory', description: 'open .flotilla/MEMORY.md in $EDITOR', category: 'app', needsTask: false, label: 'memory' },
@@ -50,7 +66,12 @@ export type Keymap = Record<CommandId, string[]>;
 export const DEFAULT_KEYS: Keymap = {
   'fleet.select-prev': ['up', 'k'],
   'fleet.select-next': ['down', 'j'],
+  'fleet.first': ['g', 'home'],
+  'fleet.last': ['G', 'end'],
+  'fleet.page-up': ['pageup'],
+  'fleet.page-down': ['pagedown'],
   'fleet.filter': ['/'],
+  'fleet.mark': ['space'],
   'task.attach': ['enter'],
   'task.new': ['n'],
   'task.start': ['s'],
@@ -59,12 +80,23 @@ export const DEFAULT_KEYS: Keymap = {
   'task.review': ['v'],
   'task.diff': ['d'],
   'task.prompt': ['p'],
+  'task.reply': [':', 'i'],
   'review.next': [']'],
   'review.prev': ['['],
   'review.useful': ['u'],
   'review.noise': ['o'],
   'review.dismiss': ['D'],
+  'review.detail': ['e'],
   'review.folded': ['z'],
+  'view.scrollback': ['b'],
+  'scrollback.page-up': ['pageup', 'b'],
+  'scrollback.page-down': ['pagedown', 'space'],
+  'scrollback.up': ['up', 'k'],
+  'scrollback.down': ['down', 'j'],
+  'scrollback.top': ['g'],
+  'scrollback.search': ['/'],
+  'scrollback.next': ['n'],
+  'scrollback.live': ['G', 'escape', 'q'],
   'view.next-panel': ['tab'],
   'app.help': ['?'],
   'app.memory': ['m'],
@@ -124,9 +156,13 @@ export function keyMatches(spec: string, input: string, key: Key): boolean {
   return input === spec && !key.ctrl && !key.meta;
 }
 
-/** The command bound to this keypress, or null. */
-export function commandForKey(keymap: Keymap, input: string, key: Key): CommandId | null {
+/**
+ * The command bound to this keypress, or null. The scrollback's keys apply only in it (`mode`);
+ * the fleet view's keys everywhere else.
+ */
+export function commandForKey(keymap: Keymap, input: string, key: Key, mode: 'fleet' | 'scrollback' = 'fleet'): CommandId | null {
   for (const c of KEY_COMMANDS) {
+    if ((c.category === 'scrollback') !== (mode === 'scrollback')) continue;
     if (keymap[c.id].some((spec) => keyMatches(spec, input, key))) return c.id;
   }
   return null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_COLUMNS, MIN_ROWS, computeLayout, tooSmall } from './layout.js';
+import { LIST_FIXED_COLUMNS, MIN_COLUMNS, MIN_ROWS, computeLayout, tooSmall } from './layout.js';
 
 describe('layout', () => {
   it('stacks list, pane and panels on narrow terminals, filling rows - 1', () => {
@@ -24,5 +24,14 @@ describe('layout', () => {
     const l = computeLayout({ columns: MIN_COLUMNS, rows: MIN_ROWS }, 50);
     expect(l.screen.rows).toBeGreaterThan(0);
     expect(l.list.height + l.pane.height + l.panels.height + 1).toBe(MIN_ROWS - 1);
+  });
+});
+
+describe('the list grows for long ids in a wide terminal', () => {
+  it('at 160 columns a 25-character id fits the list; the pane keeps the rest', () => {
+    const l = computeLayout({ columns: 160, rows: 50 }, 10, 25);
+    expect(l.list.width - 2).toBeGreaterThanOrEqual(LIST_FIXED_COLUMNS + 25);
+    expect(l.pane.width).toBe(160 - l.list.width);
+    expect(computeLayout({ columns: 160, rows: 50 }, 10, 8).list.width).toBe(76);
   });
 });

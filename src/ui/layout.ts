@@ -10,6 +10,8 @@ export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 20;
 /** From this width the pane sits beside the list instead of under it. */
 export const WIDE_COLUMNS = 150;
+/** Columns of a list row besides the id (see FleetList). */
+export const LIST_FIXED_COLUMNS = 58;
 
 export interface Box {
   width: number;
@@ -32,13 +34,19 @@ export function tooSmall(size: TermSize): boolean {
   return size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
 }
 
-export function computeLayout(size: TermSize, taskCount: number): Layout {
+/**
+ * `idColumns`: the longest task id; in a wide terminal the list grows (up to 55% of the width) so
+ * that ids are not cut while the pane keeps the rest.
+ */
+export function computeLayout(size: TermSize, taskCount: number, idColumns = 0): Layout {
   const width = size.columns;
   const height = size.rows - 1; // one line is the status bar
   const body = height - 1;
   if (width >= WIDE_COLUMNS) {
     // The list keeps room for its columns; the pane gets the rest.
-    const left = Math.min(96, Math.max(76, Math.floor(width * 0.45)));
+    const base = Math.min(96, Math.max(76, Math.floor(width * 0.45)));
+    const wantForIds = 2 + LIST_FIXED_COLUMNS + idColumns + 1;
+    const left = Math.max(base, Math.min(wantForIds, Math.floor(width * 0.55)));
     const panelsHeight = Math.max(8, Math.floor(body * 0.4));
     const pane = { width: width - left, height: body };
     return {

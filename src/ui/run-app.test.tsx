@@ -10,6 +10,10 @@ import { pollResources, ringOnNotifications, showEngineErrors, tickClock } from 
 import { FakeSessions, T0, fakeAdmission, fakeFleet, makeAttempt, makeTask, screenOf, testConfig, waitFor } from './testing/fixtures.js';
 import { createUiStore } from './ui-store.js';
 
+/** SGR mouse reporting on and off (see mouse.ts; not imported here: the view loads after loadFleetView). */
+const MOUSE_ON = '\x1b[?1000h\x1b[?1006h';
+const MOUSE_OFF = '\x1b[?1006l\x1b[?1000l';
+
 // Loaded the way `flotilla ui` loads it, so these tests also hold when CI is set in the environment
 // (Ink would otherwise draw only the last frame).
 const ciBefore = process.env.CI;
@@ -96,6 +100,10 @@ describe('runApp', () => {
     await expect(done).resolves.toEqual({ running: ['alpha'] });
     expect(stdout.written.startsWith('\x1b[?1049h')).toBe(true);
     expect(stdout.written.endsWith('\x1b[?1049l')).toBe(true);
+    // Mouse reporting: on while the view shows, off for the attach, on again, off before the normal screen.
+    const toggles = [...stdout.written.matchAll(/\x1b\[\?1000h\x1b\[\?1006h|\x1b\[\?1006l\x1b\[\?1000l/g)].map((m) => (m[0] === MOUSE_ON ? 'on' : 'off'));
+    expect(toggles).toEqual(['on', 'off', 'on', 'off']);
+    expect(stdout.written.endsWith(`${MOUSE_OFF}\x1b[?1049l`)).toBe(true);
   });
 
   it('a detach returns to the view saying so', async () => {

@@ -10,6 +10,7 @@ import { terminalAlert } from '../engine/index.js';
 import { App } from './app.js';
 import { age, liveSession } from './format.js';
 import { buildKeymap } from './keys.js';
+import { MOUSE_OFF, MOUSE_ON } from './mouse.js';
 import { pollResources, ringOnNotifications, showEngineErrors, tickClock } from './services.js';
 import type { UiFleet, UiRequest } from './types.js';
 import { createUiStore, emptyDraft, notify, type UiStore } from './ui-store.js';
@@ -23,6 +24,8 @@ export interface RunAppOptions {
   ui?: UiStore;
   /** Use the alternate screen (default true on a TTY). */
   altScreen?: boolean;
+  /** Mouse reporting while the view shows (default true on a TTY). */
+  mouse?: boolean;
 }
 
 export interface RunAppResult {
@@ -46,9 +49,19 @@ export async function runApp(options: RunAppOptions): Promise<RunAppResult> {
   if (fleet.config.notify.bell) stops.push(ringOnNotifications(fleet.store, stdout, (n) => terminalAlert(n, true)));
   const alt = options.altScreen ?? Boolean(stdout.isTTY);
   if (alt) stdout.write(ALT_ON);
+  const mouse = options.mouse ?? Boolean(stdout.isTTY);
+  let mouseOn = false;
+  const setMouse = (on: boolean) => {
+    if (!mouse || on === mouseOn) return;
+    stdout.write(on ? MOUSE_ON : MOUSE_OFF);
+    mouseOn = on;
+  };
   try {
     for (;;) {
+      // Mouse reports only while the view shows: an agent, the editor or the shell must not get them.
+      setMouse(true);
       const request = await showView(fleet, ui, keymap, stdin, stdout);
+      setMouse(false);
       if (request.kind === 'quit') break;
       // Hand the terminal over. Ink has let go of stdin; pause it too so nothing of ours reads
       // keys meant for the agent or the editor.
@@ -67,6 +80,7 @@ export async function runApp(options: RunAppOptions): Promise<RunAppResult> {
     }
   } finally {
     for (const stop of stops) stop();
+    setMouse(false);
     if (alt) stdout.write(ALT_OFF);
   }
   return { running: fleet.store.getState().tasks.filter((t) => liveSession(t)).map((t) => t.id) };

@@ -23,11 +23,19 @@ export type Overlay =
   | { kind: 'none' }
   | { kind: 'help'; scroll: number }
   | { kind: 'new-task' }
-  | { kind: 'confirm-stop'; taskId: string }
+  /** Stop these tasks' agents (one, or the marked ones). */
+  | { kind: 'confirm-stop'; taskIds: string[] }
   | { kind: 'confirm-quit'; running: number }
-  | { kind: 'retry-note'; taskId: string; note: string }
-  | { kind: 'filter'; text: string }
-  | { kind: 'text'; title: string; text: string; scroll: number };
+  /** Retry these tasks with an optional note; force: some are past their cap (escalated), as --force. */
+  | { kind: 'retry-note'; taskIds: string[]; note: string; force: boolean }
+  /**
+   * Looking back in a task's output: `top` is the buffer line the pane starts at; `search` is the
+   * query being typed (null when not typing), `query` the last one searched.
+   */
+  | { kind: 'scrollback'; taskId: string; top: number; search: string | null; query: string }
+  /** One line typed to the agent of a task (Enter sends it, as `flotilla send`). */
+  | { kind: 'reply'; taskId: string; text: string }
+  | { kind: 'text'; title: string; text: string; scroll: number; wrap?: boolean };
 
 export interface Notice {
   text: string;
@@ -39,6 +47,10 @@ export interface UiState {
   selectedId: string | null;
   panel: PanelId;
   filter: string;
+  /** The filter is being typed: keys go to it and the list narrows as you type (Enter keeps, Esc clears). */
+  filterEditing: boolean;
+  /** Tasks marked with space; s, x and r act on all of them while any is marked. */
+  marked: string[];
   overlay: Overlay;
   notice: Notice | null;
   draft: NewTaskDraft;
@@ -64,6 +76,8 @@ export function createUiStore(initial: Partial<UiState> = {}): UiStore {
     selectedId: null,
     panel: 'gates',
     filter: '',
+    filterEditing: false,
+    marked: [],
     overlay: { kind: 'none' },
     notice: null,
     draft: emptyDraft('', ''),

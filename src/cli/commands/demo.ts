@@ -97,9 +97,10 @@ roles, and the scripted demo agent (assets/demo-agent; it calls no model), then 
   truncate              fails CI, is retried with the failing test's name, and becomes ready
   separator-dot         ready, then merged into main by the demo (playing the human)
   separator-underscore  conflicts with the merged one, is retried, and escalates to the human
-Without --headless opens the fleet view on them (answer the permission question by attaching with
-Enter, or with \`flotilla send word-count y\` from another terminal). With --headless runs them to
-the end, printing one line per event, then a summary with cost per task and per completed PR;
+Without --headless opens the fleet view on them, with the agents in tmux when it is installed
+(they outlive the view: quit with q, open it again with \`flotilla ui\` in the project). Answer the
+permission question by attaching with Enter, with \`:\` y Enter, or with
+\`flotilla send word-count y\` from another terminal. With --headless runs them to the end, printing one line per event, then a summary with cost per task and per completed PR;
 exits 0 when every task settled, 1 on timeout (default 300 s).`,
   async run(args, io) {
     const { values, help } = parseCommandArgs(
@@ -115,14 +116,18 @@ exits 0 when every task settled, 1 on timeout (default 300 s).`,
     if (!headless && (!io.isTTY || !process.stdin.isTTY)) {
       throw new UsageError('demo: the fleet view needs a terminal; run `flotilla demo --headless` in scripts');
     }
-    const repo = await createDemoRepo(createRunner(), values.dir ? { dir: values.dir } : {});
+    // The view runs the agents on tmux when it is there, so a newcomer sees them survive quitting it.
+    const tmux = !headless && Boolean(findExecutable('tmux', { cwd: io.cwd, path: io.env.PATH }));
+    const repo = await createDemoRepo(createRunner(), { ...(values.dir ? { dir: values.dir } : {}), runtime: tmux ? 'tmux' : 'pty' });
     io.out(`flotilla demo: project at ${repo.root}`);
     if (headless) return runHeadless(repo.root, io, timeoutSec);
     const { openFleetView } = await import('./ui.js');
     const code = await openFleetView({ ...io, cwd: repo.root }, async (fleet) => {
       await startDemo(fleet, { answerPermissions: false, log: (line) => fleet.dispatch({ type: 'notify.push', notification: { kind: 'info', message: line } }).then(() => undefined) });
     });
-    io.out(lookAround(repo.root, flotillaCommand(io)));
+    const f = flotillaCommand(io);
+    io.out(lookAround(repo.root, f));
+    if (tmux) io.out(`\nThe demo's agents run on in tmux: see them again with \`${f} ui\` there, end them with \`${f} stop --all\`.`);
     return code;
   },
 };

@@ -19,8 +19,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry('status', 'show every task (a table, or JSON with --json)', async () => (await import('./status.js')).statusCommand),
   entry('prompt', "preview the prompt a task's next attempt gets", async () => (await import('./prompt.js')).promptCommand),
   // Agent sessions
-  entry('start', "start a task's agent in its worktree", async () => (await import('./start.js')).startCommand),
-  entry('stop', "stop a task's agent (the task becomes stopped)", async () => (await import('./stop.js')).stopCommand),
+  entry('start', "start tasks' agents in their worktrees", async () => (await import('./start.js')).startCommand),
+  entry('stop', "stop tasks' agents (a running task becomes stopped; ready and escalated ones keep their state)", async () => (await import('./stop.js')).stopCommand),
   entry('attach', "connect your terminal to a task's agent (Ctrl-] detaches)", async () => (await import('./attach.js')).attachCommand),
   entry('send', "type text into a task's agent, then Enter", async () => (await import('./send.js')).sendCommand),
   entry('capture', "print a task's current agent screen", async () => (await import('./capture.js')).captureCommand),

@@ -1,4 +1,4 @@
-import { createFleet } from '../../engine/index.js';
+import { createFleet, startedSession } from '../../engine/index.js';
 import { ORCHESTRATOR_ID, prepareOrchestrator } from '../../engine/index.js';
 import { flotillaBin } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
@@ -27,7 +27,7 @@ Running it again restarts it with fresh instructions (stop it first if it is run
         return EXIT.usage;
       }
       await prepareOrchestrator(fleet, { ...(values.agent ? { agent: values.agent } : {}), bin });
-      const info = await fleet.dispatch({ type: 'task.start', id: ORCHESTRATOR_ID });
+      const info = startedSession(await fleet.dispatch({ type: 'task.start', id: ORCHESTRATOR_ID, wait: true }));
       io.out(`orchestrator started (${info.runtime ?? 'session'}${info.pid ? `, pid ${info.pid}` : ''}); flotilla attach ${ORCHESTRATOR_ID} to talk to it`);
       if (fleet.sessions?.runtime === 'pty') {
         io.out('(pty runtime: the orchestrator lives as long as this command; use the tmux runtime to leave it running)');

@@ -1,10 +1,10 @@
 import { FAILURE_CLASSES, type FailureClass } from '../../engine/index.js';
 import { UsageError } from '../../engine/index.js';
 import { createFleet, type Fleet } from '../../engine/index.js';
-import { assertTaskId } from '../../engine/index.js';
 import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand, type CliIO } from '../io.js';
+import { SELECTION_HELP, SELECTION_OPTIONS, forEachTask, selectTasks } from '../task-selection.js';
 
 /** With the pty runtime the agent lives in this process: wait until it exits (Ctrl-C stops it), as `flotilla start` does. */
 async function waitForExit(fleet: Fleet, id: string, io: CliIO): Promise<void> {
@@ -26,13 +26,18 @@ async function waitForExit(fleet: Fleet, id: string, io: CliIO): Promise<void> {
 export const retryCommand: CliCommand = {
   name: 'retry',
   summary: 'retry a task in a new attempt, with what the last one was missing',
-  help: `Usage: flotilla retry <task> [--note TEXT] [--files a,b] [--doc FILE] [--class CLASS] [--force] [--json]
+  help: `Usage: flotilla retry <task...> | --all | --state S | --tag T  [--note TEXT] [--files a,b] [--doc FILE] [--class CLASS] [--force] [--json]
 
 Starts attempt N+1 of a stopped, failed or escalated task in a new worktree (the old one is kept;
 \`flotilla diff <task>\` compares them). The new attempt's prompt is enriched with what the last one
 was missing: failing checks and test names, the end of each failing log, review findings,
 conflicting files, plus what you give here. It continues from the last attempt's branch, except
 for off_track and no_progress, which start again from the base branch.
+
+${SELECTION_HELP} The options below apply to each task.
+
+When no agent slot is free the new attempt's task is left queued; the next pass of \`flotilla check\`,
+\`watch\` or the fleet view starts it.
 
 Options:
   --note TEXT     a corrected direction ("The requirement is X, not Y")
@@ -45,8 +50,8 @@ Options:
 With the tmux runtime the new attempt's agent keeps running after this command returns; with the
 pty runtime it lives in this process and the command waits until it exits (Ctrl-C stops it).
 
-Exit codes: 0 retried, 1 error, 2 bad usage (also: the task is running; stop it first),
-3 the task is past its cap and was escalated.`,
+Exit codes (the first failing task's, with several): 0 retried, 1 error, 2 bad usage (also: the
+task is running; stop it first), 3 the task is past its cap and was escalated.`,
   async run(args, io) {
     const { values, positionals, help } = parseCommandArgs(
       'retry',
@@ -58,11 +63,10 @@ Exit codes: 0 retried, 1 error, 2 bad usage (also: the task is running; stop it 
         class: { type: 'string' },
         force: { type: 'boolean' },
         json: { type: 'boolean' },
+        ...SELECTION_OPTIONS,
       },
-      { min: 1, max: 1, names: '<task>' },
     );
     if (help) return io.out(this.help), 0;
-    const id = assertTaskId(positionals[0]!, 'task');
     const cls = values.class;
     if (cls !== undefined && !(FAILURE_CLASSES as readonly string[]).includes(cls)) {
       throw new UsageError(`retry: --class ${cls}: not a failure class (one of ${FAILURE_CLASSES.join(', ')})`);
@@ -70,30 +74,37 @@ Exit codes: 0 retried, 1 error, 2 bad usage (also: the task is running; stop it 
     if (values.note !== undefined && !values.note.trim()) throw new UsageError('retry: --note is empty');
     const files = values.files?.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
     if (values.files && !files?.length) throw new UsageError('retry: --files names no path');
-    const fleet = await createFleet({ cwd: io.cwd });
+    const fleet = await createFleet({ cwd: io.cwd, queueStarts: true });
     try {
-      const result = await fleet.dispatch({
-        type: 'task.retry',
-        id,
-        cwd: io.cwd,
-        ...(cls ? { class: cls as FailureClass } : {}),
-        ...(values.note !== undefined ? { note: values.note } : {}),
-        ...(files ? { files } : {}),
-        ...(values.doc ? { docs: values.doc } : {}),
-        ...(values.force ? { force: true } : {}),
-      });
-      if (values.json) io.out(jsonText(result, 2));
-      else if (result.outcome === 'escalated') {
-        io.out(`${id} escalated: ${result.reason}\n${result.summary}\n(retry anyway with --force)`);
-      } else {
+      const ids = selectTasks('retry', fleet.store.getState().tasks, { ids: positionals, all: values.all, state: values.state, tag: values.tag });
+      if (ids.length === 0) return io.err('flotilla: retry: no task matches'), EXIT.ok;
+      const ptyWaits: string[] = [];
+      const code = await forEachTask(io, 'retried', ids, 1, async (id) => {
+        const result = await fleet.dispatch({
+          type: 'task.retry',
+          id,
+          cwd: io.cwd,
+          ...(cls ? { class: cls as FailureClass } : {}),
+          ...(values.note !== undefined ? { note: values.note } : {}),
+          ...(files ? { files } : {}),
+          ...(values.doc ? { docs: values.doc } : {}),
+          ...(values.force ? { force: true } : {}),
+        });
+        if (values.json) return { line: jsonText(result, 2), code: result.outcome === 'escalated' ? EXIT.needsHuman : EXIT.ok };
+        if (result.outcome === 'escalated') {
+          return { line: `${id} escalated: ${result.reason}\n${result.summary}\n(retry anyway with --force)`, code: EXIT.needsHuman };
+        }
         const what = result.kinds.length ? `; told: ${result.kinds.join(', ')}` : '';
         const state = result.started
           ? 'started'
-          : `pending${result.startError ? ` (start failed: ${result.startError})` : ''}; start it: flotilla start ${id}`;
-        io.out(`${id}: attempt ${result.attempt} from ${result.startPoint} (${result.class ?? 'manual'}${what}): ${state}`);
-        if (result.started && fleet.sessions?.runtime === 'pty') await waitForExit(fleet, id, io);
-      }
-      return result.outcome === 'escalated' ? EXIT.needsHuman : EXIT.ok;
+          : result.queued
+            ? `queued, ${result.queued}; the next pass (flotilla check, watch or the view) starts it`
+            : `pending${result.startError ? ` (start failed: ${result.startError})` : ''}; start it: flotilla start ${id}`;
+        if (result.started && fleet.sessions?.runtime === 'pty') ptyWaits.push(id);
+        return { line: `${id}: attempt ${result.attempt} from ${result.startPoint} (${result.class ?? 'manual'}${what}): ${state}` };
+      });
+      for (const id of ptyWaits) await waitForExit(fleet, id, io);
+      return code;
     } finally {
       await fleet.close();
     }

@@ -1,35 +1,43 @@
 import { createFleet } from '../../engine/index.js';
-import { assertTaskId } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
-import type { CliCommand } from '../io.js';
+import { EXIT, type CliCommand } from '../io.js';
+import { SELECTION_HELP, SELECTION_OPTIONS, forEachTask, selectTasks } from '../task-selection.js';
 
 export const rmCommand: CliCommand = {
   name: 'rm',
   summary: 'remove a task (and its worktrees and branches)',
-  help: `Usage: flotilla rm <task> [--keep-worktrees]
+  help: `Usage: flotilla rm <task...> | --all | --state S | --tag T  [--keep-worktrees]
 
 Removes the task from the registry. Its agent session is stopped, its hook events and prompt
 files under .flotilla/ are deleted, and so are its attempt worktrees, flotilla/<task>-a<N>
-branches, logs and check outputs unless --keep-worktrees is given.`,
+branches, logs and check outputs unless --keep-worktrees is given.
+
+${SELECTION_HELP}
+
+Exit codes: 0 all removed, 2 a task does not exist, 1 another failure.`,
   async run(args, io) {
     const { values, positionals, help } = parseCommandArgs(
       'rm',
       args,
-      { 'keep-worktrees': { type: 'boolean' } },
-      { min: 1, max: 1, names: '<task>' },
+      { 'keep-worktrees': { type: 'boolean' }, ...SELECTION_OPTIONS },
     );
     if (help) return io.out(this.help), 0;
-    const id = assertTaskId(positionals[0]!, 'task');
     const fleet = await createFleet({ cwd: io.cwd });
-    const errors: string[] = [];
-    const off = fleet.events.on((e) => {
-      if (e.type === 'error') errors.push(e.message);
-    });
-    await fleet.dispatch({ type: 'task.remove', id, keepWorktrees: values['keep-worktrees'] ?? false });
-    off();
-    for (const e of errors) io.err(`flotilla: warning: ${e}`);
-    io.out(`removed ${id}`);
-    await fleet.close();
-    return 0;
+    try {
+      const ids = selectTasks('rm', fleet.store.getState().tasks, { ids: positionals, all: values.all, state: values.state, tag: values.tag });
+      if (ids.length === 0) return io.err('flotilla: rm: no task matches'), EXIT.ok;
+      const off = fleet.events.on((e) => {
+        if (e.type === 'error') io.err(`flotilla: warning: ${e.message}`);
+      });
+      // One at a time: each removal rewrites the registry and prunes git worktrees.
+      const code = await forEachTask(io, 'removed', ids, 1, async (id) => {
+        await fleet.dispatch({ type: 'task.remove', id, keepWorktrees: values['keep-worktrees'] ?? false });
+        return { line: `removed ${id}` };
+      });
+      off();
+      return code;
+    } finally {
+      await fleet.close();
+    }
   },
 };

@@ -1,40 +1,34 @@
-import { createFleet } from '../../engine/index.js';
+import { createFleet, type Fleet } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
-import { EXIT, type CliCommand } from '../io.js';
+import { EXIT, type CliCommand, type CliIO } from '../io.js';
+import { SELECTION_HELP, SELECTION_OPTIONS, forEachTask, selectTasks } from '../task-selection.js';
 
 export const startCommand: CliCommand = {
   name: 'start',
-  summary: "start a task's agent in its worktree",
-  help: `Usage: flotilla start <task>
+  summary: "start tasks' agents in their worktrees",
+  help: `Usage: flotilla start <task...> | --all | --state S | --tag T  [--wait]
 
-Starts the agent of the task's latest attempt (creating attempt 1 and its worktree when there is
+Starts the agent of each task's latest attempt (creating attempt 1 and its worktree when there is
 none). With the tmux runtime the command returns and the agent keeps running in flotilla's private
-tmux server (see it with \`flotilla attach\` or \`flotilla capture\`). With the pty runtime the agent
-lives in this process: the command waits until the agent exits (Ctrl-C, SIGTERM or SIGHUP stop it).
-While the agent waits for an agent slot or memory (the admission queue), the task is queued and the
-reason is printed on stderr; Ctrl-C gives the wait up.
+tmux server (see it with \`flotilla attach\` or \`flotilla capture\`). With the pty runtime the agents
+live in this process: the command waits until they exit (Ctrl-C, SIGTERM or SIGHUP stop them).
 
-Exit codes: 0 started, 1 the agent could not start (e.g. its command is not installed), 2 bad input.`,
+When no agent slot or memory is free (the admission queue) the task is left queued, with the reason,
+and the command goes on: the next pass of \`flotilla check\`, \`flotilla watch\` or the fleet view
+starts it. With --wait the command waits for the slot instead (the reason on stderr; Ctrl-C gives
+the wait up).
+
+${SELECTION_HELP}
+
+Exit codes: 0 started or queued, 1 an agent could not start (e.g. its command is not installed),
+2 bad input.`,
   async run(args, io) {
-    const { positionals, help } = parseCommandArgs('start', args, {}, { min: 1, max: 1, names: '<task>' });
+    const { values, positionals, help } = parseCommandArgs('start', args, { ...SELECTION_OPTIONS, wait: { type: 'boolean' } });
     if (help) return io.out(this.help), EXIT.ok;
-    const id = positionals[0]!;
-    const fleet = await createFleet({ cwd: io.cwd });
-    // Waiting for an agent slot or memory can take long: say why instead of hanging silently, and
-    // pass on the warning of an oversized agent started alone.
-    let said = '';
-    const offAdmission = fleet.events.on((e) => {
-      if (e.type === 'admission.waiting' && e.taskId === id && e.kind === 'agent') {
-        if (e.reason.startsWith('waiting: staggering')) return;
-        const gist = e.reason.replace(/[\d.]+/g, '#');
-        if (gist === said) return;
-        said = gist;
-        io.err(`flotilla: ${id} ${e.reason} (flotilla status shows the queue; Ctrl-C gives up)`);
-      } else if (e.type === 'error') {
-        io.err(`flotilla: warning: ${e.message}`);
-      }
-    });
-    // Ctrl-C (or a kill) while the agent waits for admission gives up the wait: closing the fleet
+    const wait = Boolean(values.wait);
+    const fleet = await createFleet({ cwd: io.cwd, queueStarts: !wait });
+    const offEvents = wait ? sayWhyWaiting(fleet, io) : fleet.events.on((e) => e.type === 'error' && io.err(`flotilla: warning: ${e.message}`));
+    // Ctrl-C (or a kill) while an agent waits for admission gives up the wait: closing the fleet
     // ends it, and the task goes back from queued to where it was. A second one exits at once.
     const waitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     let givenUp = false;
@@ -44,45 +38,80 @@ Exit codes: 0 started, 1 the agent could not start (e.g. its command is not inst
       void fleet.close();
     };
     for (const sig of waitSignals) process.on(sig, onWaitSignal);
+    const inProcess: string[] = [];
     try {
-      let info;
-      try {
-        info = await fleet.dispatch({ type: 'task.start', id });
-      } finally {
-        for (const sig of waitSignals) process.off(sig, onWaitSignal);
-      }
-      offAdmission();
-      if (info.state === 'exited') {
-        io.err(`flotilla: ${id}: ${info.message ?? `the agent exited (code ${info.exitCode ?? '?'})`}`);
-        return EXIT.error;
-      }
-      const attempt = fleet.store.getState().tasks.find((t) => t.id === id)?.attempts.at(-1)?.n ?? 1;
-      if (fleet.sessions?.runtime === 'tmux') {
-        io.out(`started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}); flotilla attach ${id} to watch it`);
-        return EXIT.ok;
-      }
-      io.out(`started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}) in this process; Ctrl-C stops it`);
-      const exited = new Promise<number | null>((resolve) => {
-        fleet.events.on((e) => {
-          if (e.type === 'session.status' && e.taskId === id && e.session.state === 'exited') resolve(e.session.exitCode ?? null);
-        });
-        // An agent that exited before this listener was added has said so already.
-        if (fleet.sessions?.status(id) === 'exited') {
-          void fleet.registry.read().then((d) => resolve(d.tasks.find((t) => t.id === id)?.attempts.at(-1)?.session?.exitCode ?? null));
+      const ids = selectTasks('start', fleet.store.getState().tasks, { ids: positionals, ...values });
+      if (ids.length === 0) return io.err('flotilla: start: no task matches'), EXIT.ok;
+      // One at a time: admission staggers agent starts anyway, and order is the queue's order.
+      let code = await forEachTask(io, 'started or queued', ids, 1, async (id) => {
+        const info = await fleet.dispatch({ type: 'task.start', id, wait });
+        if ('waiting' in info) {
+          if (!info.queued) return { line: `${id}: not started, ${info.waiting} (start it again later, or --wait)`, code: EXIT.error };
+          return { line: `${id} queued, ${info.waiting}; the next pass (flotilla check, watch or the view) starts it` };
         }
+        if (info.state === 'exited') throw new Error(info.message ?? `the agent exited (code ${info.exitCode ?? '?'})`);
+        const attempt = fleet.store.getState().tasks.find((t) => t.id === id)?.attempts.at(-1)?.n ?? 1;
+        if (fleet.sessions?.runtime === 'tmux') return { line: `started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}); flotilla attach ${id} to watch it` };
+        inProcess.push(id);
+        return { line: `started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}) in this process; Ctrl-C stops it` };
       });
-      // Ctrl-C, a kill or a closed terminal stop the agent's whole process group (and record it),
-      // instead of leaving children that ignore the pty's hangup behind.
-      const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-      const onSignal = () => void fleet.dispatch({ type: 'task.stop', id }).catch(() => undefined);
-      for (const sig of signals) process.on(sig, onSignal);
-      const code = await exited;
-      for (const sig of signals) process.off(sig, onSignal);
-      io.out(`${id}: the agent exited (code ${code ?? 'signal'})`);
-      return EXIT.ok;
+      for (const sig of waitSignals) process.off(sig, onWaitSignal);
+      offEvents();
+      if (inProcess.length) code = Math.max(code, await waitForPtyAgents(fleet, io, inProcess));
+      return code;
     } finally {
-      offAdmission();
+      for (const sig of waitSignals) process.off(sig, onWaitSignal);
+      offEvents();
       await fleet.close();
     }
   },
 };
+
+/** While --wait holds an agent in the admission queue, say why instead of hanging silently. */
+function sayWhyWaiting(fleet: Fleet, io: CliIO): () => void {
+  const said = new Map<string, string>();
+  return fleet.events.on((e) => {
+    if (e.type === 'admission.waiting' && e.taskId && e.kind === 'agent') {
+      if (e.reason.startsWith('waiting: staggering')) return;
+      const gist = e.reason.replace(/[\d.]+/g, '#');
+      if (said.get(e.taskId) === gist) return;
+      said.set(e.taskId, gist);
+      io.err(`flotilla: ${e.taskId} ${e.reason} (flotilla status shows the queue; Ctrl-C gives up)`);
+    } else if (e.type === 'error') {
+      io.err(`flotilla: warning: ${e.message}`);
+    }
+  });
+}
+
+/**
+ * The pty runtime: the agents live in this process, so wait until each exits. Ctrl-C, a kill or a
+ * closed terminal stop their whole process groups (and record it).
+ */
+async function waitForPtyAgents(fleet: Fleet, io: CliIO, ids: string[]): Promise<number> {
+  const exits = ids.map(
+    (id) =>
+      new Promise<void>((resolve) => {
+        fleet.events.on((e) => {
+          if (e.type === 'session.status' && e.taskId === id && e.session.state === 'exited') {
+            io.out(`${id}: the agent exited (code ${e.session.exitCode ?? 'signal'})`);
+            resolve();
+          }
+        });
+        // An agent that exited before this listener was added has said so already.
+        if (fleet.sessions?.status(id) === 'exited') {
+          void fleet.registry.read().then((d) => {
+            io.out(`${id}: the agent exited (code ${d.tasks.find((t) => t.id === id)?.attempts.at(-1)?.session?.exitCode ?? 'signal'})`);
+            resolve();
+          });
+        }
+      }),
+  );
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const onSignal = () => {
+    for (const id of ids) void fleet.dispatch({ type: 'task.stop', id }).catch(() => undefined);
+  };
+  for (const sig of signals) process.on(sig, onSignal);
+  await Promise.all(exits);
+  for (const sig of signals) process.off(sig, onSignal);
+  return EXIT.ok;
+}

@@ -44,7 +44,7 @@ export async function openFleetView(io: CliIO, prepare?: (fleet: Fleet) => Promi
   const onSignal = (sig: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
-    if (sig === 'SIGTERM' && process.stdout.isTTY) process.stdout.write('\x1b[?1049l');
+    if (sig === 'SIGTERM' && process.stdout.isTTY) process.stdout.write('\x1b[?1006l\x1b[?1000l\x1b[?1049l'); // mouse reporting off, normal screen
     void fleet.close().finally(() => process.exit(sig === 'SIGHUP' ? 129 : 143));
   };
   process.on('SIGHUP', onSignal);

@@ -33,6 +33,11 @@ export interface AdmissionQueueOptions {
   onWaiting?: (job: JobRequest, reason: string) => void;
   isAlive?: (pid: number) => boolean;
   now?: () => number;
+  /**
+   * Tasks whose agent is kept alive but idle in a finished task (ready, escalated): their running
+   * agent entries hold no slot (see idle-slots.ts). Read at each admission decision.
+   */
+  idleAgentTasks?: () => Promise<ReadonlySet<string>>;
 }
 
 interface HeldTicket {
@@ -57,6 +62,11 @@ interface StartOutcome {
 
 function toRunning(e: QueueEntry): RunningJob {
   return { kind: e.kind, expectedPeakMB: e.expectedPeakMB, rssMB: e.rssMB };
+}
+
+/** An agent kept alive, idle, in a finished task: it stays listed but holds no slot. */
+function holdsNoSlot(e: QueueEntry, idle: ReadonlySet<string>): boolean {
+  return e.kind === 'agent' && Boolean(e.taskId) && idle.has(e.taskId!);
 }
 
 function view(e: QueueEntry): AdmissionJobView {
@@ -100,29 +110,7 @@ export class AdmissionQueue implements Admission {
   }
 
   async acquire(job: JobRequest, signal?: AbortSignal): Promise<Ticket> {
-    if (this.closed) throw new AdmissionAbortedError('the admission queue is closed');
-    const { config } = this.options;
-    const expected = await this.peaks.expectedMB(job.key, job.kind, config.limits.defaultPeakMB);
-    const id = randomUUID();
-    this.waitingIds.add(id);
-    await this.queue.update((data) => {
-      const entry: QueueEntry = {
-        id,
-        pid: process.pid,
-        seq: data.nextSeq++,
-        kind: job.kind,
-        key: job.key,
-        label: job.label,
-        state: 'waiting',
-        enqueuedAt: new Date(this.now()).toISOString(),
-        seenAt: this.now(),
-        expectedPeakMB: expected.mb,
-        rssMB: 0,
-      };
-      if (job.taskId) entry.taskId = job.taskId;
-      data.entries.push(entry);
-      return { changed: true, result: undefined };
-    });
+    const id = await this.enqueue(job);
     let lastReason: string | undefined;
     try {
       for (;;) {
@@ -146,9 +134,78 @@ export class AdmissionQueue implements Admission {
     }
   }
 
+  /**
+   * Starts the job now if it may, else withdraws it and says why (a one-shot command leaves the
+   * waiting to a process that stays). Only a stagger of a moment is waited out. A task whose agent
+   * another live process is already waiting for is refused with that reason.
+   */
+  async tryAcquire(job: JobRequest): Promise<Ticket | { waiting: string; elsewhere?: boolean }> {
+    if (job.taskId) {
+      const data = await this.queue.read();
+      this.queue.prune(data);
+      const now = this.now();
+      const other = data.entries.find(
+        (e) => e.taskId === job.taskId && e.kind === job.kind && e.state === 'waiting' && now - (e.seenAt ?? now) < STALE_WAITER_MS,
+      );
+      if (other) return { waiting: other.reason ?? 'waiting: queued', elsewhere: true };
+    }
+    const id = await this.enqueue(job);
+    try {
+      for (;;) {
+        if (this.closed) throw new AdmissionAbortedError(`stopped waiting for ${job.label}`);
+        const outcome = await this.tryStart(id);
+        if (outcome.started) {
+          this.waitingIds.delete(id);
+          if (outcome.warning) this.options.onWarning?.(outcome.warning);
+          return this.ticket(id, job);
+        }
+        const staggerMs = this.options.config.limits.staggerMs;
+        if (outcome.retryInMs !== undefined && outcome.retryInMs <= staggerMs) {
+          await this.pause(outcome.retryInMs);
+          continue;
+        }
+        this.waitingIds.delete(id);
+        await this.removeEntry(id);
+        return { waiting: outcome.reason ?? 'waiting: queued' };
+      }
+    } catch (err) {
+      this.waitingIds.delete(id);
+      await this.removeEntry(id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async enqueue(job: JobRequest): Promise<string> {
+    if (this.closed) throw new AdmissionAbortedError('the admission queue is closed');
+    const { config } = this.options;
+    const expected = await this.peaks.expectedMB(job.key, job.kind, config.limits.defaultPeakMB);
+    const id = randomUUID();
+    this.waitingIds.add(id);
+    await this.queue.update((data) => {
+      const entry: QueueEntry = {
+        id,
+        pid: process.pid,
+        seq: data.nextSeq++,
+        kind: job.kind,
+        key: job.key,
+        label: job.label,
+        state: 'waiting',
+        enqueuedAt: new Date(this.now()).toISOString(),
+        seenAt: this.now(),
+        expectedPeakMB: expected.mb,
+        rssMB: 0,
+      };
+      if (job.taskId) entry.taskId = job.taskId;
+      data.entries.push(entry);
+      return { changed: true, result: undefined };
+    });
+    return id;
+  }
+
   private async tryStart(id: string): Promise<StartOutcome> {
     const memory = await this.memory();
     const limits = admissionLimits(this.options.config, memory.totalMB, this.options.configFile);
+    const idle = (await this.options.idleAgentTasks?.().catch(() => undefined)) ?? new Set<string>();
     return this.queue.update<StartOutcome>((data) => {
       const me = data.entries.find((e) => e.id === id);
       if (!me) throw new AdmissionAbortedError(`queue entry ${id} vanished from ${this.queue.file}`);
@@ -156,7 +213,7 @@ export class AdmissionQueue implements Admission {
       const decision = decideAdmission({
         limits,
         memory,
-        running: data.entries.filter((e) => e.state === 'running').map(toRunning),
+        running: data.entries.filter((e) => e.state === 'running' && !holdsNoSlot(e, idle)).map(toRunning),
         ahead: data.entries
           .filter((e) => e.state === 'waiting' && e.seq < me.seq && now - (e.seenAt ?? now) < STALE_WAITER_MS)
           .sort((a, b) => a.seq - b.seq)
@@ -302,10 +359,11 @@ export class AdmissionQueue implements Admission {
     this.queue.prune(data);
     const entries = [...data.entries].sort((a, b) => a.seq - b.seq);
     const running = entries.filter((e) => e.state === 'running');
+    const idle = (await this.options.idleAgentTasks?.().catch(() => undefined)) ?? new Set<string>();
     const recommendation = recommendAgents({
       memory,
       limits,
-      running: running.map(toRunning),
+      running: running.filter((e) => !holdsNoSlot(e, idle)).map(toRunning),
       learnedAgentPeaksMB: await this.peaks.peaksOfKind('agent'),
       defaultAgentPeakMB: this.options.config.limits.defaultPeakMB.agent,
       overheadPerAgentMB: this.options.agentOverheadMB?.() ?? 0,
@@ -315,7 +373,7 @@ export class AdmissionQueue implements Admission {
       availableMB: Math.round(memory.availableMB),
       reserveMB: limits.reserveMB,
       swapping: memory.swapping,
-      running: running.map(view),
+      running: running.map((e) => (holdsNoSlot(e, idle) ? { ...view(e), reason: 'idle in a finished task: holds no slot' } : view(e))),
       waiting: entries.filter((e) => e.state === 'waiting').map(view),
       recommendation,
     };

@@ -17,3 +17,4 @@ export { PeakStore, RECENT_RUNS } from './peaks.js';
 export { defaultProcessLister, listProcProcesses, parseProcStat, treeRssMB, type ProcEntry } from './process-tree.js';
 export { QueueFile, type QueueData, type QueueEntry } from './queue-file.js';
 export { runJob, type RunJobOptions, type RunJobResult } from './run-job.js';
+export { FINISHED_STATES, finishedAgentsToClose, idleAgentTasks, queuedInOrder } from './idle-slots.js';

@@ -51,5 +51,10 @@ export interface ResourcesSnapshot {
 export interface Admission {
   /** Resolves when the job may start; the signal cancels waiting. */
   acquire(job: JobRequest, signal?: AbortSignal): Promise<Ticket>;
+  /**
+   * Starts the job now if it may; otherwise withdraws it and resolves to why it would wait
+   * (`elsewhere`: a live flotilla process, maybe this one, already waits for this task's agent).
+   */
+  tryAcquire?(job: JobRequest): Promise<Ticket | { waiting: string; elsewhere?: boolean }>;
   snapshot(): Promise<ResourcesSnapshot>;
 }

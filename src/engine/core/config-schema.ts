@@ -247,6 +247,11 @@ export const configSchema = z.strictObject({
     .default({ maxBytes: 5 * 1024 * 1024, keep: 3 }),
   /** Key overrides for the TUI: command id -> key or keys. */
   keys: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
+  /**
+   * What happens to an agent once its task is ready or escalated: "keep" leaves it alive until you
+   * look (it holds no agent slot while idle), "close" ends it (the task keeps its state).
+   */
+  finishedAgents: z.enum(['keep', 'close']).default('keep'),
   /** Key that detaches from an attached agent. */
   detachKey: z.string().default('C-]'),
 });

@@ -11,6 +11,10 @@ export interface ScreenSnapshot {
   rows: number;
   lines: string[];
   cursor: { x: number; y: number; visible: boolean };
+  /** Lines above the live screen kept in the scrollback (the live screen's top line). */
+  scrollback?: number;
+  /** The buffer line these rows start at (equal to scrollback when live). */
+  top?: number;
 }
 
 export interface StartSessionInput {
@@ -50,8 +54,10 @@ export interface SessionManager {
   isAlive(taskId: string): Promise<boolean>;
   /** Last known status (also written to the registry on every change). */
   status(taskId: string): SessionState | null;
-  /** Latest screen of a session this process shows, or null. */
-  screen(taskId: string): ScreenSnapshot | null;
+  /** Latest screen of a session this process shows, or null; `top`: rows from that scrollback line. */
+  screen(taskId: string, options?: { top?: number }): ScreenSnapshot | null;
+  /** Every line of a shown session's scrollback and screen, plain (search), or null. */
+  history?(taskId: string): string[] | null;
   /**
    * The screen the task's latest attempt left behind, from the end of its output log, at the given
    * size: what to show when there is no live session (the agent exited or was stopped). Null without

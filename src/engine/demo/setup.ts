@@ -36,7 +36,7 @@ export interface DemoRepo {
  * initialised with the local forge, `node --test` as CI, the scripted demo agent as the default
  * profile and scripted reviewers in three roles. No network, no keys.
  */
-export async function createDemoRepo(runner: Runner, options: { dir?: string } = {}): Promise<DemoRepo> {
+export async function createDemoRepo(runner: Runner, options: { dir?: string; runtime?: 'pty' | 'tmux' } = {}): Promise<DemoRepo> {
   let dir: string;
   if (options.dir) {
     dir = resolve(options.dir);
@@ -62,8 +62,9 @@ export async function createDemoRepo(runner: Runner, options: { dir?: string } =
   const paths = repoPaths(root);
   await initRepo(git, paths);
   await writeConfig(paths.configFile, {
-    // pty: the demo's agents live and die with the demo process.
-    runtime: 'pty',
+    // pty (default, headless): the demo's agents live and die with the demo process. tmux (the
+    // fleet view, when tmux is installed): they outlive the view, as real agents would.
+    runtime: options.runtime ?? 'pty',
     defaultAgent: 'demo',
     baseBranch: 'main',
     worktreeRoot: join(dir, 'worktrees'),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { initRepo } from '../config/index.js';
 import { watch, type FSWatcher } from 'chokidar';
-import { AdmissionQueue } from '../builds/index.js';
+import { AdmissionQueue, idleAgentTasks } from '../builds/index.js';
 import { loadConfig } from '../config/index.js';
 import { defaultCostSources, refreshCost } from '../cost/index.js';
 import { watchUsageLogs } from '../cost/index.js';
@@ -40,6 +40,11 @@ export interface FleetOptions {
    * runtime die with it, so automatic retries are left to a process that stays (TUI, `watch`).
    */
   oneShot?: boolean;
+  /**
+   * A `task.start` that would wait for an agent slot leaves the task queued and returns instead
+   * (the next monitor pass starts it); implied by oneShot. `task.start { wait }` overrides it.
+   */
+  queueStarts?: boolean;
 }
 
 type Handler<K extends CommandType> = (command: CommandOf<K>) => Promise<CommandMap[K]['result']>;
@@ -86,6 +91,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     // Created just below; read when the recommendation is asked for.
     agentOverheadMB: () => agentOverheadMB(sessions.runtime),
     onWarning: (message) => events.emit({ type: 'error', message }),
+    idleAgentTasks: async () => idleAgentTasks((await registry.read()).tasks),
     onWaiting: (job, reason) =>
       events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),
   });
@@ -123,8 +129,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       for (const p of problems) events.emit({ type: 'error', message: p });
     },
     'fleet.refresh': async () => refresh(),
-    'task.start': async ({ id }) => {
-      const info = await startTask(fleet, id);
+    'task.start': async ({ id, wait }) => {
+      const info = await startTask(fleet, id, { wait: wait ?? !(options.queueStarts || options.oneShot) });
       await refresh();
       return info;
     },

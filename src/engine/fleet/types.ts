@@ -1,4 +1,4 @@
-import type { FleetNotification, SessionInfo, Task } from '../core/index.js';
+import type { FleetNotification, Task } from '../core/index.js';
 import type { CostReport } from '../cost/index.js';
 import type { MergedFinding } from '../review/index.js';
 import type { ReviewRecord } from '../review/index.js';
@@ -6,6 +6,7 @@ import type { RetryOptions, RetryResult } from '../recovery/index.js';
 import type { AttemptDiff } from '../recovery/index.js';
 import type { PassResult } from '../core/index.js';
 import type { ComposedPrompt } from '../prompt/index.js';
+import type { StartResult } from './commands/task-session.js';
 
 export interface AddTaskInput {
   title: string;
@@ -25,7 +26,8 @@ export interface CommandMap {
   'task.remove': { input: { id: string; keepWorktrees?: boolean }; result: void };
   'fleet.refresh': { input: object; result: void };
   'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
-  'task.start': { input: { id: string }; result: SessionInfo };
+  /** `wait: false`: no free agent slot leaves the task queued (result `{ waiting, queued }`). */
+  'task.start': { input: { id: string; wait?: boolean }; result: StartResult };
   'task.stop': { input: { id: string }; result: void };
   'task.send': { input: { id: string; text: string; enter?: boolean }; result: void };
   'cost.refresh': { input: object; result: CostReport };

@@ -6,6 +6,7 @@ import type { RecoveryDeps } from '../recovery/index.js';
 import { evaluateReviewsGate, reviewDue, reviewFindingsText } from '../review/index.js';
 import { pendingDependencies } from '../tasks/index.js';
 import type { Fleet } from './create-fleet.js';
+import { followWork } from './follow-work.js';
 import { createDependencyFollower } from '../workspace/index.js';
 
 /**
@@ -82,6 +83,8 @@ export function wireLoop(fleet: Fleet): void {
       }
     }
   });
+
+  followWork(fleet);
 
   const deps = createDependencyFollower(fleet);
   fleet.onClose(() => deps.close());

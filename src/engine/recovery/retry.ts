@@ -54,6 +54,8 @@ export type RetryResult =
       /** True when `task.start` started the new attempt; false leaves it `pending`. */
       started: boolean;
       startError?: string;
+      /** Not started because no agent slot was free: the task stays queued; the next pass starts it. */
+      queued?: string;
     }
   | { outcome: 'escalated'; taskId: string; attempt: number; reason: string; summary: string; notified: boolean };
 
@@ -181,8 +183,9 @@ async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalO
   }
   if (result?.outcome === 'retried' && deps.startAttempt) {
     try {
-      await deps.startAttempt(taskId);
-      result.started = true;
+      const started = (await deps.startAttempt(taskId)) as { waiting?: string } | undefined;
+      if (started && typeof started.waiting === 'string') result.queued = started.waiting;
+      else result.started = true;
     } catch (err) {
       result.startError = errorMessage(err);
       fleet.events.emit({ type: 'error', message: `${taskId}: attempt ${result.attempt} is pending; starting it failed: ${result.startError}` });

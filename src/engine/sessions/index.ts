@@ -14,3 +14,4 @@ export { findExecutable } from './which.js';
 export { hookEventsFile, attemptLogFile, promptFile } from './launch-spec.js';
 export { agentOverheadMB } from './log-pipe.js';
 export { markWatching, liveWatchers, ageOfFileSec, sessionStateLabel } from './watchers.js';
+export { LiveScreen, SCROLLBACK_LINES } from './live-screen.js';

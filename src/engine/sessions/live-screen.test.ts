@@ -41,6 +41,22 @@ describe('LiveScreen', () => {
     s.dispose();
   });
 
+  it('shows rows from a scrollback line (no cursor there) and gives every kept line for a search', async () => {
+    const { s } = await screenOf(Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\r\n'));
+    const live = s.snapshot();
+    expect(live.lines.at(-1)).toBe('line 29');
+    expect(live.scrollback).toBe(live.top);
+    const back = s.snapshot(0);
+    expect(back.lines[0]).toBe('line 0');
+    expect(back.top).toBe(0);
+    expect(back.cursor.visible).toBe(false);
+    expect(s.snapshot(live.scrollback! + 50).lines).toEqual(live.lines); // clamped to the live screen
+    const all = s.history();
+    expect(all.indexOf('line 17')).toBe(17);
+    expect(all.filter((l) => l.startsWith('line '))).toHaveLength(30);
+    s.dispose();
+  });
+
   it('throttles change notifications and resizes safely', async () => {
     const { s } = await screenOf('x');
     let calls = 0;

@@ -105,15 +105,29 @@ export class LiveScreen {
     return serializeScreen(buf, this.term.rows, this.term.cols, ansi);
   }
 
-  snapshot(): ScreenSnapshot {
+  /**
+   * The screen, or with `top` the rows from that buffer line (0 = the oldest kept line; the live
+   * screen starts at `scrollback`): a look back, without the cursor.
+   */
+  snapshot(top?: number): ScreenSnapshot {
     const buf = this.term.buffer.active;
     const core = (this.term as unknown as { _core?: { coreService?: { isCursorHidden?: boolean } } })._core;
+    const from = top === undefined ? buf.baseY : Math.max(0, Math.min(buf.baseY, top));
+    const live = from === buf.baseY;
     return {
       cols: this.term.cols,
       rows: this.term.rows,
-      lines: this.lines(true),
-      cursor: { x: buf.cursorX, y: buf.cursorY, visible: core?.coreService?.isCursorHidden !== true },
+      lines: live ? this.lines(true) : serializeScreen(buf, this.term.rows, this.term.cols, true, from),
+      cursor: { x: buf.cursorX, y: buf.cursorY, visible: live && core?.coreService?.isCursorHidden !== true },
+      scrollback: buf.baseY,
+      top: from,
     };
+  }
+
+  /** Every kept line, scrollback and screen, as plain text (for a search in the scrollback). */
+  history(): string[] {
+    const buf = this.term.buffer.active;
+    return serializeScreen(buf, buf.length, this.term.cols, false, 0);
   }
 
   /** Bytes that redraw this screen on a real terminal (used when attaching to a pty session). */

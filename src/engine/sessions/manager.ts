@@ -197,8 +197,12 @@ class AgentSessions implements SessionManager {
     return this.entries.get(taskId)?.info.state ?? null;
   }
 
-  screen(taskId: string): ScreenSnapshot | null {
-    return this.entries.get(taskId)?.session.screen() ?? null;
+  screen(taskId: string, options: { top?: number } = {}): ScreenSnapshot | null {
+    return this.entries.get(taskId)?.session.screen(options.top) ?? null;
+  }
+
+  history(taskId: string): string[] | null {
+    return this.entries.get(taskId)?.session.history() ?? null;
   }
 
   setStartSize(size: { cols: number; rows: number }): void {

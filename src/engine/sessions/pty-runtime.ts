@@ -174,8 +174,12 @@ class PtySession implements RuntimeSession {
     return off;
   }
 
-  screen(): ScreenSnapshot | null {
-    return this.screenTerm.snapshot();
+  screen(top?: number): ScreenSnapshot | null {
+    return this.screenTerm.snapshot(top);
+  }
+
+  history(): string[] | null {
+    return this.screenTerm.history();
   }
 
   resize(cols: number, rows: number): void {

@@ -32,7 +32,8 @@ export interface RuntimeSession {
   /** Called once with the exit code (null when killed by a signal or unknown). */
   onExit(listener: (code: number | null, message?: string) => void): void;
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void;
-  screen(): ScreenSnapshot | null;
+  screen(top?: number): ScreenSnapshot | null;
+  history(): string[] | null;
   resize(cols: number, rows: number): void;
   attach(options: AttachOptions): Promise<AttachOutcome>;
   /** SIGTERM then SIGKILL to the process group; resolves when it is gone. */

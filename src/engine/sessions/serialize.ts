@@ -66,11 +66,11 @@ export function serializeRow(buffer: IBuffer, row: number, cols: number, ansi: b
   return out;
 }
 
-/** The visible screen rows (not scrollback) of a buffer. */
-export function serializeScreen(buffer: IBuffer, rows: number, cols: number, ansi: boolean): string[] {
+/** The visible screen rows of a buffer (or `rows` rows from line `top`: a look into the scrollback). */
+export function serializeScreen(buffer: IBuffer, rows: number, cols: number, ansi: boolean, top = buffer.baseY): string[] {
   const lines: string[] = [];
   const cell = buffer.getNullCell();
-  for (let y = 0; y < rows; y++) lines.push(serializeRow(buffer, buffer.baseY + y, cols, ansi, cell));
+  for (let y = 0; y < rows; y++) lines.push(serializeRow(buffer, top + y, cols, ansi, cell));
   return lines;
 }
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFleet, type Fleet } from '../fleet/index.js';
+import { createFleet, startedSession, type Fleet } from '../fleet/index.js';
 import { PROJECT_ROOT, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import type { SessionState } from '../core/index.js';
 import { findExecutable } from './which.js';
@@ -95,7 +95,7 @@ for (const runtime of ['pty', 'tmux'] as const) {
     it('starts, captures, takes typed text, and stops without leaving processes', async () => {
       const { fleet, repo } = await setup(runtime, { echo: ECHO_AGENT });
       await addTask(fleet, 'echo-task', 'echo', 'Prompt first line');
-      const info = await fleet.dispatch({ type: 'task.start', id: 'echo-task' });
+      const info = startedSession(await fleet.dispatch({ type: 'task.start', id: 'echo-task' }));
       expect(info.state).toBe('starting');
       expect(info.pid).toBeGreaterThan(0);
       const screen = await waitFor('first screen', async () => {
@@ -217,7 +217,7 @@ for (const runtime of ['pty', 'tmux'] as const) {
     it('reports a missing agent binary as exited, naming the command', async () => {
       const { fleet } = await setup(runtime, { ghost: { command: ['no-such-agent-xyz', '{prompt}'] } });
       await addTask(fleet, 'ghost-task', 'ghost');
-      const info = await fleet.dispatch({ type: 'task.start', id: 'ghost-task' });
+      const info = startedSession(await fleet.dispatch({ type: 'task.start', id: 'ghost-task' }));
       expect(info.state).toBe('exited');
       expect(info.message).toContain('no-such-agent-xyz');
       const task = (await fleet.registry.read()).tasks[0]!;

@@ -145,8 +145,12 @@ export class TmuxSession implements RuntimeSession {
     };
   }
 
-  screen(): ScreenSnapshot | null {
-    return this.client ? this.client.screen.snapshot() : null;
+  screen(top?: number): ScreenSnapshot | null {
+    return this.client ? this.client.screen.snapshot(top) : null;
+  }
+
+  history(): string[] | null {
+    return this.client ? this.client.screen.history() : null;
   }
 
   resize(cols: number, rows: number): void {

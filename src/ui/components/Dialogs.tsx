@@ -25,10 +25,29 @@ export function InputDialog({ title, value, hint, width }: { title: string; valu
   );
 }
 
-/** Scrollable text (diff output and the like): ↑/↓ scroll, Esc or q closes. */
-export function TextOverlay({ title, text, scroll, width, height }: { title: string; text: string; scroll: number; width: number; height: number }) {
-  // Diff output and logs hold outside text: each line is a safe line (tabs kept as spaces).
-  const lines = safeText(text).replace(/\t/g, '    ').split('\n');
+/** Breaks a line into pieces of at most `width` columns, at spaces where it can. */
+export function wrapLine(line: string, width: number): string[] {
+  const out: string[] = [];
+  let rest = [...line];
+  while (rest.length > width) {
+    const head = rest.slice(0, width);
+    const space = head.lastIndexOf(' ');
+    const cut = space > width / 3 ? space : width;
+    out.push(rest.slice(0, cut).join('').trimEnd());
+    rest = [...rest.slice(cut).join('').trimStart()];
+  }
+  out.push(rest.join(''));
+  return out;
+}
+
+/**
+ * Scrollable text (diff output and the like): ↑/↓ scroll, Esc or q closes. With wrap, long lines
+ * are broken to the width (prose: a finding in full); without, they are cut (diffs, logs).
+ */
+export function TextOverlay({ title, text, scroll, width, height, wrap = false }: { title: string; text: string; scroll: number; width: number; height: number; wrap?: boolean }) {
+  // Diff output, logs and findings hold outside text: each line is a safe line (tabs kept as spaces).
+  const safe = safeText(text).replace(/\t/g, '    ');
+  const lines = wrap ? safe.split('\n').flatMap((l) => wrapLine(l, Math.max(10, width - 2))) : safe.split('\n');
   const rows = Math.max(1, height - 3);
   return (
     <Box borderStyle="round" borderColor="cyan" width={width} height={height} flexDirection="column" overflow="hidden">

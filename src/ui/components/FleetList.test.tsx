@@ -22,9 +22,9 @@ describe('FleetList', () => {
     const { lastFrame } = render(<FleetList tasks={tasks} selectedId="login-fix" config={testConfig()} width={100} height={8} filter="" now={now} />);
     const frame = lastFrame()!;
     const row = frame.split('\n').find((l) => l.includes('login-fix'))!;
-    expect(row).toMatch(/◆ login-fix\s+codex\s+running\/waiting\s+2\/3\s+✓·✗·\s+#7\s+\$1\.50\s+1m/);
+    expect(row).toMatch(/◆ login-fix\s+Task login-fix\s+codex\s+running\/waiting\s+2\/3\s+✓·✗·\s+#7\s+\$1\.50\s+1m/);
     const docs = frame.split('\n').find((l) => l.includes('docs'))!;
-    expect(docs).toMatch(/○ docs\s+claude\s+new\s+0\/3\s+····\s+-\s+\?\s+1m/);
+    expect(docs).toMatch(/○ docs\s+Task docs\s+claude\s+new\s+0\/3\s+····\s+-\s+\?\s+1m/);
     expect(frame).toContain('Tasks 2');
   });
 
@@ -55,7 +55,7 @@ describe('FleetList', () => {
     const lines = frame.split('\n');
     const row = lines.find((l) => l.includes('orchestrator'))!;
     expect(lines.indexOf(row)).toBeLessThan(lines.findIndex((l) => l.includes('work')));
-    expect(row).toMatch(/◈ orchestrator\s+claude\s+running\/idle\s+-\s+-\s+-\s+-\s+1m/);
+    expect(row).toMatch(/◈ orchestrator\s+Task orchestrator\s+claude\s+running\/idle\s+-\s+-\s+-\s+-\s+1m/);
     expect(frame).toContain('Tasks 1 + orchestrator');
     // With only the orchestrator the list still says how to add a task.
     const alone = render(<FleetList tasks={[orch]} selectedId="orchestrator" config={testConfig()} width={100} height={8} filter="" now={now} />).lastFrame()!;
@@ -71,7 +71,32 @@ describe('FleetList', () => {
     });
     const open = makeTask({ id: 'pending', state: 'ready', pr: { forge: 'local', number: 4, title: 't', body: '', branch: 'b', base: 'main', state: 'open', createdAt: T0 } as never });
     const frame = render(<FleetList tasks={[merged, open]} selectedId="shipped" config={testConfig()} width={100} height={8} filter="" now={now} />).lastFrame()!;
-    expect(frame.split('\n').find((l) => l.includes('shipped'))).toMatch(/◉ shipped\s+claude\s+merged\s+0\/3\s+····\s+#3/);
-    expect(frame.split('\n').find((l) => l.includes('pending'))).toMatch(/✓ pending\s+claude\s+ready\s/);
+    expect(frame.split('\n').find((l) => l.includes('shipped'))).toMatch(/◉ shipped\s+Task shipped\s+claude\s+merged\s+0\/3\s+····\s+#3/);
+    expect(frame.split('\n').find((l) => l.includes('pending'))).toMatch(/✓ pending\s+Task pending\s+claude\s+ready\s/);
+  });
+
+  it('ids and titles use the width there is: no cut of a long id at 160 columns, the title gets the rest', () => {
+    const tasks = [
+      makeTask({ id: 'separator-driver-refactor', title: 'Split the separator driver into reader and writer halves' }),
+      makeTask({ id: 'separator-unit-tests', title: 'Unit tests' }),
+    ];
+    const wide = render(<FleetList tasks={tasks} selectedId="separator-unit-tests" config={testConfig()} width={130} height={8} filter="" now={now} />).lastFrame()!;
+    expect(wide).toContain('separator-driver-refactor ');
+    expect(wide).toContain('separator-unit-tests ');
+    expect(wide).toMatch(/separator-driver-refactor\s+Split the separator driver into/);
+    // Narrow: the id keeps what the row leaves; the title goes first.
+    const narrow = render(<FleetList tasks={tasks} selectedId="separator-unit-tests" config={testConfig()} width={80} height={8} filter="" now={now} />).lastFrame()!;
+    expect(narrow).toContain('separator-driver-re…');
+    expect(narrow).not.toContain('Split');
+  });
+
+  it('marks tasks with * and says how many are marked; shows the filter being typed', () => {
+    const tasks = [makeTask({ id: 'a1' }), makeTask({ id: 'a2' }), makeTask({ id: 'b1' })];
+    const frame = render(<FleetList tasks={tasks} selectedId="a1" config={testConfig()} width={100} height={8} filter="" marked={['a2', 'b1']} now={now} />).lastFrame()!;
+    expect(frame.split('\n').find((l) => l.includes(' a2 '))).toMatch(/\*○ a2/);
+    expect(frame.split('\n').find((l) => l.includes(' a1 '))).toMatch(/ ○ a1/);
+    expect(frame).toContain('2 marked (s x r act on them, Esc unmarks)');
+    const typing = render(<FleetList tasks={tasks.slice(0, 2)} selectedId="a1" config={testConfig()} width={100} height={8} filter="a" filterEditing now={now} />).lastFrame()!;
+    expect(typing).toMatch(/\/a .* 2 match · Enter keeps · Esc clears/);
   });
 });

@@ -7,6 +7,10 @@ import { useRenderProbe } from '../render-probe.js';
 /** What one row of the list shows, as plain values: rows re-render only when these change. */
 export interface RowModel {
   orchestrator: boolean;
+  /** Marked with Space: a * before the glyph. */
+  marked: boolean;
+  /** The title column ('' when the row has no room for it). */
+  title: string;
   glyph: string;
   color: string | undefined;
   id: string;
@@ -20,11 +24,13 @@ export interface RowModel {
 }
 
 /** The row model of a task at a given id column width and clock. */
-export function rowModel(task: Task, config: FlotillaConfig, idWidth: number, now?: number): RowModel {
+export function rowModel(task: Task, config: FlotillaConfig, idWidth: number, now?: number, more: { titleWidth?: number; marked?: boolean } = {}): RowModel {
   const g = statusGlyph(task);
   const orchestrator = isOrchestratorTask(task);
   return {
     orchestrator,
+    marked: more.marked ?? false,
+    title: more.titleWidth ? ` ${fit(task.title, more.titleWidth)}` : '',
     glyph: orchestrator ? ORCHESTRATOR_GLYPH : g.glyph,
     color: g.color,
     id: fit(orchestrator ? (task.id === 'orchestrator' ? 'orchestrator' : `${task.id} (orchestrator)`) : task.id, idWidth),
@@ -41,6 +47,8 @@ export function rowModel(task: Task, config: FlotillaConfig, idWidth: number, no
 function sameModel(a: RowModel, b: RowModel): boolean {
   return (
     a.orchestrator === b.orchestrator &&
+    a.marked === b.marked &&
+    a.title === b.title &&
     a.glyph === b.glyph &&
     a.color === b.color &&
     a.id === b.id &&
@@ -62,10 +70,11 @@ export const FleetRow = memo(
     if (m.orchestrator) {
       return (
         <Text wrap="truncate" inverse={selected}>
+          <Text color="yellow" bold>{m.marked ? '*' : ' '}</Text>
           <Text color="magenta" bold>{m.glyph}</Text>
           {' '}
           <Text color="magenta" bold>{m.id}</Text>
-          {` ${m.agent} `}
+          {`${m.title} ${m.agent} `}
           <Text color={m.color}>{m.status}</Text>
           {` ${m.attempts} ${fit('-', 6)} ${m.pr} ${m.cost} ${m.age}`}
         </Text>
@@ -73,8 +82,9 @@ export const FleetRow = memo(
     }
     return (
       <Text wrap="truncate" inverse={selected}>
+        <Text color="yellow" bold>{m.marked ? '*' : ' '}</Text>
         <Text color={m.color}>{m.glyph}</Text>
-        {` ${m.id} ${m.agent} `}
+        {` ${m.id}${m.title} ${m.agent} `}
         <Text color={m.color}>{m.status}</Text>
         {` ${m.attempts} `}
         {m.gates.map((gate) => (

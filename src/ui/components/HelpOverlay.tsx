@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { KEY_COMMANDS, formatKey, formatKeys, type KeyCategory, type Keymap } from '../keys.js';
 
-const CATEGORY_TITLE: Record<KeyCategory, string> = { fleet: 'Fleet', task: 'Task', review: 'Reviews panel', view: 'View', app: 'App' };
+const CATEGORY_TITLE: Record<KeyCategory, string> = { fleet: 'Fleet', task: 'Task', review: 'Reviews panel', view: 'View', app: 'App', scrollback: 'Scrollback (after b)' };
 
 export interface HelpOverlayProps {
   keymap: Keymap;

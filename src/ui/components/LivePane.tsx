@@ -24,6 +24,9 @@ export interface LivePaneProps {
    * of emptyText, and a key that changes when that screen may have (attempt, session state).
    */
   replay?: { taskId: string; key: string } | null;
+  /** Looking back: the scrollback line the pane starts at (null: the live screen), and its key hint. */
+  scrollTop?: number | null;
+  scrollHint?: string;
 }
 
 /**
@@ -43,11 +46,15 @@ export const LivePane = memo(LivePaneView, (a, b) =>
   a.rows === b.rows &&
   a.throttleMs === b.throttleMs &&
   (a.replay?.taskId ?? null) === (b.replay?.taskId ?? null) &&
-  (a.replay?.key ?? null) === (b.replay?.key ?? null),
+  (a.replay?.key ?? null) === (b.replay?.key ?? null) &&
+  (a.scrollTop ?? null) === (b.scrollTop ?? null) &&
+  a.scrollHint === b.scrollHint,
 );
 
-function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50, replay = null }: LivePaneProps) {
+function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50, replay = null, scrollTop = null, scrollHint = '' }: LivePaneProps) {
   useRenderProbe('LivePane');
+  const scrollRef = useRef<number | null>(scrollTop);
+  scrollRef.current = scrollTop;
   const [screen, setScreen] = useState<ScreenSnapshot | null>(null);
   const [left, setLeft] = useState<ScreenSnapshot | null>(null);
   const replayId = taskId ? null : (replay?.taskId ?? null);
@@ -81,7 +88,7 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
       timer = null;
       if (closed) return;
       last = Date.now();
-      setScreen(sessions.screen(taskId));
+      setScreen(scrollRef.current === null ? sessions.screen(taskId) : sessions.screen(taskId, { top: scrollRef.current }));
     };
     const onChange = () => {
       if (timer || closed) return;
@@ -97,6 +104,11 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
     };
   }, [sessions, taskId, throttleMs]);
 
+  // Scrolling redraws at once from the screen's own buffer (no new subscription).
+  useEffect(() => {
+    if (sessions && taskId) setScreen(scrollTop === null ? sessions.screen(taskId) : sessions.screen(taskId, { top: scrollTop }));
+  }, [sessions, taskId, scrollTop]);
+
   const firstSize = useRef(true);
   useEffect(() => {
     if (firstSize.current) {
@@ -108,18 +120,21 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
 
   const shown = screen ?? (replayId ? left : null);
   const lines = shown ? screenLines(shown, rows) : null;
-  const heading = title && !screen && lines ? `${title} · its last screen` : title;
+  const back = screen && scrollTop !== null && screen.top !== undefined && screen.scrollback !== undefined;
+  const heading = back
+    ? `${title ?? ''} · scrollback ${screen.top! + 1}-${screen.top! + screen.rows} of ${screen.scrollback! + screen.rows}${scrollHint ? ` · ${scrollHint}` : ''}`
+    : title && !screen && lines ? `${title} · its last screen` : title;
   return (
     <Box
       flexDirection="column"
       width={width}
       height={height}
       borderStyle="round"
-      borderColor={screen ? 'cyan' : 'gray'}
+      borderColor={back ? 'yellow' : screen ? 'cyan' : 'gray'}
       overflow="hidden"
     >
       {heading ? (
-        <Text bold wrap="truncate" color={screen ? 'cyan' : 'gray'}>
+        <Text bold wrap="truncate" color={back ? 'yellow' : screen ? 'cyan' : 'gray'}>
           {safeLine(heading)}
         </Text>
       ) : null}

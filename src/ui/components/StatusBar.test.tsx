@@ -33,17 +33,26 @@ describe('StatusBar', () => {
     expect(fleetKeys).toContain('p prompt');
     expect(fleetKeys).toContain('m memory');
     const reviewKeys = render(<StatusBar keymap={keymap} hasTask notice={null} notification={undefined} width={100} reviews />).lastFrame()!;
-    expect(reviewKeys).toMatch(/^\[\/\] finding {2}u useful {2}o noise {2}D dismiss {2}z folded/);
+    expect(reviewKeys).toMatch(/^\? help {2}q\/C-c quit {2}\[\/\] finding {2}u useful {2}o noise {2}D dismiss {2}e detail {2}z folded/);
     expect(barKeys(keymap, true, true, 300)).toContain('Tab panel');
   });
 
-  it('drops the less used keys first when the bar is narrow, keeping quit', () => {
+  it('drops the less used keys first when the bar is narrow', () => {
     const narrow = barKeys(keymap, true, false, 120);
     expect(narrow.length).toBeLessThanOrEqual(120);
-    expect(narrow).toMatch(/d diff {2}Tab panel {2}\? help {2}q\/C-c quit$/);
     expect(narrow).not.toContain('m memory');
-    expect(barKeys(keymap, true, false, 128)).toMatch(/p prompt .*q\/C-c quit$/);
-    expect(barKeys(keymap, true, false, 128)).not.toContain('m memory');
+    expect(narrow).not.toContain('quit'); // help and quit have their own place, first
+    expect(barKeys(keymap, true, false, 300)).toContain('m memory');
+  });
+
+  it('? help and q quit stay visible at 100 columns, after a long notice too', () => {
+    const plain = render(<StatusBar keymap={keymap} hasTask notice={null} notification={undefined} width={100} />).lastFrame()!;
+    expect(plain).toMatch(/^\? help {2}q\/C-c quit {2}/);
+    const long = { text: `retrying ${'x'.repeat(150)}`, tone: 'error' as const, at: Date.now() };
+    const withNotice = render(<StatusBar keymap={keymap} hasTask notice={long} notification={undefined} width={100} />).lastFrame()!;
+    expect(withNotice).toContain('retrying xxx');
+    expect(withNotice).toContain('…  ? help  q/C-c quit');
+    expect(withNotice.split('\n')[0]!.length).toBeLessThanOrEqual(100);
   });
 
   it('follows key overrides', () => {
@@ -64,7 +73,7 @@ describe('HelpOverlay', () => {
 describe('HelpOverlay in a short terminal', () => {
   it('shows what fits, says how to scroll, and scrolls', () => {
     const first = render(<HelpOverlay keymap={keymap} detachKey="C-]" width={80} height={10} />).lastFrame()!;
-    expect(first).toMatch(/↑\/↓ scroll, 1-6 of 28/);
+    expect(first).toMatch(/↑\/↓ scroll, 1-6 of 45/);
     expect(first.split('\n')).toHaveLength(10);
     expect(first).toContain('select the previous task');
     expect(first).not.toContain('detach from an attached agent');

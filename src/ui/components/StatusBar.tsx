@@ -22,11 +22,20 @@ const NOTIFY_COLOR: Record<FleetNotification['kind'], string> = {
   error: 'red',
 };
 
-const OPTIONAL_IN_BAR: readonly string[] = ['app.memory', 'task.prompt'];
+const OPTIONAL_IN_BAR: readonly string[] = ['app.memory', 'task.prompt', 'task.diff', 'view.scrollback', 'task.review'];
+/** Shown first, always: whatever else falls off a narrow bar, help and quit stay. */
+const ESSENTIAL: readonly string[] = ['app.help', 'app.quit'];
+/** In the help only: list movement beyond up/down. */
+const HELP_ONLY: readonly string[] = ['fleet.select-prev', 'review.prev', 'fleet.first', 'fleet.last', 'fleet.page-up', 'fleet.page-down'];
 
-/** The status bar's key list: the keys that apply now, review keys first while that panel shows. */
+/** "? help  q/C-c quit" with the keys bound now. */
+export function essentialKeys(keymap: Keymap): string {
+  return KEY_COMMANDS.filter((c) => ESSENTIAL.includes(c.id)).map((c) => `${formatKeys(keymap[c.id])} ${c.label}`).join('  ');
+}
+
+/** The status bar's other keys: those that apply now, review keys first while that panel shows. */
 export function barKeys(keymap: Keymap, hasTask: boolean, reviews: boolean, width: number): string {
-  const entries = KEY_COMMANDS.filter((c) => (hasTask || !c.needsTask) && c.id !== 'fleet.select-prev' && c.id !== 'review.prev')
+  const entries = KEY_COMMANDS.filter((c) => (hasTask || !c.needsTask) && c.category !== 'scrollback' && !HELP_ONLY.includes(c.id) && !ESSENTIAL.includes(c.id))
     .filter((c) => reviews || c.category !== 'review')
     .sort((a, b) => Number(b.category === 'review') - Number(a.category === 'review'))
     .map((c) => {
@@ -44,22 +53,34 @@ export function barKeys(keymap: Keymap, hasTask: boolean, reviews: boolean, widt
   return entries.map((e) => e.text).join('  ');
 }
 
-/** The keys that apply now, then the latest notice or engine notification (whichever is newer). */
+/**
+ * The latest notice or engine notification (whichever is newer, cut to leave room), then help and
+ * quit (always visible), then the other keys that apply now as far as they fit.
+ */
 export function StatusBar({ keymap, hasTask, notice, notification, width, reviews = false }: StatusBarProps) {
-  const keys = barKeys(keymap, hasTask, reviews, width);
+  const essential = essentialKeys(keymap);
+  // Two spaces around, and one column for the ellipsis Ink puts where it cuts the line.
+  const room = Math.max(0, width - essential.length - 5);
+  const keys = barKeys(keymap, hasTask, reviews, room);
   const noticeNewer = notice && (!notification || notice.at >= Date.parse(notification.at));
+  const message = noticeNewer
+    ? notice.text
+    : notification
+      ? `${notification.taskId && !notification.message.startsWith(`${notification.taskId} `) ? `${notification.taskId}: ` : ''}${notification.message}`
+      : '';
+  const color = noticeNewer ? (notice.tone === 'error' ? 'red' : 'cyan') : notification ? NOTIFY_COLOR[notification.kind] : undefined;
+  const shown = message ? `${fitText(safeLine(message), room)}  ` : '';
   return (
     <Text wrap="truncate">
-      {noticeNewer ? (
-        <Text color={notice.tone === 'error' ? 'red' : 'cyan'}>{safeLine(notice.text)}  </Text>
-      ) : notification ? (
-        <Text color={NOTIFY_COLOR[notification.kind]}>
-          {notification.taskId && !notification.message.startsWith(`${notification.taskId} `) ? `${notification.taskId}: ` : ''}
-          {safeLine(notification.message)}
-          {'  '}
-        </Text>
-      ) : null}
-      <Text dimColor>{keys.slice(0, Math.max(0, width))}</Text>
+      {shown ? <Text color={color}>{shown}</Text> : null}
+      <Text bold>{essential}</Text>
+      <Text dimColor>{`  ${keys}`}</Text>
     </Text>
   );
+}
+
+/** Cuts text to `width` columns with an ellipsis (no padding). */
+function fitText(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length > width ? `${chars.slice(0, Math.max(0, width - 1)).join('')}…` : text;
 }

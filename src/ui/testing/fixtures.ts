@@ -1,4 +1,5 @@
 import { createStore } from 'zustand/vanilla';
+import { LiveScreen } from '../../engine/index.js';
 import type { Admission, ResourcesSnapshot } from '../../engine/index.js';
 import { configSchema, type FlotillaConfig } from '../../engine/index.js';
 import type { FleetState } from '../../engine/index.js';
@@ -71,13 +72,20 @@ export class FakeSessions implements SessionManager {
     return (this.screens.get(taskId)?.lines ?? []).join('\n');
   }
   async isAlive(taskId: string): Promise<boolean> {
-    return this.screens.has(taskId);
+    return this.screens.has(taskId) || this.live.has(taskId);
   }
   status(): SessionState | null {
     return null;
   }
-  screen(taskId: string): ScreenSnapshot | null {
+  /** Real headless screens (with scrollback) served instead of fixed ones, by task. */
+  readonly live = new Map<string, LiveScreen>();
+  screen(taskId: string, options: { top?: number } = {}): ScreenSnapshot | null {
+    const live = this.live.get(taskId);
+    if (live) return live.snapshot(options.top);
     return this.screens.get(taskId) ?? null;
+  }
+  history(taskId: string): string[] | null {
+    return this.live.get(taskId)?.history() ?? null;
   }
   /** Screens left behind by sessions that are gone, by task. */
   readonly lastScreens = new Map<string, ScreenSnapshot>();

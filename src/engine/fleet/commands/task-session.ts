@@ -11,6 +11,7 @@ import { attemptPreparation, discardAttemptWorktree, prepareAttempt } from '../.
 import type { SessionManager } from '../../core/index.js';
 import type { Ticket } from '../../core/index.js';
 import type { FleetContext } from '../../core/index.js';
+import { FINISHED_STATES } from '../../builds/index.js';
 
 function sessionsOf(ctx: FleetContext): SessionManager {
   if (!ctx.sessions) throw new PtyError('agent sessions are not available in this flotilla');
@@ -74,7 +75,7 @@ async function prepareRetryWorktree(ctx: FleetContext, id: string, attempt: Atte
  * starts again in its worktree). With admission, waits for an agent slot, released at exit.
  * A start that is refused (a bad profile, no slot) takes back the worktree and attempt it made.
  */
-export async function startTask(ctx: FleetContext, id: string): Promise<SessionInfo> {
+export async function startTask(ctx: FleetContext, id: string, opts: { wait?: boolean } = {}): Promise<StartResult> {
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
@@ -91,7 +92,15 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
   let ticket: Ticket | null = null;
   let info: SessionInfo;
   try {
-    ticket = ctx.admission ? await admitAgent(ctx, task) : null;
+    if (ctx.admission && opts.wait === false && ctx.admission.tryAcquire) {
+      // A start that does not wait: no slot leaves the task queued (its prepared attempt stays for
+      // the pass that starts it).
+      const got = await ctx.admission.tryAcquire(agentJob(task));
+      if ('waiting' in got) return { waiting: got.waiting, queued: got.elsewhere ? true : await markQueued(ctx, task, got.waiting) };
+      ticket = got;
+    } else {
+      ticket = ctx.admission ? await admitAgent(ctx, task) : null;
+    }
     const composed = await composePrompt({ paths: ctx.paths, config: ctx.config, task, attempt });
     info = await sessions.start({ taskId: id, attempt: attempt.n, prompt: composed.prompt, extraContext: composed.extraContext });
   } catch (err) {
@@ -129,6 +138,34 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
   return info;
 }
 
+/**
+ * What `task.start` did: started the agent, or (a start that does not wait) found no slot: the task
+ * is left `queued` for the next pass when its state allows (`queued: false`: it was not, e.g. a
+ * ready task started again, and nothing will start it by itself).
+ */
+export type StartResult = SessionInfo | { waiting: string; queued: boolean };
+
+/** The session a start began; a start left waiting is an error here (for callers that waited). */
+export function startedSession(result: StartResult): SessionInfo {
+  if ('waiting' in result) throw new UsageError(`not started: ${result.waiting}`);
+  return result;
+}
+
+function agentJob(task: Task) {
+  return { kind: 'agent' as const, key: `agent:${task.agent}`, label: `agent ${task.id}`, taskId: task.id };
+}
+
+/** A start that would wait leaves the task `queued` with the queue's reason; the next pass starts it. */
+async function markQueued(ctx: FleetContext, task: Task, reason: string): Promise<boolean> {
+  let marked = false;
+  await ctx.registry.updateTask(task.id, (t) => {
+    if (!QUEUEABLE.has(t.state)) return;
+    transition(t, 'queued', reason);
+    marked = true;
+  });
+  return marked;
+}
+
 /** States a task waiting for its agent slot may show as `queued`, and go back to if it never starts. */
 const QUEUEABLE: ReadonlySet<Task['state']> = new Set(['new', 'stopped', 'failed', 'blocked', 'queued']);
 
@@ -154,7 +191,7 @@ async function admitAgent(ctx: FleetContext, task: Task): Promise<Ticket> {
       .catch(() => undefined);
   });
   try {
-    return await admission.acquire({ kind: 'agent', key: `agent:${task.agent}`, label: `agent ${id}`, taskId: id });
+    return await admission.acquire(agentJob(task));
   } catch (err) {
     off();
     await writes;
@@ -172,7 +209,11 @@ async function admitAgent(ctx: FleetContext, task: Task): Promise<Ticket> {
   }
 }
 
-/** `task.stop`: ends the agent (process group SIGTERM, then SIGKILL); the task becomes `stopped`. */
+/**
+ * `task.stop`: ends the agent (process group SIGTERM, then SIGKILL); the task becomes `stopped`,
+ * except a finished one: a ready task stays ready and an escalated one escalated (closing its
+ * agent frees the machine, not the human's to-do).
+ */
 export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
@@ -192,9 +233,10 @@ export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
       a.state = 'stopped';
       a.endedAt = a.endedAt ?? now;
     }
+    if (FINISHED_STATES.has(t.state)) return;
     if (t.state !== 'stopped' && canTransition(t.state, 'stopped')) transition(t, 'stopped', 'stopped by the user');
   });
-  if (problem && task.state === 'stopped') throw new UsageError(problem);
+  if (problem && (task.state === 'stopped' || FINISHED_STATES.has(task.state))) throw new UsageError(problem);
 }
 
 /** `task.send`: types text into the agent and presses Enter. */
