@@ -151,5 +151,7 @@ export interface CostReport {
   /** Usage from the logs that no task's worktree claims (tokens only). */
   unattributedTokens: number;
   malformedLines: number;
+  /** What the dollars were priced with: the dataset's name and version, and how many config overrides. */
+  prices: { dataset: string; overrides: number };
   at: string;
 }
