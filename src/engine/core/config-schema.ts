@@ -74,7 +74,7 @@ export const reviewerSchema = z.strictObject({
   profile: z.string().min(1),
   model: z.string().optional(),
   blocking: z.boolean().default(false),
-  timeoutSec: positiveInt.default(900),
+  timeoutSec: positiveInt.default(300),
 });
 export type ReviewerConfig = z.infer<typeof reviewerSchema>;
 

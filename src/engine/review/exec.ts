@@ -46,9 +46,11 @@ export async function runReviewerProcess(file: string, args: readonly string[], 
     stripFinalNewline: false,
   });
   let timedOut = false;
+  let stopped = false;
   let graceTimer: NodeJS.Timeout | undefined;
   const stop = () => {
-    if (!child.pid) return;
+    if (!child.pid || stopped) return;
+    stopped = true;
     killGroup(child.pid, 'SIGTERM');
     graceTimer = setTimeout(() => child.pid && killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
     graceTimer.unref();
@@ -76,5 +78,8 @@ export async function runReviewerProcess(file: string, args: readonly string[], 
     clearTimeout(timer);
     if (graceTimer) clearTimeout(graceTimer);
     o.signal?.removeEventListener('abort', onAbort);
+    // The reviewer is gone; whatever it left running in its group (a child it spawned that outlived
+    // it or ignored SIGTERM) is an orphan now: end it, so no reviewer process outlives its run.
+    if (child.pid) killGroup(child.pid, 'SIGKILL');
   }
 }

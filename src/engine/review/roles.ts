@@ -16,7 +16,7 @@ export const DEFAULT_REVIEWERS: readonly ReviewerConfig[] = [
     profile: 'claude',
     model: 'opus',
     blocking: true,
-    timeoutSec: 900,
+    timeoutSec: 300,
   },
   {
     role: 'security-performance',
@@ -24,7 +24,7 @@ export const DEFAULT_REVIEWERS: readonly ReviewerConfig[] = [
       'Security and performance: injection, unsafe input handling, secrets, path traversal, permissions; needless work in hot paths, unbounded memory or I/O, quadratic loops.',
     profile: 'codex',
     blocking: true,
-    timeoutSec: 900,
+    timeoutSec: 300,
   },
   {
     role: 'conventions',
@@ -32,7 +32,7 @@ export const DEFAULT_REVIEWERS: readonly ReviewerConfig[] = [
       "Validation against the project's own conventions (naming, structure, error handling, tests, docs) as shown by the surrounding code. Confirm real deviations only; do not invent rules, and report nothing when unsure.",
     profile: 'gemini',
     blocking: false,
-    timeoutSec: 900,
+    timeoutSec: 300,
   },
 ];
 
