@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runReviewerProcess } from './exec.js';
+import { runCommand } from '../exec/index.js';
 import { formatTimeout, reviewerFailureText } from './failure.js';
 
 const dirs: string[] = [];
@@ -56,10 +56,11 @@ async function childPid(dir: string): Promise<number> {
   throw new Error('the reviewer never wrote child.pid');
 }
 
+// As review/run.ts runs a reviewer: its own group, timeout, cancel signal, killLeftovers.
 describe('reviewer processes', () => {
   it('leaves no process of the reviewer behind when it exits on its own (was: a spawned child outlived it)', async () => {
     const { dir, bin } = reviewer('while [ ! -s child.pid ]; do sleep 0.05; done; echo "{}"');
-    const r = await runReviewerProcess(bin, [], { cwd: dir, timeoutMs: 60_000 });
+    const r = await runCommand({ argv: [bin], cwd: dir, timeoutMs: 60_000, killLeftovers: true });
     expect(r.exitCode).toBe(0);
     expect(await gone(await childPid(dir))).toBe(true);
   });
@@ -67,7 +68,7 @@ describe('reviewer processes', () => {
   it('cancel (Ctrl-C) ends the whole group, a child that ignores SIGTERM included', async () => {
     const { dir, bin } = reviewer('exec sleep 300');
     const ac = new AbortController();
-    const run = runReviewerProcess(bin, [], { cwd: dir, timeoutMs: 60_000, signal: ac.signal });
+    const run = runCommand({ argv: [bin], cwd: dir, timeoutMs: 60_000, signal: ac.signal, killLeftovers: true });
     const child = await childPid(dir);
     ac.abort();
     const r = await run;
@@ -77,7 +78,7 @@ describe('reviewer processes', () => {
 
   it('a timeout ends the whole group', async () => {
     const { dir, bin } = reviewer('exec sleep 300');
-    const r = await runReviewerProcess(bin, [], { cwd: dir, timeoutMs: 300 });
+    const r = await runCommand({ argv: [bin], cwd: dir, timeoutMs: 300, killLeftovers: true });
     expect(r.timedOut).toBe(true);
     expect(await gone(await childPid(dir))).toBe(true);
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReviewerConfig } from '../core/index.js';
-import { FlotillaError, RegistryError, UsageError, errorMessage, requireTask } from '../core/index.js';
+import { FlotillaError, TaskNotFoundError, UsageError, errorMessage, requireTask } from '../core/index.js';
 import type { FleetContext } from '../core/index.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
 import { assertTaskId } from '../core/index.js';
@@ -12,7 +12,7 @@ import { recordActedOn } from './acted-on.js';
 import { calibrationFile, readCalibration, trustFrom } from './calibration.js';
 import { buildConsensus, type SourcedFinding } from './consensus.js';
 import { diffNotes, prepareDiff, type DiffPart, type PreparedDiff } from './diff.js';
-import { runReviewerProcess } from './exec.js';
+import { runCommand } from '../exec/index.js';
 import { formatTimeout, reviewerFailureText } from './failure.js';
 import { applyFolding } from './fold.js';
 import { parseReviewerOutput } from './parse.js';
@@ -30,6 +30,8 @@ import { reviewOf, setReview, type ReviewError, type ReviewRecord, type ReviewRu
 export const MAX_TRIES = 2;
 /** Reviewer runs kept in task.review.runs across reviews (for cost). */
 const MAX_RUNS_KEPT = 500;
+/** Output kept from one reviewer run (stdout holds its findings). */
+const REVIEWER_MAX_OUTPUT = 32 * 1024 * 1024;
 
 export interface RunReviewOptions {
   /** Review with these roles only. */
@@ -98,12 +100,17 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
     rc.onProgress?.({ kind: 'start', ...where });
     let result;
     try {
-      result = await runReviewerProcess(argv[0]!, argv.slice(1), {
+      // Its own process group: the timeout and a stop end the reviewer and whatever it started.
+      result = await runCommand({
+        argv,
         cwd: rc.cwd,
+        maxBuffer: REVIEWER_MAX_OUTPUT,
         timeoutMs: spec.timeoutMs,
         env: { ...spec.env, FLOTILLA_TASK: rc.task.id, FLOTILLA_REVIEW_ROLE: spec.role, FLOTILLA_REVIEW_PART: String(part.index) },
         onPid: (pid) => ticket?.trackPid(pid),
         signal: rc.signal,
+        // No reviewer process outlives its run (a child it spawned that outlived it or ignored SIGTERM).
+        killLeftovers: true,
       });
     } finally {
       await ticket?.release();
@@ -126,7 +133,7 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
     out.runs.push(run);
     const ms = Date.parse(endedAt) - Date.parse(startedAt);
     const said = reviewerFailureText(result.stderr, result.stdout);
-    if (result.notFound) lastError = `${argv[0]}: command not found`;
+    if (result.error) lastError = result.error;
     else if (rc.signal?.aborted) lastError = 'cancelled';
     else if (result.timedOut) lastError = `timed out after ${formatTimeout(spec.timeoutMs)} and was stopped${said ? `; it last said: ${said}` : ''}`;
     else if (result.exitCode !== 0) lastError = `${argv[0]} exited ${result.exitCode ?? `on ${result.signal ?? 'a signal'}`}${said ? `: ${said}` : ' without a message'}`;
@@ -145,7 +152,7 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
     }
     rc.onProgress?.({ kind: 'end', ...where, ok: false, ms, error: lastError });
     run.error = lastError;
-    if (result.notFound || rc.signal?.aborted) break;
+    if (result.error || rc.signal?.aborted) break;
   }
   out.ok = false;
   out.errors.push({
@@ -314,14 +321,14 @@ async function saveReview(ctx: FleetContext, taskId: string, record: ReviewRecor
       setReview(task, record);
       const now = new Date().toISOString();
       if (task.pr?.forge === 'local') {
-        (task.pr as Record<string, unknown>).review = localPrReview(record);
+        task.pr.review = localPrReview(record);
         record.posted = { forge: 'local', ok: true, at: now, comments: localPrReview(record).comments.length };
       }
       task.updatedAt = now;
       return { review: record, pr: task.pr };
     });
   } catch (err) {
-    if (err instanceof RegistryError && err.message.endsWith(`no task "${taskId}"`)) throw new UsageError(`task ${taskId} was removed during its review`);
+    if (err instanceof TaskNotFoundError) throw new UsageError(`task ${taskId} was removed during its review`);
     throw err;
   }
 }
