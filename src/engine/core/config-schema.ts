@@ -11,6 +11,8 @@ const positiveInt = z.number().int().positive();
 export const profileSchema = z.strictObject({
   /** Program and arguments. Placeholders: {prompt}, {promptFile}, {model}. */
   command: argv,
+  /** Arguments added after `command` (how a config profile extends a built-in one). */
+  args: z.array(z.string()).optional(),
   /** Model passed as {model}. */
   model: z.string().optional(),
   /** How retry context is delivered: appended to the prompt, or as extra argv (e.g. ["--append-system-prompt", "{context}"]). */
@@ -39,6 +41,17 @@ export const profileSchema = z.strictObject({
     .optional(),
 });
 export type ProfileConfig = z.infer<typeof profileSchema>;
+
+/**
+ * A profile as written in config: with a built-in's name it extends that profile (`command`
+ * optional, `args` added, `env` merged, `patterns` added) unless `replace` is true.
+ */
+export const profileEntrySchema = profileSchema.extend({
+  command: argv.optional(),
+  /** Replace the built-in profile of the same name whole instead of extending it. */
+  replace: z.boolean().optional(),
+});
+export type ProfileEntryConfig = z.infer<typeof profileEntrySchema>;
 
 export const checkSchema = z.strictObject({
   name: z.string().min(1),
@@ -123,7 +136,7 @@ export const configSchema = z.strictObject({
       setup: z.array(argv).default([]),
     })
     .default({ copy: ['.env', '.env.*'], setup: [] }),
-  profiles: z.record(z.string(), profileSchema).default({}),
+  profiles: z.record(z.string(), profileEntrySchema).default({}),
   forge: z.enum(['auto', 'local', 'github']).default('auto'),
   checks: z.array(checkSchema).default([]),
   gates: z.array(gateSchema).default(['pr', 'rebased', 'ci', 'reviews']),

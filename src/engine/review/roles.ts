@@ -100,7 +100,7 @@ export function reviewerSpec(config: FlotillaConfig, reviewer: ReviewerConfig): 
   } else if (builtin && !configured) {
     command = builtin.command;
     output = builtin.output;
-  } else if (builtin && configured && configured.command[0] === builtin.command[0]) {
+  } else if (builtin && configured && profile.command[0] === builtin.command[0]) {
     command = builtin.command;
     output = builtin.output;
   } else {
