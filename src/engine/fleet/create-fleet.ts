@@ -21,7 +21,7 @@ import { recoveryDeps, wireLoop } from './wire-loop.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
-import { createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
+import { agentOverheadMB, createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
 import type { FleetContext } from '../core/index.js';
 import { EventBus } from '../core/index.js';
 import { createFleetStore } from '../core/index.js';
@@ -83,6 +83,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     stateDir: paths.stateDir,
     configFile: paths.configFile,
     config,
+    // Created just below; read when the recommendation is asked for.
+    agentOverheadMB: () => agentOverheadMB(sessions.runtime),
     onWarning: (message) => events.emit({ type: 'error', message }),
     onWaiting: (job, reason) =>
       events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),
