@@ -17,7 +17,7 @@ export { GitClient } from './git/index.js';
 export { readLearnings } from './prompt/index.js';
 export { writeFileAtomic } from './fs/index.js';
 export { ORCHESTRATOR_ID, prepareOrchestrator } from './orchestrator/index.js';
-export { evaluateReviewsGate, reviewJson, reviewOf, reviewStatusView, type MergedFinding, type ReviewRecord, visibleFindings } from './review/index.js';
+export { evaluateReviewsGate, reviewJson, reviewOf, reviewStatusView, type MergedFinding, type ReviewRecord, type ReviewProgress, visibleFindings } from './review/index.js';
 export { terminalAlert } from './notify/index.js';
 export { createAttemptWorktree } from './workspace/index.js';
 export { demoAgentPath, demoAgentProfile, profileNames } from './agents/index.js';

@@ -42,7 +42,9 @@ describe('flotilla review (scripted reviewers)', () => {
     expect((await gate(repo)).state).toBe('pending');
 
     const run = await runCli(repo.root, ['review', 'calc', '--json']);
-    expect(run.stderr).toBe('');
+    // stderr holds only the per-reviewer progress lines (stdout the JSON).
+    expect(run.stderr.trim().split('\n').every((l) => /^review: \S+ \(.*\) (started|done in \d+s, \d+ finding\(s\))$/.test(l)), run.stderr).toBe(true);
+    expect(run.stderr.trim().split('\n')).toHaveLength(6);
     expect(run.code).toBe(3);
     const out = JSON.parse(run.stdout);
     expect(out.errors).toEqual([]);
@@ -115,6 +117,10 @@ describe('flotilla review (scripted reviewers)', () => {
     expect(byRole.slow).toMatch(/timed out after 1s/);
     expect(byRole.babble).toMatch(/no findings JSON in the output: As an AI language model/);
     expect(byRole.crash).toMatch(/exited 2: reviewer crashed: quota exceeded/);
+    // Progress: one stderr line per reviewer start and end, a failure with the CLI's own words.
+    expect(run.stderr).toMatch(/^review: logic \(.*\) started$/m);
+    expect(run.stderr).toMatch(/^review: logic \(.*\) done in \d+s, 1 finding\(s\)$/m);
+    expect(run.stderr).toMatch(/^review: crash \(.*\) try 2 failed after \d+s: .*exited 2: reviewer crashed: quota exceeded$/m);
     const task = registry(repo).tasks[0] as Record<string, any>;
     expect(task.review.errors.every((e: { tries: number }) => e.tries === 2)).toBe(true);
     expect(task.review.runs.filter((r: { role: string }) => r.role === 'flaky').map((r: { ok: boolean }) => r.ok)).toEqual([false, true]);

@@ -41,6 +41,8 @@ function text(report: CostReport, detail: boolean): string {
   out.push(`total: ${formatUsd(report.total.usd, report.total.usdKnown)} · ${formatTokens(report.total.tokens)} tokens`);
   if (report.perCompletedPr.prs) out.push(`per completed PR (${report.perCompletedPr.prs}): ${formatUsd(report.perCompletedPr.usd)}`);
   if (report.total.unknownModels.length) out.push(`no price for: ${report.total.unknownModels.join(', ')} (add them under "prices" in .flotilla/config.json)`);
+  const overrides = report.prices.overrides ? ` + ${report.prices.overrides} price(s) from config` : '';
+  out.push(`priced with ${report.prices.dataset}${overrides}`);
   if (report.malformedLines) out.push(`skipped ${report.malformedLines} malformed log line(s)`);
   for (const file of report.absurdFiles) out.push(`refused usage line(s) with impossible token counts (non-finite or over 1e10) in ${file}`);
   return out.join('\n');
@@ -52,7 +54,8 @@ export const costCommand: CliCommand = {
   help: `Usage: flotilla cost [<task>] [--json]
 
 Reads what the agents' usage logs (Claude Code session logs, Codex rollout files) and review
-outputs gained since last time, prices them per model and prints cost and effort per task:
+outputs gained since last time, prices them per model (the bundled @pydantic/genai-prices dataset, config "prices" first) and
+prints cost and effort per task:
 attempts, reviews, tokens, dollars, time working, CI rounds and human interventions, then the
 total and the cost per completed PR. With a task id, only that task (with a breakdown by attempt
 and review). A model without a price shows its cost as unknown, never as zero; add it under

@@ -3,7 +3,7 @@ import { createFleet, type Fleet } from '../../engine/index.js';
 import { assertTaskId } from '../../engine/index.js';
 import { evaluateReviewsGate } from '../../engine/index.js';
 import type { MergedFinding } from '../../engine/index.js';
-import { reviewOf, type ReviewRecord } from '../../engine/index.js';
+import { reviewOf, type ReviewProgress, type ReviewRecord } from '../../engine/index.js';
 import { reviewJson, visibleFindings } from '../../engine/index.js';
 import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
@@ -19,6 +19,17 @@ function flags(f: MergedFinding): string {
   return [f.dismissed && 'dismissed', f.folded && 'folded', f.mark && `marked ${f.mark}`, f.actedOn && 'acted on']
     .filter(Boolean)
     .join(', ');
+}
+
+/** One stderr line per reviewer process start and end, so a long review shows where it is. */
+export function progressLine(e: ReviewProgress): string {
+  const who = `${e.role} (${e.profile}${e.model && e.model !== e.profile ? ` ${e.model}` : ''})`;
+  const part = e.parts > 1 ? ` part ${e.part}/${e.parts}` : '';
+  const again = e.try > 1 ? ` try ${e.try}` : '';
+  if (e.kind === 'start') return `review: ${who}${part}${again} started`;
+  const secs = `${Math.round(e.ms / 1000)}s`;
+  if (e.ok) return `review: ${who}${part}${again} done in ${secs}, ${e.findings ?? 0} finding(s)`;
+  return `review: ${who}${part}${again} failed after ${secs}: ${e.error ?? 'no message'}`;
 }
 
 function oneLine(s: string): string {
@@ -140,7 +151,8 @@ Exit codes: 0 done (no blocking finding), 3 blocking findings remain (the review
         const onSigint = () => void fleet.close();
         process.once('SIGINT', onSigint);
         try {
-          review = await fleet.dispatch({ type: 'task.review', id, roles: values.role });
+          const onProgress = (e: ReviewProgress) => io.err(progressLine(e));
+          review = await fleet.dispatch({ type: 'task.review', id, roles: values.role, onProgress });
         } finally {
           process.off('SIGINT', onSigint);
         }

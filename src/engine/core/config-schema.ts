@@ -54,6 +54,8 @@ const regexSource = z.string().superRefine((source, ctx) => {
 export const profileSchema = z.strictObject({
   /** Program and arguments. Placeholders: {prompt}, {promptFile}, {model}. */
   command: argv,
+  /** Arguments added after `command` (how a config profile extends a built-in one). */
+  args: z.array(z.string()).optional(),
   /** Model passed as {model}. */
   model: z.string().optional(),
   /** How retry context is delivered: appended to the prompt, or as extra argv (e.g. ["--append-system-prompt", "{context}"]). */
@@ -86,6 +88,17 @@ export const profileSchema = z.strictObject({
     .optional(),
 });
 export type ProfileConfig = z.infer<typeof profileSchema>;
+
+/**
+ * A profile as written in config: with a built-in's name it extends that profile (`command`
+ * optional, `args` added, `env` merged, `patterns` added) unless `replace` is true.
+ */
+export const profileEntrySchema = profileSchema.extend({
+  command: argv.optional(),
+  /** Replace the built-in profile of the same name whole instead of extending it. */
+  replace: z.boolean().optional(),
+});
+export type ProfileEntryConfig = z.infer<typeof profileEntrySchema>;
 
 export const checkSchema = z.strictObject({
   name: z.string().min(1),
@@ -121,7 +134,7 @@ export const reviewerSchema = z.strictObject({
   profile: z.string().min(1),
   model: z.string().optional(),
   blocking: z.boolean().default(false),
-  timeoutSec: bounded('timeoutSec').default(900),
+  timeoutSec: bounded('timeoutSec').default(300),
 });
 export type ReviewerConfig = z.infer<typeof reviewerSchema>;
 
@@ -175,7 +188,7 @@ export const configSchema = z.strictObject({
       setup: z.array(argv).default([]),
     })
     .default({ copy: ['.env', '.env.*'], setup: [] }),
-  profiles: z.record(z.string(), profileSchema).default({}),
+  profiles: z.record(z.string(), profileEntrySchema).default({}),
   /** Start agents in their attempt worktrees without the CLI's "trust this folder" dialog (profile `trust`). */
   trustWorktrees: z.boolean().default(true),
   forge: z.enum(['auto', 'local', 'github']).default('auto'),

@@ -3,8 +3,9 @@
 export { refreshCost, defaultCostSources, costStateFile, type CostSources, type RefreshOptions } from './refresh.js';
 export { rollUp, summarize, combine, taskEffort } from './rollup.js';
 export {
-  BUNDLED_PRICES,
-  BUNDLED_PRICES_DATE,
+  PRICES_DATASET,
+  PRICES_DATASET_VERSION,
+  datasetPrice,
   LONG_CONTEXT_TOKENS,
   findPrice,
   normalizeModel,

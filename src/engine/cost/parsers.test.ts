@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseClaudeLine } from './claude-log.js';
 import { newCodexContext, parseCodexLine } from './codex-log.js';
 import { readLinesFrom } from './line-reader.js';
-import { BUNDLED_PRICES, findPrice, normalizeModel, priceTable } from './prices.js';
+import { readFileSync } from 'node:fs';
+import { PRICES_DATASET, PRICES_DATASET_VERSION, datasetPrice, findPrice, normalizeModel, priceTable } from './prices.js';
 import { parseRunOutput } from './review-result.js';
 
 const dirs: string[] = [];
@@ -18,13 +19,38 @@ describe('prices', () => {
     expect(normalizeModel('claude-sonnet-4-5-20250929')).toBe('claude-sonnet-4-5');
     expect(normalizeModel('us.anthropic.claude-opus-4-1-20250805-v1:0')).toBe('claude-opus-4-1');
     expect(normalizeModel('openai/gpt-5-mini-2025-08-07')).toBe('gpt-5-mini');
-    expect(findPrice(BUNDLED_PRICES, 'claude-haiku-4-5-20251001')).toEqual(BUNDLED_PRICES['claude-haiku-4-5']);
-    expect(findPrice(BUNDLED_PRICES, 'mystery')).toBeNull();
+    expect(findPrice({}, 'claude-haiku-4-5-20251001')).toEqual(datasetPrice('claude-haiku-4-5'));
+    expect(findPrice({}, 'claude-haiku-4-5')).toEqual({ input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 });
+    expect(findPrice({}, 'mystery')).toBeNull();
+    expect(findPrice({}, '')).toBeNull();
   });
 
-  it('lets config replace a bundled price', () => {
-    const t = priceTable({ 'gpt-5': { input: 9, output: 9 } });
+  it('prices from the bundled @pydantic/genai-prices dataset, long-context tiers included', () => {
+    // claude-opus-4-8 is in the dataset: it prices (was: missing from the hand-kept table, so unknown).
+    expect(findPrice({}, 'claude-opus-4-8')).toEqual({ input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 });
+    expect(findPrice({}, 'claude-sonnet-4-5-20250929')).toEqual({
+      input: 3,
+      output: 15,
+      cacheWrite: 3.75,
+      cacheRead: 0.3,
+      above200k: { input: 6, output: 22.5, cacheWrite: 7.5, cacheRead: 0.6 },
+    });
+    expect(findPrice({}, 'gemini-2.5-pro')).toMatchObject({ input: 1.25, output: 10, above200k: { input: 2.5, output: 15 } });
+    expect(findPrice({}, 'gpt-5.1-codex')).toMatchObject({ input: 1.25, output: 10, cacheRead: 0.125 });
+    expect(findPrice({}, 'claude-opus-99-unreleased')).toBeNull();
+  });
+
+  it('names the dataset version the installed package really is', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../../node_modules/@pydantic/genai-prices/package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(PRICES_DATASET_VERSION).toBe(pkg.version);
+    expect(PRICES_DATASET).toBe(`@pydantic/genai-prices ${pkg.version}`);
+  });
+
+  it('lets config replace a dataset price and add an unknown model', () => {
+    const t = priceTable({ 'gpt-5': { input: 9, output: 9 }, 'my-local-model': { input: 0, output: 0 } });
     expect(findPrice(t, 'gpt-5-2025-08-07')).toEqual({ input: 9, output: 9 });
+    expect(findPrice(t, 'my-local-model')).toEqual({ input: 0, output: 0 });
+    expect(findPrice(t, 'gpt-5-mini')).toMatchObject({ input: 0.25, output: 2 });
   });
 });
 

@@ -1,68 +1,71 @@
 import type { ModelPriceConfig } from '../core/index.js';
 import { ownValue } from '../core/index.js';
 
+import { calcPrice } from '@pydantic/genai-prices';
+
 /**
- * Bundled prices in USD per million tokens. Prices taken 2025-11-20 from the vendors' public
- * pricing pages (Anthropic, OpenAI, Google). Override or add models with config `prices`
- * (same shape, keyed by model name); a configured entry replaces the bundled one whole.
+ * Prices come from the `@pydantic/genai-prices` dataset bundled with flotilla (its data ships
+ * inside the package; nothing is fetched at run time). Config `prices` (USD per million tokens,
+ * keyed by model name) overrides the dataset: a configured model replaces the dataset's entry
+ * whole. A model neither knows stays unknown (its cost prints as unknown, never as zero).
  *
- * - `cacheWrite`: Claude's 5-minute cache write (1.25x input). A 1-hour cache write is priced at
- *   2x `input` of the same tier. Missing `cacheWrite`/`cacheRead` fall back to `input`.
+ * - `cacheWrite`: Claude's 5-minute cache write. A 1-hour cache write is priced at 2x `input` of
+ *   the same tier. Missing `cacheWrite`/`cacheRead` fall back to `input`.
  * - `above200k`: the tier used for a whole request whose prompt (input + cache read + cache write)
- *   is over 200,000 tokens, for models that have one (Claude Sonnet 4/4.5 long context,
- *   Gemini 2.5 Pro, Gemini 3 Pro).
+ *   is over 200,000 tokens, for models that have one (the dataset's tiers starting at 200k).
  * - OpenAI: `input` is the uncached input price; `cacheRead` the cached input price. OpenAI
  *   reports reasoning tokens inside output tokens, so they are not added again.
  */
-const SONNET_4: ModelPriceConfig = {
-  input: 3,
-  output: 15,
-  cacheWrite: 3.75,
-  cacheRead: 0.3,
-  above200k: { input: 6, output: 22.5, cacheWrite: 7.5, cacheRead: 0.6 },
-};
-const OPUS_4: ModelPriceConfig = { input: 15, output: 75, cacheWrite: 18.75, cacheRead: 1.5 };
-const GPT_5: ModelPriceConfig = { input: 1.25, output: 10, cacheRead: 0.125 };
-const GPT_5_MINI: ModelPriceConfig = { input: 0.25, output: 2, cacheRead: 0.025 };
+export const PRICES_DATASET_VERSION = '0.1.8';
+/** How `flotilla cost` names the prices it used. */
+export const PRICES_DATASET = `@pydantic/genai-prices ${PRICES_DATASET_VERSION}`;
 
-export const BUNDLED_PRICES_DATE = '2025-11-20';
+type DatasetPrice = number | { base: number; tiers: Array<{ start: number; price: number }> } | undefined;
 
-export const BUNDLED_PRICES: Readonly<Record<string, ModelPriceConfig>> = {
-  // Anthropic
-  'claude-opus-4-5': { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 },
-  'claude-opus-4-1': OPUS_4,
-  'claude-opus-4': OPUS_4,
-  'claude-sonnet-4-5': SONNET_4,
-  'claude-sonnet-4': SONNET_4,
-  'claude-haiku-4-5': { input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 },
-  'claude-3-7-sonnet': { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
-  'claude-3-5-haiku': { input: 0.8, output: 4, cacheWrite: 1, cacheRead: 0.08 },
-  // OpenAI
-  'gpt-5': GPT_5,
-  'gpt-5-codex': GPT_5,
-  'gpt-5.1': GPT_5,
-  'gpt-5.1-codex': GPT_5,
-  'gpt-5.1-codex-max': GPT_5,
-  'gpt-5-mini': GPT_5_MINI,
-  'gpt-5.1-codex-mini': GPT_5_MINI,
-  'codex-mini-latest': { input: 1.5, output: 6, cacheRead: 0.375 },
-  'gpt-5-nano': { input: 0.05, output: 0.4, cacheRead: 0.005 },
-  // Google
-  'gemini-3-pro-preview': {
-    input: 2,
-    output: 12,
-    cacheRead: 0.2,
-    above200k: { input: 4, output: 18, cacheRead: 0.4 },
-  },
-  'gemini-2.5-pro': {
-    input: 1.25,
-    output: 10,
-    cacheRead: 0.125,
-    above200k: { input: 2.5, output: 15, cacheRead: 0.25 },
-  },
-  'gemini-2.5-flash': { input: 0.3, output: 2.5, cacheRead: 0.03 },
-  'gemini-2.5-flash-lite': { input: 0.1, output: 0.4, cacheRead: 0.01 },
-};
+function baseOf(p: DatasetPrice): number | undefined {
+  return typeof p === 'number' ? p : p?.base;
+}
+
+function longOf(p: DatasetPrice): number | undefined {
+  if (p === undefined || typeof p === 'number') return undefined;
+  return p.tiers.find((t) => t.start === LONG_CONTEXT_TOKENS)?.price;
+}
+
+const datasetCache = new Map<string, ModelPriceConfig | null>();
+
+/** The dataset's price of `model` in flotilla's shape (per million tokens), or null when unknown. */
+export function datasetPrice(model: string): ModelPriceConfig | null {
+  const cached = datasetCache.get(model);
+  if (cached !== undefined) return cached;
+  let out: ModelPriceConfig | null = null;
+  try {
+    const hit = calcPrice({}, model);
+    const mp = hit?.model_price as Record<string, DatasetPrice> | undefined;
+    const input = baseOf(mp?.input_mtok);
+    const output = baseOf(mp?.output_mtok);
+    if (mp && input !== undefined && output !== undefined) {
+      const price: ModelPriceConfig = { input, output };
+      const cacheWrite = baseOf(mp.cache_write_mtok);
+      const cacheRead = baseOf(mp.cache_read_mtok);
+      if (cacheWrite !== undefined) price.cacheWrite = cacheWrite;
+      if (cacheRead !== undefined) price.cacheRead = cacheRead;
+      const li = longOf(mp.input_mtok);
+      const lo = longOf(mp.output_mtok);
+      if (li !== undefined && lo !== undefined) {
+        price.above200k = { input: li, output: lo };
+        const lw = longOf(mp.cache_write_mtok);
+        const lr = longOf(mp.cache_read_mtok);
+        if (lw !== undefined) price.above200k.cacheWrite = lw;
+        if (lr !== undefined) price.above200k.cacheRead = lr;
+      }
+      out = price;
+    }
+  } catch {
+    out = null;
+  }
+  datasetCache.set(model, out);
+  return out;
+}
 
 /** Prompts above this many tokens use a model's `above200k` tier. */
 export const LONG_CONTEXT_TOKENS = 200_000;
@@ -84,16 +87,25 @@ export function normalizeModel(model: string): string {
 
 export type PriceTable = Readonly<Record<string, ModelPriceConfig>>;
 
-/** Bundled prices with config overrides applied (a configured model replaces the bundled one). */
+/** The config overrides, as a table consulted before the dataset. */
 export function priceTable(overrides: PriceTable = {}): PriceTable {
-  // Own data properties only (a configured "__proto__" is a model name, never the prototype).
-  return Object.fromEntries([...Object.entries(BUNDLED_PRICES), ...Object.entries(overrides)]);
+  return { ...overrides };
 }
 
-/** The price of `model`: an exact key first, then its normalised name; null when unknown. */
-export function findPrice(table: PriceTable, model: string): ModelPriceConfig | null {
+function overrideFor(table: PriceTable, model: string): ModelPriceConfig | null {
   const norm = normalizeModel(model);
   return ownValue(table, model) ?? ownValue(table, norm) ?? ownValue(table, norm.replace(/-latest$/, '')) ?? null;
+}
+
+/**
+ * The price of `model`: a config override (exact key, then its normalised name) first, then the
+ * dataset (the name as logged, then normalised); null when neither knows it.
+ */
+export function findPrice(table: PriceTable, model: string): ModelPriceConfig | null {
+  const own = overrideFor(table, model);
+  if (own) return own;
+  if (!model.trim()) return null;
+  return datasetPrice(model) ?? datasetPrice(normalizeModel(model));
 }
 
 /** Token counts of one request or of a sum of requests in the same tier. */

@@ -1,5 +1,5 @@
 import type { Attempt, Task } from '../core/index.js';
-import { findPrice, priceTokens, roundUsd, type PriceTable, type TokenCounts } from './prices.js';
+import { PRICES_DATASET, findPrice, priceTokens, roundUsd, type PriceTable, type TokenCounts } from './prices.js';
 import type {
   AttemptCost,
   CostReport,
@@ -223,6 +223,7 @@ export function rollUp(input: RollupInput): { report: CostReport; byTask: Map<st
       unattributedTokens: unattributed,
       malformedLines: input.state.malformed,
       absurdFiles: input.state.absurdFiles ?? [],
+      prices: { dataset: PRICES_DATASET, overrides: Object.keys(input.prices).length },
       at,
     },
   };

@@ -167,5 +167,7 @@ export interface CostReport {
   malformedLines: number;
   /** Log files with usage lines refused for impossible numbers (see LineResult). */
   absurdFiles: string[];
+  /** What the dollars were priced with: the dataset's name and version, and how many config overrides. */
+  prices: { dataset: string; overrides: number };
   at: string;
 }

@@ -153,13 +153,13 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       await refresh();
       return report;
     },
-    'task.review': async ({ id, roles }) => {
+    'task.review': async ({ id, roles, onProgress }) => {
       // close() cancels a running review (its reviewer process groups are killed).
       const cancel = new AbortController();
       const abort = () => cancel.abort();
       closers.push(abort);
       try {
-        const review = await runReview(fleet, id, { roles, signal: cancel.signal });
+        const review = await runReview(fleet, id, { roles, signal: cancel.signal, onProgress });
         await refresh();
         return review;
       } finally {

@@ -1,7 +1,7 @@
 import type { FleetNotification, Task } from '../core/index.js';
 import type { CostReport } from '../cost/index.js';
 import type { MergedFinding } from '../review/index.js';
-import type { ReviewRecord } from '../review/index.js';
+import type { ReviewProgress, ReviewRecord } from '../review/index.js';
 import type { RetryOptions, RetryResult } from '../recovery/index.js';
 import type { AttemptDiff } from '../recovery/index.js';
 import type { PassResult } from '../core/index.js';
@@ -31,7 +31,7 @@ export interface CommandMap {
   'task.stop': { input: { id: string }; result: void };
   'task.send': { input: { id: string; text: string; enter?: boolean }; result: void };
   'cost.refresh': { input: object; result: CostReport };
-  'task.review': { input: { id: string; roles?: string[] }; result: ReviewRecord };
+  'task.review': { input: { id: string; roles?: string[]; onProgress?: (event: ReviewProgress) => void }; result: ReviewRecord };
   'review.mark': { input: { id: string; finding: string; mark: 'useful' | 'noise' }; result: MergedFinding };
   'review.dismiss': { input: { id: string; finding: string; undo?: boolean }; result: MergedFinding };
   'task.retry': { input: { id: string } & RetryOptions; result: RetryResult };

@@ -1,5 +1,6 @@
 export { extractFailingTests, formatFailingTest, FAILING_TESTS_CAP, type FailingTest, type TestRunner } from './test-names.js';
 export { stripAnsi, tailText, capText } from './text.js';
+export { classifyEnvironment, parseResetTime, type EnvironmentFailure } from './environment.js';
 export {
   classifyFailure,
   findContextExhausted,

@@ -49,7 +49,7 @@ async function runAgent(): Promise<string> {
   const promptFile = join(fleet.paths.promptsDir, `fix-div-a${attempt.n}.md`);
   mkdirSync(fleet.paths.promptsDir, { recursive: true });
   writeFileSync(promptFile, composed.prompt, { mode: 0o600 });
-  const argv = fleet.config.profiles.scripted!.command.map((a) => (a === '{promptFile}' ? promptFile : a));
+  const argv = fleet.config.profiles.scripted!.command!.map((a) => (a === '{promptFile}' ? promptFile : a));
   execFileSync(argv[0]!, argv.slice(1), { cwd: attempt.worktree, stdio: 'pipe' });
   return composed.prompt;
 }

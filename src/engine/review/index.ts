@@ -1,5 +1,6 @@
 // The review capability: reviewers by role, findings, consensus, calibration, the reviews gate.
-export { runReview, MAX_TRIES, type RunReviewOptions } from './run.js';
+export { runReview, MAX_TRIES, type RunReviewOptions, type ReviewProgress } from './run.js';
+export { reviewerFailureText, formatTimeout } from './failure.js';
 export { evaluateReviewsGate, blockingFindings, isBlocking, reviewFindingsText, reviewStatusView, reviewDue } from './gate.js';
 export { recordActedOn, parseChangedRanges, wasActedOn } from './acted-on.js';
 export { dismissFinding, markFinding, findFinding, currentCalibration } from './actions.js';

@@ -17,7 +17,7 @@ export const DEFAULT_REVIEWERS: readonly ReviewerConfig[] = [
     profile: 'claude',
     model: 'opus',
     blocking: true,
-    timeoutSec: 900,
+    timeoutSec: 300,
   },
   {
     role: 'security-performance',
@@ -25,7 +25,7 @@ export const DEFAULT_REVIEWERS: readonly ReviewerConfig[] = [
       'Security and performance: injection, unsafe input handling, secrets, path traversal, permissions; needless work in hot paths, unbounded memory or I/O, quadratic loops.',
     profile: 'codex',
     blocking: true,
-    timeoutSec: 900,
+    timeoutSec: 300,
   },
   {
     role: 'conventions',
@@ -33,7 +33,7 @@ export const DEFAULT_REVIEWERS: readonly ReviewerConfig[] = [
       "Validation against the project's own conventions (naming, structure, error handling, tests, docs) as shown by the surrounding code. Confirm real deviations only; do not invent rules, and report nothing when unsure.",
     profile: 'gemini',
     blocking: false,
-    timeoutSec: 900,
+    timeoutSec: 300,
   },
 ];
 
@@ -101,7 +101,7 @@ export function reviewerSpec(config: FlotillaConfig, reviewer: ReviewerConfig): 
   } else if (builtin && !configured) {
     command = builtin.command;
     output = builtin.output;
-  } else if (builtin && configured && configured.command[0] === builtin.command[0]) {
+  } else if (builtin && configured && profile.command[0] === builtin.command[0]) {
     command = builtin.command;
     output = builtin.output;
   } else {

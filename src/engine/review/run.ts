@@ -13,6 +13,7 @@ import { calibrationFile, readCalibration, trustFrom } from './calibration.js';
 import { buildConsensus, type SourcedFinding } from './consensus.js';
 import { diffNotes, prepareDiff, type DiffPart, type PreparedDiff } from './diff.js';
 import { runCommand } from '../exec/index.js';
+import { formatTimeout, reviewerFailureText } from './failure.js';
 import { applyFolding } from './fold.js';
 import { parseReviewerOutput } from './parse.js';
 import { localPrReview, postToGithub } from './post.js';
@@ -38,7 +39,14 @@ export interface RunReviewOptions {
   signal?: AbortSignal;
   /** Characters of diff per reviewer prompt (default PART_CAP); tests use a small one. */
   partCap?: number;
+  /** Called when a reviewer process starts and when it ends (for a live progress line). */
+  onProgress?: (event: ReviewProgress) => void;
 }
+
+/** One reviewer process starting or ending. `error` is set on a failed end (the CLI's own words). */
+export type ReviewProgress =
+  | { kind: 'start'; role: string; profile: string; model: string; part: number; parts: number; try: number }
+  | { kind: 'end'; role: string; profile: string; model: string; part: number; parts: number; try: number; ok: boolean; ms: number; findings?: number; error?: string };
 
 function fileSafe(role: string): string {
   return role.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'reviewer';
@@ -47,11 +55,6 @@ function fileSafe(role: string): string {
 function newRunId(): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${t}-${randomBytes(2).toString('hex')}`;
-}
-
-function tail(s: string): string {
-  const t = s.trim().split('\n').slice(-2).join(' | ');
-  return t.length > 200 ? `${t.slice(0, 197)}...` : t;
 }
 
 interface RoleOutcome {
@@ -73,6 +76,7 @@ interface RoleContext {
   description: string;
   diff: PreparedDiff;
   signal?: AbortSignal;
+  onProgress?: (event: ReviewProgress) => void;
 }
 
 async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promise<void> {
@@ -92,6 +96,8 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
       rc.signal,
     );
     const startedAt = new Date().toISOString();
+    const where = { role: spec.role, profile: spec.profile, model: spec.modelKey, part: part.index, parts: rc.diff.parts.length, try: attempt };
+    rc.onProgress?.({ kind: 'start', ...where });
     let result;
     try {
       // Its own process group: the timeout and a stop end the reviewer and whatever it started.
@@ -103,6 +109,8 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
         env: { ...spec.env, FLOTILLA_TASK: rc.task.id, FLOTILLA_REVIEW_ROLE: spec.role, FLOTILLA_REVIEW_PART: String(part.index) },
         onPid: (pid) => ticket?.trackPid(pid),
         signal: rc.signal,
+        // No reviewer process outlives its run (a child it spawned that outlived it or ignored SIGTERM).
+        killLeftovers: true,
       });
     } finally {
       await ticket?.release();
@@ -123,9 +131,12 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
       exitCode: result.exitCode,
     };
     out.runs.push(run);
+    const ms = Date.parse(endedAt) - Date.parse(startedAt);
+    const said = reviewerFailureText(result.stderr, result.stdout);
     if (result.error) lastError = result.error;
-    else if (result.timedOut) lastError = `timed out after ${Math.round(spec.timeoutMs / 1000)}s`;
-    else if (result.exitCode !== 0) lastError = `exited ${result.exitCode ?? `on ${result.signal ?? 'a signal'}`}${result.stderr.trim() ? `: ${tail(result.stderr)}` : ''}`;
+    else if (rc.signal?.aborted) lastError = 'cancelled';
+    else if (result.timedOut) lastError = `timed out after ${formatTimeout(spec.timeoutMs)} and was stopped${said ? `; it last said: ${said}` : ''}`;
+    else if (result.exitCode !== 0) lastError = `${argv[0]} exited ${result.exitCode ?? `on ${result.signal ?? 'a signal'}`}${said ? `: ${said}` : ' without a message'}`;
     else {
       try {
         const parsed = parseReviewerOutput(result.stdout, spec.output);
@@ -133,11 +144,13 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
         run.usage = parsed.usage;
         out.dropped += parsed.dropped;
         for (const f of parsed.findings) out.findings.push({ ...f, role: spec.role, profile: spec.profile, model: spec.modelKey });
+        rc.onProgress?.({ kind: 'end', ...where, ok: true, ms, findings: parsed.findings.length });
         return;
       } catch (err) {
-        lastError = errorMessage(err);
+        lastError = `${argv[0]}: ${errorMessage(err)}`;
       }
     }
+    rc.onProgress?.({ kind: 'end', ...where, ok: false, ms, error: lastError });
     run.error = lastError;
     if (result.error || rc.signal?.aborted) break;
   }
@@ -230,6 +243,7 @@ export async function runReview(ctx: FleetContext, taskId: string, options: RunR
       description: task.pr?.body ?? task.prompt,
       diff,
       signal: options.signal,
+      onProgress: options.onProgress,
     };
     outcomes.push(...(await Promise.all(specs.map((spec) => runRole({ ...rcBase, spec })))));
   }
