@@ -12,7 +12,7 @@ import type { ComposedPrompt } from '../prompt/compose.js';
 export interface FleetNotification {
   id: string;
   at: string;
-  kind: 'ready' | 'escalated' | 'needs-input' | 'info' | 'error';
+  kind: 'ready' | 'escalated' | 'needs-input' | 'merge-order' | 'info' | 'error';
   taskId?: string;
   message: string;
 }

@@ -6,6 +6,7 @@ import { composePrBody, parseLogSubjects, readPrTemplate } from './pr-body.js';
 import { checkFileName, runCheckAdmitted, type SpawnCheck } from './run-check.js';
 import { summariseChecks, type CiStatus, type Forge, type ForgeTarget } from './types.js';
 import { processAlive as pidAlive } from '../exec/process-alive.js';
+import { attemptEnv } from '../workspace/attempt-env.js';
 
 /** The claim a process writes before running a PR's checks, so no other process runs them too. */
 interface CiClaim {
@@ -114,7 +115,7 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
       });
     let out: Awaited<ReturnType<typeof runCheckAdmitted>>;
     try {
-      out = await runCheckAdmitted(ctx.admission, check, { cwd: attempt.worktree, logFile, taskId: task.id, spawn, ...(target.signal ? { signal: target.signal } : {}) });
+      out = await runCheckAdmitted(ctx.admission, check, { cwd: attempt.worktree, env: attemptEnv(ctx.paths.root, task.id, attempt), logFile, taskId: task.id, spawn, ...(target.signal ? { signal: target.signal } : {}) });
     } catch (err) {
       // The check could not run (e.g. its log folder): free the claim so a later pass tries again.
       await release();

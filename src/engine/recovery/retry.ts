@@ -8,7 +8,8 @@ import { resolveProfile } from '../agents/profiles.js';
 import { findTask } from '../tasks/registry.js';
 import type { Attempt, Failure, Task } from '../tasks/schema.js';
 import { transition } from '../tasks/state-machine.js';
-import { copyMatchingFiles, runSetupCommands } from '../workspace/bootstrap.js';
+import { releaseAttemptSlot } from '../workspace/attempt-env.js';
+import { bootstrapAttempt, type AttemptSlotFields } from '../workspace/bootstrap-attempt.js';
 import { createAttemptWorktree, removeAttemptWorktree } from '../workspace/worktrees.js';
 import { setUpSharedDependencies } from '../fleet/shared-deps-wiring.js';
 import { classifyFailure } from './classify.js';
@@ -142,11 +143,6 @@ async function escalate(fleet: RecoveryFleet, taskId: string, failure: Failure |
   return { outcome: 'escalated', taskId, attempt: notice.attempt, reason, summary: notice.summary, notified };
 }
 
-async function bootstrap(fleet: FleetContext, worktree: string): Promise<void> {
-  await copyMatchingFiles(fleet.paths.root, worktree, fleet.config.bootstrap.copy);
-  await runSetupCommands(fleet.runner, worktree, fleet.config.bootstrap.setup);
-}
-
 /** How long a retry waits for another retry of the same task before giving up. */
 const RETRY_LOCK_WAIT_MS = 2000;
 /** A retry lock older than this is taken over even if its process looks alive (setup commands can be slow). */
@@ -272,10 +268,12 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     n,
     startPoint,
   });
+  let env: AttemptSlotFields = {};
   if (created.created) {
     try {
-      await bootstrap(fleet, created.worktree);
+      env = await bootstrapAttempt(fleet, { taskId, n, worktree: created.worktree });
     } catch (err) {
+      await releaseAttemptSlot(fleet, { taskId, n }).catch(() => undefined);
       // Leave nothing half made: the next retry creates and bootstraps the worktree again.
       await removeAttemptWorktree(fleet.git, { repoRoot: fleet.paths.root, worktree: created.worktree, branch: created.branch }).catch(() => undefined);
       throw err;
@@ -288,7 +286,8 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     if (failure) prev.failure = failure;
     if (prev.state === 'running' || prev.state === 'finished') prev.state = 'failed';
     prev.endedAt ??= now.toISOString();
-    const attempt = newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment }, now.toISOString());
+    if (prev.slot != null) Object.assign(prev, { slot: null, ports: {} });
+    const attempt = { ...newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment }, now.toISOString()), ...env };
     (attempt as { retryOf?: unknown }).retryOf = { attempt: last.n, class: cls };
     // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
     if (options.note?.trim()) (attempt as { interventions?: unknown }).interventions = [{ at: now.toISOString(), kind: 'retry-note' }];
@@ -296,6 +295,7 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     const stopped = alive ? `; the idle agent of attempt ${last.n} was stopped` : '';
     transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}${stopped}`, now);
   });
+  await releaseAttemptSlot(fleet, { taskId, n: last.n });
   if (created.created) await setUpSharedDependencies(fleet, created.worktree, taskId);
   return { outcome: 'retried', taskId, attempt: n, startPoint, class: cls, kinds: built.kinds, started: false };
 }

@@ -25,6 +25,7 @@ import { waitAtMost } from '../exec/wait-at-most.js';
 import { isAgentGroup } from './agent-group.js';
 import { replayLogScreen } from './last-screen.js';
 import { readStartSize, writeStartSize } from './start-size.js';
+import { attemptEnv } from '../workspace/attempt-env.js';
 
 export interface SessionManagerContext {
   paths: RepoPaths;
@@ -254,6 +255,7 @@ class AgentSessions implements SessionManager {
     const { offset: hookOffset } = await readHookEvents(eventsFile, 0);
     const env = agentEnv({
       ...(profile.env ?? {}),
+      ...attemptEnv(this.ctx.paths.root, taskId, att),
       DISABLE_AUTOUPDATER: '1',
       FLOTILLA_TASK: taskId,
       FLOTILLA_ATTEMPT: String(attempt),

@@ -62,6 +62,24 @@ export const enrichmentSchema = z.looseObject({
 });
 export type Enrichment = z.infer<typeof enrichmentSchema>;
 
+export const changedFilesSchema = z.looseObject({
+  baseSha: z.string(),
+  headSha: z.string(),
+  files: z.array(z.string()),
+});
+export type ChangedFiles = z.infer<typeof changedFilesSchema>;
+
+/** One sibling whose live attempt changed some of the same files (conflict radar). */
+export const overlapSchema = z.looseObject({
+  task: z.string(),
+  files: z.array(z.string()),
+  /** Files `git merge-tree` between the two heads says would conflict ([] = they merge cleanly). */
+  conflicts: z.array(z.string()),
+  /** The two heads (this task's, the partner's) the result was computed for. */
+  heads: z.tuple([z.string(), z.string()]),
+});
+export type Overlap = z.infer<typeof overlapSchema>;
+
 export const attemptSchema = z.looseObject({
   n: z.number().int().positive(),
   branch: z.string().min(1),
@@ -76,6 +94,12 @@ export const attemptSchema = z.looseObject({
   failure: failureSchema.nullable().default(null),
   enrichment: enrichmentSchema.nullable().default(null),
   ciRounds: z.number().int().nonnegative().default(0),
+  /** Host-wide slot of this attempt (FLOTILLA_SLOT) while it holds ports; null once released. */
+  slot: z.number().int().nonnegative().nullable().optional(),
+  /** Ports handed to this attempt, by variable name (config env.ports); {} once released. */
+  ports: z.record(z.string(), z.number().int().positive()).optional(),
+  /** Conflict radar cache: files this attempt's head changed since its merge base with base. */
+  changed: changedFilesSchema.optional(),
 });
 export type Attempt = z.infer<typeof attemptSchema>;
 
@@ -148,6 +172,10 @@ export const taskSchema = z.looseObject({
   /** Notification keys already sent ("ready#2" -> when), so each goes out exactly once. */
   notified: z.record(z.string(), iso).default({}),
   history: z.array(transitionSchema).default([]),
+  /** Files the task is expected to touch (`add --files`), for conflicts.hold. */
+  files: z.array(z.string()).optional(),
+  /** Conflict radar: live siblings on the same base whose changes overlap this task's. */
+  overlaps: z.array(overlapSchema).optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 

@@ -17,6 +17,7 @@ const NOTIFY_COLOR: Record<FleetNotification['kind'], string> = {
   ready: 'green',
   escalated: 'magenta',
   'needs-input': 'yellow',
+  'merge-order': 'yellow',
   info: 'white',
   error: 'red',
 };

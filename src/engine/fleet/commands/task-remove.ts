@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { findTask } from '../../tasks/registry.js';
 import { removeAttemptWorktree } from '../../workspace/worktrees.js';
+import { releaseAttemptSlot } from '../../workspace/attempt-env.js';
+import { teardownAttempt } from '../../workspace/bootstrap-attempt.js';
 import type { FleetContext } from '../context.js';
 import { UsageError } from '../../errors.js';
 
@@ -22,6 +25,8 @@ export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: b
     for (const attempt of task.attempts) {
       // The orchestrator's session runs in the main checkout: never remove that.
       if (attempt.worktree === ctx.paths.root) continue;
+      // bootstrap.teardown first (stop the attempt's compose project, drop its database).
+      if (existsSync(attempt.worktree)) problems.push(...(await teardownAttempt(ctx, { taskId: id, ...attempt })));
       try {
         await removeAttemptWorktree(ctx.git, { repoRoot: ctx.paths.root, worktree: attempt.worktree, branch: attempt.branch });
       } catch (err) {
@@ -32,6 +37,7 @@ export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: b
   await ctx.registry.update((data) => {
     data.tasks = data.tasks.filter((t) => t.id !== id);
   });
+  await releaseAttemptSlot(ctx, { taskId: id }).catch((err: unknown) => problems.push(`ports: ${errorMessage(err)}`));
   const { hooksDir, promptsDir, logsDir, runsDir } = ctx.paths;
   // The id is a validated slug, so each of these stays inside its folder.
   for (const dir of keepWorktrees ? [hooksDir, promptsDir] : [hooksDir, promptsDir, logsDir, runsDir]) {

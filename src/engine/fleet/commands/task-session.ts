@@ -8,7 +8,7 @@ import { findTask } from '../../tasks/registry.js';
 import { newAttempt } from '../../tasks/factory.js';
 import type { Attempt, SessionInfo, Task } from '../../tasks/schema.js';
 import { canTransition, transition } from '../../tasks/state-machine.js';
-import { copyMatchingFiles, runSetupCommands } from '../../workspace/bootstrap.js';
+import { bootstrapAttempt, refreshAttemptSlot, type AttemptSlotFields } from '../../workspace/bootstrap-attempt.js';
 import { createAttemptWorktree } from '../../workspace/worktrees.js';
 import type { SessionManager } from '../../sessions/types.js';
 import type { Ticket } from '../../builds/types.js';
@@ -30,11 +30,8 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
     n: 1,
     startPoint: start.ref,
   });
-  if (wt.created) {
-    await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
-    await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup);
-  }
-  const attempt = newAttempt({ n: 1, branch: wt.branch, worktree: wt.worktree, startPoint: start.ref });
+  const env: AttemptSlotFields = wt.created ? await bootstrapAttempt(ctx, { taskId: task.id, n: 1, worktree: wt.worktree }) : {};
+  const attempt = { ...newAttempt({ n: 1, branch: wt.branch, worktree: wt.worktree, startPoint: start.ref }), ...env };
   await ctx.registry.updateTask(task.id, (t) => {
     if (!t.attempts.some((a) => a.n === 1)) t.attempts.push(attempt);
   });
@@ -66,17 +63,25 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
       n: attempt.n,
       startPoint: attempt.startPoint,
     });
-    if (wt.created) {
-      await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
-      await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup);
-    }
-    if (wt.worktree !== attempt.worktree || wt.branch !== attempt.branch) {
+    const env: AttemptSlotFields = wt.created ? await bootstrapAttempt(ctx, { taskId: id, n: attempt.n, worktree: wt.worktree }) : {};
+    if (wt.worktree !== attempt.worktree || wt.branch !== attempt.branch || 'slot' in env) {
+      Object.assign(attempt, { worktree: wt.worktree, branch: wt.branch }, env);
       await ctx.registry.updateTask(id, (t) => {
         const a = t.attempts.find((x) => x.n === attempt.n);
-        if (a) Object.assign(a, { worktree: wt.worktree, branch: wt.branch });
+        if (a) Object.assign(a, { worktree: wt.worktree, branch: wt.branch }, env);
       });
     }
     if (wt.created) await setUpSharedDependencies(ctx, wt.worktree, id);
+  }
+
+  // A stopped or failed attempt gave its ports up; it takes a slot again (the same one when free).
+  const slot = existsSync(attempt.worktree) ? await refreshAttemptSlot(ctx, { taskId: id, ...attempt }) : null;
+  if (slot) {
+    Object.assign(attempt, slot);
+    await ctx.registry.updateTask(id, (t) => {
+      const a = t.attempts.find((x) => x.n === attempt.n);
+      if (a) Object.assign(a, slot);
+    });
   }
 
   const ticket = ctx.admission ? await admitAgent(ctx, task) : null;
