@@ -8,6 +8,7 @@ import { findTask } from '../../tasks/registry.js';
 import { newAttempt } from '../../tasks/factory.js';
 import type { Attempt, SessionInfo, Task } from '../../tasks/schema.js';
 import { canTransition, transition } from '../../tasks/state-machine.js';
+import { releaseEndedSlots } from '../../workspace/attempt-env.js';
 import { bootstrapAttempt, refreshAttemptSlot, type AttemptSlotFields } from '../../workspace/bootstrap-attempt.js';
 import { createAttemptWorktree } from '../../workspace/worktrees.js';
 import type { SessionManager } from '../../sessions/types.js';
@@ -189,6 +190,8 @@ export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
     }
     if (t.state !== 'stopped' && canTransition(t.state, 'stopped')) transition(t, 'stopped', 'stopped by the user');
   });
+  // A stopped attempt lets its ports go; `start` takes a slot again (the same one when still free).
+  await releaseEndedSlots(ctx, await ctx.registry.read());
   if (problem && task.state === 'stopped') throw new UsageError(problem);
 }
 
