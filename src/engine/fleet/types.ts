@@ -39,6 +39,8 @@ export interface AddTaskInput {
   tags?: string[];
   after?: string[];
   context?: string[];
+  /** Files (or folders ending in "/") the task is expected to touch; used by conflicts.hold. */
+  files?: string[];
 }
 
 /** Every command the engine takes, with its input and result. */

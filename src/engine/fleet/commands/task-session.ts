@@ -9,6 +9,7 @@ import { newAttempt } from '../../tasks/factory.js';
 import type { Attempt, SessionInfo, Task } from '../../tasks/schema.js';
 import { canTransition, transition } from '../../tasks/state-machine.js';
 import { releaseEndedSlots } from '../../workspace/attempt-env.js';
+import { holdReason } from '../../radar/index.js';
 import { bootstrapAttempt, refreshAttemptSlot, type AttemptSlotFields } from '../../workspace/bootstrap-attempt.js';
 import { createAttemptWorktree } from '../../workspace/worktrees.js';
 import type { SessionManager } from '../../sessions/types.js';
@@ -54,6 +55,7 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
   if (await sessions.isAlive(id)) throw new UsageError(`task ${id} is already running (flotilla attach ${id}, or flotilla stop ${id})`);
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
+  if (ctx.config.conflicts.hold && task.attempts.length === 0) await holdIfOverlapping(ctx, task, data.tasks);
   const attempt = task.attempts.at(-1) ?? (await createFirstAttempt(ctx, task, data.tasks));
   if (attempt.state === 'pending' && !existsSync(attempt.worktree)) {
     // A retry recorded without its worktree yet: make it from the attempt's start point.
@@ -122,6 +124,21 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
     if (canTransition(t.state, 'running')) transition(t, 'running', reason);
   });
   return info;
+}
+
+/**
+ * conflicts.hold: a task whose `--files` hint overlaps a live sibling waits `queued` with the reason
+ * (the loop starts it once the sibling is merged or ends); the start is refused with that reason.
+ */
+async function holdIfOverlapping(ctx: FleetContext, task: Task, all: Task[]): Promise<void> {
+  const reason = holdReason(task, all);
+  if (!reason) return;
+  await ctx.registry.updateTask(task.id, (t) => {
+    if (t.attempts.length > 0 || t.reason === reason) return;
+    if (t.state === 'queued') t.reason = reason;
+    else if (canTransition(t.state, 'queued')) transition(t, 'queued', reason);
+  });
+  throw new UsageError(`task ${task.id} is ${reason}`);
 }
 
 /** States a task waiting for its agent slot may show as `queued`, and go back to if it never starts. */
