@@ -18,6 +18,7 @@ import { diffAttempts } from '../recovery/diff.js';
 import { createMonitor, type Monitor } from '../monitor/monitor.js';
 import { previewPrompt } from '../prompt/preview.js';
 import { recoveryDeps, wireLoop } from './wire-loop.js';
+import { mergeTrain } from './merge-train.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
@@ -191,6 +192,13 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     'task.diff': async ({ id, a, b, color }) => diffAttempts(ctx, id, a, b, { color: color ?? false }),
     'monitor.check': async () => monitor.runPass(),
     'task.prompt': async ({ id }) => previewPrompt(ctx, id),
+    'task.merge': async ({ ids }) => {
+      try {
+        return await mergeTrain(fleet, ids);
+      } finally {
+        await refresh();
+      }
+    },
   };
 
   // Session status lands in the registry first; the store follows.

@@ -8,6 +8,7 @@ import type { RetryOptions, RetryResult } from '../recovery/retry.js';
 import type { AttemptDiff } from '../recovery/diff.js';
 import type { MonitorChange, PassResult } from '../monitor/types.js';
 import type { ComposedPrompt } from '../prompt/compose.js';
+import type { TrainResult } from '../train/index.js';
 
 export interface FleetNotification {
   id: string;
@@ -60,6 +61,8 @@ export interface CommandMap {
   'task.diff': { input: { id: string; a?: number; b?: number; color?: boolean }; result: AttemptDiff };
   'monitor.check': { input: object; result: PassResult };
   'task.prompt': { input: { id: string }; result: ComposedPrompt };
+  /** The merge train: ready PRs merged one at a time, in the given or the recommended order. */
+  'task.merge': { input: { ids: string[] }; result: TrainResult };
 }
 
 export type CommandType = keyof CommandMap;

@@ -50,6 +50,8 @@ export const failureSchema = z.looseObject({
   class: z.enum(FAILURE_CLASSES),
   evidence: z.string(),
   at: iso,
+  /** The sibling task merged into base just before this failure (merge train). */
+  sibling: z.string().optional(),
 });
 export type Failure = z.infer<typeof failureSchema>;
 
