@@ -138,6 +138,8 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   let dialog: React.ReactNode = null;
   if (overlay.kind === 'help') dialog = <HelpOverlay keymap={keymap} detachKey={fleet.config.detachKey} width={size.columns} height={layout.height - 1} scroll={overlay.scroll} />;
   else if (overlay.kind === 'confirm-stop') dialog = <ConfirmDialog message={`Stop ${overlay.taskId}? Its agent is killed; the worktree stays.`} width={size.columns} />;
+  else if (overlay.kind === 'confirm-merge')
+    dialog = <ConfirmDialog message={`Merge ${overlay.ids.join(' → ')} into their base, one at a time? Each is checked again on the new base first; the first failure stops the train.`} width={size.columns} />;
   else if (overlay.kind === 'confirm-quit')
     dialog = <ConfirmDialog message={`Quit? ${overlay.running} agent(s) run inside this process (pty runtime) and will be stopped.`} width={size.columns} />;
   else if (overlay.kind === 'filter') dialog = <InputDialog title="Filter tasks" value={overlay.text} hint="Enter applies, Esc clears" width={size.columns} />;

@@ -25,6 +25,7 @@ export type Overlay =
   | { kind: 'new-task' }
   | { kind: 'confirm-stop'; taskId: string }
   | { kind: 'confirm-quit'; running: number }
+  | { kind: 'confirm-merge'; ids: string[] }
   | { kind: 'retry-note'; taskId: string; note: string }
   | { kind: 'filter'; text: string }
   | { kind: 'text'; title: string; text: string; scroll: number };

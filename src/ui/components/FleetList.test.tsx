@@ -74,4 +74,18 @@ describe('FleetList', () => {
     expect(frame.split('\n').find((l) => l.includes('shipped'))).toMatch(/◉ shipped\s+claude\s+merged\s+0\/3\s+····\s+#3/);
     expect(frame.split('\n').find((l) => l.includes('pending'))).toMatch(/✓ pending\s+claude\s+ready\s/);
   });
+
+  it('marks tasks the conflict radar found overlapping and names the partner', () => {
+    const overlap = (task: string, conflicts: string[]) => ({ task, files: ['src/a.ts'], conflicts, heads: ['1', '2'] as [string, string] });
+    const tasks = [
+      makeTask({ id: 'alpha', state: 'running', overlaps: [overlap('bravo', ['src/a.ts']), overlap('charlie', [])] }),
+      makeTask({ id: 'charlie', state: 'running', overlaps: [overlap('alpha', [])] }),
+      makeTask({ id: 'delta', state: 'running' }),
+    ];
+    const frame = render(<FleetList tasks={tasks} selectedId="alpha" config={testConfig()} width={120} height={8} filter="" now={now} />).lastFrame()!;
+    const line = (id: string) => frame.split('\n').find((l) => l.includes(` ${id} `))!;
+    expect(line('alpha')).toMatch(/⚡ bravo\s*│?$/);
+    expect(line('charlie')).toMatch(/≈ alpha\s*│?$/);
+    expect(line('delta')).not.toMatch(/[⚡≈]/);
+  });
 });

@@ -61,6 +61,7 @@ export function FleetList({ tasks, selectedId, config, width, height, filter, no
               ))}
               {' '.repeat(Math.max(1, 7 - gates.length))}
               {`${fit(task.pr ? `#${task.pr.number}` : '-', 5)} ${fit(formatCost(task.cost), 7)} ${age(task.stateSince, now)}`}
+              <OverlapMark task={task} />
             </Text>
           );
         })}
@@ -72,4 +73,14 @@ export function FleetList({ tasks, selectedId, config, width, height, filter, no
       <Text dimColor>{` ${title}`}</Text>
     </Box>
   );
+}
+
+/** The conflict radar's mark: "⚡ bravo" (would conflict) or "≈ bravo" (same files, merges cleanly). */
+function OverlapMark({ task }: { task: Task }) {
+  const overlaps = task.overlaps ?? [];
+  if (overlaps.length === 0) return null;
+  const conflicting = overlaps.filter((o) => o.conflicts.length);
+  const shown = conflicting.length ? conflicting : overlaps;
+  const names = shown.map((o) => o.task).slice(0, 2).join(',') + (shown.length > 2 ? ',…' : '');
+  return <Text color={conflicting.length ? 'red' : 'yellow'}>{` ${conflicting.length ? '⚡' : '≈'} ${names}`}</Text>;
 }
