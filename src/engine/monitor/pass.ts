@@ -30,6 +30,8 @@ export interface PassOptions {
   conflictCache?: ConflictCache;
   /** The conflict radar's results by commit, kept between passes by the monitor loop. */
   radarCache?: RadarCache;
+  /** False skips the conflict radar (the bench's baseline). */
+  radar?: boolean;
   /** Tasks probed at once. */
   concurrency?: number;
   signal?: AbortSignal;
@@ -76,7 +78,7 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
       }
     });
   }
-  const { data: after, radar } = await afterTasks(ctx, await ctx.registry.read(), watched.length > 1 ? tips : null, {
+  const { data: after, radar } = await afterTasks(ctx, await ctx.registry.read(), watched.length > 1 && options.radar !== false ? tips : null, {
     ...(options.radarCache ? { radarCache: options.radarCache } : {}),
     changes,
     errors,
