@@ -84,7 +84,7 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
     errors,
   });
   return {
-    ...(radar ? { radar: { live: radar.live, overlapping: radar.overlapping, conflicting: radar.conflicting, gitProcesses: radar.gitProcesses } } : {}),
+    ...(radar ? { radar: { live: radar.live, overlapping: radar.overlapping, conflicting: radar.conflicting, gitProcesses: radar.gitProcesses, durationMs: radar.durationMs } } : {}),
     at: now.toISOString(),
     durationMs: Date.now() - started,
     tasks: watched.length,

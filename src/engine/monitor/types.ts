@@ -28,5 +28,5 @@ export interface PassResult {
   /** Problems of the pass itself (git failing, registry unreadable); one line each. */
   errors: string[];
   /** The conflict radar of this pass (when two or more tasks were watched). */
-  radar?: { live: number; overlapping: number; conflicting: number; gitProcesses: number };
+  radar?: { live: number; overlapping: number; conflicting: number; gitProcesses: number; durationMs: number };
 }

@@ -3,7 +3,7 @@ import type { GitClient } from '../git/git-client.js';
 import { conflictsWith } from '../monitor/probe.js';
 import { isOrchestrator } from '../orchestrator/task.js';
 import type { ChangedFiles, Overlap, RegistryData, Task } from '../tasks/schema.js';
-import { knownConflicts, overlapsByTask, overlappingPairs, type LiveHead } from './pairs.js';
+import { knownConflicts, overlapsByTask, overlappingPairs, type LiveHead, type OverlapPair } from './pairs.js';
 
 /** Results by commit (they never change for the same commits), kept by the monitor loop between passes. */
 export type RadarCache = Map<string, string[]>;
@@ -23,6 +23,8 @@ export interface RadarResult {
   conflicting: number;
   /** git processes started by this pass. */
   gitProcesses: number;
+  /** Wall time of the radar, registry write included. */
+  durationMs: number;
   /** The overlaps of each live task (tasks not in the map have none). */
   overlaps: Map<string, Overlap[]>;
 }
@@ -37,6 +39,13 @@ function liveAttempt(task: Task) {
   return attempt;
 }
 
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
@@ -48,17 +57,29 @@ function same(a: unknown, b: unknown): boolean {
  * per overlapping pair whose heads moved; everything else comes from the registry (attempt.changed,
  * task.overlaps) or the in-memory cache. The registry is written once, only when something changed.
  */
-export async function runRadar(ctx: RadarContext, data: RegistryData, tips: Map<string, string>, cache: RadarCache = new Map()): Promise<RadarResult> {
+export async function runRadar(
+  ctx: RadarContext,
+  data: RegistryData,
+  tips: Map<string, string>,
+  cache: RadarCache = new Map(),
+  concurrency = 4,
+): Promise<RadarResult> {
+  const started = Date.now();
   let gitProcesses = 0;
-  const heads: LiveHead[] = [];
-  const changed = new Map<string, ChangedFiles>();
+  const live: { task: Task; baseSha: string; headSha: string; known: string[] | null }[] = [];
   for (const task of data.tasks) {
     const attempt = liveAttempt(task);
     if (!attempt) continue;
     const headSha = tips.get(`refs/heads/${attempt.branch}`);
     const baseSha = tips.get(`refs/heads/${task.base}`) ?? tips.get(`refs/remotes/${task.base}`);
     if (!headSha || !baseSha || headSha === baseSha) continue;
-    let files = attempt.changed && attempt.changed.baseSha === baseSha && attempt.changed.headSha === headSha ? attempt.changed.files : cache.get(`d:${baseSha}:${headSha}`);
+    const known = attempt.changed && attempt.changed.baseSha === baseSha && attempt.changed.headSha === headSha ? attempt.changed.files : cache.get(`d:${baseSha}:${headSha}`) ?? null;
+    live.push({ task, baseSha, headSha, known });
+  }
+  // Independent git processes run a few at a time (each is a short read of the object store).
+  const changed = new Map<string, ChangedFiles>();
+  await mapLimit(live, concurrency, async ({ task, baseSha, headSha, known }) => {
+    let files = known;
     if (!files) {
       gitProcesses++;
       const out = await ctx.git.run(ctx.paths.root, gitArgs.diffNames(`${baseSha}...${headSha}`));
@@ -66,12 +87,14 @@ export async function runRadar(ctx: RadarContext, data: RegistryData, tips: Map<
       cache.set(`d:${baseSha}:${headSha}`, files);
     }
     changed.set(task.id, { baseSha, headSha, files });
-    if (files.length) heads.push({ taskId: task.id, base: task.base, headSha, files });
-  }
+  });
+  const heads: LiveHead[] = live
+    .map(({ task, headSha }) => ({ taskId: task.id, base: task.base, headSha, files: changed.get(task.id)!.files }))
+    .filter((h) => h.files.length > 0);
 
   const pairs = overlappingPairs(heads);
-  const results = [];
-  for (const p of pairs) {
+  const results: (OverlapPair & { conflicts: string[] })[] = [];
+  await mapLimit(pairs, concurrency, async (p) => {
     let conflicts = knownConflicts(data.tasks, p.a, p.b) ?? cache.get(`c:${p.a.headSha}:${p.b.headSha}`) ?? null;
     if (!conflicts) {
       gitProcesses++;
@@ -79,7 +102,7 @@ export async function runRadar(ctx: RadarContext, data: RegistryData, tips: Map<
       cache.set(`c:${p.a.headSha}:${p.b.headSha}`, conflicts);
     }
     results.push({ ...p, conflicts });
-  }
+  });
   const overlaps = overlapsByTask(results);
 
   const stale = (t: Task) => {
@@ -99,5 +122,5 @@ export async function runRadar(ctx: RadarContext, data: RegistryData, tips: Map<
       }
     });
   }
-  return { live: changed.size, overlapping: pairs.length, conflicting: results.filter((r) => r.conflicts.length).length, gitProcesses, overlaps };
+  return { live: changed.size, overlapping: pairs.length, conflicting: results.filter((r) => r.conflicts.length).length, gitProcesses, durationMs: Date.now() - started, overlaps };
 }
