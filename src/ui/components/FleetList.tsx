@@ -51,7 +51,9 @@ export function FleetList({ tasks, selectedId, config, width, height, filter, no
           return (
             <Text key={task.id} wrap="truncate" inverse={selected}>
               <Text color={g.color}>{g.glyph}</Text>
-              {` ${fit(task.id, idWidth)} ${fit(task.agent, 8)} `}
+              {` ${fit(task.id, idWidth - markWidth(task, idWidth))}`}
+              <OverlapMark task={task} width={markWidth(task, idWidth)} />
+              {` ${fit(task.agent, 8)} `}
               <Text color={g.color}>{fit(statusText(task), 15)}</Text>
               {` ${fit(`${task.attempts.length}/${config.recovery.maxAttempts}`, 4)} `}
               {gates.map((gate) => (
@@ -61,7 +63,6 @@ export function FleetList({ tasks, selectedId, config, width, height, filter, no
               ))}
               {' '.repeat(Math.max(1, 7 - gates.length))}
               {`${fit(task.pr ? `#${task.pr.number}` : '-', 5)} ${fit(formatCost(task.cost), 7)} ${age(task.stateSince, now)}`}
-              <OverlapMark task={task} />
             </Text>
           );
         })}
@@ -75,12 +76,25 @@ export function FleetList({ tasks, selectedId, config, width, height, filter, no
   );
 }
 
-/** The conflict radar's mark: "⚡ bravo" (would conflict) or "≈ bravo" (same files, merges cleanly). */
-function OverlapMark({ task }: { task: Task }) {
+/** The conflict radar's mark, shown in the id column: "⚡bravo" (would conflict) or "≈bravo" (same files, merges cleanly). */
+function markText(task: Task): { text: string; conflict: boolean } | null {
   const overlaps = task.overlaps ?? [];
   if (overlaps.length === 0) return null;
   const conflicting = overlaps.filter((o) => o.conflicts.length);
   const shown = conflicting.length ? conflicting : overlaps;
-  const names = shown.map((o) => o.task).slice(0, 2).join(',') + (shown.length > 2 ? ',…' : '');
-  return <Text color={conflicting.length ? 'red' : 'yellow'}>{` ${conflicting.length ? '⚡' : '≈'} ${names}`}</Text>;
+  const names = shown.map((o) => o.task).join(',');
+  return { text: `${conflicting.length ? '⚡' : '≈'}${names}`, conflict: conflicting.length > 0 };
+}
+
+/** Columns the mark takes out of the id column: at most half of it, and the id keeps 6. */
+function markWidth(task: Task, idWidth: number): number {
+  const mark = markText(task);
+  if (!mark) return 0;
+  return Math.max(0, Math.min(mark.text.length + 1, Math.floor(idWidth / 2), idWidth - 6));
+}
+
+function OverlapMark({ task, width }: { task: Task; width: number }) {
+  const mark = markText(task);
+  if (!mark || width < 2) return null;
+  return <Text color={mark.conflict ? 'red' : 'yellow'}>{fit(` ${mark.text}`, width)}</Text>;
 }
