@@ -47,6 +47,29 @@ describe('merge train (local forge)', () => {
     expect(charlie.pr!.state).toBe('open');
   });
 
+  it('a conflict stops the train and names the sibling that changed those lines, not just the last merged', async () => {
+    fx = await makeFleetFixture({ forge: 'local', runtime: 'pty', recovery: { auto: [] } });
+    const { fleet } = fx;
+    const lines = Array.from({ length: 10 }, (_, i) => `line ${i}`);
+    fx.repo.write('list.txt', `${lines.join('\n')}\n`);
+    fx.repo.commit('list');
+    const edit = (at: number, text: string) => `${lines.map((l, k) => (k === at ? text : l)).join('\n')}\n`;
+    for (const [id, at] of [['one', 0], ['three', 9], ['two', 0]] as const) {
+      const wt = await addRunningTask(fleet, id);
+      agentCommit(wt.worktree, 'list.txt', edit(at, id));
+      await setSession(fleet, id, { state: 'idle', pid: process.pid });
+    }
+    await runMonitorPass(fleet);
+    await runMonitorPass(fleet);
+    const result = await fleet.dispatch({ type: 'task.merge', ids: ['one', 'three', 'two'] });
+    expect(result.steps.map((s) => [s.taskId, s.outcome])).toEqual([['one', 'merged'], ['three', 'merged'], ['two', 'failed']]);
+    expect(result.steps[2]!.detail).toMatch(/^conflicts with main after one was merged in list\.txt/);
+    const two = await readTask(fleet, 'two');
+    expect(two.state).toBe('failed');
+    expect(two.attempts[0]!.failure).toMatchObject({ class: 'conflicts', sibling: 'one' });
+    expect(git(fx.repo.root, 'show', 'main:list.txt')).toMatch(/^one\n[\s\S]*three\n$/);
+  });
+
   it('refuses a task that is not ready, and merges nothing', async () => {
     fx = await makeFleetFixture({ forge: 'local' });
     await addRunningTask(fx.fleet, 'busy');

@@ -65,13 +65,14 @@ export async function runLocalTrain(ctx: FleetContext, ids: readonly string[], o
   const order = trainOrder((await ctx.registry.read()).tasks, ids);
   const steps: TrainStep[] = [];
   let previous: string | null = null;
+  const merged: string[] = [];
   const record = (step: TrainStep) => {
     steps.push(step);
     options.onStep?.(step);
   };
   for (const planned of order) {
     const id = planned.id;
-    const failure = await bringUpToDate(ctx, id, previous, options);
+    const failure = await bringUpToDate(ctx, id, merged, options);
     if (failure) {
       const recovery = options.recover ? await options.recover(id).catch((err: unknown) => `recovery failed: ${errorMessage(err)}`) : null;
       record({ taskId: id, outcome: 'failed', detail: recovery ? `${failure}; ${recovery}` : failure, pr: planned.pr!.number, after: previous });
@@ -80,9 +81,10 @@ export async function runLocalTrain(ctx: FleetContext, ids: readonly string[], o
       }
       return { order: order.map((t) => t.id), steps, stoppedAt: id };
     }
-    const merged = await mergeLocalPr(ctx, id);
-    record({ taskId: id, outcome: 'merged', detail: `PR #${merged.number} merged into ${merged.base} (${merged.sha.slice(0, 8)})`, pr: merged.number, after: previous });
+    const done = await mergeLocalPr(ctx, id);
+    record({ taskId: id, outcome: 'merged', detail: `PR #${done.number} merged into ${done.base} (${done.sha.slice(0, 8)})`, pr: done.number, after: previous });
     previous = id;
+    merged.push(id);
   }
   return { order: order.map((t) => t.id), steps, stoppedAt: null };
 }
@@ -91,7 +93,18 @@ export async function runLocalTrain(ctx: FleetContext, ids: readonly string[], o
  * Makes the task's branch contain its base and its checks pass there. Returns null when it may be
  * merged, else the failure (already recorded on the attempt: class conflicts or ci_failed).
  */
-async function bringUpToDate(ctx: FleetContext, id: string, sibling: string | null, options: TrainOptions): Promise<string | null> {
+/**
+ * Which task merged earlier in this train caused the trouble: one the radar saw changing the
+ * given files (or, without files, any it saw overlapping), else the one merged just before.
+ */
+export function blameSibling(task: Task, merged: readonly string[], files: readonly string[]): string | null {
+  const overlapping = (task.overlaps ?? []).filter((o) => merged.includes(o.task));
+  const touching = files.length ? overlapping.filter((o) => o.files.some((f) => files.includes(f))) : overlapping;
+  const pick = touching.find((o) => o.conflicts.length) ?? touching[0];
+  return pick?.task ?? merged.at(-1) ?? null;
+}
+
+async function bringUpToDate(ctx: FleetContext, id: string, merged: readonly string[], options: TrainOptions): Promise<string | null> {
   const root = ctx.paths.root;
   const task = (await ctx.registry.read()).tasks.find((t) => t.id === id)!;
   const attempt = task.attempts.at(-1)!;
@@ -101,9 +114,9 @@ async function bringUpToDate(ctx: FleetContext, id: string, sibling: string | nu
   if (!baseSha || !headSha) throw new UsageError(`task ${id}: branch ${baseSha ? attempt.branch : task.base} does not exist`);
   const upToDate = (await ctx.git.raw(root, ['merge-base', '--is-ancestor', baseSha, headSha])).exitCode === 0;
   if (upToDate) return null;
-  const blame = sibling ? ` after ${sibling} was merged` : '';
-
   const conflicts = await conflictsWith(ctx.git, root, baseSha, headSha);
+  const sibling = blameSibling(task, merged, conflicts);
+  const blame = sibling ? ` after ${sibling} was merged` : '';
   if (conflicts.length) {
     const evidence = `conflicts with ${task.base}${blame} in ${conflicts.join(', ')}`;
     await fail(ctx, id, attempt.n, 'conflicts', evidence, sibling);
