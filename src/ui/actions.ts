@@ -1,5 +1,5 @@
-import type { Task } from '../engine/tasks/schema.js';
-import { recommendedOrder } from '../engine/radar/index.js';
+import type { Task } from '../engine/index.js';
+import { recommendedOrder } from '../engine/index.js';
 import { commandAvailable, runCommand } from './commands.js';
 import { listedFindings } from './components/ReviewsPanel.js';
 import { filterTasks, liveSession } from './format.js';

@@ -1,7 +1,7 @@
-import { selectForge } from '../forge/select.js';
-import { autoRetryTask } from '../recovery/retry.js';
+import { selectForge } from '../forge/index.js';
+import { autoRetryTask } from '../recovery/index.js';
 import { runGithubTrain, runLocalTrain, type TrainResult } from '../train/index.js';
-import { releaseEndedSlots } from '../workspace/attempt-env.js';
+import { releaseEndedSlots } from '../workspace/index.js';
 import type { Fleet } from './create-fleet.js';
 import { recoveryDeps } from './wire-loop.js';
 

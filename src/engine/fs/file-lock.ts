@@ -1,7 +1,7 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RegistryError } from '../errors.js';
-import { processAlive } from '../exec/process-alive.js';
+import { RegistryError } from '../core/index.js';
+import { processAlive } from '../exec/index.js';
 
 export interface LockOptions {
   /** Give up after this long. */

@@ -1,9 +1,9 @@
-import { errorMessage } from '../errors.js';
-import type { NotifyContext } from '../notify/notify.js';
+import { errorMessage } from '../core/index.js';
+import type { NotifyContext } from '../notify/index.js';
 import { noticeMergeOrder, runRadar, type RadarCache, type RadarResult } from '../radar/index.js';
-import type { RegistryData } from '../tasks/schema.js';
-import { releaseEndedSlots } from '../workspace/attempt-env.js';
-import type { MonitorChange } from './types.js';
+import type { RegistryData } from '../core/index.js';
+import { releaseEndedSlots } from '../workspace/index.js';
+import type { MonitorChange } from '../core/index.js';
 
 /**
  * What the monitor does after watching each task: the conflict radar between live siblings, the

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readBranchTips } from '../monitor/probe.js';
+import { readBranchTips } from '../git/index.js';
 import { addRunningTask, agentCommit, makeFleetFixture, type FleetFixture } from '../../test-support/fleet-fixture.js';
 import { holdReason, touching } from './hold.js';
 import { runRadar } from './radar.js';

@@ -1,4 +1,4 @@
-import type { Task } from '../tasks/schema.js';
+import type { Task } from '../core/index.js';
 
 /** The reason prefix of a task that `conflicts.hold` keeps queued. */
 export const HELD_PREFIX = 'held:';

@@ -1,5 +1,5 @@
-import { notifyOnce, type NotifyContext } from '../notify/notify.js';
-import type { RegistryData, Task } from '../tasks/schema.js';
+import { notifyOnce, type NotifyContext } from '../notify/index.js';
+import type { RegistryData, Task } from '../core/index.js';
 import { mergeFirst } from './pairs.js';
 
 /**

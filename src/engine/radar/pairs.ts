@@ -1,4 +1,4 @@
-import type { Overlap, Task } from '../tasks/schema.js';
+import type { Overlap, Task } from '../core/index.js';
 
 /** One live attempt as the radar sees it. */
 export interface LiveHead {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readBranchTips } from '../monitor/probe.js';
-import { runMonitorPass } from '../monitor/pass.js';
+import { readBranchTips } from '../git/index.js';
+import { runMonitorPass } from '../monitor/index.js';
 import { addRunningTask, agentCommit, makeFleetFixture, type FleetFixture } from '../../test-support/fleet-fixture.js';
 import { runRadar } from './radar.js';
 import { recommendedOrder } from './pairs.js';

@@ -1,8 +1,8 @@
-import { gitArgs } from '../git/commands.js';
-import type { GitClient } from '../git/git-client.js';
-import { conflictsWith } from '../monitor/probe.js';
-import { isOrchestrator } from '../orchestrator/task.js';
-import type { ChangedFiles, Overlap, RegistryData, Task } from '../tasks/schema.js';
+import { gitArgs } from '../git/index.js';
+import type { GitClient } from '../git/index.js';
+import { conflictsWith } from '../git/index.js';
+import { isOrchestrator } from '../orchestrator/index.js';
+import type { ChangedFiles, Overlap, RegistryData, Task } from '../core/index.js';
 import { knownConflicts, overlapsByTask, overlappingPairs, type LiveHead, type OverlapPair } from './pairs.js';
 
 /** Results by commit (they never change for the same commits), kept by the monitor loop between passes. */

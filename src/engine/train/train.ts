@@ -1,13 +1,13 @@
-import { UsageError, errorMessage } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { createLocalForge } from '../forge/local.js';
-import { mergeLocalPr } from '../forge/merge-local.js';
-import type { SpawnCheck } from '../forge/run-check.js';
-import { isDegraded } from '../forge/types.js';
-import { failAttempt } from '../monitor/apply.js';
-import { conflictsWith, probeAttempt, readBranchTips } from '../monitor/probe.js';
-import { recommendedOrder } from '../radar/pairs.js';
-import type { Task } from '../tasks/schema.js';
+import { UsageError, errorMessage } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { createLocalForge } from '../forge/index.js';
+import { mergeLocalPr } from '../forge/index.js';
+import type { SpawnCheck } from '../forge/index.js';
+import { isDegraded } from '../forge/index.js';
+import { failAttempt } from '../monitor/index.js';
+import { conflictsWith, probeAttempt, readBranchTips } from '../git/index.js';
+import { recommendedOrder } from '../radar/index.js';
+import type { Task } from '../core/index.js';
 
 /** One car of the train: what happened to it. */
 export interface TrainStep {

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import type { FlotillaConfig } from '../config/schema.js';
-import type { Attempt, RegistryData, Task } from '../tasks/schema.js';
+import type { FlotillaConfig } from '../core/index.js';
+import type { Attempt, RegistryData, Task } from '../core/index.js';
 import { acquireSlot, releaseSlot, type SlotGrant } from './port-slots.js';
 
 /**

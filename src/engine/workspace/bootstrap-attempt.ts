@@ -1,6 +1,6 @@
-import type { FlotillaConfig } from '../config/schema.js';
-import type { Runner } from '../exec/runner.js';
-import type { GitClient } from '../git/git-client.js';
+import type { FlotillaConfig } from '../core/index.js';
+import type { Runner } from '../core/index.js';
+import type { GitClient } from '../git/index.js';
 import { acquireAttemptSlot, attemptEnv } from './attempt-env.js';
 import { copyMatchingFiles, runSetupCommands } from './bootstrap.js';
 import type { SlotGrant } from './port-slots.js';

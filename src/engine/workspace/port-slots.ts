@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { withFileLock } from '../fs/file-lock.js';
-import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
+import { withFileLock } from '../fs/index.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
 
 /**
  * Host-wide slots: each live attempt that needs ports holds one slot N, and with it the block of

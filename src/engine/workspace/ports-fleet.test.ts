@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFleet, type Fleet } from '../fleet/create-fleet.js';
+import { createFleet, type Fleet } from '../fleet/index.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 
 // The agent writes what it was given, then exits.

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { RENDER_PATTERN } from '../config/schema.js';
-import { writeFileAtomic } from '../fs/secure-files.js';
+import { RENDER_PATTERN } from '../core/index.js';
+import { writeFileAtomic } from '../fs/index.js';
 import { WorkspaceError } from './worktrees.js';
 
 /** Splits a `bootstrap.render` entry ("template → target"); null when it does not read that way. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { cp, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import ignore from 'ignore';
-import type { GitClient } from '../git/git-client.js';
+import type { GitClient } from '../git/index.js';
 
 /**
  * `.worktreeinclude` at the top of the repository (the convention of Claude Code and agent-deck):

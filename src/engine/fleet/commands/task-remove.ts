@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../../errors.js';
-import { findTask } from '../../tasks/registry.js';
-import { removeAttemptWorktree } from '../../workspace/worktrees.js';
-import { releaseAttemptSlot } from '../../workspace/attempt-env.js';
-import { teardownAttempt } from '../../workspace/bootstrap-attempt.js';
-import type { FleetContext } from '../context.js';
-import { UsageError } from '../../errors.js';
+import { errorMessage, requireTask } from '../../core/index.js';
+import { removeAttemptWorktree } from '../../workspace/index.js';
+import type { FleetContext } from '../../core/index.js';
+import { UsageError } from '../../core/index.js';
+import { releaseAttemptSlot, teardownAttempt } from '../../workspace/index.js';
 
 /**
  * Removes a task from the registry, and its own folders under .flotilla/: hooks and prompts always
@@ -16,8 +14,7 @@ import { UsageError } from '../../errors.js';
  */
 export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: boolean): Promise<string[]> {
   const current = await ctx.registry.read();
-  const task = findTask(current, id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = requireTask(current, id);
   const dependents = current.tasks.filter((t) => t.after.includes(id)).map((t) => t.id);
   if (dependents.length) throw new UsageError(`task "${id}" is a dependency of ${dependents.join(', ')}; remove those first`);
   const problems: string[] = [];
