@@ -4,6 +4,7 @@ import { runMonitorPass } from '../monitor/index.js';
 import { addRunningTask, agentCommit, makeFleetFixture, type FleetFixture } from '../../test-support/fleet-fixture.js';
 import { runRadar } from './radar.js';
 import { recommendedOrder } from './pairs.js';
+import { noticeMergeOrder } from './merge-order.js';
 
 let fx: FleetFixture | undefined;
 afterEach(async () => {
@@ -82,5 +83,10 @@ describe('conflict radar', () => {
     });
     const ready = (await fleet.registry.read()).tasks;
     expect(recommendedOrder(ready).map((t) => t.id)).toEqual(['bravo', 'charlie', 'alpha']);
+    // The human is told once, on the one to wait, which to merge first.
+    const sent = await noticeMergeOrder(fleet, await fleet.registry.read());
+    expect(sent).toEqual([expect.stringMatching(/^alpha: conflicts with bravo in src\/list\.txt: merge bravo first \(flotilla merge bravo alpha\); alpha will be rebased on it after$/)]);
+    expect(await noticeMergeOrder(fleet, await fleet.registry.read())).toEqual([]);
+    expect((await fleet.registry.read()).tasks.find((t) => t.id === 'alpha')!.notified['merge-order#1']).toBeTruthy();
   });
 });
