@@ -71,7 +71,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const git = new GitClient(runner);
   const paths = await findRepo(git, options.cwd);
   const config = await loadConfig(paths.configFile);
-  const registry = new TaskRegistry(paths.registryFile);
+  const worktreeRoot = worktreeRootFor(paths.root, config.worktreeRoot);
+  const registry = new TaskRegistry(paths.registryFile, { worktreeRoot, repoRoot: paths.root });
   const store = createFleetStore(paths.root);
   const events = new EventBus<FleetEvent>();
   const closers: Array<() => Promise<void> | void> = [];
@@ -79,7 +80,6 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   let costWatching = false;
 
   const notifier = createNotifier(store, events);
-  const worktreeRoot = worktreeRootFor(paths.root, config.worktreeRoot);
   const admission = new AdmissionQueue({
     stateDir: paths.stateDir,
     configFile: paths.configFile,

@@ -8,12 +8,6 @@ import { summariseChecks, type CiStatus, type Forge, type ForgeTarget } from './
 import { processAlive as pidAlive } from '../exec/index.js';
 import { attemptEnv } from '../workspace/index.js';
 
-/** The claim a process writes before running a PR's checks, so no other process runs them too. */
-interface CiClaim {
-  pid: number;
-  at: string;
-}
-
 
 /** Reads commit list and diffstat of the attempt (2 git processes). */
 export async function describeBranch(ctx: FleetContext, target: ForgeTarget) {
@@ -73,7 +67,6 @@ export function createLocalForge(options: { spawn?: SpawnCheck } = {}): Forge {
   };
 }
 
-type PrWithCi = PullRequest & { ciHead?: string; ciClaim?: CiClaim | null };
 
 /** Runs config.checks once per PR head, claimed under the registry lock. */
 async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullRequest, spawn?: SpawnCheck): Promise<CiStatus> {
@@ -81,12 +74,12 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
   if (checks.length === 0) return { state: 'skip', detail: 'no checks configured', checks: [] };
   const { task, attempt, probe } = target;
   const head = probe.headSha!;
-  const pr = given as PrWithCi;
+  const pr = given;
   const complete = (p: PullRequest) => p.checks.length === checks.length && !p.checks.some((c) => c.state === 'pending');
   if (pr.ciHead === head && complete(pr)) return summariseChecks(pr.checks);
 
   const claimed = await ctx.registry.updateTask(task.id, (t): boolean | 'moved' => {
-    const p = t.pr as PrWithCi | null;
+    const p = t.pr;
     if (!p || p.headSha !== head) return 'moved';
     const claim = p.ciClaim;
     const ownedElsewhere = claim && claim.pid !== process.pid && pidAlive(claim.pid);
@@ -110,7 +103,7 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
     const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`${checkFileName(check.name)}.log`);
     const release = () =>
       ctx.registry.updateTask(task.id, (t) => {
-        const p = t.pr as PrWithCi | null;
+        const p = t.pr;
         if (p && p.ciHead === head) p.ciClaim = null;
       });
     let out: Awaited<ReturnType<typeof runCheckAdmitted>>;
@@ -129,7 +122,7 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
     results[i] = { name: check.name, state: out.state, detail: out.detail, log: out.log, startedAt, endedAt: new Date().toISOString(), output: out.tail } as CheckRun;
     const last = i === checks.length - 1;
     await ctx.registry.updateTask(task.id, (t) => {
-      const p = t.pr as PrWithCi | null;
+      const p = t.pr;
       if (!p || p.ciHead !== head) return;
       p.checks = results.map((r) => ({ ...r }));
       if (last) p.ciClaim = null;

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AdmissionAbortedError } from '../core/index.js';
 import type { Admission } from '../core/index.js';
+import { runCommand } from '../exec/index.js';
 import { ensurePrivateDir } from '../fs/index.js';
 
 /** One check command to run (a config check or a custom gate). */
@@ -34,7 +34,6 @@ export type SpawnCheck = (
 ) => Promise<CheckOutcome>;
 
 const TAIL_BYTES = 4000;
-const KILL_GRACE_MS = 2000;
 
 /** A file-name-safe form of a check name. */
 export function checkFileName(name: string): string {
@@ -46,62 +45,34 @@ function lastLines(text: string, n = 20): string {
 }
 
 /**
- * Runs a check command (argv, no shell) in its own process group, writing all output to `logFile`
- * (0600). At the timeout the whole group gets SIGTERM, then SIGKILL; the check fails with its last output.
+ * Runs a check command (argv, no shell) through the runner, in its own process group, writing all
+ * output to `logFile` (0600). At the timeout the whole group gets SIGTERM, then SIGKILL; the check
+ * fails with its last output. Whatever it leaves running in its group is killed when it exits.
  */
 export const spawnCheck: SpawnCheck = async (spec, o) => {
   await ensurePrivateDir(dirname(o.logFile));
-  const log = await open(o.logFile, 'w', 0o600);
   const started = Date.now();
   let tail = '';
-  const onData = (chunk: Buffer) => {
-    void log.write(chunk).catch(() => undefined);
+  const keepTail = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
   };
-  const [file, ...args] = spec.command;
-  let cancelled = Boolean(o.signal?.aborted);
-  const outcome = cancelled
-    ? { exitCode: null, timedOut: false, error: 'cancelled' }
-    : await new Promise<{ exitCode: number | null; timedOut: boolean; error?: string }>((resolve) => {
-    const child = spawn(file!, args, { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const killGroup = (signal: NodeJS.Signals) => {
-      try {
-        if (child.pid) process.kill(-child.pid, signal);
-      } catch {
-        // Already gone.
-      }
-    };
-    const onAbort = () => {
-      cancelled = true;
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-    };
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-    }, spec.timeoutSec * 1000);
-    if (child.pid) o.onPid?.(child.pid);
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ exitCode: null, timedOut: false, error: (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${file}: command not found` : err.message });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', onAbort);
-      if (killTimer) clearTimeout(killTimer);
-      // Whatever the leader left behind in its group goes too.
-      killGroup('SIGKILL');
-      resolve({ exitCode: code, timedOut });
-    });
+  const result = await runCommand({
+    argv: spec.command,
+    cwd: o.cwd,
+    ...(o.env ? { env: o.env } : {}),
+    timeoutMs: spec.timeoutSec * 1000,
+    ...(o.signal ? { signal: o.signal } : {}),
+    outputFile: o.logFile,
+    onOutput: keepTail,
+    ...(o.onPid ? { onPid: o.onPid } : {}),
+    killLeftovers: true,
   });
-  if (outcome.error) onData(Buffer.from(`${outcome.error}\n`));
-  await log.close();
+  const cancelled = Boolean(result.aborted);
+  const outcome = { exitCode: result.exitCode, timedOut: result.timedOut, error: cancelled && result.exitCode === null && !result.signal ? 'cancelled' : result.error };
+  if (outcome.error) {
+    keepTail(Buffer.from(`${outcome.error}\n`));
+    await appendFile(o.logFile, `${outcome.error}\n`, { mode: 0o600 });
+  }
   const durationMs = Date.now() - started;
   const pass = outcome.exitCode === 0 && !outcome.timedOut;
   const last = lastLines(tail, 1).slice(0, 200);

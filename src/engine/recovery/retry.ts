@@ -7,9 +7,7 @@ import { assertTaskId } from '../core/index.js';
 import { resolveProfile } from '../agents/index.js';
 import type { Attempt, Failure, Task } from '../core/index.js';
 import { transition } from '../tasks/index.js';
-import { bootstrapAttempt, releaseAttemptSlot, type AttemptSlotFields } from '../workspace/index.js';
-import { createAttemptWorktree, removeAttemptWorktree } from '../workspace/index.js';
-import { setUpSharedDependencies } from '../workspace/index.js';
+import { attemptPreparation, prepareAttempt, releaseAttemptSlot } from '../workspace/index.js';
 import { classifyFailure } from './classify.js';
 import { buildEnrichment, readTail } from './enrich.js';
 import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
@@ -254,41 +252,23 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
   const n = last.n + 1;
   const continues = cls === null || CONTINUE_FROM_BRANCH.has(cls);
   const startPoint = continues && (await fleet.git.branchExists(fleet.paths.root, last.branch)) ? last.branch : task.base;
-  const created = await createAttemptWorktree(fleet.git, {
-    repoRoot: fleet.paths.root,
-    worktreeRoot: fleet.worktreeRoot,
-    taskId,
-    n,
-    startPoint,
-  });
-  let env: AttemptSlotFields = {};
-  if (created.created) {
-    try {
-      env = await bootstrapAttempt(fleet, { taskId, n, worktree: created.worktree });
-    } catch (err) {
-      await releaseAttemptSlot(fleet, { taskId, n }).catch(() => undefined);
-      // Leave nothing half made: the next retry creates and bootstraps the worktree again.
-      await removeAttemptWorktree(fleet.git, { repoRoot: fleet.paths.root, worktree: created.worktree, branch: created.branch }).catch(() => undefined);
-      throw err;
-    }
-  }
-
-  await fleet.registry.updateTask(taskId, (t) => {
-    const prev = t.attempts[t.attempts.length - 1];
-    if (!prev || prev.n !== last.n) throw new UsageError(`task ${taskId} changed while retrying (now at attempt ${prev?.n ?? 0}); see flotilla status`);
-    if (failure) prev.failure = failure;
-    if (prev.state === 'running' || prev.state === 'finished') prev.state = 'failed';
-    prev.endedAt ??= now.toISOString();
-    if (prev.slot != null) Object.assign(prev, { slot: null, ports: {} });
-    const attempt = { ...newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment }, now.toISOString()), ...env };
-    (attempt as { retryOf?: unknown }).retryOf = { attempt: last.n, class: cls };
-    // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
-    if (options.note?.trim()) (attempt as { interventions?: unknown }).interventions = [{ at: now.toISOString(), kind: 'retry-note' }];
-    t.attempts.push(attempt);
-    const stopped = alive ? `; the idle agent of attempt ${last.n} was stopped` : '';
-    transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}${stopped}`, now);
-  });
+  await prepareAttempt(attemptPreparation(fleet), { taskId, n, startPoint, worktreeRoot: fleet.worktreeRoot }, (created, env) =>
+    fleet.registry.updateTask(taskId, (t) => {
+      const prev = t.attempts[t.attempts.length - 1];
+      if (!prev || prev.n !== last.n) throw new UsageError(`task ${taskId} changed while retrying (now at attempt ${prev?.n ?? 0}); see flotilla status`);
+      if (failure) prev.failure = failure;
+      if (prev.state === 'running' || prev.state === 'finished') prev.state = 'failed';
+      prev.endedAt ??= now.toISOString();
+      if (prev.slot != null) Object.assign(prev, { slot: null, ports: {} });
+      const attempt = { ...newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment }, now.toISOString()), ...env };
+      attempt.retryOf = { attempt: last.n, class: cls };
+      // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
+      if (options.note?.trim()) attempt.interventions = [{ at: now.toISOString(), kind: 'retry-note' }];
+      t.attempts.push(attempt);
+      const stopped = alive ? `; the idle agent of attempt ${last.n} was stopped` : '';
+      transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}${stopped}`, now);
+    }),
+  );
   await releaseAttemptSlot(fleet, { taskId, n: last.n });
-  if (created.created) await setUpSharedDependencies(fleet, created.worktree, taskId);
   return { outcome: 'retried', taskId, attempt: n, startPoint, class: cls, kinds: built.kinds, started: false };
 }

@@ -19,7 +19,7 @@ describe('attempt worktrees', () => {
     const wt = await createAttemptWorktree(client, {
       repoRoot: repo.root, worktreeRoot: repo.worktreeRoot, taskId: 'fix-login', n: 1, startPoint: 'main',
     });
-    expect(wt).toEqual({ branch: 'flotilla/fix-login-a1', worktree: join(repo.worktreeRoot, 'fix-login-a1'), created: true });
+    expect(wt).toEqual({ branch: 'flotilla/fix-login-a1', worktree: join(repo.worktreeRoot, 'fix-login-a1'), created: true, branchCreated: true });
     expect(readFileSync(join(wt.worktree, 'src/app.js'), 'utf8')).toBe('one\n');
     expect(git(wt.worktree, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('flotilla/fix-login-a1');
     expect(wt.worktree.startsWith(repo.root)).toBe(false);

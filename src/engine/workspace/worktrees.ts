@@ -23,6 +23,8 @@ export interface CreatedWorktree {
   worktree: string;
   /** False when an existing worktree for this attempt was reused. */
   created: boolean;
+  /** True when the branch was made here (it did not exist before). */
+  branchCreated: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function createAttemptWorktree(
     if (existing.branch !== branch) {
       throw new WorkspaceError(`${worktree} is a worktree of branch ${existing.branch ?? '(detached)'}, expected ${branch}`);
     }
-    return { branch, worktree, created: false };
+    return { branch, worktree, created: false, branchCreated: false };
   }
   if (existing) await git.run(o.repoRoot, gitArgs.worktreePrune());
   if (existsSync(worktree)) {
@@ -50,13 +52,14 @@ export async function createAttemptWorktree(
     throw new WorkspaceError(`start point "${o.startPoint}" does not exist in ${o.repoRoot}`);
   }
   await mkdir(o.worktreeRoot, { recursive: true, mode: 0o700 });
-  if (await git.branchExists(o.repoRoot, branch)) {
+  const branchExisted = await git.branchExists(o.repoRoot, branch);
+  if (branchExisted) {
     // A branch left from an earlier run of this attempt: check it out again rather than losing it.
     await git.run(o.repoRoot, ['worktree', 'add', '--', worktree, branch]);
   } else {
     await git.run(o.repoRoot, gitArgs.worktreeAdd({ path: worktree, branch, startPoint: o.startPoint }));
   }
-  return { branch, worktree, created: true };
+  return { branch, worktree, created: true, branchCreated: !branchExisted };
 }
 
 /** Removes a worktree (forcefully: the task is being removed) and optionally its branch. */

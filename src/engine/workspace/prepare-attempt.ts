@@ -1,0 +1,78 @@
+import type { FlotillaConfig, Runner } from '../core/index.js';
+import type { GitClient } from '../git/index.js';
+import { releaseAttemptSlot } from './attempt-env.js';
+import { bootstrapAttempt, type AttemptSlotFields } from './bootstrap-attempt.js';
+import { createAttemptWorktree, removeAttemptWorktree, type CreatedWorktree } from './worktrees.js';
+
+/** What preparing an attempt needs: git, a runner for setup commands, and the bootstrap config. */
+export interface PrepareAttemptContext {
+  git: GitClient;
+  runner: Runner;
+  /** The main checkout (`.env*` files are copied from it). */
+  repoRoot: string;
+  bootstrap: FlotillaConfig['bootstrap'];
+  /** Per-attempt ports (config env). */
+  env: FlotillaConfig['env'];
+  /**
+   * Links shared dependencies into the worktree once the attempt is recorded on its task (it
+   * records its outcome there). Never throws: a problem is reported, not a failed start.
+   */
+  shareDependencies?: (worktree: string, taskId: string) => Promise<unknown>;
+}
+
+export interface AttemptPlace {
+  taskId: string;
+  n: number;
+  startPoint: string;
+  worktreeRoot: string;
+}
+
+/** An attempt's worktree that exists and is bootstrapped; `discard` removes what preparing made. */
+export interface PreparedAttempt<T> {
+  worktree: CreatedWorktree;
+  /** What `record` returned. */
+  recorded: T;
+}
+
+/**
+ * The one way an attempt's worktree comes to exist (first starts, pending retries, retries):
+ * create the worktree and branch, bootstrap it (bootstrap-attempt.ts: copy, .worktreeinclude, ports,
+ * render, setup), record the attempt (with its slot fields) (`record`, under the registry lock), then link shared dependencies.
+ *
+ * The bootstrap always runs: the caller prepares only an attempt that is not recorded as prepared,
+ * so a worktree found on disk is one a killed flotilla left half-made. If anything up to and
+ * including `record` fails, the worktree is removed (and its branch, when made here) before the
+ * error is passed on, so the next start makes and bootstraps it again.
+ */
+export async function prepareAttempt<T>(
+  ctx: PrepareAttemptContext,
+  place: AttemptPlace,
+  record: (worktree: CreatedWorktree, env: AttemptSlotFields) => T | Promise<T>,
+): Promise<PreparedAttempt<T>> {
+  const wt = await createAttemptWorktree(ctx.git, { repoRoot: ctx.repoRoot, ...place });
+  let recorded: T;
+  const slots = { paths: { root: ctx.repoRoot }, config: { bootstrap: ctx.bootstrap, env: ctx.env }, git: ctx.git, runner: ctx.runner };
+  try {
+    // bootstrap.copy, .worktreeinclude, the attempt's slot and ports, bootstrap.render, setup.
+    const env = await bootstrapAttempt(slots, { taskId: place.taskId, n: place.n, worktree: wt.worktree });
+    recorded = await record(wt, env);
+  } catch (err) {
+    await releaseAttemptSlot(slots, { taskId: place.taskId, n: place.n }).catch(() => undefined);
+    await discardAttemptWorktree(ctx, wt).catch(() => undefined);
+    throw err;
+  }
+  await ctx.shareDependencies?.(wt.worktree, place.taskId);
+  return { worktree: wt, recorded };
+}
+
+/**
+ * Removes an attempt's worktree (and its branch when preparing made it): a start that did not
+ * happen leaves nothing behind. A branch that existed before (an earlier run's work) is kept.
+ */
+export async function discardAttemptWorktree(ctx: Pick<PrepareAttemptContext, 'git' | 'repoRoot'>, wt: CreatedWorktree): Promise<void> {
+  await removeAttemptWorktree(ctx.git, {
+    repoRoot: ctx.repoRoot,
+    worktree: wt.worktree,
+    ...(wt.branchCreated ? { branch: wt.branch } : {}),
+  });
+}
