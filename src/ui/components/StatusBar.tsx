@@ -22,7 +22,7 @@ const NOTIFY_COLOR: Record<FleetNotification['kind'], string> = {
   error: 'red',
 };
 
-const OPTIONAL_IN_BAR: readonly string[] = ['app.memory', 'task.prompt'];
+const OPTIONAL_IN_BAR: readonly string[] = ['fleet.merge', 'app.memory', 'task.prompt'];
 
 /** The status bar's key list: the keys that apply now, review keys first while that panel shows. */
 export function barKeys(keymap: Keymap, hasTask: boolean, reviews: boolean, width: number): string {
