@@ -22,7 +22,7 @@ import { mergeTrain } from './merge-train.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
-import { createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
+import { agentOverheadMB, createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
 import type { FleetContext } from '../core/index.js';
 import { EventBus } from '../core/index.js';
 import { createFleetStore } from '../core/index.js';
@@ -84,6 +84,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     stateDir: paths.stateDir,
     configFile: paths.configFile,
     config,
+    // Created just below; read when the recommendation is asked for.
+    agentOverheadMB: () => agentOverheadMB(sessions.runtime),
     onWarning: (message) => events.emit({ type: 'error', message }),
     onWaiting: (job, reason) =>
       events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),

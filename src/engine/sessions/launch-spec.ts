@@ -42,6 +42,8 @@ export function launchSpec(
   attempt: Attempt,
   profile: ProfileConfig,
   input: { prompt: string; extraContext: string | null },
+  /** Extra argv and environment (trusting the worktree, src/engine/agents/trust.ts). */
+  extra: { argv: string[]; env: Record<string, string> } = { argv: [], env: {} },
 ): LaunchSpec {
   const taskId = task.id;
   const pFile = promptFile(ctx.paths, taskId, attempt.n);
@@ -51,7 +53,7 @@ export function launchSpec(
     profile,
     { prompt: input.prompt, promptFile: pFile, model: profile.model ?? null, context: input.extraContext },
     where,
-    hookArgv(profile.hooks, eventsFile, ctx.config.stopGate.enabled ? { taskId } : undefined),
+    [...hookArgv(profile.hooks, eventsFile, ctx.config.stopGate.enabled ? { taskId } : undefined), ...extra.argv],
   );
   const tooLong = argv.find((a) => Buffer.byteLength(a) >= MAX_ARG_BYTES);
   if (tooLong !== undefined) {
@@ -60,6 +62,7 @@ export function launchSpec(
     );
   }
   const env = agentEnv({
+    ...extra.env,
     ...(profile.env ?? {}),
     // The attempt's ports, FLOTILLA_SLOT and COMPOSE_PROJECT_NAME (config env.ports).
     ...attemptEnv(ctx.paths.root, taskId, attempt),
