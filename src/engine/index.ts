@@ -22,3 +22,4 @@ export { terminalAlert } from './notify/index.js';
 export { createAttemptWorktree } from './workspace/index.js';
 export { demoAgentPath, demoAgentProfile, profileNames } from './agents/index.js';
 export { findRepo } from './git/index.js';
+export { recommendedOrder } from './radar/index.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
  *
  * Fixtures (all optional): auth-exit (number), pr-list.json (before a PR is created),
  * pr-list-after-create.json, checks.json (+ checks-exit), pr-view.json (`gh pr view`; default: the
- * PR asked for, open), run-log.txt, raw-pr-list.txt (printed as is, to test output that is not JSON).
+ * PR asked for, open), merge-refuse (PR numbers `gh pr merge` refuses), run-log.txt, raw-pr-list.txt (printed as is, to test output that is not JSON).
  */
 const SCRIPT = `#!/usr/bin/env node
 const fs = require('fs');
@@ -39,6 +39,12 @@ if (args[0] === 'pr' && args[1] === 'checks') {
 }
 if (args[0] === 'pr' && args[1] === 'view') {
   process.stdout.write(read('pr-view.json', JSON.stringify({ number: Number(args[2]), state: 'OPEN' })));
+  process.exit(0);
+}
+if (args[0] === 'pr' && args[1] === 'merge') {
+  // merge-refuse: PR numbers gh refuses to merge (one per line).
+  if (read('merge-refuse', '').split('\\n').includes(args[2])) { process.stderr.write('X Pull request #' + args[2] + ' is not mergeable: the merge commit cannot be cleanly created.\\n'); process.exit(1); }
+  process.stdout.write('✓ Merged pull request #' + args[2] + '\\n');
   process.exit(0);
 }
 if (args[0] === 'run' && args[1] === 'view') {

@@ -1,4 +1,5 @@
 import type { Task } from '../engine/index.js';
+import { recommendedOrder } from '../engine/index.js';
 import { commandAvailable, runCommand } from './commands.js';
 import { runForEach, targetTasks, toggleMark } from './bulk.js';
 import { enterScrollback } from './scrollback.js';
@@ -79,6 +80,13 @@ export function runAction(id: CommandId, ctx: ActionContext): void {
       if (!commandAvailable(fleet, 'task.stop')) return notify(ui, 'task.stop: not available yet in this build of flotilla', 'error');
       ui.setState({ overlay: { kind: 'confirm-stop', taskIds: targetTasks(ui, visible, task).map((t) => t.id) } });
       return;
+    case 'fleet.merge': {
+      if (!commandAvailable(fleet, 'task.merge')) return notify(ui, 'task.merge: not available yet in this build of flotilla', 'error');
+      const ready = fleet.store.getState().tasks.filter((t) => t.state === 'ready' && t.pr?.state === 'open');
+      if (ready.length === 0) return notify(ui, 'merge: no ready task with an open PR', 'error');
+      ui.setState({ overlay: { kind: 'confirm-merge', ids: recommendedOrder(ready).map((t) => t.id) } });
+      return;
+    }
     case 'task.retry': {
       if (!commandAvailable(fleet, 'task.retry')) return notify(ui, 'task.retry: not available yet in this build of flotilla', 'error');
       const targets = targetTasks(ui, visible, task);

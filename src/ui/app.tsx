@@ -151,6 +151,8 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
     const what = overlay.taskIds.length === 1 ? overlay.taskIds[0] : `${overlay.taskIds.length} tasks (${overlay.taskIds.join(', ')})`;
     dialog = <ConfirmDialog message={`Stop ${what}? The agents are killed; worktrees stay; ready and escalated tasks keep their state.`} width={size.columns} />;
   }
+  else if (overlay.kind === 'confirm-merge')
+    dialog = <ConfirmDialog message={`Merge ${overlay.ids.join(' → ')} into their base, one at a time? Each is checked again on the new base first; the first failure stops the train.`} width={size.columns} />;
   else if (overlay.kind === 'confirm-quit')
     dialog = <ConfirmDialog message={`Quit? ${overlay.running} agent(s) run inside this process (pty runtime) and will be stopped.`} width={size.columns} />;
   else if (overlay.kind === 'retry-note') {

@@ -73,9 +73,20 @@ export function handleViewKey(input: string, key: Key, ctx: ViewKeyContext): voi
     }
     case 'confirm-stop':
     case 'confirm-quit':
+    case 'confirm-merge':
       if (input === 'y' || input === 'Y' || key.return) {
         close();
         if (overlay.kind === 'confirm-quit') onRequest({ kind: 'quit' });
+        else if (overlay.kind === 'confirm-merge') {
+          notify(ui, `merging ${overlay.ids.join(', ')}…`);
+          void runCommand(fleet, ui, 'task.merge', { ids: overlay.ids }).then((r) => {
+            const steps = (r as { steps?: { taskId: string; outcome: string; detail: string }[] } | undefined)?.steps;
+            if (!steps) return;
+            const failed = steps.find((s) => s.outcome === 'failed');
+            const merged = steps.filter((s) => s.outcome === 'merged').map((s) => s.taskId);
+            notify(ui, failed ? `merged ${merged.join(', ') || 'nothing'}; stopped at ${failed.taskId}: ${failed.detail}` : `merged ${merged.join(', ')}`, failed ? 'error' : 'info');
+          });
+        }
         else void runForEach(fleet, ui, 'task.stop', overlay.taskIds, (id) => ({ id }), 'stopped');
       } else if (input === 'n' || input === 'N' || key.escape) {
         close();

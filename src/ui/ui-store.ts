@@ -26,6 +26,7 @@ export type Overlay =
   /** Stop these tasks' agents (one, or the marked ones). */
   | { kind: 'confirm-stop'; taskIds: string[] }
   | { kind: 'confirm-quit'; running: number }
+  | { kind: 'confirm-merge'; ids: string[] }
   /** Retry these tasks with an optional note; force: some are past their cap (escalated), as --force. */
   | { kind: 'retry-note'; taskIds: string[]; note: string; force: boolean }
   /**

@@ -18,7 +18,9 @@ Options:
   --base BRANCH        branch to start from (default: config "baseBranch", else the current branch)
   --tag TAG            a tag (repeatable); learnings are matched by tags
   --after TASK         wait for TASK to be ready first (repeatable)
-  --context FILE       a file handed to the worker as context (repeatable)`,
+  --context FILE       a file handed to the worker as context (repeatable)
+  --files a,b          files (or folders ending in /) the task will likely touch (repeatable);
+                       with config conflicts.hold, the task waits while a live sibling touches them`,
   async run(args, io) {
     const { values, positionals, help } = parseCommandArgs(
       'add',
@@ -32,6 +34,7 @@ Options:
         tag: { type: 'string', multiple: true },
         after: { type: 'string', multiple: true },
         context: { type: 'string', multiple: true },
+        files: { type: 'string', multiple: true },
       },
       { min: 1, max: 1, names: '<title>' },
     );
@@ -49,6 +52,7 @@ Options:
         tags: values.tag,
         after: values.after,
         context: values.context,
+        files: values.files,
       },
     });
     io.out(task.id);

@@ -33,6 +33,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry('retry', 'retry a task in a new attempt, with what the last one was missing', async () => (await import('./retry.js')).retryCommand),
   entry('diff', 'show the difference between two attempts of a task', async () => (await import('./diff.js')).diffCommand),
   entry('review', 'run the reviewers on a task, or show, mark and dismiss findings', async () => (await import('./review.js')).reviewCommand),
+  entry('merge', 'merge ready PRs one at a time (the merge train)', async () => (await import('./merge.js')).mergeCommand),
   entry('learnings', 'list what enriched retries taught (.flotilla/learnings.jsonl)', async () => (await import('./learnings.js')).learningsCommand),
   // Cost and memory
   entry('cost', 'cost and effort per task/PR, from the agents\' own usage logs', async () => (await import('./cost.js')).costCommand),

@@ -41,7 +41,11 @@ export function taskView(task: Task, live?: SessionLiveness) {
       ciRounds: a.ciRounds,
       sharedDeps: a.sharedDeps,
       enrichment: a.enrichment ? { kinds: a.enrichment.kinds } : null,
+      slot: a.slot ?? null,
+      ports: a.ports ?? {},
     })),
+    files: task.files ?? [],
+    overlaps: (task.overlaps ?? []).map((o) => ({ task: o.task, files: o.files, conflicts: o.conflicts })),
     ...(live ? { live } : {}),
     escalation: task.escalation ?? null,
     kind: task.kind ?? 'worker',
@@ -75,8 +79,20 @@ function row(task: Task, live?: SessionLiveness): string[] {
     task.pr ? `#${task.pr.number}` : '-',
     gates || '-',
     age(task.stateSince),
-    task.reason ?? sessionNote(last?.session),
+    [task.reason ?? sessionNote(last?.session), portsText(task), overlapText(task)].filter(Boolean).join(' · '),
   ];
+}
+
+/** "PORT=20010 VITE_PORT=20011" of the latest attempt, while it holds its ports. */
+export function portsText(task: Task): string {
+  return Object.entries(task.attempts.at(-1)?.ports ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
+/** "conflicts with b (src/x.ts) · overlaps c" from the conflict radar. */
+export function overlapText(task: Task): string {
+  return (task.overlaps ?? [])
+    .map((o) => (o.conflicts.length ? `conflicts with ${o.task} (${o.conflicts.slice(0, 2).join(', ')}${o.conflicts.length > 2 ? ', …' : ''})` : `overlaps ${o.task}`))
+    .join(' · ');
 }
 
 /**

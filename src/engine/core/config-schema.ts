@@ -51,6 +51,9 @@ const regexSource = z.string().superRefine((source, ctx) => {
   }
 });
 
+/** `bootstrap.render` entries: "template → target" or "template -> target". */
+export const RENDER_PATTERN = /^\s*(\S.*?)\s*(?:→|->)\s*(\S.*?)\s*$/;
+
 export const profileSchema = z.strictObject({
   /** Program and arguments. Placeholders: {prompt}, {promptFile}, {model}. */
   command: argv,
@@ -186,8 +189,32 @@ export const configSchema = z.strictObject({
       copy: z.array(z.string()).default(['.env', '.env.*']),
       /** Commands run in each new worktree, in order. */
       setup: z.array(argv).default([]),
+      /** "template → target" (or "template -> target"): target written from template with ${NAME} filled from the attempt's environment. */
+      render: z.array(z.string().regex(RENDER_PATTERN, 'must read "template → target" (or "template -> target")')).default([]),
+      /** Commands run in an attempt's worktree just before it is removed (stop its compose project, drop its database). */
+      teardown: z.array(argv).default([]),
     })
-    .default({ copy: ['.env', '.env.*'], setup: [] }),
+    .default({ copy: ['.env', '.env.*'], setup: [], render: [], teardown: [] }),
+  /** The per-attempt environment. */
+  env: z
+    .strictObject({
+      /** Variable names each attempt gets a free port for (e.g. ["PORT", "VITE_PORT"]). */
+      ports: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).default([]),
+      /** First port of slot 0; slot N's block starts at portBase + N * portStride. */
+      portBase: z.number().int().min(1024).max(65000).default(20000),
+      /** Ports reserved per slot (at least the number of names in ports). */
+      portStride: z.number().int().positive().max(1000).default(10),
+    })
+    .refine((e) => e.ports.length <= e.portStride, { message: 'more names in env.ports than env.portStride ports per slot', path: ['ports'] })
+    .refine((e) => new Set(e.ports).size === e.ports.length, { message: 'a name appears twice in env.ports', path: ['ports'] })
+    .default({ ports: [], portBase: 20000, portStride: 10 }),
+  /** Ordering of attempts that touch the same files. */
+  conflicts: z
+    .strictObject({
+      /** Admission holds a task whose --files hint (or running sibling's changes) overlaps a live attempt. */
+      hold: z.boolean().default(false),
+    })
+    .default({ hold: false }),
   profiles: z.record(z.string(), profileEntrySchema).default({}),
   /** Start agents in their attempt worktrees without the CLI's "trust this folder" dialog (profile `trust`). */
   trustWorktrees: z.boolean().default(true),

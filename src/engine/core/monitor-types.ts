@@ -27,4 +27,6 @@ export interface PassResult {
   needsHuman: HumanItem[];
   /** Problems of the pass itself (git failing, registry unreadable); one line each. */
   errors: string[];
+  /** The conflict radar of this pass (when two or more tasks were watched). */
+  radar?: { live: number; overlapping: number; conflicting: number; gitProcesses: number; durationMs: number };
 }

@@ -78,6 +78,8 @@ export const failureSchema = record({
   class: z.enum(FAILURE_CLASSES),
   evidence: z.string(),
   at: iso,
+  /** The sibling task merged into base just before this failure (merge train). */
+  sibling: z.string().optional(),
 });
 export type Failure = z.infer<typeof failureSchema>;
 
@@ -89,6 +91,24 @@ export const enrichmentSchema = record({
   docs: z.array(z.string()).optional(),
 });
 export type Enrichment = z.infer<typeof enrichmentSchema>;
+
+export const changedFilesSchema = z.looseObject({
+  baseSha: z.string(),
+  headSha: z.string(),
+  files: z.array(z.string()),
+});
+export type ChangedFiles = z.infer<typeof changedFilesSchema>;
+
+/** One sibling whose live attempt changed some of the same files (conflict radar). */
+export const overlapSchema = z.looseObject({
+  task: z.string(),
+  files: z.array(z.string()),
+  /** Files `git merge-tree` between the two heads says would conflict ([] = they merge cleanly). */
+  conflicts: z.array(z.string()),
+  /** The two heads (this task's, the partner's) the result was computed for. */
+  heads: z.tuple([z.string(), z.string()]),
+});
+export type Overlap = z.infer<typeof overlapSchema>;
 
 export const attemptSchema = record({
   n: z.number().int().positive(),
@@ -104,6 +124,12 @@ export const attemptSchema = record({
   failure: failureSchema.nullable().default(null),
   enrichment: enrichmentSchema.nullable().default(null),
   ciRounds: z.number().int().nonnegative().default(0),
+  /** Host-wide slot of this attempt (FLOTILLA_SLOT) while it holds ports; null once released. */
+  slot: z.number().int().nonnegative().nullable().optional(),
+  /** Ports handed to this attempt, by variable name (config env.ports); {} once released. */
+  ports: z.record(z.string(), z.number().int().positive()).optional(),
+  /** Conflict radar cache: files this attempt's head changed since its merge base with base. */
+  changed: changedFilesSchema.optional(),
   /** The attempt this one retries (recovery). */
   retryOf: retryOfSchema.optional(),
   /** Human interventions during this attempt (attach, send, stop, a retry note), counted as effort. */
@@ -203,6 +229,10 @@ export const taskSchema = record({
   /** Notification keys already sent ("ready#2" -> when), so each goes out exactly once. */
   notified: z.record(z.string(), iso).default({}),
   history: z.array(transitionSchema).default([]),
+  /** Files the task is expected to touch (`add --files`), for conflicts.hold. */
+  files: z.array(z.string()).optional(),
+  /** Conflict radar: live siblings on the same base whose changes overlap this task's. */
+  overlaps: z.array(overlapSchema).optional(),
   /** "orchestrator" for the coordinator task that runs in the main checkout; workers say "worker" (or nothing, in code-built records). */
   kind: z.enum(TASK_KINDS).optional(),
   /** The latest review (review/run.ts). */

@@ -18,6 +18,7 @@ import { diffAttempts } from '../recovery/index.js';
 import { createMonitor, type Monitor } from '../monitor/index.js';
 import { previewPrompt } from '../prompt/index.js';
 import { recoveryDeps, wireLoop } from './wire-loop.js';
+import { mergeTrain } from './merge-train.js';
 import { addTask } from './commands/task-add.js';
 import { removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
@@ -187,6 +188,13 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     'task.diff': async ({ id, a, b, color }) => diffAttempts(fleet, id, a, b, { color: color ?? false }),
     'monitor.check': async () => monitor.runPass(),
     'task.prompt': async ({ id }) => previewPrompt(fleet, id),
+    'task.merge': async ({ ids }) => {
+      try {
+        return await mergeTrain(fleet, ids);
+      } finally {
+        await refresh();
+      }
+    },
   };
 
   // Session status lands in the registry first; the store follows.

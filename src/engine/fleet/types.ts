@@ -7,6 +7,7 @@ import type { AttemptDiff } from '../recovery/index.js';
 import type { PassResult } from '../core/index.js';
 import type { ComposedPrompt } from '../prompt/index.js';
 import type { StartResult } from './commands/task-session.js';
+import type { TrainResult } from '../train/index.js';
 
 export interface AddTaskInput {
   title: string;
@@ -18,6 +19,8 @@ export interface AddTaskInput {
   tags?: string[];
   after?: string[];
   context?: string[];
+  /** Files (or folders ending in "/") the task is expected to touch; used by conflicts.hold. */
+  files?: string[];
 }
 
 /** Every command the engine takes, with its input and result. */
@@ -38,6 +41,8 @@ export interface CommandMap {
   'task.diff': { input: { id: string; a?: number; b?: number; color?: boolean }; result: AttemptDiff };
   'monitor.check': { input: object; result: PassResult };
   'task.prompt': { input: { id: string }; result: ComposedPrompt };
+  /** The merge train: ready PRs merged one at a time, in the given or the recommended order. */
+  'task.merge': { input: { ids: string[] }; result: TrainResult };
 }
 
 export type CommandType = keyof CommandMap;

@@ -5,6 +5,7 @@ import { recoveryChange } from '../recovery/index.js';
 import type { RecoveryDeps } from '../recovery/index.js';
 import { evaluateReviewsGate, reviewDue, reviewFindingsText } from '../review/index.js';
 import { pendingDependencies } from '../tasks/index.js';
+import { HELD_PREFIX, holdReason } from '../radar/index.js';
 import type { Fleet } from './create-fleet.js';
 import { followWork } from './follow-work.js';
 import { createDependencyFollower } from '../workspace/index.js';
@@ -74,8 +75,11 @@ export function wireLoop(fleet: Fleet): void {
     if (fleet.sessions.runtime === 'pty' && !fleet.monitor.running) return;
     const tasks = fleet.store.getState().tasks;
     for (const t of tasks) {
-      if (t.state !== 'blocked' || t.attempts.length > 0) continue;
+      const held = t.state === 'queued' && t.reason?.startsWith(HELD_PREFIX) === true;
+      if ((t.state !== 'blocked' && !held) || t.attempts.length > 0) continue;
       if (pendingDependencies(t, tasks).length > 0) continue;
+      // Held by conflicts.hold: starts once no live sibling touches its files (start re-checks).
+      if (held && holdReason(t, tasks)) continue;
       try {
         await fleet.dispatch({ type: 'task.start', id: t.id });
       } catch (err) {

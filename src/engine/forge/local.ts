@@ -8,6 +8,7 @@ import { composePrBody, parseLogSubjects, readPrTemplate } from './pr-body.js';
 import { checkFileName, runCheckAdmitted, type SpawnCheck } from './run-check.js';
 import { summariseChecks, type CiStatus, type Forge, type ForgeTarget } from './types.js';
 import { processAlive as pidAlive } from '../exec/index.js';
+import { attemptEnv } from '../workspace/index.js';
 
 
 /** Reads commit list and diffstat of the attempt (2 git processes). */
@@ -110,7 +111,7 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
       });
     let out: Awaited<ReturnType<typeof runCheckAdmitted>>;
     try {
-      out = await runCheckAdmitted(ctx.admission, check, { cwd: attempt.worktree, logFile, taskId: task.id, spawn, ...(target.signal ? { signal: target.signal } : {}) });
+      out = await runCheckAdmitted(ctx.admission, check, { cwd: attempt.worktree, env: attemptEnv(ctx.paths.root, task.id, attempt), logFile, taskId: task.id, spawn, ...(target.signal ? { signal: target.signal } : {}) });
     } catch (err) {
       // The check could not run (e.g. its log folder): free the claim so a later pass tries again.
       await release();

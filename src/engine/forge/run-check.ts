@@ -98,11 +98,13 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
 export async function runCheckAdmitted(
   admission: Admission | undefined,
   spec: CheckSpec,
-  o: { cwd: string; logFile: string; taskId: string; spawn?: SpawnCheck; signal?: AbortSignal },
+  o: { cwd: string; logFile: string; taskId: string; spawn?: SpawnCheck; signal?: AbortSignal; env?: Record<string, string> },
 ): Promise<CheckOutcome> {
   const run = o.spawn ?? spawnCheck;
   const signal = o.signal ? { signal: o.signal } : {};
-  if (!admission) return run(spec, { cwd: o.cwd, logFile: o.logFile, ...signal });
+  // The attempt's own variables (ports, slot, compose name) on top of flotilla's environment.
+  const env = o.env ? { env: { ...process.env, ...o.env } } : {};
+  if (!admission) return run(spec, { cwd: o.cwd, logFile: o.logFile, ...signal, ...env });
   let ticket: Awaited<ReturnType<Admission['acquire']>>;
   try {
     ticket = await admission.acquire({ kind: 'check', key: `check:${spec.name}`, label: `${o.taskId}: ${spec.name}`, taskId: o.taskId }, o.signal);
@@ -113,7 +115,7 @@ export async function runCheckAdmitted(
     return { name: spec.name, state: 'fail', cancelled: true, exitCode: null, timedOut: false, durationMs: 0, tail: '', detail, log: o.logFile };
   }
   try {
-    return await run(spec, { cwd: o.cwd, logFile: o.logFile, onPid: (pid) => ticket.trackPid(pid), ...signal });
+    return await run(spec, { cwd: o.cwd, logFile: o.logFile, onPid: (pid) => ticket.trackPid(pid), ...signal, ...env });
   } finally {
     await ticket.release();
   }

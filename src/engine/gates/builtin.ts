@@ -6,6 +6,7 @@ import { taskPath, attemptFiles } from '../core/index.js';
 import { matchGlobs } from './glob.js';
 import { listImages, screenshotsDir } from '../core/index.js';
 import type { GateEvaluator, GateEvaluators, GateOutcome } from './types.js';
+import { attemptEnv } from '../workspace/index.js';
 
 /** `pr`: a PR exists and its description keeps the template's headings. */
 export const prGate: GateEvaluator = async ({ ctx, pr, prProblem }, spec) => {
@@ -87,7 +88,7 @@ export const commandGate: GateEvaluator = async ({ ctx, task, attempt, probe, sp
   });
   if (!claimed) return { state: 'pending', detail: 'running in another flotilla process', headSha: head };
   const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`gate-${checkFileName(spec.name)}.log`);
-  const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
+  const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, env: attemptEnv(ctx.paths.root, task.id, attempt), logFile, taskId: task.id, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
   if (out.cancelled) return { state: 'pending', detail: 'cancelled', headSha: head };
   return { state: out.state, detail: out.detail, headSha: probe.headSha ?? undefined, log: out.log, output: out.tail };
 };

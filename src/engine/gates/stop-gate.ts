@@ -4,6 +4,7 @@ import { gitArgs } from '../git/index.js';
 import { checkFileName, runCheckAdmitted, type CheckOutcome, type CheckSpec, type SpawnCheck } from '../forge/index.js';
 import { parseStatusV2 } from '../git/index.js';
 import { gateSpecs } from './types.js';
+import { attemptEnv } from '../workspace/index.js';
 
 export interface StopGateResult {
   decision: 'allow' | 'block';
@@ -46,7 +47,7 @@ export async function runStopGate(ctx: FleetContext, taskId: string, options: { 
   const results: CheckOutcome[] = [];
   for (const spec of localGateSpecs(ctx)) {
     const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`stop-${checkFileName(spec.name)}.log`);
-    const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, ...(options.spawn ? { spawn: options.spawn } : {}) });
+    const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, env: attemptEnv(ctx.paths.root, task.id, attempt), logFile, taskId: task.id, ...(options.spawn ? { spawn: options.spawn } : {}) });
     results.push(out);
     if (out.state === 'fail') problems.push(`Check "${spec.name}" (${spec.command.join(' ')}) failed: ${out.detail}\n${out.tail}`.trimEnd());
   }

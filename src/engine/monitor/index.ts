@@ -4,3 +4,4 @@ export { decide, type Decision, type SessionView } from './decide.js';
 export { needsHuman } from './human.js';
 export { sessionView } from './session-view.js';
 export type { MonitorChange, HumanItem, PassResult } from '../core/index.js';
+export { failAttempt } from './apply.js';

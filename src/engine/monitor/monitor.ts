@@ -8,6 +8,7 @@ import { needsHuman } from './human.js';
 import { runMonitorPass } from './pass.js';
 import type { ConflictCache } from '../git/index.js';
 import type { PassResult } from '../core/index.js';
+import type { RadarCache } from '../radar/index.js';
 
 /** A step run after each pass (e.g. recovery acting on attempt.failure). Errors are reported, not thrown. */
 export type AfterPassStep = (result: PassResult) => Promise<void> | void;
@@ -42,6 +43,7 @@ export function createMonitor(ctx: FleetContext, options: MonitorOptions = {}): 
   const steps = new Set<AfterPassStep>();
   const gates: GateEvaluators = { ...options.gates };
   const conflictCache: ConflictCache = new Map();
+  const radarCache: RadarCache = new Map();
   let current: Promise<PassResult> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let looping = false;
@@ -65,9 +67,11 @@ export function createMonitor(ctx: FleetContext, options: MonitorOptions = {}): 
       ...(options.spawn ? { spawn: options.spawn } : {}),
       gates,
       conflictCache,
+      radarCache,
       signal: abort.signal,
     });
     if (conflictCache.size > 2000) conflictCache.clear();
+    if (radarCache.size > 2000) radarCache.clear();
     for (const change of result.changes) ctx.events.emit({ type: 'monitor.change', change });
     for (const error of result.errors) ctx.events.emit({ type: 'error', message: `monitor: ${error}` });
     await options.refresh?.();

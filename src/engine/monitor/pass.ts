@@ -15,6 +15,8 @@ import { rebaseClean } from './rebase.js';
 import { probeAttempt, readBranchTips, type ConflictCache } from '../git/index.js';
 import { sessionView } from './session-view.js';
 import type { MonitorChange, PassResult } from '../core/index.js';
+import { afterTasks } from './radar-step.js';
+import type { RadarCache } from '../radar/index.js';
 
 export interface PassOptions {
   now?: Date;
@@ -26,6 +28,10 @@ export interface PassOptions {
   spawn?: SpawnCheck;
   /** merge-tree results kept between passes by the monitor loop. */
   conflictCache?: ConflictCache;
+  /** The conflict radar's results by commit, kept between passes by the monitor loop. */
+  radarCache?: RadarCache;
+  /** False skips the conflict radar (the bench's baseline). */
+  radar?: boolean;
   /** Tasks probed at once. */
   concurrency?: number;
   signal?: AbortSignal;
@@ -57,21 +63,28 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
   // The orchestrator (kind "orchestrator") coordinates; it has no branch, PR or gates to watch.
   const watched = data.tasks.filter((t) => (WATCHED as readonly string[]).includes(t.state) && t.attempts.length > 0 && !isOrchestrator(t));
   let forgeName = options.forge?.kind ?? ctx.config.forge;
+  let tips: Map<string, string> | null = null;
   if (watched.length) {
     const forge = options.forge ?? (await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {})).forge;
     forgeName = forge.kind;
-    const tips = await readBranchTips(ctx.git, ctx.paths.root);
+    tips = await readBranchTips(ctx.git, ctx.paths.root);
+    const branchTips = tips;
     await mapLimit(watched, options.concurrency ?? 4, async (task) => {
       if (options.signal?.aborted) return;
       try {
-        await watchTask(ctx, task, { ...options, now, forge, tips, changes, degraded });
+        await watchTask(ctx, task, { ...options, now, forge, tips: branchTips, changes, degraded });
       } catch (err) {
         errors.push(`${task.id}: ${errorMessage(err).split('\n')[0]}`);
       }
     });
   }
-  const after = await ctx.registry.read();
+  const { data: after, radar } = await afterTasks(ctx, await ctx.registry.read(), watched.length > 1 && options.radar !== false ? tips : null, {
+    ...(options.radarCache ? { radarCache: options.radarCache } : {}),
+    changes,
+    errors,
+  });
   return {
+    ...(radar ? { radar: { live: radar.live, overlapping: radar.overlapping, conflicting: radar.conflicting, gitProcesses: radar.gitProcesses, durationMs: radar.durationMs } } : {}),
     at: now.toISOString(),
     durationMs: Date.now() - started,
     tasks: watched.length,

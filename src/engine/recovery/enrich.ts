@@ -155,6 +155,7 @@ async function classSections(input: EnrichInput, caps: EnrichCaps): Promise<Sect
       const base = input.task.base;
       const text = [
         files.length ? `These files conflict with \`${base}\`:\n${files.map((f) => `- ${f}`).join('\n')}` : `The branch conflicts with \`${base}\`.`,
+        ...(failure?.sibling ? [`They come from task \`${failure.sibling}\`, merged into \`${base}\` just before this one: read its change (\`git log -p -1 ${base}\`) and keep what it did.`] : []),
         `Rebase this branch onto \`${base}\` (\`git rebase ${base}\`), resolve each conflict keeping the intent of both sides, run the checks again and commit. Do not merge \`${base}\` into the branch.`,
       ].join('\n\n');
       return [{ kind: 'conflicts', title: 'Conflicts with the base branch', text }];
@@ -242,6 +243,16 @@ export async function buildEnrichment(input: EnrichInput): Promise<Enrichment> {
   if (note) sections.push({ kind: 'note', title: 'Corrected direction (from the human; this overrides the task where they differ)', text: note });
   const forClass = await classSections(input, caps);
   sections.push(...forClass);
+  const sibling = input.failure?.sibling;
+  if (sibling && input.failure?.class !== 'conflicts') {
+    // The merge train: this branch was fine alone and broke once a sibling landed on base.
+    const base = input.task.base;
+    sections.push({
+      kind: 'sibling',
+      title: 'What changed on the base',
+      text: `Task \`${sibling}\` was merged into \`${base}\` just before this failure; this branch passed before that. Bring \`${base}\` in (\`git rebase ${base}\`), read \`${sibling}\`'s change (\`git log -p -1 ${base}\`) and make both work together.`,
+    });
+  }
   if (input.failure && ['ci_failed', 'review_flagged', 'conflicts'].includes(input.failure.class)) sections.push(...otherFailedGates(input, forClass));
   const files = input.files?.length ? checkFileScope(input.files, input.worktree, input.paths.root) : [];
   if (files.length) {

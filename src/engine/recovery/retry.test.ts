@@ -148,11 +148,11 @@ describe('edge cases', () => {
     await setup();
     await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
     const marker = join(repo.dir, 'setup-ran');
-    const failing = { ...fleet, config: { ...fleet.config, bootstrap: { copy: [], setup: [['node', '-e', 'process.exit(3)']] } } };
+    const failing = { ...fleet, config: { ...fleet.config, bootstrap: { ...fleet.config.bootstrap, copy: [], setup: [['node', '-e', 'process.exit(3)']] } } };
     await expect(retryTask(failing, 'fix-math')).rejects.toThrow(/exit 3/);
     expect((await read()).attempts).toHaveLength(1);
     expect(git(repo.root, 'branch', '--list', 'flotilla/fix-math-a2')).toBe('');
-    const working = { ...fleet, config: { ...fleet.config, bootstrap: { copy: [], setup: [['node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`]] } } };
+    const working = { ...fleet, config: { ...fleet.config, bootstrap: { ...fleet.config.bootstrap, copy: [], setup: [['node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`]] } } };
     expect((await retryTask(working, 'fix-math')).outcome).toBe('retried');
     expect(existsSync(marker)).toBe(true);
   });

@@ -1,4 +1,5 @@
 import { attemptFiles, PtyError, taskFiles, type Attempt, type ProfileConfig, type RepoPaths, type Task } from '../core/index.js';
+import { attemptEnv } from '../workspace/index.js';
 import { buildAgentArgv } from './argv.js';
 import { hookArgv } from './hooks.js';
 import type { SessionManagerContext } from './session-context.js';
@@ -63,6 +64,8 @@ export function launchSpec(
   const env = agentEnv({
     ...extra.env,
     ...(profile.env ?? {}),
+    // The attempt's ports, FLOTILLA_SLOT and COMPOSE_PROJECT_NAME (config env.ports).
+    ...attemptEnv(ctx.paths.root, taskId, attempt),
     DISABLE_AUTOUPDATER: '1',
     FLOTILLA_TASK: taskId,
     FLOTILLA_ATTEMPT: String(attempt.n),

@@ -29,10 +29,11 @@ export async function runSetupCommands(
   worktree: string,
   commands: readonly (readonly string[])[],
   timeoutMs = 15 * 60_000,
+  env?: Record<string, string>,
 ): Promise<void> {
   for (const [file, ...args] of commands) {
     if (!file) continue;
-    const r = await runner.run(file, args, { cwd: worktree, timeoutMs });
+    const r = await runner.run(file, args, { cwd: worktree, timeoutMs, ...(env ? { env } : {}) });
     if (r.exitCode !== 0) {
       throw new CommandError(file, args, r.exitCode, r.error ?? (r.stderr || r.stdout));
     }

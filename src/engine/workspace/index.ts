@@ -19,3 +19,8 @@ export {
 } from './shared-deps.js';
 export { watchDependencyChanges, type DependencyWatcher, type WatchOptions } from './dependency-watcher.js';
 export { attemptPreparation, createDependencyFollower, setUpSharedDependencies } from './shared-deps-wiring.js';
+export { attemptEnv, composeProjectName, holdsSlot, acquireAttemptSlot, releaseAttemptSlot, releaseEndedSlots, type SlotContext } from './attempt-env.js';
+export { bootstrapAttempt, refreshAttemptSlot, slotFields, teardownAttempt, type AttemptSlotFields, type BootstrapContext } from './bootstrap-attempt.js';
+export { acquireSlot, releaseSlot, defaultSlotsFile, portIsFree, type SlotGrant, type SlotRequest } from './port-slots.js';
+export { fillPlaceholders, parseRenderEntry, renderTemplates } from './render.js';
+export { copyWorktreeIncludes, worktreeIncludes, WORKTREE_INCLUDE } from './worktree-include.js';

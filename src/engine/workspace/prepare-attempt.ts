@@ -1,6 +1,7 @@
-import type { Runner } from '../core/index.js';
+import type { FlotillaConfig, Runner } from '../core/index.js';
 import type { GitClient } from '../git/index.js';
-import { copyMatchingFiles, runSetupCommands } from './bootstrap.js';
+import { releaseAttemptSlot } from './attempt-env.js';
+import { bootstrapAttempt, type AttemptSlotFields } from './bootstrap-attempt.js';
 import { createAttemptWorktree, removeAttemptWorktree, type CreatedWorktree } from './worktrees.js';
 
 /** What preparing an attempt needs: git, a runner for setup commands, and the bootstrap config. */
@@ -9,7 +10,9 @@ export interface PrepareAttemptContext {
   runner: Runner;
   /** The main checkout (`.env*` files are copied from it). */
   repoRoot: string;
-  bootstrap: { copy: readonly string[]; setup: readonly (readonly string[])[] };
+  bootstrap: FlotillaConfig['bootstrap'];
+  /** Per-attempt ports (config env). */
+  env: FlotillaConfig['env'];
   /**
    * Links shared dependencies into the worktree once the attempt is recorded on its task (it
    * records its outcome there). Never throws: a problem is reported, not a failed start.
@@ -33,8 +36,8 @@ export interface PreparedAttempt<T> {
 
 /**
  * The one way an attempt's worktree comes to exist (first starts, pending retries, retries):
- * create the worktree and branch, copy `.env*` (config bootstrap.copy), run the setup commands,
- * record the attempt (`record`, under the registry lock), then link shared dependencies.
+ * create the worktree and branch, bootstrap it (bootstrap-attempt.ts: copy, .worktreeinclude, ports,
+ * render, setup), record the attempt (with its slot fields) (`record`, under the registry lock), then link shared dependencies.
  *
  * The bootstrap always runs: the caller prepares only an attempt that is not recorded as prepared,
  * so a worktree found on disk is one a killed flotilla left half-made. If anything up to and
@@ -44,15 +47,17 @@ export interface PreparedAttempt<T> {
 export async function prepareAttempt<T>(
   ctx: PrepareAttemptContext,
   place: AttemptPlace,
-  record: (worktree: CreatedWorktree) => T | Promise<T>,
+  record: (worktree: CreatedWorktree, env: AttemptSlotFields) => T | Promise<T>,
 ): Promise<PreparedAttempt<T>> {
   const wt = await createAttemptWorktree(ctx.git, { repoRoot: ctx.repoRoot, ...place });
   let recorded: T;
+  const slots = { paths: { root: ctx.repoRoot }, config: { bootstrap: ctx.bootstrap, env: ctx.env }, git: ctx.git, runner: ctx.runner };
   try {
-    await copyMatchingFiles(ctx.repoRoot, wt.worktree, ctx.bootstrap.copy);
-    await runSetupCommands(ctx.runner, wt.worktree, ctx.bootstrap.setup);
-    recorded = await record(wt);
+    // bootstrap.copy, .worktreeinclude, the attempt's slot and ports, bootstrap.render, setup.
+    const env = await bootstrapAttempt(slots, { taskId: place.taskId, n: place.n, worktree: wt.worktree });
+    recorded = await record(wt, env);
   } catch (err) {
+    await releaseAttemptSlot(slots, { taskId: place.taskId, n: place.n }).catch(() => undefined);
     await discardAttemptWorktree(ctx, wt).catch(() => undefined);
     throw err;
   }

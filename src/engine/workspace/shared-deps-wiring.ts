@@ -115,6 +115,7 @@ export function attemptPreparation(ctx: FleetContext): PrepareAttemptContext {
     runner: ctx.runner,
     repoRoot: ctx.paths.root,
     bootstrap: ctx.config.bootstrap,
+    env: ctx.config.env,
     shareDependencies: (worktree, taskId) => setUpSharedDependencies(ctx, worktree, taskId),
   };
 }

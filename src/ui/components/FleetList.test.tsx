@@ -99,4 +99,21 @@ describe('FleetList', () => {
     const typing = render(<FleetList tasks={tasks.slice(0, 2)} selectedId="a1" config={testConfig()} width={100} height={8} filter="a" filterEditing now={now} />).lastFrame()!;
     expect(typing).toMatch(/\/a .* 2 match · Enter keeps · Esc clears/);
   });
+
+  it('marks tasks the conflict radar found overlapping and names the partner', () => {
+    const overlap = (task: string, conflicts: string[]) => ({ task, files: ['src/a.ts'], conflicts, heads: ['1', '2'] as [string, string] });
+    const tasks = [
+      makeTask({ id: 'alpha', state: 'running', overlaps: [overlap('bravo', ['src/a.ts']), overlap('charlie', [])] }),
+      makeTask({ id: 'charlie', state: 'running', overlaps: [overlap('alpha', [])] }),
+      makeTask({ id: 'delta', state: 'running' }),
+    ];
+    const frame = render(<FleetList tasks={tasks} selectedId="alpha" config={testConfig()} width={120} height={8} filter="" now={now} />).lastFrame()!;
+    // In a narrow list the mark still shows (it takes part of the id column, never the end of the row).
+    const narrow = render(<FleetList tasks={tasks} selectedId="alpha" config={testConfig()} width={76} height={8} filter="" now={now} />).lastFrame()!;
+    expect(narrow.split('\n').find((l) => l.includes('alpha'))).toMatch(/⚡b/);
+    const line = (id: string) => frame.split('\n').find((l) => l.includes(` ${id} `))!;
+    expect(line('alpha')).toMatch(/alpha\s+⚡bravo\s+claude\s+running/);
+    expect(line('charlie')).toMatch(/charlie\s+≈alpha\s+claude/);
+    expect(line('delta')).not.toMatch(/[⚡≈]/);
+  });
 });

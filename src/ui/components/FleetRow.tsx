@@ -14,6 +14,9 @@ export interface RowModel {
   glyph: string;
   color: string | undefined;
   id: string;
+  /** The conflict radar's mark ("⚡bravo" / "≈bravo"), already fitted; '' without overlaps. */
+  mark: string;
+  markConflict: boolean;
   agent: string;
   status: string;
   attempts: string;
@@ -23,17 +26,35 @@ export interface RowModel {
   age: string;
 }
 
+/** The conflict radar's mark, shown in the id column: "⚡bravo" (would conflict) or "≈bravo" (same files, merges cleanly). */
+function markText(task: Task): { text: string; conflict: boolean } | null {
+  const overlaps = task.overlaps ?? [];
+  if (overlaps.length === 0) return null;
+  const conflicting = overlaps.filter((o) => o.conflicts.length);
+  const shown = conflicting.length ? conflicting : overlaps;
+  return { text: `${conflicting.length ? '⚡' : '≈'}${shown.map((o) => o.task).join(',')}`, conflict: conflicting.length > 0 };
+}
+
+/** Columns the mark takes out of the id column: at most half of it, and the id keeps 6. */
+function markWidth(text: string, idWidth: number): number {
+  return Math.max(0, Math.min([...text].length + 1, Math.floor(idWidth / 2), idWidth - 6));
+}
+
 /** The row model of a task at a given id column width and clock. */
 export function rowModel(task: Task, config: FlotillaConfig, idWidth: number, now?: number, more: { titleWidth?: number; marked?: boolean } = {}): RowModel {
   const g = statusGlyph(task);
   const orchestrator = isOrchestratorTask(task);
+  const mark = orchestrator ? null : markText(task);
+  const markCols = mark ? markWidth(mark.text, idWidth) : 0;
   return {
     orchestrator,
     marked: more.marked ?? false,
     title: more.titleWidth ? ` ${fit(task.title, more.titleWidth)}` : '',
     glyph: orchestrator ? ORCHESTRATOR_GLYPH : g.glyph,
     color: g.color,
-    id: fit(orchestrator ? (task.id === 'orchestrator' ? 'orchestrator' : `${task.id} (orchestrator)`) : task.id, idWidth),
+    id: fit(orchestrator ? (task.id === 'orchestrator' ? 'orchestrator' : `${task.id} (orchestrator)`) : task.id, idWidth - markCols),
+    mark: mark && markCols >= 2 ? fit(` ${mark.text}`, markCols) : ' '.repeat(markCols),
+    markConflict: mark?.conflict ?? false,
     agent: fit(task.agent, 8),
     status: fit(statusText(task), 15),
     attempts: fit(orchestrator ? '-' : `${task.attempts.length}/${config.recovery.maxAttempts}`, 4),
@@ -52,6 +73,8 @@ function sameModel(a: RowModel, b: RowModel): boolean {
     a.glyph === b.glyph &&
     a.color === b.color &&
     a.id === b.id &&
+    a.mark === b.mark &&
+    a.markConflict === b.markConflict &&
     a.agent === b.agent &&
     a.status === b.status &&
     a.attempts === b.attempts &&
@@ -84,7 +107,9 @@ export const FleetRow = memo(
       <Text wrap="truncate" inverse={selected}>
         <Text color="yellow" bold>{m.marked ? '*' : ' '}</Text>
         <Text color={m.color}>{m.glyph}</Text>
-        {` ${m.id}${m.title} ${m.agent} `}
+        {` ${m.id}`}
+        {m.mark ? <Text color={m.markConflict ? 'red' : 'yellow'}>{m.mark}</Text> : null}
+        {`${m.title} ${m.agent} `}
         <Text color={m.color}>{m.status}</Text>
         {` ${m.attempts} `}
         {m.gates.map((gate) => (

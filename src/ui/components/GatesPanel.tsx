@@ -30,6 +30,18 @@ export function GatesPanel({ task, config, maxRows }: { task: Task | undefined; 
       );
     }
   }
+  const ports = Object.entries(task.attempts.at(-1)?.ports ?? {});
+  if (ports.length) {
+    rows.push(<Text key="ports" wrap="truncate">ports <Text dimColor>{ports.map(([k, v]) => `${k}=${v}`).join(' ')} (slot {task.attempts.at(-1)?.slot})</Text></Text>);
+  }
+  for (const o of task.overlaps ?? []) {
+    rows.push(
+      <Text key={`o:${o.task}`} wrap="truncate">
+        <Text color={o.conflicts.length ? 'red' : 'yellow'}>{o.conflicts.length ? '⚡' : '≈'}</Text>{' '}
+        {o.conflicts.length ? `conflicts with ${o.task} in ${o.conflicts.join(', ')}` : `overlaps ${o.task} in ${o.files.join(', ')} (merges cleanly)`}
+      </Text>,
+    );
+  }
   const limit = Math.max(1, maxRows);
   const shown = rows.length > limit ? [...rows.slice(0, limit - 1), <Text key="more" dimColor>… {rows.length - limit + 1} more</Text>] : rows;
   return <Box flexDirection="column">{shown}</Box>;

@@ -73,7 +73,7 @@ describe('HelpOverlay', () => {
 describe('HelpOverlay in a short terminal', () => {
   it('shows what fits, says how to scroll, and scrolls', () => {
     const first = render(<HelpOverlay keymap={keymap} detachKey="C-]" width={80} height={10} />).lastFrame()!;
-    expect(first).toMatch(/↑\/↓ scroll, 1-6 of 45/);
+    expect(first).toMatch(/↑\/↓ scroll, 1-6 of 46/);
     expect(first.split('\n')).toHaveLength(10);
     expect(first).toContain('select the previous task');
     expect(first).not.toContain('detach from an attached agent');

@@ -18,11 +18,12 @@ const NOTIFY_COLOR: Record<FleetNotification['kind'], string> = {
   ready: 'green',
   escalated: 'magenta',
   'needs-input': 'yellow',
+  'merge-order': 'yellow',
   info: 'white',
   error: 'red',
 };
 
-const OPTIONAL_IN_BAR: readonly string[] = ['app.memory', 'task.prompt', 'task.diff', 'view.scrollback', 'task.review'];
+const OPTIONAL_IN_BAR: readonly string[] = ['fleet.merge', 'app.memory', 'task.prompt', 'task.diff', 'view.scrollback', 'task.review'];
 /** Shown first, always: whatever else falls off a narrow bar, help and quit stay. */
 const ESSENTIAL: readonly string[] = ['app.help', 'app.quit'];
 /** In the help only: list movement beyond up/down. */

@@ -73,6 +73,18 @@ async function checkContextFiles(files: readonly string[], cwd: string, repoRoot
 }
 
 /** Validates everything that can be checked outside the lock, then adds the task under it. */
+/** `--files a,b` (repeatable): repository-relative paths, "./" and duplicates dropped; never outside the repository. */
+function filesHint(given: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const raw of given.flatMap((g) => g.split(','))) {
+    const path = raw.trim().replace(/^(\.\/)+/, '');
+    if (!path) continue;
+    if (path.startsWith('/') || path.split('/').includes('..')) throw new UsageError(`--files ${raw.trim()}: must be a path inside the repository`);
+    out.add(path);
+  }
+  return [...out].sort();
+}
+
 export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<Task> {
   const title = input.title.trim();
   if (!title) throw new UsageError('a task needs a non-empty title');
@@ -88,6 +100,7 @@ export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<T
   const tags = [...new Set((input.tags ?? []).map((t) => t.trim()).filter(Boolean))];
   for (const dep of input.after ?? []) assertTaskId(dep, '--after');
   const context = await checkContextFiles(input.context ?? [], ctx.cwd, ctx.paths.root);
+  const files = filesHint(input.files ?? []);
 
   return ctx.registry.update((data) => {
     const taken = new Set(data.tasks.map((t) => t.id));
@@ -114,6 +127,7 @@ export async function addTask(ctx: FleetContext, input: AddTaskInput): Promise<T
       },
       now,
     );
+    if (files.length) task.files = files;
     data.tasks.push(task);
     return task;
   });

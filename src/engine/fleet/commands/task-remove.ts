@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, requireTask } from '../../core/index.js';
 import { removeAttemptWorktree } from '../../workspace/index.js';
 import type { FleetContext } from '../../core/index.js';
 import { UsageError } from '../../core/index.js';
+import { releaseAttemptSlot, teardownAttempt } from '../../workspace/index.js';
 
 /**
  * Removes a task from the registry, and its own folders under .flotilla/: hooks and prompts always
@@ -20,6 +22,8 @@ export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: b
     for (const attempt of task.attempts) {
       // The orchestrator's session runs in the main checkout: never remove that.
       if (attempt.worktree === ctx.paths.root) continue;
+      // bootstrap.teardown first (stop the attempt's compose project, drop its database).
+      if (existsSync(attempt.worktree)) problems.push(...(await teardownAttempt(ctx, { taskId: id, ...attempt })));
       try {
         await removeAttemptWorktree(ctx.git, { repoRoot: ctx.paths.root, worktree: attempt.worktree, branch: attempt.branch });
       } catch (err) {
@@ -30,6 +34,7 @@ export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: b
   await ctx.registry.update((data) => {
     data.tasks = data.tasks.filter((t) => t.id !== id);
   });
+  await releaseAttemptSlot(ctx, { taskId: id }).catch((err: unknown) => problems.push(`ports: ${errorMessage(err)}`));
   const { hooksDir, promptsDir, logsDir, runsDir } = ctx.paths;
   // The id is a validated slug, so each of these stays inside its folder.
   for (const dir of keepWorktrees ? [hooksDir, promptsDir] : [hooksDir, promptsDir, logsDir, runsDir]) {

@@ -8,6 +8,8 @@ import { newAttempt } from '../../tasks/index.js';
 import type { Attempt, SessionInfo, Task } from '../../core/index.js';
 import { canTransition, transition } from '../../tasks/index.js';
 import { attemptPreparation, discardAttemptWorktree, prepareAttempt } from '../../workspace/index.js';
+import { refreshAttemptSlot, releaseEndedSlots } from '../../workspace/index.js';
+import { holdReason } from '../../radar/index.js';
 import type { SessionManager } from '../../core/index.js';
 import type { Ticket } from '../../core/index.js';
 import type { FleetContext } from '../../core/index.js';
@@ -32,11 +34,11 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
   const { worktree: wt, recorded } = await prepareAttempt(
     preparation,
     { taskId: task.id, n: 1, startPoint: start.ref, worktreeRoot: ctx.worktreeRoot },
-    (made) =>
+    (made, env) =>
       ctx.registry.updateTask(task.id, (t) => {
         const existing = t.attempts.find((a) => a.n === 1);
         if (existing) return { attempt: existing, ours: false };
-        const attempt = newAttempt({ n: 1, branch: made.branch, worktree: made.worktree, startPoint: start.ref });
+        const attempt = { ...newAttempt({ n: 1, branch: made.branch, worktree: made.worktree, startPoint: start.ref }), ...env };
         t.attempts.push(attempt);
         return { attempt, ours: true };
       }),
@@ -57,11 +59,12 @@ async function prepareRetryWorktree(ctx: FleetContext, id: string, attempt: Atte
   const { worktree: wt } = await prepareAttempt(
     preparation,
     { taskId: id, n: attempt.n, startPoint: attempt.startPoint, worktreeRoot: dirname(attempt.worktree) },
-    async (made) => {
-      if (made.worktree === attempt.worktree && made.branch === attempt.branch) return;
+    async (made, env) => {
+      if (made.worktree === attempt.worktree && made.branch === attempt.branch && !('slot' in env)) return;
+      Object.assign(attempt, env);
       await ctx.registry.updateTask(id, (t) => {
         const a = t.attempts.find((x) => x.n === attempt.n);
-        if (a) Object.assign(a, { worktree: made.worktree, branch: made.branch });
+        if (a) Object.assign(a, { worktree: made.worktree, branch: made.branch }, env);
       });
     },
   );
@@ -83,11 +86,22 @@ export async function startTask(ctx: FleetContext, id: string, opts: { wait?: bo
   if (await sessions.isAlive(id)) throw new UsageError(`task ${id} is already running (flotilla attach ${id}, or flotilla stop ${id})`);
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
+  if (ctx.config.conflicts.hold && task.attempts.length === 0) await holdIfOverlapping(ctx, task, data.tasks);
   const latest = task.attempts.at(-1);
   let prepared: Prepared | null = null;
   if (!latest) prepared = await createFirstAttempt(ctx, task, data.tasks);
   else if (latest.state === 'pending' && !existsSync(latest.worktree)) prepared = await prepareRetryWorktree(ctx, id, latest);
   const attempt = prepared?.attempt ?? latest!;
+
+  // A stopped or failed attempt gave its ports up; it takes a slot again (the same one when free).
+  const slot = existsSync(attempt.worktree) ? await refreshAttemptSlot(ctx, { taskId: id, ...attempt }) : null;
+  if (slot) {
+    Object.assign(attempt, slot);
+    await ctx.registry.updateTask(id, (t) => {
+      const a = t.attempts.find((x) => x.n === attempt.n);
+      if (a) Object.assign(a, slot);
+    });
+  }
 
   let ticket: Ticket | null = null;
   let info: SessionInfo;
@@ -166,6 +180,21 @@ async function markQueued(ctx: FleetContext, task: Task, reason: string): Promis
   return marked;
 }
 
+/**
+ * conflicts.hold: a task whose `--files` hint overlaps a live sibling waits `queued` with the reason
+ * (the loop starts it once the sibling is merged or ends); the start is refused with that reason.
+ */
+async function holdIfOverlapping(ctx: FleetContext, task: Task, all: Task[]): Promise<void> {
+  const reason = holdReason(task, all);
+  if (!reason) return;
+  await ctx.registry.updateTask(task.id, (t) => {
+    if (t.attempts.length > 0 || t.reason === reason) return;
+    if (t.state === 'queued') t.reason = reason;
+    else if (canTransition(t.state, 'queued')) transition(t, 'queued', reason);
+  });
+  throw new UsageError(`task ${task.id} is ${reason}`);
+}
+
 /** States a task waiting for its agent slot may show as `queued`, and go back to if it never starts. */
 const QUEUEABLE: ReadonlySet<Task['state']> = new Set(['new', 'stopped', 'failed', 'blocked', 'queued']);
 
@@ -236,6 +265,8 @@ export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
     if (FINISHED_STATES.has(t.state)) return;
     if (t.state !== 'stopped' && canTransition(t.state, 'stopped')) transition(t, 'stopped', 'stopped by the user');
   });
+  // A stopped attempt lets its ports go; `start` takes a slot again (the same one when still free).
+  await releaseEndedSlots(ctx, await ctx.registry.read());
   if (problem && (task.state === 'stopped' || FINISHED_STATES.has(task.state))) throw new UsageError(problem);
 }
 
