@@ -2,9 +2,27 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { findTask } from '../../tasks/registry.js';
-import { removeAttemptWorktree } from '../../workspace/worktrees.js';
+import { attemptBranch, removeAttemptWorktree } from '../../workspace/worktrees.js';
+import type { Task } from '../../tasks/schema.js';
 import type { FleetContext } from '../context.js';
 import { UsageError } from '../../errors.js';
+
+/**
+ * The refusal when an attempt of `task` names a branch outside flotilla's own pattern for it
+ * (`flotilla/<task>-a<N>`), else null: `rm` deletes only branches flotilla made (a registry edited
+ * by hand or by a hostile process must not make it delete `main` or any other branch). The
+ * orchestrator's attempt, which runs in the main checkout, deletes no branch and is not judged.
+ */
+export function foreignBranch(task: Pick<Task, 'id' | 'attempts'>, repoRoot: string): string | null {
+  for (const attempt of task.attempts) {
+    if (attempt.worktree === repoRoot) continue;
+    const own = attemptBranch(task.id, attempt.n);
+    if (attempt.branch !== own) {
+      return `attempt ${attempt.n} of ${task.id} names branch ${JSON.stringify(attempt.branch)}, not ${own}: refusing to remove the task (nothing was deleted; fix .flotilla/tasks.json or use --keep-worktrees)`;
+    }
+  }
+  return null;
+}
 
 /**
  * Removes a task from the registry, and its own folders under .flotilla/: hooks and prompts always
@@ -19,6 +37,8 @@ export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: b
   if (dependents.length) throw new UsageError(`task "${id}" is a dependency of ${dependents.join(', ')}; remove those first`);
   const problems: string[] = [];
   if (!keepWorktrees) {
+    const foreign = foreignBranch(task, ctx.paths.root);
+    if (foreign) throw new UsageError(foreign);
     for (const attempt of task.attempts) {
       // The orchestrator's session runs in the main checkout: never remove that.
       if (attempt.worktree === ctx.paths.root) continue;
