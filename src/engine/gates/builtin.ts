@@ -22,7 +22,13 @@ export const prGate: GateEvaluator = async ({ ctx, pr, prProblem }, spec) => {
 };
 
 /** `rebased`: base is an ancestor of the branch, and merging would not conflict. */
-export const rebasedGate: GateEvaluator = async ({ task, probe }) => {
+export const rebasedGate: GateEvaluator = async ({ task, probe, attempt }) => {
+  if (probe.baseRewritten) {
+    const was = attempt.baseCommit ? ` (${attempt.baseCommit.slice(0, 12)}, where this attempt started, is no longer on ${task.base})` : '';
+    // Not a conflict an agent should resolve from its branch (which may carry what base dropped):
+    // a class that is not retried automatically, and whose retry starts again from base.
+    return { state: 'fail', detail: `base was rewritten: review what changed${was}`, failureClass: 'off_track' };
+  }
   if (probe.behind === 0) return { state: 'pass', detail: `up to date with ${task.base}` };
   if (probe.conflicts === null) return { state: 'pending', detail: `${probe.behind} commits behind ${task.base}; conflicts not checked` };
   if (probe.conflicts.length) {

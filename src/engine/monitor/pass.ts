@@ -163,7 +163,7 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
   }
   if (ownPr?.state === 'merged') return;
   let current = probe;
-  if (probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha) {
+  if (probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha && !probe.baseRewritten) {
     const r = await rebaseClean(ctx, task.id, attempt, probe.baseSha);
     if (r.rebased) {
       changes.push({ taskId: task.id, attempt: attempt.n, what: 'gate', message: `rebased onto ${task.base} (${probe.behind} new commits there, no conflicts)` });

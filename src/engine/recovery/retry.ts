@@ -271,6 +271,7 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     taskId,
     n,
     startPoint,
+    base: task.base,
   });
   if (created.created) {
     try {
@@ -288,7 +289,7 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     if (failure) prev.failure = failure;
     if (prev.state === 'running' || prev.state === 'finished') prev.state = 'failed';
     prev.endedAt ??= now.toISOString();
-    const attempt = newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment }, now.toISOString());
+    const attempt = newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment, baseCommit: created.baseCommit }, now.toISOString());
     (attempt as { retryOf?: unknown }).retryOf = { attempt: last.n, class: cls };
     // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
     if (options.note?.trim()) (attempt as { interventions?: unknown }).interventions = [{ at: now.toISOString(), kind: 'retry-note' }];

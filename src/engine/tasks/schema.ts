@@ -76,6 +76,13 @@ export const attemptSchema = z.looseObject({
   failure: failureSchema.nullable().default(null),
   enrichment: enrichmentSchema.nullable().default(null),
   ciRounds: z.number().int().nonnegative().default(0),
+  /**
+   * The commit of the base branch this attempt's branch forked from (set when its worktree is
+   * made), moved to the new base tip by each rebase flotilla makes. A base rewritten under the
+   * attempt (this commit no longer an ancestor of base) fails the `rebased` gate. Null for attempts
+   * recorded before flotilla kept it.
+   */
+  baseCommit: z.string().regex(/^[0-9a-f]{40,64}$/).nullable().optional(),
 });
 export type Attempt = z.infer<typeof attemptSchema>;
 

@@ -23,6 +23,15 @@ export interface CreatedWorktree {
   worktree: string;
   /** False when an existing worktree for this attempt was reused. */
   created: boolean;
+  /** Where the branch forked from `base` (when `base` was given and both resolve), else null. */
+  baseCommit: string | null;
+}
+
+/** The commit where `branch` forked from `base` (`git merge-base`), or null when there is none. */
+export async function forkPoint(git: GitClient, repoRoot: string, base: string, branch: string): Promise<string | null> {
+  const r = await git.raw(repoRoot, ['merge-base', '--', base, branch]);
+  const sha = r.stdout.trim();
+  return r.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
 }
 
 /**
@@ -31,7 +40,7 @@ export interface CreatedWorktree {
  */
 export async function createAttemptWorktree(
   git: GitClient,
-  o: { repoRoot: string; worktreeRoot: string; taskId: string; n: number; startPoint: string },
+  o: { repoRoot: string; worktreeRoot: string; taskId: string; n: number; startPoint: string; base?: string },
 ): Promise<CreatedWorktree> {
   const branch = attemptBranch(o.taskId, o.n);
   const worktree = attemptWorktreePath(o.worktreeRoot, o.taskId, o.n);
@@ -40,7 +49,7 @@ export async function createAttemptWorktree(
     if (existing.branch !== branch) {
       throw new WorkspaceError(`${worktree} is a worktree of branch ${existing.branch ?? '(detached)'}, expected ${branch}`);
     }
-    return { branch, worktree, created: false };
+    return { branch, worktree, created: false, baseCommit: o.base ? await forkPoint(git, o.repoRoot, o.base, branch) : null };
   }
   if (existing) await git.run(o.repoRoot, gitArgs.worktreePrune());
   if (existsSync(worktree)) {
@@ -56,7 +65,7 @@ export async function createAttemptWorktree(
   } else {
     await git.run(o.repoRoot, gitArgs.worktreeAdd({ path: worktree, branch, startPoint: o.startPoint }));
   }
-  return { branch, worktree, created: true };
+  return { branch, worktree, created: true, baseCommit: o.base ? await forkPoint(git, o.repoRoot, o.base, branch) : null };
 }
 
 /** Removes a worktree (forcefully: the task is being removed) and optionally its branch. */

@@ -29,12 +29,13 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
     taskId: task.id,
     n: 1,
     startPoint: start.ref,
+    base: task.base,
   });
   if (wt.created) {
     await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
     await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup);
   }
-  const attempt = newAttempt({ n: 1, branch: wt.branch, worktree: wt.worktree, startPoint: start.ref });
+  const attempt = newAttempt({ n: 1, branch: wt.branch, worktree: wt.worktree, startPoint: start.ref, baseCommit: wt.baseCommit });
   await ctx.registry.updateTask(task.id, (t) => {
     if (!t.attempts.some((a) => a.n === 1)) t.attempts.push(attempt);
   });
@@ -65,15 +66,16 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
       taskId: id,
       n: attempt.n,
       startPoint: attempt.startPoint,
+      base: task.base,
     });
     if (wt.created) {
       await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
       await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup);
     }
-    if (wt.worktree !== attempt.worktree || wt.branch !== attempt.branch) {
+    if (wt.worktree !== attempt.worktree || wt.branch !== attempt.branch || wt.baseCommit !== (attempt.baseCommit ?? null)) {
       await ctx.registry.updateTask(id, (t) => {
         const a = t.attempts.find((x) => x.n === attempt.n);
-        if (a) Object.assign(a, { worktree: wt.worktree, branch: wt.branch });
+        if (a) Object.assign(a, { worktree: wt.worktree, branch: wt.branch, baseCommit: wt.baseCommit });
       });
     }
     if (wt.created) await setUpSharedDependencies(ctx, wt.worktree, id);
