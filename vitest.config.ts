@@ -20,6 +20,14 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'hostile',
+          include: ['test/hostile/**/*.test.ts', 'test/hostile/**/*.test.tsx'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });
