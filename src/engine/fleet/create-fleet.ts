@@ -19,7 +19,7 @@ import { createMonitor, type Monitor } from '../monitor/monitor.js';
 import { previewPrompt } from '../prompt/preview.js';
 import { recoveryDeps, wireLoop } from './wire-loop.js';
 import { addTask } from './commands/task-add.js';
-import { removeTask } from './commands/task-remove.js';
+import { assertRemovable, removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
 import { createSessionManager, type SessionManagerOptions } from '../sessions/manager.js';
 import type { FleetContext } from './context.js';
@@ -124,6 +124,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       return task;
     },
     'task.remove': async ({ id, keepWorktrees }) => {
+      await assertRemovable(ctx, id, keepWorktrees ?? false);
       if (await ctx.sessions?.isAlive(id)) await ctx.sessions?.stop(id);
       const problems = await removeTask(ctx, id, keepWorktrees ?? false);
       await refresh();

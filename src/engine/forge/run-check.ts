@@ -4,6 +4,9 @@ import { dirname } from 'node:path';
 import { AdmissionAbortedError } from '../errors.js';
 import type { Admission } from '../builds/types.js';
 import { ensurePrivateDir } from '../fs/secure-files.js';
+import { randomBytes } from 'node:crypto';
+import { sweepMarked } from '../exec/sweep.js';
+import { processWatchdog } from '../exec/watchdog.js';
 
 /** One check command to run (a config check or a custom gate). */
 export interface CheckSpec {
@@ -30,7 +33,15 @@ export interface CheckOutcome {
 /** Spawns one check (tests and the bench count spawns through this). */
 export type SpawnCheck = (
   spec: CheckSpec,
-  o: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv; onPid?: (pid: number) => void; signal?: AbortSignal },
+  o: {
+    cwd: string;
+    logFile: string;
+    env?: NodeJS.ProcessEnv;
+    onPid?: (pid: number) => void;
+    /** Called once the check runs: its group leader and the FLOTILLA_CHECK token its processes carry. */
+    onStart?: (run: { pgid: number; token: string }) => void;
+    signal?: AbortSignal;
+  },
 ) => Promise<CheckOutcome>;
 
 const TAIL_BYTES = 4000;
@@ -48,6 +59,8 @@ function lastLines(text: string, n = 20): string {
 /**
  * Runs a check command (argv, no shell) in its own process group, writing all output to `logFile`
  * (0600). At the timeout the whole group gets SIGTERM, then SIGKILL; the check fails with its last output.
+ * Its processes carry `FLOTILLA_CHECK=<token>`: what left the group (setsid) is swept when the check
+ * ends, and the process watchdog ends the group and the stragglers if this process dies first.
  */
 export const spawnCheck: SpawnCheck = async (spec, o) => {
   await ensurePrivateDir(dirname(o.logFile));
@@ -63,7 +76,14 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
   const outcome = cancelled
     ? { exitCode: null, timedOut: false, error: 'cancelled' }
     : await new Promise<{ exitCode: number | null; timedOut: boolean; error?: string }>((resolve) => {
-    const child = spawn(file!, args, { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const token = randomBytes(8).toString('hex');
+    const env = { ...(o.env ?? process.env), ...processWatchdog().holdEnv(), FLOTILLA_CHECK: token };
+    const child = spawn(file!, args, { cwd: o.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const marker = { env: { FLOTILLA_CHECK: token } };
+    if (child.pid) {
+      processWatchdog().hold(child.pid, marker);
+      o.onStart?.({ pgid: child.pid, token });
+    }
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const killGroup = (signal: NodeJS.Signals) => {
@@ -95,9 +115,10 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
       clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
-      // Whatever the leader left behind in its group goes too.
+      // Whatever the leader left behind in its group goes too, and what left the group.
       killGroup('SIGKILL');
-      resolve({ exitCode: code, timedOut });
+      processWatchdog().free(child.pid);
+      void sweepMarked(marker).finally(() => resolve({ exitCode: code, timedOut }));
     });
   });
   if (outcome.error) onData(Buffer.from(`${outcome.error}\n`));
@@ -127,10 +148,20 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
 export async function runCheckAdmitted(
   admission: Admission | undefined,
   spec: CheckSpec,
-  o: { cwd: string; logFile: string; taskId: string; spawn?: SpawnCheck; signal?: AbortSignal },
+  o: {
+    cwd: string;
+    logFile: string;
+    taskId: string;
+    attempt?: number;
+    spawn?: SpawnCheck;
+    signal?: AbortSignal;
+    onStart?: (run: { pgid: number; token: string }) => void;
+  },
 ): Promise<CheckOutcome> {
   const run = o.spawn ?? spawnCheck;
-  const signal = o.signal ? { signal: o.signal } : {};
+  // Checks carry their task's marker, so `stop` and `rm` of the task can find what they left.
+  const env = { ...process.env, FLOTILLA_TASK: o.taskId, ...(o.attempt !== undefined ? { FLOTILLA_ATTEMPT: String(o.attempt) } : {}) };
+  const signal = { env, ...(o.signal ? { signal: o.signal } : {}), ...(o.onStart ? { onStart: o.onStart } : {}) };
   if (!admission) return run(spec, { cwd: o.cwd, logFile: o.logFile, ...signal });
   let ticket: Awaited<ReturnType<Admission['acquire']>>;
   try {

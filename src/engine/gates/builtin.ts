@@ -93,7 +93,7 @@ export const commandGate: GateEvaluator = async ({ ctx, task, attempt, probe, sp
   });
   if (!claimed) return { state: 'pending', detail: 'running in another flotilla process', headSha: head };
   const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `gate-${checkFileName(spec.name)}.log`);
-  const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
+  const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, attempt: attempt.n, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
   if (out.cancelled) return { state: 'pending', detail: 'cancelled', headSha: head };
   return { state: out.state, detail: out.detail, headSha: probe.headSha ?? undefined, log: out.log, output: out.tail };
 };

@@ -49,7 +49,7 @@ export async function runStopGate(ctx: FleetContext, taskId: string, options: { 
   const results: CheckOutcome[] = [];
   for (const spec of localGateSpecs(ctx)) {
     const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `stop-${checkFileName(spec.name)}.log`);
-    const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, ...(options.spawn ? { spawn: options.spawn } : {}) });
+    const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, attempt: attempt.n, ...(options.spawn ? { spawn: options.spawn } : {}) });
     results.push(out);
     if (out.state === 'fail') problems.push(`Check "${spec.name}" (${spec.command.join(' ')}) failed: ${out.detail}\n${out.tail}`.trimEnd());
   }

@@ -142,9 +142,9 @@ async function escalate(fleet: RecoveryFleet, taskId: string, failure: Failure |
   return { outcome: 'escalated', taskId, attempt: notice.attempt, reason, summary: notice.summary, notified };
 }
 
-async function bootstrap(fleet: FleetContext, worktree: string): Promise<void> {
+async function bootstrap(fleet: FleetContext, worktree: string, owner: { taskId: string; attempt: number }): Promise<void> {
   await copyMatchingFiles(fleet.paths.root, worktree, fleet.config.bootstrap.copy);
-  await runSetupCommands(fleet.runner, worktree, fleet.config.bootstrap.setup);
+  await runSetupCommands(fleet.runner, worktree, fleet.config.bootstrap.setup, undefined, owner);
 }
 
 /** How long a retry waits for another retry of the same task before giving up. */
@@ -275,7 +275,7 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
   });
   if (created.created) {
     try {
-      await bootstrap(fleet, created.worktree);
+      await bootstrap(fleet, created.worktree, { taskId, attempt: n });
     } catch (err) {
       // Leave nothing half made: the next retry creates and bootstraps the worktree again.
       await removeAttemptWorktree(fleet.git, { repoRoot: fleet.paths.root, worktree: created.worktree, branch: created.branch }).catch(() => undefined);

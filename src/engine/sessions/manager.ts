@@ -15,6 +15,7 @@ import { buildAgentArgv } from './argv.js';
 import { hookArgv, readHookEvents } from './hooks.js';
 import { PtyRuntime } from './pty-runtime.js';
 import { killProcessGroup, type Runtime, type RuntimeSession } from './runtime.js';
+import { attemptMarker, sweepMarked } from '../exec/sweep.js';
 import { DEFAULT_QUIET_MS, StatusTracker, compilePatterns, plainText } from './status-tracker.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, StartSessionInput } from './types.js';
@@ -355,6 +356,7 @@ class AgentSessions implements SessionManager {
     if (elsewhere) {
       // The holding process sees its agent exit and ends its own follow-up.
       await killProcessGroup(elsewhere.info.pid);
+      await sweepMarked(attemptMarker(taskId, elsewhere.attempt));
       const info: SessionInfo = { ...elsewhere.info, state: 'exited', since: new Date().toISOString(), exitCode: null, message: 'stopped' };
       await this.record(taskId, elsewhere.attempt, info);
       return;
@@ -362,6 +364,8 @@ class AgentSessions implements SessionManager {
     const entry = await this.require(taskId);
     entry.stopping = true;
     await entry.session.kill();
+    // Whatever left the agent's group (setsid, a daemonising fork) still carries its marker.
+    await sweepMarked(attemptMarker(taskId, entry.attempt));
     await waitAtMost(entry.exitedPromise, 3000);
   }
 

@@ -8,6 +8,8 @@ import { LiveScreen } from './live-screen.js';
 import { OutputLog } from './output-log.js';
 import { killProcessGroup, type Runtime, type RuntimeSession, type SpawnSpec } from './runtime.js';
 import { joinCapture } from './serialize.js';
+import { attemptMarker } from '../exec/sweep.js';
+import { processWatchdog } from '../exec/watchdog.js';
 import type { AttachOptions, AttachOutcome, ScreenSnapshot } from './types.js';
 
 /** Resizes a pty, ignoring the error node-pty throws when the process has just exited. */
@@ -226,13 +228,20 @@ export class PtyRuntime implements Runtime {
     const [file, ...args] = spec.argv;
     let p: pty.IPty;
     try {
-      p = pty.spawn(file!, args, { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: spec.cwd, env: spec.env });
+      // The agent and its children end with this process, even when it is killed with SIGKILL.
+      const env = { ...spec.env, ...processWatchdog().holdEnv() };
+      p = pty.spawn(file!, args, { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: spec.cwd, env });
     } catch (err) {
       throw new PtyError(`cannot start ${file}: ${(err as Error).message}`);
     }
     const session = new PtySession(p, spec);
     this.sessions.add(session);
-    session.onExit(() => this.sessions.delete(session));
+    const watchdog = processWatchdog();
+    watchdog.hold(p.pid, attemptMarker(spec.taskId, spec.attempt));
+    session.onExit(() => {
+      this.sessions.delete(session);
+      watchdog.free(p.pid);
+    });
     return session;
   }
 

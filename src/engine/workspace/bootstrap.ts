@@ -29,10 +29,13 @@ export async function runSetupCommands(
   worktree: string,
   commands: readonly (readonly string[])[],
   timeoutMs = 15 * 60_000,
+  /** The attempt the commands prepare: they carry FLOTILLA_TASK/FLOTILLA_ATTEMPT, so `stop`/`rm` find what they leave running. */
+  owner?: { taskId: string; attempt: number },
 ): Promise<void> {
+  const env = owner ? { FLOTILLA_TASK: owner.taskId, FLOTILLA_ATTEMPT: String(owner.attempt) } : undefined;
   for (const [file, ...args] of commands) {
     if (!file) continue;
-    const r = await runner.run(file, args, { cwd: worktree, timeoutMs });
+    const r = await runner.run(file, args, { cwd: worktree, timeoutMs, ...(env ? { env } : {}) });
     if (r.exitCode !== 0) {
       throw new CommandError(file, args, r.exitCode, r.notFound ? `${file}: command not found` : r.stderr || r.stdout);
     }

@@ -6,6 +6,7 @@ import { attemptBranch, removeAttemptWorktree } from '../../workspace/worktrees.
 import type { Task } from '../../tasks/schema.js';
 import type { FleetContext } from '../context.js';
 import { UsageError } from '../../errors.js';
+import { attemptMarker, sweepMarked } from '../../exec/sweep.js';
 
 /**
  * The refusal when an attempt of `task` names a branch outside flotilla's own pattern for it
@@ -24,21 +25,29 @@ export function foreignBranch(task: Pick<Task, 'id' | 'attempts'>, repoRoot: str
   return null;
 }
 
+/** The task, when `rm` may remove it; else the one-line refusal (nothing is stopped or deleted). */
+export async function assertRemovable(ctx: FleetContext, id: string, keepWorktrees: boolean): Promise<Task> {
+  const current = await ctx.registry.read();
+  const task = findTask(current, id);
+  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const dependents = current.tasks.filter((t) => t.after.includes(id)).map((t) => t.id);
+  if (dependents.length) throw new UsageError(`task "${id}" is a dependency of ${dependents.join(', ')}; remove those first`);
+  const foreign = keepWorktrees ? null : foreignBranch(task, ctx.paths.root);
+  if (foreign) throw new UsageError(foreign);
+  return task;
+}
+
 /**
  * Removes a task from the registry, and its own folders under .flotilla/: hooks and prompts always
  * (a later task of the same id must not read its events), and its worktrees, branches, logs and
  * check runs unless kept. The caller stops the task's session first.
  */
 export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: boolean): Promise<string[]> {
-  const current = await ctx.registry.read();
-  const task = findTask(current, id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
-  const dependents = current.tasks.filter((t) => t.after.includes(id)).map((t) => t.id);
-  if (dependents.length) throw new UsageError(`task "${id}" is a dependency of ${dependents.join(', ')}; remove those first`);
+  const task = await assertRemovable(ctx, id, keepWorktrees);
   const problems: string[] = [];
+  // Nothing of the task may run on: daemons its agent, checks or setup left (setsid) are ended too.
+  await sweepMarked(attemptMarker(id, undefined, { includeChecks: true }));
   if (!keepWorktrees) {
-    const foreign = foreignBranch(task, ctx.paths.root);
-    if (foreign) throw new UsageError(foreign);
     for (const attempt of task.attempts) {
       // The orchestrator's session runs in the main checkout: never remove that.
       if (attempt.worktree === ctx.paths.root) continue;

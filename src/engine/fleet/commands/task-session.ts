@@ -33,7 +33,7 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
   });
   if (wt.created) {
     await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
-    await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup);
+    await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup, undefined, { taskId: task.id, attempt: 1 });
   }
   const attempt = newAttempt({ n: 1, branch: wt.branch, worktree: wt.worktree, startPoint: start.ref, baseCommit: wt.baseCommit });
   await ctx.registry.updateTask(task.id, (t) => {
@@ -70,7 +70,7 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
     });
     if (wt.created) {
       await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
-      await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup);
+      await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup, undefined, { taskId: id, attempt: attempt.n });
     }
     if (wt.worktree !== attempt.worktree || wt.branch !== attempt.branch || wt.baseCommit !== (attempt.baseCommit ?? null)) {
       await ctx.registry.updateTask(id, (t) => {
