@@ -1,5 +1,6 @@
 import { formatGB } from '../../engine/builds/decide.js';
 import type { ResourcesSnapshot } from '../../engine/builds/types.js';
+import { forgeLine, selectForge } from '../../engine/forge/select.js';
 import { createFleet } from '../../engine/fleet/create-fleet.js';
 import type { Task } from '../../engine/tasks/schema.js';
 import { reviewStatusView } from '../../engine/review/gate.js';
@@ -106,6 +107,8 @@ docs/builds.md).`,
     }
     io.out(formatTable(['ID', 'STATE', 'AGENT', 'ATT', 'PR', 'GATES', 'AGE', 'REASON'], tasks.map(row)));
     if (resources) io.out(resourcesLine(resources));
+    // Which forge the monitor uses and why (e.g. gh not logged in), so it is never a silent choice.
+    io.out(forgeLine(await selectForge(fleet)));
     return 0;
   },
 };

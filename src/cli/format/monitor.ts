@@ -4,6 +4,7 @@ import type { PassResult } from '../../engine/monitor/types.js';
 /** Text report of one pass for `flotilla check`. */
 export function formatPass(r: PassResult): string {
   const lines: string[] = [];
+  if (r.forgeWhy) lines.push(`forge: ${r.forge} (${r.forgeWhy})`);
   if (r.changes.length) {
     lines.push('changed:');
     for (const c of r.changes) lines.push(`  ${c.taskId}${c.attempt ? ` (attempt ${c.attempt})` : ''}: ${c.message}`);

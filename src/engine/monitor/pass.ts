@@ -20,6 +20,8 @@ export interface PassOptions {
   now?: Date;
   /** The forge to use (default: selectForge from config). */
   forge?: Forge;
+  /** Why that forge was chosen (reported in the result). */
+  forgeWhy?: string;
   /** Gate evaluators added or overriding the built-in ones (e.g. `reviews`). */
   gates?: GateEvaluators;
   /** Spawns checks and gate commands (tests and the bench count through it). */
@@ -57,8 +59,11 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
   // The orchestrator (kind "orchestrator") coordinates; it has no branch, PR or gates to watch.
   const watched = data.tasks.filter((t) => (WATCHED as readonly string[]).includes(t.state) && t.attempts.length > 0 && !isOrchestrator(t));
   let forgeName = options.forge?.kind ?? ctx.config.forge;
+  let forgeWhy = options.forgeWhy;
   if (watched.length) {
-    const forge = options.forge ?? (await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {})).forge;
+    const choice = options.forge ? { forge: options.forge, why: options.forgeWhy } : await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {});
+    const forge = choice.forge;
+    forgeWhy = choice.why;
     forgeName = forge.kind;
     const tips = await readBranchTips(ctx.git, ctx.paths.root);
     await mapLimit(watched, options.concurrency ?? 4, async (task) => {
@@ -76,6 +81,7 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
     durationMs: Date.now() - started,
     tasks: watched.length,
     forge: forgeName,
+    ...(forgeWhy ? { forgeWhy } : {}),
     changes,
     needsHuman: needsHuman(after, ctx.config, degraded),
     errors,
