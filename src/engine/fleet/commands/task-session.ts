@@ -170,6 +170,8 @@ export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
   const data = await ctx.registry.read();
   const task = findTask(data, id);
   if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  // Nothing ever ran: refuse, and leave the task as it is (was: exit 0, and the task became stopped).
+  if (task.attempts.length === 0) throw new UsageError(`task ${id} was never started, nothing to stop (flotilla start ${id} starts it)`);
   let problem: string | null = null;
   try {
     await sessions.stop(id);
