@@ -1,3 +1,4 @@
+import { tightenPrivateDir } from '../fs/secure-files.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { initRepo } from '../init.js';
@@ -67,6 +68,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const runner = options.runner ?? createRunner();
   const git = new GitClient(runner);
   const paths = await findRepo(git, options.cwd);
+  // State files hold prompts and logs: the folder is ours alone, even when it was made 0755.
+  await tightenPrivateDir(paths.stateDir);
   const config = await loadConfig(paths.configFile);
   const registry = new TaskRegistry(paths.registryFile);
   const store = createFleetStore(paths.root);

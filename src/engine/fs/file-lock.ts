@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { basename, dirname } from 'node:path';
 import { RegistryError } from '../errors.js';
+import { removeStaleTemps } from './secure-files.js';
 import { processIsSame, processStartTime } from '../exec/process-alive.js';
 
 export interface LockOptions {
@@ -103,6 +105,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
   const staleMs = options.staleMs ?? 30_000;
   const writeOwner = options.writeOwner ?? defaultWriteOwner;
   const body = `${process.pid} ${processStartTime(process.pid) ?? '-'} ${new Date().toISOString()} ${randomBytes(6).toString('hex')}\n`;
+  await removeStaleTemps(dirname(lockPath), basename(lockPath));
   const started = Date.now();
   let delay = 5;
   for (;;) {
