@@ -10,8 +10,8 @@ import { performance } from 'node:perf_hooks';
 import si from 'systeminformation';
 
 const root = new URL('..', import.meta.url).pathname;
-const { AdmissionQueue, runJob, listProcProcesses, treeRssMB } = await import(join(root, 'dist/engine/builds/index.js'));
-const { configSchema } = await import(join(root, 'dist/engine/config/schema.js'));
+const { AdmissionQueue, runJob, listProcProcesses, treeRssMB } = await import(join(root, 'dist/engine/index.js'));
+const { configSchema } = await import(join(root, 'dist/engine/index.js'));
 const N = Number(process.argv[2] ?? 6);
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const work = mkdtempSync(join(tmpdir(), 'flotilla-bench-builds-'));

@@ -10,11 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createFleet } from '../dist/engine/fleet/create-fleet.js';
-import { refreshCost } from '../dist/engine/cost/refresh.js';
-import { listJsonl } from '../dist/engine/cost/ledger.js';
-import { claudeProjectDirName } from '../dist/engine/cost/claude-log.js';
-import { taskSchema } from '../dist/engine/tasks/schema.js';
+import { claudeProjectDirName, createFleet, listJsonl, refreshCost, taskSchema } from '../dist/engine/index.js';
 
 // Line builders in the agents' formats (the tests have typed twins in src/test-support/usage-fixtures.ts).
 let seq = 0;

@@ -13,11 +13,11 @@ import { join } from 'node:path';
 
 const dist = new URL('../dist/engine/', import.meta.url);
 const load = (p) => import(new URL(p, dist).href);
-const { createFleet } = await load('fleet/create-fleet.js');
-const { runMonitorPass } = await load('monitor/pass.js');
-const { createRunner } = await load('exec/runner.js');
-const { spawnCheck } = await load('forge/run-check.js');
-const { createAttemptWorktree } = await load('workspace/worktrees.js');
+const { createFleet } = await load('index.js');
+const { runMonitorPass } = await load('index.js');
+const { createRunner } = await load('index.js');
+const { spawnCheck } = await load('index.js');
+const { createAttemptWorktree } = await load('index.js');
 
 const N = Number(process.env.TASKS ?? 50);
 const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@x' };

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { createFleet } = await import(pathToFileURL(join(root, 'dist', 'engine', 'fleet', 'create-fleet.js')).href);
+const { createFleet } = await import(pathToFileURL(join(root, 'dist', 'engine', 'index.js')).href);
 
 const MB = Number(process.env.BENCH_MB || 200);
 const BYTES = MB * 1024 * 1024;

@@ -111,7 +111,7 @@ try {
 // ---- Live agents (needs the session runtime in the build) ----------------------------------------
 
 async function buildHasSessions(root) {
-  const { createFleet } = await import(join(ROOT, 'dist', 'engine', 'fleet', 'create-fleet.js'));
+  const { createFleet } = await import(join(ROOT, 'dist', 'engine', 'index.js'));
   const fleet = await createFleet({ cwd: root });
   const has = Boolean(fleet.sessions);
   await fleet.close();
@@ -251,7 +251,7 @@ async function agentBench() {
       try { execFileSync(process.execPath, [BIN, 'stop', id], { cwd: repo.root, stdio: 'ignore', env: repo.env }); } catch {}
     }
     try {
-      const { tmuxSocketName } = await import(join(ROOT, 'dist', 'engine', 'sessions', 'tmux.js'));
+      const { tmuxSocketName } = await import(join(ROOT, 'dist', 'engine', 'index.js'));
       execFileSync('tmux', ['-L', tmuxSocketName(repo.root), 'kill-server'], { stdio: 'ignore' });
     } catch {}
     rmSync(repo.dir, { recursive: true, force: true });

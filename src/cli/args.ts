@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../engine/index.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFleet, type Fleet } from '../engine/fleet/create-fleet.js';
-import type { MonitorChange } from '../engine/monitor/types.js';
-import { startMonitor } from '../engine/monitor/monitor.js';
+import { createFleet, type Fleet } from '../engine/index.js';
+import type { MonitorChange } from '../engine/index.js';
+import { startMonitor } from '../engine/index.js';
 import { commitInLatest, failLatest, startFirstAttempt } from '../test-support/recovery-attempts.js';
 import { makeTempRepo, runCli, type TempRepo } from '../test-support/temp-repo.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../engine/package-root.js';
-import { ConfigError, FlotillaError, RegistryError, UsageError, errorMessage } from '../engine/errors.js';
+import { packageRoot } from '../engine/index.js';
+import { ConfigError, FlotillaError, RegistryError, UsageError, errorMessage } from '../engine/index.js';
 import { COMMANDS } from './commands/index.js';
 import { EXIT, processIO, type CliIO } from './io.js';
 

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFleet, type Fleet } from '../engine/fleet/create-fleet.js';
-import { transition } from '../engine/tasks/state-machine.js';
+import { createFleet, type Fleet } from '../engine/index.js';
+import { transition } from '../engine/index.js';
 import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt } from '../test-support/recovery-attempts.js';
 import { makeTempRepo, runCli, type TempRepo } from '../test-support/temp-repo.js';
-import { recordLearningIfReady } from '../engine/recovery/learn.js';
+import { recordLearningIfReady } from '../engine/index.js';
 
 let repo: TempRepo;
 let fleet: Fleet;

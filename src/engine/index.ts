@@ -1,12 +1,24 @@
-// The engine's public face. UI-free: nothing here may import ink, react or src/ui.
-export * from './errors.js';
+// The engine's public face, and the one door src/cli, src/ui and bench/ come in by.
+// UI-free: nothing here may import ink, react or src/ui.
+export * from './core/index.js';
 export * from './fleet/index.js';
 export * from './config/index.js';
 export * from './tasks/index.js';
-export { initRepo, MEMORY_TEMPLATE } from './init.js';
-export { findRepo, repoPaths, worktreeRootFor, type RepoPaths } from './repo.js';
-export { createRunner, type Runner, type RunResult, type RunOptions } from './exec/runner.js';
-export { GitClient } from './git/index.js';
-export { isTaskId, assertTaskId, slugify } from './ids.js';
 export * from './sessions/index.js';
 export * from './builds/index.js';
+export { runMonitorPass, startMonitor } from './monitor/index.js';
+export { claudeProjectDirName, fleetCostSummary, formatTokens, formatUsd, listJsonl, refreshCost, taskCost, type CostReport } from './cost/index.js';
+export { createRunner } from './exec/index.js';
+export { createDemoRepo, DEMO_MERGES_FIRST, DEMO_TASKS } from './demo/index.js';
+export { forgeLine, mergeLocalPr, selectForge, spawnCheck } from './forge/index.js';
+export { diffAttempts, parseAttemptRef, recordLearningIfReady } from './recovery/index.js';
+export { runStopGate } from './gates/index.js';
+export { GitClient } from './git/index.js';
+export { readLearnings } from './prompt/index.js';
+export { writeFileAtomic } from './fs/index.js';
+export { ORCHESTRATOR_ID, prepareOrchestrator } from './orchestrator/index.js';
+export { evaluateReviewsGate, reviewJson, reviewOf, reviewStatusView, type MergedFinding, type ReviewRecord, visibleFindings } from './review/index.js';
+export { terminalAlert } from './notify/index.js';
+export { createAttemptWorktree } from './workspace/index.js';
+export { demoAgentPath, demoAgentProfile, profileNames } from './agents/index.js';
+export { findRepo } from './git/index.js';

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFleet, type Fleet } from '../engine/fleet/create-fleet.js';
-import type { SessionInfo } from '../engine/tasks/schema.js';
-import { createAttemptWorktree } from '../engine/workspace/worktrees.js';
+import { createFleet, type Fleet } from '../engine/index.js';
+import type { SessionInfo } from '../engine/index.js';
+import { createAttemptWorktree } from '../engine/index.js';
 import { git, makeTempRepo, type TempRepo } from './temp-repo.js';
 
 /**

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FailureClass } from '../engine/config/schema.js';
-import type { FleetContext } from '../engine/fleet/context.js';
+import type { FailureClass } from '../engine/index.js';
+import type { FleetContext } from '../engine/index.js';
 import { git } from './temp-repo.js';
-import type { Attempt, CheckRun } from '../engine/tasks/schema.js';
-import { transition } from '../engine/tasks/state-machine.js';
-import { createAttemptWorktree } from '../engine/workspace/worktrees.js';
+import type { Attempt, CheckRun } from '../engine/index.js';
+import { transition } from '../engine/index.js';
+import { createAttemptWorktree } from '../engine/index.js';
 
 /**
  * Test support: plays the parts of the session runtime and the monitor against the real registry

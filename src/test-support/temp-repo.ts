@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tmuxSocketName } from '../engine/sessions/tmux.js';
+import { tmuxSocketName } from '../engine/index.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(PROJECT_ROOT, 'bin', 'flotilla');

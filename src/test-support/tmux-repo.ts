@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { findExecutable } from '../engine/sessions/which.js';
+import { findExecutable } from '../engine/index.js';
 import { makeTempRepo, runCli, type CliResult, type TempRepo } from './temp-repo.js';
 
 /** True when tmux is installed (tests of the tmux runtime skip otherwise). */

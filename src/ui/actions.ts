@@ -1,4 +1,4 @@
-import type { Task } from '../engine/tasks/schema.js';
+import type { Task } from '../engine/index.js';
 import { commandAvailable, runCommand } from './commands.js';
 import { listedFindings } from './components/ReviewsPanel.js';
 import { filterTasks, liveSession } from './format.js';

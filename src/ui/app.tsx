@@ -1,8 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
-import { profileNames } from '../engine/agents/profiles.js';
-import type { ResourcesSnapshot } from '../engine/builds/types.js';
+import { profileNames } from '../engine/index.js';
 import { runAction, submitDraft, visibleTasks } from './actions.js';
 import { handleViewKey } from './handle-key.js';
 import { ConfirmDialog, InputDialog, TextOverlay } from './components/Dialogs.js';
@@ -35,9 +34,6 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   const tasks = useStore(fleet.store, (s) => s.tasks);
   const notifications = useStore(fleet.store, (s) => s.notifications);
   const engineError = useStore(fleet.store, (s) => s.error);
-  // Someone else may keep a snapshot in the fleet store (builds' pollResources); ours is polled
-  // only while the Queue panel shows.
-  const engineResources = useStore(fleet.store, (s) => (s as { resources?: ResourcesSnapshot | null }).resources ?? null);
   const state = useStore(ui);
   const size = useTermSize(fixedSize);
   const visible = useMemo(() => visibleTasks(tasks, state.filter), [tasks, state.filter]);
@@ -110,7 +106,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       tasks={tasks}
       config={fleet.config}
       admissionAvailable={Boolean(fleet.admission)}
-      resources={state.resources ?? engineResources}
+      resources={state.resources}
       resourcesError={state.resourcesError}
       width={layout.panels.width}
       height={layout.panels.height}

@@ -1,4 +1,4 @@
-import { errorMessage } from '../engine/errors.js';
+import { errorMessage } from '../engine/index.js';
 import type { UiFleet } from './types.js';
 import { notify, type UiStore } from './ui-store.js';
 

@@ -1,5 +1,5 @@
-import type { FlotillaConfig, GateConfig } from '../engine/config/schema.js';
-import type { GateState, Task } from '../engine/tasks/schema.js';
+import type { FlotillaConfig, GateConfig } from '../engine/index.js';
+import type { GateState, Task } from '../engine/index.js';
 
 /** Pure formatting helpers of the fleet view (glyphs, colours, costs, ages). */
 

@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../engine/errors.js';
+import { ConfigError } from '../engine/index.js';
 import { DEFAULT_KEYS, KEY_COMMANDS, buildKeymap, commandForKey, keyMatches, splitInput } from './keys.js';
 
 const key = (over: Partial<Key> = {}): Key =>

@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import { z } from 'zod';
-import { ConfigError } from '../engine/errors.js';
+import { ConfigError } from '../engine/index.js';
 
 /**
  * The one keymap of the fleet view: every command with its id, description and category, the

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { afterEach, expect, it } from 'vitest';
-import { createFleet, type Fleet } from '../engine/fleet/create-fleet.js';
+import { createFleet, type Fleet } from '../engine/index.js';
 import { makeTempRepo, type TempRepo } from '../test-support/temp-repo.js';
 import { App } from './app.js';
 import { waitFor } from './testing/fixtures.js';

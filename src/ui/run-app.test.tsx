@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MEMORY_TEMPLATE } from '../engine/init.js';
+import { MEMORY_TEMPLATE } from '../engine/index.js';
 import { describe, expect, it } from 'vitest';
 import { loadFleetView } from './load-view.js';
 import { age } from './format.js';

@@ -1,7 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla';
-import type { Admission } from '../engine/builds/types.js';
-import { errorMessage } from '../engine/errors.js';
-import type { FleetNotification, FleetState } from '../engine/fleet/types.js';
+import type { Admission } from '../engine/index.js';
+import { errorMessage } from '../engine/index.js';
+import type { FleetNotification, FleetState } from '../engine/index.js';
 import type { UiFleet } from './types.js';
 import { notify, type UiStore } from './ui-store.js';
 

@@ -1,8 +1,8 @@
 import type { StoreApi } from 'zustand/vanilla';
-import type { Admission } from '../engine/builds/types.js';
-import type { FlotillaConfig } from '../engine/config/schema.js';
-import type { FleetEvent, FleetState } from '../engine/fleet/types.js';
-import type { SessionManager } from '../engine/sessions/types.js';
+import type { Admission } from '../engine/index.js';
+import type { FlotillaConfig } from '../engine/index.js';
+import type { FleetEvent, FleetState } from '../engine/index.js';
+import type { SessionManager } from '../engine/index.js';
 
 /**
  * What the fleet view needs from the engine. `createFleet()` returns a superset; tests pass a small

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ResourcesSnapshot } from '../engine/builds/types.js';
+import type { ResourcesSnapshot } from '../engine/index.js';
 
 /**
  * State of the fleet view itself (selection, panel, overlays, drafts, the last notice). It lives

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TaskRegistry } from '../../src/engine/tasks/registry.js';
-import { taskSchema } from '../../src/engine/tasks/schema.js';
+import { TaskRegistry } from '../../src/engine/index.js';
+import { taskSchema } from '../../src/engine/index.js';
 import { PROJECT_ROOT, git, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 const AGENT = join(PROJECT_ROOT, 'assets', 'demo-agent', 'demo-agent.mjs');

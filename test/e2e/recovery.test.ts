@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFleet, type Fleet } from '../../src/engine/fleet/create-fleet.js';
+import { createFleet, type Fleet } from '../../src/engine/index.js';
 import { git, makeTempRepo, PROJECT_ROOT, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 /**

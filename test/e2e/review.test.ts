@@ -3,9 +3,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/engine/config/load.js';
-import { evaluateReviewsGate } from '../../src/engine/review/gate.js';
-import { parseRegistry } from '../../src/engine/tasks/registry.js';
+import { loadConfig } from '../../src/engine/index.js';
+import { evaluateReviewsGate } from '../../src/engine/index.js';
+import { parseRegistry } from '../../src/engine/index.js';
 import { scriptedReviewConfig, scriptedReviewer, setupCalcTask } from '../../src/test-support/review-task.js';
 import { BIN, PROJECT_ROOT, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 

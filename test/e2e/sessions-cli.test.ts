@@ -2,8 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFleet } from '../../src/engine/fleet/create-fleet.js';
-import { findExecutable } from '../../src/engine/sessions/which.js';
+import { createFleet } from '../../src/engine/index.js';
+import { findExecutable } from '../../src/engine/index.js';
 import { BIN, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { createFleet, type Fleet } from '../../src/engine/fleet/create-fleet.js';
+import { createFleet, type Fleet } from '../../src/engine/index.js';
 import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 let repo: TempRepo | null = null;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { demoAgentPath } from '../../src/engine/agents/demo/profile.js';
+import { demoAgentPath } from '../../src/engine/index.js';
 import { HAVE_TMUX, makeTmuxRepo, waitFor, type TmuxRepo } from '../../src/test-support/tmux-repo.js';
 
 let t: TmuxRepo | null = null;

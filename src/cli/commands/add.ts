@@ -1,4 +1,4 @@
-import { createFleet } from '../../engine/fleet/create-fleet.js';
+import { createFleet } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../io.js';
 

@@ -1,7 +1,7 @@
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { UsageError } from '../../engine/errors.js';
-import { assertTaskId } from '../../engine/ids.js';
-import { noteIntervention } from '../../engine/fleet/interventions.js';
+import { createFleet } from '../../engine/index.js';
+import { UsageError } from '../../engine/index.js';
+import { assertTaskId } from '../../engine/index.js';
+import { noteIntervention } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand } from '../io.js';
 

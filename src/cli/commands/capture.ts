@@ -1,5 +1,5 @@
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { assertTaskId } from '../../engine/ids.js';
+import { createFleet } from '../../engine/index.js';
+import { assertTaskId } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand } from '../io.js';
 

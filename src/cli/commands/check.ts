@@ -1,4 +1,4 @@
-import { createFleet } from '../../engine/fleet/create-fleet.js';
+import { createFleet } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { formatPass } from '../format/monitor.js';
 import { EXIT, type CliCommand } from '../io.js';

@@ -1,8 +1,8 @@
-import { formatTokens, formatUsd } from '../../engine/cost/format.js';
-import type { CostReport } from '../../engine/cost/types.js';
-import { UsageError } from '../../engine/errors.js';
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { assertTaskId } from '../../engine/ids.js';
+import { formatTokens, formatUsd } from '../../engine/index.js';
+import type { CostReport } from '../../engine/index.js';
+import { UsageError } from '../../engine/index.js';
+import { createFleet } from '../../engine/index.js';
+import { assertTaskId } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { formatTable } from '../format/table.js';
 import type { CliCommand } from '../io.js';

@@ -1,7 +1,7 @@
-import { UsageError } from '../../engine/errors.js';
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { assertTaskId } from '../../engine/ids.js';
-import { diffAttempts, parseAttemptRef } from '../../engine/recovery/diff.js';
+import { UsageError } from '../../engine/index.js';
+import { createFleet } from '../../engine/index.js';
+import { assertTaskId } from '../../engine/index.js';
+import { diffAttempts, parseAttemptRef } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../io.js';
 

@@ -1,7 +1,7 @@
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { UsageError, errorMessage } from '../../engine/errors.js';
-import { runStopGate } from '../../engine/gates/stop-gate.js';
-import { assertTaskId } from '../../engine/ids.js';
+import { createFleet } from '../../engine/index.js';
+import { UsageError, errorMessage } from '../../engine/index.js';
+import { runStopGate } from '../../engine/index.js';
+import { assertTaskId } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand } from '../io.js';
 

@@ -1,7 +1,7 @@
-import { GitClient } from '../../engine/git/git-client.js';
-import { createRunner } from '../../engine/exec/runner.js';
-import { findRepo } from '../../engine/repo.js';
-import { initRepo } from '../../engine/init.js';
+import { GitClient } from '../../engine/index.js';
+import { createRunner } from '../../engine/index.js';
+import { findRepo } from '../../engine/index.js';
+import { initRepo } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../io.js';
 

@@ -1,7 +1,7 @@
-import { createRunner } from '../../engine/exec/runner.js';
-import { GitClient } from '../../engine/git/git-client.js';
-import { readLearnings } from '../../engine/prompt/compose.js';
-import { findRepo } from '../../engine/repo.js';
+import { createRunner } from '../../engine/index.js';
+import { GitClient } from '../../engine/index.js';
+import { readLearnings } from '../../engine/index.js';
+import { findRepo } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../io.js';
 

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { createRunner } from '../../engine/exec/runner.js';
-import { writeFileAtomic } from '../../engine/fs/secure-files.js';
-import { GitClient } from '../../engine/git/git-client.js';
-import { MEMORY_TEMPLATE } from '../../engine/init.js';
-import { findRepo } from '../../engine/repo.js';
+import { createRunner } from '../../engine/index.js';
+import { writeFileAtomic } from '../../engine/index.js';
+import { GitClient } from '../../engine/index.js';
+import { MEMORY_TEMPLATE } from '../../engine/index.js';
+import { findRepo } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { openInEditor } from '../editor/open-editor.js';
 import type { CliCommand } from '../io.js';

@@ -1,6 +1,6 @@
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { ORCHESTRATOR_ID, prepareOrchestrator } from '../../engine/orchestrator/task.js';
-import { flotillaBin } from '../../engine/package-root.js';
+import { createFleet } from '../../engine/index.js';
+import { ORCHESTRATOR_ID, prepareOrchestrator } from '../../engine/index.js';
+import { flotillaBin } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand } from '../io.js';
 

@@ -1,7 +1,7 @@
-import { FAILURE_CLASSES, type FailureClass } from '../../engine/config/schema.js';
-import { UsageError } from '../../engine/errors.js';
-import { createFleet, type Fleet } from '../../engine/fleet/create-fleet.js';
-import { assertTaskId } from '../../engine/ids.js';
+import { FAILURE_CLASSES, type FailureClass } from '../../engine/index.js';
+import { UsageError } from '../../engine/index.js';
+import { createFleet, type Fleet } from '../../engine/index.js';
+import { assertTaskId } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand, type CliIO } from '../io.js';
 

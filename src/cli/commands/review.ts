@@ -1,10 +1,10 @@
-import { UsageError } from '../../engine/errors.js';
-import { createFleet, type Fleet } from '../../engine/fleet/create-fleet.js';
-import { assertTaskId } from '../../engine/ids.js';
-import { evaluateReviewsGate } from '../../engine/review/gate.js';
-import type { MergedFinding } from '../../engine/review/consensus.js';
-import { reviewOf, type ReviewRecord } from '../../engine/review/types.js';
-import { reviewJson, visibleFindings } from '../../engine/review/view.js';
+import { UsageError } from '../../engine/index.js';
+import { createFleet, type Fleet } from '../../engine/index.js';
+import { assertTaskId } from '../../engine/index.js';
+import { evaluateReviewsGate } from '../../engine/index.js';
+import type { MergedFinding } from '../../engine/index.js';
+import { reviewOf, type ReviewRecord } from '../../engine/index.js';
+import { reviewJson, visibleFindings } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand, type CliIO } from '../io.js';
 

@@ -1,9 +1,9 @@
-import { formatGB } from '../../engine/builds/decide.js';
-import type { ResourcesSnapshot } from '../../engine/builds/types.js';
-import { forgeLine, selectForge } from '../../engine/forge/select.js';
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import type { Task } from '../../engine/tasks/schema.js';
-import { reviewStatusView } from '../../engine/review/gate.js';
+import { formatGB } from '../../engine/index.js';
+import type { ResourcesSnapshot } from '../../engine/index.js';
+import { createFleet } from '../../engine/index.js';
+import type { Task } from '../../engine/index.js';
+import { reviewStatusView } from '../../engine/index.js';
+import { forgeLine, selectForge } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { age, formatTable } from '../format/table.js';
 import type { CliCommand } from '../io.js';

@@ -1,11 +1,11 @@
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { startMonitor } from '../../engine/monitor/monitor.js';
-import { UsageError, errorMessage } from '../../engine/errors.js';
+import { createFleet } from '../../engine/index.js';
+import { startMonitor } from '../../engine/index.js';
+import { UsageError, errorMessage } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { openInEditor } from '../editor/open-editor.js';
 import { loadFleetView } from '../../ui/load-view.js';
 import type { CliCommand, CliIO } from '../io.js';
-import type { Fleet } from '../../engine/fleet/create-fleet.js';
+import type { Fleet } from '../../engine/index.js';
 
 export const uiCommand: CliCommand = {
   name: 'ui',

@@ -1,6 +1,6 @@
-import { createFleet } from '../../engine/fleet/create-fleet.js';
-import { startMonitor } from '../../engine/monitor/monitor.js';
-import { terminalAlert } from '../../engine/notify/notify.js';
+import { createFleet } from '../../engine/index.js';
+import { startMonitor } from '../../engine/index.js';
+import { terminalAlert } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { formatEvent } from '../format/monitor.js';
 import { EXIT, type CliCommand } from '../io.js';

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { UsageError } from '../../engine/errors.js';
+import { UsageError } from '../../engine/index.js';
 
 /**
  * Opens `file` in the user's editor ($VISUAL, $EDITOR, else vi) with the terminal handed over.

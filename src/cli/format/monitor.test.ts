@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FleetEvent } from '../../engine/fleet/types.js';
+import type { FleetEvent } from '../../engine/index.js';
 import { formatEvent, formatPass } from './monitor.js';
 
 const at = new Date('2026-11-25T09:41:02Z');

@@ -1,5 +1,5 @@
-import type { FleetEvent } from '../../engine/fleet/types.js';
-import type { PassResult } from '../../engine/monitor/types.js';
+import type { FleetEvent } from '../../engine/index.js';
+import type { PassResult } from '../../engine/index.js';
 
 /** Text report of one pass for `flotilla check`. */
 export function formatPass(r: PassResult): string {

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import type { FlotillaConfig, ProfileConfig } from '../config/schema.js';
+import { UsageError } from '../core/index.js';
+import type { FlotillaConfig, ProfileConfig } from '../core/index.js';
 
 /**
  * Built-in agent profiles. A profile in config with the same name replaces the built-in one.

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configSchema, type FlotillaConfig } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
+import { configSchema, type FlotillaConfig } from '../core/index.js';
+import { ConfigError } from '../core/index.js';
 import { AdmissionAbortedError, AdmissionQueue } from './admission-queue.js';
 import type { MemoryReading } from './decide.js';
 import { createSystemMemoryReader } from './memory-reader.js';

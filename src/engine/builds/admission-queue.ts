@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { FlotillaConfig } from '../config/schema.js';
-import { AdmissionAbortedError } from '../errors.js';
+import type { FlotillaConfig } from '../core/index.js';
+import { AdmissionAbortedError } from '../core/index.js';
 import { decideAdmission, type MemoryReading, type RunningJob } from './decide.js';
 import { admissionLimits, recommendAgents } from './limits.js';
 import { cachedReader, createSystemMemoryReader, type MemoryReader } from './memory-reader.js';
 import { PeakStore } from './peaks.js';
 import { defaultProcessLister, treeRssMB, type ProcessLister } from './process-tree.js';
-import { processAlive } from '../exec/process-alive.js';
+import { processAlive } from '../exec/index.js';
 import { QueueFile, type QueueEntry } from './queue-file.js';
-import type { Admission, AdmissionJobView, JobRequest, ResourcesSnapshot, Ticket } from './types.js';
+import type { Admission, AdmissionJobView, JobRequest, ResourcesSnapshot, Ticket } from '../core/index.js';
 
 export { AdmissionAbortedError };
 

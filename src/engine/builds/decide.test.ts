@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../config/schema.js';
-import { parseConfig } from '../config/load.js';
-import { ConfigError } from '../errors.js';
+import { configSchema } from '../core/index.js';
+import { parseConfig } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 import { decideAdmission, type AdmissionInput, type MemoryReading } from './decide.js';
 import { recommendAgents, resolveReserveMB } from './limits.js';
 

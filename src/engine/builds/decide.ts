@@ -1,4 +1,4 @@
-import type { JobKind } from '../config/schema.js';
+import type { JobKind } from '../core/index.js';
 
 /**
  * The admission decision as a pure function: no clock, no I/O. The queue feeds it the live memory

@@ -1,4 +1,4 @@
-export type { Admission, AdmissionJobView, JobRequest, ResourcesSnapshot, Ticket } from './types.js';
+export type { Admission, AdmissionJobView, JobRequest, ResourcesSnapshot, Ticket } from '../core/index.js';
 export { AdmissionAbortedError, AdmissionQueue, type AdmissionQueueOptions } from './admission-queue.js';
 export {
   decideAdmission,
@@ -17,4 +17,3 @@ export { PeakStore, RECENT_RUNS } from './peaks.js';
 export { defaultProcessLister, listProcProcesses, parseProcStat, treeRssMB, type ProcEntry } from './process-tree.js';
 export { QueueFile, type QueueData, type QueueEntry } from './queue-file.js';
 export { runJob, type RunJobOptions, type RunJobResult } from './run-job.js';
-export { pollResources } from './poll-resources.js';

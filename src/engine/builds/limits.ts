@@ -1,5 +1,5 @@
-import type { FlotillaConfig } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
+import type { FlotillaConfig } from '../core/index.js';
+import { ConfigError } from '../core/index.js';
 import { formatGB, freeAboveReserveMB, slotClass, type AdmissionLimits, type MemoryReading, type RunningJob } from './decide.js';
 
 /**

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { JOB_KINDS, type FlotillaConfig, type JobKind } from '../config/schema.js';
-import { RegistryError } from '../errors.js';
-import { withFileLock } from '../fs/file-lock.js';
-import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
+import { JOB_KINDS, type FlotillaConfig, type JobKind } from '../core/index.js';
+import { RegistryError } from '../core/index.js';
+import { withFileLock } from '../fs/index.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
 
 /**
  * Learned peak memory per job key, in `.flotilla/resources.json` (0600). Each run's measured peak

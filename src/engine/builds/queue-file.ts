@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { JOB_KINDS } from '../config/schema.js';
-import { withFileLock } from '../fs/file-lock.js';
-import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
-import { processAlive } from '../exec/process-alive.js';
+import { JOB_KINDS } from '../core/index.js';
+import { withFileLock } from '../fs/index.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
+import { processAlive } from '../exec/index.js';
 
 /**
  * The queue shared by every flotilla process of a repository (TUI, `flotilla check` from cron, CLI):

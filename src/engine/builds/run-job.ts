@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import type { Admission, JobRequest } from './types.js';
+import type { Admission, JobRequest } from '../core/index.js';
 
 export interface RunJobOptions {
   cwd: string;

@@ -14,4 +14,5 @@ export {
   type ModelPriceConfig,
   type FailureClass,
   type JobKind,
-} from './schema.js';
+} from '../core/index.js';
+export { initRepo, MEMORY_TEMPLATE } from './init.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../core/index.js';
 import { defaultConfig, loadConfig, parseConfig, writeConfig } from './load.js';
 
 const FILE = '/repo/.flotilla/config.json';

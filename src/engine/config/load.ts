@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { ConfigError } from '../errors.js';
-import { writeFileAtomic } from '../fs/secure-files.js';
-import { configSchema, type FlotillaConfig } from './schema.js';
+import { ConfigError } from '../core/index.js';
+import { writeFileAtomic } from '../fs/index.js';
+import { configSchema, type FlotillaConfig } from '../core/index.js';
 
 function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;

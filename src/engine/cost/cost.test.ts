@@ -1,9 +1,9 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFleet, type Fleet } from '../fleet/create-fleet.js';
+import { createFleet, type Fleet } from '../fleet/index.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
-import { taskSchema, type Task } from '../tasks/schema.js';
+import { taskSchema, type Task } from '../core/index.js';
 import { claudeProjectDirName } from './claude-log.js';
 import { recordIntervention } from './interventions.js';
 import { refreshCost, type CostSources } from './refresh.js';

@@ -1,4 +1,4 @@
-import type { Task } from '../tasks/schema.js';
+import type { Task } from '../core/index.js';
 import { roundUsd } from './prices.js';
 import type { TaskCost } from './types.js';
 

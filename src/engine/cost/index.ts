@@ -16,8 +16,9 @@ export {
 export { parseClaudeLine, claudeProjectDirName, defaultClaudeDirs } from './claude-log.js';
 export { parseCodexLine, defaultCodexSessionsDir } from './codex-log.js';
 export { parseRunOutput } from './review-result.js';
-export { UsageLedger, loadCostState, emptyCostState } from './ledger.js';
+export { UsageLedger, loadCostState, emptyCostState, listJsonl } from './ledger.js';
 export { watchUsageLogs } from './watch.js';
 export { formatUsd, formatTokens, taskCost, fleetCostSummary } from './format.js';
 export type * from './types.js';
 export { recordIntervention, type Intervention, type InterventionKind } from './interventions.js';
+export type { CostReport } from './types.js';

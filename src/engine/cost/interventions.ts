@@ -1,4 +1,4 @@
-import type { TaskRegistry } from '../tasks/registry.js';
+import type { TaskRegistry } from '../tasks/index.js';
 
 /** Kinds of human intervention counted as effort. */
 export type InterventionKind = 'attach' | 'send' | 'retry-note' | 'stop' | 'other';

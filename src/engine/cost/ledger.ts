@@ -1,6 +1,6 @@
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/secure-files.js';
+import { writeFileAtomic } from '../fs/index.js';
 import { parseClaudeLine } from './claude-log.js';
 import { newCodexContext, parseCodexLine } from './codex-log.js';
 import { readLinesFrom } from './line-reader.js';

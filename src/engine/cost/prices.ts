@@ -1,4 +1,4 @@
-import type { ModelPriceConfig } from '../config/schema.js';
+import type { ModelPriceConfig } from '../core/index.js';
 
 /**
  * Bundled prices in USD per million tokens. Prices taken 2025-11-20 from the vendors' public

@@ -1,8 +1,8 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { withFileLock } from '../fs/file-lock.js';
-import type { FleetContext } from '../fleet/context.js';
-import type { Task } from '../tasks/schema.js';
+import { withFileLock } from '../fs/index.js';
+import type { FleetContext } from '../core/index.js';
+import type { Task } from '../core/index.js';
 import { claudeProjectDirName, defaultClaudeDirs } from './claude-log.js';
 import { defaultCodexSessionsDir } from './codex-log.js';
 import { UsageLedger, listJsonl, loadCostState, saveCostState } from './ledger.js';

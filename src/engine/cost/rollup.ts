@@ -1,4 +1,4 @@
-import type { Attempt, Task } from '../tasks/schema.js';
+import type { Attempt, Task } from '../core/index.js';
 import { findPrice, priceTokens, roundUsd, type PriceTable, type TokenCounts } from './prices.js';
 import type {
   AttemptCost,

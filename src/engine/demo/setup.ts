@@ -2,13 +2,13 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { demoAgentPath, demoAgentProfile } from '../agents/demo/profile.js';
-import { writeConfig } from '../config/load.js';
-import { UsageError } from '../errors.js';
-import type { Runner } from '../exec/runner.js';
-import { GitClient } from '../git/git-client.js';
-import { initRepo } from '../init.js';
-import { repoPaths } from '../repo.js';
+import { demoAgentPath, demoAgentProfile } from '../agents/index.js';
+import { writeConfig } from '../config/index.js';
+import { UsageError } from '../core/index.js';
+import type { Runner } from '../exec/index.js';
+import { GitClient } from '../git/index.js';
+import { initRepo } from '../config/index.js';
+import { repoPaths } from '../core/index.js';
 import { DEMO_FILES } from './project.js';
 
 /** The demo's reviewers: the scripted rule-based reviewer in three roles (assets/demo-agent/demo-reviewer.mjs). */

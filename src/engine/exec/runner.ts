@@ -1,30 +1,7 @@
 import { execa } from 'execa';
-import { CommandError } from '../errors.js';
+import { CommandError, type RunOptions, type RunResult, type Runner } from '../core/index.js';
 
-export interface RunOptions {
-  cwd?: string;
-  env?: Record<string, string | undefined>;
-  input?: string;
-  timeoutMs?: number;
-  /** Start the child in its own process group (so it can be killed as a whole). */
-  detached?: boolean;
-}
-
-export interface RunResult {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  failed: boolean;
-  signal?: string | undefined;
-  /** True when the program itself could not be found or started. */
-  notFound: boolean;
-}
-
-/** Runs external programs with argument arrays. Never a shell string. */
-export interface Runner {
-  run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
-}
+export type { RunOptions, RunResult, Runner };
 
 export function createRunner(): Runner {
   return {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { distScript } from '../package-root.js';
+import { distScript } from '../core/index.js';
 import { processStartTime } from './process-alive.js';
 import type { SweepMarker } from './sweep.js';
 

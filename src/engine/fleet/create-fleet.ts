@@ -1,33 +1,35 @@
-import { tightenPrivateDir } from '../fs/secure-files.js';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { initRepo } from '../init.js';
+import { initRepo } from '../config/index.js';
 import { watch, type FSWatcher } from 'chokidar';
-import { AdmissionQueue } from '../builds/admission-queue.js';
-import { loadConfig } from '../config/load.js';
-import { defaultCostSources, refreshCost } from '../cost/refresh.js';
-import { watchUsageLogs } from '../cost/watch.js';
-import { errorMessage } from '../errors.js';
-import { createRunner, type Runner } from '../exec/runner.js';
-import { GitClient } from '../git/git-client.js';
-import { findRepo, worktreeRootFor } from '../repo.js';
-import { TaskRegistry } from '../tasks/registry.js';
-import { dismissFinding, markFinding } from '../review/actions.js';
-import { runReview } from '../review/run.js';
-import { retryTask } from '../recovery/retry.js';
-import { diffAttempts } from '../recovery/diff.js';
-import { createMonitor, type Monitor } from '../monitor/monitor.js';
-import { previewPrompt } from '../prompt/preview.js';
+import { AdmissionQueue } from '../builds/index.js';
+import { loadConfig } from '../config/index.js';
+import { defaultCostSources, refreshCost } from '../cost/index.js';
+import { watchUsageLogs } from '../cost/index.js';
+import { errorMessage } from '../core/index.js';
+import { createRunner, type Runner } from '../exec/index.js';
+import { tightenPrivateDir } from '../fs/index.js';
+import { GitClient } from '../git/index.js';
+import { worktreeRootFor } from '../core/index.js';
+import { findRepo } from '../git/index.js';
+import { TaskRegistry } from '../tasks/index.js';
+import { dismissFinding, markFinding } from '../review/index.js';
+import { runReview } from '../review/index.js';
+import { retryTask } from '../recovery/index.js';
+import { diffAttempts } from '../recovery/index.js';
+import { createMonitor, type Monitor } from '../monitor/index.js';
+import { previewPrompt } from '../prompt/index.js';
 import { recoveryDeps, wireLoop } from './wire-loop.js';
 import { addTask } from './commands/task-add.js';
 import { assertRemovable, removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
-import { createSessionManager, type SessionManagerOptions } from '../sessions/manager.js';
-import type { FleetContext } from './context.js';
-import { EventBus } from './event-bus.js';
-import { createFleetStore, pushNotification } from './store.js';
+import { createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
+import type { FleetContext } from '../core/index.js';
+import { EventBus } from '../core/index.js';
+import { createFleetStore } from '../core/index.js';
+import { createNotifier } from '../core/index.js';
 import { noteIntervention } from './interventions.js';
-import type { CommandMap, CommandOf, CommandType, FleetEvent } from './types.js';
+import type { FleetEvent } from '../core/index.js';
+import type { CommandMap, CommandOf, CommandType } from './types.js';
 
 export interface FleetOptions {
   cwd: string;
@@ -78,17 +80,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   let watcher: FSWatcher | null = null;
   let costWatching = false;
 
-  const ctx: FleetContext = {
-    cwd: options.cwd,
-    paths,
-    config,
-    registry,
-    runner,
-    git,
-    store,
-    events,
-    worktreeRoot: worktreeRootFor(paths.root, config.worktreeRoot),
-  };
+  const notifier = createNotifier(store, events);
+  const worktreeRoot = worktreeRootFor(paths.root, config.worktreeRoot);
   const admission = new AdmissionQueue({
     stateDir: paths.stateDir,
     configFile: paths.configFile,
@@ -97,10 +90,9 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     onWaiting: (job, reason) =>
       events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),
   });
-  ctx.admission = admission;
   closers.push(() => admission.close());
-  ctx.sessions = createSessionManager(ctx, options.sessions);
-  closers.push(() => ctx.sessions?.close());
+  const sessions = createSessionManager({ paths, config, registry, events, runner }, options.sessions);
+  closers.push(() => sessions.close());
 
   async function refresh(): Promise<void> {
     try {
@@ -113,51 +105,47 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     }
   }
 
-  // Reads ctx at each pass, so services wired onto ctx later (sessions, admission) are seen.
-  const monitor = createMonitor(ctx, { refresh });
 
   const handlers: Handlers = {
     'task.add': async ({ input }) => {
       // The first task in a repository never set up: set it up now (config defaults, MEMORY.md,
       // .flotilla/ excluded from git), as `flotilla init` would.
       if (!existsSync(paths.stateDir)) await initRepo(git, paths);
-      const task = await addTask(ctx, input);
+      const task = await addTask(fleet, input);
       await refresh();
       events.emit({ type: 'task.added', task });
       return task;
     },
     'task.remove': async ({ id, keepWorktrees }) => {
-      await assertRemovable(ctx, id, keepWorktrees ?? false);
-      if (await ctx.sessions?.isAlive(id)) await ctx.sessions?.stop(id);
-      const problems = await removeTask(ctx, id, keepWorktrees ?? false);
+      await assertRemovable(fleet, id, keepWorktrees ?? false);
+      if (await sessions.isAlive(id)) await sessions.stop(id);
+      const problems = await removeTask(fleet, id, keepWorktrees ?? false);
       await refresh();
       events.emit({ type: 'task.removed', id });
       for (const p of problems) events.emit({ type: 'error', message: p });
     },
     'fleet.refresh': async () => refresh(),
     'task.start': async ({ id }) => {
-      const info = await startTask(ctx, id);
+      const info = await startTask(fleet, id);
       await refresh();
       return info;
     },
     // task.stop and task.send are what people do (CLI, TUI); flotilla's own stops go to the
     // session manager directly. Both count as interventions (cost effort).
     'task.stop': async ({ id }) => {
-      await stopTask(ctx, id);
-      await noteIntervention(ctx, id, 'stop');
+      await stopTask(fleet, id);
+      await noteIntervention(fleet, id, 'stop');
       await refresh();
     },
     'task.send': async ({ id, text, enter }) => {
-      await sendToTask(ctx, id, text, enter ?? true);
-      await noteIntervention(ctx, id, 'send');
+      await sendToTask(fleet, id, text, enter ?? true);
+      await noteIntervention(fleet, id, 'send');
     },
     'notify.push': async ({ notification }) => {
-      const full = { ...notification, id: randomUUID(), at: new Date().toISOString() };
-      pushNotification(store, full);
-      events.emit({ type: 'notification', notification: full });
+      notifier.push(notification);
     },
     'cost.refresh': async () => {
-      const report = await refreshCost(ctx);
+      const report = await refreshCost(fleet);
       await refresh();
       return report;
     },
@@ -167,7 +155,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       const abort = () => cancel.abort();
       closers.push(abort);
       try {
-        const review = await runReview(ctx, id, { roles, signal: cancel.signal });
+        const review = await runReview(fleet, id, { roles, signal: cancel.signal });
         await refresh();
         return review;
       } finally {
@@ -176,12 +164,12 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       }
     },
     'review.mark': async ({ id, finding, mark }) => {
-      const f = await markFinding(ctx, id, finding, mark);
+      const f = await markFinding(fleet, id, finding, mark);
       await refresh();
       return f;
     },
     'review.dismiss': async ({ id, finding, undo }) => {
-      const f = await dismissFinding(ctx, id, finding, undo);
+      const f = await dismissFinding(fleet, id, finding, undo);
       await refresh();
       return f;
     },
@@ -192,9 +180,9 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
         await refresh();
       }
     },
-    'task.diff': async ({ id, a, b, color }) => diffAttempts(ctx, id, a, b, { color: color ?? false }),
+    'task.diff': async ({ id, a, b, color }) => diffAttempts(fleet, id, a, b, { color: color ?? false }),
     'monitor.check': async () => monitor.runPass(),
-    'task.prompt': async ({ id }) => previewPrompt(ctx, id),
+    'task.prompt': async ({ id }) => previewPrompt(fleet, id),
   };
 
   // Session status lands in the registry first; the store follows.
@@ -204,9 +192,23 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
 
   await refresh();
 
+  // The one fleet object: the context every capability is handed, the monitor's and recovery's alike.
   const fleet: Fleet = {
-    ...ctx,
-    monitor,
+    cwd: options.cwd,
+    paths,
+    config,
+    registry,
+    runner,
+    git,
+    store,
+    events,
+    notifier,
+    worktreeRoot,
+    sessions,
+    admission,
+    get monitor() {
+      return monitor;
+    },
     oneShot: options.oneShot ?? false,
     dispatch: <K extends CommandType>(command: CommandOf<K>) => (handlers[command.type] as Handler<K>)(command),
     supports: (type: string) => Object.hasOwn(handlers, type),
@@ -223,8 +225,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     watchCost() {
       if (costWatching) return;
       costWatching = true;
-      const stop = watchUsageLogs(defaultCostSources(ctx), () => {
-        refreshCost(ctx)
+      const stop = watchUsageLogs(defaultCostSources(fleet), () => {
+        refreshCost(fleet)
           .then(() => refresh())
           .then(() => events.emit({ type: 'registry.changed' }))
           .catch((err) => events.emit({ type: 'error', message: `cost: ${errorMessage(err)}` }));
@@ -245,6 +247,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       closers.length = 0;
     },
   };
+  const monitor = createMonitor(fleet, { refresh });
   wireLoop(fleet);
   return fleet;
 }

@@ -1,14 +1,3 @@
 export { createFleet, type Fleet, type FleetOptions } from './create-fleet.js';
-export { EventBus } from './event-bus.js';
-export { createFleetStore, type FleetStore } from './store.js';
-export type { FleetContext } from './context.js';
-export type {
-  FleetState,
-  FleetNotification,
-  FleetCommand,
-  FleetEvent,
-  CommandMap,
-  CommandType,
-  CommandOf,
-  AddTaskInput,
-} from './types.js';
+export type { CommandMap, CommandType, CommandOf, FleetCommand, AddTaskInput } from './types.js';
+export { noteIntervention } from './interventions.js';

@@ -1,6 +1,6 @@
-import { recordIntervention, type InterventionKind } from '../cost/interventions.js';
-import { errorMessage } from '../errors.js';
-import type { FleetContext } from './context.js';
+import { recordIntervention, type InterventionKind } from '../cost/index.js';
+import { errorMessage } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
 
 /**
  * Counts a human intervention (attach, send, stop) on the task's latest attempt for the cost

@@ -1,33 +1,11 @@
-import type { SessionInfo, Task } from '../tasks/schema.js';
-import type { JobKind } from '../config/schema.js';
-import type { ResourcesSnapshot } from '../builds/types.js';
-import type { CostReport } from '../cost/types.js';
-import type { MergedFinding } from '../review/consensus.js';
-import type { ReviewRecord } from '../review/types.js';
-import type { RetryOptions, RetryResult } from '../recovery/retry.js';
-import type { AttemptDiff } from '../recovery/diff.js';
-import type { MonitorChange, PassResult } from '../monitor/types.js';
-import type { ComposedPrompt } from '../prompt/compose.js';
-
-export interface FleetNotification {
-  id: string;
-  at: string;
-  kind: 'ready' | 'escalated' | 'needs-input' | 'info' | 'error';
-  taskId?: string;
-  message: string;
-}
-
-/** The whole fleet state: plain serialisable data. Derived values are computed by selectors. */
-export interface FleetState {
-  repoRoot: string;
-  tasks: Task[];
-  notifications: FleetNotification[];
-  /** The last error the engine hit in the background (never thrown at the UI). */
-  error: string | null;
-  loadedAt: string;
-  /** Memory, admission queue and recommendation; kept fresh by pollResources (builds). */
-  resources?: ResourcesSnapshot | null;
-}
+import type { FleetNotification, SessionInfo, Task } from '../core/index.js';
+import type { CostReport } from '../cost/index.js';
+import type { MergedFinding } from '../review/index.js';
+import type { ReviewRecord } from '../review/index.js';
+import type { RetryOptions, RetryResult } from '../recovery/index.js';
+import type { AttemptDiff } from '../recovery/index.js';
+import type { PassResult } from '../core/index.js';
+import type { ComposedPrompt } from '../prompt/index.js';
 
 export interface AddTaskInput {
   title: string;
@@ -63,15 +41,3 @@ export interface CommandMap {
 export type CommandType = keyof CommandMap;
 export type FleetCommand = { [K in CommandType]: { type: K } & CommandMap[K]['input'] }[CommandType];
 export type CommandOf<K extends CommandType> = { type: K } & CommandMap[K]['input'];
-
-export type FleetEvent =
-  | { type: 'task.added'; task: Task }
-  | { type: 'task.removed'; id: string }
-  | { type: 'registry.changed' }
-  | { type: 'notification'; notification: FleetNotification }
-  | { type: 'error'; message: string }
-  /** A job of this process waits for admission (again whenever the reason changes). */
-  | { type: 'admission.waiting'; kind: JobKind; label: string; taskId?: string; reason: string }
-  | { type: 'session.status'; taskId: string; attempt: number; session: SessionInfo }
-  | { type: 'monitor.change'; change: MonitorChange }
-  | { type: 'monitor.pass'; result: { at: string; durationMs: number; tasks: number; forge?: string; forgeWhy?: string; changes: number; needsHuman: number; errors: number } };

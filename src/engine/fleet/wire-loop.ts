@@ -1,12 +1,12 @@
-import { errorMessage } from '../errors.js';
-import { notifyOnce } from '../notify/notify.js';
-import { autoRetryPass } from '../recovery/auto-retry.js';
-import { recoveryChange } from '../recovery/report.js';
-import type { RecoveryDeps } from '../recovery/retry.js';
-import { evaluateReviewsGate, reviewDue, reviewFindingsText } from '../review/gate.js';
-import { pendingDependencies } from '../tasks/dependencies.js';
+import { errorMessage } from '../core/index.js';
+import { notifyOnce } from '../notify/index.js';
+import { autoRetryPass } from '../recovery/index.js';
+import { recoveryChange } from '../recovery/index.js';
+import type { RecoveryDeps } from '../recovery/index.js';
+import { evaluateReviewsGate, reviewDue, reviewFindingsText } from '../review/index.js';
+import { pendingDependencies } from '../tasks/index.js';
 import type { Fleet } from './create-fleet.js';
-import { createDependencyFollower } from './shared-deps-wiring.js';
+import { createDependencyFollower } from '../workspace/index.js';
 
 /**
  * What recovery is given everywhere (the automatic pass and `task.retry` from the CLI and the TUI):
@@ -15,6 +15,7 @@ import { createDependencyFollower } from './shared-deps-wiring.js';
  */
 export function recoveryDeps(fleet: Fleet): RecoveryDeps {
   return {
+    startAttempt: (taskId) => fleet.dispatch({ type: 'task.start', id: taskId }),
     notify: (ctx, n) => notifyOnce(ctx, n.taskId, 'escalated', n.attempt, n.message, n.summary).then((o) => o.sent),
     reviewText: (t) => reviewFindingsText(t, fleet.config),
   };

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeFakeGh, ghPr } from '../../test-support/fake-gh.js';
 import { addRunningTask, agentCommit, makeFleetFixture, readTask, setSession, type FleetFixture } from '../../test-support/fleet-fixture.js';
 import { git } from '../../test-support/temp-repo.js';
-import { runMonitorPass } from '../monitor/pass.js';
+import { runMonitorPass } from '../monitor/index.js';
 import { createGithubForge } from './github.js';
 
 let fx: FleetFixture | undefined;

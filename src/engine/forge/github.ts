@@ -1,7 +1,7 @@
-import type { FleetContext } from '../fleet/context.js';
-import { writeFileAtomic } from '../fs/secure-files.js';
-import { taskPath } from '../repo.js';
-import type { CheckRun, PullRequest } from '../tasks/schema.js';
+import type { FleetContext } from '../core/index.js';
+import { writeFileAtomic } from '../fs/index.js';
+import { attemptFiles } from '../core/index.js';
+import type { CheckRun, PullRequest } from '../core/index.js';
 import { describeBranch } from './local.js';
 import { GhOutputError, parsePrChecks, parsePrList, parsePrView, runIdFromLink, type GhPr } from './parse-gh.js';
 import { composePrBody, readPrTemplate } from './pr-body.js';
@@ -210,7 +210,7 @@ async function attachFailedLogs(ctx: FleetContext, program: string, target: Forg
       continue;
     }
     const tail = r.stdout.replace(/\s+$/, '').split('\n').slice(-LOG_LINES).join('\n');
-    const file = taskPath(ctx.paths.runsDir, target.task.id, String(target.attempt.n), `${checkFileName(check.name)}.log`);
+    const file = attemptFiles(ctx.paths, target.task.id, target.attempt.n).run(`${checkFileName(check.name)}.log`);
     await writeFileAtomic(file, `${tail}\n`);
     Object.assign(check, { log: file, output: tail.split('\n').slice(-20).join('\n') });
   }

@@ -1,12 +1,11 @@
-import { gitArgs } from '../git/commands.js';
-import type { FleetContext } from '../fleet/context.js';
-import { taskPath } from '../repo.js';
-import type { CheckRun, PullRequest } from '../tasks/schema.js';
+import { gitArgs } from '../git/index.js';
+import type { FleetContext } from '../core/index.js';
+import { attemptFiles } from '../core/index.js';
+import type { CheckRun, PullRequest } from '../core/index.js';
 import { composePrBody, parseLogSubjects, readPrTemplate } from './pr-body.js';
 import { checkFileName, runCheckAdmitted, type SpawnCheck } from './run-check.js';
 import { summariseChecks, type CiStatus, type Forge, type ForgeTarget } from './types.js';
-import { processIsSame, processStartTime } from '../exec/process-alive.js';
-import { sweepMarked } from '../exec/sweep.js';
+import { processIsSame, processStartTime, sweepMarked } from '../exec/index.js';
 
 /**
  * The claim a process writes before running a PR's checks, so no other process runs them too:
@@ -131,7 +130,7 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
   const results: CheckRun[] = checks.map((c) => ({ name: c.name, state: 'pending', detail: 'queued' }));
   for (const [i, check] of checks.entries()) {
     const startedAt = new Date().toISOString();
-    const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `${checkFileName(check.name)}.log`);
+    const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`${checkFileName(check.name)}.log`);
     const release = () =>
       ctx.registry.updateTask(task.id, (t) => {
         const p = t.pr as PrWithCi | null;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addRunningTask, agentCommit, makeFleetFixture, readTask, setSession, type FleetFixture } from '../../test-support/fleet-fixture.js';
 import { git } from '../../test-support/temp-repo.js';
-import { runMonitorPass } from '../monitor/pass.js';
+import { runMonitorPass } from '../monitor/index.js';
 import { mergeLocalPr } from './merge-local.js';
 
 let fx: FleetFixture | undefined;

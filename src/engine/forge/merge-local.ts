@@ -1,9 +1,8 @@
-import { UsageError } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { gitArgs } from '../git/commands.js';
-import { parseStatusV2 } from '../monitor/parse-git.js';
-import { conflictsWith } from '../monitor/probe.js';
-import { findTask } from '../tasks/registry.js';
+import { UsageError, requireTask } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { gitArgs } from '../git/index.js';
+import { parseStatusV2 } from '../git/index.js';
+import { conflictsWith } from '../git/index.js';
 
 export interface MergeResult {
   number: number;
@@ -19,8 +18,7 @@ export interface MergeResult {
  * `git update-ref` (compare-and-swap). Conflicts are refused with the files named; nothing changes.
  */
 export async function mergeLocalPr(ctx: FleetContext, taskId: string): Promise<MergeResult> {
-  const task = findTask(await ctx.registry.read(), taskId);
-  if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+  const task = requireTask(await ctx.registry.read(), taskId);
   const pr = task.pr;
   if (!pr || pr.forge !== 'local') throw new UsageError(`task "${taskId}" has no local PR`);
   if (pr.state !== 'open') throw new UsageError(`PR #${pr.number} is ${pr.state}`);

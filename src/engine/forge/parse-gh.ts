@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FlotillaError } from '../errors.js';
-import type { CheckRun } from '../tasks/schema.js';
+import { FlotillaError } from '../core/index.js';
+import type { CheckRun } from '../core/index.js';
 
 /** Pure parsers of gh JSON output. Output that is not what we expect is an error, never trusted. */
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchGlobs } from '../gates/glob.js';
+import { matchGlobs } from '../gates/index.js';
 import { isGithubRemote, parsePrChecks, parsePrList, runIdFromLink } from './parse-gh.js';
 import { composePrBody, missingHeadings } from './pr-body.js';
 

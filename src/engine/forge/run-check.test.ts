@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdmissionQueue } from '../builds/admission-queue.js';
-import { configSchema } from '../config/schema.js';
+import { AdmissionQueue } from '../builds/index.js';
+import { configSchema } from '../core/index.js';
 import { runCheckAdmitted, spawnCheck } from './run-check.js';
 
 let dir: string | undefined;

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AdmissionAbortedError } from '../errors.js';
-import type { Admission } from '../builds/types.js';
-import { ensurePrivateDir } from '../fs/secure-files.js';
 import { randomBytes } from 'node:crypto';
-import { sweepMarked } from '../exec/sweep.js';
-import { processWatchdog } from '../exec/watchdog.js';
+import { AdmissionAbortedError } from '../core/index.js';
+import type { Admission } from '../core/index.js';
+import { ensurePrivateDir } from '../fs/index.js';
+import { processWatchdog, sweepMarked } from '../exec/index.js';
 
 /** One check command to run (a config check or a custom gate). */
 export interface CheckSpec {

@@ -1,4 +1,4 @@
-import type { FleetContext } from '../fleet/context.js';
+import type { FleetContext } from '../core/index.js';
 import { createGithubForge, type GithubForgeOptions } from './github.js';
 import { createLocalForge } from './local.js';
 import { isGithubRemote } from './parse-gh.js';

@@ -1,6 +1,6 @@
-import type { FleetContext } from '../fleet/context.js';
-import type { AttemptProbe } from '../monitor/probe.js';
-import type { Attempt, CheckRun, PullRequest, Task } from '../tasks/schema.js';
+import type { FleetContext } from '../core/index.js';
+import type { AttemptProbe } from '../git/index.js';
+import type { Attempt, CheckRun, PullRequest, Task } from '../core/index.js';
 
 /** Everything a forge needs to act on one task's latest attempt. */
 export interface ForgeTarget {

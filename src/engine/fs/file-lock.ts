@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, dirname } from 'node:path';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../core/index.js';
+import { processIsSame, processStartTime } from '../exec/index.js';
 import { removeStaleTemps } from './secure-files.js';
-import { processIsSame, processStartTime } from '../exec/process-alive.js';
 
 export interface LockOptions {
   /** Give up after this long. */

@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
-import { gitArgs } from '../git/commands.js';
-import { checkFileName, runCheckAdmitted } from '../forge/run-check.js';
-import { missingHeadings, readPrTemplate } from '../forge/pr-body.js';
-import { processAlive as pidAlive } from '../exec/process-alive.js';
-import { taskPath } from '../repo.js';
+import { gitArgs } from '../git/index.js';
+import { checkFileName, runCheckAdmitted } from '../forge/index.js';
+import { missingHeadings, readPrTemplate } from '../forge/index.js';
+import { processAlive as pidAlive } from '../exec/index.js';
+import { taskPath, attemptFiles } from '../core/index.js';
 import { matchGlobs } from './glob.js';
 import type { GateEvaluator, GateEvaluators, GateOutcome } from './types.js';
 
@@ -92,7 +92,7 @@ export const commandGate: GateEvaluator = async ({ ctx, task, attempt, probe, sp
     return true;
   });
   if (!claimed) return { state: 'pending', detail: 'running in another flotilla process', headSha: head };
-  const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `gate-${checkFileName(spec.name)}.log`);
+  const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`gate-${checkFileName(spec.name)}.log`);
   const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, attempt: attempt.n, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
   if (out.cancelled) return { state: 'pending', detail: 'cancelled', headSha: head };
   return { state: out.state, detail: out.detail, headSha: probe.headSha ?? undefined, log: out.log, output: out.tail };

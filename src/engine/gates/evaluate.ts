@@ -1,5 +1,5 @@
-import type { FailureClass } from '../config/schema.js';
-import type { GateResult } from '../tasks/schema.js';
+import type { FailureClass } from '../core/index.js';
+import type { GateResult } from '../core/index.js';
 import { BUILTIN_EVALUATORS, commandGate } from './builtin.js';
 import { gateSpecs, type GateEvaluators, type GateOutcome, type GateInput, type GateVerdict } from './types.js';
 

@@ -1,10 +1,8 @@
-import { UsageError } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { gitArgs } from '../git/commands.js';
-import { checkFileName, runCheckAdmitted, type CheckOutcome, type CheckSpec, type SpawnCheck } from '../forge/run-check.js';
-import { parseStatusV2 } from '../monitor/parse-git.js';
-import { taskPath } from '../repo.js';
-import { findTask } from '../tasks/registry.js';
+import { UsageError, attemptFiles, requireTask } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { gitArgs } from '../git/index.js';
+import { checkFileName, runCheckAdmitted, type CheckOutcome, type CheckSpec, type SpawnCheck } from '../forge/index.js';
+import { parseStatusV2 } from '../git/index.js';
 import { gateSpecs } from './types.js';
 
 export interface StopGateResult {
@@ -30,8 +28,7 @@ export function localGateSpecs(ctx: FleetContext): CheckSpec[] {
  * registry lock before answering), then the stop is allowed so the monitor takes over.
  */
 export async function runStopGate(ctx: FleetContext, taskId: string, options: { spawn?: SpawnCheck } = {}): Promise<StopGateResult> {
-  const task = findTask(await ctx.registry.read(), taskId);
-  if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+  const task = requireTask(await ctx.registry.read(), taskId);
   const attempt = task.attempts.at(-1);
   if (!attempt) throw new UsageError(`task "${taskId}" has not started`);
   const maxBlocks = ctx.config.stopGate.maxBlocks;
@@ -48,7 +45,7 @@ export async function runStopGate(ctx: FleetContext, taskId: string, options: { 
   }
   const results: CheckOutcome[] = [];
   for (const spec of localGateSpecs(ctx)) {
-    const logFile = taskPath(ctx.paths.runsDir, task.id, String(attempt.n), `stop-${checkFileName(spec.name)}.log`);
+    const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`stop-${checkFileName(spec.name)}.log`);
     const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, taskId: task.id, attempt: attempt.n, ...(options.spawn ? { spawn: options.spawn } : {}) });
     results.push(out);
     if (out.state === 'fail') problems.push(`Check "${spec.name}" (${spec.command.join(' ')}) failed: ${out.detail}\n${out.tail}`.trimEnd());

@@ -1,9 +1,9 @@
-import type { FailureClass, GateConfig } from '../config/schema.js';
-import type { FleetContext } from '../fleet/context.js';
-import type { CiStatus, ForgeDegraded } from '../forge/types.js';
-import type { SpawnCheck } from '../forge/run-check.js';
-import type { AttemptProbe } from '../monitor/probe.js';
-import type { Attempt, GateResult, GateState, PullRequest, Task } from '../tasks/schema.js';
+import type { FailureClass, GateConfig } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import type { CiStatus, ForgeDegraded } from '../forge/index.js';
+import type { SpawnCheck } from '../forge/index.js';
+import type { AttemptProbe } from '../git/index.js';
+import type { Attempt, GateResult, GateState, PullRequest, Task } from '../core/index.js';
 
 /** What a gate evaluator sees: the task, what git and the forge said this pass. */
 export interface GateInput {

@@ -1,12 +1,11 @@
-import { CommandError } from '../errors.js';
-import type { Runner } from '../exec/runner.js';
+import { CommandError, type GitPort, type Runner } from '../core/index.js';
 import { gitArgs } from './commands.js';
 import { parseWorktreeList, type WorktreeEntry } from './parse-worktree-list.js';
 
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
 
 /** A thin typed client over git, run through the Runner with argument arrays. */
-export class GitClient {
+export class GitClient implements GitPort {
   constructor(readonly runner: Runner) {}
 
   /** Runs git and returns the raw result (never throws on a non-zero exit). */

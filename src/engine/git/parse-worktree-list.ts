@@ -1,11 +1,6 @@
-export interface WorktreeEntry {
-  path: string;
-  head: string | null;
-  branch: string | null;
-  bare: boolean;
-  detached: boolean;
-  prunable: boolean;
-}
+import type { WorktreeEntry } from '../core/index.js';
+
+export type { WorktreeEntry };
 
 /** Parses `git worktree list --porcelain -z`. */
 export function parseWorktreeList(output: string): WorktreeEntry[] {

@@ -1,8 +1,8 @@
-import type { FailureClass } from '../config/schema.js';
-import type { FleetContext } from '../fleet/context.js';
-import { transition } from '../tasks/state-machine.js';
-import type { Attempt, RegistryData, Task, TaskState } from '../tasks/schema.js';
-import type { MonitorChange } from './types.js';
+import type { FailureClass } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { transition } from '../tasks/index.js';
+import type { Attempt, RegistryData, Task, TaskState } from '../core/index.js';
+import type { MonitorChange } from '../core/index.js';
 
 /**
  * Changes a task under the registry lock only if it is still where this pass saw it (same state,

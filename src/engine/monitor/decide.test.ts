@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Task } from '../tasks/schema.js';
+import type { Task } from '../core/index.js';
 import { decide, type SessionView } from './decide.js';
-import type { AttemptProbe } from './probe.js';
+import type { AttemptProbe } from '../git/index.js';
 
 const probe = (o: Partial<AttemptProbe> = {}): AttemptProbe => ({
   taskId: 't', attempt: 1, worktreeExists: true, branchExists: true, baseExists: true, headSha: 'h', baseSha: 'b',

@@ -1,7 +1,7 @@
-import type { FailureClass } from '../config/schema.js';
-import type { SessionState, Task } from '../tasks/schema.js';
-import type { AttemptProbe } from './probe.js';
-import { processAlive as pidAlive } from '../exec/process-alive.js';
+import type { FailureClass } from '../core/index.js';
+import type { SessionState, Task } from '../core/index.js';
+import type { AttemptProbe } from '../git/index.js';
+import { processAlive as pidAlive } from '../exec/index.js';
 
 /** What the monitor knows about an attempt's session this pass. */
 export interface SessionView {

@@ -1,6 +1,6 @@
-import type { FlotillaConfig } from '../config/schema.js';
-import type { RegistryData } from '../tasks/schema.js';
-import type { HumanItem } from './types.js';
+import type { FlotillaConfig } from '../core/index.js';
+import type { RegistryData } from '../core/index.js';
+import type { HumanItem } from '../core/index.js';
 
 /**
  * What needs the human now: ready tasks, escalated ones, agents waiting for input, failures that

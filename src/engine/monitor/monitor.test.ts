@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addRunningTask, agentCommit, makeFleetFixture, readTask, setSession, type FleetFixture } from '../../test-support/fleet-fixture.js';
 import { createMonitor } from './monitor.js';
-import type { PassResult } from './types.js';
+import type { PassResult } from '../core/index.js';
 
 let fx: FleetFixture | undefined;
 afterEach(async () => {

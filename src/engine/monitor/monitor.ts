@@ -1,13 +1,13 @@
-import { errorMessage } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { selectForge } from '../forge/select.js';
-import type { Forge } from '../forge/types.js';
-import type { SpawnCheck } from '../forge/run-check.js';
-import type { GateEvaluator, GateEvaluators } from '../gates/types.js';
+import { errorMessage } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { selectForge } from '../forge/index.js';
+import type { Forge } from '../forge/index.js';
+import type { SpawnCheck } from '../forge/index.js';
+import type { GateEvaluator, GateEvaluators } from '../gates/index.js';
 import { needsHuman } from './human.js';
 import { runMonitorPass } from './pass.js';
-import type { ConflictCache } from './probe.js';
-import type { PassResult } from './types.js';
+import type { ConflictCache } from '../git/index.js';
+import type { PassResult } from '../core/index.js';
 
 /** A step run after each pass (e.g. recovery acting on attempt.failure). Errors are reported, not thrown. */
 export type AfterPassStep = (result: PassResult) => Promise<void> | void;

@@ -1,20 +1,20 @@
-import { isOrchestrator } from '../orchestrator/task.js';
-import { errorMessage } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { selectForge } from '../forge/select.js';
-import type { SpawnCheck } from '../forge/run-check.js';
-import { isDegraded, type CiStatus, type Forge, type ForgeDegraded, type ForgeTarget } from '../forge/types.js';
-import { evaluateGates } from '../gates/evaluate.js';
-import type { GateEvaluators } from '../gates/types.js';
-import { notifyOnce, type NotifyContext } from '../notify/notify.js';
-import type { GateResult, PullRequest, Task } from '../tasks/schema.js';
+import { isOrchestrator } from '../orchestrator/index.js';
+import { errorMessage } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { selectForge } from '../forge/index.js';
+import type { SpawnCheck } from '../forge/index.js';
+import { isDegraded, type CiStatus, type Forge, type ForgeDegraded, type ForgeTarget } from '../forge/index.js';
+import { evaluateGates } from '../gates/index.js';
+import type { GateEvaluators } from '../gates/index.js';
+import { notifyOnce, type NotifyContext } from '../notify/index.js';
+import type { GateResult, PullRequest, Task } from '../core/index.js';
 import { failAttempt, move, updateIfUnchanged } from './apply.js';
 import { decide } from './decide.js';
 import { needsHuman } from './human.js';
 import { rebaseClean } from './rebase.js';
-import { probeAttempt, readBranchTips, type ConflictCache } from './probe.js';
+import { probeAttempt, readBranchTips, type ConflictCache } from '../git/index.js';
 import { sessionView } from './session-view.js';
-import type { MonitorChange, PassResult } from './types.js';
+import type { MonitorChange, PassResult } from '../core/index.js';
 
 export interface PassOptions {
   now?: Date;

@@ -1,8 +1,8 @@
-import type { FleetContext } from '../fleet/context.js';
-import { gitArgs } from '../git/commands.js';
-import type { Attempt } from '../tasks/schema.js';
-import { processAlive as pidAlive } from '../exec/process-alive.js';
-import { parseStatusV2 } from './parse-git.js';
+import type { FleetContext } from '../core/index.js';
+import { gitArgs } from '../git/index.js';
+import type { Attempt } from '../core/index.js';
+import { processAlive as pidAlive } from '../exec/index.js';
+import { parseStatusV2 } from '../git/index.js';
 
 export type RebaseOutcome = { rebased: true; head: string } | { rebased: false; why: string };
 

@@ -1,6 +1,6 @@
-import type { FleetContext } from '../fleet/context.js';
-import type { Attempt, Task } from '../tasks/schema.js';
-import { processAlive as pidAlive } from '../exec/process-alive.js';
+import type { FleetContext } from '../core/index.js';
+import type { Attempt, Task } from '../core/index.js';
+import { processAlive as pidAlive } from '../exec/index.js';
 import type { SessionView } from './decide.js';
 
 /**

@@ -1,8 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { FleetContext } from '../fleet/context.js';
-import { pushNotification } from '../fleet/store.js';
-import type { CommandMap, FleetNotification } from '../fleet/types.js';
+import type { FleetContext, FleetNotification } from '../core/index.js';
 
 export const NOTIFY_EVENTS = ['ready', 'escalated', 'needs-input'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
@@ -21,10 +19,8 @@ export interface NotifyPayload {
   repo: string;
 }
 
-/** A context that may also dispatch (a Fleet); then the notification goes through `notify.push`. */
-export type NotifyContext = FleetContext & {
-  dispatch?: (command: { type: 'notify.push' } & CommandMap['notify.push']['input']) => Promise<void>;
-};
+/** What notifyOnce needs: the fleet context (its notifier puts the notification in the store and on the bus). */
+export type NotifyContext = FleetContext;
 
 export interface NotifyOutcome {
   /** False when this event was already sent for this task and attempt (by any process). */
@@ -86,13 +82,7 @@ export async function notifyOnce(
   const errors: string[] = [];
   const message = `${taskId} ${TITLES[event]}: ${summary}`;
 
-  const notification: Omit<FleetNotification, 'id' | 'at'> = { kind: event, taskId, message };
-  if (ctx.dispatch) await ctx.dispatch({ type: 'notify.push', notification });
-  else {
-    const full = { ...notification, id: `${taskId}-${event}-${attempt}`, at };
-    pushNotification(ctx.store, full);
-    ctx.events.emit({ type: 'notification', notification: full });
-  }
+  ctx.notifier.push({ kind: event, taskId, message });
 
   const { notify } = ctx.config;
   if (notify.command) {

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { resolveProfile } from '../agents/profiles.js';
-import { UsageError } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import type { Task } from '../tasks/schema.js';
-import { newAttempt, newTask } from '../tasks/factory.js';
+import { resolveProfile } from '../agents/index.js';
+import { UsageError } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import type { Task } from '../core/index.js';
+import { newAttempt, newTask } from '../tasks/index.js';
 import { orchestratorInstructions } from './instructions.js';
-import { initRepo } from '../init.js';
+import { initRepo } from '../config/index.js';
 
 /** The registry id of the coordinator session. */
 export const ORCHESTRATOR_ID = 'orchestrator';

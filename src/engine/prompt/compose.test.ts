@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/load.js';
-import { repoPaths } from '../repo.js';
-import type { Attempt, Task } from '../tasks/schema.js';
+import { parseConfig } from '../config/index.js';
+import { repoPaths } from '../core/index.js';
+import type { Attempt, Task } from '../core/index.js';
 import { makeTempRepo, runCli, type TempRepo } from '../../test-support/temp-repo.js';
 import { CONTEXT_FILE_CAP, composePrompt, matchLearnings, type Learning } from './compose.js';
 

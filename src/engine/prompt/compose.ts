@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import type { FlotillaConfig, GateConfig } from '../config/schema.js';
-import { resolveProfile } from '../agents/profiles.js';
-import type { Attempt, Task } from '../tasks/schema.js';
-import type { RepoPaths } from '../repo.js';
+import type { FlotillaConfig, GateConfig } from '../core/index.js';
+import { resolveProfile } from '../agents/index.js';
+import type { Attempt, Task } from '../core/index.js';
+import type { RepoPaths } from '../core/index.js';
 
 /**
  * Prompt composition for a worker attempt. A worker gets only what its task needs: the brief, the

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
-import { createFleet, type Fleet } from '../fleet/create-fleet.js';
-import { attemptSchema } from '../tasks/schema.js';
+import { UsageError } from '../core/index.js';
+import { createFleet, type Fleet } from '../fleet/index.js';
+import { attemptSchema } from '../core/index.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 
 let repo: TempRepo | null = null;

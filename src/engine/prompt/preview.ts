@@ -1,6 +1,6 @@
-import { UsageError } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { assertTaskId } from '../ids.js';
+import { requireTask } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { assertTaskId } from '../core/index.js';
 import { composePrompt, type ComposedPrompt } from './compose.js';
 
 /**
@@ -9,8 +9,7 @@ import { composePrompt, type ComposedPrompt } from './compose.js';
  */
 export async function previewPrompt(ctx: FleetContext, id: string): Promise<ComposedPrompt> {
   assertTaskId(id, 'task');
-  const task = (await ctx.registry.read()).tasks.find((t) => t.id === id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = requireTask(await ctx.registry.read(), id);
   const last = task.attempts.at(-1);
   const attempt = last && last.state === 'pending' ? last : null;
   return composePrompt({ paths: ctx.paths, config: ctx.config, task, attempt });

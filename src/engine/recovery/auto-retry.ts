@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/index.js';
 import { recordLearningIfReady } from './learn.js';
 import { autoRetryTask, type DeferredRetry, type RecoveryDeps, type RecoveryFleet, type RetryResult } from './retry.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Attempt, Task } from '../tasks/schema.js';
+import type { Attempt, Task } from '../core/index.js';
 import { blockingFindings, classifyFailure, findContextExhausted } from './classify.js';
 
 const now = new Date('2026-11-25T10:00:00Z');

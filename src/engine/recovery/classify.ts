@@ -1,5 +1,5 @@
-import type { FailureClass } from '../config/schema.js';
-import type { Attempt, CheckRun, Failure, Task } from '../tasks/schema.js';
+import type { FailureClass } from '../core/index.js';
+import type { Attempt, CheckRun, Failure, Task } from '../core/index.js';
 import { stripAnsi } from './text.js';
 
 /**

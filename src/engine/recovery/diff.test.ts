@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addRunningTask, agentCommit, makeFleetFixture, type FleetFixture } from '../../test-support/fleet-fixture.js';
 import { git } from '../../test-support/temp-repo.js';
-import { createAttemptWorktree } from '../workspace/worktrees.js';
+import { createAttemptWorktree } from '../workspace/index.js';
 import { diffAttempts } from './diff.js';
 
 let fx: FleetFixture | undefined;

@@ -1,7 +1,6 @@
-import { UsageError } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { assertTaskId } from '../ids.js';
-import { findTask } from '../tasks/registry.js';
+import { UsageError, requireTask } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { assertTaskId } from '../core/index.js';
 
 /**
  * The difference between two attempts of a task, over their branches (kept after a retry): what
@@ -42,8 +41,7 @@ export async function diffAttempts(
   options: { color?: boolean } = {},
 ): Promise<AttemptDiff> {
   assertTaskId(taskId, 'task');
-  const task = findTask(await ctx.registry.read(), taskId);
-  if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+  const task = requireTask(await ctx.registry.read(), taskId);
   if (!task.attempts.length) throw new UsageError(`task ${taskId} has no attempts yet`);
   const ns = task.attempts.map((x) => x.n);
   const last = ns[ns.length - 1]!;

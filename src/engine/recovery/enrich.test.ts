@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../errors.js';
-import { repoPaths, type RepoPaths } from '../repo.js';
-import type { Attempt, Failure, Task } from '../tasks/schema.js';
+import { UsageError } from '../core/index.js';
+import { repoPaths, type RepoPaths } from '../core/index.js';
+import type { Attempt, Failure, Task } from '../core/index.js';
 import { buildEnrichment, checkFileScope, conflictingFiles, DEFAULT_CAPS } from './enrich.js';
 
 const now = '2026-11-25T10:00:00.000Z';

@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { checkFileScope, readDoc, readTail } from './files.js';
-import type { RepoPaths } from '../repo.js';
-import { taskPath } from '../repo.js';
-import type { Attempt, Enrichment, Failure, Task } from '../tasks/schema.js';
+import type { RepoPaths } from '../core/index.js';
+import { attemptFiles } from '../core/index.js';
+import type { Attempt, Enrichment, Failure, Task } from '../core/index.js';
 import { blockingFindings, failingChecks } from './classify.js';
 import { extractFailingTests, formatFailingTest } from './test-names.js';
 import { capText, stripAnsi, tailText } from './text.js';
@@ -131,7 +131,7 @@ function reviewSection(task: Task): Section[] {
 }
 
 async function agentLogTail(input: EnrichInput, caps: EnrichCaps): Promise<Section[]> {
-  const file = taskPath(input.paths.logsDir, input.task.id, `${input.attempt.n}.log`);
+  const file = attemptFiles(input.paths, input.task.id, input.attempt.n).log;
   const raw = await readTail(file, caps.readBytes);
   if (!raw?.trim()) return [];
   const tail = tailText(stripAnsi(raw), Math.min(40, caps.logLines), caps.logChars);

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import type { FleetContext } from '../fleet/context.js';
-import { pushNotification } from '../fleet/store.js';
-import type { Task } from '../tasks/schema.js';
-import { canTransition, transition } from '../tasks/state-machine.js';
+import type { FleetContext } from '../core/index.js';
+import type { Task } from '../core/index.js';
+import { canTransition, transition } from '../tasks/index.js';
 
 /**
  * Escalation: the task has used its retries. It goes to `escalated` with a summary of every
@@ -40,15 +38,7 @@ export async function claimNotification(ctx: FleetContext, taskId: string, key: 
 /** The default: claim the key, then a fleet notification of kind `escalated` (store + event bus). */
 export const defaultEscalationNotifier: EscalationNotifier = async (ctx, notice) => {
   if (!(await claimNotification(ctx, notice.taskId, `escalated#${notice.attempt}`))) return false;
-  const notification = {
-    id: randomUUID(),
-    at: new Date().toISOString(),
-    kind: 'escalated' as const,
-    taskId: notice.taskId,
-    message: notice.message,
-  };
-  pushNotification(ctx.store, notification);
-  ctx.events.emit({ type: 'notification', notification });
+  ctx.notifier.push({ kind: 'escalated', taskId: notice.taskId, message: notice.message });
   return true;
 };
 

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { basename, isAbsolute, normalize, relative, resolve, sep } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/index.js';
 import { capText } from './text.js';
 
 /** Reading evidence files and checking what the human hands a retry (--files, --doc). */

@@ -26,3 +26,4 @@ export {
 export { defaultEscalationNotifier, claimNotification, markEscalated, summariseAttempts, type EscalationNotice, type EscalationNotifier } from './escalate.js';
 export { recordLearningIfReady, addToMemory, learningSentence, recoveredClass } from './learn.js';
 export { diffAttempts, parseAttemptRef, type AttemptDiff } from './diff.js';
+export { recoveryChange } from './report.js';

@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFleet, type Fleet } from '../fleet/create-fleet.js';
-import { MEMORY_TEMPLATE } from '../init.js';
-import { composePrompt, readLearnings } from '../prompt/compose.js';
-import { transition } from '../tasks/state-machine.js';
+import { createFleet, type Fleet } from '../fleet/index.js';
+import { MEMORY_TEMPLATE } from '../config/index.js';
+import { composePrompt, readLearnings } from '../prompt/index.js';
+import { transition } from '../tasks/index.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt, withoutTaskStart } from '../../test-support/recovery-attempts.js';
 import { addToMemory, recordLearningIfReady } from './learn.js';

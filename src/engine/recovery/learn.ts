@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { errorMessage } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { appendPrivateLine, writeFileAtomic } from '../fs/secure-files.js';
-import { gitArgs } from '../git/commands.js';
-import { MEMORY_TEMPLATE } from '../init.js';
-import type { Learning } from '../prompt/compose.js';
-import { findTask } from '../tasks/registry.js';
-import type { Attempt, Task } from '../tasks/schema.js';
+import { errorMessage } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { appendPrivateLine, writeFileAtomic } from '../fs/index.js';
+import { gitArgs } from '../git/index.js';
+import { MEMORY_TEMPLATE } from '../config/index.js';
+import type { Learning } from '../prompt/index.js';
+import { findTask } from '../tasks/index.js';
+import type { Attempt, Task } from '../core/index.js';
 
 /**
  * Learning: when a task reaches `ready` on an attempt that had an enrichment, what worked is kept:

@@ -1,4 +1,4 @@
-import type { MonitorChange } from '../monitor/types.js';
+import type { MonitorChange } from '../core/index.js';
 import type { DeferredRetry, RetryResult } from './retry.js';
 
 /** One line for `check` / `watch` about what the automatic recovery pass did to a task. */

@@ -1,7 +1,7 @@
-import type { FailureClass } from '../config/schema.js';
-import type { FleetContext } from '../fleet/context.js';
-import type { Task } from '../tasks/schema.js';
-import { processAlive as pidAlive } from '../exec/process-alive.js';
+import type { FailureClass } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import type { Task } from '../core/index.js';
+import { processAlive as pidAlive } from '../exec/index.js';
 
 /** Retry policy: where a retry starts from, whether the agent still runs, and the caps. */
 

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createFleet, type Fleet } from '../fleet/create-fleet.js';
+import { createFleet, type Fleet } from '../fleet/index.js';
 import { git, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { commitInLatest, failLatest, markPendingRunning, startFirstAttempt, withoutTaskStart } from '../../test-support/recovery-attempts.js';
 import { claimNotification, type EscalationNotice, type EscalationNotifier } from './escalate.js';
 import { autoRetryPass } from './auto-retry.js';
 import { retryTask } from './retry.js';
-import { transition } from '../tasks/state-machine.js';
+import { transition } from '../tasks/index.js';
 
 const VITEST_LOG = readFileSync(join(import.meta.dirname, 'fixtures', 'vitest-plain.txt'), 'utf8');
 
@@ -92,12 +92,12 @@ describe('retryTask', () => {
     await expect(retryTask(fleet, 'nope', {})).rejects.toThrow('no task "nope"');
   });
 
-  it('starts the new attempt through task.start when the fleet has it', async () => {
+  it('starts the new attempt through the startAttempt port when the fleet passes one', async () => {
     await setup();
     await failLatest(fleet, 'fix-math', 'crashed', 'exit 1');
-    const dispatch = vi.fn(async () => undefined);
-    const r = await retryTask({ ...fleet, dispatch, supports: (t) => t === 'task.start' }, 'fix-math');
-    expect(dispatch).toHaveBeenCalledWith({ type: 'task.start', id: 'fix-math' });
+    const startAttempt = vi.fn(async (_id: string) => undefined);
+    const r = await retryTask(fleet, 'fix-math', {}, { startAttempt });
+    expect(startAttempt).toHaveBeenCalledWith('fix-math');
     expect(r).toMatchObject({ outcome: 'retried', started: true, startPoint: 'flotilla/fix-math-a1' });
   });
 

@@ -1,23 +1,21 @@
 import { join } from 'node:path';
-import { errorMessage, RegistryError, UsageError } from '../errors.js';
-import { withFileLock } from '../fs/file-lock.js';
-import type { FailureClass } from '../config/schema.js';
-import type { FleetContext } from '../fleet/context.js';
-import { assertTaskId } from '../ids.js';
-import { resolveProfile } from '../agents/profiles.js';
-import { findTask } from '../tasks/registry.js';
-import type { Attempt, Failure, Task } from '../tasks/schema.js';
-import { transition } from '../tasks/state-machine.js';
-import { copyMatchingFiles, runSetupCommands } from '../workspace/bootstrap.js';
-import { createAttemptWorktree, removeAttemptWorktree } from '../workspace/worktrees.js';
-import { setUpSharedDependencies } from '../fleet/shared-deps-wiring.js';
+import { errorMessage, RegistryError, UsageError, attemptFiles, requireTask } from '../core/index.js';
+import { withFileLock } from '../fs/index.js';
+import type { FailureClass } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { assertTaskId } from '../core/index.js';
+import { resolveProfile } from '../agents/index.js';
+import type { Attempt, Failure, Task } from '../core/index.js';
+import { transition } from '../tasks/index.js';
+import { copyMatchingFiles, runSetupCommands } from '../workspace/index.js';
+import { createAttemptWorktree, removeAttemptWorktree } from '../workspace/index.js';
+import { setUpSharedDependencies } from '../workspace/index.js';
 import { classifyFailure } from './classify.js';
 import { buildEnrichment, readTail } from './enrich.js';
 import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
 import { capReached, CONTINUE_FROM_BRANCH, sessionAlive } from './retry-policy.js';
 import { stripAnsi } from './text.js';
-import { newAttempt } from '../tasks/factory.js';
-import { taskPath } from '../repo.js';
+import { newAttempt } from '../tasks/index.js';
 
 /**
  * Retry: a failed attempt becomes a new attempt N+1 in a new worktree, with an enrichment telling
@@ -70,15 +68,12 @@ export interface DeferredRetry {
   reason: string;
 }
 
-/** What retry needs from the fleet: the context, and (when the fleet has them) dispatch of other commands. */
-export interface RecoveryFleet extends FleetContext {
-  /** The fleet's dispatch; typed loosely so a command added to CommandMap later can be sent. */
-  dispatch?: (command: never) => Promise<unknown>;
-  /** True when the fleet handles a command of this type (so recovery can use `task.start` once it exists). */
-  supports?: (type: string) => boolean;
-}
+/** What retry needs from the fleet: the context (upward calls come in RecoveryDeps). */
+export type RecoveryFleet = FleetContext;
 
 export interface RecoveryDeps {
+  /** Starts the task's pending attempt (createFleet passes its `task.start`); without it the attempt stays pending. */
+  startAttempt?: (taskId: string) => Promise<unknown>;
   notify?: EscalationNotifier;
   /** Text of the review findings for review_flagged (the review module's `reviewFindingsText(task, config)`). */
   reviewText?: (task: Task) => string;
@@ -99,7 +94,7 @@ async function evidenceText(fleet: FleetContext, task: Task, attempt: Attempt): 
   } catch {
     screen = null;
   }
-  const log = await readTail(taskPath(fleet.paths.logsDir, task.id, `${attempt.n}.log`), 64 * 1024);
+  const log = await readTail(attemptFiles(fleet.paths, task.id, attempt.n).log, 64 * 1024);
   return { screen, log };
 }
 
@@ -190,9 +185,9 @@ async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalO
     }
     throw err;
   }
-  if (result?.outcome === 'retried' && fleet.dispatch && fleet.supports?.('task.start')) {
+  if (result?.outcome === 'retried' && deps.startAttempt) {
     try {
-      await fleet.dispatch({ type: 'task.start', id: taskId } as never);
+      await deps.startAttempt(taskId);
       result.started = true;
     } catch (err) {
       result.startError = errorMessage(err);
@@ -204,8 +199,7 @@ async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalO
 
 async function retryLocked(fleet: RecoveryFleet, taskId: string, options: InternalOptions, deps: RecoveryDeps): Promise<RetryResult | DeferredRetry | null> {
   const now = deps.now?.() ?? new Date();
-  const task = findTask(await fleet.registry.read(), taskId);
-  if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+  const task = requireTask(await fleet.registry.read(), taskId);
   const last = task.attempts[task.attempts.length - 1];
   if (options.auto && (task.state !== 'failed' || !last || last.state === 'pending')) return null;
   if (!last) throw new UsageError(`task ${taskId} has not started yet; start it instead: flotilla start ${taskId}`);

@@ -1,5 +1,5 @@
-import type { FleetContext } from '../fleet/context.js';
-import { assertTaskId } from '../ids.js';
+import type { FleetContext } from '../core/index.js';
+import { assertTaskId } from '../core/index.js';
 import { calibrationFile, recordOutcomes, type OutcomeRecord } from './calibration.js';
 import type { MergedFinding } from './consensus.js';
 import { reviewOf } from './types.js';

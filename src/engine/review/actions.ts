@@ -1,7 +1,7 @@
-import { RegistryError, UsageError } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { assertTaskId } from '../ids.js';
-import type { Task } from '../tasks/schema.js';
+import { RegistryError, UsageError } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { assertTaskId } from '../core/index.js';
+import type { Task } from '../core/index.js';
 import { calibrationFile, readCalibration, recordOutcomes, type OutcomeRecord } from './calibration.js';
 import type { FindingMark, MergedFinding } from './consensus.js';
 import { applyFolding } from './fold.js';

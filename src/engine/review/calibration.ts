@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withFileLock } from '../fs/file-lock.js';
-import { writeFileAtomic } from '../fs/secure-files.js';
-import type { RepoPaths } from '../repo.js';
+import { withFileLock } from '../fs/index.js';
+import { writeFileAtomic } from '../fs/index.js';
+import type { RepoPaths } from '../core/index.js';
 import type { MergedFinding } from './consensus.js';
 
 /**

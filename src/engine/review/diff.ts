@@ -1,4 +1,4 @@
-import type { GitClient } from '../git/git-client.js';
+import type { GitClient } from '../git/index.js';
 
 /**
  * The diff a review looks at, cut to fit a prompt. A reviewer gets its prompt as one argv element

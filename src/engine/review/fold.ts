@@ -1,4 +1,4 @@
-import type { FlotillaConfig } from '../config/schema.js';
+import type { FlotillaConfig } from '../core/index.js';
 import { shouldFold, trustFrom, type CalibrationData } from './calibration.js';
 import { rankFindings } from './consensus.js';
 import { isBlocking } from './gate.js';

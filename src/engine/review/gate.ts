@@ -1,5 +1,5 @@
-import type { FlotillaConfig } from '../config/schema.js';
-import type { GateResult, Task } from '../tasks/schema.js';
+import type { FlotillaConfig } from '../core/index.js';
+import type { GateResult, Task } from '../core/index.js';
 import type { MergedFinding } from './consensus.js';
 import { reviewersOf } from './roles.js';
 import { reviewOf } from './types.js';

@@ -1,5 +1,5 @@
-import type { Runner } from '../exec/runner.js';
-import type { PullRequest } from '../tasks/schema.js';
+import type { Runner } from '../exec/index.js';
+import type { PullRequest } from '../core/index.js';
 import type { MergedFinding } from './consensus.js';
 import type { PostedReview, ReviewRecord } from './types.js';
 

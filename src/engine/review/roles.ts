@@ -1,7 +1,7 @@
-import { resolveProfile } from '../agents/profiles.js';
-import type { FlotillaConfig, ReviewerConfig } from '../config/schema.js';
-import { UsageError } from '../errors.js';
-import { findExecutable } from '../sessions/which.js';
+import { resolveProfile } from '../agents/index.js';
+import type { FlotillaConfig, ReviewerConfig } from '../core/index.js';
+import { UsageError } from '../core/index.js';
+import { findExecutable } from '../sessions/index.js';
 import type { OutputFormat } from './parse.js';
 
 /**

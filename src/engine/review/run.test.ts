@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Admission, JobRequest } from '../builds/types.js';
-import { createFleet, type Fleet } from '../fleet/create-fleet.js';
+import type { Admission, JobRequest } from '../core/index.js';
+import { createFleet, type Fleet } from '../fleet/index.js';
 import { addCalcAttempt, scriptedReviewConfig, scriptedReviewer, setupCalcTask } from '../../test-support/review-task.js';
 import { git, type TempRepo } from '../../test-support/temp-repo.js';
 import { recordActedOn } from './acted-on.js';

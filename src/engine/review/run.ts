@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ReviewerConfig } from '../config/schema.js';
-import { FlotillaError, RegistryError, UsageError, errorMessage } from '../errors.js';
-import type { FleetContext } from '../fleet/context.js';
-import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
-import { assertTaskId } from '../ids.js';
-import { taskPath } from '../repo.js';
-import type { Task } from '../tasks/schema.js';
+import type { ReviewerConfig } from '../core/index.js';
+import { FlotillaError, RegistryError, UsageError, errorMessage, requireTask } from '../core/index.js';
+import type { FleetContext } from '../core/index.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
+import { assertTaskId } from '../core/index.js';
+import { taskPath } from '../core/index.js';
+import type { Task } from '../core/index.js';
 import { recordActedOn } from './acted-on.js';
 import { calibrationFile, readCalibration, trustFrom } from './calibration.js';
 import { buildConsensus, type SourcedFinding } from './consensus.js';
@@ -163,10 +163,7 @@ async function runRole(rc: RoleContext): Promise<RoleOutcome> {
 }
 
 async function loadTask(ctx: FleetContext, taskId: string): Promise<Task> {
-  const data = await ctx.registry.read();
-  const task = data.tasks.find((t) => t.id === taskId);
-  if (!task) throw new UsageError(`no task "${taskId}"`);
-  return task;
+  return requireTask(await ctx.registry.read(), taskId);
 }
 
 /** Runs every role on the task's PR and stores the result in task.review. */

@@ -1,4 +1,4 @@
-import type { Task } from '../tasks/schema.js';
+import type { Task } from '../core/index.js';
 import type { MergedFinding } from './consensus.js';
 import type { ReviewerUsage } from './parse.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../core/index.js';
 import { buildAgentArgv } from './argv.js';
 
 const where = { file: '/r/.flotilla/config.json', key: 'profiles.mine' };

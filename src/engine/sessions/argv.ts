@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors.js';
-import type { ProfileConfig } from '../config/schema.js';
+import { ConfigError } from '../core/index.js';
+import type { ProfileConfig } from '../core/index.js';
 
 /** Values substituted into a profile's argv. */
 export interface PlaceholderValues {

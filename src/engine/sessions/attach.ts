@@ -1,5 +1,5 @@
-import type { AttachOutcome } from './types.js';
-import { UsageError } from '../errors.js';
+import type { AttachOutcome } from '../core/index.js';
+import { UsageError } from '../core/index.js';
 
 /**
  * The byte sequences that mean "detach" for a tmux-style key name: "C-]" is 0x1d, and also its

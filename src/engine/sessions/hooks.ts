@@ -1,12 +1,12 @@
 import { open, stat } from 'node:fs/promises';
-import type { SessionState } from '../tasks/schema.js';
-import { claudeHookState, claudeSettings } from '../agents/claude/hooks.js';
-import { codexNotifyArgv, codexNotifyState } from '../agents/codex/notify.js';
-import { distScript, flotillaBin, shellQuote } from '../package-root.js';
+import type { SessionState } from '../core/index.js';
+import { claudeHookState, claudeSettings } from '../agents/index.js';
+import { codexNotifyArgv, codexNotifyState } from '../agents/index.js';
+import { distScript, flotillaBin, shellQuote } from '../core/index.js';
 import { join } from 'node:path';
-import { assertTaskId } from '../ids.js';
+import { assertTaskId } from '../core/index.js';
 
-export { CLAUDE_HOOK_EVENTS } from '../agents/claude/hooks.js';
+export { CLAUDE_HOOK_EVENTS } from '../agents/index.js';
 
 /** One line of `.flotilla/hooks/<task>/events.jsonl`, as written by hook-recorder. */
 export interface HookEvent {

@@ -1,10 +1,7 @@
-export type { SessionManager, ScreenSnapshot, StartSessionInput, AttachOptions, AttachOutcome } from './types.js';
+export type { SessionManager, ScreenSnapshot, StartSessionInput, AttachOptions, AttachOutcome } from '../core/index.js';
 export {
   createSessionManager,
   chooseRuntime,
-  hookEventsFile,
-  attemptLogFile,
-  promptFile,
   type SessionManagerContext,
   type SessionManagerOptions,
 } from './manager.js';
@@ -14,3 +11,4 @@ export { claudeSettingsJson, hookArgv, stateForHookEvent, type HookEvent } from 
 export { classifyScreen, compilePatterns, plainText, DEFAULT_QUIET_MS } from './status-tracker.js';
 export { tmuxSocketName, TMUX_CONF } from './tmux.js';
 export { findExecutable } from './which.js';
+export { hookEventsFile, attemptLogFile, promptFile } from './launch-spec.js';

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { LiveScreen } from './live-screen.js';
-import type { ScreenSnapshot } from './types.js';
+import type { ScreenSnapshot } from '../core/index.js';
 
 /** How much of the end of a log is replayed: enough for any full screen, cheap to parse (~20 ms). */
 export const REPLAY_BYTES = 256 * 1024;

@@ -1,5 +1,5 @@
 import xterm from '@xterm/headless';
-import type { ScreenSnapshot } from './types.js';
+import type { ScreenSnapshot } from '../core/index.js';
 import { serializeScreen } from './serialize.js';
 
 const { Terminal } = xterm;

@@ -1,39 +1,27 @@
-import { existsSync, statSync } from 'node:fs';
-import { watch, type FSWatcher } from 'chokidar';
-import { resolveProfile } from '../agents/profiles.js';
-import type { FlotillaConfig, ProfileConfig } from '../config/schema.js';
-import { PtyError, UsageError, errorMessage } from '../errors.js';
-import type { Runner } from '../exec/runner.js';
-import type { EventBus } from '../fleet/event-bus.js';
-import type { FleetEvent } from '../fleet/types.js';
-import { appendPrivateLine, ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
-import { isTaskId } from '../ids.js';
-import { taskPath, type RepoPaths } from '../repo.js';
-import type { TaskRegistry } from '../tasks/registry.js';
-import type { SessionInfo, SessionState } from '../tasks/schema.js';
-import { buildAgentArgv } from './argv.js';
-import { hookArgv, readHookEvents } from './hooks.js';
+import { existsSync } from 'node:fs';
+import { resolveProfile } from '../agents/index.js';
+import type { FlotillaConfig } from '../core/index.js';
+import { PtyError, UsageError, attemptFiles, taskFiles, requireTask } from '../core/index.js';
+import { appendPrivateLine, ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
+import { isTaskId } from '../core/index.js';
+import type { SessionInfo, SessionState } from '../core/index.js';
+import type { SessionManagerContext } from './session-context.js';
+import { adoptSessions, followSession, type AdoptionHost } from './adoption.js';
+import { readHookEvents } from './hooks.js';
+import { attemptLogFile, launchSpec } from './launch-spec.js';
 import { PtyRuntime } from './pty-runtime.js';
-import { killProcessGroup, type Runtime, type RuntimeSession } from './runtime.js';
-import { attemptMarker, sweepMarked } from '../exec/sweep.js';
-import { DEFAULT_QUIET_MS, StatusTracker, compilePatterns, plainText } from './status-tracker.js';
+import { killProcessGroup, type Runtime } from './runtime.js';
+import { StatusWiring, type Entry } from './status-wiring.js';
+import { attemptMarker, sweepMarked } from '../exec/index.js';
 import { TmuxRuntime } from './tmux-runtime.js';
-import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, StartSessionInput } from './types.js';
+import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, StartSessionInput } from '../core/index.js';
 import { findExecutable } from './which.js';
-import { BUILTIN_PROFILES } from '../agents/profiles.js';
-import { processAlive } from '../exec/process-alive.js';
-import { waitAtMost } from '../exec/wait-at-most.js';
+import { waitAtMost } from '../exec/index.js';
 import { isAgentGroup } from './agent-group.js';
 import { replayLogScreen } from './last-screen.js';
 import { readStartSize, writeStartSize } from './start-size.js';
 
-export interface SessionManagerContext {
-  paths: RepoPaths;
-  config: FlotillaConfig;
-  registry: TaskRegistry;
-  events: EventBus<FleetEvent>;
-  runner: Runner;
-}
+export type { SessionManagerContext };
 
 export interface SessionManagerOptions {
   /** Overrides config.runtime. */
@@ -44,50 +32,11 @@ export interface SessionManagerOptions {
   size?: { cols: number; rows: number };
 }
 
-/** Linux refuses a single exec argument of 128 KiB or more (MAX_ARG_STRLEN). */
-const MAX_ARG_BYTES = 128 * 1024;
-
-interface Entry {
-  taskId: string;
-  attempt: number;
-  session: RuntimeSession;
-  info: SessionInfo;
-  tracker: StatusTracker | null;
-  watcher: FSWatcher | null;
-  hookOffset: number;
-  writes: Promise<void>;
-  exitedPromise: Promise<void>;
-  /** Resolves once hook events recorded before following the session have been applied. */
-  ready?: Promise<void>;
-  /** Set by stop(), so the exit is recorded as "stopped". */
-  stopping?: boolean;
-}
-
 /** Chooses the runtime: config "auto" means tmux when it is installed, else pty. */
 export function chooseRuntime(config: FlotillaConfig, override?: 'tmux' | 'pty'): 'tmux' | 'pty' {
   const wanted = override ?? config.runtime;
   if (wanted !== 'auto') return wanted;
   return findExecutable('tmux', { cwd: process.cwd() }) ? 'tmux' : 'pty';
-}
-
-function agentEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && k !== 'TMUX' && k !== 'TMUX_PANE' && !k.startsWith('FLOTILLA_')) env[k] = v;
-  }
-  return { ...env, ...extra };
-}
-
-export function hookEventsFile(paths: RepoPaths, taskId: string): string {
-  return taskPath(paths.hooksDir, taskId, 'events.jsonl');
-}
-
-export function attemptLogFile(paths: RepoPaths, taskId: string, attempt: number): string {
-  return taskPath(paths.logsDir, taskId, `${attempt}.log`);
-}
-
-export function promptFile(paths: RepoPaths, taskId: string, attempt: number): string {
-  return taskPath(paths.promptsDir, taskId, `${attempt}.md`);
 }
 
 /** Builds the session manager for a repository (runtime from config.runtime). */
@@ -102,7 +51,8 @@ export function createSessionManager(ctx: SessionManagerContext, options: Sessio
 
 class AgentSessions implements SessionManager {
   readonly runtime: 'tmux' | 'pty';
-  private entries = new Map<string, Entry>();
+  private readonly wiring: StatusWiring;
+  private readonly host: AdoptionHost;
   private closed = false;
 
   constructor(
@@ -111,113 +61,16 @@ class AgentSessions implements SessionManager {
     private size: { cols: number; rows: number },
   ) {
     this.runtime = rt.kind;
+    this.wiring = new StatusWiring(ctx, (agent) => this.profileOf(agent));
+    this.host = { ctx, rt, status: this.wiring };
+  }
+
+  private get entries(): Map<string, Entry> {
+    return this.wiring.entries;
   }
 
   private profileOf(agent: string) {
     return resolveProfile(this.ctx.config, agent);
-  }
-
-  /** Writes attempt.session under the registry lock and tells the bus. Writes of one entry stay in order. */
-  private record(taskId: string, attempt: number, info: SessionInfo, entry?: Entry): Promise<void> {
-    const write = async () => {
-      try {
-        await this.ctx.registry.updateTask(taskId, (task) => {
-          const a = task.attempts.find((x) => x.n === attempt);
-          if (!a) return;
-          a.session = info;
-          if (info.state === 'exited' && !a.endedAt) a.endedAt = info.since;
-          task.updatedAt = info.since;
-        });
-      } catch (err) {
-        this.ctx.events.emit({ type: 'error', message: `task ${taskId}: cannot record session status: ${errorMessage(err)}` });
-      }
-      this.ctx.events.emit({ type: 'session.status', taskId, attempt, session: info });
-    };
-    if (!entry) return write();
-    entry.writes = entry.writes.then(write);
-    return entry.writes;
-  }
-
-  private setState(entry: Entry, state: SessionState, extra: Partial<SessionInfo> = {}): void {
-    if (entry.info.state === 'exited') return;
-    entry.info = { ...entry.info, ...extra, state, since: new Date().toISOString() };
-    if (state !== 'exited' && !extra.message) delete entry.info.message;
-    void this.record(entry.taskId, entry.attempt, entry.info, entry);
-  }
-
-  /** Wires status detection (hooks file, output, exit) for a followed session. */
-  private track(
-    taskId: string,
-    attempt: number,
-    agent: string,
-    session: RuntimeSession,
-    info: SessionInfo,
-    hookOffset: number,
-    detect = true,
-    quietForMs?: number,
-  ): Entry {
-    const profile = (() => {
-      try {
-        return this.profileOf(agent);
-      } catch {
-        return BUILTIN_PROFILES.claude!;
-      }
-    })();
-    let resolveExit!: () => void;
-    const entry: Entry = {
-      taskId,
-      attempt,
-      session,
-      info,
-      tracker: null,
-      watcher: null,
-      hookOffset,
-      writes: Promise.resolve(),
-      exitedPromise: new Promise<void>((r) => (resolveExit = r)),
-    };
-    this.entries.set(taskId, entry);
-    if (detect) entry.ready = this.detect(entry, agent, profile, session, quietForMs);
-    session.onExit((code, message) => {
-      entry.tracker?.onExit();
-      void entry.watcher?.close();
-      entry.watcher = null;
-      this.setState(entry, 'exited', {
-        exitCode: code,
-        message: message ?? (entry.stopping ? 'stopped' : code === 0 ? 'exited' : code === null ? 'ended by a signal' : `exited with code ${code}`),
-      });
-      void entry.writes.then(resolveExit);
-    });
-    return entry;
-  }
-
-  /** Status detection: the agent's hook events, then output, screen patterns and the quiet timer. */
-  private detect(entry: Entry, agent: string, profile: ProfileConfig, session: RuntimeSession, quietForMs?: number): Promise<void> {
-    const { taskId, attempt } = entry;
-    entry.tracker = new StatusTracker({
-      initial: entry.info.state,
-      ...(quietForMs !== undefined ? { quietForMs } : {}),
-      patterns: compilePatterns(profile.patterns ?? BUILTIN_PROFILES[agent]?.patterns),
-      quietMs: profile.quietMs ?? BUILTIN_PROFILES[agent]?.quietMs ?? DEFAULT_QUIET_MS,
-      readScreen: async () => plainText(await session.capture(false)),
-      onChange: (state, detail) => this.setState(entry, state, detail ? { message: detail } : {}),
-    });
-    session.onOutput((data) => entry.tracker?.onOutput(data));
-    const eventsFile = hookEventsFile(this.ctx.paths, taskId);
-    let reading = Promise.resolve();
-    const readHooks = (): Promise<void> => {
-      return (reading = reading
-        .then(async () => {
-          const { events, offset } = await readHookEvents(eventsFile, entry.hookOffset);
-          entry.hookOffset = offset;
-          for (const e of events) if (e.attempt === null || e.attempt === attempt) entry.tracker?.onHookEvent(e);
-        })
-        .catch(() => undefined));
-    };
-    if (profile.hooks !== 'claude' && profile.hooks !== 'codex') return Promise.resolve();
-    entry.watcher = watch(eventsFile, { ignoreInitial: true, awaitWriteFinish: false });
-    entry.watcher.on('add', () => void readHooks()).on('change', () => void readHooks());
-    // Events recorded so far (all of them when adopting) count at once.
-    return readHooks();
   }
 
   async start(input: StartSessionInput): Promise<SessionInfo> {
@@ -226,44 +79,22 @@ class AgentSessions implements SessionManager {
     if (!isTaskId(taskId)) throw new UsageError(`"${taskId}" is not a valid task id`);
     if (await this.isAlive(taskId)) throw new UsageError(`task ${taskId} is already running (flotilla stop ${taskId} first)`);
     const data = await this.ctx.registry.read();
-    const task = data.tasks.find((t) => t.id === taskId);
-    if (!task) throw new UsageError(`no task "${taskId}" (see \`flotilla status\`)`);
+    const task = requireTask(data, taskId);
     const att = task.attempts.find((a) => a.n === attempt);
     if (!att) throw new UsageError(`task ${taskId} has no attempt ${attempt}`);
     if (!existsSync(att.worktree)) {
       throw new PtyError(`task ${taskId} attempt ${attempt}: worktree ${att.worktree} is gone (flotilla retry ${taskId} starts a new attempt from its branch)`);
     }
     const profile = this.profileOf(task.agent);
-    const pFile = promptFile(this.ctx.paths, taskId, attempt);
-    const eventsFile = hookEventsFile(this.ctx.paths, taskId);
-    const where = { file: this.ctx.paths.configFile, key: `profiles.${task.agent}` };
-    const argv = buildAgentArgv(
-      profile,
-      { prompt: input.prompt, promptFile: pFile, model: profile.model ?? null, context: input.extraContext },
-      where,
-      hookArgv(profile.hooks, eventsFile, this.ctx.config.stopGate.enabled ? { taskId } : undefined),
-    );
-    const tooLong = argv.find((a) => Buffer.byteLength(a) >= MAX_ARG_BYTES);
-    if (tooLong !== undefined) {
-      throw new PtyError(
-        `task ${taskId}: an argument of profile "${task.agent}" is ${Buffer.byteLength(tooLong)} bytes, over the ${MAX_ARG_BYTES / 1024} KiB a single argument may have; use {promptFile} instead of {prompt} in ${where.key}.command`,
-      );
-    }
+    const { argv, env, promptFile: pFile, eventsFile } = launchSpec(this.ctx, task, att, profile, input);
     await writeFileAtomic(pFile, input.prompt);
-    await ensurePrivateDir(taskPath(this.ctx.paths.hooksDir, taskId));
+    await ensurePrivateDir(taskFiles(this.ctx.paths, taskId).hooksDir);
     await appendPrivateLine(eventsFile, '');
     const { offset: hookOffset } = await readHookEvents(eventsFile, 0);
-    const env = agentEnv({
-      ...(profile.env ?? {}),
-      DISABLE_AUTOUPDATER: '1',
-      FLOTILLA_TASK: taskId,
-      FLOTILLA_ATTEMPT: String(attempt),
-      FLOTILLA_REPO: this.ctx.paths.root,
-    });
     const now = new Date().toISOString();
     if (!findExecutable(argv[0]!, { cwd: att.worktree, path: env.PATH })) {
       const info: SessionInfo = { state: 'exited', pid: null, since: now, runtime: this.runtime, exitCode: 127, message: `command not found: ${argv[0]} (profile "${task.agent}")` };
-      await this.record(taskId, attempt, info);
+      await this.wiring.record(taskId, attempt, info);
       return info;
     }
     const previous = this.entries.get(taskId);
@@ -284,47 +115,17 @@ class AgentSessions implements SessionManager {
       logFile: attemptLogFile(this.ctx.paths, taskId, attempt),
       logMaxBytes: this.ctx.config.logs.maxBytes,
       logKeep: this.ctx.config.logs.keep,
-      argvFile: taskPath(this.ctx.paths.promptsDir, taskId, `${attempt}.argv`),
+      argvFile: attemptFiles(this.ctx.paths, taskId, attempt).argv,
     });
     const info: SessionInfo = { state: 'starting', pid: session.pid, since: now, runtime: this.runtime, ...(session.name ? { name: session.name } : {}) };
-    const entry = this.track(taskId, attempt, task.agent, session, info, hookOffset);
-    await this.record(taskId, attempt, info, entry);
+    const entry = this.wiring.track(taskId, attempt, task.agent, session, info, hookOffset);
+    await this.wiring.record(taskId, attempt, info, entry);
     return info;
   }
 
   /** The entry for a task: one this process follows, or (tmux) a session left by another process. */
-  private async lookup(taskId: string, detect = false): Promise<Entry | null> {
-    const known = this.entries.get(taskId);
-    if (known && (known.info.state !== 'exited' || this.rt.kind !== 'tmux')) return known;
-    if (this.rt.kind !== 'tmux' || !isTaskId(taskId)) return null;
-    if (known) {
-      // Exited here; follow it again only if another process has started it since.
-      const row = (await this.rt.list()).find((r) => r.name === taskId);
-      if (!row || row.dead) return known;
-      known.session.release();
-      this.entries.delete(taskId);
-    }
-    const data = await this.ctx.registry.read();
-    const task = data.tasks.find((t) => t.id === taskId);
-    const att = task?.attempts.at(-1);
-    if (!task || !att) return null;
-    const session = await this.rt.follow(taskId, { logFile: attemptLogFile(this.ctx.paths, taskId, att.n) });
-    if (!session) return null;
-    const info: SessionInfo = att.session ?? { state: 'working', pid: session.pid, since: new Date().toISOString(), runtime: 'tmux', name: taskId };
-    // Replay this attempt's hook events so the status is right at once.
-    // The output log stops growing when the agent goes quiet: its age says how long it has been.
-    let quietForMs: number | undefined;
-    try {
-      quietForMs = Math.max(0, Date.now() - statSync(attemptLogFile(this.ctx.paths, taskId, att.n)).mtimeMs);
-    } catch {
-      quietForMs = undefined;
-    }
-    const entry = this.track(taskId, att.n, task.agent, session, { ...info, pid: session.pid }, 0, detect, quietForMs);
-    await entry.ready;
-    // Quiet long enough already: decide the status now (a one-shot `flotilla check` sees it).
-    await entry.tracker?.settle();
-    await entry.writes;
-    return entry;
+  private lookup(taskId: string, detect = false): Promise<Entry | null> {
+    return followSession(this.host, taskId, detect);
   }
 
   private async require(taskId: string): Promise<Entry> {
@@ -358,7 +159,7 @@ class AgentSessions implements SessionManager {
       await killProcessGroup(elsewhere.info.pid);
       await sweepMarked(attemptMarker(taskId, elsewhere.attempt));
       const info: SessionInfo = { ...elsewhere.info, state: 'exited', since: new Date().toISOString(), exitCode: null, message: 'stopped' };
-      await this.record(taskId, elsewhere.attempt, info);
+      await this.wiring.record(taskId, elsewhere.attempt, info);
       return;
     }
     const entry = await this.require(taskId);
@@ -440,28 +241,7 @@ class AgentSessions implements SessionManager {
   }
 
   async adopt(): Promise<void> {
-    const data = await this.ctx.registry.read();
-    const rows = new Map((await this.rt.list()).map((r) => [r.name, r]));
-    for (const task of data.tasks) {
-      const att = task.attempts.at(-1);
-      if (!att?.session || this.entries.has(task.id)) continue;
-      const row = rows.get(task.id);
-      if (this.rt.kind === 'tmux' && row && att.session.runtime !== 'pty') {
-        await this.lookup(task.id, true);
-        continue;
-      }
-      if (att.session.state === 'exited') continue;
-      // Recorded as running but no longer there: the process (or flotilla, for pty) went away.
-      const pidAlive = att.session.pid !== null && att.session.runtime === 'pty' && processAlive(att.session.pid);
-      if (pidAlive) continue;
-      await this.record(task.id, att.n, {
-        ...att.session,
-        state: 'exited',
-        since: new Date().toISOString(),
-        exitCode: att.session.exitCode ?? null,
-        message: att.session.runtime === 'pty' ? 'the flotilla process holding this session ended' : 'the session is gone',
-      });
-    }
+    await adoptSessions(this.host);
   }
 
   async close(options: { killSessions?: boolean } = {}): Promise<void> {

@@ -1,16 +1,15 @@
 import { readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import * as pty from 'node-pty';
-import { PtyError } from '../errors.js';
-import { waitAtMost } from '../exec/wait-at-most.js';
+import { PtyError } from '../core/index.js';
+import { waitAtMost } from '../exec/index.js';
 import { passthrough } from './attach.js';
 import { LiveScreen } from './live-screen.js';
 import { OutputLog } from './output-log.js';
 import { killProcessGroup, type Runtime, type RuntimeSession, type SpawnSpec } from './runtime.js';
 import { joinCapture } from './serialize.js';
-import { attemptMarker } from '../exec/sweep.js';
-import { processWatchdog } from '../exec/watchdog.js';
-import type { AttachOptions, AttachOutcome, ScreenSnapshot } from './types.js';
+import type { AttachOptions, AttachOutcome, ScreenSnapshot } from '../core/index.js';
+import { attemptMarker, processWatchdog } from '../exec/index.js';
 
 /** Resizes a pty, ignoring the error node-pty throws when the process has just exited. */
 export function safeResize(p: pty.IPty, cols: number, rows: number): void {

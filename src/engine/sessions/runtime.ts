@@ -1,4 +1,4 @@
-import type { AttachOptions, AttachOutcome, ScreenSnapshot } from './types.js';
+import type { AttachOptions, AttachOutcome, ScreenSnapshot } from '../core/index.js';
 
 /** What a runtime needs to start one agent. */
 export interface SpawnSpec {

@@ -3,9 +3,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFleet, type Fleet } from '../fleet/create-fleet.js';
+import { createFleet, type Fleet } from '../fleet/index.js';
 import { PROJECT_ROOT, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
-import type { SessionState } from '../tasks/schema.js';
+import type { SessionState } from '../core/index.js';
 import { findExecutable } from './which.js';
 
 const HOOK_AGENT = join(PROJECT_ROOT, 'test', 'fixtures', 'hook-agent.mjs');

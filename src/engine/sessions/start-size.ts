@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/secure-files.js';
+import { writeFileAtomic } from '../fs/index.js';
 
 export interface TermSize {
   cols: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SessionState } from '../tasks/schema.js';
-import { BUILTIN_PROFILES } from '../agents/profiles.js';
+import type { SessionState } from '../core/index.js';
+import { BUILTIN_PROFILES } from '../agents/index.js';
 import { stateForHookEvent } from './hooks.js';
 import { StatusTracker, classifyScreen, compilePatterns, plainText } from './status-tracker.js';
 

@@ -1,5 +1,5 @@
-import type { ProfileConfig } from '../config/schema.js';
-import type { SessionState } from '../tasks/schema.js';
+import type { ProfileConfig } from '../core/index.js';
+import type { SessionState } from '../core/index.js';
 import type { HookEvent } from './hooks.js';
 import { stateForHookEvent } from './hooks.js';
 

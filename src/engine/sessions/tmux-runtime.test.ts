@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunResult, Runner } from '../exec/runner.js';
-import { processZombie } from '../exec/process-alive.js';
+import type { RunResult, Runner } from '../exec/index.js';
+import { processZombie } from '../exec/index.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 
 const ok = (stdout: string): RunResult => ({ exitCode: 0, stdout, stderr: '', timedOut: false, failed: false, notFound: false });

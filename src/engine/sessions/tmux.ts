@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/secure-files.js';
+import { writeFileAtomic } from '../fs/index.js';
 
 /**
  * flotilla's own tmux: a private server per repository (`tmux -L flotilla-<hash>`) started with

@@ -1,4 +1,4 @@
-import type { Task } from './schema.js';
+import type { Task } from '../core/index.js';
 
 /**
  * Returns a dependency cycle (as a list of ids, first == last) that adding or changing task `id`

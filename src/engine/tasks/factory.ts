@@ -1,4 +1,4 @@
-import type { Attempt, Task } from './schema.js';
+import type { Attempt, Task } from '../core/index.js';
 
 /** A new task record with every field at its starting value. */
 export function newTask(

@@ -24,4 +24,6 @@ export {
   type Enrichment,
   type Transition,
   type RegistryData,
-} from './schema.js';
+} from '../core/index.js';
+export { blockedReason, dependencyStartPoint, findDependencyCycle, pendingDependencies } from './dependencies.js';
+export { newAttempt, newTask } from './factory.js';

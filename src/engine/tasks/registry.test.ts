@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempRepo, runCli, type TempRepo } from '../../test-support/temp-repo.js';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../core/index.js';
 import { TaskRegistry } from './registry.js';
 
 let repo: TempRepo | undefined;

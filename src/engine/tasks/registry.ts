@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { RegistryError } from '../errors.js';
-import { withFileLock } from '../fs/file-lock.js';
-import { ensurePrivateDir, writeFileAtomic } from '../fs/secure-files.js';
+import { RegistryError, type RegistryPort } from '../core/index.js';
+import { withFileLock } from '../fs/index.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
 import { dirname } from 'node:path';
-import { REGISTRY_VERSION, emptyRegistry, registrySchema, type RegistryData, type Task } from './schema.js';
+import { REGISTRY_VERSION, emptyRegistry, registrySchema, type RegistryData, type Task } from '../core/index.js';
 
 /** Parses registry text; throws a RegistryError naming the file and the first problem. */
 export function parseRegistry(file: string, text: string): RegistryData {
@@ -33,7 +33,7 @@ export function parseRegistry(file: string, text: string): RegistryData {
  * which holds a lock file, re-reads the file, applies the change and writes atomically, so
  * concurrent flotilla processes never lose a task.
  */
-export class TaskRegistry {
+export class TaskRegistry implements RegistryPort {
   readonly lockFile: string;
 
   constructor(readonly file: string) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Task } from './schema.js';
+import type { Task } from '../core/index.js';
 import { TransitionError, transition } from './state-machine.js';
 
 function task(): Task {

@@ -1,5 +1,5 @@
-import { FlotillaError } from '../errors.js';
-import type { Task, TaskState } from './schema.js';
+import { FlotillaError } from '../core/index.js';
+import type { Task, TaskState } from '../core/index.js';
 
 /** Which task states may follow which. */
 const ALLOWED: Record<TaskState, readonly TaskState[]> = {

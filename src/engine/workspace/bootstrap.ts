@@ -1,7 +1,7 @@
 import { copyFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CommandError } from '../errors.js';
-import type { Runner } from '../exec/runner.js';
+import { CommandError } from '../core/index.js';
+import type { Runner } from '../exec/index.js';
 
 /** Turns a simple glob (only * and ?) into a RegExp matching a whole file name. */
 export function simpleGlob(pattern: string): RegExp {

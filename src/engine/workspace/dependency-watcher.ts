@@ -1,7 +1,7 @@
 import { readlink, rm } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { watch } from 'chokidar';
-import { runJob } from '../builds/run-job.js';
+import { runJob } from '../builds/index.js';
 import {
   detectLockfile,
   isSharedLink,

@@ -17,3 +17,4 @@ export {
   type SharedDepsRecord,
 } from './shared-deps.js';
 export { watchDependencyChanges, type DependencyWatcher, type WatchOptions } from './dependency-watcher.js';
+export { createDependencyFollower, setUpSharedDependencies } from './shared-deps-wiring.js';

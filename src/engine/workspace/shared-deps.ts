@@ -2,12 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, cp, lstat, mkdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import { runJob } from '../builds/run-job.js';
-import type { Admission } from '../builds/types.js';
-import type { FlotillaConfig } from '../config/schema.js';
-import { errorMessage } from '../errors.js';
-import { createRunner, type Runner } from '../exec/runner.js';
-import type { TaskRegistry } from '../tasks/registry.js';
+import { runJob } from '../builds/index.js';
+import type { Admission } from '../core/index.js';
+import type { FlotillaConfig } from '../core/index.js';
+import { errorMessage } from '../core/index.js';
+import { createRunner, type Runner } from '../exec/index.js';
+import type { TaskRegistry } from '../tasks/index.js';
 
 /**
  * Shared dependencies: worktrees whose lockfile hashes agree share one `node_modules`, a symlink

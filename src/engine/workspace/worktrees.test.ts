@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunner } from '../exec/runner.js';
-import { GitClient } from '../git/git-client.js';
+import { createRunner } from '../exec/index.js';
+import { GitClient } from '../git/index.js';
 import { git, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { copyMatchingFiles, runSetupCommands } from './bootstrap.js';
 import { createAttemptWorktree, removeAttemptWorktree } from './worktrees.js';

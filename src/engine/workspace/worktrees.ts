@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FlotillaError } from '../errors.js';
-import { gitArgs } from '../git/commands.js';
-import type { GitClient } from '../git/git-client.js';
-import { assertTaskId } from '../ids.js';
+import { FlotillaError } from '../core/index.js';
+import { gitArgs } from '../git/index.js';
+import type { GitClient } from '../git/index.js';
+import { assertTaskId } from '../core/index.js';
 
 export function attemptBranch(taskId: string, n: number): string {
   return `flotilla/${assertTaskId(taskId)}-a${n}`;

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { Task } from '../../engine/tasks/schema.js';
+import type { Task } from '../../engine/index.js';
 import { formatCost, formatUsd } from '../format.js';
 
 interface CostLine {

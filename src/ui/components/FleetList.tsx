@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
-import type { FlotillaConfig } from '../../engine/config/schema.js';
-import type { Task } from '../../engine/tasks/schema.js';
+import type { FlotillaConfig } from '../../engine/index.js';
+import type { Task } from '../../engine/index.js';
 import { GATE_GLYPH, ORCHESTRATOR_GLYPH, age, fit, formatCost, gateList, isOrchestratorTask, statusGlyph, statusText } from '../format.js';
 
 export interface FleetListProps {

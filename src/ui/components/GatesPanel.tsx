@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import type { FlotillaConfig } from '../../engine/config/schema.js';
-import type { Task } from '../../engine/tasks/schema.js';
+import type { FlotillaConfig } from '../../engine/index.js';
+import type { Task } from '../../engine/index.js';
 import { GATE_GLYPH, gateList } from '../format.js';
 
 /** Each gate of the selected task with its detail, then the PR's CI checks. */

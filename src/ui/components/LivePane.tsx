@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import type { ScreenSnapshot, SessionManager } from '../../engine/sessions/types.js';
+import type { ScreenSnapshot, SessionManager } from '../../engine/index.js';
 import { withCursor } from '../screen-text.js';
 
 export interface LivePaneProps {

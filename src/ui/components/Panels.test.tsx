@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { ResourcesSnapshot } from '../../engine/builds/types.js';
+import type { ResourcesSnapshot } from '../../engine/index.js';
 import { T0, makeTask, testConfig } from '../testing/fixtures.js';
 import { costLines, costPerCompletedPr } from './CostPanel.js';
 import { Panels, type PanelsProps } from './Panels.js';

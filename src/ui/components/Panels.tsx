@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
-import type { ResourcesSnapshot } from '../../engine/builds/types.js';
-import type { FlotillaConfig } from '../../engine/config/schema.js';
-import type { Task } from '../../engine/tasks/schema.js';
+import type { ResourcesSnapshot } from '../../engine/index.js';
+import type { FlotillaConfig } from '../../engine/index.js';
+import type { Task } from '../../engine/index.js';
 import { PANELS, type PanelId } from '../ui-store.js';
 import { CostPanel } from './CostPanel.js';
 import { GatesPanel } from './GatesPanel.js';

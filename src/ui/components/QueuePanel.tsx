@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { ResourcesSnapshot } from '../../engine/builds/types.js';
+import type { ResourcesSnapshot } from '../../engine/index.js';
 
 export interface QueuePanelProps {
   available: boolean;

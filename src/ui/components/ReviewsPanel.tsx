@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { Task } from '../../engine/tasks/schema.js';
+import type { Task } from '../../engine/index.js';
 
 /** The shape `review` writes to task.review (docs/engine.md), read defensively. */
 export interface ReviewFinding {

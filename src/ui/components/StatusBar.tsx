@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import type { FleetNotification } from '../../engine/fleet/types.js';
+import type { FleetNotification } from '../../engine/index.js';
 import { KEY_COMMANDS, formatKeys, type Keymap } from '../keys.js';
 import type { Notice } from '../ui-store.js';
 

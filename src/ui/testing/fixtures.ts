@@ -1,9 +1,9 @@
 import { createStore } from 'zustand/vanilla';
-import type { Admission, ResourcesSnapshot } from '../../engine/builds/types.js';
-import { configSchema, type FlotillaConfig } from '../../engine/config/schema.js';
-import type { FleetState } from '../../engine/fleet/types.js';
-import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager } from '../../engine/sessions/types.js';
-import { attemptSchema, taskSchema, type Attempt, type SessionInfo, type SessionState, type Task } from '../../engine/tasks/schema.js';
+import type { Admission, ResourcesSnapshot } from '../../engine/index.js';
+import { configSchema, type FlotillaConfig } from '../../engine/index.js';
+import type { FleetState } from '../../engine/index.js';
+import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager } from '../../engine/index.js';
+import { attemptSchema, taskSchema, type Attempt, type SessionInfo, type SessionState, type Task } from '../../engine/index.js';
 import type { UiFleet } from '../types.js';
 
 /** Hand-built fixtures for the fleet view's tests: tasks, a fleet store, fake sessions and admission. */

@@ -1,4 +1,4 @@
-import type { SessionState } from '../../tasks/schema.js';
+import type { SessionState } from '../../core/index.js';
 
 /**
  * Claude Code's status hooks. flotilla starts it with `--settings <json>` whose hooks run a recorder

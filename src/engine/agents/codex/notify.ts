@@ -1,4 +1,4 @@
-import type { SessionState } from '../../tasks/schema.js';
+import type { SessionState } from '../../core/index.js';
 
 /**
  * Codex reports turns through its `notify` setting: a program (argv, no shell) run with the event's

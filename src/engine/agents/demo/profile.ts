@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { assetPath } from '../../package-root.js';
-import type { ProfileConfig } from '../../config/schema.js';
-import type { RepoPaths } from '../../repo.js';
+import { assetPath } from '../../core/index.js';
+import type { ProfileConfig } from '../../core/index.js';
+import type { RepoPaths } from '../../core/index.js';
 
 /** The scripted demo agent shipped in `assets/demo-agent/` (docs/demo-agent.md). */
 export function demoAgentPath(): string {

@@ -1,14 +1,14 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { resolveProfile } from '../../agents/profiles.js';
-import { RegistryError, UsageError } from '../../errors.js';
-import { assertTaskId, slugify, uniqueId } from '../../ids.js';
-import { blockedReason, findDependencyCycle, pendingDependencies } from '../../tasks/dependencies.js';
-import type { Task } from '../../tasks/schema.js';
-import { newTask } from '../../tasks/factory.js';
-import type { FleetContext } from '../context.js';
+import { resolveProfile } from '../../agents/index.js';
+import { RegistryError, UsageError } from '../../core/index.js';
+import { assertTaskId, slugify, uniqueId } from '../../core/index.js';
+import { blockedReason, findDependencyCycle, pendingDependencies } from '../../tasks/index.js';
+import type { Task } from '../../core/index.js';
+import { newTask } from '../../tasks/index.js';
+import type { FleetContext } from '../../core/index.js';
 import type { AddTaskInput } from '../types.js';
-import { CONTEXT_FILE_CAP } from '../../prompt/compose.js';
+import { CONTEXT_FILE_CAP } from '../../prompt/index.js';
 
 const PROMPT_FILE_CAP = 1024 * 1024;
 

@@ -1,12 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../../errors.js';
-import { findTask } from '../../tasks/registry.js';
-import { attemptBranch, removeAttemptWorktree } from '../../workspace/worktrees.js';
-import type { Task } from '../../tasks/schema.js';
-import type { FleetContext } from '../context.js';
-import { UsageError } from '../../errors.js';
-import { attemptMarker, sweepMarked } from '../../exec/sweep.js';
+import { errorMessage, requireTask } from '../../core/index.js';
+import { attemptBranch, removeAttemptWorktree } from '../../workspace/index.js';
+import type { FleetContext, Task } from '../../core/index.js';
+import { UsageError } from '../../core/index.js';
+import { attemptMarker, sweepMarked } from '../../exec/index.js';
 
 /**
  * The refusal when an attempt of `task` names a branch outside flotilla's own pattern for it
@@ -28,8 +26,7 @@ export function foreignBranch(task: Pick<Task, 'id' | 'attempts'>, repoRoot: str
 /** The task, when `rm` may remove it; else the one-line refusal (nothing is stopped or deleted). */
 export async function assertRemovable(ctx: FleetContext, id: string, keepWorktrees: boolean): Promise<Task> {
   const current = await ctx.registry.read();
-  const task = findTask(current, id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = requireTask(current, id);
   const dependents = current.tasks.filter((t) => t.after.includes(id)).map((t) => t.id);
   if (dependents.length) throw new UsageError(`task "${id}" is a dependency of ${dependents.join(', ')}; remove those first`);
   const foreign = keepWorktrees ? null : foreignBranch(task, ctx.paths.root);

@@ -1,19 +1,18 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PtyError, UsageError, errorMessage } from '../../errors.js';
-import { assertTaskId } from '../../ids.js';
-import { composePrompt } from '../../prompt/compose.js';
-import { blockedReason, dependencyStartPoint, pendingDependencies } from '../../tasks/dependencies.js';
-import { findTask } from '../../tasks/registry.js';
-import { newAttempt } from '../../tasks/factory.js';
-import type { Attempt, SessionInfo, Task } from '../../tasks/schema.js';
-import { canTransition, transition } from '../../tasks/state-machine.js';
-import { copyMatchingFiles, runSetupCommands } from '../../workspace/bootstrap.js';
-import { createAttemptWorktree } from '../../workspace/worktrees.js';
-import type { SessionManager } from '../../sessions/types.js';
-import type { Ticket } from '../../builds/types.js';
-import type { FleetContext } from '../context.js';
-import { setUpSharedDependencies } from '../shared-deps-wiring.js';
+import { PtyError, UsageError, errorMessage, requireTask } from '../../core/index.js';
+import { assertTaskId } from '../../core/index.js';
+import { composePrompt } from '../../prompt/index.js';
+import { blockedReason, dependencyStartPoint, pendingDependencies } from '../../tasks/index.js';
+import { newAttempt } from '../../tasks/index.js';
+import type { Attempt, SessionInfo, Task } from '../../core/index.js';
+import { canTransition, transition } from '../../tasks/index.js';
+import { copyMatchingFiles, runSetupCommands } from '../../workspace/index.js';
+import { createAttemptWorktree } from '../../workspace/index.js';
+import type { SessionManager } from '../../core/index.js';
+import type { Ticket } from '../../core/index.js';
+import type { FleetContext } from '../../core/index.js';
+import { setUpSharedDependencies } from '../../workspace/index.js';
 
 function sessionsOf(ctx: FleetContext): SessionManager {
   if (!ctx.sessions) throw new PtyError('agent sessions are not available in this flotilla');
@@ -52,8 +51,7 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
-  const task = findTask(data, id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = requireTask(data, id);
   if (await sessions.isAlive(id)) throw new UsageError(`task ${id} is already running (flotilla attach ${id}, or flotilla stop ${id})`);
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
@@ -168,8 +166,7 @@ export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
-  const task = findTask(data, id);
-  if (!task) throw new UsageError(`no task "${id}" (see \`flotilla status\`)`);
+  const task = requireTask(data, id);
   // Nothing ever ran: refuse, and leave the task as it is (was: exit 0, and the task became stopped).
   if (task.attempts.length === 0) throw new UsageError(`task ${id} was never started, nothing to stop (flotilla start ${id} starts it)`);
   let problem: string | null = null;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FAILURE_CLASSES } from '../config/schema.js';
-import { TASK_ID_PATTERN } from '../ids.js';
+import { FAILURE_CLASSES } from './config-schema.js';
+import { TASK_ID_PATTERN } from './ids.js';
 
 /**
  * The registry schema (`.flotilla/tasks.json`). Objects are loose: fields written by a later

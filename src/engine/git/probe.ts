@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { CommandError } from '../errors.js';
-import { gitArgs } from '../git/commands.js';
-import type { GitClient } from '../git/git-client.js';
-import type { Attempt, Task } from '../tasks/schema.js';
+import { CommandError } from '../core/index.js';
+import { gitArgs } from './commands.js';
+import type { GitClient } from './git-client.js';
+import type { Attempt, Task } from '../core/index.js';
 import { parseLeftRight, parseMergeTree, parseRefs, parseStatusV2 } from './parse-git.js';
 
 /** What git says about one attempt. Gathered with as few child processes as possible. */

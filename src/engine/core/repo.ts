@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { UsageError } from './errors.js';
-import type { GitClient } from './git/git-client.js';
-import { gitArgs } from './git/commands.js';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { assertTaskId } from './ids.js';
 
 /** Where a repository's flotilla state lives. */
@@ -35,24 +32,6 @@ export function repoPaths(root: string): RepoPaths {
     hooksDir: join(stateDir, 'hooks'),
     promptsDir: join(stateDir, 'prompts'),
   };
-}
-
-/** Finds the main checkout that `cwd` belongs to; a UsageError when it is not in a git repository. */
-export async function findRepo(git: GitClient, cwd: string): Promise<RepoPaths> {
-  const common = await git.raw(cwd, gitArgs.commonDir());
-  if (common.exitCode !== 0) {
-    if (common.notFound) throw new UsageError('git is not installed (needed by flotilla)');
-    throw new UsageError(`not inside a git repository: ${cwd}`);
-  }
-  const commonDir = common.stdout.trim();
-  let root: string;
-  if (basename(commonDir) === '.git') root = dirname(commonDir);
-  else {
-    const top = await git.raw(cwd, gitArgs.topLevel());
-    if (top.exitCode !== 0) throw new UsageError(`not inside a git work tree: ${cwd}`);
-    root = top.stdout.trim();
-  }
-  return repoPaths(root);
 }
 
 /** The folder attempt worktrees go under: the configured root, or a per-repository folder in the user's data dir. */

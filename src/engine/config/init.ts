@@ -1,12 +1,12 @@
-import { tightenPrivateDir } from './fs/secure-files.js';
+import { tightenPrivateDir } from '../fs/index.js';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultConfig, loadConfig } from './config/load.js';
-import { gitArgs } from './git/commands.js';
-import type { GitClient } from './git/git-client.js';
-import { writeFileAtomic } from './fs/secure-files.js';
-import type { RepoPaths } from './repo.js';
+import { defaultConfig, loadConfig } from './load.js';
+import { gitArgs } from '../git/index.js';
+import type { GitClient } from '../git/index.js';
+import { writeFileAtomic } from '../fs/index.js';
+import type { RepoPaths } from '../core/index.js';
 
 export const MEMORY_TEMPLATE = `# flotilla memory
 

@@ -1,8 +1,8 @@
-import { errorMessage } from '../errors.js';
-import type { Task } from '../tasks/schema.js';
-import { makePrivateIfChanged, watchDependencyChanges, type DependencyWatcher } from '../workspace/dependency-watcher.js';
-import { linkSharedDependencies, type SharedDepsContext, type SharedDepsRecord } from '../workspace/shared-deps.js';
-import type { FleetContext } from './context.js';
+import { errorMessage } from '../core/index.js';
+import type { Task } from '../core/index.js';
+import { makePrivateIfChanged, watchDependencyChanges, type DependencyWatcher } from './dependency-watcher.js';
+import { linkSharedDependencies, type SharedDepsContext, type SharedDepsRecord } from './shared-deps.js';
+import type { FleetContext } from '../core/index.js';
 
 /** Whether config asks for any sharing (node_modules or extra folders). */
 export function sharingWanted(ctx: Pick<FleetContext, 'config'>): boolean {

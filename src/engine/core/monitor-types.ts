@@ -1,4 +1,4 @@
-import type { TaskState } from '../tasks/schema.js';
+import type { TaskState } from './task-schema.js';
 
 /** One thing the monitor changed or found this pass (printed by `check` and `watch`). */
 export interface MonitorChange {

@@ -1,4 +1,4 @@
-import type { SessionInfo, SessionState } from '../tasks/schema.js';
+import type { SessionInfo, SessionState } from './task-schema.js';
 
 /**
  * The contract between the session runtimes (tmux, pty) and everything above them (TUI, monitor,

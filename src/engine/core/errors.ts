@@ -56,3 +56,11 @@ export function errorMessage(err: unknown): string {
 export class AdmissionAbortedError extends FlotillaError {
   override name = 'AdmissionAbortedError';
 }
+
+/** No task with this id in the registry (a usage error: the id came from the user). */
+export class TaskNotFoundError extends UsageError {
+  override name = 'TaskNotFoundError';
+  constructor(readonly taskId: string) {
+    super(`no task "${taskId}" (see \`flotilla status\`)`);
+  }
+}

@@ -1,4 +1,4 @@
-import type { JobKind } from '../config/schema.js';
+import type { JobKind } from './config-schema.js';
 
 /**
  * The contract of the admission queue: heavy work (agents, checks, installs, reviews, builds) asks

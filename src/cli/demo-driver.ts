@@ -1,8 +1,4 @@
-import { errorMessage } from '../errors.js';
-import type { Fleet } from '../fleet/create-fleet.js';
-import { mergeLocalPr } from '../forge/merge-local.js';
-import type { Task } from '../tasks/schema.js';
-import { DEMO_MERGES_FIRST, DEMO_TASKS } from './tasks.js';
+import { DEMO_MERGES_FIRST, DEMO_TASKS, errorMessage, mergeLocalPr, type Fleet, type Task } from '../engine/index.js';
 
 export interface DemoDriverOptions {
   /** Headless: play the human who answers each permission question with "y". */

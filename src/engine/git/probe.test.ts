@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunner } from '../exec/runner.js';
-import { GitClient } from '../git/git-client.js';
-import type { Attempt, Task } from '../tasks/schema.js';
-import { createAttemptWorktree } from '../workspace/worktrees.js';
+import { createRunner } from '../exec/index.js';
+import { GitClient } from './git-client.js';
+import type { Attempt, Task } from '../core/index.js';
+import { createAttemptWorktree } from '../workspace/index.js';
 import { git, makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { probeAttempt, readBranchTips } from './probe.js';
 

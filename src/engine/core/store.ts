@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { FleetState } from './types.js';
+import type { FleetState } from './events.js';
 
 export type FleetStore = StoreApi<FleetState>;
 

@@ -1,0 +1,1 @@
+export { ORCHESTRATOR_ID, isOrchestrator, prepareOrchestrator } from './task.js';

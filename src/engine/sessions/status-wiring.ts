@@ -1,0 +1,141 @@
+import { watch, type FSWatcher } from 'chokidar';
+import { BUILTIN_PROFILES } from '../agents/index.js';
+import { errorMessage, type ProfileConfig, type SessionInfo, type SessionState } from '../core/index.js';
+import { readHookEvents } from './hooks.js';
+import { hookEventsFile } from './launch-spec.js';
+import type { SessionManagerContext } from './session-context.js';
+import type { RuntimeSession } from './runtime.js';
+import { DEFAULT_QUIET_MS, StatusTracker, compilePatterns, plainText } from './status-tracker.js';
+
+/** One session this process follows, with its status detection. */
+export interface Entry {
+  taskId: string;
+  attempt: number;
+  session: RuntimeSession;
+  info: SessionInfo;
+  tracker: StatusTracker | null;
+  watcher: FSWatcher | null;
+  hookOffset: number;
+  writes: Promise<void>;
+  exitedPromise: Promise<void>;
+  /** Resolves once hook events recorded before following the session have been applied. */
+  ready?: Promise<void>;
+  /** Set by stop(), so the exit is recorded as "stopped". */
+  stopping?: boolean;
+}
+
+/**
+ * The status of the sessions this process follows: hook events first, then output, screen
+ * patterns and the quiet timer; every change written to attempt.session and told on the bus.
+ */
+export class StatusWiring {
+  readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly ctx: SessionManagerContext,
+    private readonly profileOf: (agent: string) => ProfileConfig,
+  ) {}
+
+  /** Writes attempt.session under the registry lock and tells the bus. Writes of one entry stay in order. */
+  record(taskId: string, attempt: number, info: SessionInfo, entry?: Entry): Promise<void> {
+    const write = async () => {
+      try {
+        await this.ctx.registry.updateTask(taskId, (task) => {
+          const a = task.attempts.find((x) => x.n === attempt);
+          if (!a) return;
+          a.session = info;
+          if (info.state === 'exited' && !a.endedAt) a.endedAt = info.since;
+          task.updatedAt = info.since;
+        });
+      } catch (err) {
+        this.ctx.events.emit({ type: 'error', message: `task ${taskId}: cannot record session status: ${errorMessage(err)}` });
+      }
+      this.ctx.events.emit({ type: 'session.status', taskId, attempt, session: info });
+    };
+    if (!entry) return write();
+    entry.writes = entry.writes.then(write);
+    return entry.writes;
+  }
+
+  setState(entry: Entry, state: SessionState, extra: Partial<SessionInfo> = {}): void {
+    if (entry.info.state === 'exited') return;
+    entry.info = { ...entry.info, ...extra, state, since: new Date().toISOString() };
+    if (state !== 'exited' && !extra.message) delete entry.info.message;
+    void this.record(entry.taskId, entry.attempt, entry.info, entry);
+  }
+
+  /** Wires status detection (hooks file, output, exit) for a followed session. */
+  track(
+    taskId: string,
+    attempt: number,
+    agent: string,
+    session: RuntimeSession,
+    info: SessionInfo,
+    hookOffset: number,
+    detect = true,
+    quietForMs?: number,
+  ): Entry {
+    const profile = (() => {
+      try {
+        return this.profileOf(agent);
+      } catch {
+        return BUILTIN_PROFILES.claude!;
+      }
+    })();
+    let resolveExit!: () => void;
+    const entry: Entry = {
+      taskId,
+      attempt,
+      session,
+      info,
+      tracker: null,
+      watcher: null,
+      hookOffset,
+      writes: Promise.resolve(),
+      exitedPromise: new Promise<void>((r) => (resolveExit = r)),
+    };
+    this.entries.set(taskId, entry);
+    if (detect) entry.ready = this.detect(entry, agent, profile, session, quietForMs);
+    session.onExit((code, message) => {
+      entry.tracker?.onExit();
+      void entry.watcher?.close();
+      entry.watcher = null;
+      this.setState(entry, 'exited', {
+        exitCode: code,
+        message: message ?? (entry.stopping ? 'stopped' : code === 0 ? 'exited' : code === null ? 'ended by a signal' : `exited with code ${code}`),
+      });
+      void entry.writes.then(resolveExit);
+    });
+    return entry;
+  }
+
+  /** Status detection: the agent's hook events, then output, screen patterns and the quiet timer. */
+  private detect(entry: Entry, agent: string, profile: ProfileConfig, session: RuntimeSession, quietForMs?: number): Promise<void> {
+    const { taskId, attempt } = entry;
+    entry.tracker = new StatusTracker({
+      initial: entry.info.state,
+      ...(quietForMs !== undefined ? { quietForMs } : {}),
+      patterns: compilePatterns(profile.patterns ?? BUILTIN_PROFILES[agent]?.patterns),
+      quietMs: profile.quietMs ?? BUILTIN_PROFILES[agent]?.quietMs ?? DEFAULT_QUIET_MS,
+      readScreen: async () => plainText(await session.capture(false)),
+      onChange: (state, detail) => this.setState(entry, state, detail ? { message: detail } : {}),
+    });
+    session.onOutput((data) => entry.tracker?.onOutput(data));
+    const eventsFile = hookEventsFile(this.ctx.paths, taskId);
+    let reading = Promise.resolve();
+    const readHooks = (): Promise<void> => {
+      return (reading = reading
+        .then(async () => {
+          const { events, offset } = await readHookEvents(eventsFile, entry.hookOffset);
+          entry.hookOffset = offset;
+          for (const e of events) if (e.attempt === null || e.attempt === attempt) entry.tracker?.onHookEvent(e);
+        })
+        .catch(() => undefined));
+    };
+    if (profile.hooks !== 'claude' && profile.hooks !== 'codex') return Promise.resolve();
+    entry.watcher = watch(eventsFile, { ignoreInitial: true, awaitWriteFinish: false });
+    entry.watcher.on('add', () => void readHooks()).on('change', () => void readHooks());
+    // Events recorded so far (all of them when adopting) count at once.
+    return readHooks();
+  }
+}

@@ -1,0 +1,215 @@
+import { open, stat } from 'node:fs/promises';
+import * as pty from 'node-pty';
+import { PtyError, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
+import { passthrough } from './attach.js';
+import { safeResize } from './pty-runtime.js';
+import { killProcessGroup, type RuntimeSession } from './runtime.js';
+import { joinCapture } from './serialize.js';
+import { tmuxArg } from './tmux-commands.js';
+import { ScreenClient } from './tmux-screen-client.js';
+import { clientEnv, target, type PaneRow } from './tmux.js';
+
+const LOG_POLL_MS = 400;
+
+/** What a session asks of its runtime: tmux on flotilla's socket, and the (cached) pane list. */
+export interface TmuxServer {
+  readonly socket: string;
+  tmux(args: string[]): Promise<RunResult>;
+  panes(): Promise<PaneRow[]>;
+}
+
+/** One agent in a detached tmux session: input, capture, its output log, live screen and attach. */
+export class TmuxSession implements RuntimeSession {
+  private outputListeners = new Set<(d: string) => void>();
+  private exitListeners = new Set<(code: number | null, message?: string) => void>();
+  exited: { code: number | null } | null = null;
+  /** When a poll first saw the pane dead (or gone) without an exit status; null while it runs. */
+  unsettledSince: number | null = null;
+  private client: ScreenClient | null = null;
+  private subscribers = 0;
+  private logTimer: NodeJS.Timeout | null = null;
+  private logOffset = -1;
+  private released = false;
+
+  constructor(
+    private readonly rt: TmuxServer,
+    readonly name: string,
+    public pid: number | null,
+    private readonly logFile: string,
+  ) {}
+
+  private tmux(args: string[]) {
+    return this.rt.tmux(args);
+  }
+
+  async write(data: string): Promise<void> {
+    if (this.exited) throw new PtyError(`the agent in tmux session ${this.name} has exited; cannot type into it`);
+    const r = await this.tmux(['send-keys', '-t', target(this.name), '-l', '--', tmuxArg(data)]);
+    if (r.exitCode !== 0) throw new PtyError(`tmux send-keys to ${this.name} failed: ${r.stderr.trim()}`);
+  }
+
+  async sendText(text: string, enter: boolean): Promise<void> {
+    if (text) await this.write(text);
+    if (enter) {
+      await new Promise((r) => setTimeout(r, 60));
+      const r = await this.tmux(['send-keys', '-t', target(this.name), 'Enter']);
+      if (r.exitCode !== 0) throw new PtyError(`tmux send-keys to ${this.name} failed: ${r.stderr.trim()}`);
+    }
+  }
+
+  async capture(ansi: boolean): Promise<string> {
+    // When the agent exits, tmux scrolls the pane up one line to print "Pane is dead": start one
+    // line into the history so the agent's first line is still shown.
+    const r = await this.tmux(['capture-pane', '-p', ...(ansi ? ['-e'] : []), ...(this.exited ? ['-S', '-1'] : []), '-t', target(this.name)]);
+    if (r.exitCode !== 0) throw new PtyError(`tmux capture-pane of ${this.name} failed: ${r.stderr.trim()}`);
+    return joinCapture(r.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/\s+$/, '')));
+  }
+
+  async isAlive(): Promise<boolean> {
+    const row = (await this.rt.panes()).find((p) => p.name === this.name);
+    return Boolean(row && !row.dead);
+  }
+
+  onOutput(listener: (data: string) => void): void {
+    this.outputListeners.add(listener);
+    if (!this.logTimer && !this.released) {
+      this.logTimer = setInterval(() => void this.pollLog(), LOG_POLL_MS);
+      this.logTimer.unref?.();
+    }
+  }
+
+  /** Follows the log file tmux pipes the pane into: new bytes are output. */
+  private async pollLog(): Promise<void> {
+    let size: number;
+    try {
+      size = (await stat(this.logFile)).size;
+    } catch {
+      return;
+    }
+    if (this.logOffset < 0) this.logOffset = 0;
+    if (size < this.logOffset) this.logOffset = 0; // rotated
+    if (size === this.logOffset) return;
+    const from = Math.max(this.logOffset, size - 64 * 1024);
+    const handle = await open(this.logFile, 'r');
+    try {
+      const buf = Buffer.alloc(size - from);
+      await handle.read(buf, 0, buf.length, from);
+      this.logOffset = size;
+      const text = buf.toString('utf8');
+      for (const l of this.outputListeners) l(text);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Starts following the log from its current end (used on adoption). */
+  async skipExistingLog(): Promise<void> {
+    try {
+      this.logOffset = (await stat(this.logFile)).size;
+    } catch {
+      this.logOffset = 0;
+    }
+  }
+
+  onExit(listener: (code: number | null, message?: string) => void): void {
+    if (this.exited) listener(this.exited.code);
+    else this.exitListeners.add(listener);
+  }
+
+  markExited(code: number | null): void {
+    if (this.exited) return;
+    this.exited = { code };
+    void this.pollLog().catch(() => undefined);
+    for (const l of [...this.exitListeners]) l(code);
+    this.exitListeners.clear();
+  }
+
+  private attachArgv(): string[] {
+    return ['tmux', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
+  }
+
+  subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {
+    if (!this.client) this.client = new ScreenClient(this.attachArgv(), size.cols, size.rows);
+    else this.client.resize(size.cols, size.rows);
+    this.subscribers++;
+    const off = this.client.screen.onChange(onChange);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      off();
+      if (--this.subscribers === 0 && this.client) {
+        this.client.dispose();
+        this.client = null;
+      }
+    };
+  }
+
+  screen(): ScreenSnapshot | null {
+    return this.client ? this.client.screen.snapshot() : null;
+  }
+
+  resize(cols: number, rows: number): void {
+    if (cols < 1 || rows < 1) return;
+    if (this.client) this.client.resize(cols, rows);
+    else void this.tmux(['resize-window', '-t', target(this.name), '-x', String(cols), '-y', String(rows)]);
+  }
+
+  attach(options: AttachOptions): Promise<AttachOutcome> {
+    if (this.exited) return Promise.resolve({ reason: 'exited', exitCode: this.exited.code });
+    const argv = this.attachArgv();
+    const cols = options.stdout.columns || 80;
+    const rows = options.stdout.rows || 24;
+    const client = pty.spawn(argv[0]!, argv.slice(1), { name: process.env.TERM || 'xterm-256color', cols, rows, env: clientEnv({ TERM: process.env.TERM || 'xterm-256color' }) });
+    let clientExited = false;
+    client.onExit(() => {
+      clientExited = true;
+    });
+    const outcome = passthrough({
+      ...options,
+      write: (data) => {
+        if (!clientExited) client.write(data);
+      },
+      onOutput: (l) => {
+        const d = client.onData(l);
+        return () => d.dispose();
+      },
+      onExit: (l) => {
+        const onAgentExit = (code: number | null) => l(code);
+        this.exitListeners.add(onAgentExit);
+        const c = client.onExit(() => l(this.exited?.code ?? null));
+        return () => {
+          this.exitListeners.delete(onAgentExit);
+          c.dispose();
+        };
+      },
+      resize: (c, r) => {
+        if (!clientExited) safeResize(client, c, r);
+      },
+    });
+    return outcome.finally(() => {
+      if (!clientExited) {
+        try {
+          client.kill();
+        } catch {
+          // gone
+        }
+      }
+    });
+  }
+
+  async kill(): Promise<void> {
+    if (this.pid && !this.exited) await killProcessGroup(this.pid);
+    await this.tmux(['kill-session', '-t', `=${this.name}`]);
+    this.markExited(this.exited?.code ?? null);
+  }
+
+  release(): void {
+    this.released = true;
+    if (this.logTimer) clearInterval(this.logTimer);
+    this.logTimer = null;
+    this.outputListeners.clear();
+    this.client?.dispose();
+    this.client = null;
+  }
+}
