@@ -1,4 +1,4 @@
-import type { Runner } from '../exec/runner.js';
+import type { Runner } from '../exec/index.js';
 
 /**
  * What flotilla needs of gh, asked once per forge choice: installed, new enough (`gh pr checks

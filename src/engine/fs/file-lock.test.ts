@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { processStartTime } from '../exec/process-alive.js';
+import { processStartTime } from '../exec/index.js';
 import { parseLockOwner, withFileLock } from './file-lock.js';
 
 let dir: string;

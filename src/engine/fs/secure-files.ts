@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { processAlive } from '../exec/process-alive.js';
+import { processAlive } from '../exec/index.js';
 import { dirname, basename, join } from 'node:path';
 
 /** Creates a folder (and parents) with mode 0700. */
