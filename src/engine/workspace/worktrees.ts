@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, constants, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { FlotillaError } from '../core/index.js';
 import { gitArgs } from '../git/index.js';
 import type { GitClient } from '../git/index.js';
@@ -34,6 +34,26 @@ export async function forkPoint(git: GitClient, repoRoot: string, base: string, 
   return r.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
 }
 
+/** Kernel file systems: nothing can be checked out there (writing into them spins or fails oddly). */
+const KERNEL_ROOTS = ['/proc', '/sys', '/dev'];
+
+/**
+ * Makes the worktree root, or refuses it at once with one line: under /proc, /sys or /dev, or a
+ * place that cannot be created or written to.
+ */
+export async function usableWorktreeRoot(root: string): Promise<void> {
+  const abs = resolve(root);
+  const where = 'set "worktreeRoot" in .flotilla/config.json to a folder you can write';
+  const kernel = KERNEL_ROOTS.find((k) => abs === k || abs.startsWith(`${k}/`));
+  if (kernel) throw new WorkspaceError(`worktreeRoot ${abs} is under ${kernel}, which cannot hold worktrees; ${where}`);
+  try {
+    await mkdir(abs, { recursive: true, mode: 0o700 });
+    await access(abs, constants.W_OK);
+  } catch (err) {
+    throw new WorkspaceError(`worktreeRoot ${abs} cannot be used (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${where}`);
+  }
+}
+
 /**
  * Creates the worktree of one attempt: branch `flotilla/<task>-a<N>` from `startPoint`, at
  * `<worktreeRoot>/<task>-a<N>`. An existing, registered worktree on that branch is reused.
@@ -58,7 +78,7 @@ export async function createAttemptWorktree(
   if (!(await git.resolveCommit(o.repoRoot, o.startPoint))) {
     throw new WorkspaceError(`start point "${o.startPoint}" does not exist in ${o.repoRoot}`);
   }
-  await mkdir(o.worktreeRoot, { recursive: true, mode: 0o700 });
+  await usableWorktreeRoot(o.worktreeRoot);
   if (await git.branchExists(o.repoRoot, branch)) {
     // A branch left from an earlier run of this attempt: check it out again rather than losing it.
     await git.run(o.repoRoot, ['worktree', 'add', '--', worktree, branch]);
