@@ -259,5 +259,7 @@ async function agentBench() {
   }
 }
 
+// BENCH_ONLY=frame: the first frame and idle figures only (the live-agent part takes minutes).
+if (process.env.BENCH_ONLY === 'frame') process.exit(0);
 agentFigures = await agentBench();
 if (!agentFigures) console.log('live-agent figures skipped: this build has no session runtime (fleet.sessions is undefined)');

@@ -4,6 +4,7 @@
 // modules cuts the fleet view's time to first frame by about half (bench/tui.md).
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -14,6 +15,38 @@ execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 
   cwd: root,
   stdio: 'inherit',
 });
+
+/**
+ * Ink turns every line of every frame into styled characters (ANSI tokenising, grapheme widths) with
+ * caches it makes new for each frame, so a frame that differs from the last in one line costs as
+ * much as the first. The fleet view redraws a 200x50 screen whenever the live pane changes; sharing
+ * the caches across frames (bounded: started afresh past 50,000 entries) makes unchanged lines
+ * nearly free. The cached characters are only read, never changed, by Ink's output code. And a line
+ * inside a clipping box that fits it whole is no longer re-sliced (slice-ansi) at every frame.
+ */
+const sharedInkOutputCaches = {
+  name: 'shared-ink-output-caches',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]output\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = 'caches = new OutputCaches();';
+      if (!source.includes(from)) {
+        return { contents: source, loader: 'js', warnings: [{ text: 'ink/build/output.js changed: its caches are not shared across frames' }] };
+      }
+      const shared = `
+let sharedCaches = null;
+function sharedOutputCaches() {
+  if (!sharedCaches || sharedCaches.styledChars.size + sharedCaches.widths.size + sharedCaches.blockWidths.size > 50000) sharedCaches = new OutputCaches();
+  return sharedCaches;
+}
+`;
+      // A line that fits its clip whole is kept as it is instead of being sliced again every frame.
+      const slice = 'return sliceAnsi(line, from, to);';
+      const contents = source.replace(from, 'caches = sharedOutputCaches();').replace(slice, 'return from === 0 && to >= width ? line : sliceAnsi(line, from, to);');
+      return { contents: contents + shared, loader: 'js' };
+    });
+  },
+};
 
 const outdir = join(root, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
@@ -35,6 +68,7 @@ await build({
   // The bundle is what users run: React's and Ink's development builds (which React's entry files
   // pick at run time from NODE_ENV) are dropped at build time instead of parsed at every start.
   define: { 'process.env.NODE_ENV': '"production"' },
+  plugins: [sharedInkOutputCaches],
   legalComments: 'none',
   logLevel: 'warning',
 });

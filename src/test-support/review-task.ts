@@ -1,3 +1,4 @@
+import type { MergedFinding, ReviewRecord } from '../engine/index.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, git, makeTempRepo, runCli, type TempRepo } from './temp-repo.js';
@@ -92,4 +93,25 @@ export async function setupCalcTask(config: Record<string, unknown>): Promise<Te
   });
   addCalcAttempt(r, 1, CALC_A1);
   return r;
+}
+
+/** A task.review record around `findings` (given as a reviewer would leave them), for unit tests. */
+export function reviewRecordWith(
+  findings: Array<Omit<MergedFinding, 'sources' | 'severity'> & { severity: string; sources?: MergedFinding['sources'] }>,
+  extra: Partial<ReviewRecord> = {},
+): ReviewRecord {
+  return {
+    runId: 'r1',
+    runAt: new Date(0).toISOString(),
+    attempt: 1,
+    diff: { base: 'main', head: 'HEAD', files: 1, bytes: 1, chunks: 1, truncated: false, omittedFiles: [] },
+    notes: [],
+    roles: [],
+    succeeded: [],
+    errors: [],
+    dropped: 0,
+    runs: [],
+    ...extra,
+    findings: findings.map((f) => ({ sources: [], ...f, severity: f.severity as MergedFinding['severity'] })),
+  };
 }

@@ -16,6 +16,7 @@ import { buildKeymap, formatKeys, splitInput, type Keymap } from './keys.js';
 import { MIN_COLUMNS, MIN_ROWS, computeLayout, tooSmall } from './layout.js';
 import type { TermSize, UiFleet, UiRequest } from './types.js';
 import type { UiStore } from './ui-store.js';
+import { useRenderProbe } from './render-probe.js';
 import { useTermSize } from './use-term-size.js';
 
 export interface AppProps {
@@ -30,6 +31,7 @@ export interface AppProps {
 
 /** The fleet view: list, live pane of the selected agent, panels, status bar and overlays. */
 export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize }: AppProps) {
+  useRenderProbe('App');
   const keymap = useMemo(() => givenKeymap ?? buildKeymap(fleet.config.keys), [givenKeymap, fleet.config.keys]);
   const tasks = useStore(fleet.store, (s) => s.tasks);
   const notifications = useStore(fleet.store, (s) => s.notifications);

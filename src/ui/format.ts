@@ -33,7 +33,7 @@ export const ORCHESTRATOR_GLYPH = '◈';
 
 /** The coordinator session (kind "orchestrator"): pinned on top, no gates or PR of its own. */
 export function isOrchestratorTask(task: Task): boolean {
-  return (task as { kind?: unknown }).kind === 'orchestrator';
+  return task.kind === 'orchestrator';
 }
 
 function prMerged(task: Task): boolean {
@@ -79,11 +79,11 @@ export function gateList(task: Task, config: FlotillaConfig): Array<{ name: stri
 }
 
 /** Cost so far: "$1.23", "?" when usage exists but cannot be priced, "-" when none recorded. */
-export function formatCost(cost: unknown): string {
-  if (!cost || typeof cost !== 'object') return '-';
-  const usd = (cost as { usd?: unknown }).usd;
+export function formatCost(cost: Task['cost']): string {
+  if (!cost) return '-';
+  const usd = cost.usd;
   // An entry with no usage yet (effort only: the agent has not finished a request) is none recorded.
-  if ((cost as { tokens?: unknown }).tokens === 0 && !(typeof usd === 'number' && usd > 0)) return '-';
+  if (cost.tokens === 0 && !(typeof usd === 'number' && usd > 0)) return '-';
   if (typeof usd === 'number' && Number.isFinite(usd)) return formatUsd(usd);
   return '?';
 }

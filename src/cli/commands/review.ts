@@ -1,4 +1,4 @@
-import { UsageError } from '../../engine/index.js';
+import { TaskNotFoundError, UsageError } from '../../engine/index.js';
 import { createFleet, type Fleet } from '../../engine/index.js';
 import { assertTaskId } from '../../engine/index.js';
 import { evaluateReviewsGate } from '../../engine/index.js';
@@ -130,7 +130,7 @@ Exit codes: 0 done (no blocking finding), 3 blocking findings remain (the review
       let review: ReviewRecord;
       if (sub === 'show') {
         const task = fleet.store.getState().tasks.find((t) => t.id === id);
-        if (!task) throw new UsageError(`no task "${id}"`);
+        if (!task) throw new TaskNotFoundError(id);
         const r = reviewOf(task);
         if (!r) throw new UsageError(`task ${id} has not been reviewed yet (run \`flotilla review ${id}\`)`);
         review = r;

@@ -4,14 +4,22 @@ import { createFleet } from '../../engine/index.js';
 import type { Task } from '../../engine/index.js';
 import { reviewStatusView } from '../../engine/index.js';
 import { forgeLine, selectForge } from '../../engine/index.js';
+import type { RepoPaths } from '../../engine/index.js';
+import { ageOfFileSec, attemptLogFile, liveWatchers, sessionStateLabel } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { age, formatTable } from '../format/table.js';
 import type { CliCommand } from '../io.js';
 
 const GATE_GLYPH = { pass: '✓', fail: '✗', pending: '…', skip: '-' } as const;
 
+/** How the latest session is followed right now: by a running view or `watch`, and its output's age. */
+export interface SessionLiveness {
+  watched: boolean;
+  outputAgeSec: number | null;
+}
+
 /** The JSON shape of one task in `status --json` (documented in README). */
-export function taskView(task: Task) {
+export function taskView(task: Task, live?: SessionLiveness) {
   return {
     id: task.id,
     title: task.title,
@@ -34,8 +42,9 @@ export function taskView(task: Task) {
       sharedDeps: a.sharedDeps,
       enrichment: a.enrichment ? { kinds: a.enrichment.kinds } : null,
     })),
-    escalation: (task as { escalation?: unknown }).escalation ?? null,
-    kind: (task as { kind?: string }).kind ?? 'worker',
+    ...(live ? { live } : {}),
+    escalation: task.escalation ?? null,
+    kind: task.kind ?? 'worker',
     gates: task.gates,
     pr: task.pr,
     cost: task.cost,
@@ -46,21 +55,45 @@ export function taskView(task: Task) {
   };
 }
 
-function row(task: Task): string[] {
+/** What a live session says (`working: API error, retry 3/10`, `waiting: <the line that asks>`). */
+function sessionNote(session: Task['attempts'][number]['session'] | undefined): string {
+  if (!session?.message || (session.state !== 'working' && session.state !== 'waiting')) return '';
+  return `${session.state}: ${session.message.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ')}`;
+}
+
+function row(task: Task, live?: SessionLiveness): string[] {
   const last = task.attempts.at(-1);
+  const session = last?.session ? `/${live ? sessionStateLabel(last.session.state, live) : last.session.state}` : '';
   const gates = Object.entries(task.gates)
     .map(([name, g]) => `${name}${GATE_GLYPH[g.state]}`)
     .join(' ');
   return [
     task.id,
-    task.state + (last?.session ? `/${last.session.state}` : ''),
+    task.state + session,
     task.agent,
     String(task.attempts.length),
     task.pr ? `#${task.pr.number}` : '-',
     gates || '-',
     age(task.stateSince),
-    task.reason ?? '',
+    task.reason ?? sessionNote(last?.session),
   ];
+}
+
+/**
+ * For each task whose latest session has not exited: whether a view or `watch` follows it now and
+ * how old its output is. Without a watcher, the states shown were computed by this command itself
+ * (from hook events, the output log's age and the screen) and say so.
+ */
+function liveness(paths: RepoPaths, tasks: readonly Task[]): Map<string, SessionLiveness> {
+  const watched = liveWatchers(paths.stateDir).length > 0;
+  const out = new Map<string, SessionLiveness>();
+  for (const t of tasks) {
+    const a = t.attempts.at(-1);
+    if (!a?.session || a.session.state === 'exited') continue;
+    // A pty agent lives inside the flotilla process that started it, which follows it.
+    out.set(t.id, { watched: watched || a.session.runtime === 'pty', outputAgeSec: ageOfFileSec(attemptLogFile(paths, t.id, a.n)) });
+  }
+  return out;
 }
 
 /** One line about memory, the admission queue and the recommendation (non-JSON status). */
@@ -80,7 +113,9 @@ export const statusCommand: CliCommand = {
 
 Prints one row per task: id, state (and session status), agent, attempts, PR, gates, time in
 state and reason, then one line on memory, the admission queue and how many agents this machine
-can run now. With --json prints {"tasks": [...], "resources": {...}} (schema in README and
+can run now. Session states are worked out when you ask (hook events, the age of the agent's
+output, its screen, whether it runs); when no fleet view or \`flotilla watch\` follows the
+agents, a running session says so: \`working (unwatched, output 3s ago)\`. With --json prints {"tasks": [...], "resources": {...}} (schema in README and
 docs/builds.md).`,
   async run(args, io) {
     const { values, help } = parseCommandArgs('status', args, { json: { type: 'boolean' } }, { max: 0 });
@@ -95,9 +130,10 @@ docs/builds.md).`,
     }
     const { tasks, error } = fleet.store.getState();
     if (error) throw new Error(error);
+    const live = liveness(fleet.paths, tasks);
     const resources = fleet.admission ? await fleet.admission.snapshot().finally(() => fleet.close()) : undefined;
     if (values.json) {
-      io.out(JSON.stringify({ tasks: tasks.map(taskView), resources }, null, 2));
+      io.out(JSON.stringify({ tasks: tasks.map((t) => taskView(t, live.get(t.id))), resources }, null, 2));
       return 0;
     }
     if (tasks.length === 0) {
@@ -105,7 +141,7 @@ docs/builds.md).`,
       if (resources) io.out(resourcesLine(resources));
       return 0;
     }
-    io.out(formatTable(['ID', 'STATE', 'AGENT', 'ATT', 'PR', 'GATES', 'AGE', 'REASON'], tasks.map(row)));
+    io.out(formatTable(['ID', 'STATE', 'AGENT', 'ATT', 'PR', 'GATES', 'AGE', 'REASON'], tasks.map((t) => row(t, live.get(t.id)))));
     if (resources) io.out(resourcesLine(resources));
     // Which forge the monitor uses and why (e.g. gh not logged in), so it is never a silent choice.
     io.out(forgeLine(await selectForge(fleet)));

@@ -1,6 +1,7 @@
 import { createFleet } from '../../engine/index.js';
 import { startMonitor } from '../../engine/index.js';
 import { UsageError, errorMessage } from '../../engine/index.js';
+import { markWatching } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { openInEditor } from '../editor/open-editor.js';
 import { loadFleetView } from '../../ui/load-view.js';
@@ -53,6 +54,9 @@ export async function openFleetView(io: CliIO, prepare?: (fleet: Fleet) => Promi
     fleet.watchCost();
     // Following sessions left by an earlier flotilla happens behind the first frame; the pane
     // of a task not yet adopted finds its session on its own.
+    void markWatching(fleet.paths.stateDir, 'view')
+      .then((unmark) => fleet.onClose(unmark))
+      .catch(() => undefined);
     const adopted = fleet.sessions?.adopt().catch((err: unknown) => fleet.store.setState({ error: `adopting sessions: ${errorMessage(err)}` }));
     const { runApp } = await view;
     if (prepare) await prepare(fleet);

@@ -1,6 +1,7 @@
 import { createFleet } from '../../engine/index.js';
 import { startMonitor } from '../../engine/index.js';
 import { terminalAlert } from '../../engine/index.js';
+import { markWatching } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { formatEvent } from '../format/monitor.js';
 import { EXIT, type CliCommand } from '../io.js';
@@ -57,6 +58,9 @@ Ctrl-C while stopping exits at once (130).`,
     fleet.watchRegistry();
     // Follow agents still running from an earlier flotilla process (tmux runtime).
     await fleet.sessions?.adopt().catch((err: unknown) => fleet.events.emit({ type: 'error', message: `sessions: ${(err as Error).message}` }));
+    // One-shot commands (`status`) say when nobody follows the sessions; this process does now.
+    const unmark = await markWatching(fleet.paths.stateDir, 'watch').catch(() => null);
+    if (unmark) fleet.onClose(unmark);
     startMonitor(fleet);
     await stopped;
     await fleet.close();

@@ -15,9 +15,24 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
     command: ['claude', '{prompt}'],
     appendContext: ['--append-system-prompt', '{context}'],
     hooks: 'claude',
+    trust: 'claude',
     patterns: {
-      waiting: ['Do you want to (proceed|make this edit|create|run)', 'Do you trust the files', '❯\\s*1\\.\\s*Yes', 'Would you like to'],
+      // Dialogs of Claude Code 2.1.197 (test/fixtures/agents/claude-2.1.197-*.txt): permission,
+      // workspace trust, "Detected a custom API key"; every select dialog ends "Enter to confirm".
+      waiting: [
+        'Do you want to (proceed|make this edit|create|run|use this API key)',
+        'Do you trust the files',
+        'Yes, I trust this folder',
+        'Enter to confirm · Esc to cancel',
+        'Esc to cancel · Tab to amend',
+        '❯\\s*1\\.\\s*Yes',
+        'Would you like to',
+        // A turn refused for the key or the login: the human has to act.
+        'Invalid API key · Fix external API key',
+        'Not logged in · Please run /login',
+      ],
       working: ['esc to interrupt'],
+      retrying: ['Retrying in \\d+s · attempt (\\d+)/(\\d+)'],
       contextExhausted: ['Context low', 'Prompt is too long', 'context window'],
     },
   },
@@ -25,9 +40,12 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
     command: ['codex', '{prompt}'],
     appendContext: 'prompt',
     hooks: 'codex',
+    trust: 'codex',
     patterns: {
-      waiting: ['Allow command\\?', 'Would you like to run', 'approve this', '\\[y/N\\]', 'Press enter to continue', 'Sign in with ChatGPT', 'allow Codex to work in this folder'],
+      // 0.171.0's folder trust dialog: test/fixtures/agents/codex-0.171.0-trust.txt.
+      waiting: ['Allow command\\?', 'Would you like to run', 'approve this', '\\[y/N\\]', 'Press enter to continue', 'Sign in with ChatGPT', 'allow Codex to work in this folder', 'Trust this folder\\?', 'enter continue · esc back', '■ unexpected status \\d{3}'],
       working: ['esc to interrupt', 'Working \\('],
+      retrying: ['Reconnecting\\.\\.\\. (\\d+)/(\\d+)'],
       contextExhausted: ['context window', 'exceeds the context'],
     },
   },
@@ -35,6 +53,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, ProfileConfig>> = {
     command: ['gemini', '-i', '{prompt}'],
     appendContext: 'prompt',
     hooks: 'none',
+    trust: 'gemini',
     patterns: {
       waiting: ['Allow execution', 'Apply this change\\?', 'Waiting for user confirmation', 'Do you trust the files in this folder', 'Trust folder', 'Select Auth Method', 'Get started'],
       working: ['esc to cancel'],

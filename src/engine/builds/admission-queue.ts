@@ -25,6 +25,8 @@ export interface AdmissionQueueOptions {
   pollMs?: number;
   /** How often the process trees of running jobs are measured. Default 500 ms. */
   sampleMs?: number;
+  /** What flotilla's own processes add to each agent, MB (counted by the recommendation). */
+  agentOverheadMB?: () => number;
   /** Called when a job starts despite needing more than the machine could ever give. */
   onWarning?: (message: string) => void;
   /** Called when a job of this process has to wait, and again whenever the reason changes. */
@@ -306,6 +308,7 @@ export class AdmissionQueue implements Admission {
       running: running.map(toRunning),
       learnedAgentPeaksMB: await this.peaks.peaksOfKind('agent'),
       defaultAgentPeakMB: this.options.config.limits.defaultPeakMB.agent,
+      overheadPerAgentMB: this.options.agentOverheadMB?.() ?? 0,
     });
     return {
       totalMB: Math.round(memory.totalMB),

@@ -38,7 +38,7 @@ export interface Recommendation {
 /**
  * How many agents this machine can run now: the agents already running plus as many more as fit in
  * the free memory above the reserve at the learned agent peak (the largest learned one, else the
- * configured default), capped by limits.maxAgents.
+ * configured default) plus what flotilla itself runs per agent, capped by limits.maxAgents.
  */
 export function recommendAgents(input: {
   memory: MemoryReading;
@@ -47,17 +47,20 @@ export function recommendAgents(input: {
   /** Learned peaks of agent jobs, MB; empty when none was measured yet. */
   learnedAgentPeaksMB: readonly number[];
   defaultAgentPeakMB: number;
+  /** What flotilla's own processes add per agent (the tmux log writer), MB. */
+  overheadPerAgentMB?: number;
 }): Recommendation {
   const { memory, limits, running } = input;
   const learned = input.learnedAgentPeaksMB.length > 0;
-  const perAgent = learned ? Math.max(...input.learnedAgentPeaksMB) : input.defaultAgentPeakMB;
+  const overhead = Math.max(0, input.overheadPerAgentMB ?? 0);
+  const perAgent = (learned ? Math.max(...input.learnedAgentPeaksMB) : input.defaultAgentPeakMB) + overhead;
   const runningAgents = running.filter((r) => slotClass(r.kind) === 'agent').length;
   const free = freeAboveReserveMB(memory, limits.reserveMB, running);
   const more = Math.max(0, Math.floor(free / perAgent));
   const fit = runningAgents + more;
   const agents = Math.min(limits.maxAgents, fit);
   const parts = [
-    `~${formatGB(perAgent)} per agent (${learned ? 'learned' : 'default'})`,
+    `~${formatGB(perAgent)} per agent (${learned ? 'learned' : 'default'}${overhead > 0 ? `, ${Math.round(overhead)} MB of it flotilla's log writer` : ''})`,
     `${formatGB(free)} free above a ${formatGB(limits.reserveMB)} reserve`,
     `${runningAgents} running + ${more} more fit`,
   ];

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runCommand, type CommandResult } from '../exec/index.js';
 import type { Admission, JobRequest } from '../core/index.js';
 
 export interface RunJobOptions {
@@ -8,17 +8,11 @@ export interface RunJobOptions {
   signal?: AbortSignal;
 }
 
-export interface RunJobResult {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  notFound: boolean;
-}
+export type RunJobResult = CommandResult;
 
 /**
- * Runs one program (argv array, no shell) as a job: waits for admission (when an Admission is
- * given), measures its process tree while it runs, and releases the slot when it ends.
+ * Runs one program (argv array, no shell) as a job through the runner: waits for admission (when
+ * an Admission is given), measures its process tree while it runs, and releases the slot when it ends.
  */
 export async function runJob(
   admission: Admission | undefined,
@@ -29,25 +23,14 @@ export async function runJob(
 ): Promise<RunJobResult> {
   const ticket = admission ? await admission.acquire(job, options.signal) : null;
   try {
-    const child = execa(file, [...args], {
+    return await runCommand({
+      argv: [file, ...args],
       cwd: options.cwd,
-      env: options.env,
-      extendEnv: true,
-      reject: false,
-      timeout: options.timeoutMs,
-      cancelSignal: options.signal,
-      forceKillAfterDelay: 2000,
-      stdin: 'ignore',
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onPid: (pid) => ticket?.trackPid(pid),
     });
-    if (child.pid !== undefined) ticket?.trackPid(child.pid);
-    const result = await child;
-    return {
-      exitCode: result.exitCode ?? null,
-      stdout: String(result.stdout ?? ''),
-      stderr: String(result.stderr ?? ''),
-      timedOut: Boolean(result.timedOut),
-      notFound: (result as { code?: string }).code === 'ENOENT',
-    };
   } finally {
     await ticket?.release();
   }

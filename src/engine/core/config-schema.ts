@@ -17,12 +17,16 @@ export const profileSchema = z.strictObject({
   appendContext: z.union([z.literal('prompt'), z.array(z.string())]).optional(),
   /** Which native hook integration to use for status. */
   hooks: z.enum(['claude', 'codex', 'none']).optional(),
+  /** How the agent is told that a flotilla worktree is trusted (config trustWorktrees; docs/agents.md). */
+  trust: z.enum(['claude', 'codex', 'gemini', 'none']).optional(),
   /** Screen patterns (regular expressions) for the status fallback. */
   patterns: z
     .strictObject({
       waiting: z.array(z.string()).optional(),
       working: z.array(z.string()).optional(),
       idle: z.array(z.string()).optional(),
+      /** The agent retrying a failed API request; groups 1 and 2 are the attempt and the maximum. */
+      retrying: z.array(z.string()).optional(),
       contextExhausted: z.array(z.string()).optional(),
     })
     .optional(),
@@ -124,6 +128,8 @@ export const configSchema = z.strictObject({
     })
     .default({ copy: ['.env', '.env.*'], setup: [] }),
   profiles: z.record(z.string(), profileSchema).default({}),
+  /** Start agents in their attempt worktrees without the CLI's "trust this folder" dialog (profile `trust`). */
+  trustWorktrees: z.boolean().default(true),
   forge: z.enum(['auto', 'local', 'github']).default('auto'),
   checks: z.array(checkSchema).default([]),
   gates: z.array(gateSchema).default(['pr', 'rebased', 'ci', 'reviews']),

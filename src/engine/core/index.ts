@@ -18,4 +18,5 @@ export * from './require-task.js';
 export * from './runner.js';
 export * from './session-types.js';
 export * from './store.js';
+export * from './task-records.js';
 export * from './task-schema.js';

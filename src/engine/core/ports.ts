@@ -31,9 +31,11 @@ export interface RegistryPort {
   readonly file: string;
   readonly lockFile: string;
   read(): Promise<RegistryData>;
+  /** The task with this id; throws TaskNotFoundError when there is none. */
+  require(id: string): Promise<Task>;
   /** Applies `change` to a fresh copy under the lock and writes the result; nothing is written if it throws. */
   update<T>(change: (data: RegistryData) => T | Promise<T>): Promise<T>;
-  /** Changes one task under the lock; throws if the task does not exist. */
+  /** Changes one task under the lock; throws TaskNotFoundError if the task does not exist. */
   updateTask<T>(id: string, change: (task: Task, data: RegistryData) => T | Promise<T>): Promise<T>;
 }
 

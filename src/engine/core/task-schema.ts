@@ -1,14 +1,42 @@
 import { z } from 'zod';
 import { FAILURE_CLASSES } from './config-schema.js';
 import { TASK_ID_PATTERN } from './ids.js';
+import {
+  claimSchema,
+  escalationSchema,
+  interventionSchema,
+  noteSchema,
+  prReviewSchema,
+  record,
+  retryOfSchema,
+  reviewRecordSchema,
+  sharedDepsSchema,
+  taskCostSchema,
+} from './task-records.js';
 
 /**
- * The registry schema (`.flotilla/tasks.json`). Objects are loose: fields written by a later
- * flotilla survive a round trip through an older one. Later capabilities add fields and states,
- * never rename these.
+ * The registry schema (`.flotilla/tasks.json`): every persisted field is declared here or in
+ * task-records.ts, typed, with no index signature (code reaches fields without casts). Fields this
+ * flotilla does not know are still kept on a round trip. A new field is added here (optional, or
+ * with a default); a change of meaning is a new REGISTRY_VERSION with a step in tasks/migrate.ts.
  */
 
-export const REGISTRY_VERSION = 1;
+/** The registry version this flotilla writes (tasks/migrate.ts upgrades older files). */
+export const REGISTRY_VERSION = 2;
+export type {
+  Claim,
+  EscalationRecord,
+  Intervention,
+  InterventionKind,
+  MergedFinding,
+  PrReview,
+  ReviewRecord,
+  SharedDepsRecord,
+  TaskCostRecord,
+} from './task-records.js';
+
+export const TASK_KINDS = ['worker', 'orchestrator'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
 
 export const TASK_STATES = [
   'new',
@@ -34,7 +62,7 @@ export type GateState = (typeof GATE_STATES)[number];
 
 const iso = z.string().min(1);
 
-export const sessionSchema = z.looseObject({
+export const sessionSchema = record({
   state: z.enum(SESSION_STATES),
   pid: z.number().int().nullable(),
   since: iso,
@@ -46,14 +74,14 @@ export const sessionSchema = z.looseObject({
 });
 export type SessionInfo = z.infer<typeof sessionSchema>;
 
-export const failureSchema = z.looseObject({
+export const failureSchema = record({
   class: z.enum(FAILURE_CLASSES),
   evidence: z.string(),
   at: iso,
 });
 export type Failure = z.infer<typeof failureSchema>;
 
-export const enrichmentSchema = z.looseObject({
+export const enrichmentSchema = record({
   kinds: z.array(z.string()),
   text: z.string(),
   note: z.string().optional(),
@@ -62,7 +90,7 @@ export const enrichmentSchema = z.looseObject({
 });
 export type Enrichment = z.infer<typeof enrichmentSchema>;
 
-export const attemptSchema = z.looseObject({
+export const attemptSchema = record({
   n: z.number().int().positive(),
   branch: z.string().min(1),
   worktree: z.string().min(1),
@@ -83,28 +111,49 @@ export const attemptSchema = z.looseObject({
    * recorded before flotilla kept it.
    */
   baseCommit: z.string().regex(/^[0-9a-f]{40,64}$/).nullable().optional(),
+  /** The attempt this one retries (recovery). */
+  retryOf: retryOfSchema.optional(),
+  /** Human interventions during this attempt (attach, send, stop, a retry note), counted as effort. */
+  interventions: z.array(interventionSchema).optional(),
+  /** Times the stop gate sent the agent back to work in this attempt (gates/stop-gate.ts). */
+  stopGateBlocks: z.number().int().nonnegative().optional(),
+  /** How the worktree's dependencies are installed (workspace/shared-deps.ts). */
+  sharedDeps: sharedDepsSchema.optional(),
+  /** The process rebasing this attempt's branch, while it does (monitor/rebase.ts). */
+  rebaseClaim: claimSchema.nullable().optional(),
 });
 export type Attempt = z.infer<typeof attemptSchema>;
 
-export const gateResultSchema = z.looseObject({
+export const gateResultSchema = record({
   state: z.enum(GATE_STATES),
   detail: z.string(),
   since: iso.optional(),
+  /** The branch head the result is for (command gates run once per head). */
+  headSha: z.string().optional(),
+  /** The process running a command gate, while it runs. */
+  claim: claimSchema.nullable().optional(),
+  /** A command gate's log file and its last output. */
+  log: z.string().optional(),
+  output: z.string().optional(),
+  /** Files named by the result (the rebased gate: conflicting files). */
+  files: z.array(z.string()).optional(),
 });
 export type GateResult = z.infer<typeof gateResultSchema>;
 
-export const checkRunSchema = z.looseObject({
+export const checkRunSchema = record({
   name: z.string(),
   state: z.enum(GATE_STATES),
   detail: z.string().default(''),
   link: z.string().optional(),
   log: z.string().optional(),
+  /** The last output of a failed check (the failure evidence recovery hands the next attempt). */
+  output: z.string().optional(),
   startedAt: iso.optional(),
   endedAt: iso.optional(),
 });
 export type CheckRun = z.infer<typeof checkRunSchema>;
 
-export const pullRequestSchema = z.looseObject({
+export const pullRequestSchema = record({
   forge: z.enum(['local', 'github']),
   number: z.number().int().positive(),
   url: z.string().nullable().default(null),
@@ -117,13 +166,29 @@ export const pullRequestSchema = z.looseObject({
   /** Which attempt's branch this PR shows. */
   attempt: z.number().int().positive().optional(),
   headSha: z.string().optional(),
-  commits: z.array(z.looseObject({ sha: z.string(), subject: z.string() })).default([]),
+  commits: z.array(record({ sha: z.string(), subject: z.string() })).default([]),
   diffstat: z.string().default(''),
   checks: z.array(checkRunSchema).default([]),
+  /** The head the local forge last ran config.checks for, and the process running them (a claim). */
+  ciHead: z.string().optional(),
+  /**
+   * The process running this head's checks: pid, its start time (so a recycled pid is not taken for
+   * it) and the check it runs now (process group and FLOTILLA_CHECK token), so a later pass can end
+   * a check whose runner died before running the checks again.
+   */
+  ciClaim: claimSchema
+    .extend({
+      startTime: z.string().nullable().optional(),
+      check: z.object({ pgid: z.number().int().positive(), token: z.string().regex(/^[0-9a-f]{1,64}$/) }).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+  /** The latest review, as the local forge shows it with the PR. */
+  review: prReviewSchema.optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
-export const transitionSchema = z.looseObject({
+export const transitionSchema = record({
   at: iso,
   from: z.enum(TASK_STATES),
   to: z.enum(TASK_STATES),
@@ -131,7 +196,7 @@ export const transitionSchema = z.looseObject({
 });
 export type Transition = z.infer<typeof transitionSchema>;
 
-export const taskSchema = z.looseObject({
+export const taskSchema = record({
   id: z.string().regex(TASK_ID_PATTERN, 'not a valid task id'),
   title: z.string(),
   prompt: z.string(),
@@ -151,14 +216,27 @@ export const taskSchema = z.looseObject({
   attempts: z.array(attemptSchema).default([]),
   gates: z.record(z.string(), gateResultSchema).default({}),
   pr: pullRequestSchema.nullable().default(null),
-  cost: z.looseObject({}).nullable().default(null),
+  /** What the task cost (cost/refresh.ts): a cache, recomputed; one that does not fit is dropped. */
+  cost: taskCostSchema.nullable().default(null).catch(null),
   /** Notification keys already sent ("ready#2" -> when), so each goes out exactly once. */
   notified: z.record(z.string(), iso).default({}),
   history: z.array(transitionSchema).default([]),
+  /** "orchestrator" for the coordinator task that runs in the main checkout; workers say "worker" (or nothing, in code-built records). */
+  kind: z.enum(TASK_KINDS).optional(),
+  /** The latest review (review/run.ts). */
+  review: reviewRecordSchema.optional(),
+  /** Why and when recovery escalated the task to the human. */
+  escalation: escalationSchema.optional(),
+  /** Lessons already recorded per attempt ("<n>" -> the memory line), so each is learned once. */
+  learned: z.record(z.string(), z.string()).optional(),
+  /** Interventions recorded on the task itself (older files: a count). */
+  interventions: z.union([z.number().nonnegative(), z.array(interventionSchema)]).optional(),
+  /** Things flotilla did on its own that the human should know (a private install, ...). */
+  notes: z.array(noteSchema).optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 
-export const registrySchema = z.looseObject({
+export const registrySchema = record({
   version: z.literal(REGISTRY_VERSION),
   /** Next local PR number. */
   nextPr: z.number().int().positive().default(1),

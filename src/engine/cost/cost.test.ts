@@ -8,10 +8,14 @@ import { claudeProjectDirName } from './claude-log.js';
 import { recordIntervention } from './interventions.js';
 import { refreshCost, type CostSources } from './refresh.js';
 import { claudeAssistantLine, claudeUserLine, codexLines } from '../../test-support/usage-fixtures.js';
+import { reviewRecordWith } from '../../test-support/review-task.js';
 
 let repo: TempRepo;
 let fleet: Fleet;
 let sources: CostSources;
+/** The parts of a reviewer run record this test does not look at. */
+const REVIEW_RUN = { startedAt: '2026-11-01T09:00:00.000Z', endedAt: '2026-11-01T09:01:00.000Z', try: 1, chunk: 0, ok: true, exitCode: 0 };
+
 let w1: string;
 let w2: string;
 let w3: string;
@@ -69,13 +73,13 @@ describe('cost from fixture logs', () => {
     await fleet.registry.update((d) => {
       d.tasks.push(
         task('fix', [{ n: 1, worktree: w1 }, { n: 2, worktree: w2 }], {
-          review: {
+          review: reviewRecordWith([], {
             attempt: 2,
             runs: [
-              { runId: 'r1', role: 'security', profile: 'claude', model: 'claude-haiku-4-5', outputFile: reviewOut },
-              { runId: 'r2', role: 'tests', profile: 'codex', model: 'gpt-5', outputFile: codexReviewOut },
+              { ...REVIEW_RUN, runId: 'r1', role: 'security', profile: 'claude', model: 'claude-haiku-4-5', outputFile: reviewOut },
+              { ...REVIEW_RUN, runId: 'r2', role: 'tests', profile: 'codex', model: 'gpt-5', outputFile: codexReviewOut },
             ],
-          },
+          }),
         }),
       );
       d.tasks.push(task('other', [{ n: 1, worktree: w3 }]));

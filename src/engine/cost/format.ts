@@ -16,10 +16,10 @@ export function formatTokens(n: number): string {
 }
 
 /** The task's last refreshed cost, or null (also for a registry written by something else). */
-export function taskCost(task: Task): TaskCost | null {
-  const c = task.cost as Partial<TaskCost> | null;
-  if (!c || typeof c !== 'object' || typeof c.tokens !== 'number' || !Array.isArray(c.byAttempt)) return null;
-  return c as TaskCost;
+export function taskCost(task: Task): Pick<TaskCost, 'usd' | 'usdKnown' | 'tokens'> | null {
+  const c = task.cost;
+  if (!c || c.tokens === undefined || !c.byAttempt) return null;
+  return { usd: c.usd, usdKnown: c.usdKnown ?? 0, tokens: c.tokens };
 }
 
 /**

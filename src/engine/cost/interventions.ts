@@ -1,12 +1,8 @@
-import type { TaskRegistry } from '../tasks/index.js';
+import type { RegistryPort } from '../core/index.js';
 
-/** Kinds of human intervention counted as effort. */
-export type InterventionKind = 'attach' | 'send' | 'retry-note' | 'stop' | 'other';
-
-export interface Intervention {
-  at: string;
-  kind: InterventionKind;
-}
+/** Kinds of human intervention counted as effort (declared with the registry schema). */
+export type { Intervention, InterventionKind } from '../core/index.js';
+import type { InterventionKind } from '../core/index.js';
 
 /**
  * Records a human intervention on the task's latest attempt (`attempt.interventions`, a list),
@@ -14,12 +10,10 @@ export interface Intervention {
  * a note (recovery writes its 'retry-note' on the new attempt itself).
  * Does nothing for a task without attempts.
  */
-export async function recordIntervention(registry: TaskRegistry, taskId: string, kind: InterventionKind, at = new Date().toISOString()): Promise<void> {
+export async function recordIntervention(registry: RegistryPort, taskId: string, kind: InterventionKind, at = new Date().toISOString()): Promise<void> {
   await registry.updateTask(taskId, (task) => {
-    const attempt = task.attempts.at(-1) as (typeof task.attempts)[number] & { interventions?: unknown };
+    const attempt = task.attempts.at(-1);
     if (!attempt) return;
-    const list = Array.isArray(attempt.interventions) ? (attempt.interventions as Intervention[]) : [];
-    list.push({ at, kind });
-    attempt.interventions = list;
+    attempt.interventions = [...(attempt.interventions ?? []), { at, kind }];
   });
 }

@@ -40,14 +40,6 @@ export function costStateFile(ctx: Pick<FleetContext, 'paths'>): string {
   return join(ctx.paths.stateDir, 'cost-state.json');
 }
 
-interface ReviewRun {
-  runId?: unknown;
-  role?: unknown;
-  profile?: unknown;
-  model?: unknown;
-  outputFile?: unknown;
-}
-
 async function worktreeIndex(tasks: Task[]): Promise<Map<string, { taskId: string; attempt: number }>> {
   const index = new Map<string, { taskId: string; attempt: number }>();
   for (const t of tasks) {
@@ -105,11 +97,9 @@ export async function refreshCost(ctx: FleetContext, options: RefreshOptions = {
 }
 
 async function readReviews(ctx: FleetContext, task: Task, state: CostState, onChange: () => void): Promise<void> {
-  const review = (task as Task & { review?: { runs?: unknown; attempt?: unknown } }).review;
-  const runs = Array.isArray(review?.runs) ? (review.runs as ReviewRun[]) : [];
+  const review = task.review;
   const reviews = state.reviews;
-  for (const run of runs) {
-    if (typeof run.runId !== 'string' || typeof run.outputFile !== 'string') continue;
+  for (const run of review?.runs ?? []) {
     if (reviews[run.runId]) continue;
     const file = isAbsolute(run.outputFile) ? run.outputFile : resolve(ctx.paths.root, run.outputFile);
     let text: string;
@@ -118,15 +108,15 @@ async function readReviews(ctx: FleetContext, task: Task, state: CostState, onCh
     } catch {
       continue; // not written yet
     }
-    const model = typeof run.model === 'string' && run.model ? run.model : 'unknown-model';
+    const model = run.model || 'unknown-model';
     const parsed = parseRunOutput(text, model);
     if (!parsed) continue;
     reviews[run.runId] = {
       runId: run.runId,
       taskId: task.id,
-      attempt: typeof review?.attempt === 'number' ? review.attempt : null,
-      role: typeof run.role === 'string' ? run.role : '',
-      profile: typeof run.profile === 'string' ? run.profile : '',
+      attempt: review?.attempt ?? null,
+      role: run.role,
+      profile: run.profile,
       model,
       outputFile: file,
       sessionId: parsed.sessionId,
@@ -157,7 +147,7 @@ async function writeTaskCosts(ctx: FleetContext, byTask: Map<string, TaskCost>):
   await ctx.registry.update((fresh) => {
     for (const t of fresh.tasks) {
       const cost = byTask.get(t.id);
-      if (cost) t.cost = cost as unknown as Record<string, unknown>;
+      if (cost) t.cost = cost;
     }
   });
 }

@@ -112,12 +112,11 @@ export function taskEffort(task: Task, now: number): TaskEffort {
     const d = now - Date.parse(task.stateSince);
     if (Number.isFinite(d) && d > 0) workingMs += d;
   }
-  const extra = task as Task & { interventions?: unknown };
-  let interventions = interventionCount(extra.interventions);
+  let interventions = interventionCount(task.interventions);
   for (const a of task.attempts) {
-    const recorded = (a as Attempt & { interventions?: unknown }).interventions;
+    const recorded = a.interventions;
     interventions += interventionCount(recorded);
-    const noteRecorded = Array.isArray(recorded) && recorded.some((i) => i && (i as { kind?: unknown }).kind === 'retry-note');
+    const noteRecorded = recorded?.some((i) => i.kind === 'retry-note') ?? false;
     if (a.enrichment?.note?.trim() && !noteRecorded) interventions += 1;
   }
   return {

@@ -22,7 +22,7 @@ import { recoveryDeps, wireLoop } from './wire-loop.js';
 import { addTask } from './commands/task-add.js';
 import { assertRemovable, removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
-import { createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
+import { agentOverheadMB, createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
 import type { FleetContext } from '../core/index.js';
 import { EventBus } from '../core/index.js';
 import { createFleetStore } from '../core/index.js';
@@ -73,7 +73,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   // State files hold prompts and logs: the folder is ours alone, even when it was made 0755.
   await tightenPrivateDir(paths.stateDir);
   const config = await loadConfig(paths.configFile);
-  const registry = new TaskRegistry(paths.registryFile);
+  const worktreeRoot = worktreeRootFor(paths.root, config.worktreeRoot);
+  const registry = new TaskRegistry(paths.registryFile, { worktreeRoot, repoRoot: paths.root });
   const store = createFleetStore(paths.root);
   const events = new EventBus<FleetEvent>();
   const closers: Array<() => Promise<void> | void> = [];
@@ -81,11 +82,12 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   let costWatching = false;
 
   const notifier = createNotifier(store, events);
-  const worktreeRoot = worktreeRootFor(paths.root, config.worktreeRoot);
   const admission = new AdmissionQueue({
     stateDir: paths.stateDir,
     configFile: paths.configFile,
     config,
+    // Created just below; read when the recommendation is asked for.
+    agentOverheadMB: () => agentOverheadMB(sessions.runtime),
     onWarning: (message) => events.emit({ type: 'error', message }),
     onWaiting: (job, reason) =>
       events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),

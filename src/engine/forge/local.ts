@@ -14,7 +14,7 @@ import { processIsSame, processStartTime, sweepMarked } from '../exec/index.js';
  */
 interface CiClaim {
   pid: number;
-  at: string;
+  at?: string;
   startTime?: string | null;
   check?: { pgid: number; token: string } | null;
 }
@@ -93,7 +93,6 @@ export function createLocalForge(options: { spawn?: SpawnCheck } = {}): Forge {
   };
 }
 
-type PrWithCi = PullRequest & { ciHead?: string; ciClaim?: CiClaim | null };
 
 /** Runs config.checks once per PR head, claimed under the registry lock. */
 async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullRequest, spawn?: SpawnCheck): Promise<CiStatus> {
@@ -101,13 +100,13 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
   if (checks.length === 0) return { state: 'skip', detail: 'no checks configured', checks: [] };
   const { task, attempt, probe } = target;
   const head = probe.headSha!;
-  const pr = given as PrWithCi;
+  const pr = given;
   const complete = (p: PullRequest) => p.checks.length === checks.length && !p.checks.some((c) => c.state === 'pending');
   if (pr.ciHead === head && complete(pr)) return summariseChecks(pr.checks);
 
   if (pr.ciClaim?.check && pr.ciClaim.pid !== process.pid) await endOrphanedCheck(pr.ciClaim);
   const claimed = await ctx.registry.updateTask(task.id, (t): boolean | 'moved' => {
-    const p = t.pr as PrWithCi | null;
+    const p = t.pr;
     if (!p || p.headSha !== head) return 'moved';
     const claim = p.ciClaim;
     const ownedElsewhere = claim && claim.pid !== process.pid && claimAlive(claim);
@@ -133,7 +132,7 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
     const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`${checkFileName(check.name)}.log`);
     const release = () =>
       ctx.registry.updateTask(task.id, (t) => {
-        const p = t.pr as PrWithCi | null;
+        const p = t.pr;
         if (p && p.ciHead === head) p.ciClaim = null;
       });
     let out: Awaited<ReturnType<typeof runCheckAdmitted>>;
@@ -141,7 +140,7 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
       const onStart = (run: { pgid: number; token: string }) =>
         void ctx.registry
           .updateTask(task.id, (t) => {
-            const p = t.pr as PrWithCi | null;
+            const p = t.pr;
             if (p && p.ciHead === head && p.ciClaim?.pid === process.pid) p.ciClaim.check = run;
           })
           .catch(() => undefined);
@@ -167,7 +166,7 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
     results[i] = { name: check.name, state: out.state, detail: out.detail, log: out.log, startedAt, endedAt: new Date().toISOString(), output: out.tail } as CheckRun;
     const last = i === checks.length - 1;
     await ctx.registry.updateTask(task.id, (t) => {
-      const p = t.pr as PrWithCi | null;
+      const p = t.pr;
       if (!p || p.ciHead !== head) return;
       p.checks = results.map((r) => ({ ...r }));
       if (last) p.ciClaim = null;

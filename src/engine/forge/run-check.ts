@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { AdmissionAbortedError } from '../core/index.js';
 import type { Admission } from '../core/index.js';
+import { randomBytes } from 'node:crypto';
+import { processWatchdog, runCommand, sweepMarked } from '../exec/index.js';
 import { ensurePrivateDir } from '../fs/index.js';
-import { processWatchdog, sweepMarked } from '../exec/index.js';
 
 /** One check command to run (a config check or a custom gate). */
 export interface CheckSpec {
@@ -44,7 +43,6 @@ export type SpawnCheck = (
 ) => Promise<CheckOutcome>;
 
 const TAIL_BYTES = 4000;
-const KILL_GRACE_MS = 2000;
 
 /** A file-name-safe form of a check name. */
 export function checkFileName(name: string): string {
@@ -56,72 +54,48 @@ function lastLines(text: string, n = 20): string {
 }
 
 /**
- * Runs a check command (argv, no shell) in its own process group, writing all output to `logFile`
- * (0600). At the timeout the whole group gets SIGTERM, then SIGKILL; the check fails with its last output.
+ * Runs a check command (argv, no shell) through the runner, in its own process group, writing all
+ * output to `logFile` (0600). At the timeout the whole group gets SIGTERM, then SIGKILL; the check
+ * fails with its last output. Whatever it leaves running in its group is killed when it exits.
  * Its processes carry `FLOTILLA_CHECK=<token>`: what left the group (setsid) is swept when the check
  * ends, and the process watchdog ends the group and the stragglers if this process dies first.
  */
 export const spawnCheck: SpawnCheck = async (spec, o) => {
   await ensurePrivateDir(dirname(o.logFile));
-  const log = await open(o.logFile, 'w', 0o600);
   const started = Date.now();
   let tail = '';
-  const onData = (chunk: Buffer) => {
-    void log.write(chunk).catch(() => undefined);
+  const keepTail = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
   };
-  const [file, ...args] = spec.command;
-  let cancelled = Boolean(o.signal?.aborted);
-  const outcome = cancelled
-    ? { exitCode: null, timedOut: false, error: 'cancelled' }
-    : await new Promise<{ exitCode: number | null; timedOut: boolean; error?: string }>((resolve) => {
-    const token = randomBytes(8).toString('hex');
-    const env = { ...(o.env ?? process.env), ...processWatchdog().holdEnv(), FLOTILLA_CHECK: token };
-    const child = spawn(file!, args, { cwd: o.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const marker = { env: { FLOTILLA_CHECK: token } };
-    if (child.pid) {
-      processWatchdog().hold(child.pid, marker);
-      o.onStart?.({ pgid: child.pid, token });
-    }
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const killGroup = (signal: NodeJS.Signals) => {
-      try {
-        if (child.pid) process.kill(-child.pid, signal);
-      } catch {
-        // Already gone.
-      }
-    };
-    const onAbort = () => {
-      cancelled = true;
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-    };
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-    }, spec.timeoutSec * 1000);
-    if (child.pid) o.onPid?.(child.pid);
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ exitCode: null, timedOut: false, error: (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${file}: command not found` : err.message });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      o.signal?.removeEventListener('abort', onAbort);
-      if (killTimer) clearTimeout(killTimer);
-      // Whatever the leader left behind in its group goes too, and what left the group.
-      killGroup('SIGKILL');
-      processWatchdog().free(child.pid);
-      void sweepMarked(marker).finally(() => resolve({ exitCode: code, timedOut }));
-    });
+  const token = randomBytes(8).toString('hex');
+  const marker = { env: { FLOTILLA_CHECK: token } };
+  const watchdog = processWatchdog();
+  let held: number | null = null;
+  const onPid = (pid: number) => {
+    held = pid;
+    watchdog.hold(pid, marker);
+    o.onStart?.({ pgid: pid, token });
+    o.onPid?.(pid);
+  };
+  const result = await runCommand({
+    argv: spec.command,
+    cwd: o.cwd,
+    env: { ...(o.env ?? process.env), ...watchdog.holdEnv(), FLOTILLA_CHECK: token },
+    timeoutMs: spec.timeoutSec * 1000,
+    ...(o.signal ? { signal: o.signal } : {}),
+    outputFile: o.logFile,
+    onOutput: keepTail,
+    onPid,
+    killLeftovers: true,
   });
-  if (outcome.error) onData(Buffer.from(`${outcome.error}\n`));
-  await log.close();
+  watchdog.free(held);
+  await sweepMarked(marker);
+  const cancelled = Boolean(result.aborted);
+  const outcome = { exitCode: result.exitCode, timedOut: result.timedOut, error: cancelled && result.exitCode === null && !result.signal ? 'cancelled' : result.error };
+  if (outcome.error) {
+    keepTail(Buffer.from(`${outcome.error}\n`));
+    await appendFile(o.logFile, `${outcome.error}\n`, { mode: 0o600 });
+  }
   const durationMs = Date.now() - started;
   const pass = outcome.exitCode === 0 && !outcome.timedOut;
   const last = lastLines(tail, 1).slice(0, 200);

@@ -46,7 +46,7 @@ export const ciGate: GateEvaluator = async ({ ci }) => {
   const output = ci.checks
     .filter((c) => c.state === 'fail')
     .map((c) => {
-      const text = (c as { output?: string }).output;
+      const text = c.output;
       return `--- ${c.name}${c.log ? ` (${c.log})` : ''}${text ? `\n${text}` : ''}`;
     })
     .join('\n');
@@ -78,14 +78,14 @@ export const screenshotsGate: GateEvaluator = async ({ ctx, task, probe, pr }, s
 /** A custom gate command, run in the worktree once per head commit. */
 export const commandGate: GateEvaluator = async ({ ctx, task, attempt, probe, spawn, signal }, spec) => {
   if (spec.kind !== 'command') return { state: 'skip', detail: 'not a command gate' };
-  const previous = task.gates[spec.name] as { state: string; detail: string; headSha?: string; log?: string } | undefined;
+  const previous = task.gates[spec.name];
   if (previous && previous.headSha === probe.headSha && (previous.state === 'pass' || previous.state === 'fail')) {
     return { ...previous } as GateOutcome;
   }
   // Claimed under the registry lock, like CI checks: one process runs a gate command per head.
   const head = probe.headSha ?? '';
   const claimed = await ctx.registry.updateTask(task.id, (t) => {
-    const g = t.gates[spec.name] as { state: string; headSha?: string; claim?: { pid: number } | null } | undefined;
+    const g = t.gates[spec.name];
     if (g && g.headSha === head && (g.state === 'pass' || g.state === 'fail')) return false;
     if (g && g.headSha === head && g.claim && g.claim.pid !== process.pid && pidAlive(g.claim.pid)) return false;
     t.gates[spec.name] = { state: 'pending', detail: 'running', since: new Date().toISOString(), headSha: head, claim: { pid: process.pid, at: new Date().toISOString() } };

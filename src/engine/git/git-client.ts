@@ -16,7 +16,7 @@ export class GitClient implements GitPort {
   /** Runs git; throws a CommandError unless it exits 0. Returns stdout. */
   async run(cwd: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
     const r = await this.raw(cwd, args, options);
-    if (r.exitCode !== 0) throw new CommandError('git', args, r.exitCode, r.notFound ? 'git: command not found' : r.stderr);
+    if (r.exitCode !== 0) throw new CommandError('git', args, r.exitCode, r.error ?? r.stderr);
     return r.stdout;
   }
 

@@ -16,7 +16,7 @@ export type RebaseOutcome = { rebased: true; head: string } | { rebased: false; 
 export async function rebaseClean(ctx: FleetContext, taskId: string, attempt: Attempt, baseSha: string): Promise<RebaseOutcome> {
   // Claimed under the registry lock: two flotilla processes must never rebase (or abort) the same worktree.
   const claimed = await ctx.registry.updateTask(taskId, (t) => {
-    const a = t.attempts.find((x) => x.n === attempt.n) as (Attempt & { rebaseClaim?: { pid: number; at: string } | null }) | undefined;
+    const a = t.attempts.find((x) => x.n === attempt.n);
     if (!a) return false;
     if (a.rebaseClaim && a.rebaseClaim.pid !== process.pid && pidAlive(a.rebaseClaim.pid)) return false;
     a.rebaseClaim = { pid: process.pid, at: new Date().toISOString() };
@@ -30,7 +30,7 @@ export async function rebaseClean(ctx: FleetContext, taskId: string, attempt: At
   } finally {
     await ctx.registry
       .updateTask(taskId, (t) => {
-        const a = t.attempts.find((x) => x.n === attempt.n) as (Attempt & { rebaseClaim?: unknown }) | undefined;
+        const a = t.attempts.find((x) => x.n === attempt.n);
         if (!a) return;
         a.rebaseClaim = null;
         if (outcome?.rebased) a.baseCommit = baseSha;

@@ -136,7 +136,7 @@ async function readContextFile(root: string, rel: string): Promise<string> {
 
 export async function composePrompt(input: ComposeInput): Promise<ComposedPrompt> {
   const { paths, config, task } = input;
-  if ((task as { kind?: string }).kind === 'orchestrator') {
+  if (task.kind === 'orchestrator') {
     // The coordinator's instructions are its whole prompt: no definition of done, no learnings.
     return { prompt: task.prompt, extraContext: null, parts: [{ kind: 'brief', title: 'Orchestrator', text: task.prompt }], learnings: [] };
   }

@@ -32,7 +32,7 @@ it('task.prompt composes the next attempt: brief, context, matching learnings, d
   // A retry waiting to start: its enrichment is part of the preview.
   await fleet.registry.updateTask('login', (task) => {
     task.attempts.push(
-      attemptSchema.parse({ n: 1, branch: 'flotilla/login-a1', worktree: '/tmp/x', startPoint: 'main', state: 'pending', createdAt: new Date().toISOString(), enrichment: { kinds: ['note'], text: 'ENRICH-NOTE' } }),
+      attemptSchema.parse({ n: 1, branch: 'flotilla/login-a1', worktree: join(repo!.worktreeRoot, 'login-a1'), startPoint: 'main', state: 'pending', createdAt: new Date().toISOString(), enrichment: { kinds: ['note'], text: 'ENRICH-NOTE' } }),
     );
   });
   const retry = await fleet.dispatch({ type: 'task.prompt', id: 'login' });

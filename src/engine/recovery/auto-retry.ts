@@ -22,7 +22,7 @@ export async function autoRetryPass(fleet: RecoveryFleet, deps: RecoveryDeps = {
     if (task.state === 'ready') {
       // Only a ready task whose last attempt was enriched and not yet learned from costs a look.
       const last = task.attempts[task.attempts.length - 1];
-      const learned = (task as { learned?: Record<string, string> }).learned;
+      const learned = task.learned;
       if (!last?.enrichment || learned?.[String(last.n)]) continue;
       await recordLearningIfReady(fleet, task.id).catch((err: unknown) =>
         fleet.events.emit({ type: 'error', message: `recovery: ${task.id}: learning: ${errorMessage(err)}` }),

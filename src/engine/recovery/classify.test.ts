@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Attempt, Task } from '../core/index.js';
 import { blockingFindings, classifyFailure, findContextExhausted } from './classify.js';
+import { reviewRecordWith } from '../../test-support/review-task.js';
 
 const now = new Date('2026-11-25T10:00:00Z');
 
@@ -56,20 +57,17 @@ describe('classifyFailure', () => {
   });
 
   it('finds blocking review findings, failing checks and conflicts', () => {
-    const review = {
-      runAt: now.toISOString(), attempt: 1, errors: [],
-      findings: [
+    const review = reviewRecordWith([
         { id: 'a', file: 'src/a.ts', line: 3, severity: 'major', category: 'logic', message: 'off by one', reviewers: ['r'], agreed: true },
         { id: 'b', file: 'src/b.ts', line: 1, severity: 'nit', category: 'style', message: 'naming', reviewers: ['r'], agreed: false },
         { id: 'c', file: 'src/c.ts', line: 9, severity: 'critical', category: 'security', message: 'sql', reviewers: ['r'], agreed: false, dismissed: true },
-      ],
-    };
-    const reviewed = makeTask({ gates: { reviews: { state: 'fail', detail: '1 blocking' } }, review } as Partial<Task>);
+      ], { runAt: now.toISOString() });
+    const reviewed = makeTask({ gates: { reviews: { state: 'fail', detail: '1 blocking' } }, review });
     expect(blockingFindings(reviewed).map((f) => f.id)).toEqual(['a']);
     const lone = { ...review, findings: [{ ...review.findings[0]!, agreed: false }, review.findings[1]!] };
-    expect(blockingFindings(makeTask({ review: lone } as Partial<Task>))).toEqual([]);
+    expect(blockingFindings(makeTask({ review: lone }))).toEqual([]);
     // The gate failed on findings this rule does not call blocking: the open ones are the evidence.
-    const failedGate = makeTask({ review: lone, gates: { reviews: { state: 'fail', detail: '' } } } as Partial<Task>);
+    const failedGate = makeTask({ review: lone, gates: { reviews: { state: 'fail', detail: '' } } });
     expect(blockingFindings(failedGate).map((f) => f.id)).toEqual(['a', 'b']);
     expect(classifyFailure({ task: reviewed, attempt: makeAttempt(), now })?.class).toBe('review_flagged');
 

@@ -1,5 +1,5 @@
 import type { FailureClass } from '../core/index.js';
-import type { Attempt, CheckRun, Failure, Task } from '../core/index.js';
+import type { Attempt, CheckRun, Failure, MergedFinding, Task } from '../core/index.js';
 import { stripAnsi } from './text.js';
 
 /**
@@ -53,37 +53,18 @@ function safeRegExp(source: string): RegExp | null {
   }
 }
 
-/** A review finding as recorded on task.review.findings (see docs/engine.md); loose on purpose. */
-export interface ReviewFinding {
-  id?: string;
-  file: string;
-  line?: number;
-  severity: string;
-  category?: string;
-  message: string;
-  reviewers?: string[];
-  agreed?: boolean;
-  dismissed?: boolean;
-  folded?: boolean;
-  blocking?: boolean;
-}
+/** A review finding as recorded on task.review.findings. */
+export type ReviewFinding = MergedFinding;
 
 /**
- * Findings of the latest review that block, by the reviews gate's rule: not dismissed, and marked
- * blocking, or critical, or major and agreed by two or more reviewers. (The review module's
+ * Findings of the latest review that block, by the reviews gate's rule: not dismissed, and
+ * critical, or major and agreed by two or more reviewers. (The review module's
  * `blockingFindings` also knows which roles are blocking; recovery takes its text when wired, see
  * RecoveryDeps.reviewText.)
  */
 export function blockingFindings(task: Task): ReviewFinding[] {
-  const review = (task as { review?: { findings?: unknown } }).review;
-  const findings = Array.isArray(review?.findings) ? (review.findings as ReviewFinding[]) : [];
-  const open = findings.filter(
-    (f) => f && typeof f.message === 'string' && typeof f.file === 'string' && !f.dismissed && !f.folded,
-  );
-  const blocking = open.filter((f) => {
-    const severity = String(f.severity).toLowerCase();
-    return f.blocking === true || severity === 'critical' || (severity === 'major' && f.agreed === true);
-  });
+  const open = (task.review?.findings ?? []).filter((f) => !f.dismissed && !f.folded);
+  const blocking = open.filter((f) => f.severity === 'critical' || (f.severity === 'major' && f.agreed));
   // The gate failed on findings this rule does not call blocking: the open ones are the evidence.
   if (!blocking.length && task.gates.reviews?.state === 'fail') return open;
   return blocking;

@@ -6,6 +6,7 @@ import { UsageError } from '../core/index.js';
 import { repoPaths, type RepoPaths } from '../core/index.js';
 import type { Attempt, Failure, Task } from '../core/index.js';
 import { buildEnrichment, checkFileScope, conflictingFiles, DEFAULT_CAPS } from './enrich.js';
+import { reviewRecordWith } from '../../test-support/review-task.js';
 
 const now = '2026-11-25T10:00:00.000Z';
 let dir: string;
@@ -123,11 +124,11 @@ describe('buildEnrichment', () => {
   it('review_flagged: blocking findings become constraints', async () => {
     const t = task({
       gates: { reviews: { state: 'fail', detail: '' } },
-      review: { findings: [
+      review: reviewRecordWith([
         { id: '1', file: 'src/a.ts', line: 4, severity: 'major', category: 'logic', message: 'loop misses the last item', reviewers: ['x'], agreed: true },
         { id: '2', file: 'src/b.ts', line: 1, severity: 'nit', category: 'style', message: 'rename', reviewers: ['x'], agreed: false },
-      ] },
-    } as Partial<Task>);
+      ]),
+    });
     const e = await buildEnrichment({ paths, task: t, attempt, failure: failure('review_flagged'), worktree, cwd: dir });
     expect(e.kinds).toEqual(['review-findings']);
     expect(e.text).toContain('src/a.ts:4 [major/logic] loop misses the last item');

@@ -77,8 +77,8 @@ function logFile(paths: RepoPaths, log: string): string {
 
 /** Files the rebased gate (or the failure evidence) names as conflicting. */
 export function conflictingFiles(task: Task, failure: Failure | null): string[] {
-  const gate = task.gates.rebased as { state?: string; detail?: string; files?: unknown } | undefined;
-  if (Array.isArray(gate?.files)) return gate.files.filter((f): f is string => typeof f === 'string');
+  const gate = task.gates.rebased;
+  if (gate?.files) return gate.files;
   const texts = [gate?.state === 'fail' ? gate.detail : undefined, failure?.class === 'conflicts' ? failure.evidence : undefined];
   for (const text of texts) {
     if (!text) continue;
@@ -207,7 +207,7 @@ function otherFailedGates(input: EnrichInput, covered: Section[]): Section[] {
   const lines: string[] = [];
   for (const [name, gate] of Object.entries(input.task.gates ?? {})) {
     if (gate.state !== 'fail' || done.has(name)) continue;
-    const output = (gate as { output?: string }).output?.trim();
+    const output = gate.output?.trim();
     lines.push(`- gate ${name}: ${gate.detail}${output ? `\n\n\`\`\`\n${tailText(stripAnsi(output), 20, 1500)}\n\`\`\`` : ''}`);
   }
   if (!lines.length) return [];

@@ -53,12 +53,8 @@ export function summariseAttempts(task: Task): string {
     .join('\n');
 }
 
-export interface EscalationRecord {
-  at: string;
-  attempt: number;
-  reason: string;
-  summary: string;
-}
+/** task.escalation (declared with the registry schema). */
+export type { EscalationRecord } from '../core/index.js';
 
 /** Marks the task escalated (inside a registry change) and returns the notice to send. */
 export function markEscalated(task: Task, reason: string, now = new Date()): EscalationNotice {
@@ -68,6 +64,6 @@ export function markEscalated(task: Task, reason: string, now = new Date()): Esc
   if (task.state !== 'escalated' && !canTransition(task.state, 'escalated')) transition(task, 'failed', reason, now);
   if (task.state !== 'escalated') transition(task, 'escalated', reason, now);
   else task.reason = reason;
-  (task as { escalation?: EscalationRecord }).escalation = { at: now.toISOString(), attempt: n, reason, summary };
+  task.escalation = { at: now.toISOString(), attempt: n, reason, summary };
   return { taskId: task.id, attempt: n, message: `${task.id} escalated: ${reason}`, summary };
 }

@@ -20,7 +20,7 @@ const PATHS_CAP = 50;
 
 /** The failure class the attempt recovered from: recorded on the attempt by retry, else the previous attempt's failure. */
 export function recoveredClass(task: Task, attempt: Attempt): string {
-  const retryOf = (attempt as { retryOf?: { class?: string | null } }).retryOf;
+  const retryOf = attempt.retryOf;
   if (retryOf?.class) return retryOf.class;
   const prev = task.attempts.find((a) => a.n === attempt.n - 1);
   return prev?.failure?.class ?? 'manual';
@@ -69,13 +69,13 @@ export async function recordLearningIfReady(ctx: FleetContext, taskId: string, n
   const snapshot = findTask(await ctx.registry.read(), taskId);
   const attempt = snapshot?.attempts[snapshot.attempts.length - 1];
   if (!snapshot || snapshot.state !== 'ready' || !attempt?.enrichment) return null;
-  if ((snapshot as { learned?: Record<string, string> }).learned?.[String(attempt.n)]) return null;
+  if (snapshot.learned?.[String(attempt.n)]) return null;
   const paths = await touchedPaths(ctx, snapshot, attempt);
 
   return ctx.registry.updateTask(taskId, async (task) => {
     const latest = task.attempts[task.attempts.length - 1];
     if (task.state !== 'ready' || !latest?.enrichment || latest.n !== attempt.n) return null;
-    const learned = ((task as { learned?: Record<string, string> }).learned ??= {});
+    const learned = (task.learned ??= {});
     if (learned[String(latest.n)]) return null;
     const cls = recoveredClass(task, latest);
     const learning: Learning = {

@@ -7,9 +7,7 @@ import { assertTaskId } from '../core/index.js';
 import { resolveProfile } from '../agents/index.js';
 import type { Attempt, Failure, Task } from '../core/index.js';
 import { transition } from '../tasks/index.js';
-import { copyMatchingFiles, runSetupCommands } from '../workspace/index.js';
-import { createAttemptWorktree, removeAttemptWorktree } from '../workspace/index.js';
-import { setUpSharedDependencies } from '../workspace/index.js';
+import { attemptPreparation, prepareAttempt } from '../workspace/index.js';
 import { classifyFailure } from './classify.js';
 import { buildEnrichment, readTail } from './enrich.js';
 import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
@@ -137,11 +135,6 @@ async function escalate(fleet: RecoveryFleet, taskId: string, failure: Failure |
   return { outcome: 'escalated', taskId, attempt: notice.attempt, reason, summary: notice.summary, notified };
 }
 
-async function bootstrap(fleet: FleetContext, worktree: string, owner: { taskId: string; attempt: number }): Promise<void> {
-  await copyMatchingFiles(fleet.paths.root, worktree, fleet.config.bootstrap.copy);
-  await runSetupCommands(fleet.runner, worktree, fleet.config.bootstrap.setup, undefined, owner);
-}
-
 /** How long a retry waits for another retry of the same task before giving up. */
 const RETRY_LOCK_WAIT_MS = 2000;
 /** A retry lock older than this is taken over even if its process looks alive (setup commands can be slow). */
@@ -259,38 +252,21 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
   const n = last.n + 1;
   const continues = cls === null || CONTINUE_FROM_BRANCH.has(cls);
   const startPoint = continues && (await fleet.git.branchExists(fleet.paths.root, last.branch)) ? last.branch : task.base;
-  const created = await createAttemptWorktree(fleet.git, {
-    repoRoot: fleet.paths.root,
-    worktreeRoot: fleet.worktreeRoot,
-    taskId,
-    n,
-    startPoint,
-    base: task.base,
-  });
-  if (created.created) {
-    try {
-      await bootstrap(fleet, created.worktree, { taskId, attempt: n });
-    } catch (err) {
-      // Leave nothing half made: the next retry creates and bootstraps the worktree again.
-      await removeAttemptWorktree(fleet.git, { repoRoot: fleet.paths.root, worktree: created.worktree, branch: created.branch }).catch(() => undefined);
-      throw err;
-    }
-  }
-
-  await fleet.registry.updateTask(taskId, (t) => {
-    const prev = t.attempts[t.attempts.length - 1];
-    if (!prev || prev.n !== last.n) throw new UsageError(`task ${taskId} changed while retrying (now at attempt ${prev?.n ?? 0}); see flotilla status`);
-    if (failure) prev.failure = failure;
-    if (prev.state === 'running' || prev.state === 'finished') prev.state = 'failed';
-    prev.endedAt ??= now.toISOString();
-    const attempt = newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment, baseCommit: created.baseCommit }, now.toISOString());
-    (attempt as { retryOf?: unknown }).retryOf = { attempt: last.n, class: cls };
-    // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
-    if (options.note?.trim()) (attempt as { interventions?: unknown }).interventions = [{ at: now.toISOString(), kind: 'retry-note' }];
-    t.attempts.push(attempt);
-    const stopped = alive ? `; the idle agent of attempt ${last.n} was stopped` : '';
-    transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}${stopped}`, now);
-  });
-  if (created.created) await setUpSharedDependencies(fleet, created.worktree, taskId);
+  await prepareAttempt(attemptPreparation(fleet), { taskId, n, startPoint, worktreeRoot: fleet.worktreeRoot, base: task.base }, (created) =>
+    fleet.registry.updateTask(taskId, (t) => {
+      const prev = t.attempts[t.attempts.length - 1];
+      if (!prev || prev.n !== last.n) throw new UsageError(`task ${taskId} changed while retrying (now at attempt ${prev?.n ?? 0}); see flotilla status`);
+      if (failure) prev.failure = failure;
+      if (prev.state === 'running' || prev.state === 'finished') prev.state = 'failed';
+      prev.endedAt ??= now.toISOString();
+      const attempt = newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment, baseCommit: created.baseCommit }, now.toISOString());
+      attempt.retryOf = { attempt: last.n, class: cls };
+      // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
+      if (options.note?.trim()) attempt.interventions = [{ at: now.toISOString(), kind: 'retry-note' }];
+      t.attempts.push(attempt);
+      const stopped = alive ? `; the idle agent of attempt ${last.n} was stopped` : '';
+      transition(t, 'queued', `attempt ${n} pending: retry after ${cls ?? 'a manual stop'}${stopped}`, now);
+    }),
+  );
   return { outcome: 'retried', taskId, attempt: n, startPoint, class: cls, kinds: built.kinds, started: false };
 }

@@ -1,4 +1,4 @@
-import { RegistryError, UsageError } from '../core/index.js';
+import { UsageError } from '../core/index.js';
 import type { FleetContext } from '../core/index.js';
 import { assertTaskId } from '../core/index.js';
 import type { Task } from '../core/index.js';
@@ -27,17 +27,12 @@ function requireReview(task: Task): ReviewRecord {
 
 async function updateReview<T>(ctx: FleetContext, taskId: string, change: (review: ReviewRecord, task: Task) => T): Promise<T> {
   assertTaskId(taskId, 'task');
-  try {
-    return await ctx.registry.updateTask(taskId, (task) => {
-      const review = requireReview(task);
-      const result = change(review, task);
-      task.updatedAt = new Date().toISOString();
-      return result;
-    });
-  } catch (err) {
-    if (err instanceof RegistryError && err.message.endsWith(`no task "${taskId}"`)) throw new UsageError(`no task "${taskId}"`);
-    throw err;
-  }
+  return ctx.registry.updateTask(taskId, (task) => {
+    const review = requireReview(task);
+    const result = change(review, task);
+    task.updatedAt = new Date().toISOString();
+    return result;
+  });
 }
 
 export async function dismissFinding(ctx: FleetContext, taskId: string, ref: string, undo = false): Promise<MergedFinding> {

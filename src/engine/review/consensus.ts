@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SEVERITY_RANK, type RawFinding, type Severity } from './parse.js';
+import { SEVERITY_RANK, type RawFinding } from './parse.js';
 
 /**
  * Consensus: findings from different reviewers about the same file, nearby lines (within
@@ -21,35 +21,9 @@ export interface SourcedFinding extends RawFinding {
   model: string;
 }
 
-/** What one reviewer said about a merged finding. */
-export interface FindingSource {
-  role: string;
-  profile: string;
-  model: string;
-  line: number;
-  severity: Severity;
-  category: string;
-  message: string;
-}
-
-export type FindingMark = 'useful' | 'noise';
-
-export interface MergedFinding {
-  id: string;
-  file: string;
-  line: number;
-  severity: Severity;
-  category: string;
-  message: string;
-  /** Distinct roles, in the order they reported. */
-  reviewers: string[];
-  agreed: boolean;
-  sources: FindingSource[];
-  dismissed?: boolean;
-  folded?: boolean;
-  mark?: FindingMark;
-  actedOn?: boolean;
-}
+// A merged finding is persisted in task.review: its shape lives with the registry schema.
+export type { FindingMark, FindingSource, MergedFinding } from '../core/index.js';
+import type { MergedFinding } from '../core/index.js';
 
 const CATEGORY_SYNONYMS: Readonly<Record<string, string>> = {
   bug: 'correctness',

@@ -11,8 +11,9 @@ import { jsonCandidates, tryJson } from './lenient-json.js';
  * and counted, never the whole review. Output with no usable findings object is an error.
  */
 
-export const SEVERITIES = ['critical', 'major', 'minor', 'nit'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+// Severities and reviewer usage are persisted in task.review: their shapes live with the registry schema.
+import { SEVERITIES, type ReviewerUsage, type Severity } from '../core/index.js';
+export { SEVERITIES, type ReviewerUsage, type Severity };
 
 /** Higher is more severe. */
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 3, major: 2, minor: 1, nit: 0 };
@@ -29,15 +30,6 @@ export interface RawFinding {
   message: string;
 }
 
-/** What a reviewer run cost, when its output says (Claude envelope, Codex turn usage). */
-export interface ReviewerUsage {
-  costUsd?: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  cacheReadTokens?: number;
-  cacheWriteTokens?: number;
-  model?: string;
-}
 
 export interface ParsedReview {
   findings: RawFinding[];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReviewerConfig } from '../core/index.js';
-import { FlotillaError, RegistryError, UsageError, errorMessage, requireTask } from '../core/index.js';
+import { FlotillaError, TaskNotFoundError, UsageError, errorMessage, requireTask } from '../core/index.js';
 import type { FleetContext } from '../core/index.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
 import { assertTaskId } from '../core/index.js';
@@ -12,7 +12,7 @@ import { recordActedOn } from './acted-on.js';
 import { calibrationFile, readCalibration, trustFrom } from './calibration.js';
 import { buildConsensus, type SourcedFinding } from './consensus.js';
 import { diffNotes, prepareDiff, type DiffPart, type PreparedDiff } from './diff.js';
-import { runReviewerProcess } from './exec.js';
+import { runCommand } from '../exec/index.js';
 import { applyFolding } from './fold.js';
 import { parseReviewerOutput } from './parse.js';
 import { localPrReview, postToGithub } from './post.js';
@@ -29,6 +29,8 @@ import { reviewOf, setReview, type ReviewError, type ReviewRecord, type ReviewRu
 export const MAX_TRIES = 2;
 /** Reviewer runs kept in task.review.runs across reviews (for cost). */
 const MAX_RUNS_KEPT = 500;
+/** Output kept from one reviewer run (stdout holds its findings). */
+const REVIEWER_MAX_OUTPUT = 32 * 1024 * 1024;
 
 export interface RunReviewOptions {
   /** Review with these roles only. */
@@ -92,8 +94,11 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
     const startedAt = new Date().toISOString();
     let result;
     try {
-      result = await runReviewerProcess(argv[0]!, argv.slice(1), {
+      // Its own process group: the timeout and a stop end the reviewer and whatever it started.
+      result = await runCommand({
+        argv,
         cwd: rc.cwd,
+        maxBuffer: REVIEWER_MAX_OUTPUT,
         timeoutMs: spec.timeoutMs,
         env: { ...spec.env, FLOTILLA_TASK: rc.task.id, FLOTILLA_REVIEW_ROLE: spec.role, FLOTILLA_REVIEW_PART: String(part.index) },
         onPid: (pid) => ticket?.trackPid(pid),
@@ -118,7 +123,7 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
       exitCode: result.exitCode,
     };
     out.runs.push(run);
-    if (result.notFound) lastError = `${argv[0]}: command not found`;
+    if (result.error) lastError = result.error;
     else if (result.timedOut) lastError = `timed out after ${Math.round(spec.timeoutMs / 1000)}s`;
     else if (result.exitCode !== 0) lastError = `exited ${result.exitCode ?? `on ${result.signal ?? 'a signal'}`}${result.stderr.trim() ? `: ${tail(result.stderr)}` : ''}`;
     else {
@@ -134,7 +139,7 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
       }
     }
     run.error = lastError;
-    if (result.notFound || rc.signal?.aborted) break;
+    if (result.error || rc.signal?.aborted) break;
   }
   out.ok = false;
   out.errors.push({
@@ -302,14 +307,14 @@ async function saveReview(ctx: FleetContext, taskId: string, record: ReviewRecor
       setReview(task, record);
       const now = new Date().toISOString();
       if (task.pr?.forge === 'local') {
-        (task.pr as Record<string, unknown>).review = localPrReview(record);
+        task.pr.review = localPrReview(record);
         record.posted = { forge: 'local', ok: true, at: now, comments: localPrReview(record).comments.length };
       }
       task.updatedAt = now;
       return { review: record, pr: task.pr };
     });
   } catch (err) {
-    if (err instanceof RegistryError && err.message.endsWith(`no task "${taskId}"`)) throw new UsageError(`task ${taskId} was removed during its review`);
+    if (err instanceof TaskNotFoundError) throw new UsageError(`task ${taskId} was removed during its review`);
     throw err;
   }
 }

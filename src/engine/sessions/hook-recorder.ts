@@ -31,6 +31,21 @@ function pickString(obj: Record<string, unknown>, key: string): string | undefin
   return typeof v === 'string' ? v.slice(0, 500) : undefined;
 }
 
+/** A message for events that carry none: the API error of StopFailure, the tool of a permission dialog. */
+function describe(event: string, payload: Record<string, unknown>): string | undefined {
+  if (event === 'StopFailure') {
+    const error = pickString(payload, 'error') ?? 'unknown';
+    const details = pickString(payload, 'error_details');
+    return `API error: ${error}${details ? `: ${details}` : ''}`.slice(0, 500);
+  }
+  if (event === 'PermissionRequest') {
+    const tool = pickString(payload, 'tool_name');
+    return tool ? `permission: ${tool}` : 'permission';
+  }
+  if (event === 'TaskCompleted' || event === 'TaskCreated') return pickString(payload, 'task_subject');
+  return undefined;
+}
+
 async function record(): Promise<void> {
   const [file, event, codexJson] = process.argv.slice(2);
   if (!file || !event) return;
@@ -48,7 +63,8 @@ async function record(): Promise<void> {
     event: event === 'codex' ? `codex:${pickString(payload, 'type') ?? 'notify'}` : event,
     attempt: Number.isInteger(attempt) ? attempt : null,
     tool: pickString(payload, 'tool_name'),
-    message: pickString(payload, 'message'),
+    // No control characters from the agent's payload reach a terminal later.
+    message: (pickString(payload, 'message') ?? describe(event, payload))?.replace(/[\x00-\x1f\x7f-\x9f]/g, ' '),
     kind: pickString(payload, 'notification_type'),
   };
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

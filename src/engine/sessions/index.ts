@@ -12,3 +12,5 @@ export { classifyScreen, compilePatterns, plainText, DEFAULT_QUIET_MS } from './
 export { tmuxSocketName, TMUX_CONF } from './tmux.js';
 export { findExecutable } from './which.js';
 export { hookEventsFile, attemptLogFile, promptFile } from './launch-spec.js';
+export { agentOverheadMB } from './log-pipe.js';
+export { markWatching, liveWatchers, ageOfFileSec, sessionStateLabel } from './watchers.js';

@@ -36,3 +36,21 @@ export async function replayLogScreen(file: string, size: { cols: number; rows: 
     screen.dispose();
   }
 }
+
+/** The last `maxBytes` of a log as text ('' when there is none): what an agent printed most recently. */
+export async function readLogTail(file: string, maxBytes = 8 * 1024): Promise<string> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const { size: length } = await fh.stat();
+      const start = Math.max(0, length - maxBytes);
+      const bytes = Buffer.alloc(length - start);
+      await fh.read(bytes, 0, bytes.length, start);
+      return bytes.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return '';
+  }
+}

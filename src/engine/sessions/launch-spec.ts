@@ -41,6 +41,8 @@ export function launchSpec(
   attempt: Attempt,
   profile: ProfileConfig,
   input: { prompt: string; extraContext: string | null },
+  /** Extra argv and environment (trusting the worktree, src/engine/agents/trust.ts). */
+  extra: { argv: string[]; env: Record<string, string> } = { argv: [], env: {} },
 ): LaunchSpec {
   const taskId = task.id;
   const pFile = promptFile(ctx.paths, taskId, attempt.n);
@@ -50,7 +52,7 @@ export function launchSpec(
     profile,
     { prompt: input.prompt, promptFile: pFile, model: profile.model ?? null, context: input.extraContext },
     where,
-    hookArgv(profile.hooks, eventsFile, ctx.config.stopGate.enabled ? { taskId } : undefined),
+    [...hookArgv(profile.hooks, eventsFile, ctx.config.stopGate.enabled ? { taskId } : undefined), ...extra.argv],
   );
   const tooLong = argv.find((a) => Buffer.byteLength(a) >= MAX_ARG_BYTES);
   if (tooLong !== undefined) {
@@ -59,6 +61,7 @@ export function launchSpec(
     );
   }
   const env = agentEnv({
+    ...extra.env,
     ...(profile.env ?? {}),
     DISABLE_AUTOUPDATER: '1',
     FLOTILLA_TASK: taskId,

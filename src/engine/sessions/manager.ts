@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolveProfile } from '../agents/index.js';
+import { resolveProfile, trustLaunch } from '../agents/index.js';
 import type { FlotillaConfig } from '../core/index.js';
 import { PtyError, UsageError, attemptFiles, taskFiles, requireTask } from '../core/index.js';
 import { appendPrivateLine, ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
@@ -86,7 +86,7 @@ class AgentSessions implements SessionManager {
       throw new PtyError(`task ${taskId} attempt ${attempt}: worktree ${att.worktree} is gone (flotilla retry ${taskId} starts a new attempt from its branch)`);
     }
     const profile = this.profileOf(task.agent);
-    const { argv, env, promptFile: pFile, eventsFile } = launchSpec(this.ctx, task, att, profile, input);
+    let { argv, env, promptFile: pFile, eventsFile } = launchSpec(this.ctx, task, att, profile, input);
     await writeFileAtomic(pFile, input.prompt);
     await ensurePrivateDir(taskFiles(this.ctx.paths, taskId).hooksDir);
     await appendPrivateLine(eventsFile, '');
@@ -96,6 +96,11 @@ class AgentSessions implements SessionManager {
       const info: SessionInfo = { state: 'exited', pid: null, since: now, runtime: this.runtime, exitCode: 127, message: `command not found: ${argv[0]} (profile "${task.agent}")` };
       await this.wiring.record(taskId, attempt, info);
       return info;
+    }
+    // Trust the worktree ahead (config trustWorktrees), so the agent does not stop at its dialog.
+    if (this.ctx.config.trustWorktrees && profile.trust && profile.trust !== 'none') {
+      const trust = await trustLaunch(profile.trust, att.worktree, env);
+      ({ argv, env } = launchSpec(this.ctx, task, att, profile, input, trust));
     }
     const previous = this.entries.get(taskId);
     if (previous) {

@@ -51,34 +51,5 @@ export interface Runtime {
   close(options?: { killSessions?: boolean }): Promise<void>;
 }
 
-/** Kills a process group: SIGTERM, then SIGKILL after `graceMs` if anything is left. */
-export async function killProcessGroup(pid: number, graceMs = 3000): Promise<void> {
-  const alive = () => {
-    try {
-      process.kill(-pid, 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  };
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // gone
-      }
-    }
-  };
-  if (!alive()) return;
-  signal('SIGTERM');
-  const until = Date.now() + graceMs;
-  while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  if (alive()) {
-    signal('SIGKILL');
-    const hard = Date.now() + 2000;
-    while (alive() && Date.now() < hard) await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** The one process-group killer lives with the runner; sessions use it for their agents. */
+export { killProcessGroup } from '../exec/index.js';

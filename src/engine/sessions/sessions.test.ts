@@ -283,11 +283,11 @@ describe('retry attempts', () => {
 describe('adoption', () => {
   for (const runtime of ['pty', 'tmux'] as const) {
     it.skipIf(runtime === 'tmux' && !HAVE_TMUX)(`marks a recorded ${runtime} session whose process is gone as exited`, async () => {
-      const { fleet } = await setup(runtime, { echo: ECHO_AGENT });
+      const { fleet, repo } = await setup(runtime, { echo: ECHO_AGENT });
       await addTask(fleet, 'lost-task', 'echo');
       await fleet.registry.updateTask('lost-task', (t) => {
         t.attempts.push({
-          n: 1, branch: 'flotilla/lost-task-a1', worktree: '/nonexistent', startPoint: 'main', state: 'running', createdAt: new Date().toISOString(),
+          n: 1, branch: 'flotilla/lost-task-a1', worktree: join(repo.worktreeRoot, 'lost-task-a1-gone'), startPoint: 'main', state: 'running', createdAt: new Date().toISOString(),
           startedAt: null, endedAt: null, failure: null, enrichment: null, ciRounds: 0,
           session: { state: 'working', pid: 2 ** 22 + 12345, since: new Date().toISOString(), runtime, name: 'lost-task' },
         });

@@ -58,4 +58,55 @@ describe('status detection', () => {
     expect(classifyScreen('Allow execution of: npm test?', compilePatterns(BUILTIN_PROFILES.gemini!.patterns))).toBe('waiting');
     expect(classifyScreen('Run shell command? (Y)es/(N)o [Yes]:', compilePatterns(BUILTIN_PROFILES.aider!.patterns))).toBe('waiting');
   });
+
+  it('decides an adopted session from the age of its output, not the state recorded last', async () => {
+    const adopt = (initial: SessionState, quietForMs: number | undefined, screen = '') => {
+      const seen: SessionState[] = [];
+      const t = new StatusTracker({
+        patterns: compilePatterns({ waiting: ['Allow this\\?'] }),
+        quietMs: 3000,
+        readScreen: async () => screen,
+        onChange: (s) => seen.push(s),
+        initial,
+        ...(quietForMs !== undefined ? { quietForMs } : {}),
+      });
+      return { t, seen };
+    };
+    // Recorded `starting` by a `flotilla start` that did not stay; output a second ago.
+    const fresh = adopt('starting', 1000);
+    await fresh.t.settle();
+    expect(fresh.seen).toEqual(['working']);
+    // Recorded idle by a watcher long gone; it printed again since.
+    const woke = adopt('idle', 200);
+    await woke.t.settle();
+    expect(woke.t.current).toBe('working');
+    // Recent output that asks a question.
+    const asks = adopt('working', 500, 'Allow this? [y/n]');
+    await asks.t.settle();
+    expect(asks.t.current).toBe('waiting');
+    // Quiet for longer than quietMs: idle.
+    const quiet = adopt('working', 10_000);
+    await quiet.t.settle();
+    expect(quiet.t.current).toBe('idle');
+    // Nothing printed yet: stays as it was.
+    const silent = adopt('starting', undefined);
+    await silent.t.settle();
+    expect(silent.seen).toEqual([]);
+    // From the end of the output log when given one (no screen asked for).
+    const fromLog = new StatusTracker({
+      patterns: compilePatterns({ waiting: ['Allow this\\?'] }),
+      quietMs: 3000,
+      readScreen: async () => {
+        throw new Error('the screen is not asked for');
+      },
+      readRecentOutput: async () => 'working on it\r\n\x1b[1mAllow this?\x1b[0m [y/n]\r\n\r\n',
+      onChange: () => undefined,
+      initial: 'starting',
+      quietForMs: 100,
+    });
+    await fromLog.settle();
+    expect(fromLog.current).toBe('waiting');
+    fromLog.onExit();
+    for (const x of [fresh, woke, asks, quiet, silent]) x.t.onExit();
+  });
 });

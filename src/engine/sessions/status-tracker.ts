@@ -14,10 +14,21 @@ export function plainText(data: string): string {
     .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
 
+/** The last few non-blank lines of output as plain text: what recent output is classified by. */
+function lastLinesOf(output: string): string {
+  return plainText(output)
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-6)
+    .join('\n');
+}
+
 export interface CompiledPatterns {
   waiting: RegExp[];
   working: RegExp[];
   idle: RegExp[];
+  /** The agent retrying a failed API request; groups 1 and 2: attempt and maximum. */
+  retrying: RegExp[];
 }
 
 export function compilePatterns(patterns: ProfileConfig['patterns']): CompiledPatterns {
@@ -29,8 +40,45 @@ export function compilePatterns(patterns: ProfileConfig['patterns']): CompiledPa
         return [];
       }
     });
-  return { waiting: compile(patterns?.waiting), working: compile(patterns?.working), idle: compile(patterns?.idle) };
+  return { waiting: compile(patterns?.waiting), working: compile(patterns?.working), idle: compile(patterns?.idle), retrying: compile(patterns?.retrying) };
 }
+
+/** The last line matching a waiting pattern (what the agent asks or reports), trimmed, or undefined. */
+export function waitingLine(text: string, p: CompiledPatterns): string | undefined {
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (line && p.waiting.some((r) => r.test(line))) return line.replace(/^[■●❯›>\s]+/, '').slice(0, 200);
+  }
+  return undefined;
+}
+
+/** "API error, retry 3/10" when the text shows the agent retrying a failed request, else undefined. */
+export function retryDetail(text: string, p: CompiledPatterns): string | undefined {
+  for (const r of p.retrying) {
+    // The latest retry line counts: search from the end.
+    const lines = text.split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const m = r.exec(lines[i]!);
+      if (m) return m[1] && m[2] ? `API error, retry ${m[1]}/${m[2]}` : 'API error, retrying';
+    }
+  }
+  return undefined;
+}
+
+/** Text with whitespace and box-drawing removed: what stays the same when a screen is redrawn or re-wrapped. */
+function contentKey(text: string): string {
+  return text.replace(/[\s\u2500-\u259f]/g, '');
+}
+
+/** Lines of the latest output considered for dialogs and retries. */
+const TAIL_LINES = 12;
+
+/**
+ * While output flows, the screen itself is read at most this often to find a dialog the output
+ * stream does not show whole (a partial redraw, a dialog drawn before this process followed it).
+ */
+export const SCREEN_CHECK_MS = 500;
 
 /** What the screen text says, by the profile's patterns (waiting wins over idle over working). */
 export function classifyScreen(text: string, p: CompiledPatterns): SessionState | null {
@@ -45,10 +93,18 @@ export interface StatusTrackerOptions {
   quietMs: number;
   /** The current screen as plain text (for patterns when the output goes quiet). */
   readScreen: () => Promise<string>;
+  /**
+   * The latest raw output (the end of the output log), for settling an adopted session whose output
+   * is recent without asking the runtime for its screen (one tmux call per agent at 100 agents).
+   */
+  readRecentOutput?: () => Promise<string>;
   onChange: (state: SessionState, detail?: string) => void;
   /** State to start from (adoption keeps the recorded one). */
   initial?: SessionState;
-  /** How long the session has already been quiet (adoption: from the output log's mtime). */
+  /**
+   * How long the session has already been quiet (adoption: from the output log's mtime); undefined
+   * when it has printed nothing yet.
+   */
   quietForMs?: number;
 }
 
@@ -63,20 +119,78 @@ export class StatusTracker {
   private timer: NodeJS.Timeout | null = null;
   private done = false;
   private recent = '';
+  /** Content of recent output (contentKey), to tell a redraw from new output. */
+  private shown = '';
+  private detail: string | undefined;
+  private screenCheck: NodeJS.Timeout | null = null;
+  private lastScreenCheck = 0;
+  /** A hook ended the turn: screen checks also look at the idle session for an error it shows. */
+  private idleFromHook = false;
 
   constructor(private readonly o: StatusTrackerOptions) {
     if (o.initial && o.initial !== 'exited') this.state = o.initial;
     this.arm(o.quietForMs ?? 0);
+    // A dialog may already be up (a session adopted from another process).
+    this.scheduleScreenCheck();
+  }
+
+  private scheduleScreenCheck(): void {
+    if (this.screenCheck || this.done) return;
+    const wait = Math.max(100, SCREEN_CHECK_MS - (Date.now() - this.lastScreenCheck));
+    this.screenCheck = setTimeout(() => void this.checkScreen(), wait);
+    this.screenCheck.unref?.();
+  }
+
+  /** A dialog on screen while the session counts as busy: it waits for the human; a retry line says so. */
+  private async checkScreen(): Promise<void> {
+    this.screenCheck = null;
+    this.lastScreenCheck = Date.now();
+    const busy = () => this.state === 'working' || this.state === 'starting' || (this.idleFromHook && this.state === 'idle');
+    if (this.done || !busy()) return;
+    let text: string;
+    try {
+      text = await this.o.readScreen();
+    } catch {
+      return;
+    }
+    const tail = text
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-25)
+      .join('\n');
+    if (this.done || !busy()) return;
+    if (classifyScreen(tail, this.o.patterns) === 'waiting') this.set('waiting', waitingLine(tail, this.o.patterns));
+    else if (this.state === 'working') {
+      // The retry line is redrawn in pieces, so the screen (not the output stream) tells its count,
+      // and when it is gone.
+      this.set('working', retryDetail(tail, this.o.patterns));
+    }
   }
 
   /**
-   * When the session has been quiet for quietMs already (an adopted session whose log stopped
-   * growing), decides its status now, so a one-shot process (`flotilla check`) sees it at once.
+   * Decides an adopted session's status now from the age of its output (the log's mtime) and its
+   * screen, so a one-shot process (`flotilla status`, `check`) sees the current state instead of the
+   * last one some earlier process wrote: quiet for quietMs already means idle or waiting, recent
+   * output means working or waiting. Hook events, once seen, decide instead.
    */
   async settle(): Promise<void> {
-    if ((this.o.quietForMs ?? 0) < this.o.quietMs || this.hooksSeen || this.done) return;
-    if (this.timer) clearTimeout(this.timer);
-    await this.onQuiet();
+    if (this.hooksSeen || this.done || this.o.quietForMs === undefined) return;
+    if (this.o.quietForMs >= this.o.quietMs) {
+      if (this.timer) clearTimeout(this.timer);
+      await this.onQuiet();
+      return;
+    }
+    // Output within quietMs: the agent is at work (or asking, when its screen says so), whatever
+    // was recorded last (`starting` from a process that did not stay to watch, `idle` from an
+    // earlier quiet spell).
+    let text = '';
+    try {
+      text = this.o.readRecentOutput ? lastLinesOf(await this.o.readRecentOutput()) : await this.o.readScreen();
+    } catch {
+      // no screen: the output alone says working
+    }
+    if (this.done || this.hooksSeen) return;
+    this.set(classifyScreen(text, this.o.patterns) === 'waiting' ? 'waiting' : 'working');
   }
 
   get current(): SessionState {
@@ -84,9 +198,31 @@ export class StatusTracker {
   }
 
   private set(state: SessionState, detail?: string): void {
-    if (this.done || state === this.state) return;
+    if (this.done || (state === this.state && detail === this.detail)) return;
     this.state = state;
+    this.detail = detail;
     this.o.onChange(state, detail);
+  }
+
+  /** The non-empty last lines of the latest output. */
+  private tail(): string {
+    return this.recent
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-TAIL_LINES)
+      .join('\n');
+  }
+
+  /**
+   * True when output only repaints what was already shown (a resize, a focus change, a cursor
+   * blink): while idle or waiting that is not activity, and `since` keeps its value.
+   */
+  private isRedraw(text: string): boolean {
+    if (this.state !== 'idle' && this.state !== 'waiting') return false;
+    return text.split('\n').every((l) => {
+      const key = contentKey(l);
+      return !key || this.shown.includes(key);
+    });
   }
 
   private arm(alreadyQuietMs = 0): void {
@@ -117,17 +253,28 @@ export class StatusTracker {
   /** Output arrived (raw bytes as text). */
   onOutput(data: string): void {
     if (this.done) return;
+    const text = plainText(data.length > 8000 ? data.slice(-8000) : data);
+    if (this.isRedraw(text)) return;
+    this.shown = (this.shown + contentKey(text)).slice(-20_000);
     this.arm();
-    if (this.hooksSeen) return;
-    this.recent = (this.recent + plainText(data.length > 8000 ? data.slice(-8000) : data)).slice(-4000);
-    const lastLines = this.recent.split('\n').slice(-6).join('\n');
-    const said = classifyScreen(lastLines, this.o.patterns);
-    this.set(said === 'waiting' ? 'waiting' : 'working');
+    this.recent = (this.recent + text).slice(-4000);
+    const tail = this.tail();
+    const said = classifyScreen(tail, this.o.patterns);
+    const retry = retryDetail(tail, this.o.patterns);
+    if (this.hooksSeen) {
+      // The hooks decide, but a dialog on screen beats their `working`, and a retry says so.
+      if (this.state === 'working' && said === 'waiting') this.set('waiting');
+      else if (this.state === 'working' && retry) this.set('working', retry);
+    } else if (said === 'waiting') this.set('waiting');
+    // The retry count read from the screen stays until the screen no longer shows it.
+    else this.set('working', retry ?? (this.state === 'working' ? this.detail : undefined));
+    if (said !== 'waiting') this.scheduleScreenCheck();
   }
 
   /** The user (or flotilla) typed into the agent: what was on screen before is answered. */
   onInput(): void {
     this.recent = '';
+    this.idleFromHook = false;
   }
 
   onHookEvent(e: HookEvent): void {
@@ -135,11 +282,19 @@ export class StatusTracker {
     if (!state || this.done) return;
     this.hooksSeen = true;
     if (state === 'exited') return; // the process exit says it with the code
+    // A dialog still on screen (nothing typed since it appeared) beats a hook's `working`.
+    if (state === 'working' && this.state === 'waiting' && classifyScreen(this.tail(), this.o.patterns) === 'waiting') return;
     this.set(state, e.message);
+    // A turn that ended on an error the agent shows on screen (Codex: "■ unexpected status 401")
+    // is not a finished turn: the screen is looked at now and while output follows.
+    this.idleFromHook = state === 'idle';
+    if (this.idleFromHook) this.scheduleScreenCheck();
   }
 
   onExit(): void {
     this.done = true;
+    if (this.screenCheck) clearTimeout(this.screenCheck);
+    this.screenCheck = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }

@@ -2,7 +2,8 @@ import { watch, type FSWatcher } from 'chokidar';
 import { BUILTIN_PROFILES } from '../agents/index.js';
 import { errorMessage, type ProfileConfig, type SessionInfo, type SessionState } from '../core/index.js';
 import { readHookEvents } from './hooks.js';
-import { hookEventsFile } from './launch-spec.js';
+import { readLogTail } from './last-screen.js';
+import { attemptLogFile, hookEventsFile } from './launch-spec.js';
 import type { SessionManagerContext } from './session-context.js';
 import type { RuntimeSession } from './runtime.js';
 import { DEFAULT_QUIET_MS, StatusTracker, compilePatterns, plainText } from './status-tracker.js';
@@ -59,7 +60,9 @@ export class StatusWiring {
 
   setState(entry: Entry, state: SessionState, extra: Partial<SessionInfo> = {}): void {
     if (entry.info.state === 'exited') return;
-    entry.info = { ...entry.info, ...extra, state, since: new Date().toISOString() };
+    // `since` is when the state began: a new message in the same state (a retry count) keeps it.
+    const since = state === entry.info.state ? entry.info.since : new Date().toISOString();
+    entry.info = { ...entry.info, ...extra, state, since };
     if (state !== 'exited' && !extra.message) delete entry.info.message;
     void this.record(entry.taskId, entry.attempt, entry.info, entry);
   }
@@ -118,6 +121,7 @@ export class StatusWiring {
       patterns: compilePatterns(profile.patterns ?? BUILTIN_PROFILES[agent]?.patterns),
       quietMs: profile.quietMs ?? BUILTIN_PROFILES[agent]?.quietMs ?? DEFAULT_QUIET_MS,
       readScreen: async () => plainText(await session.capture(false)),
+      readRecentOutput: () => readLogTail(attemptLogFile(this.ctx.paths, taskId, attempt)),
       onChange: (state, detail) => this.setState(entry, state, detail ? { message: detail } : {}),
     });
     session.onOutput((data) => entry.tracker?.onOutput(data));

@@ -1,8 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { PtyError } from '../core/index.js';
 import type { Runner } from '../exec/index.js';
-import { writeFileAtomic } from '../fs/index.js';
-import { distScript, shellQuote } from '../core/index.js';
+import { dirname } from 'node:path';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
+import { logPipeCommand } from './log-pipe.js';
 import type { Runtime, RuntimeSession, SpawnSpec } from './runtime.js';
 import { launchArgv, paneEnvArgs, withSecretEnv } from './tmux-commands.js';
 import { PaneList } from './tmux-panes.js';
@@ -123,8 +124,8 @@ export class TmuxRuntime implements Runtime {
     }
     const pidFile = `${spec.logFile}.pid`;
     await rm(pidFile, { force: true });
-    const logCmd = [process.execPath, distScript('engine', 'sessions', 'log-writer.js'), spec.logFile, String(spec.logMaxBytes), String(spec.logKeep), pidFile];
-    await this.tmux(['pipe-pane', '-o', '-t', t, `exec ${logCmd.map(shellQuote).join(' ')}`]);
+    await ensurePrivateDir(dirname(spec.logFile));
+    await this.tmux(['pipe-pane', '-o', '-t', t, logPipeCommand({ logFile: spec.logFile, logMaxBytes: spec.logMaxBytes, logKeep: spec.logKeep, pidFile })]);
     const envArgs = paneEnvArgs(spec.env);
     // Profile env values (tokens) go through a 0600 file, never tmux's command line (visible in ps).
     const wrapped = await withSecretEnv(spec, await launchArgv(spec), envArgs.secret);

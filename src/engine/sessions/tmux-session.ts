@@ -73,7 +73,7 @@ export class TmuxSession implements RuntimeSession {
   onOutput(listener: (data: string) => void): void {
     this.outputListeners.add(listener);
     if (!this.logTimer && !this.released) {
-      this.logTimer = setInterval(() => void this.pollLog(), LOG_POLL_MS);
+      this.logTimer = setInterval(() => void this.pollLog().catch(() => undefined), LOG_POLL_MS);
       this.logTimer.unref?.();
     }
   }

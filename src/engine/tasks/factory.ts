@@ -2,7 +2,7 @@ import type { Attempt, Task } from '../core/index.js';
 
 /** A new task record with every field at its starting value. */
 export function newTask(
-  fields: Pick<Task, 'id' | 'title' | 'prompt' | 'agent' | 'base'> & Partial<Pick<Task, 'tags' | 'after' | 'context' | 'state' | 'reason'>> & { kind?: string },
+  fields: Pick<Task, 'id' | 'title' | 'prompt' | 'agent' | 'base'> & Partial<Pick<Task, 'tags' | 'after' | 'context' | 'state' | 'reason'>> & Partial<Pick<Task, 'kind'>>,
   now = new Date().toISOString(),
 ): Task {
   return {

@@ -37,7 +37,7 @@ export async function runSetupCommands(
     if (!file) continue;
     const r = await runner.run(file, args, { cwd: worktree, timeoutMs, ...(env ? { env } : {}) });
     if (r.exitCode !== 0) {
-      throw new CommandError(file, args, r.exitCode, r.notFound ? `${file}: command not found` : r.stderr || r.stdout);
+      throw new CommandError(file, args, r.exitCode, r.error ?? (r.stderr || r.stdout));
     }
   }
 }

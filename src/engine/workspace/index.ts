@@ -7,6 +7,7 @@ export {
   type CreatedWorktree,
 } from './worktrees.js';
 export { copyMatchingFiles, runSetupCommands, simpleGlob } from './bootstrap.js';
+export { prepareAttempt, discardAttemptWorktree, type PrepareAttemptContext, type AttemptPlace, type PreparedAttempt } from './prepare-attempt.js';
 export {
   detectLockfile,
   isSharedLink,
@@ -17,4 +18,4 @@ export {
   type SharedDepsRecord,
 } from './shared-deps.js';
 export { watchDependencyChanges, type DependencyWatcher, type WatchOptions } from './dependency-watcher.js';
-export { createDependencyFollower, setUpSharedDependencies } from './shared-deps-wiring.js';
+export { attemptPreparation, createDependencyFollower, setUpSharedDependencies } from './shared-deps-wiring.js';

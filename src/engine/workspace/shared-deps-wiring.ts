@@ -2,6 +2,7 @@ import { errorMessage } from '../core/index.js';
 import type { Task } from '../core/index.js';
 import { makePrivateIfChanged, watchDependencyChanges, type DependencyWatcher } from './dependency-watcher.js';
 import { linkSharedDependencies, type SharedDepsContext, type SharedDepsRecord } from './shared-deps.js';
+import type { PrepareAttemptContext } from './prepare-attempt.js';
 import type { FleetContext } from '../core/index.js';
 
 /** Whether config asks for any sharing (node_modules or extra folders). */
@@ -36,7 +37,7 @@ interface SharedAttempt {
 
 /** The latest attempt's shared link as recorded, or null when it does not link to the store. */
 function sharedAttempt(task: Task): SharedAttempt | null {
-  const a = task.attempts.at(-1) as (Task['attempts'][number] & { sharedDeps?: SharedDepsRecord }) | undefined;
+  const a = task.attempts.at(-1);
   const rec = a?.sharedDeps;
   if (!a || rec?.mode !== 'shared' || !rec.hash) return null;
   return { worktree: a.worktree, hash: rec.hash, packageHash: rec.packageHash ?? null };
@@ -104,5 +105,16 @@ export function createDependencyFollower(ctx: FleetContext) {
     async close(): Promise<void> {
       await Promise.all([...watchers.keys()].map((id) => stop(id)));
     },
+  };
+}
+
+/** What `prepareAttempt` needs, from the fleet: git, the runner, the bootstrap config and shared dependencies. */
+export function attemptPreparation(ctx: FleetContext): PrepareAttemptContext {
+  return {
+    git: ctx.git,
+    runner: ctx.runner,
+    repoRoot: ctx.paths.root,
+    bootstrap: ctx.config.bootstrap,
+    shareDependencies: (worktree, taskId) => setUpSharedDependencies(ctx, worktree, taskId),
   };
 }

@@ -50,7 +50,7 @@ beforeAll(async () => {
   await fleet.dispatch({ type: 'task.add', input: { id: 'dep-task', title: 'deps', prompt: 'x' } });
   await fleet.registry.updateTask('dep-task', (task) => {
     task.attempts.push({
-      n: 1, branch: 'wt-a', worktree: worktrees[0]!, startPoint: 'main', state: 'running', createdAt: 'now',
+      n: 1, branch: 'flotilla/dep-task-a1', worktree: worktrees[0]!, startPoint: 'main', state: 'running', createdAt: 'now',
       startedAt: null, endedAt: null, session: null, failure: null, enrichment: null, ciRounds: 0,
     });
   });

@@ -7,7 +7,7 @@ import type { Admission } from '../core/index.js';
 import type { FlotillaConfig } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
 import { createRunner, type Runner } from '../exec/index.js';
-import type { TaskRegistry } from '../tasks/index.js';
+import type { RegistryPort } from '../core/index.js';
 
 /**
  * Shared dependencies: worktrees whose lockfile hashes agree share one `node_modules`, a symlink
@@ -36,25 +36,15 @@ export interface SharedDepsContext {
   config: FlotillaConfig;
   admission?: Admission;
   /** Where attempt.sharedDeps and task.notes are recorded (when a task id is given). */
-  registry?: TaskRegistry;
+  registry?: RegistryPort;
   runner?: Runner;
   /** The shared store; default sharedStoreRoot(). */
   sharedRoot?: string;
 }
 
-/** attempt.sharedDeps as recorded in the registry. */
-export interface SharedDepsRecord {
-  mode: 'shared' | 'private' | 'none';
-  manager?: PackageManager;
-  lockfile?: string;
-  hash?: string;
-  /** sha256 of package.json when linked; a change to it also makes the install private. */
-  packageHash?: string;
-  target?: string;
-  folders?: Array<{ path: string; target: string }>;
-  note?: string;
-  since: string;
-}
+/** attempt.sharedDeps as recorded in the registry (declared with the registry schema). */
+export type { SharedDepsRecord } from '../core/index.js';
+import type { SharedDepsRecord } from '../core/index.js';
 
 export function sharedStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
   const cache = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
@@ -122,7 +112,7 @@ async function installShared(ctx: SharedDepsContext, worktree: string, manager: 
   const job = { kind: 'install' as const, key: `install:${manager}`, label: `${manager} install (shared ${target.slice(-16)})`, ...(taskId ? { taskId } : {}) };
   const r = await runJob(ctx.admission, job, file!, args, { cwd: worktree, timeoutMs: 30 * 60_000 });
   if (r.exitCode !== 0) {
-    const tail = (r.notFound ? `${file}: command not found` : r.stderr).trim().split('\n').slice(-2).join(' | ');
+    const tail = (r.error ?? r.stderr).trim().split('\n').slice(-2).join(' | ');
     throw new Error(`${[file, ...args].join(' ')} failed in ${worktree} (exit ${r.exitCode ?? 'signal'}): ${tail}`);
   }
   const built = join(worktree, 'node_modules');
@@ -144,8 +134,7 @@ export async function recordOnTask(ctx: SharedDepsContext, taskId: string | unde
     const attempt = task.attempts.find((a) => a.worktree === worktree) ?? task.attempts.at(-1);
     if (attempt) attempt.sharedDeps = record;
     if (note) {
-      const notes = Array.isArray(task.notes) ? (task.notes as unknown[]) : [];
-      task.notes = [...notes, { at: record.since, message: note }];
+      task.notes = [...(task.notes ?? []), { at: record.since, message: note }];
     }
   });
 }

@@ -20,7 +20,7 @@ describe('attempt worktrees', () => {
       repoRoot: repo.root, worktreeRoot: repo.worktreeRoot, taskId: 'fix-login', n: 1, startPoint: 'main', base: 'main',
     });
     const main = git(repo.root, 'rev-parse', 'main').trim();
-    expect(wt).toEqual({ branch: 'flotilla/fix-login-a1', worktree: join(repo.worktreeRoot, 'fix-login-a1'), created: true, baseCommit: main });
+    expect(wt).toEqual({ branch: 'flotilla/fix-login-a1', worktree: join(repo.worktreeRoot, 'fix-login-a1'), created: true, branchCreated: true, baseCommit: main });
     expect(readFileSync(join(wt.worktree, 'src/app.js'), 'utf8')).toBe('one\n');
     expect(git(wt.worktree, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('flotilla/fix-login-a1');
     expect(wt.worktree.startsWith(repo.root)).toBe(false);

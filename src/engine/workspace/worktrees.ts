@@ -23,6 +23,8 @@ export interface CreatedWorktree {
   worktree: string;
   /** False when an existing worktree for this attempt was reused. */
   created: boolean;
+  /** True when the branch was made here (it did not exist before). */
+  branchCreated: boolean;
   /** Where the branch forked from `base` (when `base` was given and both resolve), else null. */
   baseCommit: string | null;
 }
@@ -69,7 +71,7 @@ export async function createAttemptWorktree(
     if (existing.branch !== branch) {
       throw new WorkspaceError(`${worktree} is a worktree of branch ${existing.branch ?? '(detached)'}, expected ${branch}`);
     }
-    return { branch, worktree, created: false, baseCommit: o.base ? await forkPoint(git, o.repoRoot, o.base, branch) : null };
+    return { branch, worktree, created: false, branchCreated: false, baseCommit: o.base ? await forkPoint(git, o.repoRoot, o.base, branch) : null };
   }
   if (existing) await git.run(o.repoRoot, gitArgs.worktreePrune());
   if (existsSync(worktree)) {
@@ -79,13 +81,14 @@ export async function createAttemptWorktree(
     throw new WorkspaceError(`start point "${o.startPoint}" does not exist in ${o.repoRoot}`);
   }
   await usableWorktreeRoot(o.worktreeRoot);
-  if (await git.branchExists(o.repoRoot, branch)) {
+  const branchExisted = await git.branchExists(o.repoRoot, branch);
+  if (branchExisted) {
     // A branch left from an earlier run of this attempt: check it out again rather than losing it.
     await git.run(o.repoRoot, ['worktree', 'add', '--', worktree, branch]);
   } else {
     await git.run(o.repoRoot, gitArgs.worktreeAdd({ path: worktree, branch, startPoint: o.startPoint }));
   }
-  return { branch, worktree, created: true, baseCommit: o.base ? await forkPoint(git, o.repoRoot, o.base, branch) : null };
+  return { branch, worktree, created: true, branchCreated: !branchExisted, baseCommit: o.base ? await forkPoint(git, o.repoRoot, o.base, branch) : null };
 }
 
 /** Removes a worktree (forcefully: the task is being removed) and optionally its branch. */

@@ -7,19 +7,14 @@ interface CostLine {
   usd: number | null;
 }
 
-/** byAttempt / byReview as the cost module writes them: a record or a list, of numbers or {usd}. */
-export function costLines(value: unknown, prefix: string): CostLine[] {
-  if (!value || typeof value !== 'object') return [];
-  const entries: Array<[string, unknown]> = Array.isArray(value)
-    ? value.map((v, i) => {
-        const o = (v ?? {}) as { attempt?: unknown; n?: unknown; role?: unknown };
-        const label = o.role !== undefined ? `${String(o.role)}${typeof o.attempt === 'number' ? ` (a${o.attempt})` : ''}` : (o.attempt ?? o.n ?? i + 1);
-        return [String(label), v];
-      })
-    : Object.entries(value);
-  return entries.map(([key, v]) => {
-    const usd = typeof v === 'number' ? v : (v as { usd?: unknown })?.usd;
-    return { label: `${prefix} ${key}`, usd: typeof usd === 'number' ? usd : null };
+type CostEntry = NonNullable<NonNullable<Task['cost']>['byAttempt'] | NonNullable<Task['cost']>['byReview']>[number];
+
+/** byAttempt / byReview as the cost module writes them: one line each, labelled by attempt or role. */
+export function costLines(entries: readonly CostEntry[] | undefined, prefix: string): CostLine[] {
+  return (entries ?? []).map((e, i) => {
+    const role = 'role' in e ? e.role : undefined;
+    const label = role !== undefined ? `${role}${typeof e.attempt === 'number' ? ` (a${e.attempt})` : ''}` : (e.attempt ?? i + 1);
+    return { label: `${prefix} ${label}`, usd: typeof e.usd === 'number' ? e.usd : null };
   });
 }
 
@@ -29,7 +24,7 @@ export function costPerCompletedPr(tasks: readonly Task[]): { count: number; usd
   if (done.length === 0) return { count: 0, usd: null };
   let sum = 0;
   for (const t of done) {
-    const usd = (t.cost as { usd?: unknown } | null)?.usd;
+    const usd = t.cost?.usd;
     if (typeof usd !== 'number') return { count: done.length, usd: null };
     sum += usd;
   }
@@ -42,7 +37,7 @@ export function CostPanel({ task, tasks, maxRows }: { task: Task | undefined; ta
     perPr.count === 0 ? 'no completed PR yet' : perPr.usd === null ? `${perPr.count} completed, cost unknown (?)` : `${formatUsd(perPr.usd)} over ${perPr.count}`;
   const footer = <Text wrap="truncate">cost per completed PR: {perPrText}</Text>;
   if (!task) return <Box flexDirection="column"><Text dimColor>no task selected</Text>{footer}</Box>;
-  const cost = task.cost as Record<string, unknown> | null;
+  const cost = task.cost;
   if (!cost) {
     return (
       <Box flexDirection="column">
@@ -52,7 +47,7 @@ export function CostPanel({ task, tasks, maxRows }: { task: Task | undefined; ta
     );
   }
   const lines = [...costLines(cost.byAttempt, 'attempt'), ...costLines(cost.byReview, 'review')].slice(0, Math.max(0, maxRows - 2));
-  const unknown = Array.isArray(cost.unknownModels) ? (cost.unknownModels as string[]) : [];
+  const unknown = cost.unknownModels ?? [];
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">

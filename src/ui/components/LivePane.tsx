@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { ScreenSnapshot, SessionManager } from '../../engine/index.js';
+import { useRenderProbe } from '../render-probe.js';
 import { withCursor } from '../screen-text.js';
 
 export interface LivePaneProps {
@@ -27,8 +28,25 @@ export interface LivePaneProps {
 /**
  * The live screen of the selected agent. Subscribes to that one session only (unsubscribing when
  * the selection changes), re-renders at most every throttleMs, and resizes the session with the pane.
+ * Memoised on its props, so a key that changes nothing here (a panel, the list's clock) leaves the
+ * screen alone.
  */
-export function LivePane({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50, replay = null }: LivePaneProps) {
+export const LivePane = memo(LivePaneView, (a, b) =>
+  a.sessions === b.sessions &&
+  a.taskId === b.taskId &&
+  a.emptyText === b.emptyText &&
+  a.title === b.title &&
+  a.width === b.width &&
+  a.height === b.height &&
+  a.cols === b.cols &&
+  a.rows === b.rows &&
+  a.throttleMs === b.throttleMs &&
+  (a.replay?.taskId ?? null) === (b.replay?.taskId ?? null) &&
+  (a.replay?.key ?? null) === (b.replay?.key ?? null),
+);
+
+function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50, replay = null }: LivePaneProps) {
+  useRenderProbe('LivePane');
   const [screen, setScreen] = useState<ScreenSnapshot | null>(null);
   const [left, setLeft] = useState<ScreenSnapshot | null>(null);
   const replayId = taskId ? null : (replay?.taskId ?? null);

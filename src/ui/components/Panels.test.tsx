@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import type { ResourcesSnapshot } from '../../engine/index.js';
 import { T0, makeTask, testConfig } from '../testing/fixtures.js';
+import { reviewRecordWith } from '../../test-support/review-task.js';
 import { costLines, costPerCompletedPr } from './CostPanel.js';
 import { Panels, type PanelsProps } from './Panels.js';
 import { gauge } from './QueuePanel.js';
@@ -64,17 +65,11 @@ describe('Panels', () => {
   });
 
   it('Reviews: agreed findings first with marks, folded ones counted', () => {
-    const task = makeTask({ id: 'a' });
-    (task as Record<string, unknown>).review = {
-      runAt: T0,
-      attempt: 2,
-      findings: [
+    const task = makeTask({ id: 'a', review: reviewRecordWith([
         { id: 'f1', file: 'src/a.ts', line: 4, severity: 'minor', category: 'style', message: 'naming', reviewers: ['style'], agreed: false },
         { id: 'f2', file: 'src/b.ts', line: 9, severity: 'major', category: 'bug', message: 'off by one', reviewers: ['bugs', 'security'], agreed: true },
         { id: 'f3', file: 'src/c.ts', line: 1, severity: 'nit', category: 'style', message: 'folded away', reviewers: ['style'], agreed: false, folded: true },
-      ],
-      errors: [{ role: 'perf', message: 'timeout' }],
-    };
+      ], { runAt: T0, attempt: 2, errors: [{ role: 'perf', profile: 'claude', model: 'm', message: 'timeout', tries: 2 }] }) });
     const frame = render(<Panels {...base} panel="reviews" task={task} />).lastFrame()!;
     expect(frame).toContain('3 findings on attempt 2, 1 folded, 1 reviewer error');
     const lines = frame.split('\n');
@@ -88,15 +83,11 @@ describe('Panels', () => {
   });
 
   it('Reviews: the focused finding is marked, marks and dismissal show, z lists folded ones', () => {
-    const task = makeTask({ id: 'a' });
-    (task as Record<string, unknown>).review = {
-      attempt: 1,
-      findings: [
+    const task = makeTask({ id: 'a', review: reviewRecordWith([
         { id: 'f1', file: 'src/a.ts', line: 4, severity: 'minor', category: 'style', message: 'naming', reviewers: ['style'], agreed: false, mark: 'noise', dismissed: true },
         { id: 'f2', file: 'src/b.ts', line: 9, severity: 'major', category: 'bug', message: 'off by one', reviewers: ['bugs', 'security'], agreed: true, mark: 'useful' },
         { id: 'f3', file: 'src/c.ts', line: 1, severity: 'nit', category: 'style', message: 'folded away', reviewers: ['style'], agreed: false, folded: true },
-      ],
-    };
+      ]) });
     const frame = render(<Panels {...base} panel="reviews" task={task} findingCursor={1} />).lastFrame()!;
     const lines = frame.split('\n');
     expect(lines.find((l) => l.includes('off by one'))).toMatch(/│ ✓✓ major\s+\[useful\] src\/b\.ts:9/);
@@ -108,9 +99,8 @@ describe('Panels', () => {
   });
 
   it('Reviews: a focused finding below the fold scrolls into view', () => {
-    const task = makeTask({ id: 'a' });
     const findings = Array.from({ length: 12 }, (_, i) => ({ id: `f${i}`, file: `src/f${i}.ts`, line: 1, severity: 'minor', category: 'style', message: `finding number ${i}`, reviewers: ['style'], agreed: false }));
-    (task as Record<string, unknown>).review = { attempt: 1, findings };
+    const task = makeTask({ id: 'a', review: reviewRecordWith(findings) });
     const frame = render(<Panels {...base} panel="reviews" task={task} height={8} findingCursor={10} />).lastFrame()!;
     expect(frame).toMatch(/›✓  minor\s+src\/f10\.ts:1 finding number 10/);
     expect(frame).not.toContain('finding number 0 ');
@@ -118,7 +108,7 @@ describe('Panels', () => {
   });
 
   it('Cost: per attempt and per review, and cost per completed PR', () => {
-    const task = makeTask({ id: 'a', state: 'ready', pr: pr(1), cost: { usd: 3, tokens: 1200, byAttempt: { 1: { usd: 1 }, 2: { usd: 1.5 } }, byReview: [{ role: 'bugs', attempt: 2, usd: 0.5 }] } });
+    const task = makeTask({ id: 'a', state: 'ready', pr: pr(1), cost: { usd: 3, tokens: 1200, byAttempt: [{ attempt: 1, usd: 1 }, { attempt: 2, usd: 1.5 }], byReview: [{ role: 'bugs', attempt: 2, usd: 0.5 }] } });
     const other = makeTask({ id: 'b', state: 'ready', pr: pr(2), cost: { usd: 1 } });
     const frame = render(<Panels {...base} panel="cost" task={task} tasks={[task, other]} />).lastFrame()!;
     expect(frame).toContain('a: $3.00 (1200 tokens)');
@@ -140,9 +130,9 @@ describe('panel helpers', () => {
     expect(gauge(0, 0, 4)).toBe('░░░░');
   });
   it('cost per completed PR is unknown when one completed task has no price', () => {
-    const t = (id: string, usd: unknown) => makeTask({ id, state: 'ready', pr: pr(1), cost: { usd } });
+    const t = (id: string, usd: number | null) => makeTask({ id, state: 'ready', pr: pr(1), cost: { usd } });
     expect(costPerCompletedPr([t('a', 1), t('b', null)])).toEqual({ count: 2, usd: null });
     expect(costPerCompletedPr([])).toEqual({ count: 0, usd: null });
-    expect(costLines({ 1: 0.25 }, 'attempt')).toEqual([{ label: 'attempt 1', usd: 0.25 }]);
+    expect(costLines([{ attempt: 1, usd: 0.25 }, { usd: null }], 'attempt')).toEqual([{ label: 'attempt 1', usd: 0.25 }, { label: 'attempt 2', usd: null }]);
   });
 });

@@ -1,33 +1,13 @@
 import { Box, Text } from 'ink';
-import type { Task } from '../../engine/index.js';
+import type { MergedFinding, ReviewRecord, Task } from '../../engine/index.js';
 
-/** The shape `review` writes to task.review (docs/engine.md), read defensively. */
-export interface ReviewFinding {
-  id: string;
-  file: string;
-  line?: number | null;
-  severity: string;
-  category: string;
-  message: string;
-  reviewers: string[];
-  agreed: boolean;
-  dismissed?: boolean;
-  folded?: boolean;
-  mark?: string;
-}
-
-interface ReviewRecord {
-  runAt?: string;
-  attempt?: number;
-  findings?: ReviewFinding[];
-  errors?: unknown[];
-}
+/** A finding as `review` writes it to task.review. */
+export type ReviewFinding = MergedFinding;
 
 const SEVERITY_COLOR: Record<string, string> = { critical: 'red', major: 'yellow', minor: 'cyan', nit: 'gray' };
 
 export function reviewOf(task: Task): ReviewRecord | null {
-  const r = (task as { review?: unknown }).review;
-  return r && typeof r === 'object' ? (r as ReviewRecord) : null;
+  return task.review ?? null;
 }
 
 /** The findings the panel lists, in its order: agreed first; folded ones only when asked. */
@@ -52,10 +32,10 @@ export function ReviewsPanel({ task, maxRows, cursor = 0, showFolded = false }: 
   if (!task) return <Text dimColor>no task selected</Text>;
   const review = reviewOf(task);
   if (!review) return <Text dimColor>no review yet for {task.id} (v runs the reviewers)</Text>;
-  const findings = review.findings ?? [];
+  const findings = review.findings;
   const folded = findings.filter((f) => f.folded).length;
   const shown = listedFindings(task, showFolded);
-  const errors = review.errors?.length ?? 0;
+  const errors = review.errors.length;
   const focus = shown.length ? Math.min(Math.max(0, cursor), shown.length - 1) : -1;
   const room = Math.max(1, maxRows - 1);
   const cut = shown.length > room;

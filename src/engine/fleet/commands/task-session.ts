@@ -7,45 +7,72 @@ import { blockedReason, dependencyStartPoint, pendingDependencies } from '../../
 import { newAttempt } from '../../tasks/index.js';
 import type { Attempt, SessionInfo, Task } from '../../core/index.js';
 import { canTransition, transition } from '../../tasks/index.js';
-import { copyMatchingFiles, runSetupCommands } from '../../workspace/index.js';
-import { createAttemptWorktree } from '../../workspace/index.js';
+import { attemptPreparation, discardAttemptWorktree, prepareAttempt } from '../../workspace/index.js';
 import type { SessionManager } from '../../core/index.js';
 import type { Ticket } from '../../core/index.js';
 import type { FleetContext } from '../../core/index.js';
-import { setUpSharedDependencies } from '../../workspace/index.js';
 
 function sessionsOf(ctx: FleetContext): SessionManager {
   if (!ctx.sessions) throw new PtyError('agent sessions are not available in this flotilla');
   return ctx.sessions;
 }
 
+/** An attempt prepared by this start, and how to take it back if the start does not happen. */
+interface Prepared {
+  attempt: Attempt;
+  /** Removes what this start made (the worktree; attempt 1's record too). */
+  undo(): Promise<void>;
+}
+
 /** Creates attempt 1 (worktree from the base, or from a ready dependency's branch) and records it. */
-async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): Promise<Attempt> {
+async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): Promise<Prepared> {
   const start = dependencyStartPoint(task, all);
-  const wt = await createAttemptWorktree(ctx.git, {
-    repoRoot: ctx.paths.root,
-    worktreeRoot: ctx.worktreeRoot,
-    taskId: task.id,
-    n: 1,
-    startPoint: start.ref,
-    base: task.base,
-  });
-  if (wt.created) {
-    await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
-    await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup, undefined, { taskId: task.id, attempt: 1 });
-  }
-  const attempt = newAttempt({ n: 1, branch: wt.branch, worktree: wt.worktree, startPoint: start.ref, baseCommit: wt.baseCommit });
-  await ctx.registry.updateTask(task.id, (t) => {
-    if (!t.attempts.some((a) => a.n === 1)) t.attempts.push(attempt);
-  });
-  if (wt.created) await setUpSharedDependencies(ctx, wt.worktree, task.id);
-  return attempt;
+  const preparation = attemptPreparation(ctx);
+  const { worktree: wt, recorded } = await prepareAttempt(
+    preparation,
+    { taskId: task.id, n: 1, startPoint: start.ref, worktreeRoot: ctx.worktreeRoot, base: task.base },
+    (made) =>
+      ctx.registry.updateTask(task.id, (t) => {
+        const existing = t.attempts.find((a) => a.n === 1);
+        if (existing) return { attempt: existing, ours: false };
+        const attempt = newAttempt({ n: 1, branch: made.branch, worktree: made.worktree, startPoint: start.ref, baseCommit: made.baseCommit });
+        t.attempts.push(attempt);
+        return { attempt, ours: true };
+      }),
+  );
+  const undo = async () => {
+    if (!recorded.ours) return;
+    await ctx.registry.updateTask(task.id, (t) => {
+      t.attempts = t.attempts.filter((a) => !(a.n === 1 && a.state === 'pending' && a.startedAt === null));
+    });
+    await discardAttemptWorktree(preparation, wt);
+  };
+  return { attempt: recorded.attempt, undo };
+}
+
+/** A retry recorded without its worktree yet: make it from the attempt's start point. */
+async function prepareRetryWorktree(ctx: FleetContext, id: string, attempt: Attempt, base: string): Promise<Prepared> {
+  const preparation = attemptPreparation(ctx);
+  const { worktree: wt } = await prepareAttempt(
+    preparation,
+    { taskId: id, n: attempt.n, startPoint: attempt.startPoint, worktreeRoot: dirname(attempt.worktree), base },
+    async (made) => {
+      if (made.worktree === attempt.worktree && made.branch === attempt.branch && made.baseCommit === (attempt.baseCommit ?? null)) return;
+      await ctx.registry.updateTask(id, (t) => {
+        const a = t.attempts.find((x) => x.n === attempt.n);
+        if (a) Object.assign(a, { worktree: made.worktree, branch: made.branch, baseCommit: made.baseCommit });
+      });
+    },
+  );
+  // The pending attempt stays recorded (the retry made it); only its worktree goes.
+  return { attempt, undo: () => discardAttemptWorktree(preparation, wt) };
 }
 
 /**
  * `task.start`: starts the task's latest attempt (creating attempt 1 and its worktree when there is
  * none; a `pending` attempt made by a retry starts with its enrichment; a stopped or finished attempt
  * starts again in its worktree). With admission, waits for an agent slot, released at exit.
+ * A start that is refused (a bad profile, no slot) takes back the worktree and attempt it made.
  */
 export async function startTask(ctx: FleetContext, id: string): Promise<SessionInfo> {
   assertTaskId(id);
@@ -55,37 +82,21 @@ export async function startTask(ctx: FleetContext, id: string): Promise<SessionI
   if (await sessions.isAlive(id)) throw new UsageError(`task ${id} is already running (flotilla attach ${id}, or flotilla stop ${id})`);
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
-  const attempt = task.attempts.at(-1) ?? (await createFirstAttempt(ctx, task, data.tasks));
-  if (attempt.state === 'pending' && !existsSync(attempt.worktree)) {
-    // A retry recorded without its worktree yet: make it from the attempt's start point.
-    const wt = await createAttemptWorktree(ctx.git, {
-      repoRoot: ctx.paths.root,
-      worktreeRoot: dirname(attempt.worktree),
-      taskId: id,
-      n: attempt.n,
-      startPoint: attempt.startPoint,
-      base: task.base,
-    });
-    if (wt.created) {
-      await copyMatchingFiles(ctx.paths.root, wt.worktree, ctx.config.bootstrap.copy);
-      await runSetupCommands(ctx.runner, wt.worktree, ctx.config.bootstrap.setup, undefined, { taskId: id, attempt: attempt.n });
-    }
-    if (wt.worktree !== attempt.worktree || wt.branch !== attempt.branch || wt.baseCommit !== (attempt.baseCommit ?? null)) {
-      await ctx.registry.updateTask(id, (t) => {
-        const a = t.attempts.find((x) => x.n === attempt.n);
-        if (a) Object.assign(a, { worktree: wt.worktree, branch: wt.branch, baseCommit: wt.baseCommit });
-      });
-    }
-    if (wt.created) await setUpSharedDependencies(ctx, wt.worktree, id);
-  }
+  const latest = task.attempts.at(-1);
+  let prepared: Prepared | null = null;
+  if (!latest) prepared = await createFirstAttempt(ctx, task, data.tasks);
+  else if (latest.state === 'pending' && !existsSync(latest.worktree)) prepared = await prepareRetryWorktree(ctx, id, latest, task.base);
+  const attempt = prepared?.attempt ?? latest!;
 
-  const ticket = ctx.admission ? await admitAgent(ctx, task) : null;
+  let ticket: Ticket | null = null;
   let info: SessionInfo;
   try {
+    ticket = ctx.admission ? await admitAgent(ctx, task) : null;
     const composed = await composePrompt({ paths: ctx.paths, config: ctx.config, task, attempt });
     info = await sessions.start({ taskId: id, attempt: attempt.n, prompt: composed.prompt, extraContext: composed.extraContext });
   } catch (err) {
     await ticket?.release();
+    await prepared?.undo().catch(() => undefined);
     throw err;
   }
   if (ticket) {

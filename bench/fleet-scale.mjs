@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// Bench: the fleet view at scale. BENCH_AGENTS (default 100) tasks; the view runs in tmux at 200x50.
+//  1. idle fleet: the tasks exist, no agent runs;
+//  2. live fleet: every task's agent (a shell printing a line a second, tmux runtime) runs.
+// For each: list key latency (j/k sent with tmux send-keys until capture-pane shows the new
+// selection in the pane's title, BENCH_KEYS keys), the view's CPU % over BENCH_CPU_SECONDS with no
+// keys, and its RSS. Floor, same method and run: `cat` in tmux echoing a key.
+// Run after `npm run build`: node bench/fleet-scale.mjs
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'flotilla');
+const N = Number(process.env.BENCH_AGENTS || 100);
+const KEYS = Number(process.env.BENCH_KEYS || 40);
+const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS || 10);
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+// BENCH_VIEW_NODE_ARGS: node options for the view (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+const NODE_ARGS = (process.env.BENCH_VIEW_NODE_ARGS || '').split(' ').filter(Boolean);
+const VIEW_SOCKET = `bench-view-${process.pid}`;
+const AGENT_SOCKET = `bench-agents-${process.pid}`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const tmux = (socket, args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+const capture = (socket, target) =>
+  new Promise((resolve) => execFile('tmux', ['-L', socket, 'capture-pane', '-p', '-t', target], { encoding: 'utf8' }, (_e, out) => resolve(out ?? '')));
+
+function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+const rssMB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+/** Sends a key, then polls the screen until `changed(screen)`; returns the ms in between. */
+async function keyLatency(socket, target, key, changed) {
+  const t0 = performance.now();
+  tmux(socket, ['send-keys', '-t', target, key]);
+  for (;;) {
+    if (changed(await capture(socket, target))) return performance.now() - t0;
+    if (performance.now() - t0 > 10_000) throw new Error(`no change after ${key}`);
+  }
+}
+
+function makeRepo() {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'flotilla-bench-scale-')));
+  const root = join(dir, 'repo');
+  mkdirSync(root);
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b.invalid', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b.invalid' };
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root, env });
+  writeFileSync(join(root, 'README.md'), '# bench\n');
+  execFileSync('git', ['add', '-A'], { cwd: root, env });
+  execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: root, env });
+  mkdirSync(join(root, '.flotilla'), { mode: 0o700 });
+  writeFileSync(join(root, '.git', 'info', 'exclude'), '.flotilla/\n');
+  const config = {
+    runtime: 'tmux',
+    worktreeRoot: join(dir, 'worktrees'),
+    gates: [],
+    limits: { maxAgents: N, staggerMs: 0, defaultPeakMB: { agent: 16 } },
+    profiles: { tick: { command: ['sh', '-c', 'while :; do echo "tick $(date +%s)"; sleep 1; done'], hooks: 'none' } },
+  };
+  writeFileSync(join(root, '.flotilla', 'config.json'), JSON.stringify(config));
+  return { dir, root, env };
+}
+
+const ids = Array.from({ length: N }, (_, i) => `t${String(i).padStart(3, '0')}`);
+
+/** Opens the view in tmux, measures keys, CPU and RSS, closes it. */
+async function measureView(repo, label) {
+  const env = ['-e', `FLOTILLA_TMUX_SOCKET=${AGENT_SOCKET}`];
+  tmux(VIEW_SOCKET, ['-f', '/dev/null', 'new-session', '-d', '-s', 'view', '-x', '200', '-y', '50', '-c', repo.root, ...env, '--', process.execPath, ...NODE_ARGS, BIN]);
+  tmux(VIEW_SOCKET, ['set-option', '-g', 'status', 'off']);
+  const pid = Number(tmux(VIEW_SOCKET, ['list-panes', '-t', 'view', '-F', '#{pane_pid}']).trim());
+  const title = (id) => new RegExp(`${id} · `);
+  const until = Date.now() + 60_000;
+  while (!title(ids[0]).test(await capture(VIEW_SOCKET, 'view'))) {
+    if (Date.now() > until) throw new Error(`the view did not show ${ids[0]}: ${await capture(VIEW_SOCKET, 'view')}`);
+    await sleep(100);
+  }
+  await sleep(3000); // adoption of the sessions, first monitor pass
+  const times = [];
+  for (let i = 0; i < KEYS; i++) {
+    const down = i % 2 === 0;
+    times.push(await keyLatency(VIEW_SOCKET, 'view', down ? 'j' : 'k', (s) => title(down ? ids[1] : ids[0]).test(s)));
+    await sleep(50);
+  }
+  const t0 = cpuTicks(pid);
+  const w0 = performance.now();
+  await sleep(CPU_SECONDS * 1000);
+  const cpu = ((cpuTicks(pid) - t0) / TICKS / ((performance.now() - w0) / 1000)) * 100;
+  const rss = rssMB(pid);
+  tmux(VIEW_SOCKET, ['send-keys', '-t', 'view', 'q']);
+  await sleep(1500);
+  try {
+    tmux(VIEW_SOCKET, ['kill-server']);
+  } catch {}
+  return { label, p50: pct(times, 50), p95: pct(times, 95), cpu, rss };
+}
+
+/** The floor: `cat` in tmux, a key until it shows. */
+async function catFloor() {
+  const socket = `bench-cat-${process.pid}`;
+  tmux(socket, ['-f', '/dev/null', 'new-session', '-d', '-s', 'cat', '-x', '200', '-y', '50', '--', 'cat']);
+  await sleep(300);
+  const times = [];
+  let typed = 0;
+  for (let i = 0; i < KEYS; i++) {
+    typed++;
+    const want = typed;
+    times.push(await keyLatency(socket, 'cat', 'a', (s) => (s.match(/a/g) ?? []).length >= want));
+    await sleep(50);
+  }
+  try {
+    tmux(socket, ['kill-server']);
+  } catch {}
+  return { p50: pct(times, 50), p95: pct(times, 95) };
+}
+
+const repo = makeRepo();
+const { createFleet } = await import(pathToFileURL(join(ROOT, 'dist', 'engine', 'index.js')).href);
+const fleet = await createFleet({ cwd: repo.root, sessions: { runtime: 'tmux', tmuxSocket: AGENT_SOCKET, size: { cols: 120, rows: 40 } } });
+try {
+  for (const id of ids) await fleet.dispatch({ type: 'task.add', input: { title: `Bench ${id}`, id, agent: 'tick', prompt: 'tick' } });
+  const floor = await catFloor();
+  console.log(`fleet-scale bench: ${N} tasks, the view in tmux 200x50, ${KEYS} list keys, CPU over ${CPU_SECONDS}s`);
+  console.log(`floor: cat in tmux, key until shown: p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms`);
+  const report = (r) =>
+    console.log(
+      `${r.label.padEnd(34)} key p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms (p95 ${(r.p95 / floor.p95).toFixed(1)}x cat); view CPU ${r.cpu.toFixed(2)} %; RSS ${r.rss.toFixed(0)} MB`,
+    );
+  report(await measureView(repo, `idle fleet (${N} tasks, no agent)`));
+  const t0 = performance.now();
+  for (const id of ids) await fleet.dispatch({ type: 'task.start', id });
+  console.log(`(${N} agents started in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  await fleet.close();
+  report(await measureView(repo, `live fleet (${N} agents, 1 line/s)`));
+} finally {
+  await fleet.close().catch(() => undefined);
+  for (const s of [VIEW_SOCKET, AGENT_SOCKET]) {
+    try {
+      tmux(s, ['kill-server']);
+    } catch {}
+  }
+  rmSync(repo.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,91 @@
+import { Text } from 'ink';
+import { memo } from 'react';
+import type { FlotillaConfig, Task } from '../../engine/index.js';
+import { GATE_GLYPH, ORCHESTRATOR_GLYPH, age, fit, formatCost, gateList, isOrchestratorTask, statusGlyph, statusText } from '../format.js';
+import { useRenderProbe } from '../render-probe.js';
+
+/** What one row of the list shows, as plain values: rows re-render only when these change. */
+export interface RowModel {
+  orchestrator: boolean;
+  glyph: string;
+  color: string | undefined;
+  id: string;
+  agent: string;
+  status: string;
+  attempts: string;
+  gates: Array<{ name: string; glyph: string; color: string | undefined }>;
+  pr: string;
+  cost: string;
+  age: string;
+}
+
+/** The row model of a task at a given id column width and clock. */
+export function rowModel(task: Task, config: FlotillaConfig, idWidth: number, now?: number): RowModel {
+  const g = statusGlyph(task);
+  const orchestrator = isOrchestratorTask(task);
+  return {
+    orchestrator,
+    glyph: orchestrator ? ORCHESTRATOR_GLYPH : g.glyph,
+    color: g.color,
+    id: fit(orchestrator ? (task.id === 'orchestrator' ? 'orchestrator' : `${task.id} (orchestrator)`) : task.id, idWidth),
+    agent: fit(task.agent, 8),
+    status: fit(statusText(task), 15),
+    attempts: fit(orchestrator ? '-' : `${task.attempts.length}/${config.recovery.maxAttempts}`, 4),
+    gates: orchestrator ? [] : gateList(task, config).map((gate) => ({ name: gate.name, ...GATE_GLYPH[gate.state] })),
+    pr: fit(orchestrator ? '-' : task.pr ? `#${task.pr.number}` : '-', 5),
+    cost: fit(formatCost(task.cost), 7),
+    age: age(task.stateSince, now),
+  };
+}
+
+function sameModel(a: RowModel, b: RowModel): boolean {
+  return (
+    a.orchestrator === b.orchestrator &&
+    a.glyph === b.glyph &&
+    a.color === b.color &&
+    a.id === b.id &&
+    a.agent === b.agent &&
+    a.status === b.status &&
+    a.attempts === b.attempts &&
+    a.pr === b.pr &&
+    a.cost === b.cost &&
+    a.age === b.age &&
+    a.gates.length === b.gates.length &&
+    a.gates.every((g, i) => g.name === b.gates[i]!.name && g.glyph === b.gates[i]!.glyph && g.color === b.gates[i]!.color)
+  );
+}
+
+/** One row of the fleet list; memoised on what it shows, so a key or a screen update redraws only the rows that changed. */
+export const FleetRow = memo(
+  function FleetRow({ model: m, selected }: { model: RowModel; selected: boolean }) {
+    useRenderProbe('FleetRow');
+    if (m.orchestrator) {
+      return (
+        <Text wrap="truncate" inverse={selected}>
+          <Text color="magenta" bold>{m.glyph}</Text>
+          {' '}
+          <Text color="magenta" bold>{m.id}</Text>
+          {` ${m.agent} `}
+          <Text color={m.color}>{m.status}</Text>
+          {` ${m.attempts} ${fit('-', 6)} ${m.pr} ${m.cost} ${m.age}`}
+        </Text>
+      );
+    }
+    return (
+      <Text wrap="truncate" inverse={selected}>
+        <Text color={m.color}>{m.glyph}</Text>
+        {` ${m.id} ${m.agent} `}
+        <Text color={m.color}>{m.status}</Text>
+        {` ${m.attempts} `}
+        {m.gates.map((gate) => (
+          <Text key={gate.name} color={gate.color}>
+            {gate.glyph}
+          </Text>
+        ))}
+        {' '.repeat(Math.max(1, 7 - m.gates.length))}
+        {`${m.pr} ${m.cost} ${m.age}`}
+      </Text>
+    );
+  },
+  (a, b) => a.selected === b.selected && sameModel(a.model, b.model),
+);

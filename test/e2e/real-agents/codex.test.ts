@@ -1,0 +1,115 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BUILTIN_PROFILES } from '../../../src/engine/agents/profiles.js';
+import type { EndpointHandle, ScriptedTurn } from '../../../src/test-support/model-endpoint.js';
+import { codexProviderToml, responsesRequests, startOpenAIEndpoint } from '../../../src/test-support/openai-endpoint.js';
+import { AGENT_VERSIONS, pressKeys, realAgent, recordFixture, startWatcher, type StatusEvent, type Watcher } from '../../../src/test-support/real-agents.js';
+import { makeTmuxRepo, waitFor, type TmuxRepo } from '../../../src/test-support/tmux-repo.js';
+
+/**
+ * The real Codex CLI (pinned, .ci/install-agents) driven through flotilla's real binary on the tmux
+ * runtime, its model being the scripted Responses API on 127.0.0.1 (a custom model provider in a
+ * throwaway CODEX_HOME).
+ */
+const CODEX = realAgent('codex');
+const V = AGENT_VERSIONS.codex;
+
+let t: TmuxRepo | null = null;
+let endpoint: EndpointHandle | null = null;
+let watcher: Watcher | null = null;
+let codexHome = '';
+afterEach(async () => {
+  await watcher?.stop();
+  await t?.cli(['stop', 'job']).catch(() => undefined);
+  t?.cleanup();
+  await endpoint?.close();
+  // Codex 0.171 starts an app-server daemon in a process group of its own (it outlives the agent's
+  // group): end the ones this test's CODEX_HOME started.
+  if (codexHome) {
+    const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+    for (const line of ps.split('\n')) {
+      const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+      if (m && m[2]!.startsWith(join(codexHome, 'packages'))) {
+        try {
+          process.kill(Number(m[1]), 'SIGTERM');
+        } catch {
+          // gone
+        }
+      }
+    }
+  }
+  t = null;
+  endpoint = null;
+  watcher = null;
+  codexHome = '';
+});
+
+async function setup(name: string, turns: ScriptedTurn[], config: Record<string, unknown> = {}) {
+  endpoint = await startOpenAIEndpoint({ turns, pick: (req) => ((req.body as { tools?: unknown[] } | null)?.tools?.length ? null : { text: 'Scripted task' }) });
+  t = makeTmuxRepo(`codex-${name}`, {
+    profiles: { codex: { ...BUILTIN_PROFILES.codex, command: [CODEX!, '{prompt}'], env: { CODEX_HOME: '', SCRIPTED_API_KEY: 'sk-scripted' } } },
+    ...config,
+  });
+  codexHome = join(t.repo.dir, 'codex-home');
+  mkdirSync(codexHome, { recursive: true, mode: 0o700 });
+  writeFileSync(join(codexHome, 'config.toml'), codexProviderToml(endpoint.url));
+  // The profile's CODEX_HOME now that the folder is known.
+  const configFile = join(t.repo.root, '.flotilla', 'config.json');
+  const c = JSON.parse(readFileSync(configFile, 'utf8')) as { profiles: { codex: { env: Record<string, string> } } };
+  c.profiles.codex.env.CODEX_HOME = codexHome;
+  writeFileSync(configFile, JSON.stringify(c, null, 2));
+  const tr = t;
+  expect((await tr.cli(['add', 'Job', '--id', 'job', '--agent', 'codex', '--prompt', 'Write hello.txt.'])).code).toBe(0);
+  expect((await tr.cli(['start', 'job'])).code).toBe(0);
+  watcher = startWatcher(tr.repo.root, tr.env);
+  return { t: tr, w: watcher, ep: endpoint, socket: tr.env.FLOTILLA_TMUX_SOCKET };
+}
+
+async function screenShows(tr: TmuxRepo, what: string, text: RegExp, timeoutMs = 40_000): Promise<{ screen: string; at: number }> {
+  let last = '';
+  return waitFor(what, async () => {
+    const screen = (last = (await tr.cli(['capture', 'job'])).stdout);
+    return text.test(screen) && { screen, at: Date.now() };
+  }, timeoutMs, 100).catch((err: Error) => {
+    throw new Error(`${err.message}; the screen:\n${last}`);
+  });
+}
+
+async function stateWithin(w: Watcher, what: string, ok: (e: StatusEvent) => boolean, since: number): Promise<StatusEvent> {
+  return waitFor(what, async () => {
+    const e = w.events.at(-1);
+    return e && ok(e) ? e : null;
+  }, Math.max(0, since + 2000 - Date.now()) + 250, 50).catch((err: Error) => {
+    throw new Error(`${err.message}; status events: ${JSON.stringify(w.events.map((e) => [e.state, e.message]))}`);
+  });
+}
+
+describe.skipIf(!CODEX)(`real Codex ${V} through flotilla`, () => {
+  it('reports its trust dialog as waiting within 2 s, runs the turn, and is idle within 2 s of its end', async () => {
+    const { t: tr, w, ep, socket } = await setup('dialog', [{ text: 'Writing.', tools: [{ name: 'exec_command', input: { cmd: 'echo hi > hello.txt' } }] }, { text: 'All done here.' }], { trustWorktrees: false });
+    const trust = await screenShows(tr, 'the trust dialog', /Trust this folder\?/);
+    recordFixture(`codex-${V}-trust.txt`, trust.screen);
+    await stateWithin(w, 'waiting for the trust dialog', (e) => e.state === 'waiting', trust.at);
+    pressKeys(socket, 'job', 'Enter');
+    const done = await screenShows(tr, 'the end of the turn', /All done here\./);
+    await stateWithin(w, 'idle after the turn', (e) => e.state === 'idle', done.at);
+    expect(readFileSync(join(tr.repo.worktreeRoot, 'job-a1', 'hello.txt'), 'utf8')).toBe('hi\n');
+    // The command's output went back to the model as the function call's output.
+    const last = responsesRequests(ep).at(-1)!;
+    expect(JSON.stringify(last.body)).toContain('function_call_output');
+  }, 120_000);
+
+  it('starts in a flotilla worktree without the trust dialog by default, and a refused request (401) is then waiting with the message Codex shows', async () => {
+    const { t: tr, w, ep } = await setup('failure', [{ error: 401 }, { error: 401 }, { error: 401 }]);
+    const failed = await screenShows(tr, 'the error on screen', /■ unexpected status 401/);
+    recordFixture(`codex-${V}-unauthorized.txt`, failed.screen);
+    const firstRequest = responsesRequests(ep)[0]!.at;
+    expect(w.events.some((e) => e.state === 'waiting' && e.at < firstRequest)).toBe(false); // no trust dialog before it
+    expect(failed.screen).not.toMatch(/Trust this folder\?/);
+    const after = await stateWithin(w, 'waiting after the 401', (e) => e.state === 'waiting', failed.at);
+    expect(after.message).toMatch(/unexpected status 401 Unauthorized: Incorrect API key/);
+    expect(responsesRequests(ep).length).toBeGreaterThan(0);
+  }, 120_000);
+});
