@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { foreignBranch } from './task-remove.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addRunningTask, makeFleetFixture, type FleetFixture } from '../../../test-support/fleet-fixture.js';
 import { git } from '../../../test-support/temp-repo.js';
@@ -15,17 +16,21 @@ describe('task.remove and branches', () => {
     const { fleet, repo } = fx;
     git(repo.root, 'branch', 'precious');
     const wt = await addRunningTask(fleet, 't1');
-    await fleet.registry.updateTask('t1', (t) => {
-      t.attempts[0]!.branch = 'precious';
-    });
-    const before = await fleet.registry.read();
-    await expect(fleet.dispatch({ type: 'task.remove', id: 't1', keepWorktrees: false })).rejects.toThrow(
-      /attempt 1 of t1 names branch "precious", not flotilla\/t1-a1: refusing to remove the task \(nothing was deleted/,
+    // Tampered by hand: the registry refuses such a file whole on read (h16), and rm's own check
+    // (foreignBranch, below) stands behind it.
+    const file = fleet.paths.registryFile;
+    const data = JSON.parse(readFileSync(file, 'utf8'));
+    data.tasks[0].attempts[0].branch = 'precious';
+    writeFileSync(file, JSON.stringify(data));
+    const before = readFileSync(file, 'utf8');
+    await expect(fleet.dispatch({ type: 'task.remove', id: 't1', keepWorktrees: false })).rejects.toThrow(/"precious"/);
+    expect(foreignBranch({ id: 't1', attempts: data.tasks[0].attempts }, repo.root)).toBe(
+      'attempt 1 of t1 names branch "precious", not flotilla/t1-a1: refusing to remove the task (nothing was deleted; fix .flotilla/tasks.json or use --keep-worktrees)',
     );
     expect(git(repo.root, 'branch', '--list', 'precious').trim()).toContain('precious');
     expect(git(repo.root, 'branch', '--list', 'flotilla/t1-a1').trim()).toContain('flotilla/t1-a1');
     expect(existsSync(wt.worktree)).toBe(true);
-    expect(await fleet.registry.read()).toEqual(before);
+    expect(readFileSync(file, 'utf8')).toBe(before);
   });
 
   it("deletes the task's own branch and worktree", async () => {
