@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../engine/index.js';
 import { ConfigError, FlotillaError, RegistryError, UsageError, errorMessage } from '../engine/index.js';
 import { COMMANDS } from './commands/index.js';
+import { safeLine } from '../engine/index.js';
 import { EXIT, processIO, type CliIO } from './io.js';
 
 function version(): string {
@@ -28,7 +29,8 @@ Run \`flotilla <command> --help\` for a command's options.`;
 
 /** Turns any error into one line on stderr and an exit code. */
 export function reportError(err: unknown, io: CliIO): number {
-  const message = errorMessage(err).split('\n')[0] ?? 'unknown error';
+  // One line, whatever outside text the message quotes (a config key, a task id, gh's stderr).
+  const message = safeLine(errorMessage(err).split('\n')[0] ?? '', 2000) || 'unknown error';
   io.err(`flotilla: ${message}`);
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof ConfigError || err instanceof RegistryError || err instanceof FlotillaError) return EXIT.error;

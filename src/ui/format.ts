@@ -1,5 +1,6 @@
 import type { FlotillaConfig, GateConfig } from '../engine/index.js';
 import type { GateState, Task } from '../engine/index.js';
+import { safeText } from '../engine/index.js';
 
 /** Pure formatting helpers of the fleet view (glyphs, colours, costs, ages). */
 
@@ -104,8 +105,10 @@ export function age(iso: string, now: number = Date.now()): string {
 }
 
 /** Fits text into `width` columns (ellipsis when cut, padded otherwise). */
-export function fit(text: string, width: number): string {
+export function fit(unsafe: string, width: number): string {
   if (width <= 0) return '';
+  // Cells may hold outside text (ids from a tampered registry, agent names, check names).
+  const text = safeText(unsafe).replace(/[\n\t]/g, ' ');
   const chars = [...text];
   if (chars.length > width) return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
   return text + ' '.repeat(width - chars.length);

@@ -1,5 +1,6 @@
 import { createFleet } from '../../engine/index.js';
 import { assertTaskId } from '../../engine/index.js';
+import { safeStyledText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand } from '../io.js';
 
@@ -25,7 +26,9 @@ Exit codes: 0 printed, 2 no such task or no session.`,
         return EXIT.usage;
       }
       const text = await fleet.sessions!.capture(id, { ansi: Boolean(values.ansi) });
-      if (text) io.out(text);
+      // The screen is rebuilt from the terminal emulator's cells: its only escape sequences are the
+      // SGR flotilla writes for --ansi (the cells hold printable text only).
+      if (text) (values.ansi && io.outStyled ? io.outStyled(safeStyledText(text)) : io.out(text));
       return EXIT.ok;
     } finally {
       await fleet.close();

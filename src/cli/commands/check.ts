@@ -1,4 +1,5 @@
 import { createFleet } from '../../engine/index.js';
+import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { formatPass } from '../format/monitor.js';
 import { EXIT, type CliCommand } from '../io.js';
@@ -28,7 +29,7 @@ With --json prints {"at", "durationMs", "tasks", "forge", "changes": [...], "nee
       // Follow agents running in tmux so their status is current for this pass.
       await fleet.sessions?.adopt().catch(() => undefined);
       const result = await fleet.dispatch({ type: 'monitor.check' });
-      if (values.json) io.out(JSON.stringify(result, null, 2));
+      if (values.json) io.out(jsonText(result, 2));
       else io.out(formatPass(result));
       for (const e of result.errors) io.err(`flotilla: check: ${e}`);
       if (result.needsHuman.length) return EXIT.needsHuman;

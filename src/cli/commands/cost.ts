@@ -3,6 +3,7 @@ import type { CostReport } from '../../engine/index.js';
 import { UsageError } from '../../engine/index.js';
 import { createFleet } from '../../engine/index.js';
 import { assertTaskId } from '../../engine/index.js';
+import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { formatTable } from '../format/table.js';
 import type { CliCommand } from '../io.js';
@@ -41,6 +42,7 @@ function text(report: CostReport, detail: boolean): string {
   if (report.perCompletedPr.prs) out.push(`per completed PR (${report.perCompletedPr.prs}): ${formatUsd(report.perCompletedPr.usd)}`);
   if (report.total.unknownModels.length) out.push(`no price for: ${report.total.unknownModels.join(', ')} (add them under "prices" in .flotilla/config.json)`);
   if (report.malformedLines) out.push(`skipped ${report.malformedLines} malformed log line(s)`);
+  for (const file of report.absurdFiles) out.push(`refused usage line(s) with impossible token counts (non-finite or over 1e10) in ${file}`);
   return out.join('\n');
 }
 
@@ -69,7 +71,7 @@ and review). A model without a price shows its cost as unknown, never as zero; a
         const t = tasks[0]!;
         report = { ...report, tasks, total: { usd: t.usd, usdKnown: t.usdKnown, tokens: t.tokens, unknownModels: t.unknownModels } };
       }
-      io.out(values.json ? JSON.stringify(report, null, 2) : text(report, Boolean(only)));
+      io.out(values.json ? jsonText(report, 2) : text(report, Boolean(only)));
       return 0;
     } finally {
       await fleet.close();

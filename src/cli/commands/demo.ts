@@ -110,7 +110,7 @@ exits 0 when every task settled, 1 on timeout (default 300 s).`,
     );
     if (help) return io.out(this.help), EXIT.ok;
     const timeoutSec = values.timeout === undefined ? 300 : Number(values.timeout);
-    if (!Number.isInteger(timeoutSec) || timeoutSec <= 0) throw new UsageError(`demo: --timeout must be a positive number of seconds, got "${values.timeout}"`);
+    if (!Number.isInteger(timeoutSec) || timeoutSec <= 0 || timeoutSec > 86_400) throw new UsageError(`demo: --timeout must be a whole number of seconds from 1 to 86400, got "${values.timeout}"`);
     const headless = Boolean(values.headless);
     if (!headless && (!io.isTTY || !process.stdin.isTTY)) {
       throw new UsageError('demo: the fleet view needs a terminal; run `flotilla demo --headless` in scripts');

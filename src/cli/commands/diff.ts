@@ -34,7 +34,8 @@ Options:
     const fleet = await createFleet({ cwd: io.cwd });
     try {
       const d = await diffAttempts(fleet, id, a, b, { color });
-      if (!values.stat) io.out(d.text);
+      // Colour is flotilla's own (the patch itself went through safeText): written unfiltered.
+      if (!values.stat) (color && io.outStyled ? io.outStyled(d.text) : io.out(d.text));
       else io.out(`${d.text.split('\n')[0]}\n${d.stat.trim() ? d.stat : '(no difference)'}`);
       return 0;
     } finally {

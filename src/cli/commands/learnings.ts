@@ -2,6 +2,7 @@ import { createRunner } from '../../engine/index.js';
 import { GitClient } from '../../engine/index.js';
 import { readLearnings } from '../../engine/index.js';
 import { findRepo } from '../../engine/index.js';
+import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../io.js';
 
@@ -22,7 +23,7 @@ Options:
     const paths = await findRepo(new GitClient(createRunner()), io.cwd);
     const learnings = await readLearnings(paths.learningsFile);
     if (values.json) {
-      io.out(JSON.stringify({ learnings }, null, 2));
+      io.out(jsonText({ learnings }, 2));
       return 0;
     }
     if (!learnings.length) {

@@ -1,5 +1,6 @@
 import { createFleet } from '../../engine/index.js';
 import { assertTaskId } from '../../engine/index.js';
+import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../io.js';
 
@@ -20,7 +21,7 @@ prints {"prompt", "extraContext", "parts": [{"kind","title","text"}], "learnings
     try {
       const composed = await fleet.dispatch({ type: 'task.prompt', id });
       if (values.json) {
-        io.out(JSON.stringify(composed, null, 2));
+        io.out(jsonText(composed, 2));
         return 0;
       }
       const out: string[] = [];

@@ -2,6 +2,7 @@ import { FAILURE_CLASSES, type FailureClass } from '../../engine/index.js';
 import { UsageError } from '../../engine/index.js';
 import { createFleet, type Fleet } from '../../engine/index.js';
 import { assertTaskId } from '../../engine/index.js';
+import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand, type CliIO } from '../io.js';
 
@@ -81,7 +82,7 @@ Exit codes: 0 retried, 1 error, 2 bad usage (also: the task is running; stop it 
         ...(values.doc ? { docs: values.doc } : {}),
         ...(values.force ? { force: true } : {}),
       });
-      if (values.json) io.out(JSON.stringify(result, null, 2));
+      if (values.json) io.out(jsonText(result, 2));
       else if (result.outcome === 'escalated') {
         io.out(`${id} escalated: ${result.reason}\n${result.summary}\n(retry anyway with --force)`);
       } else {

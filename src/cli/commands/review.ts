@@ -5,6 +5,7 @@ import { evaluateReviewsGate } from '../../engine/index.js';
 import type { MergedFinding } from '../../engine/index.js';
 import { reviewOf, type ReviewRecord } from '../../engine/index.js';
 import { reviewJson, visibleFindings } from '../../engine/index.js';
+import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand, type CliIO } from '../io.js';
 
@@ -146,7 +147,7 @@ Exit codes: 0 done (no blocking finding), 3 blocking findings remain (the review
       }
       const task = fleet.store.getState().tasks.find((t) => t.id === id)!;
       const gate = evaluateReviewsGate(task, fleet.config);
-      if (values.json) io.out(JSON.stringify(reviewJson(review, sub === 'show' && Boolean(values.all)), null, 2));
+      if (values.json) io.out(jsonText(reviewJson(review, sub === 'show' && Boolean(values.all)), 2));
       else io.out(formatReview(id, review, gate, sub === 'show' && Boolean(values.all)));
       if (sub === 'run' && review.succeeded.length === 0 && review.errors.length > 0) {
         io.err(`flotilla: every reviewer failed (${review.errors.length} error(s)); see the errors above`);

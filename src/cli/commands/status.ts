@@ -6,6 +6,7 @@ import { reviewStatusView } from '../../engine/index.js';
 import { forgeLine, selectForge } from '../../engine/index.js';
 import type { RepoPaths } from '../../engine/index.js';
 import { ageOfFileSec, attemptLogFile, liveWatchers, sessionStateLabel } from '../../engine/index.js';
+import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { age, formatTable } from '../format/table.js';
 import type { CliCommand } from '../io.js';
@@ -133,7 +134,7 @@ docs/builds.md).`,
     const live = liveness(fleet.paths, tasks);
     const resources = fleet.admission ? await fleet.admission.snapshot().finally(() => fleet.close()) : undefined;
     if (values.json) {
-      io.out(JSON.stringify({ tasks: tasks.map((t) => taskView(t, live.get(t.id))), resources }, null, 2));
+      io.out(jsonText({ tasks: tasks.map((t) => taskView(t, live.get(t.id))), resources }, 2));
       return 0;
     }
     if (tasks.length === 0) {

@@ -2,6 +2,7 @@ import { createFleet } from '../../engine/index.js';
 import { startMonitor } from '../../engine/index.js';
 import { terminalAlert } from '../../engine/index.js';
 import { markWatching } from '../../engine/index.js';
+import { jsonText } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { formatEvent } from '../format/monitor.js';
 import { EXIT, type CliCommand } from '../io.js';
@@ -33,12 +34,17 @@ Ctrl-C while stopping exits at once (130).`,
         if (said !== forgeSaid) io.out(`flotilla watch: ${(forgeSaid = said)}`);
       }
       if (json) {
-        io.out(JSON.stringify({ at: at.toISOString(), ...event }));
+        io.out(jsonText({ at: at.toISOString(), ...event }));
         return;
       }
       const line = formatEvent(event, at);
       if (line) io.out(line);
-      if (bell && event.type === 'notification') io.out(terminalAlert(event.notification, true));
+      if (bell && event.type === 'notification') {
+        // The alert's OSC 9/777 are flotilla's own; its text went through safeLine in terminalAlert.
+        const alert = terminalAlert(event.notification, true);
+        if (io.outStyled) io.outStyled(alert);
+        else io.out(alert);
+      }
     });
     // Listening from before the banner, so a signal during adoption also stops cleanly.
     let stopping = false;

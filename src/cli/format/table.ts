@@ -1,5 +1,12 @@
-/** Lays out rows as a plain text table with columns padded to their widest cell. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+import { safeLine } from '../../engine/index.js';
+
+/**
+ * Lays out rows as a plain text table with columns padded to their widest cell. Every cell goes
+ * through safeLine: a cell holding outside text (a reason built from check output, a PR title, a
+ * model name) is one line, capped, with nothing a terminal acts on.
+ */
+export function formatTable(header: readonly string[], unsafeRows: readonly (readonly string[])[]): string {
+  const rows = unsafeRows.map((r) => r.map((c) => safeLine(c)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells

@@ -1,5 +1,6 @@
 import { UsageError } from '../core/index.js';
 import type { FlotillaConfig, ProfileConfig } from '../core/index.js';
+import { ownValue } from '../core/index.js';
 
 /**
  * Built-in agent profiles. A profile in config with the same name replaces the built-in one.
@@ -75,7 +76,7 @@ export function profileNames(config: FlotillaConfig): string[] {
 
 /** The profile called `name`; a UsageError listing the known ones when there is none. */
 export function resolveProfile(config: FlotillaConfig, name: string): ProfileConfig {
-  const profile = config.profiles[name] ?? BUILTIN_PROFILES[name];
+  const profile = ownValue(config.profiles, name) ?? ownValue(BUILTIN_PROFILES, name);
   if (!profile) {
     throw new UsageError(`unknown agent profile "${name}" (known: ${profileNames(config).join(', ')})`);
   }

@@ -54,7 +54,23 @@ function unwrap(schema: unknown): unknown {
   return s;
 }
 
-function describeIssue(file: string, issue: z.core.$ZodIssue): ConfigError {
+/**
+ * For a value no branch of a union accepted (a gate is a name or an object), the issue of the
+ * branch that came closest: fewest issues, then the deepest path (so a bad `timeoutSec` of a custom
+ * gate is named, not "Invalid input").
+ */
+function closestBranchIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue;
+  const best = [...issue.errors]
+    .filter((branch) => branch.length > 0)
+    .sort((a, b) => a.length - b.length || Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)))[0];
+  if (!best) return issue;
+  const inner = [...best].sort((a, b) => b.path.length - a.path.length)[0]!;
+  return closestBranchIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
+}
+
+function describeIssue(file: string, unionIssue: z.core.$ZodIssue): ConfigError {
+  const issue = closestBranchIssue(unionIssue);
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';

@@ -6,7 +6,50 @@ import { z } from 'zod';
  */
 
 const argv = z.array(z.string()).min(1, 'must be a non-empty array of strings (program and arguments)');
-const positiveInt = z.number().int().positive();
+
+/**
+ * A whole number in [min, max], the error naming the bound and the value given. Every duration and
+ * count has an upper bound: a timer of 2^31 ms or more fires after 1 ms in Node, and an absurd
+ * count is a typo, never a wish.
+ */
+const intIn = (min: number, max: number) =>
+  z
+    .number()
+    .int({ error: (i) => `must be a whole number (got ${String(i.input)})` })
+    .min(min, { error: (i) => `at least ${min} (got ${String(i.input)})` })
+    .max(max, { error: (i) => `at most ${max} (got ${String(i.input)})` });
+
+/** The bounds of every duration and count in the config (also in docs/config.md). */
+export const CONFIG_BOUNDS = {
+  /** Seconds a check, gate or reviewer may run: one day. */
+  timeoutSec: [1, 86_400],
+  intervalSec: [1, 86_400],
+  idleGraceSec: [0, 86_400],
+  /** Milliseconds of quiet before idle: one hour. */
+  quietMs: [1, 3_600_000],
+  /** Milliseconds between starts: ten minutes. */
+  staggerMs: [0, 600_000],
+  maxAgents: [1, 256],
+  maxBuilds: [1, 256],
+  /** Megabytes (16 TiB). */
+  memoryMB: [1, 16_777_216],
+  /** Bytes of one pty log before rotation: 1 KiB to 1 GiB. */
+  logMaxBytes: [1024, 1_073_741_824],
+  logKeep: [1, 100],
+  maxAttempts: [1, 100],
+  maxCiRounds: [1, 100],
+  maxBlocks: [1, 100],
+} as const satisfies Record<string, readonly [number, number]>;
+const bounded = (name: keyof typeof CONFIG_BOUNDS) => intIn(CONFIG_BOUNDS[name][0], CONFIG_BOUNDS[name][1]);
+
+/** A regular expression flotilla will compile: refused at load, naming the key, when it does not. */
+const regexSource = z.string().superRefine((source, ctx) => {
+  try {
+    new RegExp(source);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+  }
+});
 
 export const profileSchema = z.strictObject({
   /** Program and arguments. Placeholders: {prompt}, {promptFile}, {model}. */
@@ -22,16 +65,16 @@ export const profileSchema = z.strictObject({
   /** Screen patterns (regular expressions) for the status fallback. */
   patterns: z
     .strictObject({
-      waiting: z.array(z.string()).optional(),
-      working: z.array(z.string()).optional(),
-      idle: z.array(z.string()).optional(),
+      waiting: z.array(regexSource).optional(),
+      working: z.array(regexSource).optional(),
+      idle: z.array(regexSource).optional(),
       /** The agent retrying a failed API request; groups 1 and 2 are the attempt and the maximum. */
-      retrying: z.array(z.string()).optional(),
-      contextExhausted: z.array(z.string()).optional(),
+      retrying: z.array(regexSource).optional(),
+      contextExhausted: z.array(regexSource).optional(),
     })
     .optional(),
   /** Quiet time after which a session with no output counts as idle. */
-  quietMs: positiveInt.optional(),
+  quietMs: bounded('quietMs').optional(),
   /** Extra environment variables for the agent. */
   env: z.record(z.string(), z.string()).optional(),
   /** Non-interactive command used when this profile reviews code. Placeholders as in `command`. */
@@ -47,7 +90,7 @@ export type ProfileConfig = z.infer<typeof profileSchema>;
 export const checkSchema = z.strictObject({
   name: z.string().min(1),
   command: argv,
-  timeoutSec: positiveInt.default(600),
+  timeoutSec: bounded('timeoutSec').default(600),
 });
 export type CheckConfig = z.infer<typeof checkSchema>;
 
@@ -65,7 +108,7 @@ export const gateSchema = z.union([
   z.strictObject({
     name: z.string().min(1),
     command: argv,
-    timeoutSec: positiveInt.default(300),
+    timeoutSec: bounded('timeoutSec').default(300),
     /** Run also by the fast local stop gate (`flotilla gate <task> --local`). */
     local: z.boolean().default(false),
   }),
@@ -78,15 +121,20 @@ export const reviewerSchema = z.strictObject({
   profile: z.string().min(1),
   model: z.string().optional(),
   blocking: z.boolean().default(false),
-  timeoutSec: positiveInt.default(900),
+  timeoutSec: bounded('timeoutSec').default(900),
 });
 export type ReviewerConfig = z.infer<typeof reviewerSchema>;
 
+// Dollars per million tokens: finite, and at most $1,000,000 (a bigger number is a typo).
+const perMillion = z
+  .number()
+  .nonnegative({ error: (i) => `at least 0 (got ${String(i.input)})` })
+  .max(1_000_000, { error: (i) => `at most 1000000 dollars per million tokens (got ${String(i.input)})` });
 const priceSchema = z.strictObject({
-  input: z.number().nonnegative(),
-  output: z.number().nonnegative(),
-  cacheWrite: z.number().nonnegative().optional(),
-  cacheRead: z.number().nonnegative().optional(),
+  input: perMillion,
+  output: perMillion,
+  cacheWrite: perMillion.optional(),
+  cacheRead: perMillion.optional(),
 });
 export const modelPriceSchema = priceSchema.extend({
   /** Prices per million tokens above 200k input tokens in one request. */
@@ -134,7 +182,7 @@ export const configSchema = z.strictObject({
   checks: z.array(checkSchema).default([]),
   gates: z.array(gateSchema).default(['pr', 'rebased', 'ci', 'reviews']),
   stopGate: z
-    .strictObject({ enabled: z.boolean().default(false), maxBlocks: positiveInt.default(3) })
+    .strictObject({ enabled: z.boolean().default(false), maxBlocks: bounded('maxBlocks').default(3) })
     .default({ enabled: false, maxBlocks: 3 }),
   notify: z
     .strictObject({
@@ -145,26 +193,26 @@ export const configSchema = z.strictObject({
     .default({ bell: true, desktop: true }),
   monitor: z
     .strictObject({
-      intervalSec: positiveInt.default(15),
+      intervalSec: bounded('intervalSec').default(15),
       /** An agent still alive must stay idle this long before "idle without commits" fails it. */
-      idleGraceSec: z.number().int().nonnegative().default(60),
+      idleGraceSec: bounded('idleGraceSec').default(60),
     })
     .default({ intervalSec: 15, idleGraceSec: 60 }),
   limits: z
     .strictObject({
-      maxAgents: positiveInt.default(8),
-      maxBuilds: positiveInt.default(2),
+      maxAgents: bounded('maxAgents').default(8),
+      maxBuilds: bounded('maxBuilds').default(2),
       /** Memory kept free for the rest of the machine; default max(2048, 15% of total). */
-      memReserveMB: positiveInt.optional(),
-      staggerMs: z.number().int().nonnegative().default(1000),
+      memReserveMB: bounded('memoryMB').optional(),
+      staggerMs: bounded('staggerMs').default(1000),
       /** Expected peak memory of a job kind never measured before. */
       defaultPeakMB: z
         .strictObject({
-          agent: positiveInt.default(1536),
-          check: positiveInt.default(1024),
-          install: positiveInt.default(1024),
-          review: positiveInt.default(1024),
-          build: positiveInt.default(1536),
+          agent: bounded('memoryMB').default(1536),
+          check: bounded('memoryMB').default(1024),
+          install: bounded('memoryMB').default(1024),
+          review: bounded('memoryMB').default(1024),
+          build: bounded('memoryMB').default(1536),
         })
         .default({ agent: 1536, check: 1024, install: 1024, review: 1024, build: 1536 }),
     })
@@ -183,8 +231,8 @@ export const configSchema = z.strictObject({
     .default({ nodeModules: true, folders: [] }),
   recovery: z
     .strictObject({
-      maxAttempts: positiveInt.default(3),
-      maxCiRounds: positiveInt.default(2),
+      maxAttempts: bounded('maxAttempts').default(3),
+      maxCiRounds: bounded('maxCiRounds').default(2),
       auto: z.array(z.enum(FAILURE_CLASSES)).default(['ci_failed', 'review_flagged', 'conflicts', 'crashed', 'no_progress']),
     })
     .default({
@@ -195,7 +243,7 @@ export const configSchema = z.strictObject({
   reviewers: z.array(reviewerSchema).optional(),
   prices: z.record(z.string(), modelPriceSchema).default({}),
   logs: z
-    .strictObject({ maxBytes: positiveInt.default(5 * 1024 * 1024), keep: positiveInt.default(3) })
+    .strictObject({ maxBytes: bounded('logMaxBytes').default(5 * 1024 * 1024), keep: bounded('logKeep').default(3) })
     .default({ maxBytes: 5 * 1024 * 1024, keep: 3 }),
   /** Key overrides for the TUI: command id -> key or keys. */
   keys: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),

@@ -20,3 +20,6 @@ export * from './session-types.js';
 export * from './store.js';
 export * from './task-records.js';
 export * from './task-schema.js';
+export * from './own-key.js';
+export * from './safe-text.js';
+export * from './screenshots.js';

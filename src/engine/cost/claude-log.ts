@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { LineResult } from './types.js';
+import { absurdTokens } from './types.js';
 
 /** Claude Code's project folder name for a cwd: every non-alphanumeric character becomes '-'. */
 export function claudeProjectDirName(cwd: string): string {
@@ -42,6 +43,17 @@ export function parseClaudeLine(line: string): { result: LineResult; key: string
   const model = typeof msg.model === 'string' ? msg.model : '';
   if (!usage || typeof usage !== 'object' || !model || model === '<synthetic>') return { result: null, key: null };
   const creation = usage.cache_creation;
+  if (
+    absurdTokens(
+      usage.input_tokens,
+      usage.output_tokens,
+      usage.cache_read_input_tokens,
+      usage.cache_creation_input_tokens,
+      creation && typeof creation === 'object' ? creation.ephemeral_1h_input_tokens : undefined,
+    )
+  ) {
+    return { result: 'absurd', key: null };
+  }
   let cacheWrite = num(usage.cache_creation_input_tokens);
   let cacheWrite1h = 0;
   if (creation && typeof creation === 'object') {

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { CodexFileContext, LineResult } from './types.js';
+import { absurdTokens } from './types.js';
 
 /** Codex's sessions folder: $CODEX_HOME/sessions, else ~/.codex/sessions. */
 export function defaultCodexSessionsDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -49,6 +50,8 @@ export function parseCodexLine(line: string, ctx: CodexFileContext): LineResult 
   if (rec.type !== 'event_msg' || p.type !== 'token_count' || !p.info) return null;
   const total = p.info.total_token_usage;
   const last = p.info.last_token_usage;
+  const fields = (u: unknown) => (u && typeof u === 'object' ? [(u as any).input_tokens, (u as any).cached_input_tokens, (u as any).output_tokens] : []);
+  if (absurdTokens(...fields(total), ...fields(last))) return 'absurd';
   let input: number;
   let cached: number;
   let output: number;

@@ -16,7 +16,11 @@ export async function loadCostState(file: string): Promise<CostState> {
   try {
     const raw = JSON.parse(await readFile(file, 'utf8')) as CostState;
     if (raw && raw.version === 1 && raw.files && Array.isArray(raw.buckets) && raw.reviews) {
-      return { ...raw, malformed: typeof raw.malformed === 'number' ? raw.malformed : 0 };
+      return {
+        ...raw,
+        malformed: typeof raw.malformed === 'number' ? raw.malformed : 0,
+        absurdFiles: Array.isArray(raw.absurdFiles) ? raw.absurdFiles.filter((f): f is string => typeof f === 'string').slice(0, 20) : [],
+      };
     }
   } catch {
     // fall through: start over
@@ -169,11 +173,19 @@ export class UsageLedger {
     this.changed = true;
   }
 
+  /** A line refused for impossible usage numbers: counted as malformed, and its file named once. */
+  private refuseAbsurd(file: string): void {
+    this.countMalformed();
+    const files = (this.state.absurdFiles ??= []);
+    if (!files.includes(file) && files.length < 20) files.push(file);
+  }
+
   /** Reads what a Claude Code session log gained since last time. */
   async readClaude(file: string): Promise<void> {
     await this.readGrowth(file, 'claude', (line, fs) => {
       const { result: rec, key } = parseClaudeLine(line);
       if (rec === 'malformed') return this.countMalformed();
+      if (rec === 'absurd') return this.refuseAbsurd(file);
       if (!rec || rec.input + rec.output + rec.cacheRead + rec.cacheWrite + rec.cacheWrite1h === 0) return;
       if (key) {
         if (this.keyOwner.has(key)) return;
@@ -209,6 +221,7 @@ export class UsageLedger {
     await this.readGrowth(file, 'codex', (line, fs) => {
       const rec = parseCodexLine(line, (fs.codex ??= newCodexContext()));
       if (rec === 'malformed') return this.countMalformed();
+      if (rec === 'absurd') return this.refuseAbsurd(file);
       if (rec && rec.input + rec.output + rec.cacheRead > 0) this.add(file, rec);
     });
   }

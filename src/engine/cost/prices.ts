@@ -1,4 +1,5 @@
 import type { ModelPriceConfig } from '../core/index.js';
+import { ownValue } from '../core/index.js';
 
 /**
  * Bundled prices in USD per million tokens. Prices taken 2025-11-20 from the vendors' public
@@ -85,18 +86,14 @@ export type PriceTable = Readonly<Record<string, ModelPriceConfig>>;
 
 /** Bundled prices with config overrides applied (a configured model replaces the bundled one). */
 export function priceTable(overrides: PriceTable = {}): PriceTable {
-  const out: Record<string, ModelPriceConfig> = { ...BUNDLED_PRICES };
-  for (const [model, price] of Object.entries(overrides)) out[model] = price;
-  return out;
+  // Own data properties only (a configured "__proto__" is a model name, never the prototype).
+  return Object.fromEntries([...Object.entries(BUNDLED_PRICES), ...Object.entries(overrides)]);
 }
 
 /** The price of `model`: an exact key first, then its normalised name; null when unknown. */
 export function findPrice(table: PriceTable, model: string): ModelPriceConfig | null {
-  if (table[model]) return table[model]!;
   const norm = normalizeModel(model);
-  if (table[norm]) return table[norm]!;
-  const bare = norm.replace(/-latest$/, '');
-  return table[bare] ?? null;
+  return ownValue(table, model) ?? ownValue(table, norm) ?? ownValue(table, norm.replace(/-latest$/, '')) ?? null;
 }
 
 /** Token counts of one request or of a sum of requests in the same tier. */

@@ -222,6 +222,7 @@ export function rollUp(input: RollupInput): { report: CostReport; byTask: Map<st
       perCompletedPr: { prs: done.length, usd: done.length && doneSum.usd !== null ? roundUsd(doneSum.usd / done.length) : null },
       unattributedTokens: unattributed,
       malformedLines: input.state.malformed,
+      absurdFiles: input.state.absurdFiles ?? [],
       at,
     },
   };

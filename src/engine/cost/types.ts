@@ -28,8 +28,20 @@ export interface UsageBucket extends TokenCounts {
   last: string | null;
 }
 
-/** What parsing one line gave: a record, nothing of interest, or a malformed line. */
-export type LineResult = UsageRecord | null | 'malformed';
+/**
+ * What parsing one line gave: a record, nothing of interest, a malformed line, or a line refused
+ * for impossible usage numbers (non-finite, negative-free but over MAX_LINE_TOKENS: 1e308 tokens
+ * would price as $Infinity).
+ */
+export type LineResult = UsageRecord | null | 'malformed' | 'absurd';
+
+/** More tokens than any one usage line can hold (a context window is ~1e6). */
+export const MAX_LINE_TOKENS = 1e10;
+
+/** Whether any of `values` is a number no usage line can carry. */
+export function absurdTokens(...values: unknown[]): boolean {
+  return values.some((v) => typeof v === 'number' && (!Number.isFinite(v) || v > MAX_LINE_TOKENS));
+}
 
 /** Per-file parser context for Codex rollouts (cwd and model come from earlier records). */
 export interface CodexFileContext {
@@ -75,6 +87,8 @@ export interface CostState {
   reviews: Record<string, ReviewUsage>;
   /** Lines skipped because they were truncated or not valid JSON. */
   malformed: number;
+  /** Log files with lines refused for impossible usage numbers (each once, at most 20). */
+  absurdFiles?: string[];
 }
 
 export interface TokenBreakdown {
@@ -151,5 +165,7 @@ export interface CostReport {
   /** Usage from the logs that no task's worktree claims (tokens only). */
   unattributedTokens: number;
   malformedLines: number;
+  /** Log files with usage lines refused for impossible numbers (see LineResult). */
+  absurdFiles: string[];
   at: string;
 }

@@ -2,6 +2,8 @@ import { gitArgs } from '../git/index.js';
 import type { FleetContext } from '../core/index.js';
 import { attemptFiles } from '../core/index.js';
 import type { CheckRun, PullRequest } from '../core/index.js';
+import { join } from 'node:path';
+import { listImages, screenshotsDir } from '../core/index.js';
 import { composePrBody, parseLogSubjects, readPrTemplate } from './pr-body.js';
 import { checkFileName, runCheckAdmitted, type SpawnCheck } from './run-check.js';
 import { summariseChecks, type CiStatus, type Forge, type ForgeTarget } from './types.js';
@@ -58,8 +60,9 @@ export function createLocalForge(options: { spawn?: SpawnCheck } = {}): Forge {
       const { task, attempt, probe } = target;
       const current = task.pr;
       if (current && current.forge === 'local' && current.attempt === attempt.n && current.headSha === probe.headSha) return current;
-      const [{ commits, diffstat }, template] = await Promise.all([describeBranch(ctx, target), readPrTemplate(ctx.paths.root)]);
-      const body = composePrBody({ template, prompt: task.prompt, commits, diffstat });
+      const shotsDir = screenshotsDir(attempt.worktree);
+      const [{ commits, diffstat }, template, shots] = await Promise.all([describeBranch(ctx, target), readPrTemplate(ctx.paths.root), listImages(shotsDir)]);
+      const body = composePrBody({ template, prompt: task.prompt, commits, diffstat, screenshots: shots.map((f) => join(shotsDir, f)) });
       return ctx.registry.updateTask(task.id, (t, data) => {
         const existing = t.pr && t.pr.forge === 'local' ? t.pr : null;
         // Another process opened or refreshed it meanwhile: keep theirs (and its CI claim) as is.

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** Where a PR description template is looked for, first found wins. */
 export const TEMPLATE_PATHS = ['.flotilla/pr-template.md', '.github/pull_request_template.md', '.github/PULL_REQUEST_TEMPLATE.md'];
@@ -35,6 +35,8 @@ export interface PrBodyInput {
   prompt: string;
   commits: Array<{ sha: string; subject: string }>;
   diffstat: string;
+  /** Absolute paths of screenshots the worker saved (local forge: shown as images). */
+  screenshots?: string[];
 }
 
 /**
@@ -48,6 +50,12 @@ export function composePrBody(i: PrBodyInput): string {
   parts.push(`### Task\n\n${firstLines}`);
   parts.push(`### Commits\n\n${i.commits.map((c) => `- ${c.sha.slice(0, 10)} ${c.subject}`).join('\n') || '- (none)'}`);
   parts.push(`### Diffstat\n\n\`\`\`\n${i.diffstat.trim() || '(no changes)'}\n\`\`\``);
+  if (i.screenshots?.length) {
+    // Markdown images (file URLs: the local forge's PR lives on this machine); spaces and
+    // parentheses escaped so the link stays one link.
+    const url = (p: string) => encodeURI(`file://${p}`).replace(/\(/g, '%28').replace(/\)/g, '%29');
+    parts.push(`### Screenshots\n\n${i.screenshots.map((p) => `![${basename(p).replace(/[[\]]/g, '')}](${url(p)})`).join('\n')}`);
+  }
   return `${parts.join('\n\n')}\n`;
 }
 

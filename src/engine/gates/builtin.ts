@@ -1,13 +1,11 @@
-import { readdir } from 'node:fs/promises';
 import { gitArgs } from '../git/index.js';
 import { checkFileName, runCheckAdmitted } from '../forge/index.js';
 import { missingHeadings, readPrTemplate } from '../forge/index.js';
 import { processAlive as pidAlive } from '../exec/index.js';
 import { taskPath, attemptFiles } from '../core/index.js';
 import { matchGlobs } from './glob.js';
+import { listImages, screenshotsDir } from '../core/index.js';
 import type { GateEvaluator, GateEvaluators, GateOutcome } from './types.js';
-
-const IMAGE_EXT = /\.(png|jpe?g|gif|webp|svg)$/i;
 
 /** `pr`: a PR exists and its description keeps the template's headings. */
 export const prGate: GateEvaluator = async ({ ctx, pr, prProblem }, spec) => {
@@ -56,8 +54,12 @@ export const ciGate: GateEvaluator = async ({ ci }) => {
 /** `reviews` until the review capability supplies its evaluator. */
 export const reviewsUnavailable: GateEvaluator = async () => ({ state: 'skip', detail: 'reviews not available' });
 
-/** `screenshots`: when the diff touches uiGlobs, an image in the PR body or in .flotilla/screenshots/<task>/. */
-export const screenshotsGate: GateEvaluator = async ({ ctx, task, probe, pr }, spec) => {
+/**
+ * `screenshots`: when the diff touches uiGlobs, an image in the PR body, in the attempt's
+ * screenshotsDir (the folder the worker is told about) or in .flotilla/screenshots/<task>/ of the
+ * repository (for a human adding one).
+ */
+export const screenshotsGate: GateEvaluator = async ({ ctx, task, attempt, probe, pr }, spec) => {
   const globs = spec.kind === 'builtin' ? (spec.uiGlobs ?? []) : [];
   if (!globs.length) return { state: 'skip', detail: 'no uiGlobs configured' };
   if (!probe.baseSha || !probe.headSha) return { state: 'pending', detail: 'branch not readable' };
@@ -65,14 +67,12 @@ export const screenshotsGate: GateEvaluator = async ({ ctx, task, probe, pr }, s
   const ui = matchGlobs(names, globs);
   if (!ui.length) return { state: 'skip', detail: 'no UI files changed' };
   if (pr && (/!\[[^\]]*\]\([^)]+\)/.test(pr.body) || /<img\s/i.test(pr.body))) return { state: 'pass', detail: 'image in the PR description' };
-  let files: string[] = [];
-  try {
-    files = (await readdir(taskPath(ctx.paths.stateDir, 'screenshots', task.id))).filter((f) => IMAGE_EXT.test(f));
-  } catch {
-    // No folder: no screenshots.
+  const told = screenshotsDir(attempt.worktree);
+  for (const dir of [told, taskPath(ctx.paths.stateDir, 'screenshots', task.id)]) {
+    const files = await listImages(dir);
+    if (files.length) return { state: 'pass', detail: `${files.length} screenshot(s) in ${dir}/` };
   }
-  if (files.length) return { state: 'pass', detail: `${files.length} screenshot(s) in .flotilla/screenshots/${task.id}/` };
-  return { state: 'fail', detail: `UI files changed (${ui.slice(0, 3).join(', ')}${ui.length > 3 ? ', …' : ''}) but no screenshot: add an image to the PR description or .flotilla/screenshots/${task.id}/` };
+  return { state: 'fail', detail: `UI files changed (${ui.slice(0, 3).join(', ')}${ui.length > 3 ? ', …' : ''}) but no screenshot: save an image in ${told}/ or add one to the PR description` };
 };
 
 /** A custom gate command, run in the worktree once per head commit. */

@@ -32,6 +32,11 @@ describe('notifyOnce', () => {
   });
 
   it('terminal alert: bell, OSC 9 and OSC 777 with control characters stripped', () => {
-    expect(terminalAlert({ taskId: 't', message: 'ready\x1b]0;evil\x07' }, true)).toBe('\x07\x1b]9;ready ]0;evil \x07\x1b]777;notify;flotilla: t;ready ]0,evil \x07');
+    // The outside OSC is removed whole (was: its ESC and BEL blanked, its text kept).
+    expect(terminalAlert({ taskId: 't', message: 'ready\x1b]0;evil\x07' }, true)).toBe('\x07\x1b]9;ready\x07\x1b]777;notify;flotilla: t;ready\x07');
+    // C1 string terminators and introducers other than 0x9b/0x9c (was: passed through), and a long message is capped.
+    const alert = terminalAlert({ taskId: 't\u009d0;x', message: `a\u009dtitle\u0007b\u0090q\u009c${'z'.repeat(500)}` }, false);
+    expect(alert.replace(/\x1b\](9|777);/g, '').replace(/\x07/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(alert.length).toBeLessThan(500);
   });
 });

@@ -1,3 +1,4 @@
+import { safeLine } from '../core/index.js';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { FleetContext, FleetNotification } from '../core/index.js';
@@ -109,7 +110,8 @@ export async function notifyOnce(
  * the text.
  */
 export function terminalAlert(n: Pick<FleetNotification, 'message' | 'taskId'>, bell: boolean): string {
-  const clean = (s: string) => s.replace(/[\x00-\x1f\x7f\x9b\x9c]/g, ' ').slice(0, 200);
+  // No ESC, BEL, C1 (0x9c ends an OSC too) or any other control may reach the OSC's text.
+  const clean = (s: string) => safeLine(s, 200);
   const title = clean(`flotilla${n.taskId ? `: ${n.taskId}` : ''}`);
   const body = clean(n.message);
   return `${bell ? '\x07' : ''}\x1b]9;${body}\x07\x1b]777;notify;${title};${body.replace(/;/g, ',')}\x07`;

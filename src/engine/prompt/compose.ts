@@ -4,6 +4,7 @@ import type { FlotillaConfig, GateConfig } from '../core/index.js';
 import { resolveProfile } from '../agents/index.js';
 import type { Attempt, Task } from '../core/index.js';
 import type { RepoPaths } from '../core/index.js';
+import { screenshotsDir } from '../core/index.js';
 
 /**
  * Prompt composition for a worker attempt. A worker gets only what its task needs: the brief, the
@@ -66,18 +67,31 @@ function gateName(g: GateConfig): string {
 const GATE_SENTENCES: Record<string, string> = {
   pr: 'Commit your work on the current branch with clear commit messages; flotilla opens the pull request from it.',
   rebased: 'Keep the branch up to date with its base and free of conflicts.',
-  ci: 'Every configured check must pass',
   reviews: 'Code review by other models must find no blocking problem.',
-  screenshots: 'If you change the user interface, save a screenshot under .flotilla/screenshots/<task>/ or in the PR description.',
 };
 
-export function definitionOfDone(config: FlotillaConfig, taskId: string): string {
+/** What the `ci` gate asks, said truly for the checks configured and the forge. */
+function ciSentence(config: FlotillaConfig): string {
+  const checks = config.checks.map((c) => `\`${c.command.join(' ')}\``);
+  if (checks.length) return `Every configured check must pass: ${checks.join(', ')}.`;
+  if (config.forge === 'github') return 'Every check GitHub runs on the pull request must pass.';
+  if (config.forge === 'local') return 'No CI checks are configured, so none runs on your branch: test your change yourself before you finish.';
+  return 'No local CI checks are configured: if the repository is on GitHub, every check GitHub runs on the pull request must pass; otherwise none runs, so test your change yourself.';
+}
+
+/**
+ * The definition of done told to a worker. `worktree` (the attempt's) makes the screenshots folder
+ * exact: the one the gate reads (screenshotsDir).
+ */
+export function definitionOfDone(config: FlotillaConfig, taskId: string, worktree?: string): string {
   const lines: string[] = [];
   for (const g of config.gates) {
     const name = gateName(g);
     if (name === 'ci') {
-      const checks = config.checks.map((c) => `\`${c.command.join(' ')}\``);
-      lines.push(`- ${GATE_SENTENCES.ci}${checks.length ? `: ${checks.join(', ')}` : ''}.`);
+      lines.push(`- ${ciSentence(config)}`);
+    } else if (name === 'screenshots') {
+      const dir = worktree ? screenshotsDir(worktree) : '<your worktree>/.flotilla/screenshots';
+      lines.push(`- If you change the user interface, save a screenshot (PNG, JPEG, GIF, WebP or SVG) in ${dir}/ (it is not committed; flotilla shows it in the pull request).`);
     } else if (GATE_SENTENCES[name]) {
       lines.push(`- ${GATE_SENTENCES[name]!.replace('<task>', taskId)}`);
     } else if (typeof g === 'object' && 'command' in g) {
@@ -152,7 +166,7 @@ export async function composePrompt(input: ComposeInput): Promise<ComposedPrompt
       text: learnings.map((l) => `- ${l.sentence}`).join('\n'),
     });
   }
-  parts.push({ kind: 'done', title: 'Definition of done', text: definitionOfDone(config, task.id) });
+  parts.push({ kind: 'done', title: 'Definition of done', text: definitionOfDone(config, task.id, input.attempt?.worktree) });
   const enrichment = input.attempt?.enrichment?.text?.trim() || null;
   const prompt = parts.map((p) => (p.kind === 'brief' ? p.text : `## ${p.title}\n\n${p.text}`)).join('\n\n');
   let extraContext: string | null = null;

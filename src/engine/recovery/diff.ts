@@ -1,6 +1,7 @@
 import { UsageError, requireTask } from '../core/index.js';
 import type { FleetContext } from '../core/index.js';
 import { assertTaskId } from '../core/index.js';
+import { safeText } from '../core/index.js';
 
 /**
  * The difference between two attempts of a task, over their branches (kept after a retry): what
@@ -19,7 +20,10 @@ export interface AttemptDiff {
   toRef: string;
   /** `git diff --stat` */
   stat: string;
-  /** The patch; with ANSI colours when asked. */
+  /**
+   * The patch; with ANSI colours when asked. File contents are outside text: git is always asked
+   * for plain output, which goes through safeText, and the colours are flotilla's own, added after.
+   */
   patch: string;
   /** Ready to show: a header line, the stat and the patch ("(no difference)" when equal). */
   text: string;
@@ -68,7 +72,6 @@ export async function diffAttempts(
   for (const ref of [fromRef, toRef]) {
     if (!(await ctx.git.resolveCommit(ctx.paths.root, ref))) throw new UsageError(`branch ${ref} no longer exists in ${ctx.paths.root}`);
   }
-  const color = options.color ? '--color=always' : '--no-color';
   const root = ctx.paths.root;
   const range = from === 0 ? [`${fromRef}...${toRef}`] : [fromRef, toRef];
   // Between two attempts: the files either one changed since forking from base (null: base is
@@ -79,11 +82,34 @@ export async function diffAttempts(
     paths = [...new Set([...(await changed(fromRef)), ...(await changed(toRef))])].sort();
   }
   const diff = async (extra: string[]) =>
-    paths?.length === 0 ? '' : ctx.git.run(root, ['diff', color, ...extra, ...range, '--', ...(paths ?? [])]);
+    paths?.length === 0 ? '' : safeText(await ctx.git.run(root, ['diff', '--no-color', ...extra, ...range, '--', ...(paths ?? [])]));
   const stat = await diff(['--stat']);
-  const patch = await diff([]);
+  const plain = await diff([]);
+  const patch = options.color ? colourPatch(plain) : plain;
   const label = (n: number, ref: string) => (n === 0 ? `base ${ref}` : `attempt ${n} (${ref})`);
   const header = `${taskId}: ${label(from, fromRef)} -> ${label(to, toRef)}`;
   const text = patch.trim() ? `${header}\n${stat}\n${patch}` : `${header}\n(no difference)`;
   return { taskId, from, to, fromRef, toRef, stat, patch, text };
+}
+
+const SGR = { bold: '\x1b[1m', cyan: '\x1b[36m', green: '\x1b[32m', red: '\x1b[31m', reset: '\x1b[m' } as const;
+
+/** Colours a plain (already safe) unified diff the way `git diff --color` does: headers bold, hunks cyan, + green, - red. */
+export function colourPatch(patch: string): string {
+  let inHeader = false;
+  return patch
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('diff --git ')) inHeader = true;
+      else if (line.startsWith('@@')) inHeader = false;
+      if (inHeader) return `${SGR.bold}${line}${SGR.reset}`;
+      if (line.startsWith('@@')) {
+        const end = line.indexOf('@@', 2);
+        return end > 0 ? `${SGR.cyan}${line.slice(0, end + 2)}${SGR.reset}${line.slice(end + 2)}` : `${SGR.cyan}${line}${SGR.reset}`;
+      }
+      if (line.startsWith('+')) return `${SGR.green}${line}${SGR.reset}`;
+      if (line.startsWith('-')) return `${SGR.red}${line}${SGR.reset}`;
+      return line;
+    })
+    .join('\n');
 }

@@ -46,7 +46,7 @@ describe('parseReviewerOutput', () => {
     expect(parseReviewerOutput(`{"findings": [${JSON.stringify(inString)},]}`).findings).toEqual([inString]);
   });
 
-  it('is lenient per finding: drops and counts invalid ones, normalises aliases', () => {
+  it('is lenient per finding: drops and counts invalid ones, normalises aliases; an odd line makes a file-level finding, not a dropped one', () => {
     const out = JSON.stringify({
       findings: [
         { path: './src/a.ts', line: '12-14', severity: 'HIGH', type: 'Logic', description: 'bad bound' },
@@ -61,8 +61,9 @@ describe('parseReviewerOutput', () => {
     expect(r.findings).toEqual([
       { file: 'src/a.ts', line: 12, severity: 'major', category: 'Logic', message: 'bad bound' },
       { file: 'src/c.ts', line: 0, severity: 'nit', category: 'general', message: 'file-level remark' },
+      { file: 'src/e.ts', line: 0, severity: 'major', category: 'general', message: 'bad line' },
     ]);
-    expect(r.dropped).toBe(4);
+    expect(r.dropped).toBe(3);
   });
 
   it('unwraps the Claude Code -p --output-format json envelope and its cost', () => {
@@ -135,5 +136,35 @@ describe('parseReviewerOutput', () => {
     expect(() => parseReviewerOutput('{"findings": [{"file": "a.ts"}, {"line": 3}]}')).toThrow(/all 2 finding\(s\) in the output are invalid/);
     const codexNoAnswer = ['{"type":"thread.started"}', '{"type":"turn.failed","error":{"message":"rate limited"}}'].join('\n');
     expect(() => parseReviewerOutput(codexNoAnswer)).toThrow(/no agent message/);
+  });
+
+  describe('several findings objects in one answer (issue 20 item 6)', () => {
+    const CRIT = { file: 'src/a.ts', line: 3, severity: 'critical', category: 'security', message: 'SQL built from user input' };
+
+    it('a quoted {"findings": []} after a critical finding does not erase it', () => {
+      const out = `${JSON.stringify({ findings: [CRIT] })}\n\nFor reference, the contract for a clean review is {"findings": []}.`;
+      expect(parseReviewerOutput(out).findings).toEqual([CRIT]);
+    });
+
+    it('inside the Claude envelope too, and in fences', () => {
+      const answer = `\`\`\`json\n${JSON.stringify({ findings: [CRIT] })}\n\`\`\`\nAn empty review would be:\n\`\`\`json\n{"findings": []}\n\`\`\``;
+      const r = parseReviewerOutput(JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: answer }));
+      expect(r.findings).toEqual([CRIT]);
+    });
+
+    it('disagreeing objects are united, each distinct finding once', () => {
+      const out = `draft: ${JSON.stringify({ findings: [F1] })} final: ${JSON.stringify({ findings: [F1, CRIT] })}`;
+      expect(parseReviewerOutput(out).findings).toEqual([F1, CRIT]);
+    });
+
+    it('a critical finding with a very long message is kept, its message cut for display', () => {
+      const long = { ...CRIT, message: `x${'y'.repeat(50_000)}`, file: `src/${'d/'.repeat(2000)}a.ts` };
+      const r = parseReviewerOutput(JSON.stringify({ findings: [long] }));
+      expect(r.dropped).toBe(0);
+      expect(r.findings).toHaveLength(1);
+      expect(r.findings[0]!.severity).toBe('critical');
+      expect(r.findings[0]!.message.length).toBeLessThan(4100);
+      expect(r.findings[0]!.message).toContain('[… cut at 4000 characters]');
+    });
   });
 });

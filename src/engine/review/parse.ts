@@ -9,11 +9,21 @@ import { jsonCandidates, tryJson } from './lenient-json.js';
  * `exec --json` event lines (the answer is the last agent message), Gemini's plain text or its
  * `{ "response": ... }` envelope. Each finding is validated on its own: an invalid one is dropped
  * and counted, never the whole review. Output with no usable findings object is an error.
+ *
+ * The envelope names the final answer (Claude's `result`, Codex's last agent message). Inside that
+ * answer, when it is not one findings object as a whole, every findings object in it counts and
+ * their findings are united: a reviewer that quotes `{"findings": []}` (or an example, or a draft)
+ * next to a real finding never loses the finding. A finding is never dropped for its length: long
+ * text is cut (MAX_MESSAGE) for display and kept; a missing or odd line becomes 0 (file-level).
  */
 
 // Severities and reviewer usage are persisted in task.review: their shapes live with the registry schema.
 import { SEVERITIES, type ReviewerUsage, type Severity } from '../core/index.js';
 export { SEVERITIES, type ReviewerUsage, type Severity };
+
+/** Longest finding message kept (the rest is cut with a marker, never the finding dropped). */
+export const MAX_MESSAGE = 4000;
+const MAX_FIELD = 500;
 
 /** Higher is more severe. */
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 3, major: 2, minor: 1, nit: 0 };
@@ -77,33 +87,39 @@ function toLine(value: unknown): number {
   return Number.NaN;
 }
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+// A string field of any length: trimmed, cut at `max` with a marker (a long field never drops the finding).
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .transform((v) => (v.length > max ? `${v.slice(0, max)} [… cut at ${max} characters]` : v));
 
 const findingSchema = z
   .looseObject({
-    file: text(1000).optional(),
-    path: text(1000).optional(),
+    file: text(MAX_FIELD).optional(),
+    path: text(MAX_FIELD).optional(),
     line: z.unknown().optional(),
     start_line: z.unknown().optional(),
     startLine: z.unknown().optional(),
     severity: z.string(),
     category: z.string().optional(),
     type: z.string().optional(),
-    message: text(20_000).optional(),
-    description: text(20_000).optional(),
-    title: text(2000).optional(),
+    message: text(MAX_MESSAGE).optional(),
+    description: text(MAX_MESSAGE).optional(),
+    title: text(MAX_MESSAGE).optional(),
   })
   .transform((f, ctx) => {
     const file = (f.file ?? f.path)?.replace(/^\.\//, '').replace(/^[ab]\//, '');
     const line = toLine(f.line ?? f.start_line ?? f.startLine);
     const severity = SEVERITY_ALIASES[f.severity.trim().toLowerCase()];
     const message = f.message ?? f.description ?? f.title;
-    if (!file || Number.isNaN(line) || !severity || !message) {
-      ctx.addIssue({ code: 'custom', message: 'finding needs file, line, severity and message' });
+    if (!file || !severity || !message) {
+      ctx.addIssue({ code: 'custom', message: 'finding needs file, severity and message' });
       return z.NEVER;
     }
-    const category = (f.category ?? f.type ?? '').trim() || 'general';
-    return { file, line, severity, category, message } satisfies RawFinding;
+    const category = ((f.category ?? f.type ?? '').trim() || 'general').slice(0, MAX_FIELD);
+    return { file, line: Number.isNaN(line) ? 0 : line, severity, category, message } satisfies RawFinding;
   });
 
 /** Validates each element of a findings array; invalid ones are counted, not fatal. */
@@ -139,8 +155,8 @@ function findingsArray(v: unknown): unknown[] | null {
 }
 
 /**
- * Findings from a free-text answer: the whole text as JSON, then fenced blocks, then any JSON
- * embedded in prose. The last usable candidate wins (models often restate a draft first).
+ * Findings from a free-text answer: the whole text as one findings object, else the union of every
+ * findings object in it (fenced or embedded in prose), each distinct finding once.
  */
 export function findingsFromText(answer: string): { findings: RawFinding[]; dropped: number } | null {
   const r = findingsFromTextLoose(answer);
@@ -154,25 +170,29 @@ function findingsFromTextLoose(answer: string): { findings: RawFinding[]; droppe
   const trimmed = answer.trim();
   const whole = findingsArray(tryJson(trimmed));
   if (whole) return validateFindings(whole);
-  const fences = [...trimmed.matchAll(/```[a-zA-Z0-9_-]*[ \t]*\r?\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  for (const block of fences.reverse()) {
-    const arr = findingsArray(tryJson(block.trim())) ?? lastFindings(jsonCandidates(block));
-    if (arr) return validateFindings(arr);
+  const arrays = jsonCandidates(trimmed)
+    .map(findingsArray)
+    .filter((a): a is unknown[] => a !== null);
+  if (arrays.length === 0) return null;
+  const seen = new Set<string>();
+  const findings: RawFinding[] = [];
+  let dropped = 0;
+  for (const arr of arrays) {
+    const r = validateFindings(arr);
+    dropped += r.dropped;
+    for (const f of r.findings) {
+      const key = JSON.stringify([f.file, f.line, f.severity, f.category, f.message]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      findings.push(f);
+    }
   }
-  const arr = lastFindings(jsonCandidates(trimmed));
-  return arr ? validateFindings(arr) : null;
+  return { findings, dropped };
 }
 
-function lastFindings(values: unknown[]): unknown[] | null {
-  for (let i = values.length - 1; i >= 0; i--) {
-    const arr = findingsArray(values[i]);
-    if (arr) return arr;
-  }
-  return null;
-}
-
+/** A usage number a reviewer's output may carry: finite, not negative, not absurd (1e308 would price as $Infinity). */
 function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e10 ? v : undefined;
 }
 
 /** Claude Code `-p --output-format json`: one result object (or, with --verbose, an array of messages ending in it). */

@@ -3,6 +3,7 @@ import type { FlotillaConfig, ReviewerConfig } from '../core/index.js';
 import { UsageError } from '../core/index.js';
 import { findExecutable } from '../sessions/index.js';
 import type { OutputFormat } from './parse.js';
+import { ownValue } from '../core/index.js';
 
 /**
  * Review roles. Different models catch different things; the defaults give each role a model
@@ -90,8 +91,8 @@ export interface ReviewerSpec {
 /** Resolves a role to the command that runs it. */
 export function reviewerSpec(config: FlotillaConfig, reviewer: ReviewerConfig): ReviewerSpec {
   const profile = resolveProfile(config, reviewer.profile);
-  const configured = config.profiles[reviewer.profile];
-  const builtin = BUILTIN_REVIEW[reviewer.profile];
+  const configured = ownValue(config.profiles, reviewer.profile);
+  const builtin = ownValue(BUILTIN_REVIEW, reviewer.profile);
   let command: string[];
   let output: OutputFormat;
   if (profile.review) {

@@ -1,5 +1,6 @@
 import type { AttachOutcome } from '../core/index.js';
 import { UsageError } from '../core/index.js';
+import { createOscFilter } from './osc-filter.js';
 
 /**
  * The byte sequences that mean "detach" for a tmux-style key name: "C-]" is 0x1d, and also its
@@ -87,7 +88,14 @@ export function passthrough(o: PassthroughOptions): Promise<AttachOutcome> {
     };
     stdin.on('data', onData);
     cleanups.push(() => stdin.off('data', onData));
-    cleanups.push(o.onOutput((data) => stdout.write(data)));
+    // The agent's screen passes; its clipboard and title commands do not (see osc-filter.ts).
+    const filter = createOscFilter();
+    cleanups.push(
+      o.onOutput((data) => {
+        const shown = filter(data);
+        if (shown) stdout.write(shown);
+      }),
+    );
     cleanups.push(o.onExit((exitCode) => finish({ reason: 'exited', exitCode })));
     const onResize = () => {
       if (stdout.columns && stdout.rows) o.resize(stdout.columns, stdout.rows);

@@ -31,3 +31,38 @@ describe('PtyRuntime at exit', () => {
     }
   }, 60_000);
 });
+
+describe('PtyRuntime attach (issue 20 item 1)', () => {
+  it("passes the agent's screen output but not its clipboard or title sequences", async () => {
+    const { PassThrough } = await import('node:stream');
+    const rt = new PtyRuntime();
+    try {
+      // The agent waits for a line on its stdin (sent once attached), then prints and exits.
+      const script = [
+        "process.stdin.once('data', () => {",
+        "  process.stdout.write('\\x1b[31mRED\\x1b[0m \\x1b]52;c;cHduZWQ=\\x07\\x1b]0;evil title\\x07\\x1b]2;t2\\x1b\\\\\\x1b[5;5HMOVED END\\n');",
+        '  setTimeout(() => process.exit(0), 200);',
+        '});',
+      ].join('\n');
+      const session = await rt.spawn({
+        taskId: 'att', attempt: 1, argv: [process.execPath, '-e', script], cwd: dir, env: { ...process.env } as Record<string, string>,
+        cols: 80, rows: 10, logFile: join(dir, 'att.log'), logMaxBytes: 1024 * 1024, logKeep: 1, argvFile: join(dir, 'att.argv'),
+      });
+      const stdin = new PassThrough();
+      const stdout = new PassThrough();
+      let printed = '';
+      stdout.on('data', (d) => (printed += d));
+      const done = session.attach({ stdin: stdin as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream, detachKey: 'C-]' });
+      stdin.write('go\r');
+      expect(await done).toMatchObject({ reason: 'exited' });
+      expect(printed).toContain('\x1b[31mRED\x1b[0m');
+      expect(printed).toContain('\x1b[5;5HMOVED END');
+      expect(printed).not.toContain('\x1b]52');
+      expect(printed).not.toContain('\x1b]0;');
+      expect(printed).not.toContain('\x1b]2;');
+      session.release();
+    } finally {
+      await rt.close();
+    }
+  }, 60_000);
+});

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import type { Task } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 import { formatCost, formatUsd } from '../format.js';
 
 interface CostLine {
@@ -54,12 +55,12 @@ export function CostPanel({ task, tasks, maxRows }: { task: Task | undefined; ta
         {task.id}: {formatCost(cost)}
         {cost.usd === null && typeof cost.usdKnown === 'number' && cost.usdKnown > 0 ? ` (priced part ${formatUsd(cost.usdKnown)})` : ''}
         {typeof cost.tokens === 'number' ? ` (${cost.tokens} tokens)` : ''}
-        {unknown.length ? <Text color="yellow"> unpriced models: {unknown.join(', ')}</Text> : null}
+        {unknown.length ? <Text color="yellow"> unpriced models: {safeLine(unknown.join(', '))}</Text> : null}
       </Text>
       {lines.map((l, i) => (
         <Text key={`${i}:${l.label}`} wrap="truncate">
           {'  '}
-          {l.label.padEnd(12)} {l.usd === null ? '?' : formatUsd(l.usd)}
+          {safeLine(l.label).padEnd(12)} {l.usd === null ? '?' : formatUsd(l.usd)}
         </Text>
       ))}
       {footer}

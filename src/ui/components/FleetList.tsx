@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { FlotillaConfig } from '../../engine/index.js';
 import type { Task } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 import { fit, isOrchestratorTask } from '../format.js';
 import { FleetRow, rowModel } from './FleetRow.js';
 
@@ -39,10 +40,10 @@ export function FleetList({ tasks, selectedId, config, width, height, filter, no
       ))}
       {workers === 0 ? (
         <Text dimColor wrap="truncate">
-          {filter ? `no task matches "${filter}" (/ then Esc clears)` : 'no tasks yet: n adds one'}
+          {filter ? `no task matches "${safeLine(filter)}" (/ then Esc clears)` : 'no tasks yet: n adds one'}
         </Text>
       ) : null}
-      <Text dimColor>{` ${title}`}</Text>
+      <Text dimColor>{` ${safeLine(title)}`}</Text>
     </Box>
   );
 }

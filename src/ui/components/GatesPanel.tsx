@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { safeLine } from '../../engine/index.js';
 import type { ReactNode } from 'react';
 import type { FlotillaConfig } from '../../engine/index.js';
 import type { Task } from '../../engine/index.js';
@@ -14,17 +15,17 @@ export function GatesPanel({ task, config, maxRows }: { task: Task | undefined; 
   for (const g of gateList(task, config)) {
     rows.push(
       <Text key={`g:${g.name}`} wrap="truncate">
-        <Text color={GATE_GLYPH[g.state].color}>{GATE_GLYPH[g.state].glyph}</Text> {g.name.padEnd(12)} <Text dimColor>{g.detail}</Text>
+        <Text color={GATE_GLYPH[g.state].color}>{GATE_GLYPH[g.state].glyph}</Text> {g.name.padEnd(12)} <Text dimColor>{safeLine(g.detail ?? '')}</Text>
       </Text>,
     );
   }
   if (task.pr) {
-    rows.push(<Text key="pr" wrap="truncate">PR #{task.pr.number} {task.pr.state} {task.pr.url ?? ''}</Text>);
+    rows.push(<Text key="pr" wrap="truncate">PR #{task.pr.number} {task.pr.state} {safeLine(task.pr.url ?? '')}</Text>);
     for (const c of task.pr.checks) {
       rows.push(
         <Text key={`c:${c.name}`} wrap="truncate">
           {'  '}
-          <Text color={GATE_GLYPH[c.state].color}>{GATE_GLYPH[c.state].glyph}</Text> {c.name} <Text dimColor>{c.detail}</Text>
+          <Text color={GATE_GLYPH[c.state].color}>{GATE_GLYPH[c.state].glyph}</Text> {safeLine(c.name)} <Text dimColor>{safeLine(c.detail ?? '')}</Text>
         </Text>,
       );
     }

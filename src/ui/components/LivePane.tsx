@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { safeLine } from '../../engine/index.js';
 import { memo, useEffect, useRef, useState } from 'react';
 import type { ScreenSnapshot, SessionManager } from '../../engine/index.js';
 import { useRenderProbe } from '../render-probe.js';
@@ -119,7 +120,7 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
     >
       {heading ? (
         <Text bold wrap="truncate" color={screen ? 'cyan' : 'gray'}>
-          {heading}
+          {safeLine(heading)}
         </Text>
       ) : null}
       {lines ? (
@@ -130,7 +131,7 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
         ))
       ) : (
         <Text dimColor wrap="truncate">
-          {emptyText}
+          {safeLine(emptyText)}
         </Text>
       )}
     </Box>

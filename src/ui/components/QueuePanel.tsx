@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ResourcesSnapshot } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 
 export interface QueuePanelProps {
   available: boolean;
@@ -21,7 +22,7 @@ const gb = (mb: number) => `${(mb / 1024).toFixed(1)}G`;
 /** RAM gauge, running and waiting jobs (with why), and the recommended number of agents. */
 export function QueuePanel({ available, snapshot, error, width, maxRows }: QueuePanelProps) {
   if (!available) return <Text dimColor>admission queue not available yet in this build</Text>;
-  if (error) return <Text color="red">admission: {error}</Text>;
+  if (error) return <Text color="red">admission: {safeLine(error)}</Text>;
   if (!snapshot) return <Text dimColor>reading memory…</Text>;
   const used = snapshot.totalMB - snapshot.availableMB;
   const jobRows = Math.max(0, maxRows - 2);
@@ -37,16 +38,16 @@ export function QueuePanel({ available, snapshot, error, width, maxRows }: Queue
       </Text>
       <Text wrap="truncate">
         running {snapshot.running.length}, waiting {snapshot.waiting.length}; recommended agents:{' '}
-        {snapshot.recommendation.agents} <Text dimColor>({snapshot.recommendation.reason})</Text>
+        {snapshot.recommendation.agents} <Text dimColor>({safeLine(snapshot.recommendation.reason)})</Text>
       </Text>
       {running.map((j) => (
         <Text key={j.id} wrap="truncate">
-          <Text color="green">▶</Text> {j.kind.padEnd(7)} {j.label} <Text dimColor>~{j.expectedPeakMB}MB</Text>
+          <Text color="green">▶</Text> {j.kind.padEnd(7)} {safeLine(j.label)} <Text dimColor>~{j.expectedPeakMB}MB</Text>
         </Text>
       ))}
       {waiting.map((j) => (
         <Text key={j.id} wrap="truncate">
-          <Text color="yellow">‖</Text> {j.kind.padEnd(7)} {j.label} <Text dimColor>{j.reason ?? 'waiting'}</Text>
+          <Text color="yellow">‖</Text> {j.kind.padEnd(7)} {safeLine(j.label)} <Text dimColor>{safeLine(j.reason ?? 'waiting')}</Text>
         </Text>
       ))}
     </Box>

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import type { MergedFinding, ReviewRecord, Task } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 
 /** A finding as `review` writes it to task.review. */
 export type ReviewFinding = MergedFinding;
@@ -61,8 +62,8 @@ export function ReviewsPanel({ task, maxRows, cursor = 0, showFolded = false }: 
             {f.mark ? <Text color={f.mark === 'useful' ? 'green' : 'yellow'}>[{f.mark}] </Text> : null}
             {f.dismissed ? '[dismissed] ' : ''}
             {f.folded ? '[folded] ' : ''}
-            {f.file}
-            {f.line ? `:${f.line}` : ''} {f.message} <Text dimColor>[{f.reviewers.join(',')}]</Text>
+            {safeLine(f.file)}
+            {f.line ? `:${f.line}` : ''} {safeLine(f.message)} <Text dimColor>[{safeLine(f.reviewers.join(','))}]</Text>
           </Text>
         );
       })}

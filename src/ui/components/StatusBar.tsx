@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import type { FleetNotification } from '../../engine/index.js';
+import { safeLine } from '../../engine/index.js';
 import { KEY_COMMANDS, formatKeys, type Keymap } from '../keys.js';
 import type { Notice } from '../ui-store.js';
 
@@ -50,11 +51,11 @@ export function StatusBar({ keymap, hasTask, notice, notification, width, review
   return (
     <Text wrap="truncate">
       {noticeNewer ? (
-        <Text color={notice.tone === 'error' ? 'red' : 'cyan'}>{notice.text}  </Text>
+        <Text color={notice.tone === 'error' ? 'red' : 'cyan'}>{safeLine(notice.text)}  </Text>
       ) : notification ? (
         <Text color={NOTIFY_COLOR[notification.kind]}>
           {notification.taskId && !notification.message.startsWith(`${notification.taskId} `) ? `${notification.taskId}: ` : ''}
-          {notification.message}
+          {safeLine(notification.message)}
           {'  '}
         </Text>
       ) : null}

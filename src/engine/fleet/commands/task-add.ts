@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { resolveProfile } from '../../agents/index.js';
 import { RegistryError, UsageError } from '../../core/index.js';
@@ -19,10 +20,20 @@ async function readPrompt(input: AddTaskInput, cwd: string): Promise<string> {
   if (input.promptFile !== undefined) {
     const file = resolve(cwd, input.promptFile);
     let text: string;
+    // Opened without blocking and checked on the open handle: a FIFO, socket or device is refused
+    // at once (was: reading a FIFO hung until something wrote to it), and what is read is what was checked.
+    let handle: FileHandle | undefined;
     try {
-      text = await readFile(file, 'utf8');
+      handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+      const info = await handle.stat();
+      if (!info.isFile()) throw new UsageError(`prompt file ${file} is not a regular file`);
+      if (info.size > PROMPT_FILE_CAP) throw new UsageError(`prompt file ${file} is larger than 1 MiB`);
+      text = await handle.readFile('utf8');
     } catch (err) {
+      if (err instanceof UsageError) throw err;
       throw new UsageError(`cannot read prompt file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    } finally {
+      await handle?.close();
     }
     if (Buffer.byteLength(text) > PROMPT_FILE_CAP) throw new UsageError(`prompt file ${file} is larger than 1 MiB`);
     if (!text.trim()) throw new UsageError(`prompt file ${file} is empty`);
