@@ -31,7 +31,7 @@ describe('flotilla check', () => {
     await import('node:fs').then((fs) => fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, notify: { command: appendStdin(notified), desktop: false }, checks: [{ name: 'test', command: appendLine(ran, 'ran') }] })));
 
     const empty = await runCli(fx.repo.root, ['check']);
-    expect(empty).toMatchObject({ code: 0, stdout: 'nothing changed (0 tasks watched, forge local)\nnothing needs you\n' });
+    expect(empty).toMatchObject({ code: 0, stdout: 'forge: local (config "forge": "local")\nnothing changed (0 tasks watched, forge local)\nnothing needs you\n' });
 
     const wt = await addRunningTask(fx.fleet, 'done');
     agentCommit(wt.worktree, 'done.txt', 'done\n', 'finish it');
@@ -43,7 +43,7 @@ describe('flotilla check', () => {
     expect(report.needsHuman).toEqual([{ taskId: 'done', why: 'ready', message: 'PR #1 ready for review' }]);
     const second = await runCli(fx.repo.root, ['check']);
     expect(second.code).toBe(3);
-    expect(second.stdout).toBe('nothing changed (1 task watched, forge local)\nneeds you:\n  done: ready: PR #1 ready for review\n');
+    expect(second.stdout).toBe('forge: local (config "forge": "local")\nnothing changed (1 task watched, forge local)\nneeds you:\n  done: ready: PR #1 ready for review\n');
     expect(lines(notified).map((l) => JSON.parse(l).event)).toEqual(['ready']);
     expect(lines(ran)).toEqual(['ran']);
   });

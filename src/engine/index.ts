@@ -10,7 +10,7 @@ export { runMonitorPass, startMonitor } from './monitor/index.js';
 export { claudeProjectDirName, fleetCostSummary, formatTokens, formatUsd, listJsonl, refreshCost, taskCost, type CostReport } from './cost/index.js';
 export { createRunner } from './exec/index.js';
 export { createDemoRepo, DEMO_MERGES_FIRST, DEMO_TASKS } from './demo/index.js';
-export { mergeLocalPr, spawnCheck } from './forge/index.js';
+export { forgeLine, mergeLocalPr, selectForge, spawnCheck } from './forge/index.js';
 export { diffAttempts, parseAttemptRef, recordLearningIfReady } from './recovery/index.js';
 export { runStopGate } from './gates/index.js';
 export { GitClient } from './git/index.js';

@@ -7,7 +7,9 @@ import { join } from 'node:path';
  *
  * Fixtures (all optional): auth-exit (number), pr-list.json (before a PR is created),
  * pr-list-after-create.json, checks.json (+ checks-exit), pr-view.json (`gh pr view`; default: the
- * PR asked for, open), merge-refuse (PR numbers `gh pr merge` refuses), run-log.txt, raw-pr-list.txt (printed as is, to test output that is not JSON).
+ * PR asked for, open), merge-refuse (PR numbers `gh pr merge` refuses), run-log.txt, raw-pr-list.txt (printed as is, to test output that is not JSON),
+ * version.txt (what `gh --version` prints; default gh 2.60.0), auth-stderr.txt (what a failing
+ * `gh auth status` says), checks-stderr.txt (printed on stderr by `gh pr checks`).
  */
 const SCRIPT = `#!/usr/bin/env node
 const fs = require('fs');
@@ -19,7 +21,8 @@ let stdin = '';
 try { if (args.includes('--body-file')) stdin = fs.readFileSync(0, 'utf8'); } catch {}
 fs.appendFileSync(path.join(dir, 'calls.jsonl'), JSON.stringify({ args, stdin }) + '\\n');
 const authExit = Number(read('auth-exit', '0'));
-if (args[0] === 'auth') process.exit(authExit);
+if (args[0] === '--version') { process.stdout.write(read('version.txt', 'gh version 2.60.0 (2024-10-01)\\n')); process.exit(0); }
+if (args[0] === 'auth') { if (authExit) process.stderr.write(read('auth-stderr.txt', '')); process.exit(authExit); }
 if (authExit === 4) { process.stderr.write('To get started with GitHub CLI, please run:  gh auth login\\n'); process.exit(4); }
 const created = fs.existsSync(path.join(dir, 'created'));
 if (args[0] === 'pr' && args[1] === 'list') {
@@ -34,6 +37,7 @@ if (args[0] === 'pr' && args[1] === 'create') {
   process.exit(0);
 }
 if (args[0] === 'pr' && args[1] === 'checks') {
+  process.stderr.write(read('checks-stderr.txt', ''));
   process.stdout.write(read('checks.json', '[]'));
   process.exit(Number(read('checks-exit', '0')));
 }

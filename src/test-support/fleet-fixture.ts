@@ -33,12 +33,12 @@ export async function makeFleetFixture(config: Record<string, unknown> = {}): Pr
 /** Adds a task and starts attempt 1 (worktree from base, state running, no session yet). */
 export async function addRunningTask(fleet: Fleet, id: string, title = `Task ${id}`): Promise<{ worktree: string; branch: string }> {
   await fleet.dispatch({ type: 'task.add', input: { title, prompt: `Do ${id}`, id } });
-  const wt = await createAttemptWorktree(fleet.git, { repoRoot: fleet.paths.root, worktreeRoot: fleet.worktreeRoot, taskId: id, n: 1, startPoint: 'main' });
+  const wt = await createAttemptWorktree(fleet.git, { repoRoot: fleet.paths.root, worktreeRoot: fleet.worktreeRoot, taskId: id, n: 1, startPoint: 'main', base: 'main' });
   await fleet.registry.updateTask(id, (t) => {
     const now = new Date().toISOString();
     t.attempts.push({
       n: 1, branch: wt.branch, worktree: wt.worktree, startPoint: 'main', state: 'running', createdAt: now,
-      startedAt: now, endedAt: null, session: null, failure: null, enrichment: null, ciRounds: 0,
+      startedAt: now, endedAt: null, session: null, failure: null, enrichment: null, ciRounds: 0, baseCommit: wt.baseCommit,
     });
     t.state = 'running';
     t.stateSince = now;

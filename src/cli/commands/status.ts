@@ -3,6 +3,7 @@ import type { ResourcesSnapshot } from '../../engine/index.js';
 import { createFleet } from '../../engine/index.js';
 import type { Task } from '../../engine/index.js';
 import { reviewStatusView } from '../../engine/index.js';
+import { forgeLine, selectForge } from '../../engine/index.js';
 import type { RepoPaths } from '../../engine/index.js';
 import { ageOfFileSec, attemptLogFile, liveWatchers, sessionStateLabel } from '../../engine/index.js';
 import { jsonText } from '../../engine/index.js';
@@ -159,6 +160,8 @@ docs/builds.md).`,
     }
     io.out(formatTable(['ID', 'STATE', 'AGENT', 'ATT', 'PR', 'GATES', 'AGE', 'REASON'], tasks.map((t) => row(t, live.get(t.id)))));
     if (resources) io.out(resourcesLine(resources));
+    // Which forge the monitor uses and why (e.g. gh not logged in), so it is never a silent choice.
+    io.out(forgeLine(await selectForge(fleet)));
     return 0;
   },
 };

@@ -25,8 +25,14 @@ Ctrl-C while stopping exits at once (130).`,
     const fleet = await createFleet({ cwd: io.cwd });
     const json = Boolean(values.json);
     const bell = fleet.config.notify.bell && io.isTTY && !json;
+    let forgeSaid = '';
     fleet.events.on((event) => {
       const at = new Date();
+      // Which forge and why: once, and again only when that changes.
+      if (!json && event.type === 'monitor.pass' && event.result.forgeWhy) {
+        const said = `forge: ${event.result.forge} (${event.result.forgeWhy})`;
+        if (said !== forgeSaid) io.out(`flotilla watch: ${(forgeSaid = said)}`);
+      }
       if (json) {
         io.out(jsonText({ at: at.toISOString(), ...event }));
         return;

@@ -9,6 +9,7 @@ const L = (s: string) => safeLine(s, 500);
 /** Text report of one pass for `flotilla check`. */
 export function formatPass(r: PassResult): string {
   const lines: string[] = [];
+  if (r.forgeWhy) lines.push(`forge: ${r.forge} (${r.forgeWhy})`);
   if (r.changes.length) {
     lines.push('changed:');
     for (const c of r.changes) lines.push(`  ${c.taskId}${c.attempt ? ` (attempt ${c.attempt})` : ''}: ${L(c.message)}`);

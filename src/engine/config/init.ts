@@ -1,3 +1,4 @@
+import { tightenPrivateDir } from '../fs/index.js';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,6 +39,7 @@ export async function initRepo(git: GitClient, paths: RepoPaths): Promise<InitRe
   const created: string[] = [];
   const kept: string[] = [];
   await mkdir(paths.stateDir, { recursive: true, mode: 0o700 });
+  await tightenPrivateDir(paths.stateDir);
 
   if (existsSync(paths.configFile)) {
     await loadConfig(paths.configFile); // refuse to call a broken config "initialised"

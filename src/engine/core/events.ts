@@ -30,4 +30,4 @@ export type FleetEvent =
   | { type: 'admission.waiting'; kind: JobKind; label: string; taskId?: string; reason: string }
   | { type: 'session.status'; taskId: string; attempt: number; session: SessionInfo }
   | { type: 'monitor.change'; change: MonitorChange }
-  | { type: 'monitor.pass'; result: { at: string; durationMs: number; tasks: number; changes: number; needsHuman: number; errors: number } };
+  | { type: 'monitor.pass'; result: { at: string; durationMs: number; tasks: number; forge?: string; forgeWhy?: string; changes: number; needsHuman: number; errors: number } };

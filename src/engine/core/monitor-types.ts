@@ -23,6 +23,8 @@ export interface PassResult {
   /** Tasks looked at (running, checking, ready). */
   tasks: number;
   forge: string;
+  /** Why that forge ("gh is not logged in: run gh auth login"), when one was chosen this pass. */
+  forgeWhy?: string;
   changes: MonitorChange[];
   needsHuman: HumanItem[];
   /** Problems of the pass itself (git failing, registry unreadable); one line each. */

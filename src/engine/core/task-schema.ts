@@ -130,6 +130,13 @@ export const attemptSchema = record({
   ports: z.record(z.string(), z.number().int().positive()).optional(),
   /** Conflict radar cache: files this attempt's head changed since its merge base with base. */
   changed: changedFilesSchema.optional(),
+  /**
+   * The commit of the base branch this attempt's branch forked from (set when its worktree is
+   * made), moved to the new base tip by each rebase flotilla makes. A base rewritten under the
+   * attempt (this commit no longer an ancestor of base) fails the `rebased` gate. Null for attempts
+   * recorded before flotilla kept it.
+   */
+  baseCommit: z.string().regex(/^[0-9a-f]{40,64}$/).nullable().optional(),
   /** The attempt this one retries (recovery). */
   retryOf: retryOfSchema.optional(),
   /** Human interventions during this attempt (attach, send, stop, a retry note), counted as effort. */
@@ -190,7 +197,18 @@ export const pullRequestSchema = record({
   checks: z.array(checkRunSchema).default([]),
   /** The head the local forge last ran config.checks for, and the process running them (a claim). */
   ciHead: z.string().optional(),
-  ciClaim: claimSchema.nullable().optional(),
+  /**
+   * The process running this head's checks: pid, its start time (so a recycled pid is not taken for
+   * it) and the check it runs now (process group and FLOTILLA_CHECK token), so a later pass can end
+   * a check whose runner died before running the checks again.
+   */
+  ciClaim: claimSchema
+    .extend({
+      startTime: z.string().nullable().optional(),
+      check: z.object({ pgid: z.number().int().positive(), token: z.string().regex(/^[0-9a-f]{1,64}$/) }).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
   /** The latest review, as the local forge shows it with the PR. */
   review: prReviewSchema.optional(),
 });

@@ -31,3 +31,30 @@ export function processZombie(pid: number | null | undefined): boolean {
   // "pid (comm) S ...": comm may hold spaces and parentheses, so read after the last ")".
   return stat.slice(stat.lastIndexOf(')') + 1).trimStart().startsWith('Z');
 }
+
+/**
+ * The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), as text, or
+ * null where /proc is missing or the process is gone. A pid plus its start time names one process:
+ * a recycled pid has another start time.
+ */
+export function processStartTime(pid: number | null | undefined): string | null {
+  if (!pid || pid < 0) return null;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Fields after "(comm)" start at field 3 (state); starttime is field 22.
+  const fields = stat.slice(stat.lastIndexOf(')') + 1).trim().split(/\s+/);
+  const start = fields[22 - 3];
+  return start && /^\d+$/.test(start) ? start : null;
+}
+
+/** Whether the process `pid` runs and is the one that started at `startTime` (when known). */
+export function processIsSame(pid: number, startTime: string | null | undefined): boolean {
+  if (!processAlive(pid)) return false;
+  if (!startTime) return true;
+  const now = processStartTime(pid);
+  return now === null || now === startTime;
+}

@@ -7,6 +7,7 @@ import { defaultCostSources, refreshCost } from '../cost/index.js';
 import { watchUsageLogs } from '../cost/index.js';
 import { errorMessage } from '../core/index.js';
 import { createRunner, type Runner } from '../exec/index.js';
+import { tightenPrivateDir } from '../fs/index.js';
 import { GitClient } from '../git/index.js';
 import { worktreeRootFor } from '../core/index.js';
 import { findRepo } from '../git/index.js';
@@ -20,7 +21,7 @@ import { previewPrompt } from '../prompt/index.js';
 import { recoveryDeps, wireLoop } from './wire-loop.js';
 import { mergeTrain } from './merge-train.js';
 import { addTask } from './commands/task-add.js';
-import { removeTask } from './commands/task-remove.js';
+import { assertRemovable, removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
 import { agentOverheadMB, createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
 import type { FleetContext } from '../core/index.js';
@@ -75,6 +76,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const runner = options.runner ?? createRunner();
   const git = new GitClient(runner);
   const paths = await findRepo(git, options.cwd);
+  // State files hold prompts and logs: the folder is ours alone, even when it was made 0755.
+  await tightenPrivateDir(paths.stateDir);
   const config = await loadConfig(paths.configFile);
   const worktreeRoot = worktreeRootFor(paths.root, config.worktreeRoot);
   const registry = new TaskRegistry(paths.registryFile, { worktreeRoot, repoRoot: paths.root });
@@ -123,6 +126,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       return task;
     },
     'task.remove': async ({ id, keepWorktrees }) => {
+      await assertRemovable(fleet, id, keepWorktrees ?? false);
       if (await sessions.isAlive(id)) await sessions.stop(id);
       const problems = await removeTask(fleet, id, keepWorktrees ?? false);
       await refresh();

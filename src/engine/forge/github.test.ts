@@ -43,11 +43,11 @@ describe('github forge (fake gh on fixtures)', () => {
     const r = await runMonitorPass(fx!.fleet, { forge });
     expect(git(origin, 'rev-parse', 'flotilla/gh-a1').trim()).toBe(git(fx!.repo.root, 'rev-parse', 'flotilla/gh-a1').trim());
     const argv = calls().map((c) => c.args.slice(0, 2).join(' '));
-    expect(argv).toEqual(['pr list', 'pr create', 'pr list', 'pr checks', 'run view']);
-    const create = calls()[1]!;
+    expect(argv).toEqual(['auth status', 'pr list', 'pr create', 'pr list', 'pr checks', 'run view']);
+    const create = calls()[2]!;
     expect(create.args).toEqual(['pr', 'create', '--head', 'flotilla/gh-a1', '--base', 'main', '--title', 'Task gh', '--body-file', '-']);
     expect(create.stdin).toContain('## Testing');
-    expect(calls()[4]!.args).toEqual(['run', 'view', '777', '--log-failed']);
+    expect(calls()[5]!.args).toEqual(['run', 'view', '777', '--log-failed']);
     const task = await readTask(fx!.fleet, 'gh');
     expect(task.pr).toMatchObject({ forge: 'github', number: 42, url: 'https://github.com/acme/app/pull/42', state: 'open' });
     expect(task.state).toBe('failed');
@@ -121,11 +121,12 @@ describe('github forge (fake gh on fixtures)', () => {
     expect((await readTask(fx!.fleet, 'gh')).pr!.state).toBe('open');
   });
 
-  it('gh not logged in (exit 4) is a degraded state with a clear message, not a crash', async () => {
-    const { forge } = await finishedTask({ 'auth-exit': '4' });
+  it('gh not logged in (exit 4) is a degraded state with a clear message, not a crash; nothing is pushed', async () => {
+    const { forge, origin } = await finishedTask({ 'auth-exit': '4' });
     const r = await runMonitorPass(fx!.fleet, { forge });
     expect(r.errors).toEqual([]);
-    expect(r.needsHuman).toContainEqual({ taskId: 'gh', why: 'degraded', message: 'gh is not logged in: run `gh auth login` (or set "forge": "local")' });
+    expect(r.needsHuman).toContainEqual({ taskId: 'gh', why: 'degraded', message: 'gh is not logged in: run gh auth login; nothing was pushed' });
+    expect(git(origin, 'for-each-ref').trim()).toBe('');
     const task = await readTask(fx!.fleet, 'gh');
     expect(task.state).toBe('checking');
     expect(task.gates.pr).toMatchObject({ state: 'pending' });

@@ -6,6 +6,7 @@ import { describeBranch } from './local.js';
 import { GhOutputError, parsePrChecks, parsePrList, parsePrView, runIdFromLink, type GhPr } from './parse-gh.js';
 import { composePrBody, readPrTemplate } from './pr-body.js';
 import { checkFileName } from './run-check.js';
+import { ghMessage } from './gh-preflight.js';
 import { summariseChecks, type CiStatus, type Forge, type ForgeDegraded, type ForgeTarget } from './types.js';
 
 const PR_FIELDS = 'number,url,title,body,state,headRefName,baseRefName,headRefOid,createdAt';
@@ -23,9 +24,11 @@ export interface GithubForgeOptions {
    * request; a fleet of twenty ready tasks asked every pass would spend most of the hourly quota.
    */
   refreshMs?: number;
+  /** Set when gh cannot serve (too old, not logged in): every task shows this instead of a gh failure. */
+  unusable?: string;
 }
 
-type GhCall = { ok: true; stdout: string; stderr: string; exitCode: number } | ForgeDegraded;
+type GhCall = { ok: true; stdout: string; stderr: string; exitCode: number; args: string[] } | ForgeDegraded;
 
 /** Runs gh; a missing gh or a gh that is not logged in (exit 4) becomes a degraded state. */
 async function gh(ctx: FleetContext, program: string, args: string[], o: { cwd: string; input?: string; okCodes?: number[] }): Promise<GhCall> {
@@ -33,11 +36,16 @@ async function gh(ctx: FleetContext, program: string, args: string[], o: { cwd: 
   if (r.notFound) return { degraded: `gh is not installed (${program} not found): install GitHub CLI or set "forge": "local" in .flotilla/config.json` };
   if (r.exitCode === 4) return { degraded: 'gh is not logged in: run `gh auth login` (or set "forge": "local")' };
   if (r.timedOut) return { degraded: `gh ${args.slice(0, 2).join(' ')} timed out` };
-  if (r.exitCode === null || !(o.okCodes ?? [0]).includes(r.exitCode)) {
-    const line = r.stderr.trim().split('\n').at(-1) || `exit ${r.exitCode ?? 'signal'}`;
-    return { degraded: `gh ${args.slice(0, 2).join(' ')} failed: ${line}` };
+  if (r.exitCode === null || !(o.okCodes ?? [0]).includes(r.exitCode) || (!r.stdout.trim() && r.exitCode !== 0 && r.stderr.trim())) {
+    return { degraded: `gh ${args.slice(0, 2).join(' ')} failed (exit ${r.exitCode ?? 'signal'}): ${ghMessage(r.stderr, r.stdout) || 'no message'}` };
   }
-  return { ok: true, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+  return { ok: true, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, args };
+}
+
+/** gh answered but not with what flotilla reads: quote gh's own words when it printed nothing on stdout. */
+function unreadable(r: Extract<GhCall, { ok: true }>, err: unknown): ForgeDegraded {
+  if (!r.stdout.trim() && r.stderr.trim()) return { degraded: `gh ${r.args.slice(0, 2).join(' ')} printed no JSON; gh says: ${ghMessage(r.stderr)}` };
+  return { degraded: (err as GhOutputError).message };
 }
 
 function prStateOf(p: Pick<GhPr, 'state'>): PullRequest['state'] {
@@ -83,7 +91,7 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
       const prs = parsePrList(r.stdout);
       return { pr: prs.find((p) => p.state === 'OPEN') ?? prs[0] ?? null };
     } catch (err) {
-      return { degraded: (err as GhOutputError).message };
+      return unreadable(r, err);
     }
   }
 
@@ -94,7 +102,7 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
     try {
       return { state: prStateOf(parsePrView(r.stdout)) };
     } catch (err) {
-      return { degraded: (err as GhOutputError).message };
+      return unreadable(r, err);
     }
   }
 
@@ -102,6 +110,7 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
     kind: 'github',
 
     async ensurePr(ctx, target) {
+      if (options.unusable) return { degraded: options.unusable };
       const { task, attempt, probe } = target;
       const current = task.pr;
       if (current && current.forge === 'github' && current.attempt === attempt.n && current.headSha === probe.headSha) {
@@ -115,6 +124,16 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
           if (t.pr && t.pr.forge === 'github' && t.pr.number === current.number) t.pr.state = seen.state;
           return t.pr ?? { ...current, state: seen.state };
         });
+      }
+      // Logged out since the forge was chosen: say so before pushing anything.
+      if (due('auth')) {
+        const auth = await ctx.runner.run(program, ['auth', 'status'], { cwd: ctx.paths.root, env: GH_ENV, timeoutMs: 30_000 });
+        if (auth.notFound) return { degraded: `gh is not installed (${program} not found): install GitHub CLI or set "forge": "local" in .flotilla/config.json` };
+        if (auth.exitCode !== 0) {
+          const said = ghMessage(auth.stderr, auth.stdout);
+          return { degraded: `gh is not logged in: run gh auth login${said ? ` (gh says: ${said})` : ''}; nothing was pushed` };
+        }
+        lastRead.set('auth', Date.now());
       }
       const push = await ctx.git.raw(attempt.worktree, ['push', '--force-with-lease', '--set-upstream', remote, `${attempt.branch}:${attempt.branch}`], { timeoutMs: 120_000 });
       if (push.exitCode !== 0) {
@@ -144,6 +163,7 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
     },
 
     async ci(ctx, target, pr) {
+      if (options.unusable) return { degraded: options.unusable };
       // A ready task's checks all passed on this head; they are asked again only every refreshMs
       // (a re-run on GitHub can still turn them), in between the stored result stands.
       const key = `checks ${target.task.id} #${pr.number} ${target.probe.headSha}`;
@@ -156,7 +176,7 @@ export function createGithubForge(options: GithubForgeOptions = {}): Forge {
         try {
           checks = parsePrChecks(r.stdout);
         } catch (err) {
-          return { degraded: (err as GhOutputError).message };
+          return unreadable(r, err);
         }
       }
       lastRead.set(key, Date.now());

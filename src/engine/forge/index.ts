@@ -2,7 +2,7 @@ export type { Forge, ForgeTarget, CiStatus, ForgeDegraded, ForgeResult } from '.
 export { isDegraded, summariseChecks } from './types.js';
 export { createLocalForge, describeBranch } from './local.js';
 export { createGithubForge, type GithubForgeOptions } from './github.js';
-export { selectForge, type ForgeChoice } from './select.js';
+export { forgeLine, selectForge, type ForgeChoice } from './select.js';
 export { spawnCheck, runCheckAdmitted, checkFileName, type CheckSpec, type CheckOutcome, type SpawnCheck } from './run-check.js';
 export { readPrTemplate, templateHeadings, missingHeadings, composePrBody, TEMPLATE_PATHS } from './pr-body.js';
 export { parsePrList, parsePrChecks, runIdFromLink, isGithubRemote, GhOutputError } from './parse-gh.js';

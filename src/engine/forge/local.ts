@@ -9,6 +9,34 @@ import { checkFileName, runCheckAdmitted, type SpawnCheck } from './run-check.js
 import { summariseChecks, type CiStatus, type Forge, type ForgeTarget } from './types.js';
 import { processAlive as pidAlive } from '../exec/index.js';
 import { attemptEnv } from '../workspace/index.js';
+import { processIsSame, processStartTime, sweepMarked } from '../exec/index.js';
+
+/**
+ * The claim a process writes before running a PR's checks, so no other process runs them too:
+ * the runner (pid and start time, so a recycled pid is not taken for it) and the check it runs now
+ * (its process group and FLOTILLA_CHECK token), so a later pass can end a check whose runner died.
+ */
+interface CiClaim {
+  pid: number;
+  at?: string;
+  startTime?: string | null;
+  check?: { pgid: number; token: string } | null;
+}
+
+/** Whether the runner of a claim still runs. */
+function claimAlive(claim: CiClaim): boolean {
+  return processIsSame(claim.pid, claim.startTime ?? null);
+}
+
+/**
+ * Ends the check a dead runner left running (SIGKILL of `check` or `watch`): every process carrying
+ * its token, in its group or not (a recycled pid carries no token). Only then are the checks run
+ * again, so one never runs twice at once.
+ */
+export async function endOrphanedCheck(claim: CiClaim | null | undefined): Promise<number> {
+  if (!claim?.check || claimAlive(claim)) return 0;
+  return sweepMarked({ env: { FLOTILLA_CHECK: claim.check.token } });
+}
 
 
 /** Reads commit list and diffstat of the attempt (2 git processes). */
@@ -81,14 +109,17 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
   const complete = (p: PullRequest) => p.checks.length === checks.length && !p.checks.some((c) => c.state === 'pending');
   if (pr.ciHead === head && complete(pr)) return summariseChecks(pr.checks);
 
+  if (pr.ciClaim?.check && pr.ciClaim.pid !== process.pid) await endOrphanedCheck(pr.ciClaim);
   const claimed = await ctx.registry.updateTask(task.id, (t): boolean | 'moved' => {
     const p = t.pr;
     if (!p || p.headSha !== head) return 'moved';
     const claim = p.ciClaim;
-    const ownedElsewhere = claim && claim.pid !== process.pid && pidAlive(claim.pid);
+    const ownedElsewhere = claim && claim.pid !== process.pid && claimAlive(claim);
     if (p.ciHead === head && (ownedElsewhere || complete(p))) return false;
+    // A dead runner's check this pass has not ended (the claim changed since it was read): next pass.
+    if (claim?.check && claim.pid !== process.pid && claim.check.token !== pr.ciClaim?.check?.token) return false;
     p.ciHead = head;
-    p.ciClaim = { pid: process.pid, at: new Date().toISOString() };
+    p.ciClaim = { pid: process.pid, at: new Date().toISOString(), startTime: processStartTime(process.pid), check: null };
     p.checks = checks.map((c) => ({ name: c.name, state: 'pending', detail: 'queued' }));
     const a = t.attempts.find((x) => x.n === attempt.n);
     if (a) a.ciRounds += 1;
@@ -111,7 +142,23 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
       });
     let out: Awaited<ReturnType<typeof runCheckAdmitted>>;
     try {
-      out = await runCheckAdmitted(ctx.admission, check, { cwd: attempt.worktree, env: attemptEnv(ctx.paths.root, task.id, attempt), logFile, taskId: task.id, spawn, ...(target.signal ? { signal: target.signal } : {}) });
+      const onStart = (run: { pgid: number; token: string }) =>
+        void ctx.registry
+          .updateTask(task.id, (t) => {
+            const p = t.pr;
+            if (p && p.ciHead === head && p.ciClaim?.pid === process.pid) p.ciClaim.check = run;
+          })
+          .catch(() => undefined);
+      out = await runCheckAdmitted(ctx.admission, check, {
+        cwd: attempt.worktree,
+        env: attemptEnv(ctx.paths.root, task.id, attempt),
+        logFile,
+        taskId: task.id,
+        attempt: attempt.n,
+        spawn,
+        onStart,
+        ...(target.signal ? { signal: target.signal } : {}),
+      });
     } catch (err) {
       // The check could not run (e.g. its log folder): free the claim so a later pass tries again.
       await release();

@@ -2,7 +2,8 @@ import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AdmissionAbortedError } from '../core/index.js';
 import type { Admission } from '../core/index.js';
-import { runCommand } from '../exec/index.js';
+import { randomBytes } from 'node:crypto';
+import { processWatchdog, runCommand, sweepMarked } from '../exec/index.js';
 import { ensurePrivateDir } from '../fs/index.js';
 
 /** One check command to run (a config check or a custom gate). */
@@ -30,7 +31,15 @@ export interface CheckOutcome {
 /** Spawns one check (tests and the bench count spawns through this). */
 export type SpawnCheck = (
   spec: CheckSpec,
-  o: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv; onPid?: (pid: number) => void; signal?: AbortSignal },
+  o: {
+    cwd: string;
+    logFile: string;
+    env?: NodeJS.ProcessEnv;
+    onPid?: (pid: number) => void;
+    /** Called once the check runs: its group leader and the FLOTILLA_CHECK token its processes carry. */
+    onStart?: (run: { pgid: number; token: string }) => void;
+    signal?: AbortSignal;
+  },
 ) => Promise<CheckOutcome>;
 
 const TAIL_BYTES = 4000;
@@ -48,6 +57,8 @@ function lastLines(text: string, n = 20): string {
  * Runs a check command (argv, no shell) through the runner, in its own process group, writing all
  * output to `logFile` (0600). At the timeout the whole group gets SIGTERM, then SIGKILL; the check
  * fails with its last output. Whatever it leaves running in its group is killed when it exits.
+ * Its processes carry `FLOTILLA_CHECK=<token>`: what left the group (setsid) is swept when the check
+ * ends, and the process watchdog ends the group and the stragglers if this process dies first.
  */
 export const spawnCheck: SpawnCheck = async (spec, o) => {
   await ensurePrivateDir(dirname(o.logFile));
@@ -56,17 +67,29 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
   const keepTail = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
   };
+  const token = randomBytes(8).toString('hex');
+  const marker = { env: { FLOTILLA_CHECK: token } };
+  const watchdog = processWatchdog();
+  let held: number | null = null;
+  const onPid = (pid: number) => {
+    held = pid;
+    watchdog.hold(pid, marker);
+    o.onStart?.({ pgid: pid, token });
+    o.onPid?.(pid);
+  };
   const result = await runCommand({
     argv: spec.command,
     cwd: o.cwd,
-    ...(o.env ? { env: o.env } : {}),
+    env: { ...(o.env ?? process.env), ...watchdog.holdEnv(), FLOTILLA_CHECK: token },
     timeoutMs: spec.timeoutSec * 1000,
     ...(o.signal ? { signal: o.signal } : {}),
     outputFile: o.logFile,
     onOutput: keepTail,
-    ...(o.onPid ? { onPid: o.onPid } : {}),
+    onPid,
     killLeftovers: true,
   });
+  watchdog.free(held);
+  await sweepMarked(marker);
   const cancelled = Boolean(result.aborted);
   const outcome = { exitCode: result.exitCode, timedOut: result.timedOut, error: cancelled && result.exitCode === null && !result.signal ? 'cancelled' : result.error };
   if (outcome.error) {
@@ -98,13 +121,23 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
 export async function runCheckAdmitted(
   admission: Admission | undefined,
   spec: CheckSpec,
-  o: { cwd: string; logFile: string; taskId: string; spawn?: SpawnCheck; signal?: AbortSignal; env?: Record<string, string> },
+  o: {
+    cwd: string;
+    logFile: string;
+    taskId: string;
+    attempt?: number;
+    spawn?: SpawnCheck;
+    signal?: AbortSignal;
+    onStart?: (run: { pgid: number; token: string }) => void;
+    /** The attempt's own variables (ports, slot, compose name), on top of flotilla's environment. */
+    env?: Record<string, string>;
+  },
 ): Promise<CheckOutcome> {
   const run = o.spawn ?? spawnCheck;
-  const signal = o.signal ? { signal: o.signal } : {};
-  // The attempt's own variables (ports, slot, compose name) on top of flotilla's environment.
-  const env = o.env ? { env: { ...process.env, ...o.env } } : {};
-  if (!admission) return run(spec, { cwd: o.cwd, logFile: o.logFile, ...signal, ...env });
+  // Checks carry their task's marker, so `stop` and `rm` of the task can find what they left.
+  const env = { ...process.env, ...o.env, FLOTILLA_TASK: o.taskId, ...(o.attempt !== undefined ? { FLOTILLA_ATTEMPT: String(o.attempt) } : {}) };
+  const signal = { env, ...(o.signal ? { signal: o.signal } : {}), ...(o.onStart ? { onStart: o.onStart } : {}) };
+  if (!admission) return run(spec, { cwd: o.cwd, logFile: o.logFile, ...signal });
   let ticket: Awaited<ReturnType<Admission['acquire']>>;
   try {
     ticket = await admission.acquire({ kind: 'check', key: `check:${spec.name}`, label: `${o.taskId}: ${spec.name}`, taskId: o.taskId }, o.signal);

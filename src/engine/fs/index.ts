@@ -1,2 +1,2 @@
-export { appendPrivateLine, ensurePrivateDir, writeFileAtomic } from './secure-files.js';
+export { appendPrivateLine, ensurePrivateDir, removeStaleTemps, tightenPrivateDir, writeFileAtomic } from './secure-files.js';
 export { withFileLock } from './file-lock.js';

@@ -21,7 +21,13 @@ export const prGate: GateEvaluator = async ({ ctx, pr, prProblem }, spec) => {
 };
 
 /** `rebased`: base is an ancestor of the branch, and merging would not conflict. */
-export const rebasedGate: GateEvaluator = async ({ task, probe }) => {
+export const rebasedGate: GateEvaluator = async ({ task, probe, attempt }) => {
+  if (probe.baseRewritten) {
+    const was = attempt.baseCommit ? ` (${attempt.baseCommit.slice(0, 12)}, where this attempt started, is no longer on ${task.base})` : '';
+    // Not a conflict an agent should resolve from its branch (which may carry what base dropped):
+    // a class that is not retried automatically, and whose retry starts again from base.
+    return { state: 'fail', detail: `base was rewritten: review what changed${was}`, failureClass: 'off_track' };
+  }
   if (probe.behind === 0) return { state: 'pass', detail: `up to date with ${task.base}` };
   if (probe.conflicts === null) return { state: 'pending', detail: `${probe.behind} commits behind ${task.base}; conflicts not checked` };
   if (probe.conflicts.length) {
@@ -88,7 +94,7 @@ export const commandGate: GateEvaluator = async ({ ctx, task, attempt, probe, sp
   });
   if (!claimed) return { state: 'pending', detail: 'running in another flotilla process', headSha: head };
   const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`gate-${checkFileName(spec.name)}.log`);
-  const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, env: attemptEnv(ctx.paths.root, task.id, attempt), logFile, taskId: task.id, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
+  const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, env: attemptEnv(ctx.paths.root, task.id, attempt), taskId: task.id, attempt: attempt.n, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
   if (out.cancelled) return { state: 'pending', detail: 'cancelled', headSha: head };
   return { state: out.state, detail: out.detail, headSha: probe.headSha ?? undefined, log: out.log, output: out.tail };
 };

@@ -34,7 +34,7 @@ export async function evaluateGates(input: GateInput, evaluators: GateEvaluators
     if (result.state === 'fail' && !failure) {
       const output = (result as { output?: string }).output;
       failure = {
-        class: failureClassFor(spec.name, spec.kind),
+        class: (result as { failureClass?: FailureClass }).failureClass ?? failureClassFor(spec.name, spec.kind),
         gate: spec.name,
         evidence: `gate ${spec.name}: ${result.detail}${output ? `\n${output}` : ''}`,
       };

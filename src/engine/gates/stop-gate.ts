@@ -47,7 +47,7 @@ export async function runStopGate(ctx: FleetContext, taskId: string, options: { 
   const results: CheckOutcome[] = [];
   for (const spec of localGateSpecs(ctx)) {
     const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`stop-${checkFileName(spec.name)}.log`);
-    const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, env: attemptEnv(ctx.paths.root, task.id, attempt), logFile, taskId: task.id, ...(options.spawn ? { spawn: options.spawn } : {}) });
+    const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, env: attemptEnv(ctx.paths.root, task.id, attempt), taskId: task.id, attempt: attempt.n, ...(options.spawn ? { spawn: options.spawn } : {}) });
     results.push(out);
     if (out.state === 'fail') problems.push(`Check "${spec.name}" (${spec.command.join(' ')}) failed: ${out.detail}\n${out.tail}`.trimEnd());
   }

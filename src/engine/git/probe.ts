@@ -29,6 +29,12 @@ export interface AttemptProbe {
   statusRead: boolean;
   clean: boolean;
   dirty: string[];
+  /**
+   * True when the base commit this attempt recorded (`attempt.baseCommit`) is no longer an ancestor
+   * of base: base was rewritten (force-pushed, reset) under the attempt, and the branch may carry
+   * commits base dropped. Rebasing would guess; the `rebased` gate fails instead.
+   */
+  baseRewritten?: boolean;
   /** Files that conflict with base (null when not checked: up to date, or refs missing). */
   conflicts: string[] | null;
   /** Set when the worktree or branch is gone, or git failed: one clear line. */
@@ -43,9 +49,10 @@ export async function readBranchTips(git: GitClient, repoRoot: string): Promise<
 
 /**
  * Results keyed by base and head commits, which never change for a pair: merge-tree conflicts
- * ("c:<base>:<head>") and ahead/behind counts ("n:<base>:<head>"). Kept by the monitor loop.
+ * ("c:<base>:<head>"), ahead/behind counts ("n:<base>:<head>") and whether a recorded base commit
+ * is still in base ("a:<recorded>:<base>"). Kept by the monitor loop.
  */
-export type ConflictCache = Map<string, string[] | { ahead: number; behind: number }>;
+export type ConflictCache = Map<string, string[] | { ahead: number; behind: number } | boolean>;
 
 /**
  * Probes one attempt. Child processes: `git status` (1) unless `status: false`;
@@ -116,6 +123,9 @@ export async function probeAttempt(
   }
   probe.ahead = counts.ahead;
   probe.behind = counts.behind;
+  if (attempt.baseCommit && attempt.baseCommit !== probe.baseSha) {
+    probe.baseRewritten = !(await stillInBase(git, o.repoRoot, attempt.baseCommit, probe.baseSha!, o.conflictCache));
+  }
   if (probe.behind > 0) {
     try {
       probe.conflicts = await conflictsWith(git, o.repoRoot, probe.baseSha!, probe.headSha!, o.conflictCache);
@@ -124,6 +134,20 @@ export async function probeAttempt(
     }
   }
   return probe;
+}
+
+/**
+ * Whether `recorded` is still an ancestor of `baseSha` (`git merge-base --is-ancestor`). A recorded
+ * commit git no longer has (pruned after the rewrite) counts as gone too.
+ */
+async function stillInBase(git: GitClient, repoRoot: string, recorded: string, baseSha: string, cache?: ConflictCache): Promise<boolean> {
+  const key = `a:${recorded}:${baseSha}`;
+  const cached = cache?.get(key);
+  if (typeof cached === 'boolean') return cached;
+  const r = await git.raw(repoRoot, gitArgs.isAncestor(recorded, baseSha));
+  const inBase = r.exitCode === 0;
+  cache?.set(key, inBase);
+  return inBase;
 }
 
 /** Files that conflict when merging `head` into `base` (both must exist). */

@@ -51,19 +51,21 @@ export function createMonitor(ctx: FleetContext, options: MonitorOptions = {}): 
   let lastResult: PassResult | null = null;
 
   // "auto" costs a git call and a `gh auth status`: decided once every few minutes, not every pass.
-  let chosen: { forge: Forge; at: number } | null = null;
-  async function forgeFor(): Promise<Forge> {
-    if (options.forge) return options.forge;
+  let chosen: { forge: Forge; why?: string; at: number } | null = null;
+  async function forgeFor(): Promise<{ forge: Forge; why?: string }> {
+    if (options.forge) return { forge: options.forge };
     if (!chosen || Date.now() - chosen.at > FORGE_RECHECK_MS) {
-      chosen = { forge: (await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {})).forge, at: Date.now() };
+      chosen = { ...(await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {})), at: Date.now() };
     }
-    return chosen.forge;
+    return chosen;
   }
 
   async function pass(now?: Date): Promise<PassResult> {
+    const choice = await forgeFor();
     const result = await runMonitorPass(ctx, {
       ...(now ? { now } : {}),
-      forge: await forgeFor(),
+      forge: choice.forge,
+      ...(choice.why ? { forgeWhy: choice.why } : {}),
       ...(options.spawn ? { spawn: options.spawn } : {}),
       gates,
       conflictCache,
@@ -91,7 +93,7 @@ export function createMonitor(ctx: FleetContext, options: MonitorOptions = {}): 
       result.needsHuman = needsHuman(await ctx.registry.read(), ctx.config, degraded);
       await options.refresh?.();
     }
-    ctx.events.emit({ type: 'monitor.pass', result: { at: result.at, durationMs: result.durationMs, tasks: result.tasks, changes: result.changes.length, needsHuman: result.needsHuman.length, errors: result.errors.length } });
+    ctx.events.emit({ type: 'monitor.pass', result: { at: result.at, durationMs: result.durationMs, tasks: result.tasks, forge: result.forge, ...(result.forgeWhy ? { forgeWhy: result.forgeWhy } : {}), changes: result.changes.length, needsHuman: result.needsHuman.length, errors: result.errors.length } });
     lastResult = result;
     return result;
   }

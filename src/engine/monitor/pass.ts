@@ -22,6 +22,8 @@ export interface PassOptions {
   now?: Date;
   /** The forge to use (default: selectForge from config). */
   forge?: Forge;
+  /** Why that forge was chosen (reported in the result). */
+  forgeWhy?: string;
   /** Gate evaluators added or overriding the built-in ones (e.g. `reviews`). */
   gates?: GateEvaluators;
   /** Spawns checks and gate commands (tests and the bench count through it). */
@@ -64,8 +66,11 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
   const watched = data.tasks.filter((t) => (WATCHED as readonly string[]).includes(t.state) && t.attempts.length > 0 && !isOrchestrator(t));
   let forgeName = options.forge?.kind ?? ctx.config.forge;
   let tips: Map<string, string> | null = null;
+  let forgeWhy = options.forgeWhy;
   if (watched.length) {
-    const forge = options.forge ?? (await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {})).forge;
+    const choice = options.forge ? { forge: options.forge, why: options.forgeWhy } : await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {});
+    const forge = choice.forge;
+    forgeWhy = choice.why;
     forgeName = forge.kind;
     tips = await readBranchTips(ctx.git, ctx.paths.root);
     const branchTips = tips;
@@ -89,6 +94,7 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
     durationMs: Date.now() - started,
     tasks: watched.length,
     forge: forgeName,
+    ...(forgeWhy ? { forgeWhy } : {}),
     changes,
     needsHuman: needsHuman(after, ctx.config, degraded),
     errors,
@@ -176,7 +182,7 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
   }
   if (ownPr?.state === 'merged') return;
   let current = probe;
-  if (probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha) {
+  if (probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha && !probe.baseRewritten) {
     const r = await rebaseClean(ctx, task.id, attempt, probe.baseSha);
     if (r.rebased) {
       changes.push({ taskId: task.id, attempt: attempt.n, what: 'gate', message: `rebased onto ${task.base} (${probe.behind} new commits there, no conflicts)` });

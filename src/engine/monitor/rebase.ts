@@ -9,7 +9,9 @@ export type RebaseOutcome = { rebased: true; head: string } | { rebased: false; 
 /**
  * Rebases a finished attempt's branch onto base when git says it merges cleanly: deterministic
  * upkeep so a task that fell behind is checked again instead of failing. Only on a clean tree; a
- * rebase that stops is aborted and the branch is left as it was.
+ * rebase that stops is aborted and the branch is left as it was. With the attempt's recorded base
+ * commit, only the attempt's own commits are replayed (`rebase --onto <base tip> <recorded>`), and
+ * the recorded commit moves to the new base tip; the caller never rebases over a rewritten base.
  */
 export async function rebaseClean(ctx: FleetContext, taskId: string, attempt: Attempt, baseSha: string): Promise<RebaseOutcome> {
   // Claimed under the registry lock: two flotilla processes must never rebase (or abort) the same worktree.
@@ -21,13 +23,17 @@ export async function rebaseClean(ctx: FleetContext, taskId: string, attempt: At
     return true;
   });
   if (!claimed) return { rebased: false, why: 'another flotilla process is rebasing it' };
+  let outcome: RebaseOutcome | undefined;
   try {
-    return await rebase(ctx, attempt, baseSha);
+    outcome = await rebase(ctx, attempt, baseSha);
+    return outcome;
   } finally {
     await ctx.registry
       .updateTask(taskId, (t) => {
         const a = t.attempts.find((x) => x.n === attempt.n);
-        if (a) a.rebaseClaim = null;
+        if (!a) return;
+        a.rebaseClaim = null;
+        if (outcome?.rebased) a.baseCommit = baseSha;
       })
       .catch(() => undefined);
   }
@@ -39,7 +45,8 @@ async function rebase(ctx: FleetContext, attempt: Attempt, baseSha: string): Pro
   const s = parseStatusV2(status.stdout);
   if (s.dirty.length) return { rebased: false, why: `uncommitted changes in ${attempt.worktree}` };
   if (s.branch !== attempt.branch) return { rebased: false, why: `${attempt.worktree} is not on ${attempt.branch}` };
-  const r = await ctx.git.raw(attempt.worktree, ['-c', 'core.editor=true', 'rebase', '--quiet', '--no-autosquash', baseSha]);
+  const from = attempt.baseCommit ? ['--onto', baseSha, attempt.baseCommit] : [baseSha];
+  const r = await ctx.git.raw(attempt.worktree, ['-c', 'core.editor=true', 'rebase', '--quiet', '--no-autosquash', ...from]);
   if (r.exitCode !== 0) {
     if (!/already a rebase|rebase-merge/.test(r.stderr)) await ctx.git.raw(attempt.worktree, ['rebase', '--abort']);
     return { rebased: false, why: `git rebase stopped: ${r.stderr.trim().split('\n')[0] ?? ''}` };

@@ -12,6 +12,7 @@ import { attemptLogFile, launchSpec } from './launch-spec.js';
 import { PtyRuntime } from './pty-runtime.js';
 import { killProcessGroup, type Runtime } from './runtime.js';
 import { StatusWiring, type Entry } from './status-wiring.js';
+import { attemptMarker, sweepMarked } from '../exec/index.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, StartSessionInput } from '../core/index.js';
 import { findExecutable } from './which.js';
@@ -161,6 +162,7 @@ class AgentSessions implements SessionManager {
     if (elsewhere) {
       // The holding process sees its agent exit and ends its own follow-up.
       await killProcessGroup(elsewhere.info.pid);
+      await sweepMarked(attemptMarker(taskId, elsewhere.attempt));
       const info: SessionInfo = { ...elsewhere.info, state: 'exited', since: new Date().toISOString(), exitCode: null, message: 'stopped' };
       await this.wiring.record(taskId, elsewhere.attempt, info);
       return;
@@ -168,6 +170,8 @@ class AgentSessions implements SessionManager {
     const entry = await this.require(taskId);
     entry.stopping = true;
     await entry.session.kill();
+    // Whatever left the agent's group (setsid, a daemonising fork) still carries its marker.
+    await sweepMarked(attemptMarker(taskId, entry.attempt));
     await waitAtMost(entry.exitedPromise, 3000);
   }
 

@@ -9,6 +9,7 @@ import { OutputLog } from './output-log.js';
 import { killProcessGroup, type Runtime, type RuntimeSession, type SpawnSpec } from './runtime.js';
 import { joinCapture } from './serialize.js';
 import type { AttachOptions, AttachOutcome, ScreenSnapshot } from '../core/index.js';
+import { attemptMarker, processWatchdog } from '../exec/index.js';
 
 /** Resizes a pty, ignoring the error node-pty throws when the process has just exited. */
 export function safeResize(p: pty.IPty, cols: number, rows: number): void {
@@ -230,13 +231,20 @@ export class PtyRuntime implements Runtime {
     const [file, ...args] = spec.argv;
     let p: pty.IPty;
     try {
-      p = pty.spawn(file!, args, { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: spec.cwd, env: spec.env });
+      // The agent and its children end with this process, even when it is killed with SIGKILL.
+      const env = { ...spec.env, ...processWatchdog().holdEnv() };
+      p = pty.spawn(file!, args, { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: spec.cwd, env });
     } catch (err) {
       throw new PtyError(`cannot start ${file}: ${(err as Error).message}`);
     }
     const session = new PtySession(p, spec);
     this.sessions.add(session);
-    session.onExit(() => this.sessions.delete(session));
+    const watchdog = processWatchdog();
+    watchdog.hold(p.pid, attemptMarker(spec.taskId, spec.attempt));
+    session.onExit(() => {
+      this.sessions.delete(session);
+      watchdog.free(p.pid);
+    });
     return session;
   }
 

@@ -24,12 +24,37 @@ export async function launchArgv(spec: SpawnSpec): Promise<string[]> {
   return [process.execPath, distScript('engine', 'sessions', 'launch.js'), spec.argvFile];
 }
 
+/** Variables flotilla itself sets, which hold no secret: these may go on tmux's command line. */
+const PUBLIC_ENV = new Set(['PATH', 'FLOTILLA_TASK', 'FLOTILLA_ATTEMPT', 'FLOTILLA_REPO', 'DISABLE_AUTOUPDATER', 'TERM']);
+
 /**
- * `-e` flags for the pane: what differs from this process's environment (flotilla's variables, the
- * profile's env) plus PATH, so secrets of the environment are not put on a command line.
+ * `-e` flags for the pane: what differs from this process's environment plus PATH, so secrets of
+ * the environment are not put on a command line. Only flotilla's own variables go as flags; the
+ * profile's `env` values (API keys, tokens) are returned as `secret`, for a 0600 file.
  */
-export function paneEnvArgs(env: Record<string, string>): string[] {
-  return Object.entries(env)
-    .filter(([k, v]) => k === 'PATH' || process.env[k] !== v)
-    .flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+export function paneEnvArgs(env: Record<string, string>): string[] & { secret?: Record<string, string> } {
+  const args: string[] & { secret?: Record<string, string> } = [];
+  const secret: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k !== 'PATH' && process.env[k] === v) continue;
+    if (PUBLIC_ENV.has(k)) args.push('-e', `${k}=${v}`);
+    else secret[k] = v;
+  }
+  if (Object.keys(secret).length) args.secret = secret;
+  return args;
+}
+
+/**
+ * Wraps a pane command so it starts with `secret` in its environment, read from a 0600 file that
+ * the wrapper removes at once (bash exec's in place, so the agent stays the pane's process); no
+ * value appears on a command line (`ps`). Without bash the values go as `-e` flags (returned).
+ */
+export async function withSecretEnv(spec: Pick<SpawnSpec, 'argvFile' | 'cwd' | 'env'>, command: string[], secret: Record<string, string> | undefined): Promise<{ command: string[]; envArgs: string[] }> {
+  if (!secret) return { command, envArgs: [] };
+  const bash = findExecutable('bash', { cwd: spec.cwd, path: spec.env.PATH });
+  if (!bash) return { command, envArgs: Object.entries(secret).flatMap(([k, v]) => ['-e', `${k}=${v}`]) };
+  const file = `${spec.argvFile}.env`;
+  await writeFileAtomic(file, Object.entries(secret).map(([k, v]) => `${k}=${v}\0`).join(''));
+  const script = 'while IFS= read -r -d "" kv; do export "$kv"; done < "$0"; rm -f -- "$0"; exec "$@"';
+  return { command: [bash, '-c', script, file, ...command], envArgs: [] };
 }

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
 import { logPipeCommand } from './log-pipe.js';
 import type { Runtime, RuntimeSession, SpawnSpec } from './runtime.js';
-import { launchArgv, paneEnvArgs } from './tmux-commands.js';
+import { launchArgv, paneEnvArgs, withSecretEnv } from './tmux-commands.js';
 import { PaneList } from './tmux-panes.js';
 import { TmuxSession } from './tmux-session.js';
 import { clientEnv, target, tmuxSocketName, writeTmuxConf, type PaneRow } from './tmux.js';
@@ -127,8 +127,9 @@ export class TmuxRuntime implements Runtime {
     await ensurePrivateDir(dirname(spec.logFile));
     await this.tmux(['pipe-pane', '-o', '-t', t, logPipeCommand({ logFile: spec.logFile, logMaxBytes: spec.logMaxBytes, logKeep: spec.logKeep, pidFile })]);
     const envArgs = paneEnvArgs(spec.env);
-    const command = await launchArgv(spec);
-    const respawn = await this.tmux(['respawn-pane', '-k', '-t', t, '-c', spec.cwd, ...envArgs, '--', ...command]);
+    // Profile env values (tokens) go through a 0600 file, never tmux's command line (visible in ps).
+    const wrapped = await withSecretEnv(spec, await launchArgv(spec), envArgs.secret);
+    const respawn = await this.tmux(['respawn-pane', '-k', '-t', t, '-c', spec.cwd, ...envArgs, ...wrapped.envArgs, '--', ...wrapped.command]);
     if (respawn.exitCode !== 0) {
       await this.tmux(['kill-session', '-t', `=${name}`]);
       throw new PtyError(`tmux could not start ${spec.argv[0]} in session ${name}: ${respawn.stderr.trim()}`);

@@ -75,9 +75,13 @@ export function parsePaneRows(text: string): PaneRow[] {
   return [...seen.values()];
 }
 
+const TASK_MARKERS = new Set(['FLOTILLA_TASK', 'FLOTILLA_ATTEMPT', 'FLOTILLA_CHECK', 'FLOTILLA_HOLDER']);
+
 /** Env for tmux clients: never nested inside the user's own tmux. */
 export function clientEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'TMUX' && k !== 'TMUX_PANE') env[k] = v;
+  // No task marker (FLOTILLA_TASK, ...): the tmux server started from such a client must never be
+  // mistaken for a task's process by a sweep.
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'TMUX' && k !== 'TMUX_PANE' && !TASK_MARKERS.has(k)) env[k] = v;
   return { ...env, TERM: 'xterm-256color', ...extra };
 }

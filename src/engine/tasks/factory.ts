@@ -26,7 +26,7 @@ export function newTask(
 
 /** A new attempt waiting to start (`pending`), in its worktree on its branch. */
 export function newAttempt(
-  fields: Pick<Attempt, 'n' | 'branch' | 'worktree' | 'startPoint'> & Partial<Pick<Attempt, 'enrichment'>>,
+  fields: Pick<Attempt, 'n' | 'branch' | 'worktree' | 'startPoint'> & Partial<Pick<Attempt, 'enrichment' | 'baseCommit'>>,
   now = new Date().toISOString(),
 ): Attempt {
   return {

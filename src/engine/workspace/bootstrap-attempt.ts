@@ -34,7 +34,7 @@ export async function bootstrapAttempt(ctx: BootstrapContext, o: { taskId: strin
   const grant = await acquireAttemptSlot(ctx, o);
   const vars = attemptEnv(root, o.taskId, { n: o.n, ...slotFields(grant) });
   await renderTemplates({ repoRoot: root, worktree: o.worktree, entries: ctx.config.bootstrap.render, vars });
-  await runSetupCommands(ctx.runner, o.worktree, ctx.config.bootstrap.setup, undefined, vars);
+  await runSetupCommands(ctx.runner, o.worktree, ctx.config.bootstrap.setup, undefined, vars, { taskId: o.taskId, attempt: o.n });
   return slotFields(grant);
 }
 

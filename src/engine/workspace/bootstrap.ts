@@ -29,8 +29,12 @@ export async function runSetupCommands(
   worktree: string,
   commands: readonly (readonly string[])[],
   timeoutMs = 15 * 60_000,
-  env?: Record<string, string>,
+  /** The attempt's own variables (ports, slot, compose name). */
+  vars?: Record<string, string>,
+  /** The attempt the commands prepare: they carry FLOTILLA_TASK/FLOTILLA_ATTEMPT, so `stop`/`rm` find what they leave running. */
+  owner?: { taskId: string; attempt: number },
 ): Promise<void> {
+  const env = vars || owner ? { ...vars, ...(owner ? { FLOTILLA_TASK: owner.taskId, FLOTILLA_ATTEMPT: String(owner.attempt) } : {}) } : undefined;
   for (const [file, ...args] of commands) {
     if (!file) continue;
     const r = await runner.run(file, args, { cwd: worktree, timeoutMs, ...(env ? { env } : {}) });

@@ -25,6 +25,8 @@ export interface AttemptPlace {
   n: number;
   startPoint: string;
   worktreeRoot: string;
+  /** The task's base branch: the worktree then reports where the branch forked from it (baseCommit). */
+  base?: string;
 }
 
 /** An attempt's worktree that exists and is bootstrapped; `discard` removes what preparing made. */

@@ -17,9 +17,10 @@ describe('attempt worktrees', () => {
     repo.write('src/app.js', 'one\n');
     repo.commit('app');
     const wt = await createAttemptWorktree(client, {
-      repoRoot: repo.root, worktreeRoot: repo.worktreeRoot, taskId: 'fix-login', n: 1, startPoint: 'main',
+      repoRoot: repo.root, worktreeRoot: repo.worktreeRoot, taskId: 'fix-login', n: 1, startPoint: 'main', base: 'main',
     });
-    expect(wt).toEqual({ branch: 'flotilla/fix-login-a1', worktree: join(repo.worktreeRoot, 'fix-login-a1'), created: true, branchCreated: true });
+    const main = git(repo.root, 'rev-parse', 'main').trim();
+    expect(wt).toEqual({ branch: 'flotilla/fix-login-a1', worktree: join(repo.worktreeRoot, 'fix-login-a1'), created: true, branchCreated: true, baseCommit: main });
     expect(readFileSync(join(wt.worktree, 'src/app.js'), 'utf8')).toBe('one\n');
     expect(git(wt.worktree, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('flotilla/fix-login-a1');
     expect(wt.worktree.startsWith(repo.root)).toBe(false);

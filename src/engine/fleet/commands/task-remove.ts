@@ -2,10 +2,39 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, requireTask } from '../../core/index.js';
-import { removeAttemptWorktree } from '../../workspace/index.js';
-import type { FleetContext } from '../../core/index.js';
+import { attemptBranch, removeAttemptWorktree } from '../../workspace/index.js';
+import type { FleetContext, Task } from '../../core/index.js';
 import { UsageError } from '../../core/index.js';
 import { releaseAttemptSlot, teardownAttempt } from '../../workspace/index.js';
+import { attemptMarker, sweepMarked } from '../../exec/index.js';
+
+/**
+ * The refusal when an attempt of `task` names a branch outside flotilla's own pattern for it
+ * (`flotilla/<task>-a<N>`), else null: `rm` deletes only branches flotilla made (a registry edited
+ * by hand or by a hostile process must not make it delete `main` or any other branch). The
+ * orchestrator's attempt, which runs in the main checkout, deletes no branch and is not judged.
+ */
+export function foreignBranch(task: Pick<Task, 'id' | 'attempts'>, repoRoot: string): string | null {
+  for (const attempt of task.attempts) {
+    if (attempt.worktree === repoRoot) continue;
+    const own = attemptBranch(task.id, attempt.n);
+    if (attempt.branch !== own) {
+      return `attempt ${attempt.n} of ${task.id} names branch ${JSON.stringify(attempt.branch)}, not ${own}: refusing to remove the task (nothing was deleted; fix .flotilla/tasks.json or use --keep-worktrees)`;
+    }
+  }
+  return null;
+}
+
+/** The task, when `rm` may remove it; else the one-line refusal (nothing is stopped or deleted). */
+export async function assertRemovable(ctx: FleetContext, id: string, keepWorktrees: boolean): Promise<Task> {
+  const current = await ctx.registry.read();
+  const task = requireTask(current, id);
+  const dependents = current.tasks.filter((t) => t.after.includes(id)).map((t) => t.id);
+  if (dependents.length) throw new UsageError(`task "${id}" is a dependency of ${dependents.join(', ')}; remove those first`);
+  const foreign = keepWorktrees ? null : foreignBranch(task, ctx.paths.root);
+  if (foreign) throw new UsageError(foreign);
+  return task;
+}
 
 /**
  * Removes a task from the registry, and its own folders under .flotilla/: hooks and prompts always
@@ -13,11 +42,10 @@ import { releaseAttemptSlot, teardownAttempt } from '../../workspace/index.js';
  * check runs unless kept. The caller stops the task's session first.
  */
 export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: boolean): Promise<string[]> {
-  const current = await ctx.registry.read();
-  const task = requireTask(current, id);
-  const dependents = current.tasks.filter((t) => t.after.includes(id)).map((t) => t.id);
-  if (dependents.length) throw new UsageError(`task "${id}" is a dependency of ${dependents.join(', ')}; remove those first`);
+  const task = await assertRemovable(ctx, id, keepWorktrees);
   const problems: string[] = [];
+  // Nothing of the task may run on: daemons its agent, checks or setup left (setsid) are ended too.
+  await sweepMarked(attemptMarker(id, undefined, { includeChecks: true }));
   if (!keepWorktrees) {
     for (const attempt of task.attempts) {
       // The orchestrator's session runs in the main checkout: never remove that.

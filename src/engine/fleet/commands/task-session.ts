@@ -33,12 +33,12 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
   const preparation = attemptPreparation(ctx);
   const { worktree: wt, recorded } = await prepareAttempt(
     preparation,
-    { taskId: task.id, n: 1, startPoint: start.ref, worktreeRoot: ctx.worktreeRoot },
+    { taskId: task.id, n: 1, startPoint: start.ref, worktreeRoot: ctx.worktreeRoot, base: task.base },
     (made, env) =>
       ctx.registry.updateTask(task.id, (t) => {
         const existing = t.attempts.find((a) => a.n === 1);
         if (existing) return { attempt: existing, ours: false };
-        const attempt = { ...newAttempt({ n: 1, branch: made.branch, worktree: made.worktree, startPoint: start.ref }), ...env };
+        const attempt = { ...newAttempt({ n: 1, branch: made.branch, worktree: made.worktree, startPoint: start.ref, baseCommit: made.baseCommit }), ...env };
         t.attempts.push(attempt);
         return { attempt, ours: true };
       }),
@@ -54,17 +54,17 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
 }
 
 /** A retry recorded without its worktree yet: make it from the attempt's start point. */
-async function prepareRetryWorktree(ctx: FleetContext, id: string, attempt: Attempt): Promise<Prepared> {
+async function prepareRetryWorktree(ctx: FleetContext, id: string, attempt: Attempt, base: string): Promise<Prepared> {
   const preparation = attemptPreparation(ctx);
   const { worktree: wt } = await prepareAttempt(
     preparation,
-    { taskId: id, n: attempt.n, startPoint: attempt.startPoint, worktreeRoot: dirname(attempt.worktree) },
+    { taskId: id, n: attempt.n, startPoint: attempt.startPoint, worktreeRoot: dirname(attempt.worktree), base },
     async (made, env) => {
-      if (made.worktree === attempt.worktree && made.branch === attempt.branch && !('slot' in env)) return;
+      if (made.worktree === attempt.worktree && made.branch === attempt.branch && made.baseCommit === (attempt.baseCommit ?? null) && !('slot' in env)) return;
       Object.assign(attempt, env);
       await ctx.registry.updateTask(id, (t) => {
         const a = t.attempts.find((x) => x.n === attempt.n);
-        if (a) Object.assign(a, { worktree: made.worktree, branch: made.branch }, env);
+        if (a) Object.assign(a, { worktree: made.worktree, branch: made.branch, baseCommit: made.baseCommit }, env);
       });
     },
   );
@@ -90,7 +90,7 @@ export async function startTask(ctx: FleetContext, id: string, opts: { wait?: bo
   const latest = task.attempts.at(-1);
   let prepared: Prepared | null = null;
   if (!latest) prepared = await createFirstAttempt(ctx, task, data.tasks);
-  else if (latest.state === 'pending' && !existsSync(latest.worktree)) prepared = await prepareRetryWorktree(ctx, id, latest);
+  else if (latest.state === 'pending' && !existsSync(latest.worktree)) prepared = await prepareRetryWorktree(ctx, id, latest, task.base);
   const attempt = prepared?.attempt ?? latest!;
 
   // A stopped or failed attempt gave its ports up; it takes a slot again (the same one when free).
@@ -248,6 +248,8 @@ export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
   const task = requireTask(data, id);
+  // Nothing ever ran: refuse, and leave the task as it is (was: exit 0, and the task became stopped).
+  if (task.attempts.length === 0) throw new UsageError(`task ${id} was never started, nothing to stop (flotilla start ${id} starts it)`);
   let problem: string | null = null;
   try {
     await sessions.stop(id);
