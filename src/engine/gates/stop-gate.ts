@@ -32,7 +32,7 @@ export async function runStopGate(ctx: FleetContext, taskId: string, options: { 
   const attempt = task.attempts.at(-1);
   if (!attempt) throw new UsageError(`task "${taskId}" has not started`);
   const maxBlocks = ctx.config.stopGate.maxBlocks;
-  const used = Number((attempt as { stopGateBlocks?: number }).stopGateBlocks ?? 0);
+  const used = attempt.stopGateBlocks ?? 0;
   if (used >= maxBlocks) {
     return { decision: 'allow', text: `stop gate: ${used}/${maxBlocks} blocks used for attempt ${attempt.n}; letting the agent stop`, blocks: used, maxBlocks, results: [] };
   }
@@ -54,9 +54,9 @@ export async function runStopGate(ctx: FleetContext, taskId: string, options: { 
     return { decision: 'allow', text: `stop gate: ${results.length} local gate(s) passed`, blocks: used, maxBlocks, results };
   }
   const blocks = await ctx.registry.updateTask(task.id, (t) => {
-    const a = t.attempts.find((x) => x.n === attempt.n) as (typeof attempt & { stopGateBlocks?: number }) | undefined;
+    const a = t.attempts.find((x) => x.n === attempt.n);
     if (!a) return used + 1;
-    a.stopGateBlocks = Number(a.stopGateBlocks ?? 0) + 1;
+    a.stopGateBlocks = (a.stopGateBlocks ?? 0) + 1;
     return a.stopGateBlocks;
   });
   if (blocks > maxBlocks) {

@@ -2,19 +2,11 @@ import type { FailureClass } from '../core/index.js';
 import type { FleetContext } from '../core/index.js';
 import type { Task } from '../core/index.js';
 import { processAlive as pidAlive } from '../exec/index.js';
+import { capFor } from './decide-retry.js';
 
 /** Retry policy: where a retry starts from, whether the agent still runs, and the caps. */
 
-/** Classes whose retry continues from the previous attempt's branch; the rest start again from base. */
-export const CONTINUE_FROM_BRANCH: ReadonlySet<FailureClass> = new Set([
-  'ci_failed',
-  'review_flagged',
-  'conflicts',
-  'crashed',
-  'context_exhausted',
-  'needs_knowledge',
-]);
-
+export { CONTINUE_FROM_BRANCH } from './decide-retry.js';
 
 /**
  * Whether the task's agent is running: the session manager says so, or the registry names a live
@@ -39,11 +31,5 @@ export function ciRoundsUsed(task: Task): number {
 
 /** Why a further attempt would break a cap, or null. */
 export function capReached(fleet: FleetContext, task: Task, cls: FailureClass | null): string | null {
-  const { maxAttempts, maxCiRounds } = fleet.config.recovery;
-  if (task.attempts.length >= maxAttempts) return `${task.attempts.length} of ${maxAttempts} attempts used (recovery.maxAttempts)`;
-  // maxCiRounds is the number of retries a CI failure may cause: the (maxCiRounds+1)th failing round escalates.
-  if (cls === 'ci_failed' && ciRoundsUsed(task) > maxCiRounds) {
-    return `CI failed ${ciRoundsUsed(task)} times; recovery.maxCiRounds allows ${maxCiRounds} retries after CI failures`;
-  }
-  return null;
+  return capFor(fleet.config.recovery, task, cls);
 }

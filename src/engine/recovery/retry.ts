@@ -11,7 +11,8 @@ import { attemptPreparation, prepareAttempt } from '../workspace/index.js';
 import { classifyFailure } from './classify.js';
 import { buildEnrichment, readTail } from './enrich.js';
 import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
-import { capReached, CONTINUE_FROM_BRANCH, sessionAlive } from './retry-policy.js';
+import { sessionAlive } from './retry-policy.js';
+import { decideRetry } from './decide-retry.js';
 import { stripAnsi } from './text.js';
 import { newAttempt } from '../tasks/index.js';
 
@@ -205,9 +206,20 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
 
   const failure = await classifyLatest(fleet, task, options, now);
   const cls = failure?.class ?? null;
-  if (options.auto && (!cls || !fleet.config.recovery.auto.includes(cls))) {
+  const recorded = last.failure;
+  if (failure) last.failure = failure;
+  const decision = decideRetry({
+    task,
+    failure,
+    auto: Boolean(options.auto),
+    force: Boolean(options.force),
+    alive,
+    recovery: fleet.config.recovery,
+    ...(deps.deferRetry ? { deferRetry: deps.deferRetry } : {}),
+  });
+  if (decision.kind === 'leave') {
     // Not retried automatically; still record what recovery found (e.g. context_exhausted behind a crash).
-    if (failure && failure.class !== last.failure?.class) {
+    if (failure && failure.class !== recorded?.class) {
       await fleet.registry.updateTask(taskId, (t) => {
         const latest = t.attempts[t.attempts.length - 1];
         if (latest?.n === last.n) {
@@ -218,18 +230,9 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
     }
     return null;
   }
-  if (failure) last.failure = failure;
-  const cap = options.force ? null : capReached(fleet, task, cls);
-  if (cap) return escalate(fleet, taskId, failure, cap, deps);
-  // An agent command that is not installed fails the same way every time: the human must fix the
-  // profile or install the agent, so an automatic retry goes straight to escalation.
-  const notFound = last.session?.state === 'exited' && /^command not found/.test(last.session.message ?? '') ? last.session.message! : null;
-  if (options.auto && notFound) return escalate(fleet, taskId, failure, `${notFound}: install it or fix the profile, then flotilla retry ${taskId}`, deps);
-  if (options.auto && deps.deferRetry) {
-    // Nothing is changed: a later pass (a running loop) classifies again and retries.
-    return { outcome: 'deferred', taskId, attempt: last.n, class: cls, reason: deps.deferRetry };
-  }
-  if (alive) {
+  if (decision.kind === 'escalate') return escalate(fleet, taskId, failure, decision.reason, deps);
+  if (decision.kind === 'defer') return { outcome: 'deferred', taskId, attempt: last.n, class: cls, reason: decision.reason };
+  if (decision.stopAgent) {
     // An interactive agent stays alive and idle after its attempt failed (CI, no progress): the
     // automatic retry ends it first. (Escalation leaves it running, for the human to attach to.)
     await fleet.sessions!.stop(taskId);
@@ -250,8 +253,7 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
   const enrichment = built.kinds.length ? built : null;
 
   const n = last.n + 1;
-  const continues = cls === null || CONTINUE_FROM_BRANCH.has(cls);
-  const startPoint = continues && (await fleet.git.branchExists(fleet.paths.root, last.branch)) ? last.branch : task.base;
+  const startPoint = decision.continueFromBranch && (await fleet.git.branchExists(fleet.paths.root, last.branch)) ? last.branch : task.base;
   await prepareAttempt(attemptPreparation(fleet), { taskId, n, startPoint, worktreeRoot: fleet.worktreeRoot }, (created) =>
     fleet.registry.updateTask(taskId, (t) => {
       const prev = t.attempts[t.attempts.length - 1];

@@ -48,7 +48,7 @@ export function waitingLine(text: string, p: CompiledPatterns): string | undefin
   const lines = text.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!.trim();
-    if (line && p.waiting.some((r) => r.test(line))) return line.replace(/^[■●❯›>\s]+/, '').slice(0, 200);
+    if (line && p.waiting.some((r) => r.test(line))) return line.replace(/^[■●❯›>⎿\s]+/, '').slice(0, 200);
   }
   return undefined;
 }

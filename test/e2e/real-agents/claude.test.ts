@@ -141,7 +141,8 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
     const refused = await screenShows(tr, 'the 401 on screen', /Invalid API key · Fix external API key|API Error: 401/);
     recordFixture(`claude-${V}-unauthorized.txt`, refused.screen);
     const auth = await stateWithin(w, 'waiting after the 401', (e) => e.state === 'waiting' && e.at > overloaded.at, Math.max(0, refused.at + 2000 - Date.now()) + 250);
-    expect(auth.message).toMatch(/API error: (authentication_failed|.*401)/i);
+    // The CLI's own line (from the screen) or its StopFailure hook's error, whichever came first.
+    expect(auth.message).toMatch(/^Invalid API key · Fix external API key|API error: (authentication_failed|.*401)/i);
     expect(messageRequests(ep).length).toBeGreaterThan(3);
   }, 120_000);
 
