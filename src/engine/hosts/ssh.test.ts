@@ -78,4 +78,15 @@ describe.skipIf(!sshd)('sshTransport against a real sshd', () => {
     expect(r.exitCode).toBe(255);
     expect(classifySshError(r.stderr)).toBe('auth');
   });
+  it('an unknown host key is a host-key failure and a closed port is unreachable', async () => {
+    const empty = join(state, 'empty_known_hosts');
+    const unknown = { ...host, name: 'unk', controlDir: controlDir(join(state, 'unk')), extraOptions: [`UserKnownHostsFile=${empty}`, 'GlobalKnownHostsFile=/dev/null'] };
+    const r = await runCommand({ argv: ['true'] }, sshTransport(unknown));
+    expect(r.exitCode).toBe(255);
+    expect(classifySshError(r.stderr)).toBe('hostkey');
+    const closed = { ...host, name: 'off', controlDir: controlDir(join(state, 'off')), config: { ...host.config, port: 1 } };
+    const c = await runCommand({ argv: ['true'] }, sshTransport(closed));
+    expect(c.exitCode).toBe(255);
+    expect(classifySshError(c.stderr)).toBe('unreachable');
+  });
 });
