@@ -173,6 +173,41 @@ export type FailureClass = (typeof FAILURE_CLASSES)[number];
 export const JOB_KINDS = ['agent', 'check', 'install', 'review', 'build'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
+/** A machine agents can run on over SSH (docs/hosts.md). The local machine is the reserved host `local`. */
+export const hostSchema = z.strictObject({
+  /** user@host (or host) as the system ssh client takes it; no options, no spaces. */
+  ssh: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9._-]{1,64}@)?[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, 'must be user@host or host (letters, digits, . _ -)'),
+  port: z.number().int().min(1).max(65535).default(22),
+  /** Private key file for this host (otherwise ssh's own defaults). */
+  identityFile: z.string().min(1).optional(),
+  /** Where attempt worktrees go on the host (absolute path). */
+  worktreeRoot: z.string().startsWith('/', 'must be an absolute path').optional(),
+  maxAgents: z.number().int().min(1).max(256).default(4),
+  /** Memory kept free on the host for everything else. */
+  memReserveMB: z.number().int().min(0).max(1048576).default(2048),
+  /** Extra environment variables for programs run on the host. */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).default({}),
+});
+
+export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+const hostsSchema = z
+  .record(z.string(), hostSchema)
+  .superRefine((hosts, ctx) => {
+    for (const name of Object.keys(hosts)) {
+      const message =
+        name === 'local'
+          ? 'the host name "local" is reserved for this machine'
+          : HOST_NAME_PATTERN.test(name)
+            ? undefined
+            : 'host names are lowercase letters, digits and -, at most 32';
+      if (message) ctx.addIssue({ code: 'custom', path: [name], message });
+    }
+  })
+  .default({});
+
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
   /** Session runtime: tmux when installed (agents survive flotilla quitting), else node-pty in process. */
@@ -294,7 +329,10 @@ export const configSchema = z.strictObject({
   finishedAgents: z.enum(['keep', 'close']).default('keep'),
   /** Key that detaches from an attached agent. */
   detachKey: z.string().default('C-]'),
+  /** Remote machines agents can run on, by name (docs/hosts.md). */
+  hosts: hostsSchema,
 });
+export type HostConfig = z.infer<typeof hostSchema>;
 
 export type FlotillaConfig = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

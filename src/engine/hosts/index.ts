@@ -1,0 +1,1 @@
+export { classifySshError, controlDir, controlPath, remoteLine, shellQuote, sshArgv, sshTransport, type SshFailure, type SshHost } from './ssh.js';

@@ -1,0 +1,94 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+
+/** Where sshd is, or undefined (tests skip with a visible line then). */
+export function findSshd(): string | undefined {
+  return ['/usr/sbin/sshd', '/usr/local/sbin/sshd'].find((p) => existsSync(p));
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export interface TestSshd {
+  port: number;
+  dir: string;
+  user: string;
+  /** Private key accepted by this sshd. */
+  userKey: string;
+  /** A known_hosts file holding this sshd's host key. */
+  knownHosts: string;
+  pid: number;
+  stop(): void;
+}
+
+const keygen = (file: string): void => {
+  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
+  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+};
+
+/** Starts an sshd on 127.0.0.1 (free port) for the current user, with generated host and user keys. */
+export async function startSshd(sshd: string): Promise<TestSshd> {
+  const dir = mkdtempSync(join(tmpdir(), 'fsshd-'));
+  const hostKey = join(dir, 'host_key');
+  const userKey = join(dir, 'user_key');
+  keygen(hostKey);
+  keygen(userKey);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`));
+  const port = await freePort();
+  const config = [
+    `Port ${port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${hostKey}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'UsePAM no',
+    'StrictModes no',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PubkeyAuthentication yes',
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    'LogLevel ERROR',
+  ].join('\n');
+  writeFileSync(join(dir, 'sshd_config'), `${config}\n`);
+  const knownHosts = join(dir, 'known_hosts');
+  const pub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${pub}\n`);
+  // sshd run as root wants its privilege separation folder.
+  if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
+  const child: ChildProcess = spawn(sshd, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  // Wait for the port to accept connections.
+  const { connect } = await import('node:net');
+  for (let i = 0; ; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (i > 100 || child.exitCode !== null) throw new Error(`sshd did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    dir,
+    user: userInfo().username,
+    userKey,
+    knownHosts,
+    pid: child.pid!,
+    stop() {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
