@@ -80,7 +80,9 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   await tightenPrivateDir(paths.stateDir);
   const config = await loadConfig(paths.configFile);
   const worktreeRoot = worktreeRootFor(paths.root, config.worktreeRoot);
-  const registry = new TaskRegistry(paths.registryFile, { worktreeRoot, repoRoot: paths.root });
+  // Attempts made under the default root before the user set worktreeRoot stay valid.
+  const defaultRoot = worktreeRootFor(paths.root, '');
+  const registry = new TaskRegistry(paths.registryFile, { worktreeRoot, repoRoot: paths.root, alsoUnder: defaultRoot === worktreeRoot ? [] : [defaultRoot] });
   const store = createFleetStore(paths.root);
   const events = new EventBus<FleetEvent>();
   const closers: Array<() => Promise<void> | void> = [];

@@ -160,6 +160,18 @@ describe('registry values', () => {
     expect((await reg.read()).tasks.map((t) => t.id)).toEqual(['orchestrator', 'w']);
   });
 
+  it('accepts attempts made under the default root after worktreeRoot was set, and still refuses other places', async () => {
+    repo = makeTempRepo();
+    const oldRoot = `${repo.root}-default-root`;
+    const reg = new TaskRegistry(`${repo.root}/.flotilla/tasks.json`, { worktreeRoot: repo.worktreeRoot, repoRoot: repo.root, alsoUnder: [oldRoot] });
+    writeFileSync(reg.file, JSON.stringify({ version: 2, tasks: [taskRecord('old', oldRoot), taskRecord('new', repo.worktreeRoot)] }));
+    expect((await reg.read()).tasks.map((t) => t.id)).toEqual(['old', 'new']);
+    const elsewhere = JSON.stringify({ version: 2, tasks: [taskRecord('x', '/etc')] });
+    writeFileSync(reg.file, elsewhere);
+    await expect(reg.read()).rejects.toThrow(/is not under the worktree root .*if config worktreeRoot changed/);
+    expect(readFileSync(reg.file, 'utf8')).toBe(elsewhere);
+  });
+
   it('refuses a change that would leave a bad value, writing nothing', async () => {
     repo = makeTempRepo();
     const reg = new TaskRegistry(`${repo.root}/.flotilla/tasks.json`, { worktreeRoot: repo.worktreeRoot, repoRoot: repo.root });

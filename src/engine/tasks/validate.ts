@@ -6,6 +6,11 @@ import { findDependencyCycle } from './dependencies.js';
 export interface RegistryPlaces {
   worktreeRoot: string;
   repoRoot: string;
+  /**
+   * Other roots flotilla itself may have put worktrees under: the per-repository default when the
+   * user set `worktreeRoot` later, so changing that setting does not refuse the attempts made before.
+   */
+  alsoUnder?: readonly string[];
 }
 
 function inside(root: string, path: string): boolean {
@@ -40,8 +45,8 @@ export function registryProblem(data: RegistryData, places?: RegistryPlaces): st
       if (!places) continue;
       if (orchestrator) {
         if (resolve(a.worktree) !== resolve(places.repoRoot)) return `${where}.worktree: "${a.worktree}" is not the main checkout ${places.repoRoot}`;
-      } else if (!inside(places.worktreeRoot, a.worktree)) {
-        return `${where}.worktree: "${a.worktree}" is not under the worktree root ${places.worktreeRoot}`;
+      } else if (![places.worktreeRoot, ...(places.alsoUnder ?? [])].some((root) => inside(root, a.worktree))) {
+        return `${where}.worktree: "${a.worktree}" is not under the worktree root ${places.worktreeRoot} (if config worktreeRoot changed, set it back while attempts made under the old one remain)`;
       }
     }
   }
