@@ -9,6 +9,7 @@ import type { GateEvaluators } from '../gates/index.js';
 import { notifyOnce, type NotifyContext } from '../notify/index.js';
 import type { GateResult, PullRequest, Task } from '../core/index.js';
 import { failAttempt, move, updateIfUnchanged } from './apply.js';
+import { applyVerdict, checkStates } from './apply-verdict.js';
 import { decide } from './decide.js';
 import { needsHuman } from './human.js';
 import { rebaseClean } from './rebase.js';
@@ -237,43 +238,9 @@ async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: Abor
   if (settled(fresh, verdict.verdict, verdict.results, attempt.n)) return 'done';
 
   const ciSeen = ci && !isDegraded(ci) ? checkStates(ci.checks) : null;
-  const out = await updateIfUnchanged(ctx, { taskId: task.id, states: ['checking', 'ready'], attempt: attempt.n }, (t, a) => {
-    // Another process moved this head's CI on meanwhile (it ran the checks): its verdict wins.
-    const head = target.probe.headSha;
-    // The PR shows a newer head than this pass probed: a later pass (or process) owns the verdict.
-    if (t.pr && pr && t.pr.headSha !== head) return null;
-    const settledFor = (g: { state: string; headSha?: unknown } | undefined) => Boolean(g && g.headSha === head && (g.state === 'pass' || g.state === 'fail'));
-    let stale = ciSeen !== null && t.pr !== null && t.pr.headSha === head && checkStates(t.pr.checks) !== ciSeen;
-    for (const [name, mine] of Object.entries(verdict.results)) {
-      if (mine.state === 'pending' && settledFor(t.gates[name])) stale = true;
-    }
-    if (stale) {
-      // Keep what this pass settled (a gate command it ran) so the next evaluation reuses it.
-      for (const [name, mine] of Object.entries(verdict.results)) {
-        if (settledFor(mine) && !settledFor(t.gates[name])) t.gates[name] = mine;
-      }
-      return 'stale' as const;
-    }
-    const lines: MonitorChange[] = [];
-    for (const [name, result] of Object.entries(verdict.results)) {
-      const was = t.gates[name];
-      if (!was || was.state !== result.state) {
-        lines.push({ taskId: t.id, attempt: a.n, what: name === 'ci' ? 'ci' : 'gate', message: `gate ${name}: ${was?.state ?? 'none'} → ${result.state} (${result.detail})` });
-      }
-    }
-    t.gates = verdict.results;
-    if (verdict.verdict === 'pass') {
-      a.state = 'finished';
-      const moved = move(t, 'ready', 'all gates passed', now);
-      if (moved) lines.unshift(moved);
-    } else if (verdict.verdict === 'fail' && verdict.failure) {
-      lines.push(...failAttempt(t, a, verdict.failure.class, verdict.failure.evidence, now));
-    } else if (t.state === 'ready') {
-      const moved = move(t, 'checking', 'a gate is pending again', now);
-      if (moved) lines.unshift(moved);
-    }
-    return { lines, ready: t.state === 'ready' && !t.notified[`ready#${a.n}`] };
-  });
+  const out = await updateIfUnchanged(ctx, { taskId: task.id, states: ['checking', 'ready'], attempt: attempt.n }, (t, a) =>
+    applyVerdict(t, a, { headSha: target.probe.headSha, hasPr: pr !== null, ciSeen, verdict, now }),
+  );
   if (!out) return 'done';
   if (out === 'stale') return 'stale';
   changes.push(...out.lines);
@@ -311,10 +278,6 @@ async function markPrOutcome(
     const moved = move(t, 'failed', reason, now);
     return [...(moved ? [moved] : []), { taskId: t.id, attempt: a.n, what: 'problem', message: reason }];
   });
-}
-
-function checkStates(checks: ReadonlyArray<{ name: string; state: string }>): string {
-  return checks.map((c) => `${c.name}=${c.state}`).join(',');
 }
 
 /** True when the registry already shows this verdict (nothing to write: keeps idle passes cheap). */
