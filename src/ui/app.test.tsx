@@ -4,6 +4,7 @@ import { App } from './app.js';
 import { FakeSessions, fakeFleet, makeAttempt, makeTask, screenOf, waitFor, type FakeFleet } from './testing/fixtures.js';
 import type { UiRequest } from './types.js';
 import { createUiStore } from './ui-store.js';
+import { reviewRecordWith } from '../test-support/review-task.js';
 
 const SIZE = { columns: 120, rows: 40 };
 
@@ -226,15 +227,16 @@ describe('App', () => {
   });
 
   it('Reviews panel: ] and [ move the finding cursor, u/o mark it, D dismisses or undismisses, z shows folded', async () => {
-    const task = makeTask({ id: 'alpha', state: 'checking' });
-    (task as Record<string, unknown>).review = {
-      attempt: 1,
-      findings: [
+    // A review record as the schema declares it (every field present).
+    const task = makeTask({
+      id: 'alpha',
+      state: 'checking',
+      review: reviewRecordWith([
         { id: 'f-naming', file: 'src/a.ts', line: 4, severity: 'minor', category: 'style', message: 'naming', reviewers: ['style'], agreed: false, dismissed: true },
         { id: 'f-off', file: 'src/b.ts', line: 9, severity: 'major', category: 'bug', message: 'off by one', reviewers: ['bugs', 'security'], agreed: true },
         { id: 'f-fold', file: 'src/c.ts', line: 1, severity: 'nit', category: 'style', message: 'folded away', reviewers: ['style'], agreed: false, folded: true },
-      ],
-    };
+      ]),
+    });
     const fleet = fakeFleet({
       tasks: [task],
       handlers: {

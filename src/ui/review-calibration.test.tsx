@@ -5,6 +5,7 @@ import { makeTempRepo, type TempRepo } from '../test-support/temp-repo.js';
 import { App } from './app.js';
 import { waitFor } from './testing/fixtures.js';
 import { createUiStore } from './ui-store.js';
+import { reviewRecordWith } from '../test-support/review-task.js';
 
 /** The Reviews panel's calibration keys against the real engine (registry, calibration file). */
 
@@ -17,20 +18,20 @@ afterEach(async () => {
   repo = null;
 });
 
-const source = (role: string, message: string) => ({ role, profile: 'claude', model: `model-${role}`, line: 3, severity: 'major', category: 'correctness', message });
+const source = (role: string, message: string) => ({ role, profile: 'claude', model: `model-${role}`, line: 3, severity: 'major' as const, category: 'correctness', message });
 
 it('u marks the focused finding useful and D dismisses then undismisses it, through review.mark / review.dismiss', async () => {
   repo = makeTempRepo({ shared: { nodeModules: false } });
   fleet = await createFleet({ cwd: repo.root });
   await fleet.dispatch({ type: 'task.add', input: { title: 'Calibrate', id: 'cal', prompt: 'p' } });
   await fleet.registry.updateTask('cal', (task) => {
-    (task as Record<string, unknown>).review = {
-      runId: 'r1', runAt: new Date().toISOString(), attempt: 1, diff: { files: 1, additions: 1, deletions: 0 }, notes: [], roles: ['bugs', 'security'],
-      succeeded: ['bugs', 'security'], errors: [], dropped: 0, runs: [],
-      findings: [
+    // A review record as the schema declares it (the registry refuses any other shape).
+    task.review = reviewRecordWith(
+      [
         { id: 'aaaa1111', file: 'src/x.ts', line: 3, severity: 'major', category: 'correctness', message: 'off by one', reviewers: ['bugs', 'security'], agreed: true, sources: [source('bugs', 'off by one'), source('security', 'off by one')] },
       ],
-    };
+      { runAt: new Date().toISOString(), roles: ['bugs', 'security'], succeeded: ['bugs', 'security'] },
+    );
   });
   await fleet.refresh();
   const ui = createUiStore();
