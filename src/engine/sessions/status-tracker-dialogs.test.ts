@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionState } from '../core/index.js';
 import { BUILTIN_PROFILES } from '../agents/index.js';
-import { StatusTracker, compilePatterns, retryDetail, waitingLine } from './status-tracker.js';
+import { StatusTracker, belowAnswered, compilePatterns, retryDetail, waitingLine } from './status-tracker.js';
 
 function tracker(options: { patterns?: object; screen?: () => string; quietMs?: number } = {}) {
   const seen: Array<[SessionState, string | undefined]> = [];
@@ -81,5 +81,16 @@ describe('status on the real CLIs', () => {
     expect(retryDetail('✻ API error · Retrying in 1s · attempt 1/3', claude)).toBe('API error, retry 1/3');
     expect(retryDetail('✻ Thinking… (esc to interrupt)', claude)).toBeUndefined();
     expect(waitingLine('Detected a custom API key\n Do you want to use this API key?\n ❯ 2. No (recommended)', claude)).toBe('Do you want to use this API key?');
+  });
+});
+
+describe('belowAnswered', () => {
+  it('looks below a question the human answered while it stays on screen, and at the whole screen once it is gone', () => {
+    const screen = 'working hard\nAllow this edit? [y/n]\ny\nall done';
+    expect(belowAnswered(screen, 'Allow this edit? [y/n]')).toEqual({ text: 'y\nall done', stillShown: true });
+    expect(belowAnswered('› Allow this edit? [y/n]\nnext', 'Allow this edit? [y/n]').text).toBe('next');
+    const cleared = 'Do you want to proceed?\n❯ 1. Yes';
+    expect(belowAnswered(cleared, 'Allow this edit? [y/n]')).toEqual({ text: cleared, stillShown: false });
+    expect(belowAnswered(screen, null)).toEqual({ text: screen, stillShown: false });
   });
 });

@@ -48,9 +48,28 @@ export function waitingLine(text: string, p: CompiledPatterns): string | undefin
   const lines = text.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!.trim();
-    if (line && p.waiting.some((r) => r.test(line))) return line.replace(/^[■●❯›>⎿\s]+/, '').slice(0, 200);
+    if (line && p.waiting.some((r) => r.test(line))) return askText(line);
   }
   return undefined;
+}
+
+/** A line that asks, as shown in a status (its bullet or prompt marker dropped). */
+function askText(line: string): string {
+  return line.trim().replace(/^[■●❯›>⎿\s]+/, '').slice(0, 200);
+}
+
+/**
+ * The screen text below the question the human last answered, when it is still on screen (a
+ * line-based agent leaves "Allow this edit? [y/n]" above its later output); the whole text when
+ * that question is gone (a full-screen agent cleared its dialog), so a new dialog still counts.
+ */
+export function belowAnswered(text: string, answered: string | null): { text: string; stillShown: boolean } {
+  if (!answered) return { text, stillShown: false };
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (lines[i]!.trim() && askText(lines[i]!) === answered) return { text: lines.slice(i + 1).join('\n'), stillShown: true };
+  }
+  return { text, stillShown: false };
 }
 
 /** "API error, retry 3/10" when the text shows the agent retrying a failed request, else undefined. */
@@ -123,6 +142,8 @@ export class StatusTracker {
   private shown = '';
   private detail: string | undefined;
   private screenCheck: NodeJS.Timeout | null = null;
+  /** The question on screen when the human last typed (answered; it may stay on screen above). */
+  private answered: string | null = null;
   private lastScreenCheck = 0;
   /** A hook ended the turn: screen checks also look at the idle session for an error it shows. */
   private idleFromHook = false;
@@ -153,7 +174,9 @@ export class StatusTracker {
     } catch {
       return;
     }
-    const tail = text
+    const below = belowAnswered(text, this.answered);
+    if (!below.stillShown) this.answered = null;
+    const tail = below.text
       .split('\n')
       .filter((l) => l.trim())
       .slice(-25)
@@ -241,7 +264,7 @@ export class StatusTracker {
     text = text.split('\n').filter((l) => l.trim()).slice(-25).join('\n');
     if (!text.trim()) {
       try {
-        text = await this.o.readScreen();
+        text = belowAnswered(await this.o.readScreen(), this.answered).text;
       } catch {
         // no screen: quiet alone decides
       }
@@ -275,6 +298,13 @@ export class StatusTracker {
   onInput(): void {
     this.recent = '';
     this.idleFromHook = false;
+    // The question on screen now is answered: later screen checks look only below it.
+    void this.o
+      .readScreen()
+      .then((text) => {
+        this.answered = waitingLine(text, this.o.patterns) ?? null;
+      })
+      .catch(() => undefined);
   }
 
   onHookEvent(e: HookEvent): void {
