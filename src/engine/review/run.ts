@@ -13,7 +13,7 @@ import { calibrationFile, readCalibration, trustFrom } from './calibration.js';
 import { buildConsensus, type SourcedFinding } from './consensus.js';
 import { diffNotes, prepareDiff, type DiffPart, type PreparedDiff } from './diff.js';
 import { runCommand } from '../exec/index.js';
-import { formatTimeout, reviewerFailureText } from './failure.js';
+import { judgeReviewerTry, keptFromPrevious } from './decide.js';
 import { applyFolding } from './fold.js';
 import { parseReviewerOutput } from './parse.js';
 import { localPrReview, postToGithub } from './post.js';
@@ -132,11 +132,18 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
     };
     out.runs.push(run);
     const ms = Date.parse(endedAt) - Date.parse(startedAt);
-    const said = reviewerFailureText(result.stderr, result.stdout);
-    if (result.error) lastError = result.error;
-    else if (rc.signal?.aborted) lastError = 'cancelled';
-    else if (result.timedOut) lastError = `timed out after ${formatTimeout(spec.timeoutMs)} and was stopped${said ? `; it last said: ${said}` : ''}`;
-    else if (result.exitCode !== 0) lastError = `${argv[0]} exited ${result.exitCode ?? `on ${result.signal ?? 'a signal'}`}${said ? `: ${said}` : ' without a message'}`;
+    const judged = judgeReviewerTry({
+      program: argv[0] ?? spec.profile,
+      error: result.error,
+      aborted: Boolean(rc.signal?.aborted),
+      timedOut: result.timedOut,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      timeoutMs: spec.timeoutMs,
+    });
+    if (judged.kind === 'failed') lastError = judged.message;
     else {
       try {
         const parsed = parseReviewerOutput(result.stdout, spec.output);
@@ -152,7 +159,7 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
     }
     rc.onProgress?.({ kind: 'end', ...where, ok: false, ms, error: lastError });
     run.error = lastError;
-    if (result.error || rc.signal?.aborted) break;
+    if (judged.kind === 'failed' && !judged.tryAgain) break;
   }
   out.ok = false;
   out.errors.push({
@@ -252,15 +259,7 @@ export async function runReview(ctx: FleetContext, taskId: string, options: RunR
   // `--role` re-runs some reviewers: the other roles' word on the same commit still stands, so a
   // re-run of one flaky reviewer never drops another pair's agreed finding (and passes the gate).
   const rerun = new Set(roles.map((r) => r.role));
-  const kept = options.roles?.length && previous && previous.attempt === attempt.n && previous.diff.head === diff.head ? previous : null;
-  const keptFindings: SourcedFinding[] = kept
-    ? kept.findings.flatMap((f) =>
-        f.sources
-          .filter((s) => !rerun.has(s.role))
-          .map((s) => ({ file: f.file, line: s.line, severity: s.severity, category: s.category, message: s.message, role: s.role, profile: s.profile, model: s.model })),
-      )
-    : [];
-  const keptRoles = kept ? kept.roles.filter((r) => !rerun.has(r)) : [];
+  const { kept, findings: keptFindings, roles: keptRoles } = keptFromPrevious(previous, { roles: options.roles, rerun, attempt: attempt.n, head: diff.head });
 
   const calibration = await readCalibration(calibrationFile(ctx.paths));
   const findings = buildConsensus(
