@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoAgentProfile } from '../../src/engine/index.js';
+import { demoAgentProfile, tmuxSocketName } from '../../src/engine/index.js';
 import { BIN, PROJECT_ROOT, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 /**
@@ -351,9 +351,10 @@ describe('flotilla fleet view with live agents', () => {
 });
 
 describe('flotilla demo in tmux (the README\'s first command)', () => {
-  it('opens the fleet view on the four demo tasks; quitting asks first (pty runtime), then says where the repository stays', async () => {
+  it('opens the fleet view on the four demo tasks with its agents in tmux; they run on after quitting, and it says where the repository stays', async () => {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'flotilla-demo-tui-')));
     const demoDir = join(dir, 'demo');
+    const repoRoot = join(demoDir, 'textkit');
     try {
       tmux = new TmuxDriver(dir, { columns: 140, rows: 40 });
       tmux.start(['demo', '--dir', demoDir], { CLAUDE_CONFIG_DIR: '' });
@@ -364,16 +365,30 @@ describe('flotilla demo in tmux (the README\'s first command)', () => {
       );
       // The selected task's agent is live in the pane: its permission question shows.
       await tmux.waitFor((s) => s.includes('Allow running git commit?'), "word-count's permission question", 30_000);
+      // Its agents live in tmux, not in the view: quitting does not ask to stop them.
       tmux.keys('q');
-      await tmux.waitFor((s) => s.includes('will be') && s.includes('stopped'), 'the quit question');
-      tmux.keys('y');
       const end = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit', 30_000);
       expect(end).toContain('EXIT=0');
+      expect(end).not.toContain('will be stopped');
       expect(end).toContain('The demo repository stays at');
       expect(end).toContain('diff truncate');
+      expect(end).toContain('run on in tmux');
+      // word-count still waits on its question after the view is gone.
+      const status = await runCli(repoRoot, ['status', '--json'], { CLAUDE_CONFIG_DIR: '' });
+      const tasks = (JSON.parse(status.stdout) as { tasks: Array<{ id: string; attempts: Array<{ session: { runtime: string; state: string } | null }> }> }).tasks;
+      const session = tasks.find((t) => t.id === 'word-count')?.attempts.at(-1)?.session;
+      expect(session?.runtime).toBe('tmux');
+      expect(session?.state).not.toBe('exited');
+      const stopped = await runCli(repoRoot, ['stop', '--all'], { CLAUDE_CONFIG_DIR: '' });
+      expect(stopped.code).toBe(0);
     } finally {
       tmux?.kill();
       tmux = null;
+      try {
+        execFileSync('tmux', ['-L', tmuxSocketName(repoRoot), 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // the demo's tmux server is gone already
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   });
