@@ -8,7 +8,7 @@ import { handleViewKey } from './handle-key.js';
 import { handleMouse, parseMouse } from './mouse.js';
 import { scrollbackHint } from './scrollback.js';
 import { ConfirmDialog, InputDialog, TextOverlay } from './components/Dialogs.js';
-import { FleetList } from './components/FleetList.js';
+import { FleetList, idColumns } from './components/FleetList.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { LivePane } from './components/LivePane.js';
 import { NewTaskForm } from './components/NewTaskForm.js';
@@ -52,7 +52,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   const close = () => ui.setState({ overlay: { kind: 'none' } });
   const small = tooSmall(size);
   // New agents start at the size the pane shows them at (also agents started from the CLI later).
-  const longestId = useMemo(() => Math.max(0, ...tasks.map((t) => [...t.id].length)), [tasks]);
+  const longestId = useMemo(() => Math.max(0, ...tasks.map(idColumns)), [tasks]);
   const layout = small ? null : computeLayout(size, visible.length, longestId);
   const screen = layout?.screen ?? null;
   const listPage = Math.max(1, (layout?.list.height ?? 14) - 4);

@@ -112,8 +112,8 @@ describe('FleetList', () => {
     const narrow = render(<FleetList tasks={tasks} selectedId="alpha" config={testConfig()} width={76} height={8} filter="" now={now} />).lastFrame()!;
     expect(narrow.split('\n').find((l) => l.includes('alpha'))).toMatch(/⚡b/);
     const line = (id: string) => frame.split('\n').find((l) => l.includes(` ${id} `))!;
-    expect(line('alpha')).toMatch(/alpha\s+⚡bravo\s+claude\s+running/);
-    expect(line('charlie')).toMatch(/charlie\s+≈alpha\s+claude/);
+    expect(line('alpha')).toMatch(/alpha\s+⚡bravo\s+Task alpha\s+claude\s+running/);
+    expect(line('charlie')).toMatch(/charlie\s+≈alpha\s+Task charlie\s+claude/);
     expect(line('delta')).not.toMatch(/[⚡≈]/);
   });
 });

@@ -4,7 +4,7 @@ import type { Task } from '../../engine/index.js';
 import { safeLine } from '../../engine/index.js';
 import { LIST_FIXED_COLUMNS } from '../layout.js';
 import { fit, isOrchestratorTask } from '../format.js';
-import { FleetRow, rowModel } from './FleetRow.js';
+import { FleetRow, markText, rowModel } from './FleetRow.js';
 
 export interface FleetListProps {
   tasks: readonly Task[];
@@ -24,13 +24,19 @@ export interface FleetListProps {
 const FIXED_COLUMNS = LIST_FIXED_COLUMNS;
 const MIN_TITLE = 12;
 
+/** Columns a task's id cell wants: its id (the orchestrator's label), and the conflict radar's mark after it ("⚡bravo"). */
+export function idColumns(t: Task): number {
+  const mark = isOrchestratorTask(t) ? null : markText(t);
+  return [...t.id].length + (isOrchestratorTask(t) && t.id !== 'orchestrator' ? 15 : 0) + (mark ? [...mark.text].length + 1 : 0);
+}
+
 /**
  * The id column is as wide as the longest id needs (at least 8), up to what the row leaves; the
  * title gets what is left after that, when that is worth showing.
  */
 export function listColumns(tasks: readonly Task[], inner: number): { id: number; title: number } {
   const room = Math.max(8, inner - FIXED_COLUMNS);
-  const longest = Math.max(8, ...tasks.map((t) => [...t.id].length + (isOrchestratorTask(t) && t.id !== 'orchestrator' ? 15 : 0)));
+  const longest = Math.max(8, ...tasks.map(idColumns));
   const id = Math.min(longest, room);
   const left = room - id - 1;
   return { id, title: left >= MIN_TITLE ? left : 0 };

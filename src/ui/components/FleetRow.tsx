@@ -27,7 +27,7 @@ export interface RowModel {
 }
 
 /** The conflict radar's mark, shown in the id column: "⚡bravo" (would conflict) or "≈bravo" (same files, merges cleanly). */
-function markText(task: Task): { text: string; conflict: boolean } | null {
+export function markText(task: Task): { text: string; conflict: boolean } | null {
   const overlaps = task.overlaps ?? [];
   if (overlaps.length === 0) return null;
   const conflicting = overlaps.filter((o) => o.conflicts.length);
