@@ -23,11 +23,11 @@ async function oneSlotTaken(name: string): Promise<TmuxRepo> {
 }
 
 describe.skipIf(!HAVE_TMUX)('agent slots across processes (tmux runtime)', () => {
-  it('an agent started by a CLI process that has exited still holds its slot; the next start waits with the reason, and goes once it stops', async () => {
+  it('an agent started by a CLI process that has exited still holds its slot; the next start --wait waits with the reason, and goes once it stops', async () => {
     t = await oneSlotTaken('slots');
     const { cli } = t;
 
-    const second = cli(['start', 'two']);
+    const second = cli(['start', 'two', '--wait']);
     const waiting = await waitFor('the second start waiting for a slot', async () => {
       const s = JSON.parse((await cli(['status', '--json'])).stdout) as {
         tasks: Array<{ id: string; state: string; reason: string | null }>;
@@ -52,11 +52,21 @@ describe.skipIf(!HAVE_TMUX)('agent slots across processes (tmux runtime)', () =>
     expect(after.tasks.find((x) => x.id === 'two')!.state).toBe('running');
   }, 90_000);
 
-  it('Ctrl-C while a start waits for its slot gives up: the task goes back to new and leaves the queue', async () => {
+  it('start without --wait returns at once when no slot is free, leaving the task queued with the reason', async () => {
+    t = await oneSlotTaken('slots-nowait');
+    const { cli } = t;
+    const started = await cli(['start', 'two']);
+    expect(started.code).toBe(0);
+    expect(`${started.stdout}${started.stderr}`).toMatch(/two.*queued|queued.*two/);
+    const s = JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: Array<{ id: string; state: string; reason: string | null }> };
+    expect(s.tasks.find((x) => x.id === 'two')).toMatchObject({ state: 'queued', reason: expect.stringMatching(/1\/1 agent slots? busy/) });
+  }, 60_000);
+
+  it('Ctrl-C while a start --wait waits for its slot gives up: the task goes back to new and leaves the queue', async () => {
     t = await oneSlotTaken('slots-int');
     const { cli } = t;
 
-    const child = spawn(process.execPath, [BIN, 'start', 'two'], { cwd: t.repo.root, env: { ...process.env, ...t.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'start', 'two', '--wait'], { cwd: t.repo.root, env: { ...process.env, ...t.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
