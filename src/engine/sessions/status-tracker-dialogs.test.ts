@@ -38,6 +38,22 @@ describe('status on the real CLIs', () => {
     t.onExit();
   });
 
+  it('an error the agent prints after a hook ended its turn makes it waiting, even when its first line already says so', async () => {
+    let screen = '';
+    const { t } = tracker({ patterns: BUILTIN_PROFILES.codex!.patterns, screen: () => screen });
+    t.onHookEvent({ at: '', event: 'Stop', attempt: 1 });
+    expect(t.current).toBe('idle');
+    // The screen check the hook asked for finds nothing yet.
+    await sleep(700);
+    expect(t.current).toBe('idle');
+    // Codex reports the failed request after its turn ended (was: no screen check then, so idle stayed).
+    screen = '■ unexpected status 401 Unauthorized: Incorrect API key provided';
+    t.onOutput('\r\n■ unexpected status 401 Unauthorized: Incorrect API key provided\r\n');
+    await sleep(700);
+    expect(t.current).toBe('waiting');
+    t.onExit();
+  });
+
   it('a redraw of what is already shown is not activity (a resize of an idle Codex or Gemini)', async () => {
     const { t, seen } = tracker({ patterns: BUILTIN_PROFILES.gemini!.patterns, quietMs: 50 });
     t.onOutput('\x1b[1;1H> Summarise the repo\r\n\x1b[2;1H✦ The repository holds a small web server.\r\n');

@@ -291,7 +291,9 @@ export class StatusTracker {
     } else if (said === 'waiting') this.set('waiting');
     // The retry count read from the screen stays until the screen no longer shows it.
     else this.set('working', retry ?? (this.state === 'working' ? this.detail : undefined));
-    if (said !== 'waiting') this.scheduleScreenCheck();
+    // After a hook ended the turn, what the agent shows next (an error) is read from the screen too:
+    // the stream alone does not move a hook's `idle`.
+    if (said !== 'waiting' || this.idleFromHook) this.scheduleScreenCheck();
   }
 
   /** The user (or flotilla) typed into the agent: what was on screen before is answered. */
