@@ -6,7 +6,7 @@ import { reviewStatusView } from '../../engine/index.js';
 import { forgeLine, selectForge } from '../../engine/index.js';
 import type { RepoPaths } from '../../engine/index.js';
 import { ageOfFileSec, attemptLogFile, liveWatchers, sessionStateLabel } from '../../engine/index.js';
-import { jsonText } from '../../engine/index.js';
+import { jsonText, safeLine } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { age, formatTable } from '../format/table.js';
 import type { CliCommand } from '../io.js';
@@ -63,7 +63,7 @@ export function taskView(task: Task, live?: SessionLiveness) {
 /** What a live session says (`working: API error, retry 3/10`, `waiting: <the line that asks>`). */
 function sessionNote(session: Task['attempts'][number]['session'] | undefined): string {
   if (!session?.message || (session.state !== 'working' && session.state !== 'waiting')) return '';
-  return `${session.state}: ${session.message.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ')}`;
+  return `${session.state}: ${safeLine(session.message)}`;
 }
 
 function row(task: Task, live?: SessionLiveness): string[] {

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostConfig } from '../core/index.js';
-import type { Command, ProcessExit, StartedProcess, Transport } from '../exec/index.js';
+import { localTransport } from '../exec/index.js';
+import type { Command, StartedProcess, Transport } from '../exec/index.js';
 
 /** One argument quoted for a remote POSIX shell: single quotes, each ' written as '\''. */
 export function shellQuote(arg: string): string {
@@ -102,21 +102,10 @@ export function sshTransport(host: SshHost): Transport {
   return {
     name: host.name,
     start(command: Command): StartedProcess {
+      // The local ssh process is started like any local program (its own group, stdin only with
+      // input); cwd and env travel inside the remote line.
       const argv = [...sshArgv(host), remoteLine(command, host.config.env)];
-      const child = spawn(argv[0]!, argv.slice(1), {
-        detached: true,
-        stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      });
-      const exited = new Promise<ProcessExit>((resolve) => {
-        let startError: NodeJS.ErrnoException | undefined;
-        child.on('error', (err: NodeJS.ErrnoException) => {
-          if (child.pid === undefined) startError = err;
-        });
-        child.on('close', (exitCode, signal) => {
-          resolve(startError ? { exitCode: null, signal: null, error: startError } : { exitCode, signal });
-        });
-      });
-      return { pid: child.pid, stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exited };
+      return localTransport.start({ argv, ...(command.input !== undefined ? { input: command.input } : {}) });
     },
   };
 }
