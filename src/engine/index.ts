@@ -20,6 +20,6 @@ export { ORCHESTRATOR_ID, prepareOrchestrator } from './orchestrator/index.js';
 export { evaluateReviewsGate, reviewJson, reviewOf, reviewStatusView, type MergedFinding, type ReviewRecord, type ReviewProgress, visibleFindings } from './review/index.js';
 export { terminalAlert } from './notify/index.js';
 export { createAttemptWorktree } from './workspace/index.js';
-export { demoAgentPath, demoAgentProfile, profileNames } from './agents/index.js';
+export { BUILTIN_PROFILES, demoAgentPath, demoAgentProfile, profileNames } from './agents/index.js';
 export { findRepo } from './git/index.js';
 export { recommendedOrder } from './radar/index.js';

@@ -141,3 +141,19 @@ export function recordFixture(name: string, screen: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, name), `${screen.replace(/\s+$/, '')}\n`);
 }
+
+/** Waits until the task's pane (`flotilla capture job`) shows `text`; returns the screen and when it was first seen. */
+export async function screenShows(
+  tr: { cli: (args: string[]) => Promise<{ stdout: string }> },
+  what: string,
+  text: RegExp,
+  timeoutMs = 30_000,
+): Promise<{ screen: string; at: number }> {
+  let last = '';
+  return waitFor(what, async () => {
+    const screen = (last = (await tr.cli(['capture', 'job'])).stdout);
+    return text.test(screen) && { screen, at: Date.now() };
+  }, timeoutMs, 100).catch((err: Error) => {
+    throw new Error(`${err.message}; the screen:\n${last}`);
+  });
+}

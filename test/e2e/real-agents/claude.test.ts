@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUILTIN_PROFILES } from '../../../src/engine/agents/profiles.js';
+import { BUILTIN_PROFILES } from '../../../src/engine/index.js';
 import { SCRIPTED_MODEL_USAGE, messageRequests, messageTexts, startAnthropicEndpoint, systemText } from '../../../src/test-support/anthropic-endpoint.js';
 import type { EndpointHandle, ScriptedTurn } from '../../../src/test-support/model-endpoint.js';
-import { AGENT_VERSIONS, claudeConfigDir, claudeEndpointEnv, pressKeys, realAgent, recordFixture, startWatcher, type StatusEvent, type Watcher } from '../../../src/test-support/real-agents.js';
+import { AGENT_VERSIONS, claudeConfigDir, claudeEndpointEnv, pressKeys, realAgent, recordFixture, screenShows, startWatcher, type StatusEvent, type Watcher } from '../../../src/test-support/real-agents.js';
 import { makeTmuxRepo, waitFor, type TmuxRepo } from '../../../src/test-support/tmux-repo.js';
 
 /**
@@ -53,16 +53,6 @@ async function start(tr: TmuxRepo): Promise<Watcher> {
   return watcher;
 }
 
-/** Waits until the pane shows `text`; returns the screen and when it was first seen. */
-async function screenShows(tr: TmuxRepo, what: string, text: RegExp, timeoutMs = 30_000): Promise<{ screen: string; at: number }> {
-  let last = '';
-  return waitFor(what, async () => {
-    const screen = (last = (await tr.cli(['capture', 'job'])).stdout);
-    return text.test(screen) && { screen, at: Date.now() };
-  }, timeoutMs, 100).catch((err: Error) => {
-    throw new Error(`${err.message}; the screen:\n${last}`);
-  });
-}
 
 /** The latest status event at the moment (the row as the fleet view shows it). */
 function latest(w: Watcher): StatusEvent | undefined {

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUILTIN_PROFILES } from '../../../src/engine/agents/profiles.js';
+import { BUILTIN_PROFILES } from '../../../src/engine/index.js';
 import type { EndpointHandle, ScriptedTurn } from '../../../src/test-support/model-endpoint.js';
 import { codexProviderToml, responsesRequests, startOpenAIEndpoint } from '../../../src/test-support/openai-endpoint.js';
-import { AGENT_VERSIONS, pressKeys, realAgent, recordFixture, startWatcher, type StatusEvent, type Watcher } from '../../../src/test-support/real-agents.js';
+import { AGENT_VERSIONS, pressKeys, realAgent, recordFixture, screenShows, startWatcher, type StatusEvent, type Watcher } from '../../../src/test-support/real-agents.js';
 import { makeTmuxRepo, waitFor, type TmuxRepo } from '../../../src/test-support/tmux-repo.js';
 
 /**
@@ -67,15 +67,6 @@ async function setup(name: string, turns: ScriptedTurn[], config: Record<string,
   return { t: tr, w: watcher, ep: endpoint, socket: tr.env.FLOTILLA_TMUX_SOCKET };
 }
 
-async function screenShows(tr: TmuxRepo, what: string, text: RegExp, timeoutMs = 40_000): Promise<{ screen: string; at: number }> {
-  let last = '';
-  return waitFor(what, async () => {
-    const screen = (last = (await tr.cli(['capture', 'job'])).stdout);
-    return text.test(screen) && { screen, at: Date.now() };
-  }, timeoutMs, 100).catch((err: Error) => {
-    throw new Error(`${err.message}; the screen:\n${last}`);
-  });
-}
 
 async function stateWithin(w: Watcher, what: string, ok: (e: StatusEvent) => boolean, since: number): Promise<StatusEvent> {
   return waitFor(what, async () => {
@@ -89,11 +80,11 @@ async function stateWithin(w: Watcher, what: string, ok: (e: StatusEvent) => boo
 describe.skipIf(!CODEX)(`real Codex ${V} through flotilla`, () => {
   it('reports its trust dialog as waiting within 2 s, runs the turn, and is idle within 2 s of its end', async () => {
     const { t: tr, w, ep, socket } = await setup('dialog', [{ text: 'Writing.', tools: [{ name: 'exec_command', input: { cmd: 'echo hi > hello.txt' } }] }, { text: 'All done here.' }], { trustWorktrees: false });
-    const trust = await screenShows(tr, 'the trust dialog', /Trust this folder\?/);
+    const trust = await screenShows(tr, 'the trust dialog', /Trust this folder\?/, 40_000);
     recordFixture(`codex-${V}-trust.txt`, trust.screen);
     await stateWithin(w, 'waiting for the trust dialog', (e) => e.state === 'waiting', trust.at);
     pressKeys(socket, 'job', 'Enter');
-    const done = await screenShows(tr, 'the end of the turn', /All done here\./);
+    const done = await screenShows(tr, 'the end of the turn', /All done here\./, 40_000);
     await stateWithin(w, 'idle after the turn', (e) => e.state === 'idle', done.at);
     expect(readFileSync(join(tr.repo.worktreeRoot, 'job-a1', 'hello.txt'), 'utf8')).toBe('hi\n');
     // The command's output went back to the model as the function call's output.
@@ -103,7 +94,7 @@ describe.skipIf(!CODEX)(`real Codex ${V} through flotilla`, () => {
 
   it('starts in a flotilla worktree without the trust dialog by default, and a refused request (401) is then waiting with the message Codex shows', async () => {
     const { t: tr, w, ep } = await setup('failure', [{ error: 401 }, { error: 401 }, { error: 401 }]);
-    const failed = await screenShows(tr, 'the error on screen', /■ unexpected status 401/);
+    const failed = await screenShows(tr, 'the error on screen', /■ unexpected status 401/, 40_000);
     recordFixture(`codex-${V}-unauthorized.txt`, failed.screen);
     const firstRequest = responsesRequests(ep)[0]!.at;
     expect(w.events.some((e) => e.state === 'waiting' && e.at < firstRequest)).toBe(false); // no trust dialog before it
