@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findExecutable } from '../../src/engine/sessions/which.js';
+import { findExecutable } from '../../src/engine/index.js';
 import { BIN, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
 
 const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_BOUNDS } from '../../src/engine/index.js';
-import { parseConfig } from '../../src/engine/config/load.js';
+import { parseConfig } from '../../src/engine/index.js';
 import { crashed, hostileRepo, runFlotilla, stateDiff, type TempRepo } from './helpers.js';
 
 let repo: TempRepo;

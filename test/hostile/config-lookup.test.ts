@@ -4,10 +4,10 @@
  * refused (or unknown) like any other unknown name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveProfile } from '../../src/engine/agents/profiles.js';
-import { parseConfig } from '../../src/engine/config/load.js';
-import { findPrice, priceTable } from '../../src/engine/cost/prices.js';
-import { reviewerSpec } from '../../src/engine/review/roles.js';
+import { resolveProfile } from '../../src/engine/index.js';
+import { parseConfig } from '../../src/engine/index.js';
+import { findPrice, priceTable } from '../../src/engine/index.js';
+import { reviewerSpec } from '../../src/engine/index.js';
 import { crashed, hostileRepo, runFlotilla, stateDiff, type TempRepo } from './helpers.js';
 
 const PROTO_NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];

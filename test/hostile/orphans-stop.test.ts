@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findMarked } from '../../src/engine/exec/sweep.js';
+import { findMarked } from '../../src/engine/index.js';
 import { HAVE_TMUX, waitFor } from '../../src/test-support/tmux-repo.js';
 import { BIN, crashed, hostileRepo, runFlotilla, type TempRepo } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HAVE_TMUX, waitFor } from '../../src/test-support/tmux-repo.js';
-import { findExecutable } from '../../src/engine/sessions/which.js';
+import { findExecutable } from '../../src/engine/index.js';
 import { hostileRepo, runFlotilla, type TempRepo } from './helpers.js';
 
 let repo: TempRepo | undefined;

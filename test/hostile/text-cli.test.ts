@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claudeProjectDirName } from '../../src/engine/cost/claude-log.js';
+import { claudeProjectDirName } from '../../src/engine/index.js';
 import { patchTask, scriptedReviewConfig, setupCalcTask } from '../../src/test-support/review-task.js';
 import { claudeAssistantLine } from '../../src/test-support/usage-fixtures.js';
 import { HOSTILE_ALL, HOSTILE_CORPUS, assertNoControlChars, crashed, git, runFlotilla, type TempRepo } from './helpers.js';

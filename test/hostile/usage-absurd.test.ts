@@ -5,8 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claudeProjectDirName } from '../../src/engine/cost/claude-log.js';
-import { TaskRegistry } from '../../src/engine/tasks/registry.js';
+import { claudeProjectDirName } from '../../src/engine/index.js';
+import { TaskRegistry } from '../../src/engine/index.js';
 import { taskSchema } from '../../src/engine/index.js';
 import { claudeAssistantLine } from '../../src/test-support/usage-fixtures.js';
 import { assertNoControlChars, crashed, git, hostileRepo, runFlotilla, type TempRepo } from './helpers.js';
