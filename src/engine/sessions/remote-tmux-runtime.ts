@@ -91,6 +91,10 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     super(host.runner, { repoRoot: '/', stateDir: '/', socket: `host:${host.name}` });
   }
 
+  protected override get serverIsLocal(): boolean {
+    return false;
+  }
+
   private layout(): Promise<HostLayout> {
     return this.host.layout();
   }

@@ -16,7 +16,11 @@ function zombiePane(row: PaneRow): boolean {
 export class PaneList {
   private cache: { at: number; rows: Promise<PaneRow[] | null> } | null = null;
 
-  constructor(private readonly tmux: (args: string[]) => Promise<RunResult>) {}
+  constructor(
+    private readonly tmux: (args: string[]) => Promise<RunResult>,
+    /** False for a server on another host: its pids are not this machine's (no zombie check, no signal). */
+    private readonly isLocal: () => boolean = () => true,
+  ) {}
 
   /**
    * Every session's first pane; [] when no server runs; null when tmux could not say. One answer
@@ -37,6 +41,7 @@ export class PaneList {
 
   private async listPanes(): Promise<PaneRow[] | null> {
     const rows = await this.readPanes();
+    if (!this.isLocal()) return rows;
     if (!rows?.some((r) => zombiePane(r) || (r.dead && r.exitCode === null))) return rows;
     // A SIGCHLD that arrives while tmux spawns a pane (libutempter has its own handler then) is
     // lost, and the agent stays an unreaped zombie: its pane still looks alive, or dead without an
@@ -72,7 +77,7 @@ export class PaneList {
     const r = await this.tmux(['list-panes', '-t', `=${name}`, '-F', PANE_FORMAT]);
     if (r.exitCode === 0) {
       const row = parsePaneRows(r.stdout).find((p) => p.name === name) ?? null;
-      return row && zombiePane(row) ? { ...row, dead: true } : row;
+      return row && this.isLocal() && zombiePane(row) ? { ...row, dead: true } : row;
     }
     if (/can't find session|no server running|error connecting.*(No such file|Connection refused)/i.test(r.stderr)) return null;
     return undefined;

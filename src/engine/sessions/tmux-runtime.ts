@@ -24,7 +24,15 @@ export class TmuxRuntime implements Runtime {
   protected sessions = new Map<string, TmuxSession>();
   private poller: NodeJS.Timeout | null = null;
   private confFile: string | null = null;
-  private readonly paneList = new PaneList((args) => this.tmux(args));
+  private readonly paneList = new PaneList(
+    (args) => this.tmux(args),
+    () => this.serverIsLocal,
+  );
+
+  /** Whether the tmux server runs on this machine (its pane pids are this machine's). */
+  protected get serverIsLocal(): boolean {
+    return true;
+  }
 
   constructor(
     private readonly runner: Runner,
