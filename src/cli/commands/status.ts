@@ -31,11 +31,13 @@ export function taskView(task: Task, live?: SessionLiveness) {
     reason: task.reason,
     tags: task.tags,
     after: task.after,
+    host: task.host ?? null,
     attempts: task.attempts.map((a) => ({
       n: a.n,
       branch: a.branch,
       worktree: a.worktree,
       startPoint: a.startPoint,
+      host: a.host ?? 'local',
       state: a.state,
       session: a.session,
       failure: a.failure,
