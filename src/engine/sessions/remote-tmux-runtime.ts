@@ -18,7 +18,7 @@ const LOG_CHUNK = 256 * 1024;
  * Reads new bytes of several logs in one exec. Arguments: pairs of file and offset (-1: start at
  * the end). For each file: a line `<size> <from>`, then the bytes from..size (`-1 0` when missing).
  */
-const READ_LOGS_SCRIPT = `while [ $# -ge 2 ]; do
+export const READ_LOGS_SCRIPT = `while [ $# -ge 2 ]; do
 f=$1; o=$2; shift 2
 s=$(wc -c < "$f" 2>/dev/null) || { printf -- '-1 0\\n'; continue; }
 s=$((s + 0))
