@@ -64,7 +64,9 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a task on a remote host through the real b
     repo?.cleanup();
   });
 
-  it('start --host runs the agent there; capture and attach reach it; its commit comes back and the task is ready with its PR on the local forge', { timeout: 120_000 }, async () => {
+  it('start --host runs the agent there; capture and attach reach it; its commit comes back and the task is ready with its PR on the local forge', { timeout: 180_000 }, async () => {
+    const t0 = Date.now();
+    const lap = (what: string) => console.log(`remote e2e: ${what} after ${Date.now() - t0} ms`);
     expect((await cli(['add', 'Greeting', '--id', 'greet', '--prompt', PROMPT])).code).toBe(0);
     const bad = await cli(['start', 'greet', '--host', 'Bad Host']);
     expect(bad.code).toBe(2);
@@ -74,15 +76,18 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a task on a remote host through the real b
     expect(started.stderr).toBe('');
     expect(started.stdout).toMatch(/started greet \(attempt 1, on host box, pid \d+ there\)/);
 
+    lap('start');
     // capture reads the agent's screen on the host.
     await waitFor('the agent to finish its turn on the host', async () => (await cli(['capture', 'greet'])).stdout.includes('done on the host'), 60_000, 500);
 
+    lap('capture');
     // attach: the user's terminal to the agent over ssh -t; Ctrl-] comes back.
     tmux('new-session', '-d', '-s', 'me', '-x', '100', '-y', '30', '-c', repo.root, '-e', `FLOTILLA_TMUX_SOCKET=${term}-local`, 'sh', '-c', '"$0" "$@"; echo "EXIT=$?"; sleep 60', process.execPath, BIN, 'attach', 'greet');
     await waitFor('the attached screen', async () => tmux('capture-pane', '-p', '-t', 'me').includes('done on the host'), 30_000, 250);
     tmux('send-keys', '-t', 'me', 'C-]');
     await waitFor('the detach', async () => /EXIT=0/.test(tmux('capture-pane', '-p', '-t', 'me')), 30_000, 250);
 
+    lap('attach');
     // Monitor passes fetch the commit back and open the PR locally.
     const status = await waitFor(
       'the task to be ready',
@@ -94,6 +99,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a task on a remote host through the real b
       60_000,
       1000,
     );
+    lap('ready');
     expect(status.attempts[0]!.host).toBe('box');
     expect(status.attempts[0]!.worktree.startsWith(`${hostRoot}/`)).toBe(true);
     expect(status.pr?.branch).toBe('flotilla/greet-a1');
