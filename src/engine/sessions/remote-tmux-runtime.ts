@@ -8,7 +8,7 @@ import type { RuntimeSession, SpawnSpec } from './runtime.js';
 import { tmuxArg } from './tmux-commands.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 import { TmuxSession } from './tmux-session.js';
-import { TMUX_CONF, target } from './tmux.js';
+import { TMUX_CONF } from './tmux.js';
 
 const LOG_POLL_MS = 1000;
 /** Most bytes of new output read from one remote log per round (the rest is skipped, as locally). */
@@ -28,11 +28,37 @@ printf '%s %s\\n' "$s" "$o"
 if [ "$s" -gt "$o" ]; then tail -c +$((o + 1)) "$f" | head -c $((s - o)); fi
 done`;
 
-/** SIGTERM to the group, up to 3 s for it to go, then SIGKILL. $1: the group id. */
-const KILL_GROUP_SCRIPT = `kill -TERM -- -"$1" 2>/dev/null || exit 0
+/**
+ * Starts one agent in the host's tmux server. Arguments: socket, config, session name, columns,
+ * rows, folder, log, pid file, env file, log writer command, then the agent's argv. The env file's
+ * content comes on stdin. Prints the agent's pid. Exit 127: no tmux; 4: no session; 5: no agent.
+ */
+const SPAWN_SCRIPT = `command -v tmux >/dev/null 2>&1 || exit 127
+S=$1 C=$2 N=$3 X=$4 Y=$5 D=$6 L=$7 P=$8 E=$9 W=\${10}
+shift 10
+umask 077
+cat > "$E" || exit 3
+rm -f -- "$L" "$P"
+t() { tmux -u -S "$S" -f "$C" "$@"; }
+t kill-session -t "=$N" 2>/dev/null
+t new-session -d -s "$N" -x "$X" -y "$Y" -c "$D" -- cat 2>/dev/null || { sleep 0.3; t new-session -d -s "$N" -x "$X" -y "$Y" -c "$D" -- cat; } || exit 4
+t pipe-pane -o -t "=$N:" "$W"
+t respawn-pane -k -t "=$N:" -c "$D" -- sh -c '. "$0" && rm -f -- "$0" && exec "$@"' "$E" "$@" || { t kill-session -t "=$N"; exit 5; }
+pid=$(t list-panes -t "=$N" -F '#{pane_pid}' | head -n 1)
+printf '%s\\n' "$pid" > "$P"
+printf '%s\\n' "$pid"`;
+
+/**
+ * SIGTERM to the group, up to 3 s for it to go, then SIGKILL; then a SIGCHLD to the tmux server so
+ * it reaps the agent (tmux can miss the one the kernel sent while it was starting a pane, and the
+ * agent would stay a zombie). $1: the group id, $2: the tmux socket.
+ */
+const KILL_GROUP_SCRIPT = `if kill -TERM -- -"$1" 2>/dev/null; then
 i=0
 while kill -0 -- -"$1" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 kill -KILL -- -"$1" 2>/dev/null
+fi
+sp=$(tmux -u -S "$2" display-message -p '#{pid}' 2>/dev/null) && [ "$sp" -gt 1 ] 2>/dev/null && kill -CHLD "$sp" 2>/dev/null
 exit 0`;
 
 /** The variables flotilla sets for an agent that the host should get (never this machine's own PATH, HOME, ...). */
@@ -112,7 +138,8 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   }
 
   async killGroup(pid: number): Promise<void> {
-    await this.host.runner.run('sh', ['-c', KILL_GROUP_SCRIPT, 'sh', String(pid)], { timeoutMs: 15_000 });
+    const { tmuxSocket } = await this.layout();
+    await this.host.runner.run('sh', ['-c', KILL_GROUP_SCRIPT, 'sh', String(pid), tmuxSocket], { timeoutMs: 15_000 });
   }
 
   private socketPath: string | null = null;
@@ -131,40 +158,29 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   override async spawn(spec: SpawnSpec): Promise<RuntimeSession> {
     const layout = await this.ready();
     const name = spec.taskId;
-    const t = target(name);
-    const where = `host ${this.host.name}`;
-    await this.tmux(['kill-session', '-t', `=${name}`]);
-    const created = await this.tmux(['new-session', '-d', '-s', name, '-x', String(spec.cols), '-y', String(spec.rows), '-c', spec.cwd, '--', 'cat']);
-    if (created.exitCode !== 0) {
-      const why = created.exitCode === 127 ? 'tmux is not installed there' : (created.error ?? created.stderr).trim();
-      throw new PtyError(`${where}: tmux new-session ${name} failed: ${why}`);
-    }
     const remoteLog = `${layout.logDir}/${name}-a${spec.attempt}.log`;
     const pidFile = `${remoteLog}.pid`;
     const envFile = `${layout.stateDir}/${name}-a${spec.attempt}.env`;
     // A fresh log per start; the writer is perl when the host has it (capped, rotated), else cat.
     const writer = `if command -v perl >/dev/null 2>&1; then exec perl -e ${shellQuote(PERL_LOG_WRITER)} ${[remoteLog, String(spec.logMaxBytes), String(spec.logKeep), pidFile].map(shellQuote).join(' ')}; else exec cat >> ${shellQuote(remoteLog)}; fi`;
-    await this.host.runner.run('rm', ['-f', '--', remoteLog, pidFile], { timeoutMs: 20_000 });
-    await this.tmux(['pipe-pane', '-o', '-t', t, writer]);
     // Values (tokens among them) go through a 0600 file the pane's shell reads and removes, never a command line.
-    const env = remoteAgentEnv(spec.env);
-    const exports = Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join('');
-    const wrote = await this.host.runner.run('sh', ['-c', 'umask 077; cat > "$1"', 'sh', envFile], { input: exports, timeoutMs: 20_000 });
-    if (wrote.exitCode !== 0) {
-      await this.tmux(['kill-session', '-t', `=${name}`]);
-      throw new PtyError(`${where}: cannot write ${envFile}: ${(wrote.error ?? wrote.stderr).trim()}`);
+    const exports = Object.entries(remoteAgentEnv(spec.env)).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join('');
+    const args = [layout.tmuxSocket, layout.tmuxConf, name, String(spec.cols), String(spec.rows), spec.cwd, remoteLog, pidFile, envFile, writer, ...spec.argv.map(tmuxArg)];
+    // One exec for the whole start (each exec over a loaded connection costs).
+    const r = await this.host.runner.run('sh', ['-c', SPAWN_SCRIPT, 'sh', ...args], { input: exports, timeoutMs: 60_000 });
+    this.invalidatePanes();
+    const where = `host ${this.host.name}`;
+    if (r.exitCode !== 0) {
+      const why = (r.error ?? r.stderr).trim().split('\n').at(-1) ?? '';
+      if (r.exitCode === 127) throw new PtyError(`${where}: tmux is not installed there`);
+      if (r.exitCode === 4) throw new PtyError(`${where}: tmux new-session ${name} failed: ${why}`);
+      if (r.exitCode === 5) throw new PtyError(`${where}: tmux could not start ${spec.argv[0]} in session ${name}: ${why}`);
+      throw new PtyError(`${where}: cannot start session ${name}: ${why || `exit ${r.exitCode}`}`);
     }
-    const command = ['sh', '-c', '. "$0" && rm -f -- "$0" && exec "$@"', envFile, ...spec.argv].map(tmuxArg);
-    const respawn = await this.tmux(['respawn-pane', '-k', '-t', t, '-c', spec.cwd, '--', ...command]);
-    if (respawn.exitCode !== 0) {
-      await this.tmux(['kill-session', '-t', `=${name}`]);
-      throw new PtyError(`${where}: tmux could not start ${spec.argv[0]} in session ${name}: ${respawn.stderr.trim()}`);
-    }
-    const row = (await this.panes()).find((p) => p.name === name);
-    if (row?.pid) await this.host.runner.run('sh', ['-c', 'umask 077; printf "%s\\n" "$2" > "$1"', 'sh', pidFile, String(row.pid)], { timeoutMs: 20_000 });
+    const pid = Number.parseInt(r.stdout.trim(), 10);
     await ensurePrivateDir(dirname(spec.logFile));
     this.followLog(name, { remoteLog, localLog: spec.logFile, offset: 0, maxBytes: spec.logMaxBytes });
-    const session = new TmuxSession(this, name, row?.pid ?? null, spec.logFile);
+    const session = new TmuxSession(this, name, Number.isInteger(pid) && pid > 0 ? pid : null, spec.logFile);
     session.onExit(() => this.sessions.delete(name));
     this.sessions.set(name, session);
     this.startPoller();

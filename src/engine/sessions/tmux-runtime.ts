@@ -49,6 +49,11 @@ export class TmuxRuntime implements Runtime {
     return r;
   }
 
+  /** After changing sessions other than through tmux(): the next pane list is read afresh. */
+  protected invalidatePanes(): void {
+    this.paneList.invalidate();
+  }
+
   /** One tmux client command on this runtime's server. */
   protected runTmux(args: string[]) {
     return this.runner.run('tmux', ['-L', this.socket, ...args], { env: { ...clientEnv(), TMUX: undefined, TMUX_PANE: undefined }, timeoutMs: 15_000 });
