@@ -1,1 +1,3 @@
 export { classifySshError, controlDir, controlPath, remoteLine, shellQuote, sshArgv, sshTransport, type SshFailure, type SshHost } from './ssh.js';
+export { parseProbe, probeScript, PROBE_HEADER, ProbeParseError, type HostProbe, type ProbeRequest, type ProbeSession, type ProbeWorktree } from './probe.js';
+export { hostRefusal, placeTask, type HostSituation, type Placement, type PlacementRequest } from './place.js';
