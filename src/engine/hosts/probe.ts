@@ -22,7 +22,7 @@ export interface ProbeRequest {
   programs: readonly string[];
   /** Also print each program's version (slower: runs each one; `hosts` asks, a monitoring pass does not). */
   versions: boolean;
-  /** The flotilla tmux socket (`tmux -L`) whose sessions to list; none: no session listing. */
+  /** The flotilla tmux server whose sessions to list: a socket name (`tmux -L`) or an absolute socket path (`tmux -S`); none: no listing. */
   tmuxSocket?: string;
   /** Worktrees on the host whose git facts to read, by absolute path. */
   worktrees: readonly string[];
@@ -38,7 +38,7 @@ function versionCommand(program: string): string {
 /** Builds the probe script. Every value from config or the registry enters it single-quoted. */
 export function probeScript(req: ProbeRequest): string {
   for (const p of req.programs) if (!PROGRAM.test(p)) throw new Error(`program name not allowed in a host probe: ${JSON.stringify(p)}`);
-  if (req.tmuxSocket !== undefined && !SOCKET.test(req.tmuxSocket)) throw new Error(`tmux socket name not allowed: ${JSON.stringify(req.tmuxSocket)}`);
+  if (req.tmuxSocket !== undefined && !SOCKET.test(req.tmuxSocket) && !(req.tmuxSocket.startsWith('/') && !req.tmuxSocket.includes('\n'))) throw new Error(`tmux socket name not allowed: ${JSON.stringify(req.tmuxSocket)}`);
   for (const w of [...req.worktrees, ...(req.worktreeRoot ? [req.worktreeRoot] : [])]) {
     if (!w.startsWith('/') || w.includes('\n')) throw new Error(`worktree path not allowed in a host probe: ${JSON.stringify(w)}`);
   }
@@ -49,7 +49,7 @@ export function probeScript(req: ProbeRequest): string {
   );
   for (const p of req.programs) {
     const q = shellQuote(p);
-    if (req.versions) {
+    if (req.versions && p !== 'sh') {
       // First line of the version output, tabs and carriage returns made spaces; "?" when it printed nothing.
       lines.push(
         `if command -v ${q} >/dev/null 2>&1; then v=$(${versionCommand(p)} </dev/null 2>/dev/null | head -n 1 | tr '\\t\\r' '  '); printf 'prog %s %s\\n' ${q} "\${v:-?}"; else printf 'prog %s -\\n' ${q}; fi`,
@@ -61,7 +61,7 @@ export function probeScript(req: ProbeRequest): string {
   if (req.tmuxSocket !== undefined) {
     const fmt = shellQuote('#{session_name}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}');
     lines.push(
-      `if ! command -v tmux >/dev/null 2>&1; then echo 'tmux missing'; elif s=$(tmux -L ${shellQuote(req.tmuxSocket)} list-panes -a -F ${fmt} 2>&1); then echo 'tmux ok'; [ -n "$s" ] && printf '%s\\n' "$s" | awk '{print "sess\\t" $0}'; else case "$s" in *'no server running'*|*'error connecting'*|*'No such file'*|*'no sessions'*) echo 'tmux none';; *) echo 'tmux error';; esac; fi`,
+      `if ! command -v tmux >/dev/null 2>&1; then echo 'tmux missing'; elif s=$(tmux ${req.tmuxSocket.startsWith('/') ? '-S' : '-L'} ${shellQuote(req.tmuxSocket)} list-panes -a -F ${fmt} 2>&1); then echo 'tmux ok'; [ -n "$s" ] && printf '%s\\n' "$s" | awk '{print "sess\\t" $0}'; else case "$s" in *'no server running'*|*'error connecting'*|*'No such file'*|*'no sessions'*) echo 'tmux none';; *) echo 'tmux error';; esac; fi`,
     );
   }
   req.worktrees.forEach((w, i) => {
