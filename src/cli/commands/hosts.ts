@@ -1,4 +1,4 @@
-import { agentPrograms, findRepo, formatGB, GitClient, createRunner, hostFindings, hostsReport, loadConfig, LOCAL_HOST, profileNames, resolveProfile, TaskRegistry, UsageError } from '../../engine/index.js';
+import { agentPrograms, ConfigError, findRepo, formatGB, GitClient, createRunner, hostFindings, hostsReport, loadConfig, LOCAL_HOST, profileNames, resolveProfile, removedHostsInUse, removedHostsMessage, TaskRegistry, UsageError } from '../../engine/index.js';
 import type { HostFinding, HostRow } from '../../engine/index.js';
 import { jsonText, safeLine } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
@@ -61,6 +61,8 @@ Options:
     }
     const programs = agentPrograms(profileNames(config).map((p) => resolveProfile(config, p)));
     const { tasks } = await new TaskRegistry(paths.registryFile).read();
+    const removed = removedHostsMessage(removedHostsInUse(config, tasks));
+    if (removed) throw new ConfigError(paths.configFile, 'hosts', removed);
     const rows = await hostsReport({
       config,
       configFile: paths.configFile,

@@ -4,3 +4,4 @@ export { hostRefusal, placeTask, type HostSituation, type Placement, type Placem
 export { probeHost, probeHosts, type HostFault, type ProbeOutcome, type ProbeTarget } from './probe-hosts.js';
 export { agentPrograms, attemptHost, BASE_PROGRAMS, hostLoad, hostsReport, LOCAL_HOST, type HostRow, type HostsReportInput } from './report.js';
 export { hostFindings, type HostCheckInput, type HostFinding } from './check.js';
+export { nextHostHealth, refuseRemovedHosts, removedHostsInUse, removedHostsMessage, tasksOnHost, unreachableNote, type HostEvent, type HostHealth } from './health.js';
