@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProbe, probeScript, ProbeParseError, type ProbeRequest } from './probe.js';
 
-const run = (script: string) => spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+// A C locale, as a non-interactive ssh session often has: tmux then prints a tab as "_".
+const run = (script: string) => spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C' } });
 const git = (cwd: string, ...args: string[]) => spawnSync('git', ['-C', cwd, ...args], { encoding: 'utf8' });
 
 describe('the host probe script, run by a real sh', () => {
@@ -79,10 +80,16 @@ describe('the host probe script, run by a real sh', () => {
 
 describe('parseProbe refuses garbage with one line naming the host', () => {
   const req: ProbeRequest = { programs: ['git'], versions: false, tmuxSocket: 's', worktrees: ['/w'] };
-  const good = ['flotilla-probe 1', 'mem 1000 500', 'prog git +', 'tmux ok', 'sess\tflotilla-a\t12\t0\t', 'wt 0 gone', 'end'];
+  const good = ['flotilla-probe 1', 'mem 1000 500', 'prog git +', 'tmux ok', 'sess flotilla-a 12 0 ', 'wt 0 gone', 'end'];
   const parse = (lines: string[]) => parseProbe('box', req, `${lines.join('\n')}\n`);
   it('accepts the well-formed answer', () => {
     expect(parse(good)).toMatchObject({ memory: { totalMB: 0, availableMB: 0 }, sessions: [{ name: 'flotilla-a', pid: 12 }] });
+  });
+  it("counts git's porcelain lines of a worktree, whatever paths they name, and never reads them as rows", () => {
+    const oid = 'a'.repeat(40);
+    const block = ['wt 0', `# branch.oid ${oid}`, '# branch.head flotilla/x-a1', '? wt 0 gone', '1 .M N... 100644 100644 100644 x y end', '? end'];
+    expect(parse([...good.slice(0, 5), ...block, 'end']).worktrees).toEqual([{ path: '/w', state: 'ok', head: oid, branch: 'flotilla/x-a1', changed: 3 }]);
+    expect(parse([...good.slice(0, 5), 'wt 0', 'wt 0 error', 'end']).worktrees[0]!.state).toBe('error');
   });
   it.each([
     ['a banner first', ['Welcome!', ...good], /line 1 .*banner/],
@@ -92,7 +99,7 @@ describe('parseProbe refuses garbage with one line naming the host', () => {
     ['bad memory', good.map((l) => (l.startsWith('mem') ? 'mem x 1' : l)), /bad memory/],
     ['a worktree row missing', good.filter((l) => !l.startsWith('wt')), /worktree rows missing/],
     ['a program missing', good.filter((l) => !l.startsWith('prog')), /no line for program git/],
-    ['a bad session row', good.map((l) => (l.startsWith('sess') ? 'sess\tx\tpid\t0\t' : l)), /bad session row/],
+    ['a bad session row', good.map((l) => (l.startsWith('sess') ? 'sess x pid 0 ' : l)), /bad session row/],
     ['control bytes', [...good.slice(0, 2), '\x1b]0;pwn\x07', ...good.slice(2)], /"\?\]0;pwn\?"/],
   ])('%s', (_name, lines, message) => {
     expect(() => parse(lines)).toThrow(ProbeParseError);

@@ -59,15 +59,19 @@ export function probeScript(req: ProbeRequest): string {
     }
   }
   if (req.tmuxSocket !== undefined) {
-    const fmt = shellQuote('#{session_name}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}');
+    // Spaces, not tabs: without a UTF-8 locale (a non-interactive ssh session often has none) tmux
+    // prints a tab in its output as "_". flotilla's session names are slugs, without spaces.
+    const fmt = shellQuote('#{session_name} #{pane_pid} #{pane_dead} #{pane_dead_status}');
     lines.push(
-      `if ! command -v tmux >/dev/null 2>&1; then echo 'tmux missing'; elif s=$(tmux ${req.tmuxSocket.startsWith('/') ? '-S' : '-L'} ${shellQuote(req.tmuxSocket)} list-panes -a -F ${fmt} 2>&1); then echo 'tmux ok'; [ -n "$s" ] && printf '%s\\n' "$s" | awk '{print "sess\\t" $0}'; else case "$s" in *'no server running'*|*'error connecting'*|*'No such file'*|*'no sessions'*) echo 'tmux none';; *) echo 'tmux error';; esac; fi`,
+      `if ! command -v tmux >/dev/null 2>&1; then echo 'tmux missing'; elif s=$(tmux ${req.tmuxSocket.startsWith('/') ? '-S' : '-L'} ${shellQuote(req.tmuxSocket)} list-panes -a -F ${fmt} 2>&1); then echo 'tmux ok'; [ -n "$s" ] && printf '%s\\n' "$s" | awk '{print "sess " $0}'; else case "$s" in *'no server running'*|*'error connecting'*|*'No such file'*|*'no sessions'*) echo 'tmux none';; *) echo 'tmux error';; esac; fi`,
     );
   }
+  // Each worktree: a "wt <i>" line, then git's own porcelain v2 lines (read, counted, never shown),
+  // or "wt <i> gone" / "wt <i> error". One git process per worktree and nothing else; optional
+  // locks off, so a pass never takes the index lock from the agent working there.
   req.worktrees.forEach((w, i) => {
-    lines.push(
-      `if [ ! -d ${shellQuote(w)} ]; then echo 'wt ${i} gone'; elif s=$(git -C ${shellQuote(w)} status --porcelain=v2 --branch 2>/dev/null); then printf '%s\\n' "$s" | awk -v i=${i} 'BEGIN{o="-";b="-"} /^# branch.oid /{o=$3} /^# branch.head /{b=$3} /^[^#]/{n++} END{printf "wt %d ok %s %s %d\\n", i, o, b, n}'; else echo 'wt ${i} error'; fi`,
-    );
+    const q = shellQuote(w);
+    lines.push(`if [ ! -d ${q} ]; then echo 'wt ${i} gone'; else echo 'wt ${i}'; git --no-optional-locks -C ${q} status --porcelain=v2 --branch 2>/dev/null || echo 'wt ${i} error'; fi`);
   });
   if (req.worktreeRoot) {
     const q = shellQuote(req.worktreeRoot);
@@ -126,9 +130,10 @@ export function parseProbe(host: string, req: ProbeRequest, stdout: string): Hos
   let sawMem = false;
   for (let i = 1; i < lines.length - 1; i++) {
     const line = lines[i]!;
-    if (line.startsWith('sess\t')) {
-      const [, name, pid, dead, status] = line.split('\t');
-      if (!name || int(dead) === null || (pid !== '' && int(pid) === null) || (status !== '' && status !== undefined && !/^-?\d{1,4}$/.test(status))) fail(i, 'bad session row');
+    if (line.startsWith('sess ')) {
+      // sess <name> <pid> <dead> <status>; status is empty while the pane lives.
+      const [, name, pid, dead, status, ...rest] = line.split(' ');
+      if (!name || rest.length > 0 || int(dead) === null || (pid !== '' && int(pid) === null) || (status !== '' && status !== undefined && !/^-?\d{1,4}$/.test(status))) fail(i, 'bad session row');
       probe.sessions.push({ name: name!, pid: int(pid), dead: dead === '1', exitCode: status ? Number(status) : null });
       continue;
     }
@@ -147,14 +152,29 @@ export function parseProbe(host: string, req: ProbeRequest, stdout: string): Hos
     } else if (kind === 'tmux' && words.length === 2 && ['ok', 'none', 'missing', 'error'].includes(words[1]!) && probe.tmux === null) {
       probe.tmux = words[1] as HostProbe['tmux'];
     } else if (kind === 'wt' && int(words[1]) !== null && int(words[1])! < req.worktrees.length) {
-      const path = req.worktrees[int(words[1])!]!;
-      const state = words[2];
-      if ((state === 'gone' || state === 'error') && words.length === 3) {
-        probe.worktrees.push({ path, state, head: null, branch: null, changed: 0 });
-      } else if (state === 'ok' && words.length === 6 && /^(-|[0-9a-f]{40,64}|\(initial\))$/.test(words[3]!) && int(words[5]) !== null) {
-        const head = words[3] === '-' || words[3] === '(initial)' ? null : words[3]!;
-        const branch = words[4] === '-' || words[4] === '(detached)' ? null : words[4]!;
-        probe.worktrees.push({ path, state: 'ok', head, branch, changed: int(words[5])! });
+      const index = int(words[1])!;
+      const path = req.worktrees[index]!;
+      if (words.length === 3 && words[2] === 'gone') probe.worktrees.push({ path, state: 'gone', head: null, branch: null, changed: 0 });
+      else if (words.length === 3 && words[2] === 'error') {
+        // git failed after "wt <i>" started its block: that block becomes the error.
+        const last = probe.worktrees.at(-1);
+        if (last?.path !== path || last.state !== 'ok') fail(i, 'error row without its worktree');
+        Object.assign(last!, { state: 'error', head: null, branch: null, changed: 0 });
+      } else if (words.length === 2) {
+        const wt: ProbeWorktree = { path, state: 'ok', head: null, branch: null, changed: 0 };
+        // git status --porcelain=v2 --branch: "# branch.*" headers, then one line per changed path.
+        while (i + 1 < lines.length - 1 && /^(# |[12u?!] )/.test(lines[i + 1]!)) {
+          const l = lines[++i]!;
+          if (l.startsWith('# branch.oid ')) {
+            const oid = l.slice(13);
+            if (!/^([0-9a-f]{40,64}|\(initial\))$/.test(oid)) fail(i, 'bad branch.oid');
+            wt.head = oid === '(initial)' ? null : oid;
+          } else if (l.startsWith('# branch.head ')) {
+            const head = l.slice(14);
+            wt.branch = head === '(detached)' ? null : head;
+          } else if (!l.startsWith('# ')) wt.changed++;
+        }
+        probe.worktrees.push(wt);
       } else fail(i, 'bad worktree row');
     } else if (kind === 'root' && words.length === 2 && ['ok', 'missing', 'readonly'].includes(words[1]!)) {
       probe.worktreeRoot = words[1] as HostProbe['worktreeRoot'];
