@@ -93,14 +93,6 @@ describe.skipIf(!sshd)('flotilla hosts against real sshd', () => {
     expect(nope.stderr).toMatch(/^flotilla: hosts check: no host "nope" in .*config\.json \(known: local, box, badkey, nohostkey, down\)\n$/);
   });
 
-  it('a host whose sshd dies is unreachable (its master connection gone too), and ok again once it is back', async () => {
-    server.kill();
-    const gone = (await rows()).find((r) => r.name === 'box')!;
-    expect(gone).toMatchObject({ reachable: false, fault: 'unreachable', agents: { running: 1 } });
-    await server.restart();
-    expect((await rows()).find((r) => r.name === 'box')).toMatchObject({ reachable: true, fault: null });
-  });
-
   it('a config that drops a host tasks still run on is refused with their ids', async () => {
     const file = join(repo.root, '.flotilla', 'config.json');
     const text = readFileSync(file, 'utf8');
@@ -117,4 +109,21 @@ describe.skipIf(!sshd)('flotilla hosts against real sshd', () => {
       writeFileSync(file, text);
     }
   });
+  it('a host whose sshd dies is unreachable (its master connection gone too), and ok again once it is back', async () => {
+    server.kill();
+    const gone = (await rows()).find((r) => r.name === 'box')!;
+    expect(gone).toMatchObject({ reachable: false, fault: 'unreachable', agents: { running: 1 } });
+    // A monitoring pass says so and records when the outage began (one notice per outage: health.test.ts).
+    const healthFile = join(repo.root, '.flotilla', 'hosts-health.json');
+    const check = await runCli(repo.root, ['check', '--json']);
+    const errors = (JSON.parse(check.stdout) as { errors: string[] }).errors;
+    expect(errors).toContainEqual(expect.stringMatching(/^box: host unreachable since \S+ \(Connection refused|.*\)$/));
+    expect((JSON.parse(readFileSync(healthFile, 'utf8')) as Record<string, { downSince: string }>).box!.downSince).toMatch(/^\d{4}-/);
+    await server.restart();
+    expect((await rows()).find((r) => r.name === 'box')).toMatchObject({ reachable: true, fault: null });
+    const back = await runCli(repo.root, ['check', '--json']);
+    expect((JSON.parse(back.stdout) as { errors: string[] }).errors.filter((e) => e.startsWith('box:'))).toEqual([]);
+    expect((JSON.parse(readFileSync(healthFile, 'utf8')) as Record<string, { downSince: string | null }>).box!.downSince).toBeNull();
+  });
+
 });

@@ -5,3 +5,4 @@ export { probeHost, probeHosts, type HostFault, type ProbeOutcome, type ProbeTar
 export { agentPrograms, attemptHost, BASE_PROGRAMS, hostLoad, hostsReport, LOCAL_HOST, type HostRow, type HostsReportInput } from './report.js';
 export { hostFindings, type HostCheckInput, type HostFinding } from './check.js';
 export { nextHostHealth, refuseRemovedHosts, removedHostsInUse, removedHostsMessage, tasksOnHost, unreachableNote, type HostEvent, type HostHealth } from './health.js';
+export { healthFile, hostEventMessage, runHostsPass, type HostsPassResult } from './hosts-pass.js';
