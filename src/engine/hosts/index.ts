@@ -6,3 +6,4 @@ export { agentPrograms, attemptHost, BASE_PROGRAMS, hostLoad, hostsReport, LOCAL
 export { hostFindings, type HostCheckInput, type HostFinding } from './check.js';
 export { nextHostHealth, refuseRemovedHosts, removedHostsInUse, removedHostsMessage, tasksOnHost, unreachableNote, type HostEvent, type HostHealth } from './health.js';
 export { healthFile, hostEventMessage, runHostsPass, type HostsPassResult } from './hosts-pass.js';
+export { closeMaster, createHosts, repoKey, type HostsOptions } from './remote-host.js';
