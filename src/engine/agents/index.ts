@@ -2,4 +2,17 @@ export { demoAgentPath, demoAgentProfile } from './demo/profile.js';
 export { BUILTIN_PROFILES, profileNames, resolveProfile } from './profiles.js';
 export { CLAUDE_HOOK_EVENTS, claudeHookState, claudeSettings } from './claude/hooks.js';
 export { codexNotifyArgv, codexNotifyState } from './codex/notify.js';
+export { parseClaudeLine, claudeProjectDirName, defaultClaudeDirs } from './claude/usage-log.js';
+export { parseCodexLine, newCodexContext, defaultCodexSessionsDir } from './codex/usage-log.js';
+export {
+  absurdTokens,
+  tokenCount,
+  MAX_LINE_TOKENS,
+  type CodexFileContext,
+  type LineResult,
+  type RunUsage,
+  type TokenCounts,
+  type UsageRecord,
+  type UsageSource,
+} from './usage-types.js';
 export { trustLaunch, type TrustKind, type TrustLaunch } from './trust.js';

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFleet, type Fleet } from '../fleet/index.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { taskSchema, type Task } from '../core/index.js';
-import { claudeProjectDirName } from './claude-log.js';
+import { claudeProjectDirName } from '../agents/index.js';
 import { recordIntervention } from './interventions.js';
 import { refreshCost, type CostSources } from './refresh.js';
 import { claudeAssistantLine, claudeUserLine, codexLines } from '../../test-support/usage-fixtures.js';

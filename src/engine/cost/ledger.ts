@@ -1,8 +1,7 @@
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/index.js';
-import { parseClaudeLine } from './claude-log.js';
-import { newCodexContext, parseCodexLine } from './codex-log.js';
+import { newCodexContext, parseClaudeLine, parseCodexLine } from '../agents/index.js';
 import { readLinesFrom } from './line-reader.js';
 import { isLongRequest } from './prices.js';
 import type { CodexFileContext, CostState, FileState, UsageBucket, UsageRecord } from './types.js';

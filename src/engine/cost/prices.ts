@@ -1,4 +1,7 @@
 import type { ModelPriceConfig } from '../core/index.js';
+import type { TokenCounts } from '../agents/index.js';
+
+export type { TokenCounts };
 import { ownValue } from '../core/index.js';
 
 import { calcPrice } from '@pydantic/genai-prices';
@@ -106,18 +109,6 @@ export function findPrice(table: PriceTable, model: string): ModelPriceConfig | 
   if (own) return own;
   if (!model.trim()) return null;
   return datasetPrice(model) ?? datasetPrice(normalizeModel(model));
-}
-
-/** Token counts of one request or of a sum of requests in the same tier. */
-export interface TokenCounts {
-  /** Uncached input tokens. */
-  input: number;
-  output: number;
-  cacheRead: number;
-  /** 5-minute cache writes (and writes of unknown duration). */
-  cacheWrite: number;
-  /** 1-hour cache writes (Claude). */
-  cacheWrite1h: number;
 }
 
 /** Dollars for `tokens` at `price`; `long` selects the above-200k tier where the model has one. */
