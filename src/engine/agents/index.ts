@@ -4,6 +4,12 @@ export { CLAUDE_HOOK_EVENTS, claudeHookState, claudeSettings } from './claude/ho
 export { codexNotifyArgv, codexNotifyState } from './codex/notify.js';
 export { parseClaudeLine, claudeProjectDirName, defaultClaudeDirs } from './claude/usage-log.js';
 export { parseCodexLine, newCodexContext, defaultCodexSessionsDir } from './codex/usage-log.js';
+export { parseGeminiLine, newGeminiContext, defaultGeminiDirs, geminiProjectHash, type GeminiFileContext } from './gemini/usage-log.js';
+export { parseClaudePrintOutput } from './claude/print-output.js';
+export { parseCodexPrintOutput } from './codex/print-output.js';
+export { parseGeminiPrintOutput } from './gemini/print-output.js';
+export type { PrintOutput } from './print-output.js';
+export { readPrintOutput, type PrintFormat } from './read-print-output.js';
 export {
   absurdTokens,
   tokenCount,

@@ -15,7 +15,6 @@ export {
   type TokenCounts,
 } from './prices.js';
 export { claudeProjectDirName } from '../agents/index.js';
-export { parseRunOutput } from './review-result.js';
 export { UsageLedger, loadCostState, emptyCostState, listJsonl } from './ledger.js';
 export { watchUsageLogs } from './watch.js';
 export { formatUsd, formatTokens, taskCost, fleetCostSummary } from './format.js';

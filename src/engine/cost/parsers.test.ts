@@ -6,7 +6,8 @@ import { newCodexContext, parseClaudeLine, parseCodexLine } from '../agents/inde
 import { readLinesFrom } from './line-reader.js';
 import { readFileSync } from 'node:fs';
 import { PRICES_DATASET, PRICES_DATASET_VERSION, datasetPrice, findPrice, normalizeModel, priceTable } from './prices.js';
-import { parseRunOutput } from './review-result.js';
+import { readPrintOutput } from '../agents/index.js';
+import { priceTokens } from './prices.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -83,12 +84,21 @@ describe('Codex rollout lines', () => {
 
 describe('review outputs', () => {
   it('reads Claude -p JSON (reported cost and per-model usage) and codex exec --json events', () => {
-    const claude = parseRunOutput(JSON.stringify({ type: 'result', session_id: 's', total_cost_usd: 0.5, modelUsage: { 'claude-opus-4-5': { inputTokens: 1, outputTokens: 2, cacheReadInputTokens: 3, cacheCreationInputTokens: 4 } } }), 'x');
+    const claude = readPrintOutput(JSON.stringify({ type: 'result', session_id: 's', total_cost_usd: 0.5, modelUsage: { 'claude-opus-4-5': { inputTokens: 1, outputTokens: 2, cacheReadInputTokens: 3, cacheCreationInputTokens: 4 } } }), 'x')?.usage;
     expect(claude).toEqual({ sessionId: 's', reportedUsd: 0.5, usage: [{ model: 'claude-opus-4-5', requests: 1, input: 1, output: 2, cacheRead: 3, cacheWrite: 4, cacheWrite1h: 0 }] });
-    const codex = parseRunOutput('{"type":"thread.started","thread_id":"t"}\n{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":4,"output_tokens":2}}\n', 'gpt-5');
+    const codex = readPrintOutput('{"type":"thread.started","thread_id":"t"}\n{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":4,"output_tokens":2}}\n', 'gpt-5')?.usage;
     expect(codex).toEqual({ sessionId: 't', reportedUsd: null, usage: [{ model: 'gpt-5', requests: 1, input: 6, output: 2, cacheRead: 4, cacheWrite: 0, cacheWrite1h: 0 }] });
-    expect(parseRunOutput('plain text review', 'gpt-5')).toBeNull();
-    expect(parseRunOutput('{"type":"res', 'gpt-5')).toBeNull();
+    expect(readPrintOutput('plain text review', 'gpt-5')).toBeNull();
+    expect(readPrintOutput('{"type":"res', 'gpt-5')).toBeNull();
+  });
+
+  it("prices a real claude -p result to the dollars Claude Code itself reported (cache reads and writes apart from input)", () => {
+    const text = readFileSync(new URL('../../../test/fixtures/agents/claude-2.1.197-print.json', import.meta.url), 'utf8');
+    const run = readPrintOutput(text, 'unknown')!.usage;
+    expect(run.usage).toEqual([{ model: 'claude-opus-4-8[1m]', requests: 1, input: 1200, output: 80, cacheRead: 4000, cacheWrite: 300, cacheWrite1h: 0 }]);
+    const price = findPrice({}, run.usage[0]!.model);
+    expect(price).not.toBeNull();
+    expect(priceTokens(price!, run.usage[0]!, false)).toBeCloseTo(run.reportedUsd!, 9);
   });
 });
 

@@ -81,6 +81,8 @@ export const LONG_CONTEXT_TOKENS = 200_000;
 export function normalizeModel(model: string): string {
   let m = model.trim().toLowerCase();
   m = m.slice(m.lastIndexOf('/') + 1);
+  // Claude Code names the 1M-context variant "claude-opus-4-8[1m]": same model, same price.
+  m = m.replace(/\[\w+\]$/, '');
   m = m.replace(/^(?:[a-z]{2}\.)?(?:anthropic|openai|google)\./, '');
   m = m.replace(/-v\d+(?::\d+)?$/, '');
   m = m.replace(/-(?:\d{8}|\d{4}-\d{2}-\d{2})$/, '');

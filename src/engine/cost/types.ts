@@ -1,4 +1,4 @@
-import type { CodexFileContext, TokenCounts, UsageRecord, UsageSource } from '../agents/index.js';
+import type { CodexFileContext, GeminiFileContext, TokenCounts, UsageSource } from '../agents/index.js';
 
 export type { CodexFileContext, LineResult, TokenCounts, UsageRecord, UsageSource } from '../agents/index.js';
 
@@ -22,9 +22,11 @@ export interface FileState {
   source: 'claude' | 'codex' | 'gemini';
   /** Bytes consumed (always at a line end). */
   offset: number;
-  /** Claude: dedupe keys (message.id:requestId) first seen in this file. */
+  /** Claude and Gemini: dedupe keys (Claude message.id:requestId, Gemini session and message id) first seen in this file. */
   keys?: string[];
   codex?: CodexFileContext;
+  /** Gemini: the session's metadata (project hash, session id). */
+  gemini?: GeminiFileContext;
 }
 
 /** One review run's usage, read from its JSON result. */
