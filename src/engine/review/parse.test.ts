@@ -97,6 +97,11 @@ describe('parseReviewerOutput', () => {
     const codex = parseReviewerOutput(fixture('codex-0.171.0-exec.jsonl'));
     expect(codex.findings).toHaveLength(1);
     expect(codex.usage).toEqual({ inputTokens: 500, outputTokens: 90, cacheReadTokens: 1000, cacheWriteTokens: 0 });
+    // Gemini 0.61's -o json: prompt 2000 includes cached 1500; thoughts (20) are output with the 50 candidates.
+    const gemini = parseReviewerOutput(fixture('gemini-0.61.0-print.json'));
+    expect(gemini.envelope).toBe('gemini-json');
+    expect(gemini.findings).toHaveLength(1);
+    expect(gemini.usage).toEqual({ inputTokens: 500, outputTokens: 70, cacheReadTokens: 1500, cacheWriteTokens: 0, model: 'gemini-2.5-pro' });
   });
 
   it('treats a Claude error envelope as unusable', () => {
