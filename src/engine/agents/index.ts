@@ -21,4 +21,16 @@ export {
   type UsageRecord,
   type UsageSource,
 } from './usage-types.js';
+export {
+  NO_ENVIRONMENT_MESSAGES,
+  type AgentAdapter,
+  type AgentKind,
+  type EnvironmentMessages,
+  type HookRecorder,
+  type RecordedEvent,
+  type ReviewCommand,
+  type StatusEvents,
+  type UsageLogReader,
+} from './adapter.js';
+export { AGENT_ADAPTERS, adapterFor, agentAdapter, environmentMessages, hookEventState } from './registry.js';
 export { trustLaunch, type TrustKind, type TrustLaunch } from './trust.js';

@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import { withFileLock } from '../fs/index.js';
 import type { FleetContext } from '../core/index.js';
 import type { Task } from '../core/index.js';
-import { claudeProjectDirName, defaultClaudeDirs, defaultCodexSessionsDir, defaultGeminiDirs, geminiProjectHash, readPrintOutput } from '../agents/index.js';
+import { agentAdapter, claudeProjectDirName, geminiProjectHash, readPrintOutput } from '../agents/index.js';
 import { UsageLedger, listJsonl, loadCostState, saveCostState } from './ledger.js';
 import { priceTable } from './prices.js';
 import { rollUp } from './rollup.js';
@@ -19,24 +19,26 @@ export interface CostSources {
 }
 
 /**
- * Where usage logs are looked for: the environment's Claude/Codex folders (CLAUDE_CONFIG_DIR,
- * CODEX_HOME or their defaults), the demo's `.flotilla/demo-claude`, and any CLAUDE_CONFIG_DIR /
- * CODEX_HOME set in a profile's `env`.
+ * Where usage logs are looked for: the environment's Claude/Codex/Gemini folders (CLAUDE_CONFIG_DIR,
+ * CODEX_HOME, GEMINI_CLI_HOME or their defaults), the demo's `.flotilla/demo-claude`, and any of
+ * those variables set in a profile's `env`.
  */
 export function defaultCostSources(ctx: Pick<FleetContext, 'paths' | 'config'>, env: NodeJS.ProcessEnv = process.env): CostSources {
-  const claude = new Set(defaultClaudeDirs(env));
-  const codex = new Set([defaultCodexSessionsDir(env)]);
-  const gemini = new Set(defaultGeminiDirs(env));
-  claude.add(join(ctx.paths.stateDir, 'demo-claude'));
-  for (const p of Object.values(ctx.config.profiles)) {
-    const c = p.env?.CLAUDE_CONFIG_DIR;
-    if (c) claude.add(isAbsolute(c) ? c : resolve(ctx.paths.root, c));
-    const x = p.env?.CODEX_HOME;
-    if (x) codex.add(join(isAbsolute(x) ? x : resolve(ctx.paths.root, x), 'sessions'));
-    const g = p.env?.GEMINI_CLI_HOME;
-    if (g) gemini.add(defaultGeminiDirs({ GEMINI_CLI_HOME: isAbsolute(g) ? g : resolve(ctx.paths.root, g) })[0]!);
-  }
-  return { claudeDirs: [...claude], codexSessionsDirs: [...codex], geminiDirs: [...gemini] };
+  // Each CLI's adapter names its log folders for an environment and the variable that moves them.
+  const dirsOf = (kind: 'claude' | 'codex' | 'gemini', first: string[] = []): string[] => {
+    const reader = agentAdapter(kind)!.usageLog!;
+    const dirs = new Set([...reader.dirs(env), ...first]);
+    for (const p of Object.values(ctx.config.profiles)) {
+      const v = p.env?.[reader.envVar];
+      if (v) for (const d of reader.dirs({ [reader.envVar]: isAbsolute(v) ? v : resolve(ctx.paths.root, v) })) dirs.add(d);
+    }
+    return [...dirs];
+  };
+  return {
+    claudeDirs: dirsOf('claude', [join(ctx.paths.stateDir, 'demo-claude')]),
+    codexSessionsDirs: dirsOf('codex'),
+    geminiDirs: dirsOf('gemini'),
+  };
 }
 
 export function costStateFile(ctx: Pick<FleetContext, 'paths'>): string {
