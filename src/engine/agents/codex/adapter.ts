@@ -34,6 +34,6 @@ export const codexAdapter: AgentAdapter = {
   review: { command: ['codex', 'exec', '--json', '--model', '{model}', '{prompt}'], output: 'codex-jsonl' },
   environment: {
     network: [/stream disconnected before completion/i, /error sending request for url/i],
-    auth: [/Sign in with ChatGPT/i, /Not signed in/i, /\b401\b.*(?:Unauthorized|invalid)/i],
+    auth: [/Sign in with ChatGPT/i, /Not signed in/i],
   },
 };
