@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newCodexContext, parseClaudeLine, parseCodexLine } from '../agents/index.js';
+import { newCodexContext, newGeminiContext, parseClaudeLine, parseCodexLine, parseGeminiLine } from '../agents/index.js';
 import { readLinesFrom } from './line-reader.js';
 import { readFileSync } from 'node:fs';
 import { PRICES_DATASET, PRICES_DATASET_VERSION, datasetPrice, findPrice, normalizeModel, priceTable } from './prices.js';
@@ -79,6 +79,25 @@ describe('Codex rollout lines', () => {
     expect(parseCodexLine(tc(100, 40, 10), ctx)).toBeNull();
     expect(parseCodexLine(tc(300, 40, 30), ctx)).toMatchObject({ input: 200, cacheRead: 0, output: 20 });
     expect(parseCodexLine(JSON.stringify({ type: 'event_msg', payload: { type: 'token_count', info: null } }), ctx)).toBeNull();
+  });
+});
+
+describe('Gemini session-log lines', () => {
+  it('takes the session from the first line, counts a model message by id, flags bad and impossible lines', () => {
+    const ctx = newGeminiContext();
+    expect(parseGeminiLine(JSON.stringify({ sessionId: 's1', projectHash: 'h', startTime: 't', kind: 'main' }), ctx)).toEqual({ result: null, key: null });
+    expect(ctx).toEqual({ sessionId: 's1', projectHash: 'h' });
+    expect(parseGeminiLine('{"$set":{"lastUpdated":"t"}}', ctx).result).toBeNull();
+    expect(parseGeminiLine(JSON.stringify({ id: 'u1', type: 'user', content: [{ text: 'tokens' }] }), ctx).result).toBeNull();
+    // Not yet given its tokens: nothing; then with them.
+    expect(parseGeminiLine(JSON.stringify({ id: 'm1', type: 'gemini', content: '', model: 'gemini-2.5-pro' }), ctx).result).toBeNull();
+    const line = JSON.stringify({ id: 'm1', timestamp: 't1', type: 'gemini', content: 'ok', model: 'gemini-2.5-pro', tokens: { input: 2000, output: 50, cached: 1500, thoughts: 20, tool: 10, total: 2080 } });
+    expect(parseGeminiLine(line, ctx)).toEqual({
+      key: 'gemini:s1:m1',
+      result: { source: 'gemini', cwd: null, sessionId: 's1', model: 'gemini-2.5-pro', at: 't1', input: 510, output: 70, cacheRead: 1500, cacheWrite: 0, cacheWrite1h: 0 },
+    });
+    expect(parseGeminiLine(line.slice(0, 40), ctx).result).toBe('malformed');
+    expect(parseGeminiLine(line.replace('"output":50', '"output":1e308'), ctx).result).toBe('absurd');
   });
 });
 
