@@ -129,7 +129,7 @@ export class TmuxSession implements RuntimeSession {
   }
 
   private attachArgv(): string[] {
-    return this.rt.attachArgv?.(this.name) ?? ['tmux', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
+    return this.rt.attachArgv?.(this.name) ?? ['tmux', '-u', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
   }
 
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {
