@@ -52,7 +52,8 @@ const outdir = join(root, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'dist/cli/main.js' },
+  // first-paint: the fleet view's first frame, loaded by bin/flotilla before main (src/ui/first-paint.ts).
+  entryPoints: { main: 'dist/cli/main.js', 'first-paint': 'dist/ui/first-paint.js' },
   outdir,
   bundle: true,
   splitting: true,
