@@ -107,7 +107,7 @@ try {
   console.log(`time to the full view (keys in the status bar, median of ${RUNS}): ${w.toFixed(0)} ms; ratio ${(w / b).toFixed(2)}x`);
 
   const idleBase = await idleCost([process.execPath, '-e', "setInterval(() => {}, 1000); process.stdout.write('up\\n')"], repo.root, (o) => o.includes('up'));
-  const idle = await idleCost([process.execPath, BIN], repo.root, frame);
+  const idle = await idleCost([process.execPath, BIN], repo.root, full);
   console.log(`idle over ${IDLE_SECONDS}s with 10 tasks: CPU ${idle.cpu.toFixed(2)}% RSS ${idle.rss.toFixed(0)} MB; baseline idle node: CPU ${idleBase.cpu.toFixed(2)}% RSS ${idleBase.rss.toFixed(0)} MB; RSS ratio ${(idle.rss / idleBase.rss).toFixed(2)}x`);
 } finally {
   rmSync(repo.dir, { recursive: true, force: true });
