@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync } from 'node:fs';
-import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, parse, sep } from 'node:path';
 import { FlotillaError } from './errors.js';
 
@@ -91,6 +91,19 @@ export function ensureRealDirSync(dir: string): void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     refuseFolder(folder, lstatSync(folder));
+  }
+}
+
+/**
+ * Removes a symlink planted at a file flotilla owns whole and is about to make afresh (an attempt's
+ * log): the link goes, its target is left alone. Its folders are checked as by `ensureRealDir`.
+ */
+export async function dropPlantedLink(path: string): Promise<void> {
+  await ensureRealDir(dirname(path));
+  try {
+    if ((await lstat(path)).isSymbolicLink()) await unlink(path);
+  } catch (err) {
+    if (!isMissing(err)) throw err;
   }
 }
 
