@@ -120,15 +120,12 @@ describe.runIf(process.platform === 'linux')('orphans after SIGKILL of watch and
     expect(await killHolder('view', 'pty')).toMatchObject({ before: 3, after: 0 });
   }, 90_000);
 
-  it.runIf(HAVE_TMUX)('watch and the view, tmux runtime: the agent runs on in tmux by design (3 processes), and stop then leaves 0', async () => {
-    for (const holder of ['watch', 'view'] as const) {
-      const { before, after, root, env } = await killHolder(holder, 'tmux');
-      expect([holder, before, after]).toEqual([holder, 3, 3]);
-      const stop = await runFlotilla(root, ['stop', 'v1'], { env });
-      expect([stop.code, count()]).toEqual([0, 0]);
-      for (const f of cleanups.splice(0)) f();
-      repo?.cleanup();
-      repo = undefined;
-    }
-  }, 150_000);
+  it.runIf(HAVE_TMUX)('the view, tmux runtime: the agent runs on in tmux by design (3 processes, adopted by the next flotilla), and stop then leaves 0', async () => {
+    // watch holds tmux agents no more than the view does (the same loop); one case covers both.
+    const { before, after, root, env } = await killHolder('view', 'tmux');
+    expect([before, after]).toEqual([3, 3]);
+    const stop = await runFlotilla(root, ['stop', 'v1'], { env });
+    expect([stop.code, count()]).toEqual([0, 0]);
+  }, 90_000);
 });
+
