@@ -36,7 +36,7 @@ async function fiveStarts(runtime: 'pty' | 'tmux', env: Record<string, string> =
   expect(task.attempts.map((a: { n: number }) => a.n)).toEqual([1]);
   expect(readdirSync(repo.worktreeRoot)).toEqual(['s1-a1']);
   expect(git(repo.root, 'branch', '--format=%(refname:short)').trim().split('\n').sort()).toEqual(['flotilla/s1-a1', 'main']);
-  expect(existsSync(join(repo.root, '.flotilla', 'locks', 'start-s1.lock'))).toBe(false);
+  expect(existsSync(join(repo.root, '.flotilla', 'start-s1.lock'))).toBe(false);
 }
 
 describe('five concurrent starts of one task', () => {

@@ -86,7 +86,7 @@ export async function startTask(ctx: FleetContext, id: string, opts: { wait?: bo
   // One start of a task at a time, across processes: concurrent starts (five `flotilla start`, the
   // loop and a human) would each prepare an attempt and a worktree. The others are refused at once;
   // the claim lasts while its owner runs (a start may wait long for a slot), a dead owner's is taken over.
-  const claim = join(ctx.paths.stateDir, 'locks', `start-${id}.lock`);
+  const claim = join(ctx.paths.stateDir, `start-${id}.lock`);
   await ensurePrivateDir(dirname(claim));
   return withFileLock(claim, () => startClaimed(ctx, id, opts), {
     staleMs: Number.POSITIVE_INFINITY,
