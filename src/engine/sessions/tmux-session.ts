@@ -1,6 +1,6 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import * as pty from 'node-pty';
-import { PtyError, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
+import { PtyError, openNoFollow, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
 import { passthrough } from './attach.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type RuntimeSession } from './runtime.js';
@@ -105,7 +105,7 @@ export class TmuxSession implements RuntimeSession {
     if (size < this.logOffset) this.logOffset = 0; // rotated
     if (size === this.logOffset) return;
     const from = Math.max(this.logOffset, size - 64 * 1024);
-    const handle = await open(this.logFile, 'r');
+    const handle = await openNoFollow(this.logFile, 'r'); // a planted symlink or FIFO is not read
     try {
       const buf = Buffer.alloc(size - from);
       await handle.read(buf, 0, buf.length, from);
