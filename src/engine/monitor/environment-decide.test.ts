@@ -49,6 +49,8 @@ describe('decidePaused', () => {
 
   it('an agent working again since the pause (the human typed to it) runs again at once', () => {
     expect(decidePaused(paused(at(60)), session({ state: 'working', since: at(5).toISOString() }), at(6), true)).toEqual({ kind: 'resumed', reason: 'the agent works again' });
+    // It worked and stopped again between two passes (a new error after the human typed): the task runs again.
+    expect(decidePaused(paused(at(60)), session({ state: 'waiting', since: at(5).toISOString() }), at(6), true)).toEqual({ kind: 'resumed', reason: 'the agent is waiting again' });
     // Working since before the pause (a stale record): not a resume.
     expect(decidePaused(paused(at(60)), session({ state: 'working', since: at(-5).toISOString() }), at(6), true)).toMatchObject({ kind: 'none' });
   });

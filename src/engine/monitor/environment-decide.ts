@@ -45,9 +45,11 @@ export function decidePaused(task: Task, session: SessionView, now: Date, autoRe
   const pause = task.pause;
   const alive = session.alive ?? (session.state !== null && session.state !== 'exited');
   const busy = alive && (session.state === 'working' || session.state === 'starting');
-  // Working again since the pause began: someone typed to it (attach, send), or it went on by itself.
-  if (busy && (!pause || !session.since || Date.parse(session.since) > Date.parse(pause.since))) {
-    return { kind: 'resumed', reason: 'the agent works again' };
+  // Its state changed since the pause began: someone typed to it (attach, send) and it worked, or
+  // went on by itself. The task runs again; the next pass judges what it shows now.
+  const changed = !pause || !session.since || Date.parse(session.since) > Date.parse(pause.since);
+  if (alive && changed && session.state !== null) {
+    return { kind: 'resumed', reason: busy ? 'the agent works again' : `the agent is ${session.state} again` };
   }
   if (pause && now.getTime() < Date.parse(pause.until)) return { kind: 'none', why: `paused until ${pause.until}` };
   if (!autoResume) return { kind: 'due' };
