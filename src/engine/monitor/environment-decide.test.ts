@@ -9,6 +9,7 @@ const at = (min: number) => new Date(NOW.getTime() + min * 60_000);
 function paused(until: Date): Task {
   return {
     state: 'paused',
+    attempts: [],
     pause: { until: until.toISOString(), named: true, reason: 'plan_limit', message: "You've hit your limit", attempt: 1, since: NOW.toISOString() },
   } as unknown as Task;
 }
@@ -49,8 +50,11 @@ describe('decidePaused', () => {
 
   it('an agent working again since the pause (the human typed to it) runs again at once', () => {
     expect(decidePaused(paused(at(60)), session({ state: 'working', since: at(5).toISOString() }), at(6), true)).toEqual({ kind: 'resumed', reason: 'the agent works again' });
-    // It worked and stopped again between two passes (a new error after the human typed): the task runs again.
-    expect(decidePaused(paused(at(60)), session({ state: 'waiting', since: at(5).toISOString() }), at(6), true)).toEqual({ kind: 'resumed', reason: 'the agent is waiting again' });
+    // A late hook or redraw that changed waiting/idle is not a resume.
+    expect(decidePaused(paused(at(60)), session({ state: 'idle', since: at(5).toISOString() }), at(6), true)).toMatchObject({ kind: 'none' });
+    // The human typed to it, and its turn ended again before this pass: the task runs again.
+    const typed = { ...paused(at(60)), attempts: [{ interventions: [{ at: at(4).toISOString(), kind: 'send' }] }] } as unknown as Task;
+    expect(decidePaused(typed, session({ state: 'waiting', since: at(5).toISOString() }), at(6), true)).toEqual({ kind: 'resumed', reason: 'you typed to the agent' });
     // Working since before the pause (a stale record): not a resume.
     expect(decidePaused(paused(at(60)), session({ state: 'working', since: at(-5).toISOString() }), at(6), true)).toMatchObject({ kind: 'none' });
   });

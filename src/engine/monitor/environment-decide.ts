@@ -45,12 +45,15 @@ export function decidePaused(task: Task, session: SessionView, now: Date, autoRe
   const pause = task.pause;
   const alive = session.alive ?? (session.state !== null && session.state !== 'exited');
   const busy = alive && (session.state === 'working' || session.state === 'starting');
-  // Its state changed since the pause began: someone typed to it (attach, send) and it worked, or
-  // went on by itself. The task runs again; the next pass judges what it shows now.
-  const changed = !pause || !session.since || Date.parse(session.since) > Date.parse(pause.since);
-  if (alive && changed && session.state !== null) {
-    return { kind: 'resumed', reason: busy ? 'the agent works again' : `the agent is ${session.state} again` };
-  }
+  // Working again since the pause began (it went on by itself, or someone typed to it), or the
+  // human typed to it since (attach, send: its turn may have ended again before this pass). The
+  // task runs again; the next pass judges what it shows now. A mere redraw or a late hook that
+  // changes idle/waiting is neither.
+  const since = pause ? Date.parse(pause.since) : 0;
+  const workedSince = busy && (!pause || !session.since || Date.parse(session.since) > since);
+  const typedSince = alive && (task.attempts.at(-1)?.interventions ?? []).some((i) => (i.kind === 'send' || i.kind === 'attach') && Date.parse(i.at) > since);
+  if (workedSince) return { kind: 'resumed', reason: 'the agent works again' };
+  if (typedSince) return { kind: 'resumed', reason: 'you typed to the agent' };
   if (pause && now.getTime() < Date.parse(pause.until)) return { kind: 'none', why: `paused until ${pause.until}` };
   if (!autoResume) return { kind: 'due' };
   if (busy) return { kind: 'none', why: 'the agent is busy' };

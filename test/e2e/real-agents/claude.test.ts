@@ -133,7 +133,7 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
     const paused = await waitFor('the task paused', async () => ((await task()).state === 'paused' ? task() : null), 15_000, 200);
     expect(paused.reason).toMatch(/^paused until \S+ \(API overloaded, no reset time named: backoff 900s\): ● API Error: 529 Overloaded\./);
     expect(Date.parse(paused.pausedUntil!) - Date.now()).toBeGreaterThan(800_000);
-    expect(paused.attempts).toHaveLength(1);
+    expect(paused.attempts, readFileSync(join(tr.repo.root, '.flotilla/tasks.json'), 'utf8')).toHaveLength(1);
 
     // The human asks again; the endpoint now refuses the key: not retried, waiting with the message.
     expect((await tr.cli(['send', 'job', 'Please try again.'])).code).toBe(0);
