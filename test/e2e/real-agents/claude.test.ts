@@ -108,7 +108,6 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
       () => [{ error: 529 }, { error: 529, delayMs: 3000 }, { error: 529, delayMs: 3000 }], {
       approveKey: true,
       fallback: { error: 401 },
-      config: { monitor: { intervalSec: 1 } },
     });
     const task = async () =>
       (JSON.parse((await tr.cli(['status', '--json'])).stdout) as { tasks: Array<{ state: string; reason: string | null; pausedUntil: string | null; attempts: Array<{ failure: { class: string; evidence: string } | null }> }> }).tasks[0]!;
@@ -130,7 +129,7 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
     expect(messageRequests(ep)).toHaveLength(3); // the first try and CLAUDE_CODE_MAX_RETRIES=2 retries
     // The watcher's monitor pauses the task (Claude gave up on 529 after its retries; it named no
     // reset time: the configured backoff), no attempt burned.
-    const paused = await waitFor('the task paused', async () => ((await task()).state === 'paused' ? task() : null), 15_000, 200);
+    const paused = await waitFor('the task paused', async () => ((await task()).state === 'paused' ? task() : null), 20_000, 250);
     expect(paused.reason).toMatch(/^paused until \S+ \(API overloaded, no reset time named: backoff 900s\): ● API Error: 529 Overloaded\./);
     expect(Date.parse(paused.pausedUntil!) - Date.now()).toBeGreaterThan(800_000);
     expect(paused.attempts, readFileSync(join(tr.repo.root, '.flotilla/tasks.json'), 'utf8')).toHaveLength(1);
@@ -147,7 +146,7 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
     const env = await waitFor('needs you (environment)', async () => {
       const now = await task();
       return now.state === 'failed' && now.attempts[0]?.failure?.class === 'environment' ? now : null;
-    }, 15_000, 200);
+    }, 35_000, 250);
     expect(env.attempts).toHaveLength(1);
     expect(env.attempts[0]!.failure!.evidence).toMatch(/^not logged in, or the API key was refused: the agent said "⎿\s+Invalid API key · Fix external API key"$/);
   }, 120_000);
