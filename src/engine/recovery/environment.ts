@@ -1,4 +1,5 @@
 import { safeLine } from '../core/index.js';
+import { agentAdapter, environmentMessages } from '../agents/index.js';
 import { parseResetTime } from './reset-time.js';
 import { stripAnsi } from './text.js';
 
@@ -88,11 +89,17 @@ const RETRYING = /Retrying in \d+\s*s|Reconnecting\.\.\./i;
 
 const REASONS: readonly Reason[] = ['plan_limit', 'auth', 'missing_binary', 'network', 'overloaded'];
 
-/** The messages to look for with `cli`: its own and the generic ones (every CLI's for `other`). */
+/**
+ * The messages to look for with `cli`: its own and the generic ones (every CLI's for `other`);
+ * the network and login messages its adapter (agents/<cli>/adapter.ts) knows are added.
+ */
 function listsFor(cli: AgentCli): Record<Reason, RegExp[]> {
   const own = cli === 'other' ? Object.values(ENVIRONMENT_MESSAGES) : [ENVIRONMENT_MESSAGES[cli]];
+  const adapter = cli === 'other' ? environmentMessages() : (agentAdapter(cli)?.environment ?? { network: [], auth: [] });
   const out = {} as Record<Reason, RegExp[]>;
   for (const r of REASONS) out[r] = [...own.flatMap((m) => m[r]), ...GENERIC[r]];
+  out.network.push(...adapter.network);
+  out.auth.push(...adapter.auth);
   return out;
 }
 
