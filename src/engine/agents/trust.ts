@@ -29,8 +29,17 @@ export async function trustLaunch(kind: TrustKind | undefined, worktree: string,
     case 'codex':
       return { argv: codexTrustArgv(worktree), env: {} };
     case 'gemini':
-      return { argv: [], env: { ...GEMINI_TRUST_ENV } };
+      return { argv: [], env: headlessTrustEnv(kind) };
     default:
       return { argv: [], env: {} };
   }
+}
+
+/**
+ * Environment that trusts the working folder for a run without a screen (a reviewer): Gemini CLI
+ * 0.61's `-p` refuses a folder it does not trust (exit 55, "Gemini CLI is not running in a trusted
+ * directory"); Claude Code's `-p` and Codex's `exec` do not ask, so nothing is written for them.
+ */
+export function headlessTrustEnv(kind: TrustKind | undefined): Record<string, string> {
+  return kind === 'gemini' ? { ...GEMINI_TRUST_ENV } : {};
 }

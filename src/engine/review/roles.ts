@@ -1,4 +1,4 @@
-import { resolveProfile } from '../agents/index.js';
+import { headlessTrustEnv, resolveProfile } from '../agents/index.js';
 import type { FlotillaConfig, ReviewerConfig } from '../core/index.js';
 import { UsageError } from '../core/index.js';
 import { findExecutable } from '../sessions/index.js';
@@ -125,7 +125,9 @@ export function reviewerSpec(config: FlotillaConfig, reviewer: ReviewerConfig): 
     timeoutMs: reviewer.timeoutSec * 1000,
     command,
     output,
-    env: profile.env ?? {},
+    // A flotilla worktree is trusted for the reviewer as for the agent (config trustWorktrees): a
+    // headless run has no dialog to answer (was: every Gemini review failed with exit 55).
+    env: { ...(config.trustWorktrees ? headlessTrustEnv(profile.trust) : {}), ...profile.env },
   };
 }
 
