@@ -45,10 +45,13 @@ afterAll(async () => {
 });
 
 describe.skipIf(!ALL)('reviewers through the real Claude Code, Codex and Gemini CLIs', () => {
-  it('runs the three default roles, shows each reviewer’s progress, parses their findings (agreement across CLIs), and quotes Claude’s own error when a try fails', async () => {
+  it('runs the three default roles, shows each reviewer’s progress, parses their findings (agreement across CLIs); a failed try quotes Claude’s own error, an answer off the contract is one line naming Codex', async () => {
     // Claude's first try is refused (401): the reviewer fails with Claude's words and is tried again.
     const anthropic = await startAnthropicEndpoint({ turns: [{ error: 401 }, { text: answer(DIVIDE) }] });
-    const openai = await startOpenAIEndpoint({ turns: [{ text: answer({ ...DIVIDE, severity: 'critical', message: 'Division by zero is not handled.' }) }] });
+    // Codex's first answer is not the contract: one line naming the CLI and what was wrong, then a retry.
+    const openai = await startOpenAIEndpoint({
+      turns: [{ text: 'Looks fine to me overall, nothing to report in JSON.' }, { text: answer({ ...DIVIDE, severity: 'critical', message: 'Division by zero is not handled.' }) }],
+    });
     const gemini = await startGeminiEndpoint({ turns: [{ text: answer(finding('src/calc.js', 9, 'nit', 'conventions', 'mul() keeps a needless temporary.')) }] });
     endpoints.push(anthropic, openai, gemini);
 
@@ -88,6 +91,8 @@ describe.skipIf(!ALL)('reviewers through the real Claude Code, Codex and Gemini 
     const failed = progress.find((l) => l.startsWith('review: logic (claude opus)') && l.includes(' failed after '));
     expect(failed, run.stderr).toMatch(/claude exited 1: .*(Invalid API key|401)/);
     expect(failed).not.toMatch(/exited 1$/);
+    const garbled = progress.find((l) => l.startsWith('review: security-performance (codex)') && l.includes(' failed after '));
+    expect(garbled, run.stderr).toMatch(/failed after \d+s: codex: no findings JSON in the agent's last message: Looks fine to me overall/);
 
     // Every role gave findings; the two CLIs that saw the division by zero agree on it.
     expect(review.succeeded.sort()).toEqual(['conventions', 'logic', 'security-performance']);
