@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { BUILTIN_PROFILES } from '../agents/index.js';
+import { BUILTIN_PROFILES, agentAdapter } from '../agents/index.js';
 import { errorMessage, type ProfileConfig, type SessionInfo, type SessionState } from '../core/index.js';
 import { readHookEvents } from './hooks.js';
 import { readLogTail } from './last-screen.js';
@@ -136,7 +136,8 @@ export class StatusWiring {
         })
         .catch(() => undefined));
     };
-    if (profile.hooks !== 'claude' && profile.hooks !== 'codex') return Promise.resolve();
+    // Only a CLI whose adapter has native status events writes the events file.
+    if (!agentAdapter(profile.hooks)?.statusEvents) return Promise.resolve();
     entry.watcher = watch(eventsFile, { ignoreInitial: true, awaitWriteFinish: false });
     entry.watcher.on('add', () => void readHooks()).on('change', () => void readHooks());
     // Events recorded so far (all of them when adopting) count at once.
