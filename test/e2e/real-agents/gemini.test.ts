@@ -65,7 +65,7 @@ async function stateWithin(w: Watcher, what: string, ok: (e: StatusEvent) => boo
 }
 
 describe.skipIf(!GEMINI)(`real Gemini CLI ${V} through flotilla`, () => {
-  it('runs a task to ready: its confirmations are waiting within 2 s, the end of the turn idle within 2 s', async () => {
+  it('runs a task to ready: its confirmations are waiting within 2 s, the end of the turn idle within 2 s; tokens from its session logs', async () => {
     const { t: tr, w, ep, socket } = await setup(
       'loop',
       (wt) => [
@@ -103,6 +103,10 @@ describe.skipIf(!GEMINI)(`real Gemini CLI ${V} through flotilla`, () => {
       throw new Error(`${err.message}; status: ${JSON.stringify(await status())}`);
     });
     expect((await status()).tasks[0]!.pr).toBeTruthy();
+
+    // Tokens from Gemini CLI's own session logs (under its GEMINI_CLI_HOME).
+    const cost = JSON.parse((await tr.cli(['cost', '--json'], { GEMINI_CLI_HOME: join(tr.repo.dir, 'gemini-home') })).stdout) as { tasks: Array<{ tokens: number }> };
+    expect(cost.tasks[0]!.tokens).toBeGreaterThan(0);
   }, 150_000);
 
   it('with trustWorktrees off and folder trust on, its trust dialog is waiting within 2 s; once trusted, a refused request (401) is waiting with its message', async () => {
