@@ -1,6 +1,6 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import * as pty from 'node-pty';
-import { PtyError, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
+import { PtyError, openNoFollow, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
 import { passthrough } from './attach.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type RuntimeSession } from './runtime.js';
@@ -10,6 +10,12 @@ import { ScreenClient } from './tmux-screen-client.js';
 import { clientEnv, target, type PaneRow } from './tmux.js';
 
 const LOG_POLL_MS = 400;
+/**
+ * A session whose screen nothing here shows follows its log at this lower rate: its output only
+ * feeds its status, and at 100 agents the polls (a stat each, a read when the agent printed) are
+ * what following them costs.
+ */
+export const UNSHOWN_LOG_POLL_MS = 1200;
 
 /** What a session asks of its runtime: tmux on flotilla's socket, and the (cached) pane list. */
 export interface TmuxServer {
@@ -33,6 +39,7 @@ export class TmuxSession implements RuntimeSession {
   private subscribers = 0;
   private logTimer: NodeJS.Timeout | null = null;
   private logOffset = -1;
+  private lastLogPoll = 0;
   private released = false;
 
   constructor(
@@ -77,7 +84,11 @@ export class TmuxSession implements RuntimeSession {
   onOutput(listener: (data: string) => void): void {
     this.outputListeners.add(listener);
     if (!this.logTimer && !this.released) {
-      this.logTimer = setInterval(() => void this.pollLog().catch(() => undefined), LOG_POLL_MS);
+      this.logTimer = setInterval(() => {
+        if (this.subscribers === 0 && Date.now() - this.lastLogPoll < UNSHOWN_LOG_POLL_MS - LOG_POLL_MS / 2) return;
+        this.lastLogPoll = Date.now();
+        void this.pollLog().catch(() => undefined);
+      }, LOG_POLL_MS);
       this.logTimer.unref?.();
     }
   }
@@ -94,7 +105,7 @@ export class TmuxSession implements RuntimeSession {
     if (size < this.logOffset) this.logOffset = 0; // rotated
     if (size === this.logOffset) return;
     const from = Math.max(this.logOffset, size - 64 * 1024);
-    const handle = await open(this.logFile, 'r');
+    const handle = await openNoFollow(this.logFile, 'r'); // a planted symlink or FIFO is not read
     try {
       const buf = Buffer.alloc(size - from);
       await handle.read(buf, 0, buf.length, from);
@@ -129,7 +140,7 @@ export class TmuxSession implements RuntimeSession {
   }
 
   private attachArgv(): string[] {
-    return this.rt.attachArgv?.(this.name) ?? ['tmux', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
+    return this.rt.attachArgv?.(this.name) ?? ['tmux', '-u', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
   }
 
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {
