@@ -39,6 +39,7 @@ export class TmuxSession implements RuntimeSession {
    */
   private past: LiveScreen | null = null;
   private pastOffset = -1;
+  private screenListeners = new Set<() => void>();
   /** Log polls run one after the other (the timer, an exit and a new screen all ask for one). */
   private polling: Promise<void> = Promise.resolve();
 
@@ -163,18 +164,26 @@ export class TmuxSession implements RuntimeSession {
     if (!this.client) {
       this.client = new ScreenClient(this.attachArgv(), size.cols, size.rows);
       // Nothing answers terminal queries here: the live client does.
-      this.past = new LiveScreen(size.cols, size.rows, () => {});
+      const past = new LiveScreen(size.cols, size.rows, () => {});
+      this.past = past;
       this.pastOffset = -1;
       this.followLog();
-      void this.pollLog();
+      // Once the log's tail is parsed the scrollback is there: a change for the pane to count it.
+      void this.pollLog()
+        .then(() => (this.past === past ? past.flush() : undefined))
+        .then(() => {
+          if (this.past === past) for (const l of this.screenListeners) l();
+        });
     } else this.resizeScreens(size.cols, size.rows);
     this.subscribers++;
     const off = this.client.screen.onChange(onChange);
+    this.screenListeners.add(onChange);
     let done = false;
     return () => {
       if (done) return;
       done = true;
       off();
+      this.screenListeners.delete(onChange);
       if (--this.subscribers === 0 && this.client) this.disposeScreens();
     };
   }
