@@ -246,7 +246,7 @@ for (const runtime of ['pty', 'tmux'] as const) {
 
         await fleet.dispatch({ type: 'task.send', id: 'lines-task', text: 'more' });
         const all = await waitFor('the later lines in the history', () => {
-          const h = fleet.sessions!.history('lines-task');
+          const h = fleet.sessions!.history?.('lines-task');
           return h && h.some((l) => l.trim() === 'line 120') && h;
         });
         const numbered = all.map((l) => l.trim()).filter((l) => /^line \d+$/.test(l));
