@@ -1,4 +1,4 @@
-import { createFleet, type Fleet } from '../../engine/index.js';
+import { createFleet, HOST_NAME_PATTERN, type Fleet } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand, type CliIO } from '../io.js';
 import { SELECTION_HELP, SELECTION_OPTIONS, forEachTask, selectTasks } from '../task-selection.js';
@@ -6,7 +6,7 @@ import { SELECTION_HELP, SELECTION_OPTIONS, forEachTask, selectTasks } from '../
 export const startCommand: CliCommand = {
   name: 'start',
   summary: "start tasks' agents in their worktrees",
-  help: `Usage: flotilla start <task...> | --all | --state S | --tag T  [--wait]
+  help: `Usage: flotilla start <task...> | --all | --state S | --tag T  [--wait] [--host NAME]
 
 Starts the agent of each task's latest attempt (creating attempt 1 and its worktree when there is
 none). With the tmux runtime the command returns and the agent keeps running in flotilla's private
@@ -18,14 +18,23 @@ and the command goes on: the next pass of \`flotilla check\`, \`flotilla watch\`
 starts it. With --wait the command waits for the slot instead (the reason on stderr; Ctrl-C gives
 the wait up).
 
+--host NAME pins the tasks to a host of config \`hosts\` (docs/hosts.md): the worktree is made
+there from flotilla's mirror of the repository and the agent runs in tmux there; its commits come
+back into the local branch flotilla/<task>-aN. \`--host local\` pins them to this machine. An
+attempt that already has its worktree on another machine is not moved (flotilla retry makes a new one).
+
 ${SELECTION_HELP}
 
 Exit codes: 0 started or queued, 1 an agent could not start (e.g. its command is not installed),
 2 bad input.`,
   async run(args, io) {
-    const { values, positionals, help } = parseCommandArgs('start', args, { ...SELECTION_OPTIONS, wait: { type: 'boolean' } });
+    const { values, positionals, help } = parseCommandArgs('start', args, { ...SELECTION_OPTIONS, wait: { type: 'boolean' }, host: { type: 'string' } });
     if (help) return io.out(this.help), EXIT.ok;
     const wait = Boolean(values.wait);
+    const host = values.host;
+    if (host !== undefined && host !== 'local' && !HOST_NAME_PATTERN.test(host)) {
+      return io.err(`flotilla: start: --host ${JSON.stringify(host)} is not a host name (lowercase letters, digits and -)`), EXIT.usage;
+    }
     const fleet = await createFleet({ cwd: io.cwd, queueStarts: !wait });
     const offEvents = wait ? sayWhyWaiting(fleet, io) : fleet.events.on((e) => e.type === 'error' && io.err(`flotilla: warning: ${e.message}`));
     // Ctrl-C (or a kill) while an agent waits for admission gives up the wait: closing the fleet
@@ -44,13 +53,15 @@ Exit codes: 0 started or queued, 1 an agent could not start (e.g. its command is
       if (ids.length === 0) return io.err('flotilla: start: no task matches'), EXIT.ok;
       // One at a time: admission staggers agent starts anyway, and order is the queue's order.
       let code = await forEachTask(io, 'started or queued', ids, 1, async (id) => {
-        const info = await fleet.dispatch({ type: 'task.start', id, wait });
+        const info = await fleet.dispatch({ type: 'task.start', id, wait, ...(host !== undefined ? { host } : {}) });
         if ('waiting' in info) {
           if (!info.queued) return { line: `${id}: not started, ${info.waiting} (start it again later, or --wait)`, code: EXIT.error };
           return { line: `${id} queued, ${info.waiting}; the next pass (flotilla check, watch or the view) starts it` };
         }
         if (info.state === 'exited') throw new Error(info.message ?? `the agent exited (code ${info.exitCode ?? '?'})`);
         const attempt = fleet.store.getState().tasks.find((t) => t.id === id)?.attempts.at(-1)?.n ?? 1;
+        const on = fleet.store.getState().tasks.find((t) => t.id === id)?.attempts.at(-1)?.host;
+        if (on) return { line: `started ${id} (attempt ${attempt}, on host ${on}, pid ${info.pid ?? '?'} there); flotilla attach ${id} to watch it` };
         if (fleet.sessions?.runtime === 'tmux') return { line: `started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}); flotilla attach ${id} to watch it` };
         inProcess.push(id);
         return { line: `started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}) in this process; Ctrl-C stops it` };

@@ -182,6 +182,8 @@ export const hostSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(22),
   /** Private key file for this host (otherwise ssh's own defaults). */
   identityFile: z.string().min(1).optional(),
+  /** A known_hosts file to check this host's key against (otherwise ssh's own); checking stays on. */
+  knownHostsFile: z.string().startsWith('/', 'must be an absolute path').regex(/^\S+$/, 'must have no spaces').optional(),
   /** Where attempt worktrees go on the host (absolute path). */
   worktreeRoot: z.string().startsWith('/', 'must be an absolute path').optional(),
   maxAgents: z.number().int().min(1).max(256).default(4),

@@ -1,5 +1,6 @@
 import type { Admission } from './admission-types.js';
 import type { FlotillaConfig } from './config-schema.js';
+import type { HostsPort } from './host-types.js';
 import type { EventBus } from './event-bus.js';
 import type { FleetEvent } from './events.js';
 import type { GitPort, Notifier, RegistryPort } from './ports.js';
@@ -24,6 +25,8 @@ export interface FleetContext {
   notifier: Notifier;
   /** Agent sessions (absent only in contexts built for a test that needs none). */
   sessions?: SessionManager;
+  /** Remote hosts of config `hosts` (absent in contexts built for a test that needs none). */
+  hosts?: HostsPort;
   /** The RAM-gated admission queue (absent only in contexts built for a test that needs none). */
   admission?: Admission;
 }

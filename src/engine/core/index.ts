@@ -8,6 +8,7 @@ export * from './context.js';
 export * from './errors.js';
 export * from './event-bus.js';
 export * from './events.js';
+export * from './host-types.js';
 export * from './ids.js';
 export * from './monitor-types.js';
 export * from './notifier.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FAILURE_CLASSES } from './config-schema.js';
+import { FAILURE_CLASSES, HOST_NAME_PATTERN } from './config-schema.js';
 import { TASK_ID_PATTERN } from './ids.js';
 import {
   claimSchema,
@@ -110,6 +110,12 @@ export const overlapSchema = z.looseObject({
 });
 export type Overlap = z.infer<typeof overlapSchema>;
 
+/** A host name as config `hosts` has it; `local` (this machine) is written as no host at all. */
+const hostNameSchema = z
+  .string()
+  .regex(HOST_NAME_PATTERN, 'not a host name')
+  .refine((name) => name !== 'local', 'this machine is written as no host');
+
 export const attemptSchema = record({
   n: z.number().int().positive(),
   branch: z.string().min(1),
@@ -147,6 +153,11 @@ export const attemptSchema = record({
   sharedDeps: sharedDepsSchema.optional(),
   /** The process rebasing this attempt's branch, while it does (monitor/rebase.ts). */
   rebaseClaim: claimSchema.nullable().optional(),
+  /**
+   * The config host this attempt runs on (docs/hosts.md); absent: this machine. Its `worktree` is
+   * then a path on that host, and its branch is fetched back into the local branch of the same name.
+   */
+  host: hostNameSchema.optional(),
 });
 export type Attempt = z.infer<typeof attemptSchema>;
 
@@ -263,6 +274,8 @@ export const taskSchema = record({
   interventions: z.union([z.number().nonnegative(), z.array(interventionSchema)]).optional(),
   /** Things flotilla did on its own that the human should know (a private install, ...). */
   notes: z.array(noteSchema).optional(),
+  /** The host this task is pinned to (`start --host`): its attempts run there. Absent: placed. */
+  host: hostNameSchema.optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 

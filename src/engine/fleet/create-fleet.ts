@@ -10,6 +10,7 @@ import { createRunner, type Runner } from '../exec/index.js';
 import { tightenPrivateDir } from '../fs/index.js';
 import { GitClient } from '../git/index.js';
 import { worktreeRootFor } from '../core/index.js';
+import { createHosts } from '../hosts/index.js';
 import { findRepo } from '../git/index.js';
 import { TaskRegistry } from '../tasks/index.js';
 import { dismissFinding, markFinding } from '../review/index.js';
@@ -102,7 +103,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),
   });
   closers.push(() => admission.close());
-  const sessions = createSessionManager({ paths, config, registry, events, runner }, options.sessions);
+  const hosts = createHosts({ config, repoRoot: paths.root, stateDir: paths.stateDir });
+  const sessions = createSessionManager({ paths, config, registry, events, runner, hosts }, options.sessions);
   closers.push(() => sessions.close());
 
   async function refresh(): Promise<void> {
@@ -136,8 +138,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       for (const p of problems) events.emit({ type: 'error', message: p });
     },
     'fleet.refresh': async () => refresh(),
-    'task.start': async ({ id, wait }) => {
-      const info = await startTask(fleet, id, { wait: wait ?? !(options.queueStarts || options.oneShot) });
+    'task.start': async ({ id, wait, host }) => {
+      const info = await startTask(fleet, id, { wait: wait ?? !(options.queueStarts || options.oneShot), ...(host ? { host } : {}) });
       await refresh();
       return info;
     },
@@ -224,6 +226,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     worktreeRoot,
     sessions,
     admission,
+    hosts,
     get monitor() {
       return monitor;
     },

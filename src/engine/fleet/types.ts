@@ -30,7 +30,7 @@ export interface CommandMap {
   'fleet.refresh': { input: object; result: void };
   'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
   /** `wait: false`: no free agent slot leaves the task queued (result `{ waiting, queued }`). */
-  'task.start': { input: { id: string; wait?: boolean }; result: StartResult };
+  'task.start': { input: { id: string; wait?: boolean; host?: string }; result: StartResult };
   'task.stop': { input: { id: string }; result: void };
   'task.send': { input: { id: string; text: string; enter?: boolean }; result: void };
   'cost.refresh': { input: object; result: CostReport };

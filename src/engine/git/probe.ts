@@ -61,13 +61,22 @@ export type ConflictCache = Map<string, string[] | { ahead: number; behind: numb
  */
 export async function probeAttempt(
   git: GitClient,
-  o: { repoRoot: string; task: Task; attempt: Attempt; tips: Map<string, string>; conflictCache?: ConflictCache; status?: boolean },
+  o: {
+    repoRoot: string;
+    task: Task;
+    attempt: Attempt;
+    tips: Map<string, string>;
+    conflictCache?: ConflictCache;
+    status?: boolean;
+    /** An attempt on a host: whether its worktree is there, and git on that host for its status. */
+    remote?: { worktreeExists: boolean; git: GitClient };
+  },
 ): Promise<AttemptProbe> {
   const { task, attempt, tips } = o;
   const probe: AttemptProbe = {
     taskId: task.id,
     attempt: attempt.n,
-    worktreeExists: existsSync(attempt.worktree),
+    worktreeExists: o.remote ? o.remote.worktreeExists : existsSync(attempt.worktree),
     branchExists: tips.has(`refs/heads/${attempt.branch}`),
     baseExists: false,
     headSha: tips.get(`refs/heads/${attempt.branch}`) ?? null,
@@ -92,7 +101,7 @@ export async function probeAttempt(
     probe.problem = `worktree ${attempt.worktree} of attempt ${attempt.n} was deleted`;
   } else if (o.status !== false) {
     probe.statusRead = true;
-    const status = await git.raw(attempt.worktree, gitArgs.statusPorcelain());
+    const status = await (o.remote?.git ?? git).raw(attempt.worktree, gitArgs.statusPorcelain());
     if (status.exitCode !== 0) {
       probe.problem = `git status failed in ${attempt.worktree}: ${status.stderr.trim().split('\n')[0] ?? ''}`;
     } else {

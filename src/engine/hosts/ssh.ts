@@ -88,6 +88,7 @@ export function sshArgv(host: SshHost): string[] {
     'ServerAliveInterval=15',
   ];
   if (host.config.identityFile) argv.push('-o', 'IdentitiesOnly=yes', '-i', host.config.identityFile);
+  if (host.config.knownHostsFile) argv.push('-o', `UserKnownHostsFile=${host.config.knownHostsFile}`);
   for (const option of host.extraOptions ?? []) argv.push('-o', option);
   argv.push('--', host.config.ssh);
   return argv;

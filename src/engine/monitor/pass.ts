@@ -15,6 +15,7 @@ import { needsHuman } from './human.js';
 import { rebaseClean } from './rebase.js';
 import { probeAttempt, readBranchTips, type ConflictCache } from '../git/index.js';
 import { sessionView } from './session-view.js';
+import { remoteFacts } from './remote-attempt.js';
 import type { MonitorChange, PassResult } from '../core/index.js';
 import { afterTasks } from './radar-step.js';
 import type { RadarCache } from '../radar/index.js';
@@ -118,6 +119,8 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
   // `git status` matters only when a running agent may have finished (clean tree or not).
   const busy = session.state === 'working' || session.state === 'starting' || session.state === 'waiting';
   const needStatus = task.state === 'running' && session.state !== null && !(busy && session.alive !== false);
+  // An attempt on a host: its branch is fetched back first (the tips then hold its commits).
+  const remote = await remoteFacts(ctx, attempt, run.tips);
   const probe = await probeAttempt(ctx.git, {
     repoRoot: ctx.paths.root,
     task,
@@ -125,6 +128,7 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
     tips: run.tips,
     status: needStatus,
     conflictCache: run.conflictCache ?? new Map(),
+    ...(remote ? { remote } : {}),
   });
   const decision = decide(task, session, probe, { now, idleGraceMs: (ctx.config.monitor.idleGraceSec ?? 60) * 1000 });
   const seen = { taskId: task.id, states: [task.state], attempt: attempt.n };
@@ -183,7 +187,8 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
   }
   if (ownPr?.state === 'merged') return;
   let current = probe;
-  if (probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha && !probe.baseRewritten) {
+  // A rebase runs in the worktree, which for an attempt on a host is there: not done here yet.
+  if (!attempt.host && probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha && !probe.baseRewritten) {
     const r = await rebaseClean(ctx, task.id, attempt, probe.baseSha);
     if (r.rebased) {
       changes.push({ taskId: task.id, attempt: attempt.n, what: 'gate', message: `rebased onto ${task.base} (${probe.behind} new commits there, no conflicts)` });

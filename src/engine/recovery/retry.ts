@@ -7,7 +7,7 @@ import { assertTaskId } from '../core/index.js';
 import { resolveProfile } from '../agents/index.js';
 import type { Attempt, Failure, Task } from '../core/index.js';
 import { transition } from '../tasks/index.js';
-import { attemptPreparation, prepareAttempt, releaseAttemptSlot } from '../workspace/index.js';
+import { attemptPreparation, hostForAttempt, prepareAttempt, releaseAttemptSlot } from '../workspace/index.js';
 import { classifyFailure } from './classify.js';
 import { buildEnrichment, readTail } from './enrich.js';
 import { defaultEscalationNotifier, markEscalated, type EscalationNotifier } from './escalate.js';
@@ -257,7 +257,8 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
 
   const n = last.n + 1;
   const startPoint = decision.continueFromBranch && (await fleet.git.branchExists(fleet.paths.root, last.branch)) ? last.branch : task.base;
-  await prepareAttempt(attemptPreparation(fleet), { taskId, n, startPoint, worktreeRoot: fleet.worktreeRoot, base: task.base }, (created, env) =>
+  const host = hostForAttempt(fleet, task);
+  await prepareAttempt(attemptPreparation(fleet), { taskId, n, startPoint, worktreeRoot: fleet.worktreeRoot, base: task.base, ...(host ? { host } : {}) }, (created, env) =>
     fleet.registry.updateTask(taskId, (t) => {
       const prev = t.attempts[t.attempts.length - 1];
       if (!prev || prev.n !== last.n) throw new UsageError(`task ${taskId} changed while retrying (now at attempt ${prev?.n ?? 0}); see flotilla status`);
@@ -265,7 +266,7 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
       if (prev.state === 'running' || prev.state === 'finished') prev.state = 'failed';
       prev.endedAt ??= now.toISOString();
       if (prev.slot != null) Object.assign(prev, { slot: null, ports: {} });
-      const attempt = { ...newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment, baseCommit: created.baseCommit }, now.toISOString()), ...env };
+      const attempt = { ...newAttempt({ n, branch: created.branch, worktree: created.worktree, startPoint, enrichment, baseCommit: created.baseCommit }, now.toISOString()), ...env, ...(host ? { host: host.name } : {}) };
       attempt.retryOf = { attempt: last.n, class: cls };
       // A human's note is an intervention (counted as effort by the cost module: attempt.interventions).
       if (options.note?.trim()) attempt.interventions = [{ at: now.toISOString(), kind: 'retry-note' }];

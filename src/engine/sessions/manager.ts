@@ -14,6 +14,7 @@ import { killProcessGroup, type Runtime } from './runtime.js';
 import { StatusWiring, type Entry } from './status-wiring.js';
 import { attemptMarker, sweepMarked } from '../exec/index.js';
 import { TmuxRuntime } from './tmux-runtime.js';
+import { RoutedRuntime } from './routed-runtime.js';
 import type { AttachOptions, AttachOutcome, ScreenSnapshot, SessionManager, StartSessionInput } from '../core/index.js';
 import { findExecutable } from './which.js';
 import { waitAtMost } from '../exec/index.js';
@@ -42,10 +43,12 @@ export function chooseRuntime(config: FlotillaConfig, override?: 'tmux' | 'pty')
 /** Builds the session manager for a repository (runtime from config.runtime). */
 export function createSessionManager(ctx: SessionManagerContext, options: SessionManagerOptions = {}): SessionManager {
   const kind = chooseRuntime(ctx.config, options.runtime);
-  const runtime: Runtime =
+  const local: Runtime =
     kind === 'tmux'
       ? new TmuxRuntime(ctx.runner, { repoRoot: ctx.paths.root, stateDir: ctx.paths.stateDir, ...(options.tmuxSocket ? { socket: options.tmuxSocket } : {}) })
       : new PtyRuntime();
+  // Attempts on a remote host run in tmux there; the manager sees one runtime either way.
+  const runtime: Runtime = ctx.hosts && ctx.hosts.names().length ? new RoutedRuntime(local, ctx.hosts, ctx.registry) : local;
   return new AgentSessions(ctx, runtime, options.size ?? readStartSize(ctx.paths.stateDir));
 }
 
@@ -82,7 +85,9 @@ class AgentSessions implements SessionManager {
     const task = requireTask(data, taskId);
     const att = task.attempts.find((a) => a.n === attempt);
     if (!att) throw new UsageError(`task ${taskId} has no attempt ${attempt}`);
-    if (!existsSync(att.worktree)) {
+    const host = att.host;
+    if (host && !(this.rt instanceof RoutedRuntime)) throw new PtyError(`task ${taskId} attempt ${attempt} runs on host ${host}, which is not in config hosts`);
+    if (!host && !existsSync(att.worktree)) {
       throw new PtyError(`task ${taskId} attempt ${attempt}: worktree ${att.worktree} is gone (flotilla retry ${taskId} starts a new attempt from its branch)`);
     }
     const profile = this.profileOf(task.agent);
@@ -92,13 +97,14 @@ class AgentSessions implements SessionManager {
     await appendPrivateLine(eventsFile, '');
     const { offset: hookOffset } = await readHookEvents(eventsFile, 0);
     const now = new Date().toISOString();
-    if (!findExecutable(argv[0]!, { cwd: att.worktree, path: env.PATH })) {
+    // On a host the program is looked up there: a missing one exits 127 in its pane.
+    if (!host && !findExecutable(argv[0]!, { cwd: att.worktree, path: env.PATH })) {
       const info: SessionInfo = { state: 'exited', pid: null, since: now, runtime: this.runtime, exitCode: 127, message: `command not found: ${argv[0]} (profile "${task.agent}")` };
       await this.wiring.record(taskId, attempt, info);
       return info;
     }
     // Trust the worktree ahead (config trustWorktrees), so the agent does not stop at its dialog.
-    if (this.ctx.config.trustWorktrees && profile.trust && profile.trust !== 'none') {
+    if (!host && this.ctx.config.trustWorktrees && profile.trust && profile.trust !== 'none') {
       const trust = await trustLaunch(profile.trust, att.worktree, env);
       ({ argv, env } = launchSpec(this.ctx, task, att, profile, input, trust));
     }
@@ -121,6 +127,7 @@ class AgentSessions implements SessionManager {
       logMaxBytes: this.ctx.config.logs.maxBytes,
       logKeep: this.ctx.config.logs.keep,
       argvFile: attemptFiles(this.ctx.paths, taskId, attempt).argv,
+      ...(host ? { host } : {}),
     });
     const info: SessionInfo = { state: 'starting', pid: session.pid, since: now, runtime: this.runtime, ...(session.name ? { name: session.name } : {}) };
     const entry = this.wiring.track(taskId, attempt, task.agent, session, info, hookOffset);

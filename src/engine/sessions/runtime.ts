@@ -14,6 +14,8 @@ export interface SpawnSpec {
   logKeep: number;
   /** Where a runtime may write the argv when it is too long to pass directly (0600, removed on use). */
   argvFile: string;
+  /** The config host to run on (absent: this machine). */
+  host?: string;
 }
 
 /** One running (or just exited) agent as a runtime sees it. */

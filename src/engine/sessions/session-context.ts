@@ -1,6 +1,6 @@
 import type { EventBus, FleetEvent, FlotillaConfig, RepoPaths } from '../core/index.js';
 import type { Runner } from '../exec/index.js';
-import type { RegistryPort } from '../core/index.js';
+import type { HostsPort, RegistryPort } from '../core/index.js';
 
 /** What the session manager and its parts are built from. */
 export interface SessionManagerContext {
@@ -9,4 +9,6 @@ export interface SessionManagerContext {
   registry: RegistryPort;
   events: EventBus<FleetEvent>;
   runner: Runner;
+  /** Remote hosts (config `hosts`): attempts recorded with a host run in tmux there. */
+  hosts?: HostsPort;
 }

@@ -21,7 +21,7 @@ const EXIT_STATUS_WAIT_MS = 3000;
 export class TmuxRuntime implements Runtime {
   readonly kind = 'tmux' as const;
   readonly socket: string;
-  private sessions = new Map<string, TmuxSession>();
+  protected sessions = new Map<string, TmuxSession>();
   private poller: NodeJS.Timeout | null = null;
   private confFile: string | null = null;
   private readonly paneList = new PaneList((args) => this.tmux(args));
@@ -36,9 +36,14 @@ export class TmuxRuntime implements Runtime {
   async tmux(args: string[]) {
     const changes = args[0] !== 'list-panes' && args[0] !== 'capture-pane';
     if (changes) this.paneList.invalidate();
-    const r = await this.runner.run('tmux', ['-L', this.socket, ...args], { env: { ...clientEnv(), TMUX: undefined, TMUX_PANE: undefined }, timeoutMs: 15_000 });
+    const r = await this.runTmux(args);
     if (changes) this.paneList.invalidate();
     return r;
+  }
+
+  /** One tmux client command on this runtime's server. */
+  protected runTmux(args: string[]) {
+    return this.runner.run('tmux', ['-L', this.socket, ...args], { env: { ...clientEnv(), TMUX: undefined, TMUX_PANE: undefined }, timeoutMs: 15_000 });
   }
 
   /**
@@ -53,7 +58,7 @@ export class TmuxRuntime implements Runtime {
     return (await this.panesOrNull()) ?? [];
   }
 
-  private startPoller(): void {
+  protected startPoller(): void {
     if (this.poller) return;
     this.poller = setInterval(() => void this.poll(), POLL_MS);
     this.poller.unref?.();

@@ -18,6 +18,10 @@ export interface TmuxServer {
   readonly socket: string;
   tmux(args: string[]): Promise<RunResult>;
   panes(): Promise<PaneRow[]>;
+  /** The argv of a tmux client attached to a session (default: tmux on the local private socket). */
+  attachArgv?(name: string): string[];
+  /** Ends the agent's process group (default: signals on this machine). */
+  killGroup?(pid: number): Promise<void>;
 }
 
 /** One agent in a detached tmux session: input, capture, its output log, live screen and attach. */
@@ -157,7 +161,7 @@ export class TmuxSession implements RuntimeSession {
   }
 
   private attachArgv(): string[] {
-    return ['tmux', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
+    return this.rt.attachArgv?.(this.name) ?? ['tmux', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
   }
 
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {
@@ -268,7 +272,7 @@ export class TmuxSession implements RuntimeSession {
   }
 
   async kill(): Promise<void> {
-    if (this.pid && !this.exited) await killProcessGroup(this.pid);
+    if (this.pid && !this.exited) await (this.rt.killGroup ? this.rt.killGroup(this.pid) : killProcessGroup(this.pid));
     await this.tmux(['kill-session', '-t', `=${this.name}`]);
     this.markExited(this.exited?.code ?? null);
   }

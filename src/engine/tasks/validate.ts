@@ -42,6 +42,12 @@ export function registryProblem(data: RegistryData, places?: RegistryPlaces): st
       if (!orchestrator && a.branch !== `flotilla/${t.id}-a${a.n}`) {
         return `${where}.branch: "${a.branch}" is not flotilla's branch for attempt ${a.n} of ${t.id} (flotilla/${t.id}-a${a.n})`;
       }
+      if (a.host !== undefined) {
+        // A path on another machine: flotilla never deletes it locally; it must still be a plain absolute path.
+        if (orchestrator) return `${where}.host: the orchestrator runs in the main checkout, not on host "${a.host}"`;
+        if (!isAbsolute(a.worktree) || resolve(a.worktree) !== a.worktree) return `${where}.worktree: "${a.worktree}" is not an absolute path on host ${a.host}`;
+        continue;
+      }
       if (!places) continue;
       if (orchestrator) {
         if (resolve(a.worktree) !== resolve(places.repoRoot)) return `${where}.worktree: "${a.worktree}" is not the main checkout ${places.repoRoot}`;

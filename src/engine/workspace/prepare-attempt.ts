@@ -1,7 +1,8 @@
-import type { FlotillaConfig, Runner } from '../core/index.js';
+import type { FlotillaConfig, RemoteHostPort, Runner } from '../core/index.js';
 import type { GitClient } from '../git/index.js';
 import { releaseAttemptSlot } from './attempt-env.js';
 import { bootstrapAttempt, type AttemptSlotFields } from './bootstrap-attempt.js';
+import { bootstrapOnHost, hostGit, hostPlace, pushToMirror } from './remote-attempt.js';
 import { createAttemptWorktree, removeAttemptWorktree, type CreatedWorktree } from './worktrees.js';
 
 /** What preparing an attempt needs: git, a runner for setup commands, and the bootstrap config. */
@@ -27,6 +28,12 @@ export interface AttemptPlace {
   worktreeRoot: string;
   /** The task's base branch: the worktree then reports where the branch forked from it (baseCommit). */
   base?: string;
+  /**
+   * The host the attempt runs on (absent: this machine). Its worktree is then made on the host,
+   * from the host's bare mirror of the repository, under the host's worktree root (`worktreeRoot`
+   * above is ignored), and bootstrapped there.
+   */
+  host?: RemoteHostPort;
 }
 
 /** An attempt's worktree that exists and is bootstrapped; `discard` removes what preparing made. */
@@ -51,6 +58,7 @@ export async function prepareAttempt<T>(
   place: AttemptPlace,
   record: (worktree: CreatedWorktree, env: AttemptSlotFields) => T | Promise<T>,
 ): Promise<PreparedAttempt<T>> {
+  if (place.host) return prepareOnHost(ctx, { ...place, host: place.host }, record);
   const wt = await createAttemptWorktree(ctx.git, { repoRoot: ctx.repoRoot, ...place });
   let recorded: T;
   const slots = { paths: { root: ctx.repoRoot }, config: { bootstrap: ctx.bootstrap, env: ctx.env }, git: ctx.git, runner: ctx.runner };
@@ -68,13 +76,45 @@ export async function prepareAttempt<T>(
 }
 
 /**
+ * prepareAttempt on a host: the start point pushed to the host's mirror, the worktree made there
+ * from it, `.env*` copies and setup commands run there, then recorded. No port slot (the slots are
+ * this machine's) and no shared dependency folders (they are local). A failure removes what was made.
+ */
+async function prepareOnHost<T>(
+  ctx: PrepareAttemptContext,
+  place: AttemptPlace & { host: RemoteHostPort },
+  record: (worktree: CreatedWorktree, env: AttemptSlotFields) => T | Promise<T>,
+): Promise<PreparedAttempt<T>> {
+  const { host } = place;
+  const layout = await host.layout();
+  const sha = await pushToMirror({ localGit: ctx.git, repoRoot: ctx.repoRoot, host, layout, taskId: place.taskId, n: place.n, startPoint: place.startPoint, ...(place.base ? { base: place.base } : {}) });
+  const git = hostGit(host);
+  const where = hostPlace(host);
+  const wt = await createAttemptWorktree(
+    git,
+    { repoRoot: layout.mirror, worktreeRoot: layout.worktreeRoot, taskId: place.taskId, n: place.n, startPoint: sha, ...(place.base ? { base: place.base } : {}) },
+    where,
+  );
+  let recorded: T;
+  try {
+    await bootstrapOnHost({ host, repoRoot: ctx.repoRoot, worktree: wt.worktree, copy: ctx.bootstrap.copy, setup: ctx.bootstrap.setup, taskId: place.taskId, n: place.n });
+    recorded = await record(wt, {});
+  } catch (err) {
+    await removeAttemptWorktree(git, { repoRoot: layout.mirror, worktree: wt.worktree, ...(wt.branchCreated ? { branch: wt.branch } : {}) }, where).catch(() => undefined);
+    throw err;
+  }
+  return { worktree: wt, recorded };
+}
+
+/**
  * Removes an attempt's worktree (and its branch when preparing made it): a start that did not
  * happen leaves nothing behind. A branch that existed before (an earlier run's work) is kept.
  */
-export async function discardAttemptWorktree(ctx: Pick<PrepareAttemptContext, 'git' | 'repoRoot'>, wt: CreatedWorktree): Promise<void> {
-  await removeAttemptWorktree(ctx.git, {
-    repoRoot: ctx.repoRoot,
-    worktree: wt.worktree,
-    ...(wt.branchCreated ? { branch: wt.branch } : {}),
-  });
+export async function discardAttemptWorktree(ctx: Pick<PrepareAttemptContext, 'git' | 'repoRoot'>, wt: CreatedWorktree, host?: RemoteHostPort): Promise<void> {
+  const branch = wt.branchCreated ? { branch: wt.branch } : {};
+  if (host) {
+    await removeAttemptWorktree(hostGit(host), { repoRoot: (await host.layout()).mirror, worktree: wt.worktree, ...branch }, hostPlace(host));
+    return;
+  }
+  await removeAttemptWorktree(ctx.git, { repoRoot: ctx.repoRoot, worktree: wt.worktree, ...branch });
 }

@@ -56,6 +56,18 @@ export async function usableWorktreeRoot(root: string): Promise<void> {
   }
 }
 
+/** Where a worktree lives: this machine (default) or a host, seen through these two questions. */
+export interface WorktreePlace {
+  exists(path: string): Promise<boolean>;
+  /** Makes the worktree root, or throws one line saying why it cannot be used. */
+  makeRoot(root: string): Promise<void>;
+}
+
+export const localPlace: WorktreePlace = {
+  exists: async (path) => existsSync(path),
+  makeRoot: usableWorktreeRoot,
+};
+
 /**
  * Creates the worktree of one attempt: branch `flotilla/<task>-a<N>` from `startPoint`, at
  * `<worktreeRoot>/<task>-a<N>`. An existing, registered worktree on that branch is reused.
@@ -63,24 +75,25 @@ export async function usableWorktreeRoot(root: string): Promise<void> {
 export async function createAttemptWorktree(
   git: GitClient,
   o: { repoRoot: string; worktreeRoot: string; taskId: string; n: number; startPoint: string; base?: string },
+  place: WorktreePlace = localPlace,
 ): Promise<CreatedWorktree> {
   const branch = attemptBranch(o.taskId, o.n);
   const worktree = attemptWorktreePath(o.worktreeRoot, o.taskId, o.n);
   const existing = (await git.worktrees(o.repoRoot)).find((w) => w.path === worktree);
-  if (existing && existsSync(worktree)) {
+  if (existing && (await place.exists(worktree))) {
     if (existing.branch !== branch) {
       throw new WorkspaceError(`${worktree} is a worktree of branch ${existing.branch ?? '(detached)'}, expected ${branch}`);
     }
     return { branch, worktree, created: false, branchCreated: false, baseCommit: o.base ? await forkPoint(git, o.repoRoot, o.base, branch) : null };
   }
   if (existing) await git.run(o.repoRoot, gitArgs.worktreePrune());
-  if (existsSync(worktree)) {
+  if (await place.exists(worktree)) {
     throw new WorkspaceError(`${worktree} already exists and is not a worktree of this repository; move it away`);
   }
   if (!(await git.resolveCommit(o.repoRoot, o.startPoint))) {
     throw new WorkspaceError(`start point "${o.startPoint}" does not exist in ${o.repoRoot}`);
   }
-  await usableWorktreeRoot(o.worktreeRoot);
+  await place.makeRoot(o.worktreeRoot);
   const branchExisted = await git.branchExists(o.repoRoot, branch);
   if (branchExisted) {
     // A branch left from an earlier run of this attempt: check it out again rather than losing it.
@@ -95,8 +108,9 @@ export async function createAttemptWorktree(
 export async function removeAttemptWorktree(
   git: GitClient,
   o: { repoRoot: string; worktree: string; branch?: string },
+  place: WorktreePlace = localPlace,
 ): Promise<void> {
-  if (existsSync(o.worktree)) {
+  if (await place.exists(o.worktree)) {
     await git.run(o.repoRoot, gitArgs.worktreeRemove({ path: o.worktree, force: true }));
   } else {
     await git.raw(o.repoRoot, gitArgs.worktreePrune());

@@ -7,7 +7,7 @@ import { blockedReason, dependencyStartPoint, pendingDependencies } from '../../
 import { newAttempt } from '../../tasks/index.js';
 import type { Attempt, SessionInfo, Task } from '../../core/index.js';
 import { canTransition, transition } from '../../tasks/index.js';
-import { attemptPreparation, discardAttemptWorktree, prepareAttempt } from '../../workspace/index.js';
+import { attemptPreparation, discardAttemptWorktree, hostForAttempt, hostPlace, prepareAttempt } from '../../workspace/index.js';
 import { refreshAttemptSlot, releaseEndedSlots } from '../../workspace/index.js';
 import { holdReason } from '../../radar/index.js';
 import type { SessionManager } from '../../core/index.js';
@@ -31,14 +31,15 @@ interface Prepared {
 async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): Promise<Prepared> {
   const start = dependencyStartPoint(task, all);
   const preparation = attemptPreparation(ctx);
+  const host = hostForAttempt(ctx, task);
   const { worktree: wt, recorded } = await prepareAttempt(
     preparation,
-    { taskId: task.id, n: 1, startPoint: start.ref, worktreeRoot: ctx.worktreeRoot, base: task.base },
+    { taskId: task.id, n: 1, startPoint: start.ref, worktreeRoot: ctx.worktreeRoot, base: task.base, ...(host ? { host } : {}) },
     (made, env) =>
       ctx.registry.updateTask(task.id, (t) => {
         const existing = t.attempts.find((a) => a.n === 1);
         if (existing) return { attempt: existing, ours: false };
-        const attempt = { ...newAttempt({ n: 1, branch: made.branch, worktree: made.worktree, startPoint: start.ref, baseCommit: made.baseCommit }), ...env };
+        const attempt = { ...newAttempt({ n: 1, branch: made.branch, worktree: made.worktree, startPoint: start.ref, baseCommit: made.baseCommit }), ...env, ...(host ? { host: host.name } : {}) };
         t.attempts.push(attempt);
         return { attempt, ours: true };
       }),
@@ -48,7 +49,7 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
     await ctx.registry.updateTask(task.id, (t) => {
       t.attempts = t.attempts.filter((a) => !(a.n === 1 && a.state === 'pending' && a.startedAt === null));
     });
-    await discardAttemptWorktree(preparation, wt);
+    await discardAttemptWorktree(preparation, wt, host);
   };
   return { attempt: recorded.attempt, undo };
 }
@@ -56,9 +57,10 @@ async function createFirstAttempt(ctx: FleetContext, task: Task, all: Task[]): P
 /** A retry recorded without its worktree yet: make it from the attempt's start point. */
 async function prepareRetryWorktree(ctx: FleetContext, id: string, attempt: Attempt, base: string): Promise<Prepared> {
   const preparation = attemptPreparation(ctx);
+  const host = attempt.host ? ctx.hosts?.get(attempt.host) : undefined;
   const { worktree: wt } = await prepareAttempt(
     preparation,
-    { taskId: id, n: attempt.n, startPoint: attempt.startPoint, worktreeRoot: dirname(attempt.worktree), base },
+    { taskId: id, n: attempt.n, startPoint: attempt.startPoint, worktreeRoot: dirname(attempt.worktree), base, ...(host ? { host } : {}) },
     async (made, env) => {
       if (made.worktree === attempt.worktree && made.branch === attempt.branch && made.baseCommit === (attempt.baseCommit ?? null) && !('slot' in env)) return;
       Object.assign(attempt, env);
@@ -69,7 +71,7 @@ async function prepareRetryWorktree(ctx: FleetContext, id: string, attempt: Atte
     },
   );
   // The pending attempt stays recorded (the retry made it); only its worktree goes.
-  return { attempt, undo: () => discardAttemptWorktree(preparation, wt) };
+  return { attempt, undo: () => discardAttemptWorktree(preparation, wt, host) };
 }
 
 /**
@@ -78,23 +80,25 @@ async function prepareRetryWorktree(ctx: FleetContext, id: string, attempt: Atte
  * starts again in its worktree). With admission, waits for an agent slot, released at exit.
  * A start that is refused (a bad profile, no slot) takes back the worktree and attempt it made.
  */
-export async function startTask(ctx: FleetContext, id: string, opts: { wait?: boolean } = {}): Promise<StartResult> {
+export async function startTask(ctx: FleetContext, id: string, opts: { wait?: boolean; host?: string } = {}): Promise<StartResult> {
   assertTaskId(id);
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
-  const task = requireTask(data, id);
+  let task = requireTask(data, id);
   if (await sessions.isAlive(id)) throw new UsageError(`task ${id} is already running (flotilla attach ${id}, or flotilla stop ${id})`);
+  if (opts.host !== undefined) task = await pinHost(ctx, task, opts.host);
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
   if (ctx.config.conflicts.hold && task.attempts.length === 0) await holdIfOverlapping(ctx, task, data.tasks);
   const latest = task.attempts.at(-1);
   let prepared: Prepared | null = null;
   if (!latest) prepared = await createFirstAttempt(ctx, task, data.tasks);
-  else if (latest.state === 'pending' && !existsSync(latest.worktree)) prepared = await prepareRetryWorktree(ctx, id, latest, task.base);
+  else if (latest.state === 'pending' && !(await worktreeExists(ctx, latest))) prepared = await prepareRetryWorktree(ctx, id, latest, task.base);
   const attempt = prepared?.attempt ?? latest!;
 
   // A stopped or failed attempt gave its ports up; it takes a slot again (the same one when free).
-  const slot = existsSync(attempt.worktree) ? await refreshAttemptSlot(ctx, { taskId: id, ...attempt }) : null;
+  // Ports are this machine's: an attempt on a host holds none.
+  const slot = !attempt.host && existsSync(attempt.worktree) ? await refreshAttemptSlot(ctx, { taskId: id, ...attempt }) : null;
   if (slot) {
     Object.assign(attempt, slot);
     await ctx.registry.updateTask(id, (t) => {
@@ -105,15 +109,17 @@ export async function startTask(ctx: FleetContext, id: string, opts: { wait?: bo
 
   let ticket: Ticket | null = null;
   let info: SessionInfo;
+  // The admission queue measures this machine; an agent on a host is not one of its jobs.
+  const admission = attempt.host ? undefined : ctx.admission;
   try {
-    if (ctx.admission && opts.wait === false && ctx.admission.tryAcquire) {
+    if (admission && opts.wait === false && admission.tryAcquire) {
       // A start that does not wait: no slot leaves the task queued (its prepared attempt stays for
       // the pass that starts it).
-      const got = await ctx.admission.tryAcquire(agentJob(task));
+      const got = await admission.tryAcquire(agentJob(task));
       if ('waiting' in got) return { waiting: got.waiting, queued: got.elsewhere ? true : await markQueued(ctx, task, got.waiting) };
       ticket = got;
     } else {
-      ticket = ctx.admission ? await admitAgent(ctx, task) : null;
+      ticket = admission ? await admitAgent(ctx, task) : null;
     }
     const composed = await composePrompt({ paths: ctx.paths, config: ctx.config, task, attempt });
     info = await sessions.start({ taskId: id, attempt: attempt.n, prompt: composed.prompt, extraContext: composed.extraContext });
@@ -150,6 +156,37 @@ export async function startTask(ctx: FleetContext, id: string, opts: { wait?: bo
     if (canTransition(t.state, 'running')) transition(t, 'running', reason);
   });
   return info;
+}
+
+/** Whether an attempt's worktree exists, on this machine or on its host. */
+async function worktreeExists(ctx: FleetContext, attempt: Attempt): Promise<boolean> {
+  if (!attempt.host) return existsSync(attempt.worktree);
+  const host = ctx.hosts?.get(attempt.host);
+  if (!host) throw new UsageError(`attempt ${attempt.n} runs on host ${attempt.host}, and hosts are not available here`);
+  return hostPlace(host).exists(attempt.worktree);
+}
+
+/**
+ * `start --host NAME`: pins the task to a configured host (`local`: this machine). A task whose
+ * latest attempt already has its worktree somewhere else keeps it there: the pin is refused, as
+ * moving an attempt's work between machines is a new attempt (flotilla retry).
+ */
+async function pinHost(ctx: FleetContext, task: Task, name: string): Promise<Task> {
+  const host = name === 'local' ? undefined : name;
+  if (host !== undefined) {
+    if (!ctx.hosts) throw new UsageError(`no host "${host}": hosts are not available here`);
+    ctx.hosts.get(host); // a UsageError naming the configured hosts when it is not one
+  }
+  const latest = task.attempts.at(-1);
+  if (latest && latest.host !== host) {
+    throw new UsageError(`task ${task.id} attempt ${latest.n} is on ${latest.host ?? 'this machine'}; a start cannot move it to ${name} (flotilla retry ${task.id} makes a new attempt)`);
+  }
+  if (task.host === host) return task;
+  return ctx.registry.updateTask(task.id, (t) => {
+    if (host === undefined) delete t.host;
+    else t.host = host;
+    return t;
+  });
 }
 
 /**

@@ -1,0 +1,40 @@
+import type { HostConfig } from './config-schema.js';
+import type { Runner } from './runner.js';
+
+/** Where flotilla keeps one repository's things on a host (all absolute paths on that host). */
+export interface HostLayout {
+  /** Attempt worktrees: `<worktreeRoot>/<task>-a<N>`. */
+  worktreeRoot: string;
+  /** flotilla's folder for this repository on the host (0700): mirror, tmux socket and config, logs. */
+  stateDir: string;
+  /** The bare mirror of the repository the worktrees belong to. */
+  mirror: string;
+  /** The private tmux server's socket (`tmux -S`). */
+  tmuxSocket: string;
+  tmuxConf: string;
+  /** Agent output logs (`<task>-a<N>.log`). */
+  logDir: string;
+}
+
+/** One configured remote host, reached over its one multiplexed SSH connection (hosts/). */
+export interface RemoteHostPort {
+  readonly name: string;
+  readonly config: HostConfig;
+  /** Runs a program on the host (argv only; cwd and env applied there). */
+  readonly runner: Runner;
+  /** Runs a program on the host and returns its stdout as bytes (binary-safe). */
+  readBytes(argv: readonly string[], options?: { timeoutMs?: number }): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }>;
+  /** The folders on the host, made (0700) on first use. */
+  layout(): Promise<HostLayout>;
+  /** ssh argv for an interactive terminal on the host running `argv` (attach, the live pane). */
+  ttyArgv(argv: readonly string[]): string[];
+  /** The mirror's URL for local git, and the environment that makes git use the master connection. */
+  gitRemote(): Promise<{ url: string; env: Record<string, string> }>;
+}
+
+/** The configured hosts (config `hosts`); `get` throws a UsageError naming the known ones. */
+export interface HostsPort {
+  names(): string[];
+  get(name: string): RemoteHostPort;
+  close(): Promise<void>;
+}

@@ -1,0 +1,117 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findSshd, startSshd, type TestSshd } from '../../test-support/sshd.js';
+import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
+import { HAVE_TMUX, waitFor } from '../../test-support/tmux-repo.js';
+import { attemptFiles } from '../core/index.js';
+import { closeMaster } from '../hosts/index.js';
+import { createFleet, type Fleet } from './create-fleet.js';
+
+const sshd = findSshd();
+if (!sshd) console.log('SKIP: remote host sessions against a real sshd: sshd not found (install openssh-server)');
+
+/** The agent: says where it runs, waits for a line, answers it, commits in its worktree, then idles. */
+const AGENT = [
+  'printf "ready in %s\\n" "$PWD"',
+  'IFS= read -r line',
+  'echo "got:$line"',
+  'echo "$line" > remote.txt && git add remote.txt && git commit -qm "remote work" && echo committed',
+  'exec sleep 300',
+].join('; ');
+
+describe.skipIf(!sshd || !HAVE_TMUX)('an attempt on a remote host (real sshd on 127.0.0.1)', () => {
+  let server: TestSshd;
+  let repo: TempRepo;
+  let hostRoot: string;
+  let hostConfig: Record<string, unknown>;
+  const fleets: Fleet[] = [];
+  const open = async (): Promise<Fleet> => {
+    const f = await createFleet({ cwd: repo.root });
+    fleets.push(f);
+    return f;
+  };
+
+  beforeAll(async () => {
+    server = await startSshd(sshd!);
+    repo = makeTempRepo();
+    hostRoot = join(repo.dir, 'box');
+    mkdirSync(hostRoot);
+    hostConfig = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: hostRoot, memReserveMB: 0 };
+    const configFile = join(repo.root, '.flotilla', 'config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        ...config,
+        runtime: 'tmux',
+        forge: 'local',
+        gates: [],
+        defaultAgent: 'worker',
+        notify: { bell: false, desktop: false },
+        bootstrap: { copy: ['.env'], setup: [['sh', '-c', 'echo set-up > setup.txt']] },
+        profiles: {
+          worker: {
+            command: ['sh', '-c', AGENT, '{prompt}'],
+            hooks: 'none',
+            env: { GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'a@flotilla.invalid', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'a@flotilla.invalid' },
+          },
+        },
+        hosts: { box: hostConfig },
+      }),
+    );
+    writeFileSync(join(repo.root, '.env'), 'SECRET=1\n');
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const f of fleets) await f.close().catch(() => undefined);
+    const socket = execFileSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux 2>/dev/null || true`], { encoding: 'utf8' }).trim();
+    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
+    closeMaster(join(repo.root, '.flotilla'), 'box', hostConfig as never);
+    server?.stop();
+    repo?.cleanup();
+  });
+
+  it('starts on the host (--host), talks to the agent, brings its commit back, is adopted by a new process, and stops', { timeout: 60_000 }, async () => {
+    const fleet = await open();
+    await fleet.dispatch({ type: 'task.add', input: { title: 'Remote', prompt: 'do it', id: 'remote' } });
+    await expect(fleet.dispatch({ type: 'task.start', id: 'remote', host: 'nowhere' })).rejects.toThrow(/no host "nowhere" in config hosts \(known: box\)/);
+
+    const info = await fleet.dispatch({ type: 'task.start', id: 'remote', host: 'box' });
+    expect('pid' in info && info.pid).toBeGreaterThan(0);
+    const task = (await fleet.registry.read()).tasks[0]!;
+    const attempt = task.attempts[0]!;
+    expect(task.host).toBe('box');
+    expect(attempt.host).toBe('box');
+    // The worktree is on the host, under its worktree root, made from the host's bare mirror, bootstrapped there.
+    expect(attempt.worktree.startsWith(`${hostRoot}/`)).toBe(true);
+    expect(execFileSync('git', ['-C', attempt.worktree, 'rev-parse', '--git-common-dir'], { encoding: 'utf8' }).trim()).toMatch(/\/\.flotilla\/[0-9a-f]{10}\/mirror\.git$/);
+    expect(readFileSync(join(attempt.worktree, 'setup.txt'), 'utf8')).toBe('set-up\n');
+    expect(readFileSync(join(attempt.worktree, '.env'), 'utf8')).toBe('SECRET=1\n');
+
+    await waitFor('the agent on the host', async () => (await fleet.sessions!.capture('remote')).includes(`ready in ${attempt.worktree}`));
+    await fleet.dispatch({ type: 'task.send', id: 'remote', text: "it's $(here)" });
+    await waitFor('the agent to commit', async () => (await fleet.sessions!.capture('remote')).includes('committed'));
+    expect(await fleet.sessions!.capture('remote')).toContain("got:it's $(here)");
+    // The output log on the host is copied into the attempt's local log.
+    const log = attemptFiles(fleet.paths, 'remote', 1).log;
+    await waitFor('the local copy of the log', async () => existsSync(log) && readFileSync(log, 'utf8').includes('committed'));
+
+    // A monitor pass fetches the attempt's branch back into the local branch of the same name.
+    await fleet.dispatch({ type: 'monitor.check' });
+    expect(execFileSync('git', ['-C', repo.root, 'log', '-1', '--format=%s', 'flotilla/remote-a1'], { encoding: 'utf8' }).trim()).toBe('remote work');
+
+    // flotilla restarts: a new process finds the agent on the host and follows it.
+    await fleet.close();
+    const again = await open();
+    expect(await again.sessions!.isAlive('remote')).toBe(true);
+    expect(await again.sessions!.capture('remote')).toContain('committed');
+
+    const pid = (await again.registry.read()).tasks[0]!.attempts[0]!.session!.pid!;
+    await again.dispatch({ type: 'task.stop', id: 'remote' });
+    expect(await again.sessions!.isAlive('remote')).toBe(false);
+    expect(spawnSync('kill', ['-0', String(pid)]).status).not.toBe(0);
+    expect((await again.registry.read()).tasks[0]!.state).toBe('stopped');
+  });
+});

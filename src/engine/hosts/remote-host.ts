@@ -1,0 +1,139 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { UsageError, type FlotillaConfig, type HostLayout, type HostsPort, type RemoteHostPort } from '../core/index.js';
+import { createRunner, runCommand } from '../exec/index.js';
+import { controlDir, controlPath, shellQuote, sshArgv, sshTransport, type SshHost } from './ssh.js';
+
+/**
+ * Makes the repository's folders on the host (0700) and prints the base folder: config
+ * worktreeRoot, else `$HOME/.local/share/flotilla`. $1: worktreeRoot or "", $2: repository key.
+ */
+const LAYOUT_SCRIPT = [
+  'umask 077',
+  'b=${1:-$HOME/.local/share/flotilla}',
+  's="$b/.flotilla/$2"',
+  'mkdir -p "$s/logs" "$b/$3" || exit 1',
+  'chmod 700 "$b/.flotilla" "$s" "$s/logs" || exit 1',
+  'printf %s "$b"',
+].join('\n');
+
+/** A short, stable key of the repository for names on a host: `<name>-<hash>`. */
+export function repoKey(repoRoot: string): { name: string; hash: string } {
+  const hash = createHash('sha1').update(repoRoot).digest('hex').slice(0, 10);
+  const name = basename(repoRoot).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'repo';
+  return { name: `${name}-${hash}`, hash };
+}
+
+class RemoteHost implements RemoteHostPort {
+  readonly runner;
+  private readonly transport;
+  private layoutOnce: Promise<HostLayout> | null = null;
+
+  constructor(
+    readonly name: string,
+    private readonly ssh: SshHost,
+    private readonly repoRoot: string,
+  ) {
+    this.transport = sshTransport(ssh);
+    this.runner = createRunner(this.transport);
+  }
+
+  get config() {
+    return this.ssh.config;
+  }
+
+  layout(): Promise<HostLayout> {
+    this.layoutOnce ??= this.readLayout().catch((err) => {
+      this.layoutOnce = null;
+      throw err;
+    });
+    return this.layoutOnce;
+  }
+
+  private async readLayout(): Promise<HostLayout> {
+    const key = repoKey(this.repoRoot);
+    const r = await this.runner.run('sh', ['-c', LAYOUT_SCRIPT, 'sh', this.config.worktreeRoot ?? '', key.hash, key.name], { timeoutMs: 30_000 });
+    const base = r.stdout.trim();
+    if (r.exitCode !== 0 || !base.startsWith('/')) {
+      throw new UsageError(`host ${this.name}: cannot make flotilla's folders there: ${(r.error ?? r.stderr).trim().split('\n').at(-1) ?? `exit ${r.exitCode}`}`);
+    }
+    const stateDir = `${base}/.flotilla/${key.hash}`;
+    return {
+      worktreeRoot: `${base}/${key.name}`,
+      stateDir,
+      mirror: `${stateDir}/mirror.git`,
+      tmuxSocket: `${stateDir}/tmux`,
+      tmuxConf: `${stateDir}/tmux.conf`,
+      logDir: `${stateDir}/logs`,
+    };
+  }
+
+  async readBytes(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }> {
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    const r = await runCommand(
+      {
+        argv,
+        timeoutMs: options.timeoutMs ?? 30_000,
+        onOutput: (chunk, stream) => (stream === 'stdout' ? chunks.push(chunk) : (stderr += chunk.toString('utf8'))),
+      },
+      this.transport,
+    );
+    return { exitCode: r.exitCode, stdout: Buffer.concat(chunks), stderr };
+  }
+
+  ttyArgv(argv: readonly string[]): string[] {
+    const base = sshArgv(this.ssh);
+    const dest = base.splice(base.indexOf('--'));
+    // A terminal for the remote program (-t instead of -T); the remote line is quoted as for any command.
+    return [...base.map((a) => (a === '-T' ? '-t' : a)), ...dest, ['exec', ...argv.map(shellQuote)].join(' ')];
+  }
+
+  async gitRemote(): Promise<{ url: string; env: Record<string, string> }> {
+    const { mirror } = await this.layout();
+    const argv = sshArgv(this.ssh);
+    // git appends the destination and its own command; each of our words is quoted for git's shell.
+    const options = argv.slice(0, argv.indexOf('--'));
+    return {
+      url: `ssh://${this.config.ssh}${mirror}`,
+      env: { GIT_SSH_COMMAND: options.map(shellQuote).join(' '), GIT_SSH_VARIANT: 'ssh', GIT_TERMINAL_PROMPT: '0' },
+    };
+  }
+}
+
+export interface HostsOptions {
+  config: Pick<FlotillaConfig, 'hosts'>;
+  repoRoot: string;
+  /** The repository's state folder: master sockets go under it (0700). */
+  stateDir: string;
+}
+
+/** The configured hosts, each built on first use; `close` leaves the master connections to ControlPersist. */
+export function createHosts(o: HostsOptions): HostsPort {
+  const built = new Map<string, RemoteHost>();
+  const names = () => Object.keys(o.config.hosts ?? {});
+  return {
+    names,
+    get(name) {
+      const existing = built.get(name);
+      if (existing) return existing;
+      const config = o.config.hosts?.[name];
+      if (!config) {
+        const known = names();
+        throw new UsageError(`no host "${name}" in config hosts (${known.length ? `known: ${known.join(', ')}` : 'none configured; see docs/hosts.md'})`);
+      }
+      const host = new RemoteHost(name, { name, config, controlDir: controlDir(o.stateDir) }, o.repoRoot);
+      built.set(name, host);
+      return host;
+    },
+    async close() {
+      built.clear();
+    },
+  };
+}
+
+/** Ends a host's master connection now (tests; `hosts` commands may use it). */
+export function closeMaster(stateDir: string, name: string, config: SshHost['config']): void {
+  spawnSync('ssh', ['-o', `ControlPath=${controlPath({ name, config, controlDir: controlDir(stateDir) })}`, '-O', 'exit', 'flotilla-host'], { stdio: 'ignore' });
+}

@@ -1,0 +1,69 @@
+import type { HostsPort, RegistryPort } from '../core/index.js';
+import { RemoteTmuxRuntime } from './remote-tmux-runtime.js';
+import type { Runtime, RuntimeSession, SpawnSpec } from './runtime.js';
+
+/**
+ * The runtime the session manager holds: this machine's (tmux or pty) for local attempts, and a
+ * remote tmux runtime per host for attempts recorded with a `host`. Session names are task ids, so
+ * the lists of all of them merge into one.
+ */
+export class RoutedRuntime implements Runtime {
+  readonly kind: 'tmux' | 'pty';
+  private readonly remotes = new Map<string, RemoteTmuxRuntime>();
+
+  constructor(
+    private readonly local: Runtime,
+    private readonly hosts: HostsPort,
+    private readonly registry: RegistryPort,
+  ) {
+    this.kind = local.kind;
+  }
+
+  remote(host: string): RemoteTmuxRuntime {
+    let rt = this.remotes.get(host);
+    if (!rt) {
+      rt = new RemoteTmuxRuntime(this.hosts.get(host));
+      this.remotes.set(host, rt);
+    }
+    return rt;
+  }
+
+  /** The host of a task's latest attempt (undefined: this machine). */
+  private async hostOf(taskId: string): Promise<{ host: string | undefined; attempt: number | undefined }> {
+    const att = (await this.registry.read()).tasks.find((t) => t.id === taskId)?.attempts.at(-1);
+    return { host: att?.host, attempt: att?.n };
+  }
+
+  /** Hosts whose sessions may be live: those of latest attempts that ran and have not been seen exit. */
+  private async hostsInUse(): Promise<string[]> {
+    const names = new Set<string>(this.remotes.keys());
+    for (const t of (await this.registry.read()).tasks) {
+      const a = t.attempts.at(-1);
+      if (a?.host && a.session && a.session.state !== 'exited' && this.hosts.names().includes(a.host)) names.add(a.host);
+    }
+    return [...names];
+  }
+
+  spawn(spec: SpawnSpec & { host?: string }): Promise<RuntimeSession> {
+    return spec.host ? this.remote(spec.host).spawn(spec) : this.local.spawn(spec);
+  }
+
+  async list() {
+    const lists = await Promise.all([
+      this.local.list(),
+      // A host that does not answer lists nothing now (its sessions are not declared gone for it: see adoption).
+      ...(await this.hostsInUse()).map((h) => this.remote(h).list().catch(() => [])),
+    ]);
+    return lists.flat();
+  }
+
+  async follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null> {
+    const { host, attempt } = await this.hostOf(name);
+    if (!host) return this.local.follow(name, spec);
+    return this.remote(host).follow(name, { ...spec, ...(attempt !== undefined ? { attempt } : {}) });
+  }
+
+  async close(options?: { killSessions?: boolean }): Promise<void> {
+    await Promise.all([this.local.close(options), ...[...this.remotes.values()].map((r) => r.close(options))]);
+  }
+}

@@ -1,0 +1,117 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CommandError, type HostLayout, type HostsPort, type RemoteHostPort, type Runner } from '../core/index.js';
+import { GitClient } from '../git/index.js';
+import { simpleGlob } from './bootstrap.js';
+import { WorkspaceError, type WorktreePlace } from './worktrees.js';
+
+/** A host's file system as worktree code needs it: two small execs over its connection. */
+export function hostPlace(host: RemoteHostPort): WorktreePlace {
+  return {
+    async exists(path) {
+      const r = await host.runner.run('test', ['-e', path], { timeoutMs: 30_000 });
+      if (r.exitCode === 0) return true;
+      if (r.exitCode === 1) return false;
+      throw new WorkspaceError(`host ${host.name}: cannot check ${path}: ${(r.error ?? r.stderr).trim() || `exit ${r.exitCode}`}`);
+    },
+    async makeRoot(root) {
+      const r = await host.runner.run('mkdir', ['-p', '-m', '700', '--', root], { timeoutMs: 30_000 });
+      if (r.exitCode !== 0) throw new WorkspaceError(`host ${host.name}: worktree root ${root} cannot be made: ${(r.error ?? r.stderr).trim()}; set hosts.${host.name}.worktreeRoot to a folder you can write there`);
+    },
+  };
+}
+
+/** git on the host, over its connection. */
+export function hostGit(host: RemoteHostPort): GitClient {
+  return new GitClient(host.runner);
+}
+
+/** The ref a start point is pushed to in the mirror, for one attempt. */
+export function startRef(taskId: string, n: number): string {
+  return `refs/flotilla/start/${taskId}-a${n}`;
+}
+
+/**
+ * Brings the commits an attempt starts from to the host's bare mirror (made on first use): the
+ * start point's commit to a ref of the attempt, and the base branch, with `git push` over the
+ * host's master connection. Returns the start commit, which the worktree is made from.
+ */
+export async function pushToMirror(
+  o: { localGit: GitClient; repoRoot: string; host: RemoteHostPort; layout: HostLayout; taskId: string; n: number; startPoint: string; base?: string },
+): Promise<string> {
+  const sha = await o.localGit.resolveCommit(o.repoRoot, o.startPoint);
+  if (!sha) throw new WorkspaceError(`start point "${o.startPoint}" does not exist in ${o.repoRoot}`);
+  const init = await o.host.runner.run('sh', ['-c', 'test -d "$1/objects" || git init -q --bare -- "$1"', 'sh', o.layout.mirror], { timeoutMs: 60_000 });
+  if (init.exitCode !== 0) {
+    const why = init.exitCode === 127 ? 'git is not installed there' : (init.error ?? init.stderr).trim();
+    throw new WorkspaceError(`host ${o.host.name}: cannot make the repository mirror ${o.layout.mirror}: ${why}`);
+  }
+  const remote = await o.host.gitRemote();
+  const specs = [`+${sha}:${startRef(o.taskId, o.n)}`];
+  if (o.base && (await o.localGit.branchExists(o.repoRoot, o.base))) specs.push(`+refs/heads/${o.base}:refs/heads/${o.base}`);
+  const push = await pushOrFetch(o.localGit.runner, o.repoRoot, ['push', '--quiet', '--no-verify', remote.url, ...specs], remote.env);
+  if (push.exitCode !== 0) throw new WorkspaceError(`host ${o.host.name}: git push to the mirror failed: ${lastLine(push.stderr)}`);
+  return sha;
+}
+
+/**
+ * Brings an attempt's branch back from the host's mirror into the local branch of the same name
+ * (`git fetch`, forced: the host's branch is the attempt's truth). Returns the local tip, or null
+ * when the host has no such branch.
+ */
+export async function fetchFromHost(o: { runner: Runner; repoRoot: string; host: RemoteHostPort; branch: string }): Promise<string | null> {
+  const remote = await o.host.gitRemote();
+  const ref = `refs/heads/${o.branch}`;
+  const r = await pushOrFetch(o.runner, o.repoRoot, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote.url, `+${ref}:${ref}`], remote.env);
+  if (r.exitCode !== 0) {
+    if (/couldn't find remote ref/i.test(r.stderr)) return null;
+    throw new CommandError('git', ['fetch', remote.url, ref], r.exitCode, `host ${o.host.name}: ${lastLine(r.stderr)}`);
+  }
+  const tip = await o.runner.run('git', ['rev-parse', '--verify', '--quiet', ref], { cwd: o.repoRoot });
+  return tip.exitCode === 0 ? tip.stdout.trim() : null;
+}
+
+function pushOrFetch(runner: Runner, repoRoot: string, args: string[], env: Record<string, string>) {
+  return runner.run('git', args, { cwd: repoRoot, env: { ...env, LC_ALL: 'C' }, timeoutMs: 5 * 60_000 });
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}
+
+/**
+ * Bootstrap on the host: the `bootstrap.copy` files of the main checkout written into the remote
+ * worktree (0600), then the setup commands run there. Returns the names copied.
+ */
+export async function bootstrapOnHost(
+  o: { host: RemoteHostPort; repoRoot: string; worktree: string; copy: readonly string[]; setup: readonly (readonly string[])[]; taskId: string; n: number },
+): Promise<string[]> {
+  const copied: string[] = [];
+  if (o.copy.length) {
+    const regexes = o.copy.map(simpleGlob);
+    for (const entry of await readdir(o.repoRoot, { withFileTypes: true })) {
+      if (!entry.isFile() || !regexes.some((r) => r.test(entry.name))) continue;
+      const content = await readFile(join(o.repoRoot, entry.name), 'utf8');
+      const r = await o.host.runner.run('sh', ['-c', 'umask 077; cat > "$1"', 'sh', `${o.worktree}/${entry.name}`], { input: content, timeoutMs: 60_000 });
+      if (r.exitCode !== 0) throw new WorkspaceError(`host ${o.host.name}: cannot copy ${entry.name} into ${o.worktree}: ${lastLine(r.stderr)}`);
+      copied.push(entry.name);
+    }
+  }
+  const env = { FLOTILLA_TASK: o.taskId, FLOTILLA_ATTEMPT: String(o.n) };
+  for (const [file, ...args] of o.setup) {
+    if (!file) continue;
+    const r = await o.host.runner.run(file, args, { cwd: o.worktree, env, timeoutMs: 15 * 60_000 });
+    if (r.exitCode !== 0) throw new CommandError(file, args, r.exitCode, `on host ${o.host.name}: ${r.error ?? (r.stderr || r.stdout)}`);
+  }
+  return copied.sort();
+}
+
+/**
+ * The host a task's next attempt runs on: the one it is pinned to (`start --host`), else this
+ * machine (undefined). Placement by the hosts' free memory decides here when it comes.
+ */
+export function hostForAttempt(ctx: { hosts?: HostsPort }, task: { host?: string | undefined }): RemoteHostPort | undefined {
+  if (!task.host) return undefined;
+  if (!ctx.hosts) throw new WorkspaceError(`task is pinned to host ${task.host}, but hosts are not available here`);
+  return ctx.hosts.get(task.host);
+}
