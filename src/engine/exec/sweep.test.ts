@@ -16,6 +16,10 @@ describe('environMatches', () => {
     expect(environMatches(check, attemptMarker('a', 2))).toBe(false); // a check is spared when its agent stops
     expect(environMatches(check, attemptMarker('a', undefined, { includeChecks: true }))).toBe(true);
     expect(environMatches(check, { env: {} })).toBe(false); // an empty marker matches nothing
+    // Another repository's agent with the same task id and attempt is not this one's.
+    const here = env({ FLOTILLA_TASK: 'a', FLOTILLA_ATTEMPT: '2', FLOTILLA_REPO: '/r/one' });
+    expect(environMatches(here, attemptMarker('a', 2, { repo: '/r/one' }))).toBe(true);
+    expect(environMatches(here, attemptMarker('a', 2, { repo: '/r/two' }))).toBe(false);
   });
 });
 

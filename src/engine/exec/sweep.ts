@@ -124,10 +124,14 @@ export async function sweepMarked(marker: SweepMarker, graceMs = 1000): Promise<
   return first.length;
 }
 
-/** The marker of one attempt's agent and setup commands (its checks are spared: they end with their runner). */
-export function attemptMarker(taskId: string, attempt?: number, options: { includeChecks?: boolean } = {}): SweepMarker {
+/**
+ * The marker of one attempt's agent and setup commands (its checks are spared: they end with their
+ * runner). With `repo` (FLOTILLA_REPO, which every agent carries) only that repository's agent: task
+ * ids and attempt numbers repeat across repositories on one machine.
+ */
+export function attemptMarker(taskId: string, attempt?: number, options: { includeChecks?: boolean; repo?: string } = {}): SweepMarker {
   return {
-    env: { FLOTILLA_TASK: taskId, ...(attempt !== undefined ? { FLOTILLA_ATTEMPT: String(attempt) } : {}) },
+    env: { FLOTILLA_TASK: taskId, ...(attempt !== undefined ? { FLOTILLA_ATTEMPT: String(attempt) } : {}), ...(options.repo ? { FLOTILLA_REPO: options.repo } : {}) },
     ...(options.includeChecks ? {} : { without: ['FLOTILLA_CHECK'] }),
   };
 }
