@@ -5,6 +5,8 @@
 // For each: list key latency (j/k sent with tmux send-keys until capture-pane shows the new
 // selection in the pane's title, BENCH_KEYS keys), the view's CPU % over BENCH_CPU_SECONDS with no
 // keys, and its RSS. Floor, same method and run: `cat` in tmux echoing a key.
+// BENCH_BASE_BIN=<another build's bin/flotilla>: that build's view is measured too, on the same
+// fleet right before this one's (before/after in one run, without starting the agents twice).
 // Run after `npm run build`: node bench/fleet-scale.mjs
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'flotilla');
+const BASE_BIN = process.env.BENCH_BASE_BIN || null;
 const N = Number(process.env.BENCH_AGENTS || 100);
 const KEYS = Number(process.env.BENCH_KEYS || 40);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS || 10);
@@ -71,9 +74,9 @@ function makeRepo() {
 const ids = Array.from({ length: N }, (_, i) => `t${String(i).padStart(3, '0')}`);
 
 /** Opens the view in tmux, measures keys, CPU and RSS, closes it. */
-async function measureView(repo, label) {
+async function measureView(repo, label, bin = BIN) {
   const env = ['-e', `FLOTILLA_TMUX_SOCKET=${AGENT_SOCKET}`];
-  tmux(VIEW_SOCKET, ['-f', '/dev/null', 'new-session', '-d', '-s', 'view', '-x', '200', '-y', '50', '-c', repo.root, ...env, '--', process.execPath, ...NODE_ARGS, BIN]);
+  tmux(VIEW_SOCKET, ['-f', '/dev/null', 'new-session', '-d', '-s', 'view', '-x', '200', '-y', '50', '-c', repo.root, ...env, '--', process.execPath, ...NODE_ARGS, bin]);
   tmux(VIEW_SOCKET, ['set-option', '-g', 'status', 'off']);
   const pid = Number(tmux(VIEW_SOCKET, ['list-panes', '-t', 'view', '-F', '#{pane_pid}']).trim());
   const title = (id) => new RegExp(`${id} · `);
@@ -131,13 +134,15 @@ try {
   console.log(`floor: cat in tmux, key until shown: p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms`);
   const report = (r) =>
     console.log(
-      `${r.label.padEnd(34)} key p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms (p95 ${(r.p95 / floor.p95).toFixed(1)}x cat); view CPU ${r.cpu.toFixed(2)} %; RSS ${r.rss.toFixed(0)} MB`,
+      `${r.label.padEnd(40)} key p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms (p95 ${(r.p95 / floor.p95).toFixed(1)}x cat); view CPU ${r.cpu.toFixed(2)} %; RSS ${r.rss.toFixed(0)} MB`,
     );
+  if (BASE_BIN) report(await measureView(repo, `base: idle fleet (${N} tasks, no agent)`, BASE_BIN));
   report(await measureView(repo, `idle fleet (${N} tasks, no agent)`));
   const t0 = performance.now();
   for (const id of ids) await fleet.dispatch({ type: 'task.start', id });
   console.log(`(${N} agents started in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   await fleet.close();
+  if (BASE_BIN) report(await measureView(repo, `base: live fleet (${N} agents, 1 line/s)`, BASE_BIN));
   report(await measureView(repo, `live fleet (${N} agents, 1 line/s)`));
 } finally {
   await fleet.close().catch(() => undefined);

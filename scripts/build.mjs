@@ -48,11 +48,33 @@ function sharedOutputCaches() {
   },
 };
 
+/**
+ * The view asks Ink to write only the lines that changed (`incrementalRendering`). Ink 6.8's
+ * incremental writer moves the cursor up one line too few when the last frame ended with a newline
+ * (every frame shorter than the terminal, which the view's always are: it leaves the last row
+ * free), so every frame after the first landed one row low. Fixed here: up as many lines as the
+ * last frame had, when the cursor sits below it.
+ */
+const inkIncrementalCursorFix = {
+  name: 'ink-incremental-cursor-fix',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]log-update\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = 'buffer.push(ansiEscapes.cursorUp(previousVisible - 1));';
+      if (!source.includes(from)) {
+        return { contents: source, loader: 'js', warnings: [{ text: 'ink/build/log-update.js changed: check its incremental cursor movement' }] };
+      }
+      return { contents: source.replace(from, "buffer.push(ansiEscapes.cursorUp(previousOutput.endsWith('\\n') ? previousVisible : previousVisible - 1));"), loader: 'js' };
+    });
+  },
+};
+
 const outdir = join(root, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'dist/cli/main.js' },
+  // first-paint: the fleet view's first frame, loaded by bin/flotilla before main (src/ui/first-paint.ts).
+  entryPoints: { main: 'dist/cli/main.js', 'first-paint': 'dist/ui/first-paint.js' },
   outdir,
   bundle: true,
   splitting: true,
@@ -68,7 +90,7 @@ await build({
   // The bundle is what users run: React's and Ink's development builds (which React's entry files
   // pick at run time from NODE_ENV) are dropped at build time instead of parsed at every start.
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [sharedInkOutputCaches],
+  plugins: [sharedInkOutputCaches, inkIncrementalCursorFix],
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -1,4 +1,5 @@
 import { safeText } from '../engine/index.js';
+import type { FirstPaint } from '../ui/first-paint.js';
 
 /** Where a CLI command writes, and what it runs in. Tests pass their own. */
 export interface CliIO {
@@ -15,6 +16,8 @@ export interface CliIO {
   outStyled?(text: string): void;
   /** True when stdout is a terminal (colours, TUI). */
   isTTY: boolean;
+  /** The fleet view's first frame, already on the terminal (bin/flotilla draws it before loading the CLI). */
+  firstPaint?: FirstPaint | null;
 }
 
 const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);

@@ -5,6 +5,7 @@ import { ConfigError, FlotillaError, RegistryError, UsageError, errorMessage } f
 import { COMMANDS } from './commands/index.js';
 import { safeLine } from '../engine/index.js';
 import { EXIT, processIO, type CliIO } from './io.js';
+import type { FirstPaint } from '../ui/first-paint.js';
 
 function version(): string {
   try {
@@ -38,7 +39,11 @@ export function reportError(err: unknown, io: CliIO): number {
   return EXIT.error;
 }
 
-export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+/**
+ * Runs one command. `firstPaint`: the fleet view's first frame that bin/flotilla drew before loading
+ * this module (only for the view); the view takes it over, and any error gives the terminal back first.
+ */
+export async function main(argv: string[], io: CliIO = processIO(), firstPaint: FirstPaint | null = null): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
     const sub = rest[0] && COMMANDS.find((c) => c.name === rest[0]);
@@ -56,8 +61,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   }
   try {
     const command = await entry.load();
-    return await command.run(rest, io);
+    return await command.run(rest, firstPaint ? { ...io, firstPaint } : io);
   } catch (err) {
+    firstPaint?.undo();
     return reportError(err, io);
   }
 }

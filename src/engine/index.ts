@@ -23,3 +23,4 @@ export { createAttemptWorktree } from './workspace/index.js';
 export { BUILTIN_PROFILES, demoAgentPath, demoAgentProfile, profileNames, resolveProfile } from './agents/index.js';
 export { findRepo } from './git/index.js';
 export { recommendedOrder } from './radar/index.js';
+export { agentPrograms, hostFindings, hostsReport, LOCAL_HOST, removedHostsInUse, removedHostsMessage, type HostFinding, type HostRow } from './hosts/index.js';

@@ -28,7 +28,11 @@ export interface TestSshd {
   userKey: string;
   /** A known_hosts file holding this sshd's host key. */
   knownHosts: string;
-  pid: number;
+  readonly pid: number;
+  /** Kills sshd and the sessions it serves (SIGKILL), keeping its keys: the host goes away. */
+  kill(): void;
+  /** Starts sshd again on the same port and keys: the host comes back. */
+  restart(): Promise<void>;
   stop(): void;
 }
 
@@ -65,30 +69,46 @@ export async function startSshd(sshd: string): Promise<TestSshd> {
   writeFileSync(knownHosts, `[127.0.0.1]:${port} ${pub}\n`);
   // sshd run as root wants its privilege separation folder.
   if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
-  const child: ChildProcess = spawn(sshd, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  // Wait for the port to accept connections.
-  const { connect } = await import('node:net');
-  for (let i = 0; ; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (i > 100 || child.exitCode !== null) throw new Error(`sshd did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let child = await spawnSshd(sshd, dir, port);
   return {
     port,
     dir,
     user: userInfo().username,
     userKey,
     knownHosts,
-    pid: child.pid!,
+    get pid() {
+      return child.pid!;
+    },
+    kill() {
+      // The listener and the per-connection processes it forked (its children): a host that went
+      // away takes its open connections with it.
+      spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
+      child.kill('SIGKILL');
+    },
+    async restart() {
+      child = await spawnSshd(sshd, dir, port);
+    },
     stop() {
+      spawnSync('pkill', ['-TERM', '-P', String(child.pid)]);
       child.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts sshd on its config in `dir` and waits until `port` accepts connections. */
+async function spawnSshd(sshd: string, dir: string, port: number): Promise<ChildProcess> {
+  const child: ChildProcess = spawn(sshd, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const { connect } = await import('node:net');
+  for (let i = 0; ; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return child;
+    if (i > 100 || child.exitCode !== null) throw new Error(`sshd did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -106,6 +106,45 @@ describe('runApp', () => {
     expect(stdout.written.endsWith(`${MOUSE_OFF}\x1b[?1049l`)).toBe(true);
   });
 
+  it("writes only the lines that changed: a live pane's update writes none of the list's rows", async () => {
+    const sessions = new FakeSessions('tmux');
+    const ids = Array.from({ length: 20 }, (_, i) => `agent-${String(i).padStart(2, '0')}`);
+    sessions.screens.set(ids[0]!, screenOf(['line 0']));
+    const fleet = fakeFleet({ tasks: ids.map((id) => makeTask({ id, state: 'running', attempts: [makeAttempt(1, { state: 'working' })] })), sessions });
+    const { stdin, stdout, io } = streams();
+    const done = runApp({ fleet, ...io });
+    await waitFor(() => expect(stdout.screenText()).toContain('line 0'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stdout.written).toContain('agent-07'); // the first frame has the list
+    const before = stdout.written.length;
+    sessions.push(ids[0]!, screenOf(['line 1']));
+    await waitFor(() => expect(stdout.written.slice(before)).toContain('line 1'));
+    await new Promise((r) => setTimeout(r, 200));
+    const update = stdout.written.slice(before);
+    for (const id of ids.slice(1)) expect(update).not.toContain(id);
+    expect(update).not.toContain('Tasks 20');
+    await press(stdin, 'q');
+    await done;
+  });
+
+  it('draws over a first frame already on the screen: no second alternate screen, the first frame replaced line by line', async () => {
+    const fleet = fakeFleet({ tasks: [makeTask({ id: 'alpha' })] });
+    const { stdin, stdout, io } = streams();
+    const calls: string[] = [];
+    const firstPaint = {
+      size: { columns: 120, rows: 40 },
+      takeOver: () => void calls.push('takeOver'),
+      undo: () => void calls.push('undo'),
+    };
+    const done = runApp({ fleet, ...io, firstPaint });
+    await waitFor(() => expect(stdout.screenText()).toContain('Tasks 1'));
+    await press(stdin, 'q');
+    await done;
+    expect(calls).toEqual(['takeOver']);
+    expect(stdout.written.startsWith('\x1b[?1049h')).toBe(false);
+    expect(stdout.written.endsWith('\x1b[?1049l')).toBe(true); // the normal screen back at the end
+  });
+
   it('a detach returns to the view saying so', async () => {
     const sessions = new FakeSessions('tmux');
     sessions.screens.set('alpha', screenOf(['x']));

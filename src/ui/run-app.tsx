@@ -10,6 +10,7 @@ import { terminalAlert } from '../engine/index.js';
 import { App } from './app.js';
 import { age, liveSession } from './format.js';
 import { buildKeymap } from './keys.js';
+import type { FirstPaint } from './first-paint.js';
 import { MOUSE_OFF, MOUSE_ON } from './mouse.js';
 import { pollResources, ringOnNotifications, showEngineErrors, tickClock } from './services.js';
 import type { UiFleet, UiRequest } from './types.js';
@@ -26,6 +27,8 @@ export interface RunAppOptions {
   altScreen?: boolean;
   /** Mouse reporting while the view shows (default true on a TTY). */
   mouse?: boolean;
+  /** The first frame already drawn on the alternate screen (bin/flotilla): the view draws over it in place. */
+  firstPaint?: FirstPaint | null;
 }
 
 export interface RunAppResult {
@@ -48,7 +51,8 @@ export async function runApp(options: RunAppOptions): Promise<RunAppResult> {
   const stops = [pollResources(fleet.admission, ui), tickClock(ui, (now) => fleet.store.getState().tasks.map((t) => age(t.stateSince, now)).join(' ')), showEngineErrors(fleet.events, ui)];
   if (fleet.config.notify.bell) stops.push(ringOnNotifications(fleet.store, stdout, (n) => terminalAlert(n, true)));
   const alt = options.altScreen ?? Boolean(stdout.isTTY);
-  if (alt) stdout.write(ALT_ON);
+  if (options.firstPaint) options.firstPaint.takeOver();
+  else if (alt) stdout.write(ALT_ON);
   const mouse = options.mouse ?? Boolean(stdout.isTTY);
   let mouseOn = false;
   const setMouse = (on: boolean) => {
@@ -100,6 +104,9 @@ async function showView(fleet: UiFleet, ui: UiStore, keymap: ReturnType<typeof b
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: 30,
+    // Only the lines that changed are written: a live pane's update rewrites the pane's lines, not
+    // the list's, so the terminal (and tmux, ssh) gets a fraction of the frame.
+    incrementalRendering: true,
   });
   await instance.waitUntilExit();
   return request;

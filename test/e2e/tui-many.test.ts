@@ -52,7 +52,8 @@ describe.skipIf(!HAVE_TMUX)('fleet view: multi-select, mouse and scrollback (rea
     expect((await runCli(repo.root, ['start', '--all'])).code).toBe(0);
 
     tmux('new-session', '-d', '-s', 'view', '-x', '160', '-y', '45', '-c', repo.root, '-e', 'TERM=xterm-256color', 'sh', '-c', '"$0" "$@"; echo "EXIT=$?"; sleep 120', process.execPath, BIN);
-    await waitForScreen((s) => s.includes('three') && s.includes('Tasks 3'), 'the list');
+    // The full view (its keys in the status bar), not only the first frame drawn before it loads.
+    await waitForScreen((s) => s.includes('three') && s.includes('Tasks 3') && s.includes('quit'), 'the list');
     expect(tmux('display', '-p', '-t', 'view', '#{mouse_standard_flag}#{mouse_sgr_flag}').trim()).toBe('11');
 
     // Rows: 1 border, 2 header, 3 one, 4 two, 5 three. A click on row 5 selects three.

@@ -98,7 +98,8 @@ describe('flotilla fleet view in tmux', () => {
   it('shows both rows, j moves the selection, ? shows help, q exits 0', async () => {
     tmux = new TmuxDriver(repo.root, { columns: 120, rows: 36 });
     tmux.start();
-    const first = await tmux.waitFor((s) => s.includes('first-task') && s.includes('second-task') && s.includes('Gates'), 'both rows and the panels');
+    // The list shows first (drawn before the engine and Ink load); the full view then has the keys.
+    const first = await tmux.waitFor((s) => s.includes('first-task') && s.includes('second-task') && s.includes('Gates') && s.includes('quit'), 'both rows, the panels and the keys');
     expect(first).toContain('no gate results yet for first-task');
     expect(first).toMatch(/q\/C-c quit/);
 
@@ -265,7 +266,7 @@ describe('flotilla fleet view with live agents', () => {
       expect((await runCli(sizeRepo.root, ['add', 'Size', '--prompt', 'p'])).code).toBe(0);
       tmux = new TmuxDriver(sizeRepo.root, { columns: 120, rows: 36 });
       tmux.start();
-      await tmux.waitFor((s) => s.includes('size') && s.includes('Tasks 1'), 'the view');
+      await tmux.waitFor((s) => s.includes('size') && s.includes('Tasks 1') && s.includes('quit'), 'the view');
       const sizeFile = join(sizeRepo.root, '.flotilla', 'pane-size.json');
       for (let i = 0; i < 50 && !existsSync(sizeFile); i++) await new Promise((r) => setTimeout(r, 100));
       const pane = JSON.parse(readFileSync(sizeFile, 'utf8')) as { cols: number; rows: number };

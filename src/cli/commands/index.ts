@@ -25,6 +25,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry('send', "type text into a task's agent, then Enter", async () => (await import('./send.js')).sendCommand),
   entry('capture', "print a task's current agent screen", async () => (await import('./capture.js')).captureCommand),
   entry('orchestrator', 'start a coordinator agent that runs the fleet through this CLI', async () => (await import('./orchestrator.js')).orchestratorCommand),
+  entry('hosts', 'list the machines agents can run on (this one and config hosts); check one', async () => (await import('./hosts.js')).hostsCommand),
   // Monitoring and gates
   entry('check', 'run one monitoring pass (for cron); exit 3 when something needs you', async () => (await import('./check.js')).checkCommand),
   entry('watch', 'run the engine without the TUI, one line per event', async () => (await import('./watch.js')).watchCommand),

@@ -44,6 +44,7 @@ export function taskView(task: Task, live?: SessionLiveness) {
       enrichment: a.enrichment ? { kinds: a.enrichment.kinds } : null,
       slot: a.slot ?? null,
       ports: a.ports ?? {},
+      host: a.host ?? null,
     })),
     files: task.files ?? [],
     overlaps: (task.overlaps ?? []).map((o) => ({ task: o.task, files: o.files, conflicts: o.conflicts })),

@@ -67,6 +67,7 @@ export async function openFleetView(io: CliIO, prepare?: (fleet: Fleet) => Promi
       stdin: process.stdin,
       stdout: process.stdout,
       openEditor: (file) => openInEditor(file, io.env),
+      firstPaint: io.firstPaint ?? null,
     });
     await adopted;
     if (fleet.sessions?.runtime === 'tmux' && running.length > 0) {

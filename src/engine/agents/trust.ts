@@ -1,36 +1,15 @@
-import { trustForClaude } from './claude/trust.js';
-import { codexTrustArgv } from './codex/trust.js';
-import { GEMINI_TRUST_ENV } from './gemini/trust.js';
+import { agentAdapter } from './registry.js';
+import type { TrustLaunch } from './trust-types.js';
 
+export type { TrustLaunch };
 export type TrustKind = 'claude' | 'codex' | 'gemini' | 'none';
-
-export interface TrustLaunch {
-  /** Extra argv for the agent. */
-  argv: string[];
-  /** Extra environment for the agent. */
-  env: Record<string, string>;
-  /** What was written where (for the log), or a problem that leaves the agent's own dialog up. */
-  note?: string;
-}
 
 /**
  * How an agent starts in a flotilla-made worktree without its "trust this folder" dialog
- * (config `trustWorktrees`, default on; docs/agents.md lists what each writes).
+ * (config `trustWorktrees`, default on; docs/agents.md lists what each writes): the trust of the
+ * CLI's adapter (agents/<cli>/adapter.ts).
  */
 export async function trustLaunch(kind: TrustKind | undefined, worktree: string, env: Record<string, string | undefined>): Promise<TrustLaunch> {
-  switch (kind) {
-    case 'claude':
-      try {
-        const w = await trustForClaude(worktree, env);
-        return { argv: [], env: {}, ...(w.trusted ? { note: `trusted ${w.trusted} in ${w.file}` } : {}) };
-      } catch (err) {
-        return { argv: [], env: {}, note: `could not pre-trust the worktree for Claude Code: ${(err as Error).message}` };
-      }
-    case 'codex':
-      return { argv: codexTrustArgv(worktree), env: {} };
-    case 'gemini':
-      return { argv: [], env: { ...GEMINI_TRUST_ENV } };
-    default:
-      return { argv: [], env: {} };
-  }
+  const trust = agentAdapter(kind)?.trust;
+  return trust ? trust(worktree, env) : { argv: [], env: {} };
 }

@@ -1,10 +1,11 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFleet, type Fleet } from '../fleet/index.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { taskSchema, type Task } from '../core/index.js';
-import { claudeProjectDirName } from './claude-log.js';
+import { claudeProjectDirName, geminiProjectHash } from '../agents/index.js';
+import { findPrice } from './prices.js';
 import { recordIntervention } from './interventions.js';
 import { refreshCost, type CostSources } from './refresh.js';
 import { claudeAssistantLine, claudeUserLine, codexLines } from '../../test-support/usage-fixtures.js';
@@ -159,6 +160,28 @@ describe('cost from fixture logs', () => {
     const report = await refreshCost(fleet, { sources });
     // 1000 * 3.75 + 1000 * 6 per million
     expect(report.tasks[0]!.usd).toBe(0.00975);
+  });
+
+  it('prices a real Gemini CLI 0.61 session log, attributed to the worktree by its project hash, each message once', async () => {
+    await fleet.registry.update((d) => void d.tasks.push(task('fix', [{ n: 1, worktree: w1 }])));
+    // Recorded from gemini 0.61.0 against a scripted endpoint (usageMetadata: prompt 2000 of which
+    // 1500 cached, 50 candidates, 20 thoughts; total 2070); its project hash made this worktree's.
+    const recorded = readFileSync(new URL('../../../test/fixtures/agents/gemini-0.61.0-session.jsonl', import.meta.url), 'utf8').split('\n');
+    const chats = join(repo.dir, 'gemini', 'tmp', 'fix-a1', 'chats');
+    mkdirSync(chats, { recursive: true });
+    const head = (root: string) => JSON.stringify({ ...JSON.parse(recorded[0]!), projectHash: geminiProjectHash(root) });
+    const model = recorded.find((l) => l.includes('"type":"gemini"'))!;
+    // The CLI writes a message again when it changes (same id): counted once.
+    writeFileSync(join(chats, 'session-2026-12-02T06-22-0e6ae198.jsonl'), [head(w1), ...recorded.slice(1), model, ''].join('\n'));
+    mkdirSync(join(repo.dir, 'gemini', 'tmp', 'elsewhere', 'chats'), { recursive: true });
+    writeFileSync(join(repo.dir, 'gemini', 'tmp', 'elsewhere', 'chats', 'session-x.jsonl'), [head('/somewhere/else'), ...recorded.slice(1)].join('\n'));
+    const report = await refreshCost(fleet, { sources: { ...sources, geminiDirs: [join(repo.dir, 'gemini')] } });
+    const t = report.tasks[0]!;
+    expect(t.tokens).toBe(2070);
+    expect(t.byAttempt[0]!.tokenBreakdown).toEqual({ input: 500, output: 70, cacheRead: 1500, cacheWrite: 0 });
+    const price = findPrice({}, 'gemini-2.5-pro')!;
+    expect(t.usd).toBeCloseTo((500 * price.input + 70 * price.output + 1500 * (price.cacheRead ?? price.input)) / 1e6, 5);
+    expect(report.unattributedTokens).toBe(0);
   });
 
   it('uses config prices over the bundled ones and counts effort', async () => {

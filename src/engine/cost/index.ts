@@ -14,9 +14,7 @@ export {
   type PriceTable,
   type TokenCounts,
 } from './prices.js';
-export { parseClaudeLine, claudeProjectDirName, defaultClaudeDirs } from './claude-log.js';
-export { parseCodexLine, defaultCodexSessionsDir } from './codex-log.js';
-export { parseRunOutput } from './review-result.js';
+export { claudeProjectDirName } from '../agents/index.js';
 export { UsageLedger, loadCostState, emptyCostState, listJsonl } from './ledger.js';
 export { watchUsageLogs } from './watch.js';
 export { formatUsd, formatTokens, taskCost, fleetCostSummary } from './format.js';

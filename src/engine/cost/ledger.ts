@@ -1,8 +1,7 @@
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/index.js';
-import { parseClaudeLine } from './claude-log.js';
-import { newCodexContext, parseCodexLine } from './codex-log.js';
+import { newCodexContext, newGeminiContext, parseClaudeLine, parseCodexLine, parseGeminiLine } from '../agents/index.js';
 import { readLinesFrom } from './line-reader.js';
 import { isLongRequest } from './prices.js';
 import type { CodexFileContext, CostState, FileState, UsageBucket, UsageRecord } from './types.js';
@@ -144,7 +143,7 @@ export class UsageLedger {
   private fileState(file: string, source: FileState['source']): FileState {
     let fs = this.state.files[file];
     if (!fs) {
-      fs = { source, offset: 0, ...(source === 'claude' ? { keys: [] } : { codex: newCodexContext() }) };
+      fs = { source, offset: 0, ...(source === 'claude' ? { keys: [] } : source === 'gemini' ? { keys: [], gemini: newGeminiContext() } : { codex: newCodexContext() }) };
       this.state.files[file] = fs;
     }
     return fs;
@@ -223,6 +222,44 @@ export class UsageLedger {
       if (rec === 'malformed') return this.countMalformed();
       if (rec === 'absurd') return this.refuseAbsurd(file);
       if (rec && rec.input + rec.output + rec.cacheRead > 0) this.add(file, rec);
+    });
+  }
+
+  /**
+   * Reads what a Gemini CLI session log gained. `cwdOf(projectHash)` names the attempt worktree a
+   * session's project hash belongs to (null: not flotilla's); a file of another project is only
+   * looked at once (its first line) until a worktree with that hash appears.
+   */
+  async readGemini(file: string, cwdOf: (projectHash: string) => string | null): Promise<void> {
+    const known = this.state.files[file];
+    if (!known || known.offset === 0) {
+      const ctx = known?.gemini?.projectHash ? known.gemini : newGeminiContext();
+      if (!ctx.projectHash) {
+        const head = await firstLine(file);
+        if (head === null) return; // empty or still being written
+        parseGeminiLine(head, ctx);
+      }
+      if (!ctx.projectHash || !cwdOf(ctx.projectHash)) {
+        if (!known) {
+          this.state.files[file] = { source: 'gemini', offset: 0, gemini: ctx };
+          this.changed = true;
+        }
+        return;
+      }
+      this.state.files[file] = { source: 'gemini', offset: 0, keys: [], gemini: newGeminiContext() };
+    }
+    await this.readGrowth(file, 'gemini', (line, fs) => {
+      const ctx = (fs.gemini ??= newGeminiContext());
+      const { result: rec, key } = parseGeminiLine(line, ctx);
+      if (rec === 'malformed') return this.countMalformed();
+      if (rec === 'absurd') return this.refuseAbsurd(file);
+      if (!rec || rec.input + rec.output + rec.cacheRead === 0) return;
+      if (key) {
+        if (this.keyOwner.has(key)) return;
+        this.keyOwner.set(key, file);
+        (fs.keys ??= []).push(key);
+      }
+      this.add(file, { ...rec, cwd: ctx.projectHash ? cwdOf(ctx.projectHash) : null });
     });
   }
 }

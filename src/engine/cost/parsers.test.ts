@@ -2,12 +2,12 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseClaudeLine } from './claude-log.js';
-import { newCodexContext, parseCodexLine } from './codex-log.js';
+import { newCodexContext, newGeminiContext, parseClaudeLine, parseCodexLine, parseGeminiLine } from '../agents/index.js';
 import { readLinesFrom } from './line-reader.js';
 import { readFileSync } from 'node:fs';
 import { PRICES_DATASET, PRICES_DATASET_VERSION, datasetPrice, findPrice, normalizeModel, priceTable } from './prices.js';
-import { parseRunOutput } from './review-result.js';
+import { readPrintOutput } from '../agents/index.js';
+import { priceTokens } from './prices.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -82,14 +82,42 @@ describe('Codex rollout lines', () => {
   });
 });
 
+describe('Gemini session-log lines', () => {
+  it('takes the session from the first line, counts a model message by id, flags bad and impossible lines', () => {
+    const ctx = newGeminiContext();
+    expect(parseGeminiLine(JSON.stringify({ sessionId: 's1', projectHash: 'h', startTime: 't', kind: 'main' }), ctx)).toEqual({ result: null, key: null });
+    expect(ctx).toEqual({ sessionId: 's1', projectHash: 'h' });
+    expect(parseGeminiLine('{"$set":{"lastUpdated":"t"}}', ctx).result).toBeNull();
+    expect(parseGeminiLine(JSON.stringify({ id: 'u1', type: 'user', content: [{ text: 'tokens' }] }), ctx).result).toBeNull();
+    // Not yet given its tokens: nothing; then with them.
+    expect(parseGeminiLine(JSON.stringify({ id: 'm1', type: 'gemini', content: '', model: 'gemini-2.5-pro' }), ctx).result).toBeNull();
+    const line = JSON.stringify({ id: 'm1', timestamp: 't1', type: 'gemini', content: 'ok', model: 'gemini-2.5-pro', tokens: { input: 2000, output: 50, cached: 1500, thoughts: 20, tool: 10, total: 2080 } });
+    expect(parseGeminiLine(line, ctx)).toEqual({
+      key: 'gemini:s1:m1',
+      result: { source: 'gemini', cwd: null, sessionId: 's1', model: 'gemini-2.5-pro', at: 't1', input: 510, output: 70, cacheRead: 1500, cacheWrite: 0, cacheWrite1h: 0 },
+    });
+    expect(parseGeminiLine(line.slice(0, 40), ctx).result).toBe('malformed');
+    expect(parseGeminiLine(line.replace('"output":50', '"output":1e308'), ctx).result).toBe('absurd');
+  });
+});
+
 describe('review outputs', () => {
   it('reads Claude -p JSON (reported cost and per-model usage) and codex exec --json events', () => {
-    const claude = parseRunOutput(JSON.stringify({ type: 'result', session_id: 's', total_cost_usd: 0.5, modelUsage: { 'claude-opus-4-5': { inputTokens: 1, outputTokens: 2, cacheReadInputTokens: 3, cacheCreationInputTokens: 4 } } }), 'x');
+    const claude = readPrintOutput(JSON.stringify({ type: 'result', session_id: 's', total_cost_usd: 0.5, modelUsage: { 'claude-opus-4-5': { inputTokens: 1, outputTokens: 2, cacheReadInputTokens: 3, cacheCreationInputTokens: 4 } } }), 'x')?.usage;
     expect(claude).toEqual({ sessionId: 's', reportedUsd: 0.5, usage: [{ model: 'claude-opus-4-5', requests: 1, input: 1, output: 2, cacheRead: 3, cacheWrite: 4, cacheWrite1h: 0 }] });
-    const codex = parseRunOutput('{"type":"thread.started","thread_id":"t"}\n{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":4,"output_tokens":2}}\n', 'gpt-5');
+    const codex = readPrintOutput('{"type":"thread.started","thread_id":"t"}\n{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":4,"output_tokens":2}}\n', 'gpt-5')?.usage;
     expect(codex).toEqual({ sessionId: 't', reportedUsd: null, usage: [{ model: 'gpt-5', requests: 1, input: 6, output: 2, cacheRead: 4, cacheWrite: 0, cacheWrite1h: 0 }] });
-    expect(parseRunOutput('plain text review', 'gpt-5')).toBeNull();
-    expect(parseRunOutput('{"type":"res', 'gpt-5')).toBeNull();
+    expect(readPrintOutput('plain text review', 'gpt-5')).toBeNull();
+    expect(readPrintOutput('{"type":"res', 'gpt-5')).toBeNull();
+  });
+
+  it("prices a real claude -p result to the dollars Claude Code itself reported (cache reads and writes apart from input)", () => {
+    const text = readFileSync(new URL('../../../test/fixtures/agents/claude-2.1.197-print.json', import.meta.url), 'utf8');
+    const run = readPrintOutput(text, 'unknown')!.usage;
+    expect(run.usage).toEqual([{ model: 'claude-opus-4-8[1m]', requests: 1, input: 1200, output: 80, cacheRead: 4000, cacheWrite: 300, cacheWrite1h: 0 }]);
+    const price = findPrice({}, run.usage[0]!.model);
+    expect(price).not.toBeNull();
+    expect(priceTokens(price!, run.usage[0]!, false)).toBeCloseTo(run.reportedUsd!, 9);
   });
 });
 

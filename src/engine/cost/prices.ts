@@ -1,4 +1,7 @@
 import type { ModelPriceConfig } from '../core/index.js';
+import type { TokenCounts } from '../agents/index.js';
+
+export type { TokenCounts };
 import { ownValue } from '../core/index.js';
 
 import { calcPrice } from '@pydantic/genai-prices';
@@ -78,6 +81,8 @@ export const LONG_CONTEXT_TOKENS = 200_000;
 export function normalizeModel(model: string): string {
   let m = model.trim().toLowerCase();
   m = m.slice(m.lastIndexOf('/') + 1);
+  // Claude Code names the 1M-context variant "claude-opus-4-8[1m]": same model, same price.
+  m = m.replace(/\[\w+\]$/, '');
   m = m.replace(/^(?:[a-z]{2}\.)?(?:anthropic|openai|google)\./, '');
   m = m.replace(/-v\d+(?::\d+)?$/, '');
   m = m.replace(/-(?:\d{8}|\d{4}-\d{2}-\d{2})$/, '');
@@ -106,18 +111,6 @@ export function findPrice(table: PriceTable, model: string): ModelPriceConfig | 
   if (own) return own;
   if (!model.trim()) return null;
   return datasetPrice(model) ?? datasetPrice(normalizeModel(model));
-}
-
-/** Token counts of one request or of a sum of requests in the same tier. */
-export interface TokenCounts {
-  /** Uncached input tokens. */
-  input: number;
-  output: number;
-  cacheRead: number;
-  /** 5-minute cache writes (and writes of unknown duration). */
-  cacheWrite: number;
-  /** 1-hour cache writes (Claude). */
-  cacheWrite1h: number;
 }
 
 /** Dollars for `tokens` at `price`; `long` selects the above-200k tier where the model has one. */

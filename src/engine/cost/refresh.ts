@@ -1,13 +1,11 @@
 import { readFile, realpath } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { withFileLock } from '../fs/index.js';
 import type { FleetContext } from '../core/index.js';
 import type { Task } from '../core/index.js';
-import { claudeProjectDirName, defaultClaudeDirs } from './claude-log.js';
-import { defaultCodexSessionsDir } from './codex-log.js';
+import { agentAdapter, claudeProjectDirName, geminiProjectHash, readPrintOutput } from '../agents/index.js';
 import { UsageLedger, listJsonl, loadCostState, saveCostState } from './ledger.js';
 import { priceTable } from './prices.js';
-import { parseRunOutput } from './review-result.js';
 import { rollUp } from './rollup.js';
 import type { CostReport, CostState, TaskCost } from './types.js';
 
@@ -16,24 +14,31 @@ export interface CostSources {
   claudeDirs: string[];
   /** Codex `sessions/` folders. */
   codexSessionsDirs: string[];
+  /** Gemini CLI folders (`.gemini`, each with a `tmp/<project>/chats/` folder). */
+  geminiDirs?: string[];
 }
 
 /**
- * Where usage logs are looked for: the environment's Claude/Codex folders (CLAUDE_CONFIG_DIR,
- * CODEX_HOME or their defaults), the demo's `.flotilla/demo-claude`, and any CLAUDE_CONFIG_DIR /
- * CODEX_HOME set in a profile's `env`.
+ * Where usage logs are looked for: the environment's Claude/Codex/Gemini folders (CLAUDE_CONFIG_DIR,
+ * CODEX_HOME, GEMINI_CLI_HOME or their defaults), the demo's `.flotilla/demo-claude`, and any of
+ * those variables set in a profile's `env`.
  */
 export function defaultCostSources(ctx: Pick<FleetContext, 'paths' | 'config'>, env: NodeJS.ProcessEnv = process.env): CostSources {
-  const claude = new Set(defaultClaudeDirs(env));
-  const codex = new Set([defaultCodexSessionsDir(env)]);
-  claude.add(join(ctx.paths.stateDir, 'demo-claude'));
-  for (const p of Object.values(ctx.config.profiles)) {
-    const c = p.env?.CLAUDE_CONFIG_DIR;
-    if (c) claude.add(isAbsolute(c) ? c : resolve(ctx.paths.root, c));
-    const x = p.env?.CODEX_HOME;
-    if (x) codex.add(join(isAbsolute(x) ? x : resolve(ctx.paths.root, x), 'sessions'));
-  }
-  return { claudeDirs: [...claude], codexSessionsDirs: [...codex] };
+  // Each CLI's adapter names its log folders for an environment and the variable that moves them.
+  const dirsOf = (kind: 'claude' | 'codex' | 'gemini', first: string[] = []): string[] => {
+    const reader = agentAdapter(kind)!.usageLog!;
+    const dirs = new Set([...reader.dirs(env), ...first]);
+    for (const p of Object.values(ctx.config.profiles)) {
+      const v = p.env?.[reader.envVar];
+      if (v) for (const d of reader.dirs({ [reader.envVar]: isAbsolute(v) ? v : resolve(ctx.paths.root, v) })) dirs.add(d);
+    }
+    return [...dirs];
+  };
+  return {
+    claudeDirs: dirsOf('claude', [join(ctx.paths.stateDir, 'demo-claude')]),
+    codexSessionsDirs: dirsOf('codex'),
+    geminiDirs: dirsOf('gemini'),
+  };
 }
 
 export function costStateFile(ctx: Pick<FleetContext, 'paths'>): string {
@@ -88,6 +93,12 @@ export async function refreshCost(ctx: FleetContext, options: RefreshOptions = {
     for (const dir of sources.codexSessionsDirs) {
       for (const file of await listJsonl(dir, 4, (n) => n.startsWith('rollout-'))) await ledger.readCodex(file, wanted);
     }
+    const byHash = new Map([...worktrees.keys()].map((w) => [geminiProjectHash(w), w]));
+    for (const dir of sources.geminiDirs ?? []) {
+      for (const file of await listJsonl(join(dir, 'tmp'), 3)) {
+        if (file.split(sep).includes('chats')) await ledger.readGemini(file, (hash) => byHash.get(hash) ?? null);
+      }
+    }
     for (const task of tasks) await readReviews(ctx, task, state, () => (ledger.changed = true));
     if (ledger.changed) await saveCostState(stateFile, state);
     return rollUp({ tasks, state, prices: priceTable(ctx.config.prices), worktrees, now: options.now });
@@ -109,7 +120,7 @@ async function readReviews(ctx: FleetContext, task: Task, state: CostState, onCh
       continue; // not written yet
     }
     const model = run.model || 'unknown-model';
-    const parsed = parseRunOutput(text, model);
+    const parsed = readPrintOutput(text, model)?.usage;
     if (!parsed) continue;
     reviews[run.runId] = {
       runId: run.runId,

@@ -1,16 +1,6 @@
-import type { TokenCounts } from './prices.js';
+import type { CodexFileContext, GeminiFileContext, TokenCounts, UsageSource } from '../agents/index.js';
 
-/** One model request read from an agent's own records. */
-export interface UsageRecord extends TokenCounts {
-  source: 'claude' | 'codex' | 'review';
-  /** The folder the agent ran in (attribution to an attempt worktree). */
-  cwd: string | null;
-  /** The agent's session id (lets a review run's own session log be told apart). */
-  sessionId: string | null;
-  model: string;
-  /** ISO time of the request, when the record has one. */
-  at: string | null;
-}
+export type { CodexFileContext, LineResult, TokenCounts, UsageRecord, UsageSource } from '../agents/index.js';
 
 /**
  * Requests summed per log file, model and tier (pricing is linear within a tier, so sums price
@@ -18,7 +8,7 @@ export interface UsageRecord extends TokenCounts {
  */
 export interface UsageBucket extends TokenCounts {
   file: string;
-  source: UsageRecord['source'];
+  source: UsageSource;
   cwd: string | null;
   sessionId: string | null;
   model: string;
@@ -28,37 +18,15 @@ export interface UsageBucket extends TokenCounts {
   last: string | null;
 }
 
-/**
- * What parsing one line gave: a record, nothing of interest, a malformed line, or a line refused
- * for impossible usage numbers (non-finite, negative-free but over MAX_LINE_TOKENS: 1e308 tokens
- * would price as $Infinity).
- */
-export type LineResult = UsageRecord | null | 'malformed' | 'absurd';
-
-/** More tokens than any one usage line can hold (a context window is ~1e6). */
-export const MAX_LINE_TOKENS = 1e10;
-
-/** Whether any of `values` is a number no usage line can carry. */
-export function absurdTokens(...values: unknown[]): boolean {
-  return values.some((v) => typeof v === 'number' && (!Number.isFinite(v) || v > MAX_LINE_TOKENS));
-}
-
-/** Per-file parser context for Codex rollouts (cwd and model come from earlier records). */
-export interface CodexFileContext {
-  cwd: string | null;
-  sessionId: string | null;
-  model: string | null;
-  /** Last cumulative totals seen (token_count events repeat them). */
-  total: { input: number; cached: number; output: number } | null;
-}
-
 export interface FileState {
-  source: 'claude' | 'codex';
+  source: 'claude' | 'codex' | 'gemini';
   /** Bytes consumed (always at a line end). */
   offset: number;
-  /** Claude: dedupe keys (message.id:requestId) first seen in this file. */
+  /** Claude and Gemini: dedupe keys (Claude message.id:requestId, Gemini session and message id) first seen in this file. */
   keys?: string[];
   codex?: CodexFileContext;
+  /** Gemini: the session's metadata (project hash, session id). */
+  gemini?: GeminiFileContext;
 }
 
 /** One review run's usage, read from its JSON result. */

@@ -13,6 +13,7 @@ import { worktreeRootFor } from '../core/index.js';
 import { createHosts } from '../hosts/index.js';
 import { findRepo } from '../git/index.js';
 import { TaskRegistry } from '../tasks/index.js';
+import { refuseRemovedHosts } from '../hosts/index.js';
 import { dismissFinding, markFinding } from '../review/index.js';
 import { runReview } from '../review/index.js';
 import { retryTask } from '../recovery/index.js';
@@ -84,6 +85,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   // Attempts made under the default root before the user set worktreeRoot stay valid.
   const defaultRoot = worktreeRootFor(paths.root, '');
   const registry = new TaskRegistry(paths.registryFile, { worktreeRoot, repoRoot: paths.root, alsoUnder: defaultRoot === worktreeRoot ? [] : [defaultRoot] });
+  await refuseRemovedHosts(registry, config, paths.configFile);
   const store = createFleetStore(paths.root);
   const events = new EventBus<FleetEvent>();
   const closers: Array<() => Promise<void> | void> = [];

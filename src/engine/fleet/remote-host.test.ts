@@ -114,4 +114,15 @@ describe.skipIf(!sshd || !HAVE_TMUX)('an attempt on a remote host (real sshd on 
     expect(spawnSync('kill', ['-0', String(pid)]).status).not.toBe(0);
     expect((await again.registry.read()).tasks[0]!.state).toBe('stopped');
   });
+
+  it('a start without --host is placed by memory: the host with more free above its reserve gets it', { timeout: 60_000 }, async () => {
+    // Same machine, so the same live memory: box keeps no reserve, this machine keeps its default one.
+    const fleet = await open();
+    await fleet.dispatch({ type: 'task.add', input: { title: 'Placed', prompt: 'x', id: 'placed' } });
+    await fleet.dispatch({ type: 'task.start', id: 'placed' });
+    const task = (await fleet.registry.read()).tasks.find((t) => t.id === 'placed')!;
+    expect(task.attempts[0]!.host).toBe('box');
+    expect(task.attempts[0]!.worktree.startsWith(`${hostRoot}/`)).toBe(true);
+    await fleet.dispatch({ type: 'task.stop', id: 'placed' });
+  });
 });

@@ -8,6 +8,7 @@ import { pendingDependencies } from '../tasks/index.js';
 import { HELD_PREFIX, holdReason } from '../radar/index.js';
 import type { Fleet } from './create-fleet.js';
 import { followWork } from './follow-work.js';
+import { followHosts } from './follow-hosts.js';
 import { createDependencyFollower } from '../workspace/index.js';
 
 /**
@@ -89,6 +90,7 @@ export function wireLoop(fleet: Fleet): void {
   });
 
   followWork(fleet);
+  followHosts(fleet);
 
   const deps = createDependencyFollower(fleet);
   fleet.onClose(() => deps.close());

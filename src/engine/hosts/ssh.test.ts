@@ -27,6 +27,17 @@ describe('shellQuote / remoteLine', () => {
     expect(controlPath(host).length).toBeLessThan(dir.length + 20);
     rmSync(dir, { recursive: true, force: true });
   });
+  it('two config hosts on one machine with another key or known_hosts get their own master socket', () => {
+    const base: SshHost = { name: 'a', config: { ssh: 'u@h', port: 22, maxAgents: 1, memReserveMB: 0, env: {} }, controlDir: '/s' };
+    const paths = new Set([
+      controlPath(base),
+      controlPath({ ...base, name: 'b' }),
+      controlPath({ ...base, config: { ...base.config, identityFile: '/k' } }),
+      controlPath({ ...base, config: { ...base.config, knownHostsFile: '/kh' } }),
+    ]);
+    expect(paths.size).toBe(4);
+    expect(controlPath(base)).toBe(controlPath({ ...base }));
+  });
   it('classifies ssh errors', () => {
     expect(classifySshError('me@h: Permission denied (publickey).')).toBe('auth');
     expect(classifySshError('ssh: connect to host 127.0.0.1 port 1: Connection refused')).toBe('unreachable');

@@ -52,9 +52,14 @@ export interface SshHost {
   persistSec?: number;
 }
 
-/** A short socket path for a host: 12 hex chars of a hash of the target, so any state path fits. */
+/**
+ * A short socket path for a host: 12 hex chars of a hash of the host's name and everything that
+ * decides how it authenticates, so any state path fits and two config hosts on one machine (another
+ * key, another known_hosts) never share a master connection that the other one opened.
+ */
 export function controlPath(host: SshHost): string {
-  const key = `${host.config.ssh}:${host.config.port}`;
+  const c = host.config;
+  const key = [host.name, c.ssh, c.port, c.identityFile ?? '', c.knownHostsFile ?? ''].join('\0');
   return join(host.controlDir, createHash('sha256').update(key).digest('hex').slice(0, 12));
 }
 

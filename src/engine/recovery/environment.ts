@@ -1,3 +1,4 @@
+import { environmentMessages } from '../agents/index.js';
 import { stripAnsi } from './text.js';
 
 /**
@@ -13,26 +14,16 @@ export type EnvironmentFailure =
   | { kind: 'environment'; reason: 'network' | 'auth' | 'missing_binary'; message: string }
   | { kind: 'usage_limit'; reason: 'plan_limit' | 'overloaded'; message: string; resetAt: string | null };
 
+// Each CLI's own messages come from its adapter (agents/<cli>/adapter.ts); these are the ones any
+// program prints (the system's network errors, an HTTP 401).
+const CLI_MESSAGES = environmentMessages();
 const NETWORK = [
-  /Unable to connect to API/i,
-  /Unable to connect/i,
+  ...CLI_MESSAGES.network,
   /getaddrinfo (?:ENOTFOUND|EAI_AGAIN)/i,
   /\bECONNREFUSED\b/,
   /\bETIMEDOUT\b/,
-  /stream disconnected before completion/i,
-  /error sending request for url/i,
-  /fetch failed/i,
 ];
-const AUTH = [
-  /Not logged in\s*·?\s*Please run \/login/i,
-  /Invalid API key/i,
-  /\b401\b.*(?:Unauthorized|authentication|invalid)/i,
-  /authentication_error/i,
-  /OAuth token has expired/i,
-  /Please set an Auth method/i,
-  /Sign in with ChatGPT/i,
-  /Not signed in/i,
-];
+const AUTH = [...CLI_MESSAGES.auth, /\b401\b.*(?:Unauthorized|authentication|invalid)/i];
 const MISSING = [/spawn (\S+) ENOENT/, /(\S+): command not found/, /exec: "?(\S+?)"?: executable file not found/];
 const PLAN_LIMIT = [/usage limit reached/i, /hit your (?:usage )?limit/i, /\blimit reached\b.*\breset/i, /Quota exceeded/i, /RESOURCE_EXHAUSTED/];
 const OVERLOADED = [/\b529\b.*overloaded/i, /overloaded_error/i, /\b429\b.*(?:Too Many Requests|rate limit)/i, /rate_limit_error/i];

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ReviewOutputError, parseReviewerOutput } from './parse.js';
 
@@ -78,12 +79,29 @@ describe('parseReviewerOutput', () => {
       session_id: '5b1c6c1e-0000-4000-8000-000000000000',
       total_cost_usd: 0.0734,
       usage: { input_tokens: 1200, cache_creation_input_tokens: 5000, cache_read_input_tokens: 20000, output_tokens: 640 },
-      modelUsage: { 'claude-opus-4-1': { inputTokens: 1200 } },
+      modelUsage: { 'claude-opus-4-1': { inputTokens: 1200, outputTokens: 640, cacheReadInputTokens: 20000, cacheCreationInputTokens: 5000 } },
     };
     const r = parseReviewerOutput(`${JSON.stringify(envelope)}\n`);
     expect(r.envelope).toBe('claude-json');
     expect(r.findings).toEqual([F1]);
-    expect(r.usage).toMatchObject({ costUsd: 0.0734, inputTokens: 1200, outputTokens: 640, cacheReadTokens: 20000, model: 'claude-opus-4-1' });
+    expect(r.usage).toMatchObject({ costUsd: 0.0734, inputTokens: 1200, outputTokens: 640, cacheReadTokens: 20000, cacheWriteTokens: 5000, model: 'claude-opus-4-1' });
+  });
+
+  it('reads the usage of real print output the way cost prices it: cached input apart from input', () => {
+    // Recorded from the real CLIs against the scripted endpoints (claude 2.1.197, codex 0.171.0).
+    const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/agents/${name}`, import.meta.url), 'utf8');
+    const claude = parseReviewerOutput(fixture('claude-2.1.197-print.json'));
+    expect(claude.findings).toEqual([{ file: 'a.ts', line: 3, severity: 'major', category: 'logic', message: 'off by one' }]);
+    expect(claude.usage).toEqual({ costUsd: 0.011875, inputTokens: 1200, outputTokens: 80, cacheReadTokens: 4000, cacheWriteTokens: 300, model: 'claude-opus-4-8[1m]' });
+    // Codex's input_tokens (1500) include its cached_input_tokens (1000): 500 uncached (was: 1500 and 1000 cached, counted twice).
+    const codex = parseReviewerOutput(fixture('codex-0.171.0-exec.jsonl'));
+    expect(codex.findings).toHaveLength(1);
+    expect(codex.usage).toEqual({ inputTokens: 500, outputTokens: 90, cacheReadTokens: 1000, cacheWriteTokens: 0 });
+    // Gemini 0.61's -o json: prompt 2000 includes cached 1500; thoughts (20) are output with the 50 candidates.
+    const gemini = parseReviewerOutput(fixture('gemini-0.61.0-print.json'));
+    expect(gemini.envelope).toBe('gemini-json');
+    expect(gemini.findings).toHaveLength(1);
+    expect(gemini.usage).toEqual({ inputTokens: 500, outputTokens: 70, cacheReadTokens: 1500, cacheWriteTokens: 0, model: 'gemini-2.5-pro' });
   });
 
   it('treats a Claude error envelope as unusable', () => {
@@ -103,7 +121,7 @@ describe('parseReviewerOutput', () => {
     const r = parseReviewerOutput(lines.map((l) => JSON.stringify(l)).join('\n'));
     expect(r.envelope).toBe('codex-jsonl');
     expect(r.findings).toEqual([F2]);
-    expect(r.usage).toMatchObject({ inputTokens: 9000, outputTokens: 300, cacheReadTokens: 4000 });
+    expect(r.usage).toMatchObject({ inputTokens: 5000, outputTokens: 300, cacheReadTokens: 4000 });
   });
 
   it('reads the older Codex event shape (msg.agent_message, task_complete)', () => {

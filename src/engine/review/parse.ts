@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FlotillaError } from '../core/index.js';
+import { parseClaudePrintOutput, readPrintOutput, type RunUsage } from '../agents/index.js';
 import { jsonCandidates, tryJson } from './lenient-json.js';
 
 /**
@@ -7,7 +8,8 @@ import { jsonCandidates, tryJson } from './lenient-json.js';
  * programs, so the output is messy: a bare JSON object, JSON in a ``` fence, JSON inside prose,
  * Claude Code's `-p --output-format json` envelope (the answer is the `result` string), Codex's
  * `exec --json` event lines (the answer is the last agent message), Gemini's plain text or its
- * `{ "response": ... }` envelope. Each finding is validated on its own: an invalid one is dropped
+ * `{ "response": ... }` envelope. The envelopes and their usage are read by each agent's own
+ * print-output parser (agents/<cli>/print-output.ts), the same one cost prices reviews from. Each finding is validated on its own: an invalid one is dropped
  * and counted, never the whole review. Output with no usable findings object is an error.
  *
  * The envelope names the final answer (Claude's `result`, Codex's last agent message). Inside that
@@ -190,54 +192,21 @@ function findingsFromTextLoose(answer: string): { findings: RawFinding[]; droppe
   return { findings, dropped };
 }
 
-/** A usage number a reviewer's output may carry: finite, not negative, not absurd (1e308 would price as $Infinity). */
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e10 ? v : undefined;
-}
-
-/** Claude Code `-p --output-format json`: one result object (or, with --verbose, an array of messages ending in it). */
-function claudeEnvelope(v: unknown): { answer: string; usage: ReviewerUsage; isError: boolean } | null {
-  const result = Array.isArray(v) ? [...v].reverse().find((m) => isRecord(m) && m.type === 'result') : v;
-  if (!isRecord(result) || result.type !== 'result' || !('result' in result || 'is_error' in result)) return null;
-  const u = isRecord(result.usage) ? result.usage : {};
-  const models = isRecord(result.modelUsage) ? Object.keys(result.modelUsage) : [];
-  const usage: ReviewerUsage = {
-    costUsd: num(result.total_cost_usd) ?? num(result.cost_usd),
-    inputTokens: num(u.input_tokens),
-    outputTokens: num(u.output_tokens),
-    cacheReadTokens: num(u.cache_read_input_tokens),
-    cacheWriteTokens: num(u.cache_creation_input_tokens),
-    model: models[0],
+/**
+ * The usage of a reviewer run as task.review keeps it, from the agent's own print-output reader
+ * (agents/<cli>/print-output.ts, the one cost prices from): `inputTokens` are uncached input only,
+ * cache reads and writes are counted apart.
+ */
+function reviewerUsage(run: RunUsage): ReviewerUsage {
+  const sum = (k: 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'cacheWrite1h') => run.usage.reduce((n, u) => n + u[k], 0);
+  return {
+    costUsd: run.reportedUsd ?? undefined,
+    inputTokens: sum('input'),
+    outputTokens: sum('output'),
+    cacheReadTokens: sum('cacheRead'),
+    cacheWriteTokens: sum('cacheWrite') + sum('cacheWrite1h'),
+    model: run.usage[0]?.model || undefined,
   };
-  return { answer: typeof result.result === 'string' ? result.result : '', usage, isError: result.is_error === true };
-}
-
-/** Codex `exec --json`: one event per line; the agent's messages, last first, and token usage. */
-function codexEvents(stdout: string): { messages: string[]; usage: ReviewerUsage } | null {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-  const events = lines.map(tryJson).filter(isRecord);
-  if (events.length === 0 || events.length < lines.length / 2) return null;
-  const messages: string[] = [];
-  const usage: ReviewerUsage = {};
-  let recognised = false;
-  for (const e of events) {
-    const item = isRecord(e.item) ? e.item : null;
-    const msg = isRecord(e.msg) ? e.msg : null;
-    if (typeof e.type === 'string' && /^(thread|turn|item)\./.test(e.type)) recognised = true;
-    if (msg) recognised = true;
-    if (item && (item.type === 'agent_message' || item.item_type === 'assistant_message') && typeof item.text === 'string') {
-      messages.push(item.text);
-    }
-    if (msg?.type === 'agent_message' && typeof msg.message === 'string') messages.push(msg.message);
-    if (msg?.type === 'task_complete' && typeof msg.last_agent_message === 'string') messages.push(msg.last_agent_message);
-    const u = isRecord(e.usage) ? e.usage : isRecord(msg?.info) && isRecord(msg.info.total_token_usage) ? msg.info.total_token_usage : null;
-    if (u) {
-      usage.inputTokens = num(u.input_tokens) ?? usage.inputTokens;
-      usage.outputTokens = num(u.output_tokens) ?? usage.outputTokens;
-      usage.cacheReadTokens = num(u.cached_input_tokens) ?? usage.cacheReadTokens;
-    }
-  }
-  return recognised ? { messages: messages.reverse(), usage } : null;
 }
 
 function clip(s: string): string {
@@ -249,31 +218,33 @@ function clip(s: string): string {
 export function parseReviewerOutput(stdout: string, format: OutputFormat = 'auto'): ParsedReview {
   if (!stdout.trim()) throw new ReviewOutputError('reviewer printed nothing');
   if (format === 'auto' || format === 'codex-jsonl') {
-    const codex = stdout.trim().includes('\n') || format === 'codex-jsonl' ? codexEvents(stdout) : null;
+    const codex = stdout.trim().includes('\n') || format === 'codex-jsonl' ? readPrintOutput(stdout, '', 'codex-jsonl') : null;
     if (codex) {
-      for (const m of codex.messages) {
+      for (const m of codex.answers) {
         const r = findingsFromText(m);
-        if (r) return { ...r, envelope: 'codex-jsonl', usage: codex.usage };
+        if (r) return { ...r, envelope: 'codex-jsonl', usage: reviewerUsage(codex.usage) };
       }
       throw new ReviewOutputError(
-        codex.messages.length ? `no findings JSON in the agent's last message: ${clip(codex.messages[0]!)}` : 'no agent message in the event stream',
+        codex.answers.length ? `no findings JSON in the agent's last message: ${clip(codex.answers[0]!)}` : 'no agent message in the event stream',
       );
     }
   }
   const whole = tryJson(stdout.trim());
   if (format === 'auto' || format === 'claude-json') {
-    const claude = claudeEnvelope(whole);
-    if (claude) {
-      if (claude.isError) throw new ReviewOutputError(`reviewer reported an error: ${clip(claude.answer)}`);
-      const r = findingsFromText(claude.answer);
-      if (!r) throw new ReviewOutputError(`no findings JSON in the result: ${clip(claude.answer)}`);
-      return { ...r, envelope: 'claude-json', usage: claude.usage };
+    const claude = parseClaudePrintOutput(stdout, '');
+    if (claude?.hasAnswer) {
+      const answer = claude.answers[0] ?? '';
+      if (claude.isError) throw new ReviewOutputError(`reviewer reported an error: ${clip(answer)}`);
+      const r = findingsFromText(answer);
+      if (!r) throw new ReviewOutputError(`no findings JSON in the result: ${clip(answer)}`);
+      return { ...r, envelope: 'claude-json', usage: reviewerUsage(claude.usage) };
     }
   }
   if (isRecord(whole) && typeof whole.response === 'string' && !('findings' in whole)) {
     const r = findingsFromText(whole.response);
     if (!r) throw new ReviewOutputError(`no findings JSON in the response: ${clip(whole.response)}`);
-    return { ...r, envelope: 'gemini-json', usage: null };
+    const gemini = readPrintOutput(stdout, '', 'gemini-json');
+    return { ...r, envelope: 'gemini-json', usage: gemini?.usage.usage.length ? reviewerUsage(gemini.usage) : null };
   }
   const r = findingsFromText(stdout);
   if (!r) throw new ReviewOutputError(`no findings JSON in the output: ${clip(stdout)}`);

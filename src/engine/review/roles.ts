@@ -1,4 +1,4 @@
-import { resolveProfile } from '../agents/index.js';
+import { agentAdapter, resolveProfile } from '../agents/index.js';
 import type { FlotillaConfig, ReviewerConfig } from '../core/index.js';
 import { UsageError } from '../core/index.js';
 import { findExecutable } from '../sessions/index.js';
@@ -66,13 +66,6 @@ function installedDefaultReviewers(config: FlotillaConfig): readonly ReviewerCon
   });
 }
 
-/** Non-interactive review commands of the built-in profiles. */
-const BUILTIN_REVIEW: Readonly<Record<string, { command: string[]; output: OutputFormat }>> = {
-  claude: { command: ['claude', '-p', '--output-format', 'json', '--model', '{model}', '{prompt}'], output: 'claude-json' },
-  codex: { command: ['codex', 'exec', '--json', '--model', '{model}', '{prompt}'], output: 'codex-jsonl' },
-  gemini: { command: ['gemini', '--model', '{model}', '-p', '{prompt}'], output: 'text' },
-};
-
 export interface ReviewerSpec {
   role: string;
   focus: string;
@@ -92,17 +85,18 @@ export interface ReviewerSpec {
 export function reviewerSpec(config: FlotillaConfig, reviewer: ReviewerConfig): ReviewerSpec {
   const profile = resolveProfile(config, reviewer.profile);
   const configured = ownValue(config.profiles, reviewer.profile);
-  const builtin = ownValue(BUILTIN_REVIEW, reviewer.profile);
+  // The non-interactive review command of a built-in profile's CLI (agents/<cli>/adapter.ts).
+  const builtin = agentAdapter(reviewer.profile)?.review;
   let command: string[];
   let output: OutputFormat;
   if (profile.review) {
     command = profile.review.command;
     output = profile.review.output ?? 'auto';
   } else if (builtin && !configured) {
-    command = builtin.command;
+    command = [...builtin.command];
     output = builtin.output;
   } else if (builtin && configured && profile.command[0] === builtin.command[0]) {
-    command = builtin.command;
+    command = [...builtin.command];
     output = builtin.output;
   } else {
     // A custom profile without a review command: its own command, fed {prompt}/{promptFile}.

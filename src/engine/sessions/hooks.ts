@@ -1,8 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { SessionState } from '../core/index.js';
-import { claudeHookState, claudeSettings } from '../agents/index.js';
-import { codexNotifyArgv, codexNotifyState } from '../agents/index.js';
-import { distScript, flotillaBin, shellQuote } from '../core/index.js';
+import { agentAdapter, hookEventState, type HookRecorder } from '../agents/index.js';
+import { distScript, flotillaBin } from '../core/index.js';
 import { join } from 'node:path';
 import { assertTaskId } from '../core/index.js';
 
@@ -22,14 +21,16 @@ export function hookRecorderArgv(eventsFile: string, event: string): string[] {
   return [process.execPath, distScript('engine', 'sessions', 'hook-recorder.js'), eventsFile, event];
 }
 
+function recorderFor(eventsFile: string, stopGate?: { taskId: string }): HookRecorder {
+  return { argv: (event) => hookRecorderArgv(eventsFile, event), ...(stopGate ? { stopGate: stopGateArgv(stopGate.taskId) } : {}) };
+}
+
 /**
  * The `--settings` JSON for Claude Code (and any profile with hooks: "claude", such as the demo
- * agent): each event runs the recorder with the event name. Every word is shell-quoted; none of
- * them comes from task data.
+ * agent): each event runs the recorder with the event name (agents/claude/adapter.ts).
  */
 export function claudeSettingsJson(eventsFile: string, stopGate?: { taskId: string }): string {
-  const gate = stopGate ? stopGateArgv(stopGate.taskId).map(shellQuote).join(' ') : undefined;
-  return claudeSettings((event) => hookRecorderArgv(eventsFile, event).map(shellQuote).join(' '), gate);
+  return agentAdapter('claude')!.statusEvents!.launchArgv(recorderFor(eventsFile, stopGate))[1]!;
 }
 
 /** `flotilla gate <task> --local`, as the Stop hook of a Claude Code worker (config stopGate.enabled). */
@@ -37,17 +38,14 @@ export function stopGateArgv(taskId: string): string[] {
   return [process.execPath, flotillaBin(), 'gate', assertTaskId(taskId), '--local'];
 }
 
-/** Extra argv that makes an agent report its status to flotilla. */
+/** Extra argv that makes an agent report its status to flotilla: its adapter's native status events. */
 export function hookArgv(kind: 'claude' | 'codex' | 'none' | undefined, eventsFile: string, stopGate?: { taskId: string }): string[] {
-  if (kind === 'claude') return ['--settings', claudeSettingsJson(eventsFile, stopGate)];
-  if (kind === 'codex') return codexNotifyArgv(hookRecorderArgv(eventsFile, 'codex'));
-  return [];
+  return agentAdapter(kind)?.statusEvents?.launchArgv(recorderFor(eventsFile, stopGate)) ?? [];
 }
 
-/** The session state a recorded hook event means, or null when it says nothing about state. */
+/** The session state a recorded hook event means (its CLI's adapter decides), or null when it says nothing about state. */
 export function stateForHookEvent(e: HookEvent): SessionState | null {
-  if (e.event.startsWith('codex:')) return codexNotifyState(e.event.slice('codex:'.length));
-  return claudeHookState(e.event, e);
+  return hookEventState(e);
 }
 
 export function parseHookLines(text: string): HookEvent[] {

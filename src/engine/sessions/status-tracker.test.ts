@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SessionState } from '../core/index.js';
 import { BUILTIN_PROFILES } from '../agents/index.js';
 import { stateForHookEvent } from './hooks.js';
-import { StatusTracker, classifyScreen, compilePatterns, plainText } from './status-tracker.js';
+import { SCREEN_CHECK_MS, StatusTracker, classifyScreen, compilePatterns, plainText } from './status-tracker.js';
+import { SCREEN_CHECK_SHARE_MS, screenCheckInterval } from './status-wiring.js';
 
 function tracker(patterns = {}, quietMs = 60_000) {
   const seen: SessionState[] = [];
@@ -108,5 +109,46 @@ describe('status detection', () => {
     expect(fromLog.current).toBe('waiting');
     fromLog.onExit();
     for (const x of [fresh, woke, asks, quiet, silent]) x.t.onExit();
+  });
+});
+
+describe('screen reads while output flows', () => {
+  /** A tracker fed a line every 100 ms for 10 s; how many times it read the screen. */
+  async function readsOver10s(screenCheckMs?: () => number): Promise<number> {
+    vi.useFakeTimers();
+    try {
+      let reads = 0;
+      const t = new StatusTracker({
+        patterns: compilePatterns({ waiting: ['Allow this\\?'] }),
+        quietMs: 60_000,
+        readScreen: async () => (reads++, 'working'),
+        ...(screenCheckMs ? { screenCheckMs } : {}),
+        onChange: () => undefined,
+      });
+      for (let i = 0; i < 100; i++) {
+        t.onOutput(`line ${i}\n`);
+        await vi.advanceTimersByTimeAsync(100);
+      }
+      t.onExit();
+      return reads;
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+
+  it('reads the screen at most every screenCheckMs (default SCREEN_CHECK_MS)', async () => {
+    const byDefault = await readsOver10s();
+    expect(byDefault).toBeGreaterThanOrEqual(10_000 / SCREEN_CHECK_MS - 2);
+    expect(byDefault).toBeLessThanOrEqual(10_000 / SCREEN_CHECK_MS + 1);
+    const shared = await readsOver10s(() => screenCheckInterval(100));
+    expect(shared).toBeGreaterThanOrEqual(1);
+    expect(shared).toBeLessThanOrEqual(2); // 10 s apart at 100 sessions: the first read, maybe one more
+  });
+
+  it('shares screen reads among the sessions followed: unchanged up to 5, 10 a second in all beyond', () => {
+    expect(screenCheckInterval(1)).toBe(SCREEN_CHECK_MS);
+    expect(screenCheckInterval(5)).toBe(SCREEN_CHECK_MS);
+    expect(screenCheckInterval(100)).toBe(100 * SCREEN_CHECK_SHARE_MS);
+    expect(100 / (screenCheckInterval(100) / 1000)).toBe(10);
   });
 });

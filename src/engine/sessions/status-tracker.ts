@@ -113,6 +113,11 @@ export interface StatusTrackerOptions {
   /** The current screen as plain text (for patterns when the output goes quiet). */
   readScreen: () => Promise<string>;
   /**
+   * How often the screen is read at most while output flows (default SCREEN_CHECK_MS); asked at
+   * each check, so it can follow how many sessions this process watches.
+   */
+  screenCheckMs?: () => number;
+  /**
    * The latest raw output (the end of the output log), for settling an adopted session whose output
    * is recent without asking the runtime for its screen (one tmux call per agent at 100 agents).
    */
@@ -157,7 +162,8 @@ export class StatusTracker {
 
   private scheduleScreenCheck(): void {
     if (this.screenCheck || this.done) return;
-    const wait = Math.max(100, SCREEN_CHECK_MS - (Date.now() - this.lastScreenCheck));
+    const every = this.o.screenCheckMs?.() ?? SCREEN_CHECK_MS;
+    const wait = Math.max(100, every - (Date.now() - this.lastScreenCheck));
     this.screenCheck = setTimeout(() => void this.checkScreen(), wait);
     this.screenCheck.unref?.();
   }

@@ -1,12 +1,26 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { BUILTIN_PROFILES } from '../agents/index.js';
+import { BUILTIN_PROFILES, agentAdapter } from '../agents/index.js';
 import { errorMessage, type ProfileConfig, type SessionInfo, type SessionState } from '../core/index.js';
 import { readHookEvents } from './hooks.js';
 import { readLogTail } from './last-screen.js';
 import { attemptLogFile, hookEventsFile } from './launch-spec.js';
 import type { SessionManagerContext } from './session-context.js';
 import type { RuntimeSession } from './runtime.js';
-import { DEFAULT_QUIET_MS, StatusTracker, compilePatterns, plainText } from './status-tracker.js';
+import { DEFAULT_QUIET_MS, SCREEN_CHECK_MS, StatusTracker, compilePatterns, plainText } from './status-tracker.js';
+
+/**
+ * Screen reads (a tmux capture-pane each) while agents print are shared out: together the sessions
+ * this process follows read about one screen per SCREEN_CHECK_SHARE_MS, each at most every
+ * SCREEN_CHECK_MS. Up to 5 sessions nothing changes; 100 agents printing at once cost 10 tmux calls
+ * a second instead of up to 200, and a dialog the output stream alone does not show is found within
+ * 10 s (one the stream shows, the usual case, at once; hook events at once too).
+ */
+export const SCREEN_CHECK_SHARE_MS = 100;
+
+/** How often one session's screen is read while output flows, with `followed` sessions followed. */
+export function screenCheckInterval(followed: number): number {
+  return Math.max(SCREEN_CHECK_MS, followed * SCREEN_CHECK_SHARE_MS);
+}
 
 /** One session this process follows, with its status detection. */
 export interface Entry {
@@ -121,6 +135,7 @@ export class StatusWiring {
       patterns: compilePatterns(profile.patterns ?? BUILTIN_PROFILES[agent]?.patterns),
       quietMs: profile.quietMs ?? BUILTIN_PROFILES[agent]?.quietMs ?? DEFAULT_QUIET_MS,
       readScreen: async () => plainText(await session.capture(false)),
+      screenCheckMs: () => screenCheckInterval(this.entries.size),
       readRecentOutput: () => readLogTail(attemptLogFile(this.ctx.paths, taskId, attempt)),
       onChange: (state, detail) => this.setState(entry, state, detail ? { message: detail } : {}),
     });
@@ -136,7 +151,8 @@ export class StatusWiring {
         })
         .catch(() => undefined));
     };
-    if (profile.hooks !== 'claude' && profile.hooks !== 'codex') return Promise.resolve();
+    // Only a CLI whose adapter has native status events writes the events file.
+    if (!agentAdapter(profile.hooks)?.statusEvents) return Promise.resolve();
     entry.watcher = watch(eventsFile, { ignoreInitial: true, awaitWriteFinish: false });
     entry.watcher.on('add', () => void readHooks()).on('change', () => void readHooks());
     // Events recorded so far (all of them when adopting) count at once.

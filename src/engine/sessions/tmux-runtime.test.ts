@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunResult, Runner } from '../exec/index.js';
-import { processZombie } from '../exec/index.js';
+import { createRunner, processZombie } from '../exec/index.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 
 const ok = (stdout: string): RunResult => ({ exitCode: 0, stdout, stderr: '', timedOut: false, failed: false, notFound: false });
@@ -25,7 +25,7 @@ describe('TmuxRuntime.follow', () => {
     const calls: string[][] = [];
     const runner: Runner = {
       async run(_file, args) {
-        const a = args.slice(2); // after -L <socket>
+        const a = args.slice(3); // after -u -L <socket>
         calls.push(a);
         if (a[0] === 'display-message') {
           chld = true;
@@ -51,7 +51,7 @@ function fakeTmux(rows: () => string): { runner: Runner; calls: string[][] } {
   const calls: string[][] = [];
   const runner: Runner = {
     async run(_file, args) {
-      const a = args.slice(2); // -L <socket>
+      const a = args.slice(3); // -u -L <socket>
       calls.push(a);
       if (a[0] === 'list-panes') return ok(rows());
       if (a[0] === 'display-message') return { ...ok(''), exitCode: 1 }; // no server pid to nudge
@@ -84,5 +84,28 @@ describe('TmuxRuntime pane list', () => {
     const rt = new TmuxRuntime(runner, { repoRoot: '/nonexistent/repo', stateDir: '/nonexistent/repo/.flotilla' });
     expect(await rt.panes()).toMatchObject([{ name: 'flotilla-live', dead: false }]);
     expect(calls.map((c) => c[0])).toEqual(['list-panes']);
+  });
+});
+
+describe('TmuxRuntime without a UTF-8 locale (cron, a bare ssh)', () => {
+  it('still reads its pane rows (tmux would print the format tabs as "_")', async () => {
+    const socket = `flotilla-locale-${process.pid}`;
+    const saved = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LC_CTYPE: process.env.LC_CTYPE };
+    delete process.env.LANG;
+    delete process.env.LC_CTYPE;
+    process.env.LC_ALL = 'C';
+    const rt = new TmuxRuntime(createRunner(), { repoRoot: '/nonexistent/repo', stateDir: '/nonexistent/repo/.flotilla', socket });
+    try {
+      const started = await rt.tmux(['new-session', '-d', '-s', 'flotilla-cron', 'sleep 30']);
+      expect(started.exitCode).toBe(0);
+      const rows = await rt.panes();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ name: 'flotilla-cron', dead: false });
+      expect(rows[0]!.pid).toBeGreaterThan(0);
+    } finally {
+      await rt.tmux(['kill-server']);
+      void rt.close();
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
   });
 });

@@ -41,9 +41,12 @@ export class TmuxRuntime implements Runtime {
     return r;
   }
 
-  /** One tmux client command on this runtime's server. */
+  /**
+   * One tmux client command on this runtime's server. `-u`: without a UTF-8 locale (cron, a
+   * bare ssh) tmux prints a format's tabs as `_`, and every pane row would be unreadable.
+   */
   protected runTmux(args: string[]) {
-    return this.runner.run('tmux', ['-L', this.socket, ...args], { env: { ...clientEnv(), TMUX: undefined, TMUX_PANE: undefined }, timeoutMs: 15_000 });
+    return this.runner.run('tmux', ['-u', '-L', this.socket, ...args], { env: { ...clientEnv(), TMUX: undefined, TMUX_PANE: undefined }, timeoutMs: 15_000 });
   }
 
   /**

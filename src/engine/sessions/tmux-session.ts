@@ -12,6 +12,12 @@ import { ScreenClient } from './tmux-screen-client.js';
 import { clientEnv, target, type PaneRow } from './tmux.js';
 
 const LOG_POLL_MS = 400;
+/**
+ * A session whose screen nothing here shows follows its log at this lower rate: its output only
+ * feeds its status, and at 100 agents the polls (a stat each, a read when the agent printed) are
+ * what following them costs.
+ */
+export const UNSHOWN_LOG_POLL_MS = 1200;
 
 /** What a session asks of its runtime: tmux on flotilla's socket, and the (cached) pane list. */
 export interface TmuxServer {
@@ -35,6 +41,7 @@ export class TmuxSession implements RuntimeSession {
   private subscribers = 0;
   private logTimer: NodeJS.Timeout | null = null;
   private logOffset = -1;
+  private lastLogPoll = 0;
   private released = false;
   /**
    * While the screen is shown: the pane's output again, in a terminal of the same size that keeps
@@ -93,7 +100,11 @@ export class TmuxSession implements RuntimeSession {
 
   private followLog(): void {
     if (!this.logTimer && !this.released) {
-      this.logTimer = setInterval(() => void this.pollLog(), LOG_POLL_MS);
+      this.logTimer = setInterval(() => {
+        if (this.subscribers === 0 && Date.now() - this.lastLogPoll < UNSHOWN_LOG_POLL_MS - LOG_POLL_MS / 2) return;
+        this.lastLogPoll = Date.now();
+        void this.pollLog();
+      }, LOG_POLL_MS);
       this.logTimer.unref?.();
     }
   }
@@ -161,7 +172,7 @@ export class TmuxSession implements RuntimeSession {
   }
 
   private attachArgv(): string[] {
-    return this.rt.attachArgv?.(this.name) ?? ['tmux', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
+    return this.rt.attachArgv?.(this.name) ?? ['tmux', '-u', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
   }
 
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {

@@ -14,6 +14,8 @@ import type { SessionManager } from '../../core/index.js';
 import type { Ticket } from '../../core/index.js';
 import type { FleetContext } from '../../core/index.js';
 import { FINISHED_STATES } from '../../builds/index.js';
+import { LOCAL_HOST } from '../../hosts/index.js';
+import { placeFirstAttempt } from './place-start.js';
 
 function sessionsOf(ctx: FleetContext): SessionManager {
   if (!ctx.sessions) throw new PtyError('agent sessions are not available in this flotilla');
@@ -87,6 +89,10 @@ export async function startTask(ctx: FleetContext, id: string, opts: { wait?: bo
   let task = requireTask(data, id);
   if (await sessions.isAlive(id)) throw new UsageError(`task ${id} is already running (flotilla attach ${id}, or flotilla stop ${id})`);
   if (opts.host !== undefined) task = await pinHost(ctx, task, opts.host);
+  else {
+    const placed = await placeFirstAttempt(ctx, task, data.tasks);
+    if (placed?.host && placed.host !== LOCAL_HOST) task = await pinHost(ctx, task, placed.host);
+  }
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
   if (ctx.config.conflicts.hold && task.attempts.length === 0) await holdIfOverlapping(ctx, task, data.tasks);

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { LineResult } from './types.js';
-import { absurdTokens } from './types.js';
+import type { LineResult } from '../usage-types.js';
+import { absurdTokens, tokenCount as num } from '../usage-types.js';
 
 /** Claude Code's project folder name for a cwd: every non-alphanumeric character becomes '-'. */
 export function claudeProjectDirName(cwd: string): string {
@@ -18,8 +18,6 @@ export function defaultClaudeDirs(env: NodeJS.ProcessEnv = process.env): string[
   const home = env.HOME || homedir();
   return [join(home, '.claude'), join(env.XDG_CONFIG_HOME || join(home, '.config'), 'claude')];
 }
-
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
 /**
  * One line of a Claude Code session log. Returns a usage record for an assistant message with

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { CodexFileContext, LineResult } from './types.js';
-import { absurdTokens } from './types.js';
+import type { CodexFileContext, LineResult } from '../usage-types.js';
+import { absurdTokens, tokenCount as num } from '../usage-types.js';
 
 /** Codex's sessions folder: $CODEX_HOME/sessions, else ~/.codex/sessions. */
 export function defaultCodexSessionsDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -11,8 +11,6 @@ export function defaultCodexSessionsDir(env: NodeJS.ProcessEnv = process.env): s
 export function newCodexContext(): CodexFileContext {
   return { cwd: null, sessionId: null, model: null, total: null };
 }
-
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
 /**
  * One line of a Codex rollout file (`{ timestamp, type, payload }`). `session_meta` gives the cwd

@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// Bench: monitoring many agents across hosts (run after `npm run build`; needs sshd, tmux, git).
+// Starts HOSTS sshd processes on 127.0.0.1 (generated keys, one "host" each with its own tmux
+// socket holding AGENTS/HOSTS live sessions and as many git worktrees), then measures one
+// monitoring pass = the batched probe of every host at once (memory, programs, every session's
+// state, every worktree's git facts), cold (master connections opened) and warm (median of PASSES),
+// counting the ssh processes each pass starts. Baselines in the same run: one ssh call per task
+// (tmux has-session + git status for each agent over the same master connections), and the probe of
+// the same 50 agents when they all sit on one host. A last pass adds a host that accepts TCP and
+// never answers: the healthy hosts' answers are timed inside that pass.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+
+const dist = new URL('../dist/engine/', import.meta.url);
+const { probeHosts, sshTransport, controlDir } = await import(new URL('hosts/index.js', dist).href);
+const { runCommand } = await import(new URL('exec/index.js', dist).href);
+
+const HOSTS = Number(process.env.HOSTS ?? 5);
+const AGENTS = Number(process.env.AGENTS ?? 50);
+const PASSES = Number(process.env.PASSES ?? 7);
+const TIMEOUT_MS = 15000;
+const SSHD = ['/usr/sbin/sshd', '/usr/local/sbin/sshd'].find((p) => spawnSync('test', ['-x', p]).status === 0);
+if (!SSHD) {
+  console.log('hosts bench: sshd not found (install openssh-server)');
+  process.exit(0);
+}
+
+const dir = realpathSync(mkdtempSync(join(tmpdir(), 'flotilla-bench-hosts-')));
+const children = [];
+const sockets = [];
+const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x' };
+const git = (cwd, ...args) => execFileSync('git', args, { cwd, env, encoding: 'utf8' });
+const keygen = (file) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// The repository every "host" has worktrees of.
+const repo = join(dir, 'repo');
+git(dir, 'init', '-q', '-b', 'main', repo);
+writeFileSync(join(repo, 'README.md'), '# bench\n');
+git(repo, 'add', '-A');
+git(repo, 'commit', '-qm', 'init');
+const userKey = join(dir, 'user_key');
+keygen(userKey);
+const knownHosts = join(dir, 'known_hosts');
+writeFileSync(knownHosts, '');
+if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+
+async function makeHost(i, agents) {
+  const h = join(dir, `h${i}`);
+  mkdirSync(h);
+  keygen(join(h, 'host_key'));
+  const port = await freePort();
+  writeFileSync(join(h, 'authorized_keys'), readFileSync(`${userKey}.pub`));
+  writeFileSync(
+    join(h, 'sshd_config'),
+    [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(h, 'host_key')}`, `AuthorizedKeysFile ${join(h, 'authorized_keys')}`, 'UsePAM no', 'StrictModes no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'MaxSessions 100', `PidFile ${join(h, 'pid')}`, 'LogLevel ERROR', ''].join('\n'),
+  );
+  const pub = readFileSync(join(h, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+  writeFileSync(knownHosts, `${readFileSync(knownHosts, 'utf8')}[127.0.0.1]:${port} ${pub}\n`);
+  const child = spawn(SSHD, ['-D', '-e', '-f', join(h, 'sshd_config')], { stdio: 'ignore' });
+  children.push(child);
+  const socket = join(h, 'tmux.sock');
+  const worktrees = [];
+  for (let a = 0; a < agents; a++) {
+    const name = `flotilla-t${i}x${a}-a1`;
+    execFileSync('tmux', ['-S', socket, '-f', '/dev/null', 'new-session', '-d', '-s', name, 'sleep 900']);
+    const wt = join(h, 'wt', `t${i}x${a}-a1`);
+    git(repo, 'worktree', 'add', '-q', '-b', `flotilla/h${i}-t${a}-a1`, wt);
+    writeFileSync(join(wt, 'work.txt'), `${a}\n`);
+    worktrees.push(wt);
+  }
+  sockets.push(socket);
+  // Wait until sshd accepts.
+  for (let k = 0; k < 100; k++) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const host = {
+    name: `h${i}`,
+    config: { ssh: `${userInfo().username}@127.0.0.1`, port, identityFile: userKey, knownHostsFile: knownHosts, maxAgents: 50, memReserveMB: 0, env: {} },
+    controlDir: controlDir(join(dir, 'state')),
+    persistSec: 120,
+  };
+  return { host, socket, worktrees };
+}
+
+let sshStarts = 0;
+const counting = (transport) => ({
+  name: transport.name,
+  start(command) {
+    sshStarts++;
+    return transport.start(command);
+  },
+});
+const target = (h) => ({
+  name: h.host.name,
+  remote: true,
+  transport: counting(sshTransport(h.host)),
+  request: { programs: ['git', 'tmux', 'claude'], versions: false, tmuxSocket: h.socket, worktrees: h.worktrees },
+});
+
+const pass = (targets) => passWithin(TIMEOUT_MS, targets);
+async function passWithin(timeoutMs, targets) {
+  sshStarts = 0;
+  const t0 = performance.now();
+  const outcomes = await probeHosts(targets, timeoutMs);
+  const ms = performance.now() - t0;
+  const bad = outcomes.filter((o) => !o.ok);
+  if (bad.length && !bad.every((o) => o.name === 'stalled')) throw new Error(`probe failed: ${JSON.stringify(bad)}`);
+  const sessions = outcomes.reduce((n, o) => n + (o.ok ? o.probe.sessions.length : 0), 0);
+  return { ms, ssh: sshStarts, sessions, outcomes };
+}
+
+try {
+  const per = Math.ceil(AGENTS / HOSTS);
+  const hosts = [];
+  for (let i = 0; i < HOSTS; i++) hosts.push(await makeHost(i, per));
+  const single = await makeHost(HOSTS, AGENTS);
+  const targets = hosts.map(target);
+
+  const cold = await pass(targets);
+  const warm = [];
+  for (let i = 0; i < PASSES; i++) warm.push(await pass(targets));
+  const one = [];
+  await pass([target(single)]);
+  for (let i = 0; i < PASSES; i++) one.push(await pass([target(single)]));
+
+  // Baseline: one ssh call per agent (what a monitor without the batched probe would do).
+  const naive = [];
+  for (let i = 0; i < Math.min(PASSES, 3); i++) {
+    sshStarts = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      hosts.flatMap((h) =>
+        h.worktrees.map((wt, a) =>
+          runCommand({ argv: ['sh', '-c', 'tmux -S "$1" has-session -t "=$2" && git -C "$3" status --porcelain=v2 --branch', 'sh', h.socket, `flotilla-t${h.host.name.slice(1)}x${a}-a1`, wt], timeoutMs: 30000 }, counting(sshTransport(h.host))),
+        ),
+      ),
+    );
+    naive.push({ ms: performance.now() - t0, ssh: sshStarts });
+  }
+
+  // Floor: one empty command (`true`) on every host at once over the warm masters.
+  const floor = [];
+  for (let i = 0; i < PASSES; i++) {
+    const t0 = performance.now();
+    await Promise.all(hosts.map((h) => runCommand({ argv: ['true'], timeoutMs: 30000 }, sshTransport(h.host))));
+    floor.push(performance.now() - t0);
+  }
+
+  // A stalled host (accepts TCP, never speaks): the others' answers inside the same pass.
+  const stall = createServer(() => {});
+  await new Promise((r) => stall.listen(0, '127.0.0.1', r));
+  const stalledHost = { name: 'stalled', config: { ssh: 'x@127.0.0.1', port: stall.address().port, identityFile: userKey, knownHostsFile: knownHosts, maxAgents: 1, memReserveMB: 0, env: {} }, controlDir: controlDir(join(dir, 'state')) };
+  const withStall = await passWithin(5000, [...targets, { name: 'stalled', remote: true, transport: counting(sshTransport(stalledHost)), request: { programs: ['git'], versions: false, worktrees: [] } }]);
+  stall.close();
+  const healthy = withStall.outcomes.filter((o) => o.ok).map((o) => o.ms);
+
+  const f = (ms) => `${ms.toFixed(0)} ms`;
+  console.log(`${AGENTS} agents (live tmux sessions + worktrees with changes) across ${HOSTS} loopback hosts, ${PASSES} warm passes`);
+  console.log(`one monitoring pass, cold (masters opened):  ${f(cold.ms)}, ${cold.ssh} ssh processes, ${cold.sessions} sessions seen`);
+  console.log(`one monitoring pass, warm (median):          ${f(median(warm.map((w) => w.ms)))}, ${warm[0].ssh} ssh processes per pass (aim ≤ 1 per host, ≤ 1.5 s)`);
+  console.log(`same ${AGENTS} agents on one host (median):     ${f(median(one.map((w) => w.ms)))}, ${one[0].ssh} ssh process`);
+  console.log(`floor: \`true\` on every host at once (median): ${f(median(floor))}`);
+  console.log(`baseline: one ssh call per agent (median):   ${f(median(naive.map((w) => w.ms)))}, ${naive[0].ssh} ssh processes`);
+  console.log(`with a stalled host (timeout 5 s): pass ${f(withStall.ms)}; the ${healthy.length} healthy hosts answered in ${f(Math.max(...healthy))} at most`);
+} finally {
+  const state = join(dir, 'state');
+  try {
+    for (const s of execFileSync('ls', [state], { encoding: 'utf8' }).split('\n').filter(Boolean)) spawnSync('ssh', ['-o', `ControlPath=${join(state, s)}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
+  } catch {
+    // no masters
+  }
+  for (const s of sockets) spawnSync('tmux', ['-S', s, 'kill-server'], { stdio: 'ignore' });
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}

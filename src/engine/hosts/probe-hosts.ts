@@ -1,0 +1,57 @@
+import { runCommand, type Transport } from '../exec/index.js';
+import { parseProbe, probeScript, ProbeParseError, type HostProbe, type ProbeRequest } from './probe.js';
+import { classifySshError } from './ssh.js';
+
+/**
+ * Runs the batched probe on every host at once, each with its own timeout, so a stalled host never
+ * delays the others: one exec per host per pass (`sh -c <script>` over the host's master
+ * connection, or locally for `local`).
+ */
+
+export interface ProbeTarget {
+  name: string;
+  transport: Transport;
+  /** True when the transport is ssh (its exit 255 is then ssh's own failure). */
+  remote: boolean;
+  request: ProbeRequest;
+}
+
+export type HostFault = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'garbage' | 'error';
+
+export type ProbeOutcome =
+  | { name: string; ok: true; probe: HostProbe; ms: number }
+  | { name: string; ok: false; fault: HostFault; message: string; ms: number };
+
+/** The last meaningful line of ssh's stderr (its own diagnostics come last), control bytes removed. */
+function lastLine(stderr: string): string {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.replace(/[^\x20-\x7e]/g, '').trim())
+    .filter((l) => l && !/^Warning: Permanently added/.test(l));
+  return (lines.at(-1) ?? '').slice(0, 200);
+}
+
+export async function probeHost(target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
+  const started = Date.now();
+  const ms = () => Date.now() - started;
+  const r = await runCommand({ argv: ['sh', '-c', probeScript(target.request)], timeoutMs, killGraceMs: 500 }, target.transport);
+  if (r.timedOut) return { name: target.name, ok: false, fault: 'timeout', message: `no answer within ${(timeoutMs / 1000).toFixed(1)} s`, ms: ms() };
+  if (target.remote && r.exitCode === 255) {
+    const kind = classifySshError(r.stderr);
+    const fault: HostFault = kind === 'other' ? 'unreachable' : kind;
+    return { name: target.name, ok: false, fault, message: lastLine(r.stderr) || 'ssh failed', ms: ms() };
+  }
+  if (r.error) return { name: target.name, ok: false, fault: 'error', message: r.error, ms: ms() };
+  try {
+    return { name: target.name, ok: true, probe: parseProbe(target.name, target.request, r.stdout), ms: ms() };
+  } catch (err) {
+    if (!(err instanceof ProbeParseError)) throw err;
+    const exit = r.exitCode === 0 ? '' : ` (exit ${r.exitCode}${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''})`;
+    return { name: target.name, ok: false, fault: 'garbage', message: `${err.message}${exit}`, ms: ms() };
+  }
+}
+
+/** Probes every target in parallel; the answer keeps the targets' order. */
+export function probeHosts(targets: readonly ProbeTarget[], timeoutMs: number): Promise<ProbeOutcome[]> {
+  return Promise.all(targets.map((t) => probeHost(t, timeoutMs)));
+}

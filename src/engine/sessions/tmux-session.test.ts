@@ -1,0 +1,35 @@
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TmuxSession, UNSHOWN_LOG_POLL_MS, type TmuxServer } from './tmux-session.js';
+
+describe('TmuxSession output', () => {
+  it('a session nobody shows follows its log at the lower rate, and loses nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-tmux-session-'));
+    try {
+      const log = join(dir, 'a1.log');
+      await writeFile(log, '');
+      const server: TmuxServer = { socket: 'unused', tmux: async () => { throw new Error('no tmux call expected'); }, panes: async () => [] };
+      const session = new TmuxSession(server, 'flotilla-t-a1', 1, log);
+      const chunks: string[] = [];
+      session.onOutput((d) => chunks.push(d));
+      // An agent printing a line every 100 ms for 2.5 s.
+      const lines: string[] = [];
+      for (let i = 0; i < 25; i++) {
+        lines.push(`line ${i}\n`);
+        await appendFile(log, lines.at(-1)!);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // Every 400 ms (the rate for a shown session) would be 6 polls with output; the lower rate 2 or 3.
+      expect(chunks.length).toBeGreaterThanOrEqual(1);
+      expect(chunks.length).toBeLessThanOrEqual(Math.ceil(2500 / UNSHOWN_LOG_POLL_MS) + 1);
+      session.markExited(0); // a last read
+      await new Promise((r) => setTimeout(r, 100));
+      expect(chunks.join('')).toBe(lines.join(''));
+      session.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
