@@ -54,12 +54,19 @@ function edges(files: string[]): Edge[] {
 const isTest = (f: string) => /\.test\.tsx?$/.test(f);
 const show = (e: Edge) => `${relative(SRC, e.from)} -> ${relative(SRC, e.to)}`;
 
+/**
+ * Leaf modules (node imports only) that the standalone scripts agents and tmux run per hook event
+ * and per pane may import directly, so those scripts never load the engine.
+ */
+export const LEAN_LEAVES = [join(ENGINE, 'core', 'no-follow.ts')];
+
 /** Imports that come into an engine folder by another door than its index.ts. */
 export function doorViolations(all: Edge[]): string[] {
   return all
     .filter(({ from, to }) => {
       const target = folderOf(to);
       if (target === null || target === '') return false;
+      if (LEAN_LEAVES.includes(to) && folderOf(from) !== null) return false;
       const source = folderOf(from);
       if (source === target) return false;
       // Outside the engine (cli, ui, test support, e2e tests): only src/engine/index.ts.
@@ -101,6 +108,12 @@ const outsideFiles = [...['cli', 'ui', 'test-support'].map((d) => join(SRC, d)),
 describe('engine doors', () => {
   it('every import into another engine folder goes through its index.ts (src/cli, src/ui: src/engine/index.ts)', () => {
     expect(doorViolations(edges([...engineFiles, ...outsideFiles]))).toEqual([]);
+  });
+
+  it('a lean leaf loads nothing of the engine but core\'s errors', () => {
+    const seen = new Set<string>(LEAN_LEAVES);
+    for (const file of seen) for (const e of edges([file])) seen.add(e.to);
+    expect([...seen].map((f) => relative(SRC, f)).sort()).toEqual(['engine/core/errors.ts', 'engine/core/no-follow.ts']);
   });
 
   it('core/ imports no other engine folder, not even a type', () => {

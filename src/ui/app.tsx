@@ -14,7 +14,7 @@ import { LivePane } from './components/LivePane.js';
 import { NewTaskForm } from './components/NewTaskForm.js';
 import { Panels } from './components/Panels.js';
 import { StatusBar } from './components/StatusBar.js';
-import { liveSession, statusText } from './format.js';
+import { liveSession, needsYouText, statusText } from './format.js';
 import { buildKeymap, formatKeys, splitInput, type Keymap } from './keys.js';
 import { MIN_COLUMNS, MIN_ROWS, computeLayout, tooSmall } from './layout.js';
 import type { TermSize, UiFleet, UiRequest } from './types.js';
@@ -104,7 +104,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       taskId={hasLive && task ? task.id : null}
       emptyText={emptyText}
       replay={!hasLive && lastAttempt && task ? { taskId: task.id, key: `${lastAttempt.n}:${lastAttempt.session?.state ?? '-'}:${lastAttempt.session?.since ?? '-'}` } : null}
-      title={task ? `${task.id} · ${statusText(task)}${hasLive ? ` · ${formatKeys(keymap['task.attach'])} attaches, ${fleet.config.detachKey} returns` : ''}` : undefined}
+      title={task ? `${task.id} · ${statusText(task)}${needsYouText(task) ? ` · ${needsYouText(task)}` : ''}${hasLive ? ` · ${formatKeys(keymap['task.attach'])} attaches, ${fleet.config.detachKey} returns` : ''}` : undefined}
       scrollTop={overlay.kind === 'scrollback' && overlay.taskId === task?.id ? overlay.top : null}
       scrollHint={overlay.kind === 'scrollback' ? (overlay.search !== null ? `search ↑: ${overlay.search}▏ (Enter finds, Esc cancels)` : scrollbackHint(keymap)) : ''}
       width={layout.pane.width}

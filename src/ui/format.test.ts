@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { age, filterTasks, fit, formatCost, gateList, statusGlyph, statusText } from './format.js';
+import { age, filterTasks, fit, formatCost, gateList, needsYouText, statusGlyph, statusText } from './format.js';
 import { charWidth, withCursor } from './screen-text.js';
 import { makeAttempt, makeTask, testConfig } from './testing/fixtures.js';
 
@@ -32,6 +32,24 @@ describe('format', () => {
     expect(statusGlyph(waiting)).toEqual({ glyph: '◆', color: 'yellow' });
     expect(statusText(waiting)).toBe('running/waiting');
     expect(statusGlyph(makeTask({ id: 'b', state: 'failed' })).color).toBe('red');
+  });
+
+  it('a paused task shows its resume time; an environment failure says needs you, with the agent\'s words safe', () => {
+    const until = new Date();
+    until.setHours(15, 4, 0, 0);
+    const paused = makeTask({
+      id: 'p',
+      state: 'paused',
+      reason: 'paused until 15:04 (usage limit): You\'ve hit your limit\x1b]0;x\x07',
+      pause: { until: until.toISOString(), named: true, reason: 'plan_limit', message: 'm', attempt: 1, since: until.toISOString() },
+    });
+    expect(statusText(paused)).toBe('paused 15:04');
+    expect(statusGlyph(paused).color).toBe('yellow');
+    expect(needsYouText(paused)).toBe("paused until 15:04 (usage limit): You've hit your limit");
+    const env = makeTask({ id: 'e', state: 'failed', attempts: [{ ...makeAttempt(1), failure: { class: 'environment', evidence: 'no connection\x9b31m to the API', at: until.toISOString() } }] });
+    expect(statusText(env)).toBe('needs you');
+    expect(needsYouText(env)).toBe('no connection to the API');
+    expect(needsYouText(makeTask({ id: 'r', state: 'running' }))).toBe('');
   });
 
   it('gates: configured ones in order, unevaluated shown as none, extra ones after', () => {

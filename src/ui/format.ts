@@ -27,6 +27,7 @@ const STATE_GLYPH: Record<string, Glyph> = {
   failed: { glyph: '✗', color: 'red' },
   escalated: { glyph: '‼', color: 'magenta' },
   stopped: { glyph: '□', color: 'gray' },
+  paused: { glyph: '‖', color: 'yellow' },
 };
 
 const MERGED_GLYPH: Glyph = { glyph: '◉', color: 'magenta' };
@@ -52,9 +53,31 @@ export function statusGlyph(task: Task): Glyph {
 /** The status word: task state, plus the session's state when it says more. */
 export function statusText(task: Task): string {
   if (prMerged(task)) return 'merged';
+  if (task.state === 'paused' && task.pause) return `paused ${clockText(task.pause.until)}`;
+  if (task.state === 'failed' && task.attempts.at(-1)?.failure?.class === 'environment') return 'needs you';
   const session = task.attempts.at(-1)?.session;
   if (task.state === 'running' && session && session.state !== 'working') return `${task.state}/${session.state}`;
   return task.state;
+}
+
+/** "15:04" today, "Dec 5 15:04" another day (this machine's zone). */
+function clockText(iso: string, now = new Date()): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return '?';
+  const hm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+  if (at.toDateString() === now.toDateString()) return hm;
+  return `${at.toLocaleString('en-US', { month: 'short' })} ${at.getDate()} ${hm}`;
+}
+
+/**
+ * What the human should read about a task that waits on the machine, not on the work: the agent's
+ * own words after an environment failure, the pause and its reset time. Safe (one line), or ''.
+ */
+export function needsYouText(task: Task): string {
+  const failure = task.attempts.at(-1)?.failure;
+  if (task.state === 'failed' && failure?.class === 'environment') return safeText(failure.evidence).replace(/\s+/g, ' ').slice(0, 240);
+  if (task.state === 'paused') return safeText(task.reason ?? 'paused').replace(/\s+/g, ' ').slice(0, 240);
+  return '';
 }
 
 export const GATE_GLYPH: Record<GateState | 'none', Glyph> = {

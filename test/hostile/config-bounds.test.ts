@@ -37,6 +37,7 @@ const KEYS: Array<[string, (v: number) => Record<string, unknown>, readonly [num
   ['recovery.maxAttempts', (v) => ({ recovery: { maxAttempts: v } }), CONFIG_BOUNDS.maxAttempts],
   ['recovery.maxCiRounds', (v) => ({ recovery: { maxCiRounds: v } }), CONFIG_BOUNDS.maxCiRounds],
   ['stopGate.maxBlocks', (v) => ({ stopGate: { maxBlocks: v } }), CONFIG_BOUNDS.maxBlocks],
+  ['recovery.pause.backoffSec', (v) => ({ recovery: { pause: { backoffSec: v } } }), CONFIG_BOUNDS.pauseBackoffSec],
 ];
 
 describe('config bounds (parse)', () => {
@@ -56,6 +57,7 @@ describe('config bounds (parse)', () => {
     expect(CONFIG_BOUNDS.idleGraceSec[1] * 1000).toBeLessThan(2 ** 31);
     expect(CONFIG_BOUNDS.quietMs[1]).toBeLessThan(2 ** 31);
     expect(CONFIG_BOUNDS.staggerMs[1]).toBeLessThan(2 ** 31);
+    expect(CONFIG_BOUNDS.pauseBackoffSec[1] * 1000).toBeLessThan(2 ** 31);
   });
 
   it('prices: finite and at most a million dollars per million tokens', () => {

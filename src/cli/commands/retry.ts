@@ -34,6 +34,11 @@ was missing: failing checks and test names, the end of each failing log, review 
 conflicting files, plus what you give here. It continues from the last attempt's branch, except
 for off_track and no_progress, which start again from the base branch.
 
+After an environment failure (no network, not logged in, the agent program missing) or while the
+task is paused by a usage limit, retry goes on in the SAME attempt and worktree instead: once you
+have fixed the cause, a live agent is sent "continue", a gone one is started again there. No
+attempt is used up. (Give --class to ask for a new attempt anyway.)
+
 ${SELECTION_HELP} The options below apply to each task.
 
 When no agent slot is free the new attempt's task is left queued; the next pass of \`flotilla check\`,
@@ -100,7 +105,11 @@ task is running; stop it first), 3 the task is past its cap and was escalated.`,
           : result.queued
             ? `queued, ${result.queued}; the next pass (flotilla check, watch or the view) starts it`
             : `pending${result.startError ? ` (start failed: ${result.startError})` : ''}; start it: flotilla start ${id}`;
-        if (result.started && fleet.sessions?.runtime === 'pty') ptyWaits.push(id);
+        if (result.started && fleet.sessions?.runtime === 'pty' && !result.sent) ptyWaits.push(id);
+        if (result.reused) {
+          const how = result.sent ? `sent "${result.sent}" to its agent` : state;
+          return { line: `${id}: attempt ${result.attempt} goes on in the same worktree (${result.class ?? 'paused'}): ${how}` };
+        }
         return { line: `${id}: attempt ${result.attempt} from ${result.startPoint} (${result.class ?? 'manual'}${what}): ${state}` };
       });
       for (const id of ptyWaits) await waitForExit(fleet, id, io);

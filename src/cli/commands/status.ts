@@ -29,6 +29,9 @@ export function taskView(task: Task, live?: SessionLiveness) {
     state: task.state,
     stateSince: task.stateSince,
     reason: task.reason,
+    /** When a paused task resumes (a usage limit's reset time), else null. */
+    pausedUntil: task.state === 'paused' ? (task.pause?.until ?? null) : null,
+    pause: task.pause ?? null,
     tags: task.tags,
     after: task.after,
     attempts: task.attempts.map((a) => ({

@@ -46,6 +46,12 @@ export interface UsageLogReader {
 export interface ReviewCommand {
   command: readonly string[];
   output: 'claude-json' | 'codex-jsonl' | 'text' | 'auto';
+  /**
+   * Environment that trusts the worktree for this headless run (config trustWorktrees): a run
+   * without a screen cannot answer a trust dialog. Gemini CLI 0.61's `-p` refuses a folder it does
+   * not trust (exit 55); Claude Code's `-p` and Codex's `exec` do not ask.
+   */
+  trustEnv?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -5,13 +5,14 @@ export const FINISHED_STATES: ReadonlySet<Task['state']> = new Set(['ready', 'es
 
 /**
  * Tasks whose agent, if still alive, holds no agent slot: the task is finished (ready or
- * escalated) and its agent is not working (idle, waiting, or gone). An agent that works again (the
+ * escalated) or paused until a usage limit resets, and its agent is not working (idle, waiting, or gone). An agent that works again (the
  * human typed to it) counts again at once. Pure: computed from the registry alone.
  */
 export function idleAgentTasks(tasks: readonly Task[]): Set<string> {
   const out = new Set<string>();
   for (const t of tasks) {
-    if (!FINISHED_STATES.has(t.state)) continue;
+    // A paused task (usage limit) waits for its reset time: its agent is not working either.
+    if (!FINISHED_STATES.has(t.state) && t.state !== 'paused') continue;
     const state = t.attempts.at(-1)?.session?.state;
     if (state === 'working' || state === 'starting') continue;
     out.add(t.id);
@@ -33,6 +34,6 @@ export function finishedAgentsToClose(tasks: readonly Task[], mode: 'keep' | 'cl
   const idle = idleAgentTasks(tasks);
   return tasks.filter((t) => {
     const session = t.attempts.at(-1)?.session;
-    return idle.has(t.id) && Boolean(session) && session!.state !== 'exited';
+    return FINISHED_STATES.has(t.state) && idle.has(t.id) && Boolean(session) && session!.state !== 'exited';
   });
 }

@@ -26,6 +26,7 @@ describe('config', () => {
       maxAttempts: 3,
       maxCiRounds: 2,
       auto: ['ci_failed', 'review_flagged', 'conflicts', 'crashed', 'no_progress'],
+      pause: { autoResume: true, backoffSec: 900 },
     });
     expect(c.monitor.intervalSec).toBe(15);
     expect(c.gates).toEqual(['pr', 'rebased', 'ci', 'reviews']);
@@ -53,6 +54,16 @@ describe('config', () => {
   it('rejects zero and negative limits', () => {
     expect(errorOf(() => parseConfig(FILE, { limits: { maxAgents: 0 } })).key).toBe('limits.maxAgents');
     expect(errorOf(() => parseConfig(FILE, { limits: { maxBuilds: -1 } })).key).toBe('limits.maxBuilds');
+  });
+
+  it('recovery.pause: a strict object with bounds, each error naming the key', () => {
+    expect(parseConfig(FILE, { recovery: { pause: { autoResume: false } } }).recovery.pause).toEqual({ autoResume: false, backoffSec: 900 });
+    const low = errorOf(() => parseConfig(FILE, { recovery: { pause: { backoffSec: 5 } } }));
+    expect(low.key).toBe('recovery.pause.backoffSec');
+    expect(low.message).toContain('at least 10');
+    expect(errorOf(() => parseConfig(FILE, { recovery: { pause: { backoffSec: 86_401 } } })).message).toContain('at most 86400');
+    expect(errorOf(() => parseConfig(FILE, { recovery: { pause: { autoresume: true } } })).key).toBe('recovery.pause.autoresume');
+    expect(errorOf(() => parseConfig(FILE, { recovery: { pause: { autoResume: 'yes' } } })).key).toBe('recovery.pause.autoResume');
   });
 
   it('accepts a custom profile at its simplest and rejects an empty command', () => {

@@ -39,6 +39,8 @@ export const CONFIG_BOUNDS = {
   maxAttempts: [1, 100],
   maxCiRounds: [1, 100],
   maxBlocks: [1, 100],
+  /** Seconds a paused task waits when the agent's message names no reset time: ten seconds to a day. */
+  pauseBackoffSec: [10, 86_400],
 } as const satisfies Record<string, readonly [number, number]>;
 const bounded = (name: keyof typeof CONFIG_BOUNDS) => intIn(CONFIG_BOUNDS[name][0], CONFIG_BOUNDS[name][1]);
 
@@ -167,6 +169,8 @@ export const FAILURE_CLASSES = [
   'context_exhausted',
   'off_track',
   'needs_knowledge',
+  /** Network down, not logged in, the agent binary missing: the human fixes the machine (recovery/environment.ts). */
+  'environment',
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
@@ -311,11 +315,19 @@ export const configSchema = z.strictObject({
       maxAttempts: bounded('maxAttempts').default(3),
       maxCiRounds: bounded('maxCiRounds').default(2),
       auto: z.array(z.enum(FAILURE_CLASSES)).default(['ci_failed', 'review_flagged', 'conflicts', 'crashed', 'no_progress']),
+      /**
+       * A usage limit or an overloaded API pauses the task until the reset time the agent names
+       * (`backoffSec` when it names none); `autoResume` types the agent's "continue" at that time.
+       */
+      pause: z
+        .strictObject({ autoResume: z.boolean().default(true), backoffSec: bounded('pauseBackoffSec').default(900) })
+        .default({ autoResume: true, backoffSec: 900 }),
     })
     .default({
       maxAttempts: 3,
       maxCiRounds: 2,
       auto: ['ci_failed', 'review_flagged', 'conflicts', 'crashed', 'no_progress'],
+      pause: { autoResume: true, backoffSec: 900 },
     }),
   reviewers: z.array(reviewerSchema).optional(),
   prices: z.record(z.string(), modelPriceSchema).default({}),

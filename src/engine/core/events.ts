@@ -5,7 +5,7 @@ import type { MonitorChange } from './monitor-types.js';
 export interface FleetNotification {
   id: string;
   at: string;
-  kind: 'ready' | 'escalated' | 'needs-input' | 'merge-order' | 'info' | 'error';
+  kind: 'ready' | 'escalated' | 'needs-input' | 'merge-order' | 'environment' | 'paused' | 'info' | 'error';
   taskId?: string;
   message: string;
 }

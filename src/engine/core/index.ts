@@ -24,3 +24,4 @@ export * from './task-schema.js';
 export * from './own-key.js';
 export * from './safe-text.js';
 export * from './screenshots.js';
+export * from './no-follow.js';

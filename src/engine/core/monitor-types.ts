@@ -13,7 +13,7 @@ export interface MonitorChange {
 /** Something only the human can act on. */
 export interface HumanItem {
   taskId: string;
-  why: 'ready' | 'escalated' | 'needs-input' | 'failed' | 'degraded';
+  why: 'ready' | 'escalated' | 'needs-input' | 'failed' | 'degraded' | 'environment' | 'paused';
   message: string;
 }
 

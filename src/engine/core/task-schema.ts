@@ -48,6 +48,8 @@ export const TASK_STATES = [
   'failed',
   'escalated',
   'stopped',
+  /** Waiting for the agent's usage limit to reset (task.pause); resumed by the monitor. */
+  'paused',
 ] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
@@ -225,6 +227,22 @@ export const pullRequestSchema = record({
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
+export const PAUSE_REASONS = ['plan_limit', 'overloaded'] as const;
+
+/** Why and until when a task is paused (a usage limit or an overloaded API; recovery/environment.ts). */
+export const pauseSchema = record({
+  /** When the monitor resumes it (the reset time the agent named, or now + recovery.pause.backoffSec). */
+  until: iso,
+  /** Whether `until` was read from the agent's message (false: the configured backoff). */
+  named: z.boolean(),
+  reason: z.enum(PAUSE_REASONS),
+  /** The agent's own words (one sanitised line). */
+  message: z.string(),
+  attempt: z.number().int().positive(),
+  since: iso,
+});
+export type PauseRecord = z.infer<typeof pauseSchema>;
+
 export const transitionSchema = record({
   at: iso,
   from: z.enum(TASK_STATES),
@@ -272,6 +290,8 @@ export const taskSchema = record({
   learned: z.record(z.string(), z.string()).optional(),
   /** Interventions recorded on the task itself (older files: a count). */
   interventions: z.union([z.number().nonnegative(), z.array(interventionSchema)]).optional(),
+  /** Set while the task is `paused` (and kept after, until the next pause, for the record). */
+  pause: pauseSchema.nullable().optional(),
   /** Things flotilla did on its own that the human should know (a private install, ...). */
   notes: z.array(noteSchema).optional(),
   /** The host this task is pinned to (`start --host`): its attempts run there. Absent: placed. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { CommandError, type RunOptions, type RunResult, type Runner } from '../core/index.js';
+import type { FileHandle } from 'node:fs/promises';
+import { CommandError, openNoFollow, type RunOptions, type RunResult, type Runner } from '../core/index.js';
 
 export type { RunOptions, RunResult, Runner };
 import { terminateGroup } from './kill-group.js';
@@ -87,7 +87,8 @@ export async function runCommand(command: Command, transport: Transport = localT
     return { exitCode: null, stdout: '', stderr: '', timedOut: false, aborted: true, failed: true, notFound: false };
   }
   let log: FileHandle | null = null;
-  if (command.outputFile) log = await open(command.outputFile, 'w', 0o600);
+  // Output files live under .flotilla: never opened through a planted symlink.
+  if (command.outputFile) log = await openNoFollow(command.outputFile, 'w');
   let writes: Promise<unknown> = Promise.resolve();
   const take = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
     (stream === 'stdout' ? stdout : stderr).add(chunk);

@@ -1,10 +1,9 @@
-import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AdmissionAbortedError } from '../core/index.js';
 import type { Admission } from '../core/index.js';
 import { randomBytes } from 'node:crypto';
 import { processWatchdog, runCommand, sweepMarked } from '../exec/index.js';
-import { ensurePrivateDir } from '../fs/index.js';
+import { appendPrivateLine, ensurePrivateDir } from '../fs/index.js';
 
 /** One check command to run (a config check or a custom gate). */
 export interface CheckSpec {
@@ -94,7 +93,7 @@ export const spawnCheck: SpawnCheck = async (spec, o) => {
   const outcome = { exitCode: result.exitCode, timedOut: result.timedOut, error: cancelled && result.exitCode === null && !result.signal ? 'cancelled' : result.error };
   if (outcome.error) {
     keepTail(Buffer.from(`${outcome.error}\n`));
-    await appendFile(o.logFile, `${outcome.error}\n`, { mode: 0o600 });
+    await appendPrivateLine(o.logFile, outcome.error);
   }
   const durationMs = Date.now() - started;
   const pass = outcome.exitCode === 0 && !outcome.timedOut;

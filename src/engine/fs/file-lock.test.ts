@@ -26,6 +26,15 @@ describe('withFileLock', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('ifHeld: a second taker is refused at once with the live owner named, and a dead owner\'s lock is taken', async () => {
+    const lock = join(dir, 'x.lock');
+    const ifHeld = (o: { pid: number } | null) => new Error(`held by ${o?.pid}`);
+    const inner = await withFileLock(lock, () => withFileLock(lock, async () => 'twice', { ifHeld }).catch((e: Error) => e.message));
+    expect(inner).toBe(`held by ${process.pid}`);
+    writeFileSync(lock, `${deadPid()} 12345 2026-01-01T00:00:00.000Z abc\n`);
+    expect(await withFileLock(lock, async () => 'ran', { ifHeld })).toBe('ran');
+  });
+
   it('takes over an empty lock file at once (was: 15 s wait, then "could not take the lock")', async () => {
     const lock = join(dir, 'x.lock');
     writeFileSync(lock, '');

@@ -13,6 +13,8 @@ export interface LockOptions {
   staleMs?: number;
   /** The seam that writes the owner file (tests inject a failing write, as a full disk gives). */
   writeOwner?: (path: string, body: string) => Promise<void>;
+  /** Do not wait: when a live owner holds the lock, throw what this returns for it at once. */
+  ifHeld?: (owner: LockOwner | null) => Error;
 }
 
 interface LockIdentity {
@@ -115,6 +117,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
       await removeIfSame(lockPath, stale);
       continue;
     }
+    if (options.ifHeld) throw options.ifHeld(parseLockOwner(await readFile(lockPath, 'utf8').catch(() => '')));
     if (Date.now() - started > timeoutMs) {
       throw new RegistryError(lockPath, `could not take the lock within ${timeoutMs} ms (remove the file if no flotilla is running)`);
     }

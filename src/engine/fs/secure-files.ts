@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, open, readdir, rename, rm } from 'node:fs/promises';
+import { ensureRealDir, openNoFollow } from '../core/index.js';
 import { processAlive } from '../exec/index.js';
 import { dirname, basename, join } from 'node:path';
 
-/** Creates a folder (and parents) with mode 0700. */
+/**
+ * Creates a folder (and parents) with mode 0700. Under `.flotilla` no folder on the way may be a
+ * symlink: one is refused (`UnsafeStatePathError`), never written through.
+ */
 export async function ensurePrivateDir(path: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: 0o700 });
+  await ensureRealDir(path);
 }
 
 /**
@@ -45,7 +49,8 @@ export async function removeStaleTemps(dir: string, prefix: string): Promise<voi
 /**
  * Writes a file atomically: a temp file beside it (mode 0600), fsync, rename over the target.
  * A crash leaves either the old content or the new one, never half of it; the temp file a killed
- * writer left is removed by the next write of the same file.
+ * writer left is removed by the next write of the same file. A symlink planted at the target is
+ * replaced (rename acts on the name), never written through; one planted at a folder is refused.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   await ensurePrivateDir(dirname(path));
@@ -70,10 +75,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   }
 }
 
-/** Appends one line to a private (0600) file, creating it if needed. */
+/** Appends one line to a private (0600) file, creating it if needed; a symlink there is refused. */
 export async function appendPrivateLine(path: string, line: string): Promise<void> {
-  await ensurePrivateDir(dirname(path));
-  const handle = await open(path, 'a', 0o600);
+  const handle = await openNoFollow(path, 'a');
   try {
     await handle.write(line.endsWith('\n') ? line : `${line}\n`);
   } finally {

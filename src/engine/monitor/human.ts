@@ -17,6 +17,10 @@ export function needsHuman(data: RegistryData, config: FlotillaConfig, degraded:
       items.push({ taskId: task.id, why: 'escalated', message: task.reason ?? 'escalated' });
     } else if (task.state === 'running' && last?.session?.state === 'waiting') {
       items.push({ taskId: task.id, why: 'needs-input', message: 'the agent is waiting for input' });
+    } else if (task.state === 'failed' && last?.failure?.class === 'environment') {
+      items.push({ taskId: task.id, why: 'environment', message: `${last.failure.evidence.split('\n')[0]}; fix it, then flotilla retry ${task.id}` });
+    } else if (task.state === 'paused' && !config.recovery.pause.autoResume) {
+      items.push({ taskId: task.id, why: 'paused', message: `${task.reason ?? 'paused'}; auto-resume is off: flotilla retry ${task.id} resumes it` });
     } else if (task.state === 'failed') {
       const failure = last?.failure;
       const retryable = failure && config.recovery.auto.includes(failure.class) && task.attempts.length < config.recovery.maxAttempts;

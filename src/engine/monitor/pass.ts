@@ -15,6 +15,7 @@ import { needsHuman } from './human.js';
 import { rebaseClean } from './rebase.js';
 import { probeAttempt, readBranchTips, type ConflictCache } from '../git/index.js';
 import { sessionView } from './session-view.js';
+import { environmentStep, pausedStep } from './environment-step.js';
 import { remoteFacts } from './remote-attempt.js';
 import type { MonitorChange, PassResult } from '../core/index.js';
 import { afterTasks } from './radar-step.js';
@@ -42,7 +43,7 @@ export interface PassOptions {
 }
 
 /** States the monitor watches; the others belong to the human or to recovery. */
-const WATCHED = ['running', 'checking', 'ready'] as const;
+const WATCHED = ['running', 'checking', 'ready', 'paused'] as const;
 
 async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -116,6 +117,7 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
   if (attempt.state === 'pending') return;
   const { now } = run;
   const session = await sessionView(ctx, task, attempt);
+  if (task.state === 'paused') return pausedStep(ctx, task, attempt, session, run);
   // `git status` matters only when a running agent may have finished (clean tree or not).
   const busy = session.state === 'working' || session.state === 'starting' || session.state === 'waiting';
   const needStatus = task.state === 'running' && session.state !== null && !(busy && session.alive !== false);
@@ -147,11 +149,14 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
       return;
     }
     case 'fail': {
+      // The agent's own words may say the machine is at fault (network, login) or a limit was hit.
+      if (await environmentStep(ctx, task, attempt, session, run)) return;
       const out = await updateIfUnchanged(ctx, seen, (t, a) => failAttempt(t, a, decision.class, decision.evidence, now));
       if (out) changes.push(...out);
       return;
     }
     case 'waiting': {
+      if (await environmentStep(ctx, task, attempt, session, run)) return;
       const sent = await notifyOnce(ctx, task.id, 'needs-input', attempt.n, `${task.title}: the agent is waiting for input`);
       if (sent.sent) changes.push({ taskId: task.id, attempt: attempt.n, what: 'notified', message: 'needs-input sent' });
       return;

@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { FleetContext, FleetNotification } from '../core/index.js';
 
-export const NOTIFY_EVENTS = ['ready', 'escalated', 'needs-input', 'merge-order'] as const;
+export const NOTIFY_EVENTS = ['ready', 'escalated', 'needs-input', 'merge-order', 'environment', 'paused'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
 /** The JSON object `notify.command` receives on stdin (one per event). */
@@ -46,7 +46,7 @@ export function findOnPath(program: string, path = process.env.PATH ?? ''): stri
   return null;
 }
 
-const TITLES: Record<NotifyEvent, string> = { ready: 'ready for review', escalated: 'needs you (escalated)', 'needs-input': 'waiting for input', 'merge-order': 'conflicts with a ready sibling' };
+const TITLES: Record<NotifyEvent, string> = { ready: 'ready for review', escalated: 'needs you (escalated)', 'needs-input': 'waiting for input', 'merge-order': 'conflicts with a ready sibling', environment: 'needs you (environment)', paused: 'paused' };
 
 /**
  * Sends `event` for a task's attempt exactly once, across restarts and concurrent processes: the key

@@ -1,6 +1,16 @@
 export { extractFailingTests, formatFailingTest, FAILING_TESTS_CAP, type FailingTest, type TestRunner } from './test-names.js';
 export { stripAnsi, tailText, capText } from './text.js';
-export { classifyEnvironment, parseResetTime, type EnvironmentFailure } from './environment.js';
+export {
+  agentCliOf,
+  classifyEnvironment,
+  CONTINUE_TEXT,
+  ENVIRONMENT_MESSAGES,
+  parseResetTime,
+  type AgentCli,
+  type EnvironmentFailure,
+  type EnvironmentMessages,
+} from './environment.js';
+export { readTail } from './files.js';
 export {
   classifyFailure,
   findContextExhausted,

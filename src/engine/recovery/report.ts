@@ -5,6 +5,7 @@ import type { DeferredRetry, RetryResult } from './retry.js';
 export function recoveryChange(r: RetryResult | DeferredRetry): MonitorChange {
   switch (r.outcome) {
     case 'retried': {
+      if (r.reused) return { taskId: r.taskId, attempt: r.attempt, what: 'retry', message: `attempt ${r.attempt} goes on in its worktree${r.sent ? ` (sent "${r.sent}")` : ''}` };
       const told = r.kinds.length ? `; told: ${r.kinds.join(', ')}` : '';
       const started = r.started ? 'started' : `pending${r.startError ? ` (start failed: ${r.startError})` : ''}; start it: flotilla start ${r.taskId}`;
       return {

@@ -15,6 +15,7 @@ import { sessionAlive } from './retry-policy.js';
 import { decideRetry } from './decide-retry.js';
 import { stripAnsi } from './text.js';
 import { newAttempt } from '../tasks/index.js';
+import { reuseAttempt, reusesAttempt } from './reuse.js';
 
 /**
  * Retry: a failed attempt becomes a new attempt N+1 in a new worktree, with an enrichment telling
@@ -56,6 +57,10 @@ export type RetryResult =
       startError?: string;
       /** Not started because no agent slot was free: the task stays queued; the next pass starts it. */
       queued?: string;
+      /** The same attempt went on (after an environment failure or a pause): no new worktree. */
+      reused?: boolean;
+      /** What was typed into the live agent to go on (reused), when it was alive. */
+      sent?: string;
     }
   | { outcome: 'escalated'; taskId: string; attempt: number; reason: string; summary: string; notified: boolean };
 
@@ -181,7 +186,7 @@ async function runRetry(fleet: RecoveryFleet, taskId: string, options: InternalO
     }
     throw err;
   }
-  if (result?.outcome === 'retried' && deps.startAttempt) {
+  if (result?.outcome === 'retried' && result.sent === undefined && deps.startAttempt) {
     try {
       const started = (await deps.startAttempt(taskId)) as { waiting?: string } | undefined;
       if (started && typeof started.waiting === 'string') result.queued = started.waiting;
@@ -202,6 +207,11 @@ async function retryLocked(fleet: RecoveryFleet, taskId: string, options: Intern
   if (!last) throw new UsageError(`task ${taskId} has not started yet; start it instead: flotilla start ${taskId}`);
   if (last.state === 'pending') throw new UsageError(`task ${taskId}: attempt ${last.n} is already pending; start it: flotilla start ${taskId}`);
   const alive = await sessionAlive(fleet, task);
+  if (!options.auto && reusesAttempt(task, last, options.class)) {
+    const { sent } = await reuseAttempt(fleet, task, last, alive, now);
+    const cls = last.failure?.class ?? null;
+    return { outcome: 'retried', taskId, attempt: last.n, startPoint: last.startPoint, class: cls, kinds: [], started: sent !== null, reused: true, ...(sent !== null ? { sent } : {}) };
+  }
   if (alive && !options.auto) throw new UsageError(`task ${taskId} is running; stop it first: flotilla stop ${taskId}`);
   const sessionState = alive ? (fleet.sessions?.status(taskId) ?? last.session?.state ?? null) : null;
   // A busy agent may still be fixing things: leave it; the next pass looks again.

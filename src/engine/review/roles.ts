@@ -119,7 +119,9 @@ export function reviewerSpec(config: FlotillaConfig, reviewer: ReviewerConfig): 
     timeoutMs: reviewer.timeoutSec * 1000,
     command,
     output,
-    env: profile.env ?? {},
+    // A flotilla worktree is trusted for the reviewer as for the agent (config trustWorktrees): a
+    // headless run has no dialog to answer (was: every Gemini review failed with exit 55).
+    env: { ...(config.trustWorktrees ? agentAdapter(profile.trust)?.review?.trustEnv : undefined), ...profile.env },
   };
 }
 

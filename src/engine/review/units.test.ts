@@ -201,6 +201,14 @@ describe('reviewer commands', () => {
     const noPrompt = configSchema.parse({ profiles: { bad: { command: ['x'] } } });
     expect(() => reviewerSpec(noPrompt, { role: 'x', focus: 'f', profile: 'bad', blocking: false, timeoutSec: 5 })).toThrow(/no \{prompt\} or \{promptFile\}/);
   });
+
+  it('trusts the worktree for a Gemini reviewer as for the agent (its -p refuses an untrusted folder), unless trustWorktrees is off', () => {
+    const gemini = { role: 'c', focus: 'f', profile: 'gemini', blocking: false, timeoutSec: 5 };
+    const withEnv = configSchema.parse({ profiles: { gemini: { env: { GEMINI_API_KEY: 'k' } } } });
+    expect(reviewerSpec(withEnv, gemini).env).toEqual({ GEMINI_CLI_TRUST_WORKSPACE: 'true', GEMINI_API_KEY: 'k' });
+    expect(reviewerSpec(configSchema.parse({ trustWorktrees: false }), gemini).env).toEqual({});
+    expect(reviewerSpec(configSchema.parse({}), { ...gemini, profile: 'claude' }).env).toEqual({});
+  });
 });
 
 describe('posting to GitHub', () => {

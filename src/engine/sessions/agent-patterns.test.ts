@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../test-support/temp-repo.js';
-import { classifyScreen, compilePatterns, retryDetail } from './status-tracker.js';
+import { classifyScreen, compilePatterns, retryDetail, waitingLine } from './status-tracker.js';
 import { BUILTIN_PROFILES } from '../agents/index.js';
 
 /** Screens recorded from the real Claude Code by test/e2e/real-agents (FLOTILLA_RECORD_FIXTURES=1). */
@@ -47,5 +47,19 @@ describe('Codex screen patterns on recorded screens', () => {
     expect(retrying).toBeDefined();
     expect(retryDetail(fixture(retrying!), codex)).toMatch(/^API error, retry \d\/2$/);
     expect(classifyScreen(fixture(retrying!), codex)).toBe('working');
+  });
+});
+
+describe('Gemini CLI screen patterns on recorded screens', () => {
+  const gemini = compilePatterns(BUILTIN_PROFILES.gemini!.patterns);
+  const files = readdirSync(DIR).filter((f) => /^gemini-[\d.]+-(trust|apply-change|allow-execution|unauthorized)\.txt$/.test(f));
+
+  it('has recordings of its trust dialog, both tool confirmations and a refused request', () => {
+    expect(files.map((f) => f.replace(/^gemini-[\d.]+-/, '')).sort()).toEqual(['allow-execution.txt', 'apply-change.txt', 'trust.txt', 'unauthorized.txt']);
+  });
+
+  it.each(files)('%s waits for the human, saying what it asks', (name) => {
+    expect(classifyScreen(fixture(name), gemini)).toBe('waiting');
+    expect(waitingLine(fixture(name), gemini)).toMatch(/^(Do you trust the files in this folder\?|Apply this change\?|Allow execution of \[Shell\]\?|\[API Error: \{"error":\{"code":401,)/);
   });
 });

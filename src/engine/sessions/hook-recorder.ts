@@ -5,8 +5,9 @@
  * {at, event, attempt, tool?, message?, kind?} to the events file (0600). Never fails the agent:
  * every error is swallowed and the exit code is 0.
  */
-import { appendFileSync, chmodSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fchmodSync, writeSync } from 'node:fs';
+// The lean leaf, not core's door: this runs for every hook event and must not load the engine.
+import { openNoFollowSync } from '../core/no-follow.js';
 
 function readStdin(limitMs: number): Promise<string> {
   return new Promise((resolve) => {
@@ -67,12 +68,13 @@ async function record(): Promise<void> {
     message: (pickString(payload, 'message') ?? describe(event, payload))?.replace(/[\x00-\x1f\x7f-\x9f]/g, ' '),
     kind: pickString(payload, 'notification_type'),
   };
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  appendFileSync(file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+  // Never through a symlink planted at the file or its folder (refused: nothing written or chmodded).
+  const fd = openNoFollowSync(file, 'a');
   try {
-    chmodSync(file, 0o600);
-  } catch {
-    // best effort
+    fchmodSync(fd, 0o600);
+    writeSync(fd, `${JSON.stringify(line)}\n`);
+  } finally {
+    closeSync(fd);
   }
 }
 

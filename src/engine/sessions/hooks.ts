@@ -1,5 +1,4 @@
-import { open, stat } from 'node:fs/promises';
-import type { SessionState } from '../core/index.js';
+import { openNoFollow, type SessionState } from '../core/index.js';
 import { agentAdapter, hookEventState, type HookRecorder } from '../agents/index.js';
 import { distScript, flotillaBin } from '../core/index.js';
 import { join } from 'node:path';
@@ -64,16 +63,17 @@ export function parseHookLines(text: string): HookEvent[] {
 
 /** Reads an events file from `offset`; returns the whole lines found and the offset after them. */
 export async function readHookEvents(file: string, offset: number): Promise<{ events: HookEvent[]; offset: number }> {
-  let size: number;
+  // Any process in the worktree can reach this file: a symlink or a FIFO planted there is not read.
+  let handle;
   try {
-    size = (await stat(file)).size;
+    handle = await openNoFollow(file, 'r');
   } catch {
     return { events: [], offset: 0 };
   }
-  if (size < offset) offset = 0;
-  if (size === offset) return { events: [], offset };
-  const handle = await open(file, 'r');
   try {
+    const size = (await handle.stat()).size;
+    if (size < offset) offset = 0;
+    if (size === offset) return { events: [], offset };
     const buf = Buffer.alloc(size - offset);
     await handle.read(buf, 0, buf.length, offset);
     const text = buf.toString('utf8');

@@ -1,6 +1,5 @@
-import { open } from 'node:fs/promises';
 import { LiveScreen } from './live-screen.js';
-import type { ScreenSnapshot } from '../core/index.js';
+import { openNoFollow, type ScreenSnapshot } from '../core/index.js';
 
 /** How much of the end of a log is replayed: enough for any full screen, cheap to parse (~20 ms). */
 export const REPLAY_BYTES = 256 * 1024;
@@ -13,7 +12,7 @@ export const REPLAY_BYTES = 256 * 1024;
 export async function replayLogScreen(file: string, size: { cols: number; rows: number }, maxBytes = REPLAY_BYTES): Promise<ScreenSnapshot | null> {
   let bytes: Buffer;
   try {
-    const fh = await open(file, 'r');
+    const fh = await openNoFollow(file, 'r');
     try {
       const { size: length } = await fh.stat();
       const start = Math.max(0, length - maxBytes);
@@ -40,7 +39,7 @@ export async function replayLogScreen(file: string, size: { cols: number; rows: 
 /** The last `maxBytes` of a log as text ('' when there is none): what an agent printed most recently. */
 export async function readLogTail(file: string, maxBytes = 8 * 1024): Promise<string> {
   try {
-    const fh = await open(file, 'r');
+    const fh = await openNoFollow(file, 'r');
     try {
       const { size: length } = await fh.stat();
       const start = Math.max(0, length - maxBytes);

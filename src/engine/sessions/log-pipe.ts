@@ -10,7 +10,8 @@ import { findExecutable } from './which.js';
  * It is a perl program when perl is installed (part of every Debian and macOS system): about 6 MB of
  * memory per agent, where a node process costs about 44 MB. Otherwise `log-writer.js` (node), which
  * does the same. Every read is written at once (no buffering), so the log holds all output up to
- * the agent's exit, and the fleet view and `status` can follow it while no flotilla runs.
+ * the agent's exit, and the fleet view and `status` can follow it while no flotilla runs. Like
+ * OutputLog, it never opens the log through a symlink (O_NOFOLLOW) nor a FIFO or device.
  */
 export const PERL_LOG_WRITER = String.raw`
 use strict; use warnings; use Fcntl;
@@ -29,7 +30,7 @@ sub rotate {
 sub put {
   my ($buf) = @_;
   while (length $buf) {
-    if (!$fh) { sysopen($fh, $file, O_WRONLY | O_APPEND | O_CREAT, 0600) or do { undef $fh; return }; $size = -s $fh || 0 }
+    if (!$fh) { (sysopen($fh, $file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0600) && -f $fh) or do { close $fh if $fh; undef $fh; return }; $size = -s $fh || 0 }
     my $room = $max - $size;
     if ($room <= 0) { rotate(); next }
     my $part = substr($buf, 0, $room, '');

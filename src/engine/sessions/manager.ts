@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolveProfile, trustLaunch } from '../agents/index.js';
 import type { FlotillaConfig } from '../core/index.js';
-import { PtyError, UsageError, attemptFiles, taskFiles, requireTask } from '../core/index.js';
+import { PtyError, UsageError, attemptFiles, dropPlantedLink, taskFiles, requireTask } from '../core/index.js';
 import { appendPrivateLine, ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
 import { isTaskId } from '../core/index.js';
 import type { SessionInfo, SessionState } from '../core/index.js';
@@ -93,6 +93,8 @@ class AgentSessions implements SessionManager {
     const profile = this.profileOf(task.agent);
     let { argv, env, promptFile: pFile, eventsFile } = launchSpec(this.ctx, task, att, profile, input);
     await writeFileAtomic(pFile, input.prompt);
+    // The log is flotilla's own name: a symlink planted there goes (its target untouched).
+    await dropPlantedLink(attemptLogFile(this.ctx.paths, taskId, attempt));
     await ensurePrivateDir(taskFiles(this.ctx.paths, taskId).hooksDir);
     await appendPrivateLine(eventsFile, '');
     const { offset: hookOffset } = await readHookEvents(eventsFile, 0);

@@ -1,9 +1,11 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fstatSync, renameSync, rmSync, writeSync } from 'node:fs';
+// The lean leaf, not core's door: log-writer.js runs this per pane and must not load the engine.
+import { openNoFollowSync } from '../core/no-follow.js';
 
 /**
  * The raw output log of one attempt (`.flotilla/logs/<task>/<attempt>.log`), 0600, capped at
  * `maxBytes`; when full it is rotated to `.log.1` (older ones shift up) keeping `keep` old files.
+ * A symlink planted at the log or its folder is never written through: the log is not written.
  */
 export class OutputLog {
   private fd: number | null = null;
@@ -17,8 +19,7 @@ export class OutputLog {
 
   private openFile(): number {
     if (this.fd === null) {
-      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-      this.fd = openSync(this.file, 'a', 0o600);
+      this.fd = openNoFollowSync(this.file, 'a');
       this.size = fstatSync(this.fd).size;
     }
     return this.fd;

@@ -1,6 +1,6 @@
-import { appendFile, rename, stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PtyError, type HostLayout, type RemoteHostPort, type RunResult } from '../core/index.js';
+import { PtyError, openNoFollow, type HostLayout, type RemoteHostPort, type RunResult } from '../core/index.js';
 import { shellQuote } from '../core/index.js';
 import { ensurePrivateDir } from '../fs/index.js';
 import { PERL_LOG_WRITER } from './log-pipe.js';
@@ -222,5 +222,10 @@ async function appendCapped(file: string, bytes: Buffer, maxBytes: number): Prom
   } catch {
     // not there yet
   }
-  await appendFile(file, bytes, { mode: 0o600 });
+  const handle = await openNoFollow(file, 'a'); // never through a symlink planted at the log
+  try {
+    await handle.write(bytes);
+  } finally {
+    await handle.close();
+  }
 }

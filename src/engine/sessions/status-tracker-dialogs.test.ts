@@ -92,6 +92,18 @@ describe('status on the real CLIs', () => {
     t.onExit();
   });
 
+  it('a screen-only agent waiting from its output says what it asks (Gemini’s failed turn, its boxed dialog)', async () => {
+    const { t, seen } = tracker({ patterns: BUILTIN_PROFILES.gemini!.patterns, quietMs: 50 });
+    t.onOutput(' > Write hello.txt\r\n✕ [API Error: {"error":{"code":401,"message":"Request had invalid authentication credentials."}}]\r\n');
+    await sleep(120);
+    // Was: waiting with no message (only a screen check gave the line).
+    expect(seen).toEqual([['waiting', '[API Error: {"error":{"code":401,"message":"Request had invalid authentication credentials."}}]']]);
+    t.onInput();
+    t.onOutput('│ ? WriteFile Writing to hello.txt   │\r\n│ Apply this change?                 │\r\n│ ● 1. Allow once                    │\r\n');
+    expect(seen.at(-1)).toEqual(['waiting', 'Apply this change?']);
+    t.onExit();
+  });
+
   it('reads retry counts and the asking line from text', () => {
     const claude = compilePatterns(BUILTIN_PROFILES.claude!.patterns);
     expect(retryDetail('✻ API error · Retrying in 1s · attempt 1/3', claude)).toBe('API error, retry 1/3');

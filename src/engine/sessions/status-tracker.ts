@@ -55,7 +55,8 @@ export function waitingLine(text: string, p: CompiledPatterns): string | undefin
 
 /** A line that asks, as shown in a status (its bullet or prompt marker dropped). */
 function askText(line: string): string {
-  return line.trim().replace(/^[■●❯›>⎿\s]+/, '').slice(0, 200);
+  // Box borders of a full-screen dialog (Gemini's `│ Apply this change?   │`) are not part of it.
+  return line.trim().replace(/^[│┃║|\s]+|[│┃║|\s]+$/g, '').replace(/^[■●❯›>⎿✕\s]+/, '').slice(0, 200);
 }
 
 /**
@@ -233,6 +234,15 @@ export class StatusTracker {
     this.o.onChange(state, detail);
   }
 
+  /**
+   * The line that asks in `text`, for the row's message (was: only a screen check gave one, so a
+   * dialog or an API error seen in the output stream was `waiting` with no word of what); the
+   * current one when `text` holds none (a dialog drawn in pieces).
+   */
+  private askingLine(text: string): string | undefined {
+    return waitingLine(text, this.o.patterns) ?? (this.state === 'waiting' ? this.detail : undefined);
+  }
+
   /** The non-empty last lines of the latest output. */
   private tail(): string {
     return this.recent
@@ -276,7 +286,8 @@ export class StatusTracker {
       }
     }
     if (this.done || this.hooksSeen || this.timer) return;
-    this.set(classifyScreen(text, this.o.patterns) === 'waiting' ? 'waiting' : 'idle');
+    if (classifyScreen(text, this.o.patterns) === 'waiting') this.set('waiting', this.askingLine(text));
+    else this.set('idle');
   }
 
   /** Output arrived (raw bytes as text). */
@@ -292,9 +303,9 @@ export class StatusTracker {
     const retry = retryDetail(tail, this.o.patterns);
     if (this.hooksSeen) {
       // The hooks decide, but a dialog on screen beats their `working`, and a retry says so.
-      if (this.state === 'working' && said === 'waiting') this.set('waiting');
+      if (this.state === 'working' && said === 'waiting') this.set('waiting', this.askingLine(tail));
       else if (this.state === 'working' && retry) this.set('working', retry);
-    } else if (said === 'waiting') this.set('waiting');
+    } else if (said === 'waiting') this.set('waiting', this.askingLine(tail));
     // The retry count read from the screen stays until the screen no longer shows it.
     else this.set('working', retry ?? (this.state === 'working' ? this.detail : undefined));
     // After a hook ended the turn, what the agent shows next (an error) is read from the screen too:

@@ -1,6 +1,6 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import * as pty from 'node-pty';
-import { PtyError, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
+import { PtyError, openNoFollow, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
 import { passthrough } from './attach.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type RuntimeSession } from './runtime.js';
@@ -130,7 +130,7 @@ export class TmuxSession implements RuntimeSession {
     const pastFrom = past && size > this.pastOffset ? this.pastOffset : size;
     const from = Math.min(outFrom, pastFrom);
     if (from === size) return;
-    const handle = await open(this.logFile, 'r');
+    const handle = await openNoFollow(this.logFile, 'r'); // a planted symlink or FIFO is not read
     let buf: Buffer;
     try {
       buf = Buffer.alloc(size - from);

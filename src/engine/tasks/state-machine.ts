@@ -6,12 +6,13 @@ const ALLOWED: Record<TaskState, readonly TaskState[]> = {
   new: ['queued', 'blocked', 'running', 'stopped'],
   queued: ['running', 'blocked', 'stopped', 'new', 'failed'],
   blocked: ['queued', 'running', 'stopped', 'new', 'failed'],
-  running: ['checking', 'failed', 'stopped', 'queued', 'escalated', 'ready'],
+  running: ['checking', 'failed', 'stopped', 'queued', 'escalated', 'ready', 'paused'],
   checking: ['ready', 'failed', 'running', 'queued', 'stopped', 'escalated'],
   ready: ['checking', 'running', 'queued', 'failed', 'stopped'],
   failed: ['running', 'queued', 'checking', 'escalated', 'stopped', 'ready'],
   escalated: ['running', 'queued', 'stopped', 'checking', 'ready'],
   stopped: ['queued', 'running', 'new', 'checking', 'blocked', 'failed', 'ready'],
+  paused: ['running', 'queued', 'failed', 'stopped', 'escalated'],
 };
 
 export class TransitionError extends FlotillaError {

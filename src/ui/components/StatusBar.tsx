@@ -19,6 +19,8 @@ const NOTIFY_COLOR: Record<FleetNotification['kind'], string> = {
   escalated: 'magenta',
   'needs-input': 'yellow',
   'merge-order': 'yellow',
+  environment: 'red',
+  paused: 'yellow',
   info: 'white',
   error: 'red',
 };

@@ -109,6 +109,8 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
       approveKey: true,
       fallback: { error: 401 },
     });
+    const task = async () =>
+      (JSON.parse((await tr.cli(['status', '--json'])).stdout) as { tasks: Array<{ state: string; reason: string | null; pausedUntil: string | null; attempts: Array<{ failure: { class: string; evidence: string } | null }> }> }).tasks[0]!;
     const w = await start(tr);
     // No trust dialog: the worktree folder was marked trusted in Claude Code's own config.
     const config = JSON.parse(readFileSync(join(configDir, '.claude.json'), 'utf8')) as { projects: Record<string, { hasTrustDialogAccepted?: boolean }> };
@@ -125,6 +127,12 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
     expect(overloaded.message).toMatch(/API error/);
     expect(w.events.some((e) => e.state === 'waiting' && e.at < retry.at)).toBe(false); // no dialog before the request
     expect(messageRequests(ep)).toHaveLength(3); // the first try and CLAUDE_CODE_MAX_RETRIES=2 retries
+    // The watcher's monitor pauses the task (Claude gave up on 529 after its retries; it named no
+    // reset time: the configured backoff), no attempt burned.
+    const paused = await waitFor('the task paused', async () => ((await task()).state === 'paused' ? task() : null), 20_000, 250);
+    expect(paused.reason).toMatch(/^paused until \S+ \(API overloaded, no reset time named: backoff 900s\): ● API Error: 529 Overloaded\./);
+    expect(Date.parse(paused.pausedUntil!) - Date.now()).toBeGreaterThan(800_000);
+    expect(paused.attempts, readFileSync(join(tr.repo.root, '.flotilla/tasks.json'), 'utf8')).toHaveLength(1);
 
     // The human asks again; the endpoint now refuses the key: not retried, waiting with the message.
     expect((await tr.cli(['send', 'job', 'Please try again.'])).code).toBe(0);
@@ -134,6 +142,13 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
     // The CLI's own line (from the screen) or its StopFailure hook's error, whichever came first.
     expect(auth.message).toMatch(/^Invalid API key · Fix external API key|API error: (authentication_failed|.*401)/i);
     expect(messageRequests(ep).length).toBeGreaterThan(3);
+    // Typing to it ended the pause; the refused key is an environment failure: needs you, quoted, same attempt.
+    const env = await waitFor('needs you (environment)', async () => {
+      const now = await task();
+      return now.state === 'failed' && now.attempts[0]?.failure?.class === 'environment' ? now : null;
+    }, 35_000, 250);
+    expect(env.attempts).toHaveLength(1);
+    expect(env.attempts[0]!.failure!.evidence).toMatch(/^not logged in, or the API key was refused: the agent said "⎿\s+Invalid API key · Fix external API key"$/);
   }, 120_000);
 
   it('runs a task to ready with a PR: the stop gate text reaches the model and it goes on; the CI failure reaches the retry through --append-system-prompt; tokens from its session logs', async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUILTIN_PROFILES } from '../../../src/engine/index.js';
+import { BUILTIN_PROFILES, findMarked } from '../../../src/engine/index.js';
 import type { EndpointHandle, ScriptedTurn } from '../../../src/test-support/model-endpoint.js';
 import { codexProviderToml, responsesRequests, startOpenAIEndpoint } from '../../../src/test-support/openai-endpoint.js';
 import { AGENT_VERSIONS, pressKeys, realAgent, recordFixture, screenShows, startWatcher, type StatusEvent, type Watcher } from '../../../src/test-support/real-agents.js';
@@ -103,4 +103,38 @@ describe.skipIf(!CODEX)(`real Codex ${V} through flotilla`, () => {
     expect(after.message).toMatch(/unexpected status 401 Unauthorized: Incorrect API key/);
     expect(responsesRequests(ep).length).toBeGreaterThan(0);
   }, 120_000);
+});
+
+/** Processes run from a CODEX_HOME's packages folder: the app-server daemon and its update loop. */
+function daemonsOf(home: string): number[] {
+  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.split('\n').flatMap((line) => {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    return m && m[2]!.startsWith(join(home, 'packages')) ? [Number(m[1])] : [];
+  });
+}
+
+describe.skipIf(!CODEX)(`real Codex ${V} app-server daemon`, () => {
+  it('stop ends the daemon an agent started (own session, outside the agent\'s group): 0 processes of the task left', async () => {
+    // The agent starts the real daemon as the Codex TUI does (`codex app-server daemon start`
+    // installs it under CODEX_HOME/packages and detaches it into a session of its own).
+    t = makeTmuxRepo('codex-daemon', { profiles: { d: { command: ['sh', '-c', `CODEX_HOME="$PWD/../../codex-home" "${CODEX}" app-server daemon start >../../daemon.log 2>&1; exec sleep 300`] } }, defaultAgent: 'd' });
+    codexHome = join(t.repo.dir, 'codex-home');
+    mkdirSync(codexHome, { recursive: true, mode: 0o700 });
+    writeFileSync(join(codexHome, 'config.toml'), 'check_for_update_on_startup = false\n[analytics]\nenabled = false\n');
+    expect(t.repo.worktreeRoot).toBe(join(t.repo.dir, 'worktrees')); // the agent finds codex-home beside it
+    expect((await t.cli(['add', 'Job', '--id', 'job', '--prompt', 'x'])).code).toBe(0);
+    expect((await t.cli(['start', 'job'])).code).toBe(0);
+    // Copying the CLI package into CODEX_HOME/packages takes a while on a loaded machine.
+    const daemons = await waitFor('the daemon and its update loop', async () => (daemonsOf(codexHome).length >= 2 ? daemonsOf(codexHome) : null), 90_000, 200);
+    // Each leads a process group of its own (a group kill of the agent misses it) and carries the
+    // task's marker, which the sweep after the group kill goes by.
+    for (const pid of daemons) {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])).toBe(pid);
+      expect(readFileSync(`/proc/${pid}/environ`, 'latin1')).toContain('\0FLOTILLA_TASK=job\0');
+    }
+    expect((await t.cli(['stop', 'job'])).code).toBe(0);
+    expect({ marked: findMarked({ env: { FLOTILLA_TASK: 'job' } }), daemons: daemonsOf(codexHome) }).toEqual({ marked: [], daemons: [] });
+  }, 150_000);
 });

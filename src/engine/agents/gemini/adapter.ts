@@ -16,15 +16,21 @@ export const geminiAdapter: AgentAdapter = {
     hooks: 'none',
     trust: 'gemini',
     patterns: {
-      waiting: ['Allow execution', 'Apply this change\\?', 'Waiting for user confirmation', 'Do you trust the files in this folder', 'Trust folder', 'Select Auth Method', 'Get started'],
+      // 0.61.0's screens: test/fixtures/agents/gemini-0.61.0-*.txt. A turn that failed on an API
+      // error (`✕ [API Error: {"error":{"code":401,…`) waits for the human like a dialog.
+      waiting: ['Allow execution', 'Apply this change\\?', 'Waiting for user confirmation', 'Do you trust the files in this folder', 'Select Auth Method', 'Get started', '✕ \\[API Error: '],
       working: ['esc to cancel'],
     },
+    // No hooks: the screen decides. Its spinner and timer redraw all through a turn (model requests
+    // and tools alike), so 1.5 s of silence is the end of the turn (idle within 2 s, as the hooks
+    // of Claude Code and Codex give).
+    quietMs: 1500,
   },
   statusEvents: null,
   trust: async () => ({ argv: [], env: { ...GEMINI_TRUST_ENV } }),
   usageLog: { dirs: defaultGeminiDirs, envVar: 'GEMINI_CLI_HOME' },
   printOutput: (text) => parseGeminiPrintOutput(text),
-  review: { command: ['gemini', '--model', '{model}', '-p', '{prompt}'], output: 'text' },
+  review: { command: ['gemini', '--model', '{model}', '-p', '{prompt}'], output: 'text', trustEnv: GEMINI_TRUST_ENV },
   environment: {
     network: [/fetch failed/i],
     auth: [/Please set an Auth method/i],

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { ensurePrivateDir, withFileLock } from '../../fs/index.js';
 import { PtyError, UsageError, errorMessage, requireTask } from '../../core/index.js';
 import { assertTaskId } from '../../core/index.js';
 import { composePrompt } from '../../prompt/index.js';
@@ -84,10 +85,25 @@ async function prepareRetryWorktree(ctx: FleetContext, id: string, attempt: Atte
  */
 export async function startTask(ctx: FleetContext, id: string, opts: { wait?: boolean; host?: string } = {}): Promise<StartResult> {
   assertTaskId(id);
+  // One start of a task at a time, across processes: concurrent starts (five `flotilla start`, the
+  // loop and a human) would each prepare an attempt and a worktree. The others are refused at once;
+  // the claim lasts while its owner runs (a start may wait long for a slot), a dead owner's is taken over.
+  const claim = join(ctx.paths.stateDir, `start-${id}.lock`);
+  await ensurePrivateDir(dirname(claim));
+  return withFileLock(claim, () => startClaimed(ctx, id, opts), {
+    staleMs: Number.POSITIVE_INFINITY,
+    ifHeld: (owner) => new UsageError(`task ${id} is already starting${owner ? ` (pid ${owner.pid})` : ''}`),
+  });
+}
+
+async function startClaimed(ctx: FleetContext, id: string, opts: { wait?: boolean; host?: string }): Promise<StartResult> {
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
   let task = requireTask(data, id);
-  if (await sessions.isAlive(id)) throw new UsageError(`task ${id} is already running (flotilla attach ${id}, or flotilla stop ${id})`);
+  if (await sessions.isAlive(id)) {
+    const pid = task.attempts.at(-1)?.session?.pid;
+    throw new UsageError(`task ${id} is already running (${pid ? `pid ${pid}; ` : ''}flotilla attach ${id}, or flotilla stop ${id})`);
+  }
   if (opts.host !== undefined) task = await pinHost(ctx, task, opts.host);
   else {
     const placed = await placeFirstAttempt(ctx, task, data.tasks);
