@@ -26,6 +26,11 @@ export default defineConfig({
           include: ['test/hostile/**/*.test.ts', 'test/hostile/**/*.test.tsx'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
+          // Two files at once even on 2 cores (vitest's default there is one): most of a hostile
+          // file's time is loading the engine and waiting on the processes it drives. Its own
+          // group (after unit), since a group's projects must share maxWorkers.
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

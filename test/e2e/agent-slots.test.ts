@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN } from '../../src/test-support/temp-repo.js';
 import { HAVE_TMUX, makeTmuxRepo, waitFor, type TmuxRepo } from '../../src/test-support/tmux-repo.js';
@@ -81,4 +83,63 @@ describe.skipIf(!HAVE_TMUX)('agent slots across processes (tmux runtime)', () =>
     expect(after.tasks.find((x) => x.id === 'two')).toMatchObject({ state: 'new', reason: null });
     expect(after.resources.waiting.filter((w) => w.taskId === 'two')).toEqual([]);
   }, 90_000);
+});
+
+describe.skipIf(!HAVE_TMUX)('finished agents (tmux runtime)', () => {
+  it("a ready task's idle agent holds no slot; stop closes it and the task stays ready; finishedAgents close does it in the pass", async () => {
+    // The agent commits its task's file, says so, and stays alive (an interactive agent's idle prompt).
+    const commit = 'echo "$FLOTILLA_TASK" > "$FLOTILLA_TASK.txt" && git add -A && git -c user.name=t -c user.email=t@t.invalid commit -qm "$FLOTILLA_TASK done" && echo finished; sleep 300';
+    t = makeTmuxRepo('finished', {
+      forge: 'local',
+      gates: ['pr'],
+      limits: { maxAgents: 1, staggerMs: 0 },
+      profiles: { finisher: { command: ['bash', '-c', commit], hooks: 'none', quietMs: 300 } },
+      defaultAgent: 'finisher',
+    });
+    const { cli } = t;
+    type Status = {
+      tasks: Array<{ id: string; state: string; reason: string | null; attempts: Array<{ session: { state: string } | null }> }>;
+      resources: { running: Array<{ taskId?: string; reason?: string }> };
+    };
+    const status = async () => JSON.parse((await cli(['status', '--json'])).stdout) as Status;
+    const task = (s: Status, id: string) => s.tasks.find((x) => x.id === id)!;
+    const sessions = () => {
+      try {
+        return execFileSync('tmux', ['-L', t!.env.FLOTILLA_TMUX_SOCKET!, 'list-sessions', '-F', '#{session_name}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+      } catch {
+        return []; // no server: no session
+      }
+    };
+    for (const id of ['done', 'two']) expect((await cli(['add', `Task ${id}`, '--id', id, '--prompt', 'p'])).code).toBe(0);
+    expect((await cli(['start', 'done'])).code).toBe(0);
+    await waitFor('done ready', async () => (await cli(['check'])) && task(await status(), 'done').state === 'ready');
+
+    // Ready with its agent alive and idle: the agent is there, but the one slot is free.
+    let s = await status();
+    expect(task(s, 'done').attempts.at(-1)!.session!.state).not.toBe('exited');
+    expect(s.resources.running.find((r) => r.taskId === 'done')?.reason).toBe('idle in a finished task: holds no slot');
+    expect((await cli(['start', 'two'])).stdout).toMatch(/^started two/);
+    expect(task(await status(), 'two').state).toBe('running');
+
+    // Closing the finished agent: the task stays ready with its reason, and still needs the human.
+    const stopped = await cli(['stop', 'done']);
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toBe("stopped done's agent (done stays ready)\n");
+    s = await status();
+    expect(task(s, 'done')).toMatchObject({ state: 'ready', reason: 'all gates passed' });
+    expect(task(s, 'done').attempts.at(-1)!.session!.state).toBe('exited');
+    expect(sessions()).toEqual(['two']);
+
+    // finishedAgents: "close": the pass that finds two ready closes its agent itself.
+    const configFile = join(t.repo.root, '.flotilla', 'config.json');
+    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), finishedAgents: 'close' }));
+    const check = await waitFor('two closed', async () => {
+      const c = (await cli(['check'])).stdout;
+      return c.includes('agent closed: two is ready (finishedAgents: close)') && c;
+    });
+    // Both still need the human: the closed agents took nothing from their tasks.
+    expect(check).toMatch(/needs you:\n  done: ready: PR #1 ready for review\n  two: ready: PR #2 ready for review\n/);
+    expect(task(await status(), 'two')).toMatchObject({ state: 'ready' });
+    expect(sessions()).toEqual([]);
+  }, 60_000);
 });

@@ -6,7 +6,8 @@ import { HAVE_TMUX } from '../../src/test-support/tmux-repo.js';
 
 /**
  * The real fleet view in tmux with real tmux agents: multi-select (Space, then x on the marked
- * tasks) and the mouse (SGR reports typed into the pane as a terminal would send them).
+ * tasks), the mouse (SGR reports typed into the pane as a terminal would send them) and the
+ * scrollback of the live pane (b, PgUp/PgDn, / search in it, G back to live).
  */
 
 const socket = `flotilla-many-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -38,12 +39,13 @@ afterEach(() => {
   repo = null;
 });
 
-describe.skipIf(!HAVE_TMUX)('fleet view: multi-select and mouse (real agents in tmux)', () => {
-  it('a click selects a row, the wheel moves, Space marks, x stops the marked agents only; mouse reporting only while the view runs', { timeout: 90_000 }, async () => {
+describe.skipIf(!HAVE_TMUX)('fleet view: multi-select, mouse and scrollback (real agents in tmux)', () => {
+  it('a click selects a row, the wheel moves, Space marks, x stops the marked agents only; b looks back in the live pane (g, PgDn, PgUp, / search, G); mouse reporting only while the view runs', { timeout: 90_000 }, async () => {
     repo = makeTempRepo({
       runtime: 'tmux',
       defaultAgent: 'sleeper',
-      profiles: { sleeper: { command: ['bash', '-c', 'echo "agent $FLOTILLA_TASK ready"; sleep 300'], hooks: 'none' } },
+      // 120 numbered lines, printed before the view opens: all of them above the live screen.
+      profiles: { sleeper: { command: ['bash', '-c', 'for i in $(seq 1 120); do echo "$FLOTILLA_TASK line $i"; done; echo "agent $FLOTILLA_TASK ready"; sleep 300'], hooks: 'none' } },
       limits: { maxAgents: 8, staggerMs: 0 },
     });
     for (const id of ['one', 'two', 'three']) expect((await runCli(repo.root, ['add', `Task ${id}`, '--id', id, '--prompt', 'go'])).code).toBe(0);
@@ -78,6 +80,48 @@ describe.skipIf(!HAVE_TMUX)('fleet view: multi-select and mouse (real agents in 
     expect(states).toMatchObject({ two: 'stopped', three: 'stopped' });
     expect(states.one).not.toBe('stopped');
     expect((await runCli(repo.root, ['capture', 'one'])).stdout).toContain('agent one ready');
+
+    // Scrollback of the live pane: one (still live) printed its lines before the view opened.
+    tmux('send-keys', '-t', 'view', 'g');
+    await waitForScreen((s) => /one · running/.test(s) && s.includes('agent one ready'), "one's live screen");
+    const range = (s: string) => /scrollback (\d+)-(\d+) of (\d+)/.exec(s)?.slice(1).map(Number) ?? [0, 0, 0];
+    // The view reads the pane's past from its log as the pane is shown: b a moment too early finds
+    // only part of it (the title's count then grows); back to live and b again until it is all there.
+    let back = '';
+    for (let i = 0; i < 20 && !back; i++) {
+      tmux('send-keys', '-t', 'view', 'b');
+      const s = await waitForScreen((x) => / · scrollback \d+-\d+ of \d+/.test(x), 'the look back');
+      if (range(s)[2] >= 121) back = s;
+      else {
+        tmux('send-keys', '-t', 'view', 'G');
+        await waitForScreen((x) => !x.includes(' · scrollback '), 'the live screen');
+      }
+    }
+    const [, , total] = range(back);
+    expect(total).toBeGreaterThanOrEqual(121);
+    const rows = range(back)[1] - range(back)[0] + 1;
+    // g: the oldest line; PgDn and PgUp move a page.
+    tmux('send-keys', '-t', 'view', 'g');
+    const oldest = await waitForScreen((s) => range(s)[0] === 1, 'the oldest line');
+    expect(oldest).toMatch(/│one line 1 +│/);
+    expect(oldest).not.toContain('agent one ready');
+    tmux('send-keys', '-t', 'view', 'NPage');
+    expect(await waitForScreen((s) => range(s)[0] === rows + 1, 'a page down')).toMatch(new RegExp(`│one line ${rows + 1} +│`));
+    tmux('send-keys', '-t', 'view', 'NPage');
+    await waitForScreen((s) => range(s)[0] === 2 * rows + 1, 'another page down');
+    tmux('send-keys', '-t', 'view', 'PPage');
+    await waitForScreen((s) => range(s)[0] === rows + 1, 'a page up');
+    // / searches upwards from the bottom of the page (line 12 is above it; 120-129 are not).
+    tmux('send-keys', '-t', 'view', '/');
+    tmux('send-keys', '-t', 'view', '-l', 'one line 12');
+    tmux('send-keys', '-t', 'view', 'Enter');
+    const found = await waitForScreen((s) => /"one line 12" at line 12 of \d+/.test(s) && range(s)[0] === 12, 'the search result');
+    expect(found).toMatch(/│one line 12 +│/);
+    expect(found).not.toMatch(/│one line 100 +│/);
+    // G: back to the live screen.
+    tmux('send-keys', '-t', 'view', 'G');
+    const live = await waitForScreen((s) => !s.includes(' · scrollback ') && s.includes('agent one ready'), 'the live screen again');
+    expect(live).toMatch(/│one line 120 +│/);
 
     // Quit: mouse reporting is off again for the shell.
     tmux('send-keys', '-t', 'view', 'q');

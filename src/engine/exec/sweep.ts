@@ -40,31 +40,57 @@ function selfAndAncestors(): Set<number> {
 
 /** Pids of live processes (not zombies, not tmux servers, not us or our ancestors) carrying the marker. */
 export function findMarked(marker: SweepMarker): number[] {
+  return findMarkedMany([marker])[0]!;
+}
+
+/**
+ * One walk of /proc for several markers: per marker, the pids carrying it. Reading every process's
+ * environment is the cost (a few hundred ms on a busy machine), so stopping 50 agents at once must
+ * not walk /proc 50 times.
+ */
+export function findMarkedMany(markers: readonly SweepMarker[]): number[][] {
+  const found: number[][] = markers.map(() => []);
   let names: string[];
   try {
     names = readdirSync('/proc');
   } catch {
-    return [];
+    return found;
   }
   const spare = selfAndAncestors();
-  const found: number[] = [];
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);
     if (spare.has(pid)) continue;
     try {
-      if (!environMatches(readFileSync(`/proc/${pid}/environ`, 'latin1'), marker)) continue;
+      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+      const hits = markers.map((m) => environMatches(environ, m));
+      if (!hits.includes(true)) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
       // A tmux server holds every session: it must never go with one task.
       if (state === 'Z' || comm.startsWith('tmux')) continue;
-      found.push(pid);
+      hits.forEach((hit, i) => hit && found[i]!.push(pid));
     } catch {
       // gone, or not ours to read
     }
   }
   return found;
+}
+
+/** Markers asked about in the same turn of the event loop share one walk of /proc. */
+let waiting: Array<{ marker: SweepMarker; resolve: (pids: number[]) => void }> = [];
+function findMarkedShared(marker: SweepMarker): Promise<number[]> {
+  return new Promise((resolve) => {
+    waiting.push({ marker, resolve });
+    if (waiting.length > 1) return;
+    setImmediate(() => {
+      const batch = waiting;
+      waiting = [];
+      const found = findMarkedMany(batch.map((b) => b.marker));
+      batch.forEach((b, i) => b.resolve(found[i]!));
+    });
+  });
 }
 
 function signalAll(pids: number[], sig: NodeJS.Signals): void {
@@ -82,26 +108,30 @@ function signalAll(pids: number[], sig: NodeJS.Signals): void {
  * Returns how many were found. Synchronous waiting is avoided; resolves once they are gone or killed.
  */
 export async function sweepMarked(marker: SweepMarker, graceMs = 1000): Promise<number> {
-  const first = findMarked(marker);
+  const first = await findMarkedShared(marker);
   if (first.length === 0) return 0;
   signalAll(first, 'SIGTERM');
   const until = Date.now() + graceMs;
   let left = first;
   while (Date.now() < until) {
     await new Promise((r) => setTimeout(r, 50));
-    left = findMarked(marker);
+    left = await findMarkedShared(marker);
     if (left.length === 0) return first.length;
   }
-  signalAll(findMarked(marker), 'SIGKILL');
+  signalAll(await findMarkedShared(marker), 'SIGKILL');
   const hard = Date.now() + 2000;
-  while (findMarked(marker).length && Date.now() < hard) await new Promise((r) => setTimeout(r, 25));
+  while ((await findMarkedShared(marker)).length && Date.now() < hard) await new Promise((r) => setTimeout(r, 25));
   return first.length;
 }
 
-/** The marker of one attempt's agent and setup commands (its checks are spared: they end with their runner). */
-export function attemptMarker(taskId: string, attempt?: number, options: { includeChecks?: boolean } = {}): SweepMarker {
+/**
+ * The marker of one attempt's agent and setup commands (its checks are spared: they end with their
+ * runner). With `repo` (FLOTILLA_REPO, which every agent carries) only that repository's agent: task
+ * ids and attempt numbers repeat across repositories on one machine.
+ */
+export function attemptMarker(taskId: string, attempt?: number, options: { includeChecks?: boolean; repo?: string } = {}): SweepMarker {
   return {
-    env: { FLOTILLA_TASK: taskId, ...(attempt !== undefined ? { FLOTILLA_ATTEMPT: String(attempt) } : {}) },
+    env: { FLOTILLA_TASK: taskId, ...(attempt !== undefined ? { FLOTILLA_ATTEMPT: String(attempt) } : {}), ...(options.repo ? { FLOTILLA_REPO: options.repo } : {}) },
     ...(options.includeChecks ? {} : { without: ['FLOTILLA_CHECK'] }),
   };
 }

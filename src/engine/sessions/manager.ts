@@ -171,7 +171,7 @@ class AgentSessions implements SessionManager {
     if (elsewhere) {
       // The holding process sees its agent exit and ends its own follow-up.
       await killProcessGroup(elsewhere.info.pid);
-      await sweepMarked(attemptMarker(taskId, elsewhere.attempt));
+      await sweepMarked(attemptMarker(taskId, elsewhere.attempt, { repo: this.ctx.paths.root }));
       const info: SessionInfo = { ...elsewhere.info, state: 'exited', since: new Date().toISOString(), exitCode: null, message: 'stopped' };
       await this.wiring.record(taskId, elsewhere.attempt, info);
       return;
@@ -180,7 +180,7 @@ class AgentSessions implements SessionManager {
     entry.stopping = true;
     await entry.session.kill();
     // Whatever left the agent's group (setsid, a daemonising fork) still carries its marker.
-    await sweepMarked(attemptMarker(taskId, entry.attempt));
+    await sweepMarked(attemptMarker(taskId, entry.attempt, { repo: this.ctx.paths.root }));
     await waitAtMost(entry.exitedPromise, 3000);
   }
 

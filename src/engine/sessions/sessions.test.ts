@@ -225,6 +225,39 @@ for (const runtime of ['pty', 'tmux'] as const) {
       expect(task.reason).toContain('no-such-agent-xyz');
     });
 
+    it('a shown screen has the scrollback: lines printed before it was shown and after, a look back, every line for a search', async () => {
+      const { fleet } = await setup(runtime, {
+        lines: { command: ['bash', '-c', 'for i in $(seq 1 60); do echo "line $i"; done; read x; for i in $(seq 61 120); do echo "line $i"; done; sleep 300'] },
+      });
+      await addTask(fleet, 'lines-task', 'lines');
+      await fleet.dispatch({ type: 'task.start', id: 'lines-task' });
+      // Shown only once the first 60 lines are out (the fleet view opened after the agent printed).
+      await waitFor('the first lines', async () => (await fleet.sessions!.capture('lines-task')).includes('line 60'));
+      const off = fleet.sessions!.subscribeScreen('lines-task', { cols: 60, rows: 10 }, () => undefined);
+      try {
+        const live = await waitFor('lines above the screen', () => {
+          const s = fleet.sessions!.screen('lines-task');
+          return s && s.scrollback! >= 50 && s.lines.some((l) => l.includes('line 60')) && s;
+        });
+        expect(live.top).toBe(live.scrollback);
+        const oldest = fleet.sessions!.screen('lines-task', { top: 0 })!;
+        expect(oldest.lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim()).slice(0, 2)).toEqual(['line 1', 'line 2']);
+        expect(oldest.cursor.visible).toBe(false);
+
+        await fleet.dispatch({ type: 'task.send', id: 'lines-task', text: 'more' });
+        const all = await waitFor('the later lines in the history', () => {
+          const h = fleet.sessions!.history?.('lines-task');
+          return h && h.some((l) => l.trim() === 'line 120') && h;
+        });
+        const numbered = all.map((l) => l.trim()).filter((l) => /^line \d+$/.test(l));
+        expect(numbered).toEqual(Array.from({ length: 120 }, (_, i) => `line ${i + 1}`));
+        expect(fleet.sessions!.screen('lines-task')!.scrollback).toBeGreaterThanOrEqual(110);
+      } finally {
+        off();
+      }
+      await fleet.dispatch({ type: 'task.stop', id: 'lines-task' });
+    });
+
     it('keeps a live screen with styles and survives resizes after exit', async () => {
       const { fleet } = await setup(runtime, {
         colour: { command: ['bash', '-c', 'printf "\\033[1;31mRED\\033[0m \\033[38;5;208mORANGE\\033[0m \\033[38;2;1;2;3mRGB\\033[0m 漢字\\n"; sleep 300'] },

@@ -4,6 +4,8 @@ import { PtyError, openNoFollow, type AttachOptions, type AttachOutcome, type Ru
 import { passthrough } from './attach.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type RuntimeSession } from './runtime.js';
+import { REPLAY_BYTES } from './last-screen.js';
+import { LiveScreen } from './live-screen.js';
 import { joinCapture } from './serialize.js';
 import { tmuxArg } from './tmux-commands.js';
 import { ScreenClient } from './tmux-screen-client.js';
@@ -41,6 +43,16 @@ export class TmuxSession implements RuntimeSession {
   private logOffset = -1;
   private lastLogPoll = 0;
   private released = false;
+  /**
+   * While the screen is shown: the pane's output again, in a terminal of the same size that keeps
+   * what scrolls off (the tmux client's screen never scrolls: tmux redraws it in place). Fed from
+   * the log from its last REPLAY_BYTES on; it answers `screen(top)` below the live screen and `history()`.
+   */
+  private past: LiveScreen | null = null;
+  private pastOffset = -1;
+  private screenListeners = new Set<() => void>();
+  /** Log polls run one after the other (the timer, an exit and a new screen all ask for one). */
+  private polling: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly rt: TmuxServer,
@@ -83,37 +95,57 @@ export class TmuxSession implements RuntimeSession {
 
   onOutput(listener: (data: string) => void): void {
     this.outputListeners.add(listener);
+    this.followLog();
+  }
+
+  private followLog(): void {
     if (!this.logTimer && !this.released) {
       this.logTimer = setInterval(() => {
         if (this.subscribers === 0 && Date.now() - this.lastLogPoll < UNSHOWN_LOG_POLL_MS - LOG_POLL_MS / 2) return;
         this.lastLogPoll = Date.now();
-        void this.pollLog().catch(() => undefined);
+        void this.pollLog();
       }, LOG_POLL_MS);
       this.logTimer.unref?.();
     }
   }
 
-  /** Follows the log file tmux pipes the pane into: new bytes are output. */
-  private async pollLog(): Promise<void> {
+  private pollLog(): Promise<void> {
+    this.polling = this.polling.then(() => this.readLog()).catch(() => undefined);
+    return this.polling;
+  }
+
+  /** Follows the log file tmux pipes the pane into: new bytes are output (and the shown screen's past). */
+  private async readLog(): Promise<void> {
     let size: number;
     try {
       size = (await stat(this.logFile)).size;
     } catch {
       return;
     }
-    if (this.logOffset < 0) this.logOffset = 0;
-    if (size < this.logOffset) this.logOffset = 0; // rotated
-    if (size === this.logOffset) return;
-    const from = Math.max(this.logOffset, size - 64 * 1024);
+    const listen = this.outputListeners.size > 0;
+    if (listen && (this.logOffset < 0 || size < this.logOffset)) this.logOffset = 0; // first read, or rotated
+    const past = this.past;
+    if (past && (this.pastOffset < 0 || size < this.pastOffset)) this.pastOffset = Math.max(0, size - REPLAY_BYTES);
+    const outFrom = listen && size > this.logOffset ? Math.max(this.logOffset, size - 64 * 1024) : size;
+    const pastFrom = past && size > this.pastOffset ? this.pastOffset : size;
+    const from = Math.min(outFrom, pastFrom);
+    if (from === size) return;
     const handle = await openNoFollow(this.logFile, 'r'); // a planted symlink or FIFO is not read
+    let buf: Buffer;
     try {
-      const buf = Buffer.alloc(size - from);
+      buf = Buffer.alloc(size - from);
       await handle.read(buf, 0, buf.length, from);
-      this.logOffset = size;
-      const text = buf.toString('utf8');
-      for (const l of this.outputListeners) l(text);
     } finally {
       await handle.close();
+    }
+    if (past && past === this.past && pastFrom < size) {
+      past.write(new Uint8Array(buf.subarray(pastFrom - from)));
+      this.pastOffset = size;
+    }
+    if (outFrom < size) {
+      this.logOffset = size;
+      const text = buf.subarray(outFrom - from).toString('utf8');
+      for (const l of this.outputListeners) l(text);
     }
   }
 
@@ -144,33 +176,66 @@ export class TmuxSession implements RuntimeSession {
   }
 
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {
-    if (!this.client) this.client = new ScreenClient(this.attachArgv(), size.cols, size.rows);
-    else this.client.resize(size.cols, size.rows);
+    if (!this.client) {
+      this.client = new ScreenClient(this.attachArgv(), size.cols, size.rows);
+      // Nothing answers terminal queries here: the live client does.
+      const past = new LiveScreen(size.cols, size.rows, () => {});
+      this.past = past;
+      this.pastOffset = -1;
+      this.followLog();
+      // Once the log's tail is parsed the scrollback is there: a change for the pane to count it.
+      void this.pollLog()
+        .then(() => (this.past === past ? past.flush() : undefined))
+        .then(() => {
+          if (this.past === past) for (const l of this.screenListeners) l();
+        });
+    } else this.resizeScreens(size.cols, size.rows);
     this.subscribers++;
     const off = this.client.screen.onChange(onChange);
+    this.screenListeners.add(onChange);
     let done = false;
     return () => {
       if (done) return;
       done = true;
       off();
-      if (--this.subscribers === 0 && this.client) {
-        this.client.dispose();
-        this.client = null;
-      }
+      this.screenListeners.delete(onChange);
+      if (--this.subscribers === 0 && this.client) this.disposeScreens();
     };
   }
 
+  /** The live screen (its scrollback counted from the log), or with `top` the rows from that line of the past. */
   screen(top?: number): ScreenSnapshot | null {
-    return this.client ? this.client.screen.snapshot(top) : null;
+    if (!this.client) return null;
+    const live = this.client.screen.snapshot();
+    if (!this.past) return live;
+    const end = this.past.term.buffer.active.baseY;
+    if (top === undefined || top >= end) return { ...live, scrollback: end, top: end };
+    return this.past.snapshot(top);
   }
 
   history(): string[] | null {
-    return this.client ? this.client.screen.history() : null;
+    return this.past ? this.past.history() : null;
+  }
+
+  private resizeScreens(cols: number, rows: number): void {
+    this.client?.resize(cols, rows);
+    this.past?.resize(cols, rows);
+  }
+
+  private disposeScreens(): void {
+    this.client?.dispose();
+    this.client = null;
+    this.past?.dispose();
+    this.past = null;
+    if (this.outputListeners.size === 0 && this.logTimer) {
+      clearInterval(this.logTimer);
+      this.logTimer = null;
+    }
   }
 
   resize(cols: number, rows: number): void {
     if (cols < 1 || rows < 1) return;
-    if (this.client) this.client.resize(cols, rows);
+    if (this.client) this.resizeScreens(cols, rows);
     else void this.tmux(['resize-window', '-t', target(this.name), '-x', String(cols), '-y', String(rows)]);
   }
 
@@ -228,7 +293,6 @@ export class TmuxSession implements RuntimeSession {
     if (this.logTimer) clearInterval(this.logTimer);
     this.logTimer = null;
     this.outputListeners.clear();
-    this.client?.dispose();
-    this.client = null;
+    this.disposeScreens();
   }
 }
