@@ -77,9 +77,17 @@ describe.runIf(process.platform === 'linux')('orphans after each kind of stop', 
     expect((await runFlotilla(repo.root, ['add', 'x', '--prompt', 'x', '--id', 'orph-rm'], { env })).code).toBe(0);
     expect((await runFlotilla(repo.root, ['start', 'orph-rm'], { env })).code).toBe(0);
     await waitFor('agent and its setsid child', async () => count('orph-rm') >= 3, 15_000);
-    const r = await runFlotilla(repo.root, ['rm', 'orph-rm'], { env });
-    expect([r.code, r.stdout.trim()]).toEqual([0, 'removed orph-rm']);
-    expect(count('orph-rm')).toBe(0);
+    // A check of another repository's task with the same id: not this rm's to end (was: swept too).
+    const foreign = spawn('sleep', ['60'], { env: { ...process.env, FLOTILLA_TASK: 'orph-rm', FLOTILLA_REPO: '/elsewhere/repo', FLOTILLA_CHECK: 'tok' }, stdio: 'ignore' });
+    try {
+      const r = await runFlotilla(repo.root, ['rm', 'orph-rm'], { env });
+      expect([r.code, r.stdout.trim()]).toEqual([0, 'removed orph-rm']);
+      expect(count('orph-rm')).toBe(1);
+      expect(foreign.exitCode).toBeNull();
+      expect(() => process.kill(foreign.pid!, 0)).not.toThrow();
+    } finally {
+      foreign.kill('SIGKILL');
+    }
   });
 
   it('SIGKILL of the process holding a pty agent: the agent and its setsid child end (was: 12 processes left)', async () => {

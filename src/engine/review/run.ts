@@ -106,7 +106,7 @@ async function runPart(rc: RoleContext, part: DiffPart, out: RoleOutcome): Promi
         cwd: rc.cwd,
         maxBuffer: REVIEWER_MAX_OUTPUT,
         timeoutMs: spec.timeoutMs,
-        env: { ...spec.env, FLOTILLA_TASK: rc.task.id, FLOTILLA_REVIEW_ROLE: spec.role, FLOTILLA_REVIEW_PART: String(part.index) },
+        env: { ...spec.env, FLOTILLA_TASK: rc.task.id, FLOTILLA_REPO: ctx.paths.root, FLOTILLA_REVIEW_ROLE: spec.role, FLOTILLA_REVIEW_PART: String(part.index) },
         onPid: (pid) => ticket?.trackPid(pid),
         signal: rc.signal,
         // No reviewer process outlives its run (a child it spawned that outlived it or ignored SIGTERM).

@@ -240,7 +240,8 @@ export class PtyRuntime implements Runtime {
     const session = new PtySession(p, spec);
     this.sessions.add(session);
     const watchdog = processWatchdog();
-    watchdog.hold(p.pid, attemptMarker(spec.taskId, spec.attempt));
+    // FLOTILLA_REPO too: the watchdog's sweep must not end another repository's attempt of the same id.
+    watchdog.hold(p.pid, attemptMarker(spec.taskId, spec.attempt, spec.env.FLOTILLA_REPO ? { repo: spec.env.FLOTILLA_REPO } : {}));
     session.onExit(() => {
       this.sessions.delete(session);
       watchdog.free(p.pid);

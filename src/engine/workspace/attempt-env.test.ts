@@ -85,9 +85,9 @@ describe('attempt environment', () => {
   it('names the compose project <repo>-<task>-a<n>, lowercase', () => {
     expect(composeProjectName('/x/My Repo', 'fix-login', 2)).toBe('my-repo-fix-login-a2');
     expect(attemptEnv('/x/app', 't', { n: 1, slot: 3, ports: { PORT: 20030 } })).toEqual({
-      COMPOSE_PROJECT_NAME: 'app-t-a1', FLOTILLA_SLOT: '3', PORT: '20030',
+      COMPOSE_PROJECT_NAME: 'app-t-a1', FLOTILLA_REPO: '/x/app', FLOTILLA_SLOT: '3', PORT: '20030',
     });
-    expect(attemptEnv('/x/app', 't', { n: 1 })).toEqual({ COMPOSE_PROJECT_NAME: 'app-t-a1' });
+    expect(attemptEnv('/x/app', 't', { n: 1 })).toEqual({ COMPOSE_PROJECT_NAME: 'app-t-a1', FLOTILLA_REPO: '/x/app' });
   });
 
   it('fills known ${NAME} placeholders and leaves the others', () => {

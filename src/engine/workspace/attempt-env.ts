@@ -17,7 +17,8 @@ export function composeProjectName(repoRoot: string, taskId: string, n: number):
 
 /** The variables of one attempt (ports only while it holds them). */
 export function attemptEnv(repoRoot: string, taskId: string, attempt: Pick<Attempt, 'n' | 'slot' | 'ports'>): Record<string, string> {
-  const env: Record<string, string> = { COMPOSE_PROJECT_NAME: composeProjectName(repoRoot, taskId, attempt.n) };
+  // FLOTILLA_REPO: a sweep after stop/rm ends this repository's processes only (task ids repeat across repositories).
+  const env: Record<string, string> = { COMPOSE_PROJECT_NAME: composeProjectName(repoRoot, taskId, attempt.n), FLOTILLA_REPO: repoRoot };
   if (attempt.slot !== undefined && attempt.slot !== null) env.FLOTILLA_SLOT = String(attempt.slot);
   for (const [name, port] of Object.entries(attempt.ports ?? {})) env[name] = String(port);
   return env;

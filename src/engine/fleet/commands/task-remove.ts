@@ -45,7 +45,7 @@ export async function removeTask(ctx: FleetContext, id: string, keepWorktrees: b
   const task = await assertRemovable(ctx, id, keepWorktrees);
   const problems: string[] = [];
   // Nothing of the task may run on: daemons its agent, checks or setup left (setsid) are ended too.
-  await sweepMarked(attemptMarker(id, undefined, { includeChecks: true }));
+  await sweepMarked(attemptMarker(id, undefined, { includeChecks: true, repo: ctx.paths.root }));
   if (!keepWorktrees) {
     for (const attempt of task.attempts) {
       // The orchestrator's session runs in the main checkout: never remove that.
