@@ -1,4 +1,5 @@
-import { open, readdir, readFile } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
+import { openNoFollow } from '../core/index.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/index.js';
 import { newCodexContext, newGeminiContext, parseClaudeLine, parseCodexLine, parseGeminiLine } from '../agents/index.js';
@@ -10,10 +11,20 @@ export function emptyCostState(): CostState {
   return { version: 1, files: {}, buckets: [], reviews: {}, malformed: 0 };
 }
 
-/** Reads the state file; a missing or unreadable one is an empty state (logs are read again). */
+/**
+ * Reads the state file; a missing or unreadable one, or a link planted in its place, is an empty
+ * state (logs are read again; the save replaces the link, never writes through it).
+ */
 export async function loadCostState(file: string): Promise<CostState> {
   try {
-    const raw = JSON.parse(await readFile(file, 'utf8')) as CostState;
+    const handle = await openNoFollow(file, 'r');
+    let text: string;
+    try {
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+    const raw = JSON.parse(text) as CostState;
     if (raw && raw.version === 1 && raw.files && Array.isArray(raw.buckets) && raw.reviews) {
       return {
         ...raw,

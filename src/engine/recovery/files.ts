@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { basename, isAbsolute, normalize, relative, resolve, sep } from 'node:path';
-import { UsageError } from '../core/index.js';
+import { openNoFollow, UsageError } from '../core/index.js';
 import { capText } from './text.js';
 
 /** Reading evidence files and checking what the human hands a retry (--files, --doc). */
@@ -8,11 +8,15 @@ import { capText } from './text.js';
 /** Largest document `--doc` accepts. */
 export const DOC_FILE_CAP = 256 * 1024;
 
-/** Reads at most `maxBytes` from the end of a file; null when it cannot be read. */
-export async function readTail(file: string, maxBytes: number): Promise<string | null> {
+/**
+ * Reads at most `maxBytes` from the end of a file; null when it cannot be read. Flotilla's own
+ * files (attempt and check logs under .flotilla/) are read without following a link planted there;
+ * `followLinks` is for a file the human names (--doc).
+ */
+export async function readTail(file: string, maxBytes: number, o: { followLinks?: boolean } = {}): Promise<string | null> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    handle = o.followLinks ? await open(file, 'r') : await openNoFollow(file, 'r');
     const { size } = await handle.stat();
     const start = Math.max(0, size - maxBytes);
     const buf = Buffer.alloc(size - start);
@@ -69,7 +73,7 @@ export async function readDoc(file: string, cwd: string, docChars: number): Prom
     throw new UsageError(`--doc ${file}: cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   if (size > DOC_FILE_CAP) throw new UsageError(`--doc ${file}: ${size} bytes is over the ${DOC_FILE_CAP / 1024} KiB cap`);
-  const text = (await readTail(full, DOC_FILE_CAP)) ?? '';
+  const text = (await readTail(full, DOC_FILE_CAP, { followLinks: true })) ?? '';
   if (text.includes('\u0000')) throw new UsageError(`--doc ${file}: a binary file`);
   return { name: basename(full), path: full, text: capText(text, docChars) };
 }
