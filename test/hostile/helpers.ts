@@ -20,17 +20,32 @@ export function snapshotState(root: string): StateSnapshot {
   const base = join(root, '.flotilla');
   const out: StateSnapshot = {};
   if (!existsSync(base)) return out;
+  // A process of the fleet (a watch, an agent's holder) may remove a file while we walk: a path
+  // gone between readdir and lstat is simply not in the snapshot.
+  const gone = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
   const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      if (gone(err)) return;
+      throw err;
+    }
+    for (const entry of entries) {
       const p = join(dir, entry.name);
       const rel = relative(base, p);
-      const st = lstatSync(p);
-      if (st.isSymbolicLink()) out[rel] = `symlink:${readlinkSync(p)}`;
-      else if (st.isDirectory()) {
-        out[rel] = 'dir';
-        walk(p);
-      } else if (st.isFile()) out[rel] = `sha256:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
-      else out[rel] = 'special';
+      try {
+        const st = lstatSync(p);
+        if (st.isSymbolicLink()) out[rel] = `symlink:${readlinkSync(p)}`;
+        else if (st.isDirectory()) {
+          out[rel] = 'dir';
+          walk(p);
+        } else if (st.isFile()) out[rel] = `sha256:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+        else out[rel] = 'special';
+      } catch (err) {
+        if (!gone(err)) throw err;
+        delete out[rel];
+      }
     }
   };
   walk(base);
