@@ -31,6 +31,13 @@ afterEach(async () => {
 
 type Scenario = (worktree: string) => ScriptedTurn[];
 
+/**
+ * Flotilla run as from a human's terminal, not as from a CI job: Gemini CLI takes CI=true or
+ * GITHUB_ACTIONS=true in its environment (inherited from flotilla's, through the tmux server) for
+ * a headless run and exits at an untrusted folder (status 55) instead of showing its trust dialog.
+ */
+const TERMINAL_ENV = { CI: 'false', GITHUB_ACTIONS: 'false' };
+
 async function setup(name: string, scenario: Scenario, options: { config?: Record<string, unknown>; folderTrust?: boolean } = {}) {
   // A request past the scenario is refused (401): all of them in the trust test.
   endpoint = await startGeminiEndpoint({ turns: [], fallback: { error: 401 } });
@@ -39,6 +46,7 @@ async function setup(name: string, scenario: Scenario, options: { config?: Recor
     ...options.config,
   });
   const tr = t;
+  Object.assign(tr.env, TERMINAL_ENV);
   const home = geminiHome(join(tr.repo.dir, 'gemini-home'), { folderTrust: options.folderTrust });
   // The profile's environment now that the home folder is known.
   const configFile = join(tr.repo.root, '.flotilla', 'config.json');
