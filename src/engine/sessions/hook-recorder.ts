@@ -5,7 +5,7 @@
  * {at, event, attempt, tool?, message?, kind?} to the events file (0600). Never fails the agent:
  * every error is swallowed and the exit code is 0.
  */
-import { closeSync, fchmodSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, writeSync } from 'node:fs';
 // The lean leaf, not core's door: this runs for every hook event and must not load the engine.
 import { openNoFollowSync } from '../core/no-follow.js';
 
@@ -68,11 +68,16 @@ async function record(): Promise<void> {
     message: (pickString(payload, 'message') ?? describe(event, payload))?.replace(/[\x00-\x1f\x7f-\x9f]/g, ' '),
     kind: pickString(payload, 'notification_type'),
   };
+  const text = `${JSON.stringify(line)}\n`;
   // Never through a symlink planted at the file or its folder (refused: nothing written or chmodded).
   const fd = openNoFollowSync(file, 'a');
   try {
-    fchmodSync(fd, 0o600);
-    writeSync(fd, `${JSON.stringify(line)}\n`);
+    // Only a file that is not 0600 already is chmodded (flotilla makes it 0600 before the agent
+    // starts). An fchmod before every write made the watcher miss events: chokidar stats the file
+    // at the first inotify event (the chmod), sees the mtime unchanged and takes it for an access,
+    // and drops the write's event that follows within its 5 ms throttle (a Stop lost under load).
+    if ((fstatSync(fd).mode & 0o777) !== 0o600) fchmodSync(fd, 0o600);
+    writeSync(fd, text);
   } finally {
     closeSync(fd);
   }
