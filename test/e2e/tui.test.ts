@@ -209,7 +209,9 @@ describe('flotilla fleet view with live agents', () => {
       );
       writeFileSync(
         join(agentRepo.root, '.flotilla', 'config.json'),
-        JSON.stringify({ worktreeRoot: agentRepo.worktreeRoot, defaultAgent: 'echo', profiles: { echo: { command: [process.execPath, script, '{prompt}'], hooks: 'none' } } }),
+        // No automatic retry: the agent made to exit below stays ended (a monitor pass retried it as
+        // attempt 2 on a slow machine, so 'agent-one' was still running at quit).
+        JSON.stringify({ worktreeRoot: agentRepo.worktreeRoot, defaultAgent: 'echo', recovery: { auto: [] }, profiles: { echo: { command: [process.execPath, script, '{prompt}'], hooks: 'none' } } }),
       );
       for (const title of ['Agent one', 'Agent two']) {
         expect((await runCli(agentRepo.root, ['add', title, '--prompt', title.toLowerCase()])).code).toBe(0);
@@ -244,6 +246,8 @@ describe('flotilla fleet view with live agents', () => {
       tmux.keys('?');
       await tmux.waitFor((s) => s.includes('flotilla keys'), 'the help overlay after the agent exited');
       tmux.keys('Escape');
+      // Keys apart, as a human types them: Escape and q read together by a busy view are alt-q.
+      await tmux.waitFor((s) => !s.includes('flotilla keys'), 'the help overlay to close');
       tmux.keys('q');
       const end = await tmux.waitFor((s) => /EXIT=\d+/.test(s), 'flotilla to exit');
       // tmux runtime: quitting leaves the live agent running and says so.
