@@ -146,7 +146,7 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
     const env = await waitFor('needs you (environment)', async () => {
       const now = await task();
       return now.state === 'failed' && now.attempts[0]?.failure?.class === 'environment' ? now : null;
-    }, 35_000, 250);
+    }, 65_000, 250); // the send ends the pause at one monitor pass, the next judges it: two 15 s passes and a slow machine
     expect(env.attempts).toHaveLength(1);
     expect(env.attempts[0]!.failure!.evidence).toMatch(/^not logged in, or the API key was refused: the agent said "⎿\s+Invalid API key · Fix external API key"$/);
   }, 120_000);

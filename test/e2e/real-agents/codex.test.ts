@@ -134,7 +134,10 @@ describe.skipIf(!CODEX)(`real Codex ${V} app-server daemon`, () => {
       expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])).toBe(pid);
       expect(readFileSync(`/proc/${pid}/environ`, 'latin1')).toContain('\0FLOTILLA_TASK=job\0');
     }
+    // This repository's processes of the task (another test's task `job` is not this stop's).
+    const ours = { env: { FLOTILLA_TASK: 'job', FLOTILLA_REPO: t.repo.root } };
+    expect(findMarked(ours)).toEqual(expect.arrayContaining(daemons));
     expect((await t.cli(['stop', 'job'])).code).toBe(0);
-    expect({ marked: findMarked({ env: { FLOTILLA_TASK: 'job' } }), daemons: daemonsOf(codexHome) }).toEqual({ marked: [], daemons: [] });
+    expect({ marked: findMarked(ours), daemons: daemonsOf(codexHome) }).toEqual({ marked: [], daemons: [] });
   }, 150_000);
 });
