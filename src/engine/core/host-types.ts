@@ -38,3 +38,9 @@ export interface HostsPort {
   get(name: string): RemoteHostPort;
   close(): Promise<void>;
 }
+
+/** Why a host did not answer its probe. */
+export type HostFault = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'garbage' | 'error';
+
+/** How one host answered a monitoring pass's probe (the health of hosts is decided from these). */
+export type PassHost = { name: string; ok: true; ms: number } | { name: string; ok: false; fault: HostFault; message: string; ms: number };

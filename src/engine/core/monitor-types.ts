@@ -1,3 +1,4 @@
+import type { PassHost } from './host-types.js';
 import type { TaskState } from './task-schema.js';
 
 /** One thing the monitor changed or found this pass (printed by `check` and `watch`). */
@@ -31,4 +32,9 @@ export interface PassResult {
   errors: string[];
   /** The conflict radar of this pass (when two or more tasks were watched). */
   radar?: { live: number; overlapping: number; conflicting: number; gitProcesses: number; durationMs: number };
+  /**
+   * Each configured host's answer to this pass's one probe (sessions and worktrees of its attempts),
+   * and how many `git fetch` processes brought commits back from it. Absent without hosts.
+   */
+  hosts?: Array<PassHost & { fetches: number }>;
 }

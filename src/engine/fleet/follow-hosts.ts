@@ -1,20 +1,21 @@
 import { errorMessage } from '../core/index.js';
-import { hostEventMessage, runHostsPass, unreachableNote } from '../hosts/index.js';
+import { hostEventMessage, hostReasons, recordHostsHealth, unreachableNote } from '../hosts/index.js';
 import type { Fleet } from './create-fleet.js';
 
-const HOST_PROBE_TIMEOUT_MS = 15_000;
-
 /**
- * After each monitoring pass, when config has hosts: one probe per host (in parallel, each with its
- * own timeout). A host that stops answering is announced once per outage (a needs-input
- * notification naming its tasks; they are not failed), and while it stays down each pass says so in
- * its errors; when it answers again, one info notification.
+ * After each monitoring pass, when config has hosts: the health of each host, decided from the
+ * pass's own probe of it (`result.hosts`: no second probe). A host that stops answering is
+ * announced once per outage (a needs-input notification naming its tasks; they are not failed),
+ * its tasks show `host unreachable since …` (their reason, for `status` and the view), and while
+ * it stays down each pass says so in its errors; when it answers again, one info notification and
+ * the reason is cleared.
  */
 export function followHosts(fleet: Fleet): void {
   if (Object.keys(fleet.config.hosts).length === 0) return;
   fleet.monitor.afterPass(async (result) => {
+    if (!result.hosts) return;
     try {
-      const pass = await runHostsPass({ config: fleet.config, stateDir: fleet.paths.stateDir, tasks: fleet.store.getState().tasks, timeoutMs: HOST_PROBE_TIMEOUT_MS });
+      const pass = await recordHostsHealth({ config: fleet.config, stateDir: fleet.paths.stateDir, tasks: fleet.store.getState().tasks, answers: result.hosts });
       for (const event of pass.events) {
         fleet.notifier.push({ kind: event.kind === 'host-down' ? 'needs-input' : 'info', message: hostEventMessage(event) });
       }
@@ -22,6 +23,14 @@ export function followHosts(fleet: Fleet): void {
         const note = unreachableNote(health);
         if (note) result.errors.push(`${name}: ${note}`);
       }
+      if (hostReasons(fleet.store.getState().tasks, pass.health).size === 0) return;
+      await fleet.registry.update((data) => {
+        for (const [id, reason] of hostReasons(data.tasks, pass.health)) {
+          const task = data.tasks.find((t) => t.id === id);
+          if (task) task.reason = reason;
+        }
+      });
+      await fleet.refresh();
     } catch (err) {
       result.errors.push(`hosts: ${errorMessage(err)}`);
     }

@@ -68,8 +68,11 @@ export async function probeAttempt(
     tips: Map<string, string>;
     conflictCache?: ConflictCache;
     status?: boolean;
-    /** An attempt on a host: whether its worktree is there, and git on that host for its status. */
-    remote?: { worktreeExists: boolean; git: GitClient };
+    /**
+     * An attempt on a host: what the pass's one probe of that host read (whether the worktree is
+     * there, its `git status` or why git could not read it); no git runs on the host for it here.
+     */
+    remote?: { worktreeExists: boolean; status: { dirty: string[] } | { error: string } };
   },
 ): Promise<AttemptProbe> {
   const { task, attempt, tips } = o;
@@ -101,13 +104,16 @@ export async function probeAttempt(
     probe.problem = `worktree ${attempt.worktree} of attempt ${attempt.n} was deleted`;
   } else if (o.status !== false) {
     probe.statusRead = true;
-    const status = await (o.remote?.git ?? git).raw(attempt.worktree, gitArgs.statusPorcelain());
-    if (status.exitCode !== 0) {
-      probe.problem = `git status failed in ${attempt.worktree}: ${status.stderr.trim().split('\n')[0] ?? ''}`;
-    } else {
-      const s = parseStatusV2(status.stdout);
-      probe.dirty = s.dirty;
-      probe.clean = s.dirty.length === 0;
+    let status: { dirty: string[] } | { error: string };
+    if (o.remote) status = o.remote.status;
+    else {
+      const r = await git.raw(attempt.worktree, gitArgs.statusPorcelain());
+      status = r.exitCode === 0 ? { dirty: parseStatusV2(r.stdout).dirty } : { error: r.stderr.trim().split('\n')[0] ?? '' };
+    }
+    if ('error' in status) probe.problem = `git status failed in ${attempt.worktree}: ${status.error}`;
+    else {
+      probe.dirty = status.dirty;
+      probe.clean = status.dirty.length === 0;
     }
   }
   if (!probe.branchExists) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { taskSchema, type Task } from '../core/index.js';
-import { nextHostHealth, removedHostsInUse, removedHostsMessage, unreachableNote } from './health.js';
+import { hostReasons, nextHostHealth, removedHostsInUse, removedHostsMessage, unreachableNote } from './health.js';
 import type { ProbeOutcome } from './probe-hosts.js';
 
 const at = '2026-12-02T06:00:00.000Z';
@@ -24,6 +24,22 @@ describe('nextHostHealth', () => {
     const back = nextHostHealth(again.health, [up('box')], tasks, '2026-12-02T06:10:00.000Z');
     expect(back.events).toEqual([{ kind: 'host-back', host: 'box', downSince: at, tasks: ['a', 'b'] }]);
     expect(unreachableNote(back.health.box!)).toBeNull();
+  });
+});
+
+describe('hostReasons', () => {
+  it('shows host unreachable since … on the live tasks of a down host, once, and clears it when the host answers', () => {
+    const tasks = [task('a', 'box'), task('b', 'box'), task('c', undefined), task('x', 'other')];
+    const downHealth = nextHostHealth({}, [down('box'), up('other')], tasks, at).health;
+    const note = `host unreachable since ${at} (Connection refused)`;
+    expect(hostReasons(tasks, downHealth)).toEqual(new Map([['a', note], ['b', note]]));
+    // Already shown: nothing to write again on the next pass.
+    const shown = tasks.map((t) => (t.attempts[0]!.host === 'box' ? { ...t, reason: note } : t));
+    expect(hostReasons(shown, downHealth).size).toBe(0);
+    const backHealth = nextHostHealth(downHealth, [up('box')], tasks, at).health;
+    expect(hostReasons(shown, backHealth)).toEqual(new Map([['a', null], ['b', null]]));
+    // Another reason (set by a state change) is not touched.
+    expect(hostReasons([{ ...tasks[0]!, reason: 'agent is working again' }], backHealth).size).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { ConfigError, type FlotillaConfig, type RegistryPort, type Task } from '../core/index.js';
-import type { HostFault, ProbeOutcome } from './probe-hosts.js';
+import type { HostFault, PassHost } from '../core/index.js';
 import { attemptHost, LOCAL_HOST } from './report.js';
 
 /**
@@ -37,7 +37,7 @@ export function tasksOnHost(tasks: readonly Task[], host: string): string[] {
  */
 export function nextHostHealth(
   previous: Readonly<Record<string, HostHealth>>,
-  outcomes: readonly ProbeOutcome[],
+  outcomes: readonly PassHost[],
   tasks: readonly Task[],
   now: string,
 ): { health: Record<string, HostHealth>; events: HostEvent[] } {
@@ -59,7 +59,28 @@ export function nextHostHealth(
 
 /** The line an attempt on a down host shows instead of failing. */
 export function unreachableNote(health: HostHealth): string | null {
-  return health.downSince ? `host unreachable since ${health.downSince}${health.message ? ` (${health.message})` : ''}` : null;
+  return health.downSince ? `${UNREACHABLE_PREFIX}${health.downSince}${health.message ? ` (${health.message})` : ''}` : null;
+}
+
+/** What a task's reason begins with while its host does not answer. */
+export const UNREACHABLE_PREFIX = 'host unreachable since ';
+
+/**
+ * The reasons to write so `status` and the fleet view show `host unreachable since …` on the tasks
+ * of a down host (their latest attempt is there and the task is live), and clear it once the host
+ * answers: task id → new reason (null: cleared). Tasks already showing the right reason are left out.
+ */
+export function hostReasons(tasks: readonly Task[], health: Readonly<Record<string, HostHealth>>): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const t of tasks) {
+    const last = t.attempts.at(-1);
+    if (!last?.host || !['running', 'checking', 'ready', 'paused'].includes(t.state)) continue;
+    const h = health[last.host];
+    const note = h ? unreachableNote(h) : null;
+    if (note && t.reason !== note) out.set(t.id, note);
+    else if (!note && h && t.reason?.startsWith(UNREACHABLE_PREFIX)) out.set(t.id, null);
+  }
+  return out;
 }
 
 /**

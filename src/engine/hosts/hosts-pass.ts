@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { FlotillaConfig, Task } from '../core/index.js';
+import type { FlotillaConfig, PassHost, Task } from '../core/index.js';
 import { withFileLock, writeFileAtomic } from '../fs/index.js';
 import { nextHostHealth, type HostEvent, type HostHealth } from './health.js';
 import { probeHosts, type ProbeOutcome } from './probe-hosts.js';
+import { hostTmuxSocket } from './remote-host.js';
 import { controlDir, sshTransport } from './ssh.js';
 
 /**
@@ -39,6 +40,64 @@ export interface HostsPassResult {
   events: HostEvent[];
 }
 
+/**
+ * The monitoring pass's one probe per configured host, all at once, each with its own timeout: for
+ * a host with attempts (`worktrees`: their worktrees there), the state of every flotilla tmux
+ * session on it and `git status` of each of those worktrees; for the others, that they answer.
+ */
+export function probeHostsForPass(input: {
+  config: Pick<FlotillaConfig, 'hosts'>;
+  stateDir: string;
+  repoRoot: string;
+  worktrees: ReadonlyMap<string, readonly string[]>;
+  timeoutMs: number;
+}): Promise<ProbeOutcome[]> {
+  const dir = controlDir(input.stateDir);
+  return probeHosts(
+    Object.keys(input.config.hosts).map((name) => {
+      const config = input.config.hosts[name]!;
+      const worktrees = input.worktrees.get(name);
+      return {
+        name,
+        remote: true,
+        transport: sshTransport({ name, config, controlDir: dir }),
+        request: { programs: [], versions: false, worktrees: worktrees ?? [], ...(worktrees ? { tmuxSocket: hostTmuxSocket(config, input.repoRoot) } : {}) },
+      };
+    }),
+    input.timeoutMs,
+  );
+}
+
+/**
+ * The health decider against what the last pass (in any flotilla process) saw, kept in
+ * `.flotilla/hosts-health.json` under a lock: a host that goes down is announced once per outage.
+ */
+export async function recordHostsHealth(input: {
+  config: Pick<FlotillaConfig, 'hosts'>;
+  stateDir: string;
+  tasks: readonly Task[];
+  answers: readonly PassHost[];
+  now?: Date;
+}): Promise<{ health: Record<string, HostHealth>; events: HostEvent[] }> {
+  const names = Object.keys(input.config.hosts);
+  if (names.length === 0) return { health: {}, events: [] };
+  const file = healthFile(input.stateDir);
+  return withFileLock(`${file}.lock`, async () => {
+    const previous = await readHealth(file);
+    const { health, events } = nextHostHealth(previous, input.answers, input.tasks, (input.now ?? new Date()).toISOString());
+    // Hosts no longer in config drop out of the file.
+    const kept = Object.fromEntries(Object.entries(health).filter(([n]) => names.includes(n)));
+    await writeFileAtomic(file, `${JSON.stringify(kept, null, 2)}\n`);
+    return { health: kept, events };
+  });
+}
+
+/** The last health recorded (what `status` shows for attempts on a down host); {} when none. */
+export function readHostsHealth(stateDir: string): Promise<Record<string, HostHealth>> {
+  return readHealth(healthFile(stateDir));
+}
+
+/** A probe of every configured host (reachability only) and its health: `hosts`-style callers. */
 export async function runHostsPass(input: {
   config: Pick<FlotillaConfig, 'hosts'>;
   stateDir: string;
@@ -58,15 +117,7 @@ export async function runHostsPass(input: {
     })),
     input.timeoutMs,
   );
-  const file = healthFile(input.stateDir);
-  return withFileLock(`${file}.lock`, async () => {
-    const previous = await readHealth(file);
-    const { health, events } = nextHostHealth(previous, outcomes, input.tasks, (input.now ?? new Date()).toISOString());
-    // Hosts no longer in config drop out of the file.
-    const kept = Object.fromEntries(Object.entries(health).filter(([n]) => names.includes(n)));
-    await writeFileAtomic(file, `${JSON.stringify(kept, null, 2)}\n`);
-    return { outcomes, health: kept, events };
-  });
+  return { outcomes, ...(await recordHostsHealth({ ...input, answers: outcomes })) };
 }
 
 /** The one line a host event gets (a notification, a line of `check` and `watch`). */

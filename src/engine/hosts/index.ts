@@ -4,6 +4,6 @@ export { hostRefusal, placeTask, type HostSituation, type Placement, type Placem
 export { probeHost, probeHosts, type HostFault, type ProbeOutcome, type ProbeTarget } from './probe-hosts.js';
 export { agentPrograms, attemptHost, BASE_PROGRAMS, hostLoad, hostsReport, LOCAL_HOST, type HostRow, type HostsReportInput } from './report.js';
 export { hostFindings, type HostCheckInput, type HostFinding } from './check.js';
-export { nextHostHealth, refuseRemovedHosts, removedHostsInUse, removedHostsMessage, tasksOnHost, unreachableNote, type HostEvent, type HostHealth } from './health.js';
-export { healthFile, hostEventMessage, runHostsPass, type HostsPassResult } from './hosts-pass.js';
-export { closeMaster, createHosts, repoKey, type HostsOptions } from './remote-host.js';
+export { hostReasons, nextHostHealth, refuseRemovedHosts, UNREACHABLE_PREFIX, removedHostsInUse, removedHostsMessage, tasksOnHost, unreachableNote, type HostEvent, type HostHealth } from './health.js';
+export { healthFile, hostEventMessage, probeHostsForPass, readHostsHealth, recordHostsHealth, runHostsPass, type HostsPassResult } from './hosts-pass.js';
+export { closeMaster, createHosts, hostTmuxSocket, repoKey, type HostsOptions } from './remote-host.js';

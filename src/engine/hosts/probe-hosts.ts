@@ -1,3 +1,4 @@
+import type { HostFault } from '../core/index.js';
 import { runCommand, type Transport } from '../exec/index.js';
 import { parseProbe, probeScript, ProbeParseError, type HostProbe, type ProbeRequest } from './probe.js';
 import { classifySshError } from './ssh.js';
@@ -16,7 +17,7 @@ export interface ProbeTarget {
   request: ProbeRequest;
 }
 
-export type HostFault = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'garbage' | 'error';
+export type { HostFault };
 
 export type ProbeOutcome =
   | { name: string; ok: true; probe: HostProbe; ms: number }

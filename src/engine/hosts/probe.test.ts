@@ -50,10 +50,25 @@ describe('the host probe script, run by a real sh', () => {
     expect(p.sessions[0]!.pid).toBeGreaterThan(0);
     const [wt, gone, notGit] = p.worktrees;
     expect(wt).toMatchObject({ state: 'ok', branch: 'flotilla/t-a1', changed: 2 });
+    expect([...wt!.dirty].sort()).toEqual(['a', 'b']);
     expect(wt!.head).toMatch(/^[0-9a-f]{40}$/);
     expect(gone!.state).toBe('gone');
     expect(notGit!.state).toBe('error');
     expect(p.worktreeRoot).toBe('missing');
+  });
+
+  it('a socket written ~/… is the one under the host home ($HOME there), never a literal ~', () => {
+    const sock = join(dir, 'home-sock');
+    spawnSync('tmux', ['-S', sock, '-f', '/dev/null', 'new-session', '-d', '-s', 'h17', 'sleep 30']);
+    try {
+      const req: ProbeRequest = { programs: [], versions: false, tmuxSocket: '~/home-sock', worktrees: [] };
+      const r = spawnSync('sh', ['-c', probeScript(req)], { cwd: tmpdir(), encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C', HOME: dir } });
+      const p = parseProbe('local', req, r.stdout);
+      expect(p.tmux).toBe('ok');
+      expect(p.sessions.map((x) => x.name)).toEqual(['h17']);
+    } finally {
+      spawnSync('tmux', ['-S', sock, 'kill-server']);
+    }
   });
 
   it('without versions only says installed; no tmux server reads as none; a read-only root is named', () => {
@@ -88,7 +103,7 @@ describe('parseProbe refuses garbage with one line naming the host', () => {
   it("counts git's porcelain lines of a worktree, whatever paths they name, and never reads them as rows", () => {
     const oid = 'a'.repeat(40);
     const block = ['wt 0', `# branch.oid ${oid}`, '# branch.head flotilla/x-a1', '? wt 0 gone', '1 .M N... 100644 100644 100644 x y end', '? end'];
-    expect(parse([...good.slice(0, 5), ...block, 'end']).worktrees).toEqual([{ path: '/w', state: 'ok', head: oid, branch: 'flotilla/x-a1', changed: 3 }]);
+    expect(parse([...good.slice(0, 5), ...block, 'end']).worktrees).toEqual([{ path: '/w', state: 'ok', head: oid, branch: 'flotilla/x-a1', changed: 3, dirty: ['wt 0 gone', 'end', 'end'] }]);
     expect(parse([...good.slice(0, 5), 'wt 0', 'wt 0 error', 'end']).worktrees[0]!.state).toBe('error');
   });
   it.each([

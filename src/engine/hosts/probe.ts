@@ -22,7 +22,11 @@ export interface ProbeRequest {
   programs: readonly string[];
   /** Also print each program's version (slower: runs each one; `hosts` asks, a monitoring pass does not). */
   versions: boolean;
-  /** The flotilla tmux server whose sessions to list: a socket name (`tmux -L`) or an absolute socket path (`tmux -S`); none: no listing. */
+  /**
+   * The flotilla tmux server whose sessions to list: a socket name (`tmux -L`), an absolute socket
+   * path (`tmux -S`), or a path under the host's home written `~/…` (`tmux -S "$HOME"/…`, so a pass
+   * needs no exec of its own to learn the home folder); none: no listing.
+   */
   tmuxSocket?: string;
   /** Worktrees on the host whose git facts to read, by absolute path. */
   worktrees: readonly string[];
@@ -35,10 +39,16 @@ function versionCommand(program: string): string {
   return program === 'tmux' ? `tmux -V` : `${shellQuote(program)} --version`;
 }
 
+/** tmux's socket option for the script: `-L name`, `-S '/path'` or `-S "$HOME"/'path'`. */
+function socketArgs(socket: string): string {
+  if (socket.startsWith('~/')) return `-S "$HOME"/${shellQuote(socket.slice(2))}`;
+  return `${socket.startsWith('/') ? '-S' : '-L'} ${shellQuote(socket)}`;
+}
+
 /** Builds the probe script. Every value from config or the registry enters it single-quoted. */
 export function probeScript(req: ProbeRequest): string {
   for (const p of req.programs) if (!PROGRAM.test(p)) throw new Error(`program name not allowed in a host probe: ${JSON.stringify(p)}`);
-  if (req.tmuxSocket !== undefined && !SOCKET.test(req.tmuxSocket) && !(req.tmuxSocket.startsWith('/') && !req.tmuxSocket.includes('\n'))) throw new Error(`tmux socket name not allowed: ${JSON.stringify(req.tmuxSocket)}`);
+  if (req.tmuxSocket !== undefined && !SOCKET.test(req.tmuxSocket) && !(/^(\/|~\/)/.test(req.tmuxSocket) && !req.tmuxSocket.includes('\n'))) throw new Error(`tmux socket name not allowed: ${JSON.stringify(req.tmuxSocket)}`);
   for (const w of [...req.worktrees, ...(req.worktreeRoot ? [req.worktreeRoot] : [])]) {
     if (!w.startsWith('/') || w.includes('\n')) throw new Error(`worktree path not allowed in a host probe: ${JSON.stringify(w)}`);
   }
@@ -63,7 +73,7 @@ export function probeScript(req: ProbeRequest): string {
     // prints a tab in its output as "_". flotilla's session names are slugs, without spaces.
     const fmt = shellQuote('#{session_name} #{pane_pid} #{pane_dead} #{pane_dead_status}');
     lines.push(
-      `if ! command -v tmux >/dev/null 2>&1; then echo 'tmux missing'; elif s=$(tmux ${req.tmuxSocket.startsWith('/') ? '-S' : '-L'} ${shellQuote(req.tmuxSocket)} list-panes -a -F ${fmt} 2>&1); then echo 'tmux ok'; [ -n "$s" ] && printf '%s\\n' "$s" | awk '{print "sess " $0}'; else case "$s" in *'no server running'*|*'error connecting'*|*'No such file'*|*'no sessions'*) echo 'tmux none';; *) echo 'tmux error';; esac; fi`,
+      `if ! command -v tmux >/dev/null 2>&1; then echo 'tmux missing'; elif s=$(tmux ${socketArgs(req.tmuxSocket)} list-panes -a -F ${fmt} 2>&1); then echo 'tmux ok'; [ -n "$s" ] && printf '%s\\n' "$s" | awk '{print "sess " $0}'; else case "$s" in *'no server running'*|*'error connecting'*|*'No such file'*|*'no sessions'*) echo 'tmux none';; *) echo 'tmux error';; esac; fi`,
     );
   }
   // Each worktree: a "wt <i>" line, then git's own porcelain v2 lines (read, counted, never shown),
@@ -96,6 +106,17 @@ export interface ProbeWorktree {
   branch: string | null;
   /** Changed (tracked or untracked) paths. */
   changed: number;
+  /** Those paths, as git status prints them (quoted when unusual). */
+  dirty: string[];
+}
+
+/** The path of one changed-path line of `git status --porcelain=v2` (without -z). */
+function changedPath(line: string): string {
+  const words = line.split(' ');
+  if (line.startsWith('1 ')) return words.slice(8).join(' ');
+  if (line.startsWith('2 ')) return (words.slice(9).join(' ').split('\t')[0] ?? '');
+  if (line.startsWith('u ')) return words.slice(10).join(' ');
+  return line.slice(2);
 }
 
 export interface HostProbe {
@@ -154,14 +175,14 @@ export function parseProbe(host: string, req: ProbeRequest, stdout: string): Hos
     } else if (kind === 'wt' && int(words[1]) !== null && int(words[1])! < req.worktrees.length) {
       const index = int(words[1])!;
       const path = req.worktrees[index]!;
-      if (words.length === 3 && words[2] === 'gone') probe.worktrees.push({ path, state: 'gone', head: null, branch: null, changed: 0 });
+      if (words.length === 3 && words[2] === 'gone') probe.worktrees.push({ path, state: 'gone', head: null, branch: null, changed: 0, dirty: [] });
       else if (words.length === 3 && words[2] === 'error') {
         // git failed after "wt <i>" started its block: that block becomes the error.
         const last = probe.worktrees.at(-1);
         if (last?.path !== path || last.state !== 'ok') fail(i, 'error row without its worktree');
-        Object.assign(last!, { state: 'error', head: null, branch: null, changed: 0 });
+        Object.assign(last!, { state: 'error', head: null, branch: null, changed: 0, dirty: [] });
       } else if (words.length === 2) {
-        const wt: ProbeWorktree = { path, state: 'ok', head: null, branch: null, changed: 0 };
+        const wt: ProbeWorktree = { path, state: 'ok', head: null, branch: null, changed: 0, dirty: [] };
         // git status --porcelain=v2 --branch: "# branch.*" headers, then one line per changed path.
         while (i + 1 < lines.length - 1 && /^(# |[12u?!] )/.test(lines[i + 1]!)) {
           const l = lines[++i]!;
@@ -172,7 +193,10 @@ export function parseProbe(host: string, req: ProbeRequest, stdout: string): Hos
           } else if (l.startsWith('# branch.head ')) {
             const head = l.slice(14);
             wt.branch = head === '(detached)' ? null : head;
-          } else if (!l.startsWith('# ')) wt.changed++;
+          } else if (!l.startsWith('# ')) {
+            wt.changed++;
+            wt.dirty.push(changedPath(l));
+          }
         }
         probe.worktrees.push(wt);
       } else fail(i, 'bad worktree row');

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { UsageError, type FlotillaConfig, type HostLayout, type HostsPort, type RemoteHostPort } from '../core/index.js';
+import { UsageError, type FlotillaConfig, type HostConfig, type HostLayout, type HostsPort, type RemoteHostPort } from '../core/index.js';
 import { createRunner, runCommand } from '../exec/index.js';
 import { controlDir, controlPath, shellQuote, sshArgv, sshTransport, type SshHost } from './ssh.js';
 
@@ -23,6 +23,28 @@ export function repoKey(repoRoot: string): { name: string; hash: string } {
   const hash = createHash('sha1').update(repoRoot).digest('hex').slice(0, 10);
   const name = basename(repoRoot).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'repo';
   return { name: `${name}-${hash}`, hash };
+}
+
+/** The layout under a base folder on the host (LAYOUT_SCRIPT's `$b`). */
+function layoutUnder(base: string, repoRoot: string): HostLayout {
+  const key = repoKey(repoRoot);
+  const stateDir = `${base}/.flotilla/${key.hash}`;
+  return {
+    worktreeRoot: `${base}/${key.name}`,
+    stateDir,
+    mirror: `${stateDir}/mirror.git`,
+    tmuxSocket: `${stateDir}/tmux`,
+    tmuxConf: `${stateDir}/tmux.conf`,
+    logDir: `${stateDir}/logs`,
+  };
+}
+
+/**
+ * The host's tmux socket for this repository without asking the host: under `worktreeRoot`, or
+ * `~/…` (the probe reads it as under the host's $HOME) when config leaves the base to the host.
+ */
+export function hostTmuxSocket(config: Pick<HostConfig, 'worktreeRoot'>, repoRoot: string): string {
+  return layoutUnder(config.worktreeRoot ?? '~/.local/share/flotilla', repoRoot).tmuxSocket;
 }
 
 class RemoteHost implements RemoteHostPort {
@@ -58,15 +80,7 @@ class RemoteHost implements RemoteHostPort {
     if (r.exitCode !== 0 || !base.startsWith('/')) {
       throw new UsageError(`host ${this.name}: cannot make flotilla's folders there: ${(r.error ?? r.stderr).trim().split('\n').at(-1) ?? `exit ${r.exitCode}`}`);
     }
-    const stateDir = `${base}/.flotilla/${key.hash}`;
-    return {
-      worktreeRoot: `${base}/${key.name}`,
-      stateDir,
-      mirror: `${stateDir}/mirror.git`,
-      tmuxSocket: `${stateDir}/tmux`,
-      tmuxConf: `${stateDir}/tmux.conf`,
-      logDir: `${stateDir}/logs`,
-    };
+    return layoutUnder(base, this.repoRoot);
   }
 
   async readBytes(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }> {

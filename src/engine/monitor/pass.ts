@@ -16,7 +16,7 @@ import { rebaseClean } from './rebase.js';
 import { probeAttempt, readBranchTips, type ConflictCache } from '../git/index.js';
 import { sessionView } from './session-view.js';
 import { environmentStep, pausedStep } from './environment-step.js';
-import { remoteFacts } from './remote-attempt.js';
+import { probeRemoteAttempts, remoteProbeInput, type RemotePass } from './remote-attempt.js';
 import type { MonitorChange, PassResult } from '../core/index.js';
 import { afterTasks } from './radar-step.js';
 import type { RadarCache } from '../radar/index.js';
@@ -39,6 +39,8 @@ export interface PassOptions {
   radar?: boolean;
   /** Tasks probed at once. */
   concurrency?: number;
+  /** How long each host gets to answer the pass's probe (default 15 s). */
+  hostTimeoutMs?: number;
   signal?: AbortSignal;
 }
 
@@ -70,6 +72,7 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
   let forgeName = options.forge?.kind ?? ctx.config.forge;
   let tips: Map<string, string> | null = null;
   let forgeWhy = options.forgeWhy;
+  let remote: RemotePass | null = null;
   if (watched.length) {
     const choice = options.forge ? { forge: options.forge, why: options.forgeWhy } : await selectForge(ctx, options.spawn ? { spawn: options.spawn } : {});
     const forge = choice.forge;
@@ -77,15 +80,21 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
     forgeName = forge.kind;
     tips = await readBranchTips(ctx.git, ctx.paths.root);
     const branchTips = tips;
+    // Every host once, before the tasks: their sessions and worktrees, commits fetched back.
+    remote = await probeRemoteAttempts(ctx, watched, branchTips, hostTimeout(options));
+    errors.push(...(remote?.errors ?? []));
+    const hosts = remote;
     await mapLimit(watched, options.concurrency ?? 4, async (task) => {
       if (options.signal?.aborted) return;
       try {
-        await watchTask(ctx, task, { ...options, now, forge, tips: branchTips, changes, degraded });
+        await watchTask(ctx, task, { ...options, now, forge, tips: branchTips, changes, degraded, remote: hosts });
       } catch (err) {
         errors.push(`${task.id}: ${errorMessage(err).split('\n')[0]}`);
       }
     });
   }
+  // Without tasks to watch the hosts are still probed once: their health is followed every pass.
+  if (!watched.length) remote = await probeRemoteAttempts(ctx, [], new Map(), hostTimeout(options));
   const { data: after, radar } = await afterTasks(ctx, await ctx.registry.read(), watched.length > 1 && options.radar !== false ? tips : null, {
     ...(options.radarCache ? { radarCache: options.radarCache } : {}),
     changes,
@@ -101,7 +110,12 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
     changes,
     needsHuman: needsHuman(after, ctx.config, degraded),
     errors,
+    ...(remote ? { hosts: remote.hosts } : {}),
   };
+}
+
+function hostTimeout(options: PassOptions): { timeoutMs?: number } {
+  return options.hostTimeoutMs !== undefined ? { timeoutMs: options.hostTimeoutMs } : {};
 }
 
 interface TaskRun extends PassOptions {
@@ -110,19 +124,26 @@ interface TaskRun extends PassOptions {
   tips: Map<string, string>;
   changes: MonitorChange[];
   degraded: Map<string, string>;
+  /** The hosts' answers to this pass (null without hosts). */
+  remote: RemotePass | null;
 }
 
 async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<void> {
   const attempt = task.attempts.at(-1)!;
   if (attempt.state === 'pending') return;
   const { now } = run;
-  const session = await sessionView(ctx, task, attempt);
+  // An attempt on a host that did not answer is left alone: not failed, nothing burned, and its
+  // session not taken for gone (the host's health says `host unreachable since …` once per outage).
+  const facts = run.remote?.facts(task.id, attempt) ?? null;
+  if (attempt.host && !facts) throw new Error(`attempt ${attempt.n} runs on host ${attempt.host}, and hosts are not available here`);
+  if (facts?.kind === 'skip') return;
+  const remote = facts?.kind === 'read' ? facts : undefined;
+  const session = await sessionView(ctx, task, attempt, remote);
   if (task.state === 'paused') return pausedStep(ctx, task, attempt, session, run);
   // `git status` matters only when a running agent may have finished (clean tree or not).
   const busy = session.state === 'working' || session.state === 'starting' || session.state === 'waiting';
   const needStatus = task.state === 'running' && session.state !== null && !(busy && session.alive !== false);
-  // An attempt on a host: its branch is fetched back first (the tips then hold its commits).
-  const remote = await remoteFacts(ctx, attempt, run.tips);
+  // An attempt on a host: the pass's probe read its worktree there and fetched its commits (in the tips).
   const probe = await probeAttempt(ctx.git, {
     repoRoot: ctx.paths.root,
     task,
@@ -130,7 +151,7 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
     tips: run.tips,
     status: needStatus,
     conflictCache: run.conflictCache ?? new Map(),
-    ...(remote ? { remote } : {}),
+    ...(remote ? { remote: remoteProbeInput(remote) } : {}),
   });
   const decision = decide(task, session, probe, { now, idleGraceMs: (ctx.config.monitor.idleGraceSec ?? 60) * 1000 });
   const seen = { taskId: task.id, states: [task.state], attempt: attempt.n };

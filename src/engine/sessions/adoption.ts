@@ -52,9 +52,12 @@ export async function followSession(h: AdoptionHost, taskId: string, detect = fa
 export async function adoptSessions(h: AdoptionHost): Promise<void> {
   const data = await h.ctx.registry.read();
   const rows = new Map((await h.rt.list()).map((r) => [r.name, r]));
+  const silent = h.rt.unanswered?.() ?? new Set<string>();
   for (const task of data.tasks) {
     const att = task.attempts.at(-1);
     if (!att?.session || h.status.entries.has(task.id)) continue;
+    // Its host did not answer: the session may well live there; adopted once the host is back.
+    if (att.host && silent.has(att.host)) continue;
     const row = rows.get(task.id);
     if (h.rt.kind === 'tmux' && row && att.session.runtime !== 'pty') {
       await followSession(h, task.id, true);

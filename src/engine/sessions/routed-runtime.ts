@@ -48,13 +48,26 @@ export class RoutedRuntime implements Runtime {
     return spec.host ? this.remote(spec.host).spawn(spec) : this.local.spawn(spec);
   }
 
+  private silent = new Set<string>();
+
   async list() {
+    const silent = new Set<string>();
     const lists = await Promise.all([
       this.local.list(),
-      // A host that does not answer lists nothing now (its sessions are not declared gone for it: see adoption).
-      ...(await this.hostsInUse()).map((h) => this.remote(h).list().catch(() => [])),
+      // A host that does not answer lists nothing now, and is named in unanswered(): adoption
+      // does not take its sessions for gone.
+      ...(await this.hostsInUse()).map(async (h) => {
+        const rows = await this.remote(h).panesOrNull().catch(() => null);
+        if (!rows) silent.add(h);
+        return rows ?? [];
+      }),
     ]);
+    this.silent = silent;
     return lists.flat();
+  }
+
+  unanswered(): ReadonlySet<string> {
+    return this.silent;
   }
 
   async follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null> {

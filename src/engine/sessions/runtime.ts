@@ -49,6 +49,11 @@ export interface Runtime {
   spawn(spec: SpawnSpec): Promise<RuntimeSession>;
   /** Sessions still present from earlier processes (tmux only; [] for pty). */
   list(): Promise<Array<{ name: string; pid: number | null; dead: boolean; exitCode: number | null }>>;
+  /**
+   * Hosts whose tmux server did not answer the last `list()` (their sessions are missing from it
+   * without being gone: they must not be concluded exited). Absent: every session is on this machine.
+   */
+  unanswered?(): ReadonlySet<string>;
   /** Follows an existing session again (tmux only). */
   follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null>;
   close(options?: { killSessions?: boolean }): Promise<void>;

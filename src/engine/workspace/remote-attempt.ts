@@ -71,6 +71,19 @@ export async function fetchFromHost(o: { runner: Runner; repoRoot: string; host:
   return tip.exitCode === 0 ? tip.stdout.trim() : null;
 }
 
+/**
+ * Brings several attempts' branches back from one host's mirror in ONE `git fetch` (forced, each
+ * into the local branch of the same name): what a monitoring pass runs per host, and only for
+ * the branches whose tip on the host moved. Throws a CommandError naming the host when it fails.
+ */
+export async function fetchBranchesFromHost(o: { runner: Runner; repoRoot: string; host: RemoteHostPort; branches: readonly string[] }): Promise<void> {
+  if (o.branches.length === 0) return;
+  const remote = await o.host.gitRemote();
+  const specs = o.branches.map((b) => `+refs/heads/${b}:refs/heads/${b}`);
+  const r = await pushOrFetch(o.runner, o.repoRoot, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote.url, ...specs], remote.env);
+  if (r.exitCode !== 0) throw new CommandError('git', ['fetch', remote.url, ...specs], r.exitCode, `host ${o.host.name}: ${lastLine(r.stderr)}`);
+}
+
 function pushOrFetch(runner: Runner, repoRoot: string, args: string[], env: Record<string, string>) {
   return runner.run('git', args, { cwd: repoRoot, env: { ...env, LC_ALL: 'C' }, timeoutMs: 5 * 60_000 });
 }
