@@ -105,7 +105,8 @@ class RemoteHost implements RemoteHostPort {
   }
 
   async gitRemote(): Promise<{ url: string; env: Record<string, string> }> {
-    const { mirror } = await this.layout();
+    // With a configured worktreeRoot the mirror's path is known here: no exec to ask the host.
+    const { mirror } = this.config.worktreeRoot ? layoutUnder(this.config.worktreeRoot, this.repoRoot) : await this.layout();
     const argv = sshArgv(this.ssh);
     // git appends the destination and its own command; each of our words is quoted for git's shell.
     const options = argv.slice(0, argv.indexOf('--'));
