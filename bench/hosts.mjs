@@ -126,6 +126,80 @@ async function passWithin(timeoutMs, targets) {
   return { ms, ssh: sshStarts, sessions, outcomes };
 }
 
+async function realPass(hosts) {
+  const { createFleet } = await import(new URL('index.js', dist).href);
+  const real = join(dir, 'real');
+  git(dir, 'init', '-q', '-b', 'main', real);
+  writeFileSync(join(real, 'README.md'), '# bench\n');
+  git(real, 'add', '-A');
+  git(real, 'commit', '-qm', 'init');
+  mkdirSync(join(real, '.flotilla'), { mode: 0o700 });
+  const hostsConfig = Object.fromEntries(
+    hosts.map((h) => [h.host.name, { ...h.host.config, worktreeRoot: join(dir, h.host.name, 'flot') }]),
+  );
+  for (const h of hosts) mkdirSync(join(dir, h.host.name, 'flot'));
+  writeFileSync(
+    join(real, '.flotilla', 'config.json'),
+    JSON.stringify({
+      worktreeRoot: join(dir, 'real-wt'),
+      runtime: 'tmux',
+      forge: 'local',
+      gates: [],
+      defaultAgent: 'idle',
+      notify: { bell: false, desktop: false },
+      monitor: { idleGraceSec: 3600 },
+      // Each agent commits once, then stays alive and quiet.
+      profiles: { idle: { command: ['sh', '-c', 'echo "$0" > work.txt && git add work.txt && git commit -qm work && exec sleep 900', '{prompt}'], hooks: 'none', env: { GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x' } } },
+      hosts: hostsConfig,
+    }),
+  );
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const log = join(dir, 'ssh.log');
+  const realSsh = execFileSync('sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(bin, 'ssh'), `#!/bin/sh\necho x >> '${log}'\nexec '${realSsh}' "$@"\n`, { mode: 0o755 });
+  process.env.PATH = `${bin}:${process.env.PATH}`;
+  const calls = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+  writeFileSync(log, '');
+
+  const t0 = performance.now();
+  const starter = await createFleet({ cwd: real });
+  const ids = [];
+  try {
+    for (let a = 0; a < AGENTS; a++) {
+      const id = `t${a}`;
+      ids.push(id);
+      await starter.dispatch({ type: 'task.add', input: { title: id, prompt: id, id } });
+      await starter.dispatch({ type: 'task.start', id, host: hosts[a % hosts.length].host.name });
+    }
+  } finally {
+    await starter.close();
+  }
+  const startMs = performance.now() - t0;
+  const worktrees = (await starter.registry.read()).tasks.map((t) => t.attempts[0].worktree);
+  for (let k = 0; k < 600 && !worktrees.every((wt) => git(wt, 'log', '-1', '--format=%s').trim() === 'work'); k++) await new Promise((r) => setTimeout(r, 500));
+
+  // A process of its own, as each `flotilla check` is.
+  const fleet = await createFleet({ cwd: real });
+  const one = async () => {
+    const before = calls();
+    const p0 = performance.now();
+    const result = await fleet.dispatch({ type: 'monitor.check' });
+    if (result.errors.length) throw new Error(`real pass: ${result.errors.join('; ')}`);
+    return { ms: performance.now() - p0, ssh: calls() - before, fetches: (result.hosts ?? []).reduce((n, h) => n + h.fetches, 0) };
+  };
+  try {
+    const first = await one();
+    const idle = [];
+    for (let i = 0; i < PASSES; i++) idle.push(await one());
+    git(worktrees[0], 'commit', '-q', '--allow-empty', '-m', 'more');
+    const moved = await one();
+    return { startMs, first, idle, moved };
+  } finally {
+    await fleet.close();
+  }
+}
+
 try {
   const per = Math.ceil(AGENTS / HOSTS);
   const hosts = [];
@@ -171,6 +245,11 @@ try {
   stall.close();
   const healthy = withStall.outcomes.filter((o) => o.ok).map((o) => o.ms);
 
+  // The real monitoring pass (the engine's, as `flotilla check` runs it) over AGENTS tasks started
+  // on the HOSTS hosts by flotilla itself (live agents, idle), counting every ssh process it starts
+  // (its own execs and git's fetch) through a wrapper `ssh` first on PATH.
+  const real = await realPass(hosts);
+
   const f = (ms) => `${ms.toFixed(0)} ms`;
   console.log(`${AGENTS} agents (live tmux sessions + worktrees with changes) across ${HOSTS} loopback hosts, ${PASSES} warm passes`);
   console.log(`one monitoring pass, cold (masters opened):  ${f(cold.ms)}, ${cold.ssh} ssh processes, ${cold.sessions} sessions seen`);
@@ -179,7 +258,15 @@ try {
   console.log(`floor: \`true\` on every host at once (median): ${f(median(floor))}`);
   console.log(`baseline: one ssh call per agent (median):   ${f(median(naive.map((w) => w.ms)))}, ${naive[0].ssh} ssh processes`);
   console.log(`with a stalled host (timeout 5 s): pass ${f(withStall.ms)}; the ${healthy.length} healthy hosts answered in ${f(Math.max(...healthy))} at most`);
+  console.log(`real pass (engine, ${AGENTS} tasks started on ${HOSTS} hosts in ${f(real.startMs)}):`);
+  console.log(`  first (commits fetched back):              ${f(real.first.ms)}, ${real.first.ssh} ssh processes (${real.first.fetches} git fetch)`);
+  console.log(`  nothing moved (median):                    ${f(median(real.idle.map((p) => p.ms)))}, ${real.idle[0].ssh} ssh processes per pass (aim ≤ 1 per host, ≤ 1.5 s)`);
+  console.log(`  one branch moved on one host:              ${f(real.moved.ms)}, ${real.moved.ssh} ssh processes`);
 } finally {
+  for (const s of execFileSync('sh', ['-c', `ls -d ${dir}/h*/flot/.flotilla/*/tmux 2>/dev/null || true`], { encoding: 'utf8' }).split('\n').filter(Boolean)) sockets.push(s);
+  for (const s of execFileSync('sh', ['-c', `ls ${dir}/real/.flotilla/ssh 2>/dev/null || true`], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+    spawnSync('ssh', ['-o', `ControlPath=${join(dir, 'real', '.flotilla', 'ssh', s)}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
+  }
   const state = join(dir, 'state');
   try {
     for (const s of execFileSync('ls', [state], { encoding: 'utf8' }).split('\n').filter(Boolean)) spawnSync('ssh', ['-o', `ControlPath=${join(state, s)}`, '-O', 'exit', 'x'], { stdio: 'ignore' });

@@ -1,11 +1,13 @@
 import { errorMessage } from '../core/index.js';
 import { hostEventMessage, hostReasons, recordHostsHealth, unreachableNote } from '../hosts/index.js';
+import { notifyHost } from '../notify/index.js';
 import type { Fleet } from './create-fleet.js';
 
 /**
  * After each monitoring pass, when config has hosts: the health of each host, decided from the
  * pass's own probe of it (`result.hosts`: no second probe). A host that stops answering is
- * announced once per outage (a needs-input notification naming its tasks; they are not failed),
+ * announced once per outage (a needs-input notification naming its tasks, notify.command included;
+ * they are not failed),
  * its tasks show `host unreachable since …` (their reason, for `status` and the view), and while
  * it stays down each pass says so in its errors; when it answers again, one info notification and
  * the reason is cleared.
@@ -17,7 +19,8 @@ export function followHosts(fleet: Fleet): void {
     try {
       const pass = await recordHostsHealth({ config: fleet.config, stateDir: fleet.paths.stateDir, tasks: fleet.store.getState().tasks, answers: result.hosts });
       for (const event of pass.events) {
-        fleet.notifier.push({ kind: event.kind === 'host-down' ? 'needs-input' : 'info', message: hostEventMessage(event) });
+        const errors = await notifyHost(fleet, { event: event.kind, host: event.host, tasks: event.tasks, summary: hostEventMessage(event) });
+        result.errors.push(...errors.map((e) => `${event.host}: ${e}`));
       }
       for (const [name, health] of Object.entries(pass.health)) {
         const note = unreachableNote(health);

@@ -80,11 +80,41 @@ export async function notifyOnce(
     };
   });
   if (!payload) return { sent: false, payload: null, errors: [] };
-  const errors: string[] = [];
   const message = `${taskId} ${TITLES[event]}: ${summary}`;
 
   ctx.notifier.push({ kind: event, taskId, message });
 
+  const errors = await deliver(ctx, payload, `flotilla: ${taskId} ${TITLES[event]}`, summary);
+  for (const e of errors) ctx.events.emit({ type: 'error', message: e });
+  return { sent: true, payload, errors };
+}
+
+/** The JSON `notify.command` receives when a host stops answering (`host-down`) or answers again (`host-back`). */
+export interface HostNotifyPayload {
+  event: 'host-down' | 'host-back';
+  host: string;
+  /** The tasks whose agents run there (not failed, no attempt used). */
+  tasks: string[];
+  summary: string;
+  at: string;
+  repo: string;
+}
+
+/**
+ * A host's outage, told once (the caller decides once per outage: hosts' health): `host-down` is a
+ * "needs you" (the store and bus, notify.command, the desktop), `host-back` an info.
+ */
+export async function notifyHost(ctx: NotifyContext, o: { event: 'host-down' | 'host-back'; host: string; tasks: readonly string[]; summary: string }): Promise<string[]> {
+  ctx.notifier.push({ kind: o.event === 'host-down' ? 'needs-input' : 'info', message: o.summary });
+  const payload: HostNotifyPayload = { event: o.event, host: o.host, tasks: [...o.tasks], summary: o.summary, at: new Date().toISOString(), repo: ctx.paths.root };
+  const errors = await deliver(ctx, payload, `flotilla: host ${o.host} ${o.event === 'host-down' ? 'unreachable' : 'back'}`, o.summary);
+  for (const e of errors) ctx.events.emit({ type: 'error', message: e });
+  return errors;
+}
+
+/** notify.command (the payload as one JSON line on stdin) and the desktop; returns delivery problems. */
+async function deliver(ctx: NotifyContext, payload: NotifyPayload | HostNotifyPayload, title: string, summary: string): Promise<string[]> {
+  const errors: string[] = [];
   const { notify } = ctx.config;
   if (notify.command) {
     const [file, ...args] = notify.command;
@@ -96,12 +126,11 @@ export async function notifyOnce(
   if (notify.desktop && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY || process.env.DBUS_SESSION_BUS_ADDRESS)) {
     const bin = findOnPath('notify-send');
     if (bin) {
-      const r = await ctx.runner.run(bin, ['--app-name=flotilla', `flotilla: ${taskId} ${TITLES[event]}`, summary], { timeoutMs: 10_000 });
+      const r = await ctx.runner.run(bin, ['--app-name=flotilla', title, summary], { timeoutMs: 10_000 });
       if (r.exitCode !== 0) errors.push(`notify-send failed (exit ${r.exitCode ?? 'signal'})`);
     }
   }
-  for (const e of errors) ctx.events.emit({ type: 'error', message: e });
-  return { sent: true, payload, errors };
+  return errors;
 }
 
 /**

@@ -1,0 +1,130 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeMaster, findExecutable } from '../../src/engine/index.js';
+import { findSshd, startSshd, type TestSshd } from '../../src/test-support/sshd.js';
+import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { waitFor } from '../../src/test-support/tmux-repo.js';
+
+const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
+const sshd = findSshd();
+if (!sshd) console.log('SKIP: e2e of a host that stops answering: sshd not found (install openssh-server)');
+
+/** The agent: lives until the release file ($RELEASE, from its profile) appears, then commits its work and exits. */
+const AGENT = [
+  'echo "waiting for $RELEASE"',
+  'while [ ! -e "$RELEASE" ]; do sleep 0.2; done',
+  'echo done > work.txt && git add work.txt && git commit -qm "work after the outage" && echo committed',
+].join('; ');
+
+interface StatusTask {
+  id: string;
+  state: string;
+  reason: string | null;
+  attempts: Array<{ state: string; worktree: string; session: { state: string } | null; failure: unknown }>;
+}
+
+describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then comes back (real binary, real sshd)', () => {
+  let server: TestSshd;
+  let repo: TempRepo;
+  let hostRoot: string;
+  let hostConfig: Record<string, unknown>;
+  let notes: string;
+  let release: string;
+  const cli = (args: string[]) => runCli(repo.root, args, { FLOTILLA_TMUX_SOCKET: `flt-e2e-fault-${process.pid}` });
+  const status = async (): Promise<StatusTask> => (JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: StatusTask[] }).tasks[0]!;
+  const notified = (): Array<{ event: string; host?: string; tasks?: string[] }> =>
+    existsSync(notes) ? readFileSync(notes, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string }) : [];
+
+  beforeAll(async () => {
+    server = await startSshd(sshd!);
+    repo = makeTempRepo({});
+    hostRoot = join(repo.dir, 'box');
+    mkdirSync(hostRoot);
+    notes = join(repo.dir, 'notifications.jsonl');
+    release = join(repo.dir, 'release');
+    hostConfig = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: hostRoot };
+    repo.write(
+      '.flotilla/config.json',
+      JSON.stringify({
+        worktreeRoot: repo.worktreeRoot,
+        runtime: 'tmux',
+        forge: 'local',
+        gates: [],
+        defaultAgent: 'worker',
+        // Every notification, as JSON lines: what a user's notify.command would receive.
+        notify: { bell: false, desktop: false, command: ['sh', '-c', `cat >> '${notes}'`] },
+        // The waiting agent is quiet: it is not judged idle without progress during this test.
+        monitor: { intervalSec: 15, idleGraceSec: 3600 },
+        profiles: {
+          worker: {
+            command: ['sh', '-c', AGENT, 'agent', '{prompt}'],
+            hooks: 'none',
+            env: { RELEASE: release, GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'a@flotilla.invalid', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'a@flotilla.invalid' },
+          },
+        },
+        hosts: { box: hostConfig },
+      }),
+    );
+  }, 30_000);
+
+  afterAll(() => {
+    const socket = spawnSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux`], { encoding: 'utf8' }).stdout.trim();
+    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
+    closeMaster(join(repo.root, '.flotilla'), 'box', hostConfig as never);
+    server?.stop();
+    repo?.cleanup();
+  });
+
+  it('its task is left alone (not failed, no attempt used, one needs-you), shows host unreachable since, and reaches ready once the host is back', { timeout: 300_000 }, async () => {
+    expect((await cli(['add', 'Outage', '--id', 'far', '--prompt', 'wait, then commit'])).code).toBe(0);
+    const started = await cli(['start', 'far', '--host', 'box']);
+    expect(started.stdout).toMatch(/started far \(attempt 1, on host box/);
+    const worktree = (await status()).attempts[0]!.worktree;
+    // The agent lives on the host, waiting.
+    const hostSocket = spawnSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux`], { encoding: 'utf8' }).stdout.trim();
+    const paneDead = () => execFileSync('tmux', ['-S', hostSocket, 'list-panes', '-t', '=far', '-F', '#{pane_dead}'], { encoding: 'utf8' }).trim();
+    expect(paneDead()).toBe('0');
+    await cli(['check']);
+    expect((await status()).attempts.map((a) => a.state)).toEqual(['running']);
+
+    // The host goes away (sshd and every connection it served); the agent keeps running there.
+    server.kill();
+    const first = await cli(['check']);
+    const second = await cli(['check']);
+    for (const run of [first, second]) expect(run.stderr).toMatch(/check: box: host unreachable since \S+ \(/);
+    const down = await status();
+    expect(down.state).toBe('running');
+    expect(down.attempts).toHaveLength(1);
+    expect(down.attempts[0]!.failure).toBeNull();
+    // Its session is not taken for gone because the host did not answer.
+    expect(down.attempts[0]!.session?.state).not.toBe('exited');
+    expect(down.reason).toMatch(/^host unreachable since \d{4}-\d\d-\d\dT\S+ \(/);
+    const table = await cli(['status']);
+    expect(table.stdout).toMatch(/far\s+running.*host unreachable since/);
+    // One needs-you for the host, naming its task, over two passes (not one per task or per pass).
+    expect(notified().filter((n) => n.event === 'host-down')).toEqual([expect.objectContaining({ event: 'host-down', host: 'box', tasks: ['far'] })]);
+    expect(paneDead()).toBe('0');
+
+    // The host comes back (same port and keys); the agent finishes there; it is adopted and the task goes on.
+    writeFileSync(release, 'go\n');
+    await server.restart();
+    const ready = await waitFor(
+      'the task to be ready after the host came back',
+      async () => {
+        await cli(['check']);
+        const s = await status();
+        return s.state === 'ready' ? s : null;
+      },
+      120_000,
+      1000,
+    );
+    expect(ready.attempts).toHaveLength(1);
+    expect(ready.reason ?? '').not.toMatch(/host unreachable/);
+    expect(execFileSync('git', ['-C', repo.root, 'log', '-1', '--format=%s', 'flotilla/far-a1'], { encoding: 'utf8' }).trim()).toBe('work after the outage');
+    expect(readFileSync(join(worktree, 'work.txt'), 'utf8')).toBe('done\n');
+    expect(notified().filter((n) => n.event === 'host-down')).toHaveLength(1);
+    expect(notified().filter((n) => n.event === 'host-back')).toEqual([expect.objectContaining({ host: 'box', tasks: ['far'] })]);
+  });
+});
