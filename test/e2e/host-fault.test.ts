@@ -125,6 +125,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
     expect(execFileSync('git', ['-C', repo.root, 'log', '-1', '--format=%s', 'flotilla/far-a1'], { encoding: 'utf8' }).trim()).toBe('work after the outage');
     expect(readFileSync(join(worktree, 'work.txt'), 'utf8')).toBe('done\n');
     expect(notified().filter((n) => n.event === 'host-down')).toHaveLength(1);
-    expect(notified().filter((n) => n.event === 'host-back')).toEqual([expect.objectContaining({ host: 'box', tasks: ['far'] })]);
+    // One info when it answered (its task may already have finished in that same pass).
+    expect(notified().filter((n) => n.event === 'host-back')).toEqual([expect.objectContaining({ host: 'box' })]);
   });
 });
