@@ -47,7 +47,7 @@ describe('multi-select', () => {
       tasks: three(),
       handlers: {
         'task.stop': () => undefined,
-        'task.stop-many': ({ ids }: { ids: string[] }) => ids.map((id) => (id === 'gamma' ? { id, ok: false, error: 'no session' } : { id, ok: true, state: 'stopped' })),
+        'task.stop-many': (command) => (command.ids as string[]).map((id) => (id === 'gamma' ? { id, ok: false, error: 'no session' } : { id, ok: true, state: 'stopped' })),
       },
     });
     const { press, frame, ui } = setup(fleet);
