@@ -31,7 +31,8 @@ function patch(name, file, what, change) {
  * frame), writes every text into it cell by cell and turns each row back into a string. A key that
  * moves the selection changes two rows of fifty. Here get() collects, per row, what is written into
  * it (column and text, in order, after clipping and transformers) and builds the row's string only
- * when that list differs from one seen before (bounded cache); the row build itself is Ink's code.
+ * when that list differs from one seen before (bounded: started afresh past 2,000 rows, a few MB);
+ * the row build itself is Ink's code.
  */
 export const sharedInkOutputCaches = patch('shared-ink-output-caches', 'output.js', 'its caches are not shared across frames', (source) => {
   const from = 'caches = new OutputCaches();';
@@ -109,7 +110,7 @@ Output.prototype.get = function get() {
       offsetY++;
     }
   }
-  if (flotillaRows.size > 5000) flotillaRows = new Map();
+  if (flotillaRows.size > 2000) flotillaRows = new Map();
   const out = [];
   for (const pieces of rows) {
     let key = String(this.width);
