@@ -26,7 +26,7 @@ describe('QueuePanel per host', () => {
     const frame = render(<QueuePanel available snapshot={snap({ hosts })} error={null} width={140} maxRows={10} />).lastFrame()!;
     expect(frame).toMatch(/■ local 1\/8 agents, 6\.0G free above reserve/);
     expect(frame).toMatch(/■ box 1\/1 agents, 3\.2G free above reserve ‖ second 1\/1 agent slots busy/);
-    expect(frame).toMatch(/■ far unreachable \(auth: Permission denied \(publickey\)\.\) 0\/4 agents ‖ third unreachable);
+    expect(frame).toMatch(/■ far unreachable \(auth: Permission denied \(publickey\)\.\) 0\/4 agents ‖ third unreachable/);
     // Host text is sanitised: the escape sequence from ssh's message never reaches the terminal.
     expect(frame).not.toContain('\x1b[31m');
     // The jobs still show below the hosts.
