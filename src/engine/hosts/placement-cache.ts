@@ -135,5 +135,7 @@ export function hostSituation(p: ProbedRow, tasks: readonly Task[], peakMB: numb
     memory: row.memory ? { totalMB: row.memory.totalMB, availableMB: row.memory.availableMB } : null,
     running,
     installed: new Set(Object.entries(row.programs).filter(([, v]) => v !== null).map(([k]) => k)),
+    // An unreachable host's row lists no program: it is refused as unreachable first anyway.
+    lookedFor: new Set(Object.keys(row.programs)),
   };
 }

@@ -1,5 +1,5 @@
 import type { FleetContext, HostQueueView, HostReservation, Task } from '../../core/index.js';
-import { UsageError } from '../../core/index.js';
+import { FlotillaError, UsageError } from '../../core/index.js';
 import { profileNames, resolveProfile } from '../../agents/index.js';
 import {
   agentPrograms,
@@ -63,7 +63,7 @@ export async function reserveHostSlot(ctx: FleetContext, task: Task, host: strin
   if (!probed) throw new UsageError(`no host "${host}" in config`);
   if (!probed.row.reachable && NEEDS_A_FIX.has(probed.row.fault ?? '')) {
     const f = hostFindings({ row: probed.row, config: ctx.config.hosts[host] ?? null, agentPrograms: [], agentPeakMB: peak })[0];
-    throw new UsageError(`cannot start ${task.id} on host ${host}: ${f?.what ?? probed.row.message}${f?.fix ? `; fix: ${f.fix}` : ''}`);
+    throw new FlotillaError(`cannot start ${task.id} on host ${host}: ${f?.what ?? probed.row.message}${f?.fix ? `; fix: ${f.fix}` : ''}`);
   }
   const req = { program: programOf(ctx, task), expectedPeakMB: peak };
   const decide = async (starting: number[]) => {
