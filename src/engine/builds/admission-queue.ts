@@ -371,7 +371,8 @@ export class AdmissionQueue implements Admission {
       defaultAgentPeakMB: this.options.config.limits.defaultPeakMB.agent,
       overheadPerAgentMB: this.options.agentOverheadMB?.() ?? 0,
     });
-    const hosts = await this.options.hostsView?.();
+    // The hosts are a part of the picture: a failed probe of them never hides this machine's.
+    const hosts = await this.options.hostsView?.().catch(() => undefined);
     return {
       ...(hosts ? { hosts } : {}),
       totalMB: Math.round(memory.totalMB),
