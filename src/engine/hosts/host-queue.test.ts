@@ -98,3 +98,16 @@ describe('cachedHostRows: one probe for several starts', () => {
     expect((await cachedHostRows(input)).map((p) => p.at)).toEqual([probedAt + 9000, probedAt + 9000]);
   });
 });
+
+describe('cachedHostRows: names config does not have', () => {
+  it('get no row (and nothing is probed for them)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-place-cache-'));
+    try {
+      const config = configSchema.parse({});
+      const rows = await cachedHostRows({ config, configFile: join(dir, 'config.json'), stateDir: dir, tasks: [], programs: [], maxAgeMs: 5000, timeoutMs: 10_000, only: ['gone'] });
+      expect(rows).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

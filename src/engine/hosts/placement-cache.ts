@@ -79,7 +79,9 @@ function rowKey(config: FlotillaConfig, name: string, programs: readonly string[
 /** Each host's row, from the cache when recent enough, else from one probe (all stale hosts at once). */
 export async function cachedHostRows(input: CachedRowsInput): Promise<ProbedRow[]> {
   const now = input.now ?? Date.now;
-  const names = input.only ?? [LOCAL_HOST, ...Object.keys(input.config.hosts)];
+  const known = new Set([LOCAL_HOST, ...Object.keys(input.config.hosts)]);
+  // A name config does not have (any more) gets no row.
+  const names = (input.only ?? [...known]).filter((n) => known.has(n));
   const programs = [...new Set(input.programs)].sort();
   const file = placementCacheFile(input.stateDir);
   const withLoad = (p: ProbedRow): ProbedRow => {
@@ -98,7 +100,6 @@ export async function cachedHostRows(input: CachedRowsInput): Promise<ProbedRow[
       const at = now();
       const rows = await hostsReport({ config: input.config, configFile: input.configFile, stateDir: input.stateDir, tasks: input.tasks, programs, versions: false, timeoutMs: input.timeoutMs, only: stale });
       for (const row of rows) cache.hosts[row.name] = { at, key: rowKey(input.config, row.name, programs), row };
-      const known = new Set([LOCAL_HOST, ...Object.keys(input.config.hosts)]);
       for (const n of Object.keys(cache.hosts)) if (!known.has(n)) delete cache.hosts[n];
       await writeFileAtomic(file, `${JSON.stringify(cache)}\n`);
     }

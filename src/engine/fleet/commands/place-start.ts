@@ -60,7 +60,7 @@ const NEEDS_A_FIX = new Set(['auth', 'hostkey', 'garbage']);
 export async function reserveHostSlot(ctx: FleetContext, task: Task, host: string): Promise<HostReservation | { waiting: string }> {
   const peak = ctx.config.limits.defaultPeakMB.agent;
   const [probed] = await hostRows(ctx, (await ctx.registry.read()).tasks, { only: [host], maxAgeMs: PLACEMENT_MAX_AGE_MS, timeoutMs: PLACE_TIMEOUT_MS });
-  if (!probed) throw new UsageError(`no host "${host}" in config`);
+  if (!probed) throw new UsageError(`task ${task.id} is pinned to host ${host}, and config has no such host: put it back under "hosts", or start it with --host NAME (local: this machine)`);
   if (!probed.row.reachable && NEEDS_A_FIX.has(probed.row.fault ?? '')) {
     const f = hostFindings({ row: probed.row, config: ctx.config.hosts[host] ?? null, agentPrograms: [], agentPeakMB: peak })[0];
     throw new FlotillaError(`cannot start ${task.id} on host ${host}: ${f?.what ?? probed.row.message}${f?.fix ? `; fix: ${f.fix}` : ''}`);
