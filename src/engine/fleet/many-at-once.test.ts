@@ -43,7 +43,8 @@ function countWrites(f: Fleet): { own: number; files(): number; reset(): void } 
   };
 }
 
-it('stops several tasks with one registry write, each outcome its own; removes several with one write', async () => {
+// Three real agents started and stopped: generous on a slow, shared machine.
+it('stops several tasks with one registry write, each outcome its own; removes several with one write', { timeout: 90_000 }, async () => {
   repo = makeTempRepo({ runtime: 'pty', shared: { nodeModules: false }, profiles: { catty: { command: ['bash', '-c', 'cat'], quietMs: 200 } } });
   fleet = await createFleet({ cwd: repo.root, sessions: { runtime: 'pty' } });
   for (const id of ['a', 'b', 'c', 'never']) await fleet.dispatch({ type: 'task.add', input: { title: id, id, agent: 'catty', prompt: 'hello' } });
