@@ -136,7 +136,7 @@ export interface RemoteTmuxOptions {
 export class RemoteTmuxRuntime extends TmuxRuntime {
   private readonly followed = new Map<string, Followed>();
   private logTimer: NodeJS.Timeout | null = null;
-  private reading = false;
+  private round: Promise<void> | null = null;
   private confWritten = false;
   /** The hook file version known to be on the host (its text is sent again only when it is not). */
   private hookInstalled: string | null = null;
@@ -258,7 +258,10 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
         blocks: { remote: files.blocks, offset: 0, count: 0 },
       });
       // Hook events recorded while nobody followed count at once (a one-shot `flotilla check`).
-      if (spec.eventsFile) await this.copyLogs().catch(() => undefined);
+      if (spec.eventsFile) {
+        await this.round?.catch(() => undefined);
+        await this.copyLogs().catch(() => undefined);
+      }
     }
     return session;
   }
@@ -274,43 +277,45 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
    * One exec for every followed session on this host: new remote log bytes appended to the local
    * logs, new hook events (whole lines) to the local events files, and the stop gate's block counts.
    */
-  async copyLogs(): Promise<void> {
-    if (this.reading || this.followed.size === 0) return;
-    this.reading = true;
-    try {
-      const list = [...this.followed.entries()];
-      // Another flotilla process may have copied events since (the TUI and a `check`).
-      for (const [, f] of list) if (f.events) f.events.offset = Math.max(f.events.offset, await readOffset(f.events.offsetFile));
-      const files = list.flatMap(([, f]) => [
-        { kind: 'log' as const, f, args: [f.remoteLog, String(f.offset)] },
-        ...(f.events ? [{ kind: 'events' as const, f, args: [f.events.remote, String(f.events.offset)] }] : []),
-        ...(f.blocks ? [{ kind: 'blocks' as const, f, args: [f.blocks.remote, String(f.blocks.offset)] }] : []),
-      ]);
-      const r = await this.host.readBytes(['sh', '-c', READ_LOGS_SCRIPT, 'sh', ...files.flatMap((x) => x.args)]);
-      if (r.exitCode !== 0) return;
-      const chunks = parseLogChunks(r.stdout, files.length);
-      for (const [i, { kind, f }] of files.entries()) {
-        const c = chunks[i];
-        if (!c) continue;
-        if (kind === 'log') {
-          f.offset = c.size;
-          if (c.bytes.length) await appendCapped(f.localLog, c.bytes, f.maxBytes);
-        } else if (kind === 'events' && f.events) {
-          await this.copyEvents(f.events, c);
-        } else if (kind === 'blocks' && f.blocks) {
-          f.blocks.offset = c.size;
-          const added = c.bytes.reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
-          if (added > 0 && f.attempt !== undefined) {
-            f.blocks.count += added;
-            const name = list.find(([, x]) => x === f)![0];
-            await this.options.onGateBlocks?.(name, f.attempt, f.blocks.count).catch(() => undefined);
-          }
+  copyLogs(): Promise<void> {
+    // A round under way is shared (the poller); `follow` waits for it and makes its own.
+    this.round ??= this.copyRound().finally(() => (this.round = null));
+    return this.round;
+  }
+
+  private async copyRound(): Promise<void> {
+    if (this.followed.size === 0) return;
+    const list = [...this.followed.entries()];
+    // Another flotilla process may have copied events since (the TUI and a `check`).
+    for (const [, f] of list) if (f.events) f.events.offset = Math.max(f.events.offset, await readOffset(f.events.offsetFile));
+    const files = list.flatMap(([name, f]) => [
+      { kind: 'log' as const, name, f, args: [f.remoteLog, String(f.offset)] },
+      ...(f.events ? [{ kind: 'events' as const, name, f, args: [f.events.remote, String(f.events.offset)] }] : []),
+      ...(f.blocks ? [{ kind: 'blocks' as const, name, f, args: [f.blocks.remote, String(f.blocks.offset)] }] : []),
+    ]);
+    const r = await this.host.readBytes(['sh', '-c', READ_LOGS_SCRIPT, 'sh', ...files.flatMap((x) => x.args)]);
+    if (r.exitCode !== 0) return;
+    const chunks = parseLogChunks(r.stdout, files.length);
+    for (const [i, { kind, name, f }] of files.entries()) {
+      const c = chunks[i];
+      if (!c) continue;
+      if (kind === 'log') {
+        f.offset = c.size;
+        if (c.bytes.length) await appendCapped(f.localLog, c.bytes, f.maxBytes);
+      } else if (kind === 'events' && f.events) {
+        await this.copyEvents(f.events, c);
+      } else if (kind === 'blocks' && f.blocks) {
+        // One line per block; a file read again from its start (it was replaced) is counted again.
+        if (c.size - c.bytes.length < f.blocks.offset) f.blocks.count = 0;
+        f.blocks.offset = c.size;
+        const added = c.bytes.reduce((n, byte) => n + (byte === 0x0a ? 1 : 0), 0);
+        if (added > 0 && f.attempt !== undefined) {
+          f.blocks.count += added;
+          await this.options.onGateBlocks?.(name, f.attempt, f.blocks.count).catch(() => undefined);
         }
       }
-      for (const [name] of list) if (!this.sessions.get(name)) this.followed.delete(name);
-    } finally {
-      this.reading = false;
     }
+    for (const [name] of list) if (!this.sessions.get(name)) this.followed.delete(name);
   }
 
   /** Appends the whole lines of a chunk of the host's events file to the local one; remembers how far. */
