@@ -44,7 +44,6 @@ S=$1 C=$2 N=$3 X=$4 Y=$5 D=$6 L=$7 P=$8 E=$9 W=\${10}
 H=\${11} HV=\${12} HS=\${13} HD=\${14} EV=\${15} G=\${16} GS=\${17} TC=\${18}
 shift 18
 umask 077
-cat > "$E" || exit 3
 if [ -n "$H" ]; then
 if [ -L "$H" ] || [ "$(sed -n 2p "$H" 2>/dev/null)" != "$HV" ]; then
 [ -n "$HS" ] || exit 6
@@ -54,6 +53,7 @@ fi
 if [ -n "$GS" ]; then { rm -f -- "$G.new" && printf '%s' "$GS" > "$G.new" && mv -f -- "$G.new" "$G"; } || exit 7; fi
 if [ "$TC" != - ]; then tf=$(cd -P -- "$D/.." 2>/dev/null && pwd -P) && sh "$H" trust-claude "\${TC:-$HOME/.claude.json}" "$tf" >/dev/null 2>&1; fi
 fi
+cat > "$E" || exit 3
 rm -f -- "$L" "$P"
 t() { tmux -u -S "$S" -f "$C" "$@"; }
 t kill-session -t "=$N" 2>/dev/null
