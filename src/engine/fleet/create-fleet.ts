@@ -11,6 +11,7 @@ import { tightenPrivateDir } from '../fs/index.js';
 import { GitClient } from '../git/index.js';
 import { worktreeRootFor } from '../core/index.js';
 import { createHosts } from '../hosts/index.js';
+import { localGateSpecs } from '../gates/index.js';
 import { findRepo } from '../git/index.js';
 import { TaskRegistry } from '../tasks/index.js';
 import { refuseRemovedHosts } from '../hosts/index.js';
@@ -109,7 +110,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   });
   closers.push(() => admission.close());
   const hosts = createHosts({ config, repoRoot: paths.root, stateDir: paths.stateDir });
-  const sessions = createSessionManager({ paths, config, registry, events, runner, hosts }, options.sessions);
+  const sessions = createSessionManager({ paths, config, registry, events, runner, hosts, stopGateChecks: () => localGateSpecs({ config }) }, options.sessions);
   closers.push(() => sessions.close());
 
   async function refresh(): Promise<void> {
