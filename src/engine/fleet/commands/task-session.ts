@@ -16,7 +16,9 @@ import type { Ticket } from '../../core/index.js';
 import type { FleetContext } from '../../core/index.js';
 import { FINISHED_STATES } from '../../builds/index.js';
 import { LOCAL_HOST } from '../../hosts/index.js';
-import { placeFirstAttempt } from './place-start.js';
+import { placeFirstAttempt, placementReasons, reserveHostSlot } from './place-start.js';
+import type { Placement } from '../../hosts/index.js';
+import type { HostReservation } from '../../core/index.js';
 
 function sessionsOf(ctx: FleetContext): SessionManager {
   if (!ctx.sessions) throw new PtyError('agent sessions are not available in this flotilla');
@@ -104,17 +106,36 @@ async function startClaimed(ctx: FleetContext, id: string, opts: { wait?: boolea
     const pid = task.attempts.at(-1)?.session?.pid;
     throw new UsageError(`task ${id} is already running (${pid ? `pid ${pid}; ` : ''}flotilla attach ${id}, or flotilla stop ${id})`);
   }
+  let placed: Placement | null = null;
   if (opts.host !== undefined) task = await pinHost(ctx, task, opts.host);
   else {
-    const placed = await placeFirstAttempt(ctx, task, data.tasks);
+    placed = await placeFirstAttempt(ctx, task, data.tasks);
     if (placed?.host && placed.host !== LOCAL_HOST) task = await pinHost(ctx, task, placed.host);
   }
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
   if (ctx.config.conflicts.hold && task.attempts.length === 0) await holdIfOverlapping(ctx, task, data.tasks);
   const latest = task.attempts.at(-1);
+  // An agent on a remote host takes one of that host's slots, before its worktree is made there.
+  const remote = latest ? latest.host : task.host;
+  let hostSlot: HostReservation | null = null;
+  if (remote) {
+    const got = await admitOnHost(ctx, task, remote, opts.wait !== false);
+    if ('waiting' in got) return { waiting: got.waiting, queued: await markQueued(ctx, task, got.waiting) };
+    hostSlot = got;
+  }
+  try {
+    return await startAdmitted(ctx, task, data.tasks, latest, opts, placed);
+  } finally {
+    await hostSlot?.release();
+  }
+}
+
+async function startAdmitted(ctx: FleetContext, task: Task, all: Task[], latest: Attempt | undefined, opts: { wait?: boolean }, placed: Placement | null): Promise<StartResult> {
+  const id = task.id;
+  const sessions = sessionsOf(ctx);
   let prepared: Prepared | null = null;
-  if (!latest) prepared = await createFirstAttempt(ctx, task, data.tasks);
+  if (!latest) prepared = await createFirstAttempt(ctx, task, all);
   else if (latest.state === 'pending' && !(await worktreeExists(ctx, latest))) prepared = await prepareRetryWorktree(ctx, id, latest, task.base);
   const attempt = prepared?.attempt ?? latest!;
 
@@ -131,14 +152,19 @@ async function startClaimed(ctx: FleetContext, id: string, opts: { wait?: boolea
 
   let ticket: Ticket | null = null;
   let info: SessionInfo;
-  // The admission queue measures this machine; an agent on a host is not one of its jobs.
+  // The admission queue measures this machine; an agent on a host took its host's slot above.
   const admission = attempt.host ? undefined : ctx.admission;
   try {
     if (admission && opts.wait === false && admission.tryAcquire) {
       // A start that does not wait: no slot leaves the task queued (its prepared attempt stays for
       // the pass that starts it).
       const got = await admission.tryAcquire(agentJob(task));
-      if ('waiting' in got) return { waiting: got.waiting, queued: got.elsewhere ? true : await markQueued(ctx, task, got.waiting) };
+      if ('waiting' in got) {
+        // No other host took it either: say why each did not, after this machine's reason.
+        const others = placementReasons(placed);
+        const waiting = others ? `${got.waiting} (${others})` : got.waiting;
+        return { waiting, queued: got.elsewhere ? true : await markQueued(ctx, task, waiting) };
+      }
       ticket = got;
     } else {
       ticket = admission ? await admitAgent(ctx, task) : null;
@@ -228,6 +254,42 @@ function agentJob(task: Task) {
   return { kind: 'agent' as const, key: `agent:${task.agent}`, label: `agent ${task.id}`, taskId: task.id };
 }
 
+/**
+ * An agent slot on the task's remote host. A start that does not wait returns the reason at once
+ * (the task is left queued for the next pass); one that waits asks again every few seconds (a new
+ * probe once the last is stale), with the task `queued` and the reason said meanwhile, and puts the
+ * task back where it was if the wait ends without a slot.
+ */
+async function admitOnHost(ctx: FleetContext, task: Task, host: string, wait: boolean): Promise<HostReservation | { waiting: string }> {
+  const first = await reserveHostSlot(ctx, task, host);
+  if (!('waiting' in first) || !wait) return first;
+  const before = { state: task.state, reason: task.reason };
+  let said = '';
+  try {
+    for (let got: HostReservation | { waiting: string } = first; ; got = await reserveHostSlot(ctx, task, host)) {
+      if (!('waiting' in got)) return got;
+      if (got.waiting !== said) {
+        said = got.waiting;
+        await markQueued(ctx, task, got.waiting);
+        ctx.events.emit({ type: 'admission.waiting', kind: 'agent', label: `agent ${task.id} on ${host}`, taskId: task.id, reason: got.waiting });
+      }
+      await new Promise((r) => setTimeout(r, HOST_RETRY_MS));
+    }
+  } catch (err) {
+    if (said) {
+      await ctx.registry
+        .updateTask(task.id, (t) => {
+          if (t.state === 'queued') transition(t, before.state, before.reason);
+        })
+        .catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+/** How often a start that waits for a host's slot asks again. */
+const HOST_RETRY_MS = 2_000;
+
 /** A start that would wait leaves the task `queued` with the queue's reason; the next pass starts it. */
 async function markQueued(ctx: FleetContext, task: Task, reason: string): Promise<boolean> {
   let marked = false;
@@ -297,38 +359,97 @@ async function admitAgent(ctx: FleetContext, task: Task): Promise<Ticket> {
   }
 }
 
+/** What `stop` did to one task of several (plain data: a command result). */
+export interface StopOutcome {
+  id: string;
+  ok: boolean;
+  /** The task's state after the stop (when it still exists). */
+  state?: Task['state'];
+  /** The one-line reason when not ok; `usage`: the id's fault (no such task, never started). */
+  error?: string;
+  usage?: boolean;
+}
+
 /**
  * `task.stop`: ends the agent (process group SIGTERM, then SIGKILL); the task becomes `stopped`,
  * except a finished one: a ready task stays ready and an escalated one escalated (closing its
  * agent frees the machine, not the human's to-do).
  */
-export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
-  assertTaskId(id);
+export async function stopTask(ctx: FleetContext, id: string, intervention = false): Promise<void> {
+  const [outcome] = await stopTasksWithErrors(ctx, [id], { intervention });
+  if (outcome!.failure) throw outcome!.failure;
+}
+
+/**
+ * `stop` of several tasks: their agents are ended in parallel (`concurrency` at a time), then every
+ * task's new state (and its `stop` intervention) is written in ONE registry update, not one per task.
+ * Each task's outcome is its own: one that does not exist or never ran fails alone.
+ */
+export async function stopTasks(ctx: FleetContext, ids: readonly string[], options: { concurrency?: number; intervention?: boolean } = {}): Promise<StopOutcome[]> {
+  return (await stopTasksWithErrors(ctx, ids, options)).map(({ failure, ...outcome }) => ({
+    ...outcome,
+    ...(failure ? { ok: false, error: errorMessage(failure).split('\n')[0] ?? 'failed', usage: failure instanceof UsageError } : {}),
+  }));
+}
+
+async function stopTasksWithErrors(
+  ctx: FleetContext,
+  ids: readonly string[],
+  { concurrency = 16, intervention = false }: { concurrency?: number; intervention?: boolean },
+): Promise<Array<StopOutcome & { failure?: unknown }>> {
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
-  const task = requireTask(data, id);
-  // Nothing ever ran: refuse, and leave the task as it is (was: exit 0, and the task became stopped).
-  if (task.attempts.length === 0) throw new UsageError(`task ${id} was never started, nothing to stop (flotilla start ${id} starts it)`);
-  let problem: string | null = null;
-  try {
-    await sessions.stop(id);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    problem = errorMessage(err);
-  }
-  const now = new Date().toISOString();
-  await ctx.registry.updateTask(id, (t) => {
-    const a = t.attempts.at(-1);
-    if (a && a.state === 'running') {
-      a.state = 'stopped';
-      a.endedAt = a.endedAt ?? now;
+  const outcomes = ids.map((id): StopOutcome & { failure?: unknown; before?: Task['state']; problem?: string } => {
+    try {
+      assertTaskId(id);
+      const task = requireTask(data, id);
+      // Nothing ever ran: refuse, and leave the task as it is (was: exit 0, and the task became stopped).
+      if (task.attempts.length === 0) throw new UsageError(`task ${id} was never started, nothing to stop (flotilla start ${id} starts it)`);
+      return { id, ok: true, before: task.state };
+    } catch (err) {
+      return { id, ok: false, failure: err };
     }
-    if (FINISHED_STATES.has(t.state)) return;
-    if (t.state !== 'stopped' && canTransition(t.state, 'stopped')) transition(t, 'stopped', 'stopped by the user');
   });
+  const todo = outcomes.filter((o) => !o.failure);
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const o = todo[next++]!;
+      try {
+        await sessions.stop(o.id);
+      } catch (err) {
+        if (!(err instanceof UsageError)) o.failure = err;
+        else o.problem = errorMessage(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, todo.length)) }, worker));
+  const now = new Date().toISOString();
+  const record = todo.filter((o) => !o.failure);
+  // No session to end on a task already stopped or finished: an error for that task (after its
+  // running attempt, if any, is marked stopped), and no intervention.
+  for (const o of record) if (o.problem && (o.before === 'stopped' || FINISHED_STATES.has(o.before!))) o.failure = new UsageError(o.problem);
+  if (record.length) {
+    await ctx.registry.update((fresh) => {
+      for (const o of record) {
+        const t = fresh.tasks.find((x) => x.id === o.id);
+        if (!t) continue; // removed meanwhile
+        const a = t.attempts.at(-1);
+        if (a && a.state === 'running') {
+          a.state = 'stopped';
+          a.endedAt = a.endedAt ?? now;
+        }
+        // A stop is an intervention (cost effort), recorded on the attempt it stopped.
+        if (intervention && a && !o.failure) a.interventions = [...(a.interventions ?? []), { at: now, kind: 'stop' }];
+        if (!FINISHED_STATES.has(t.state) && t.state !== 'stopped' && canTransition(t.state, 'stopped')) transition(t, 'stopped', 'stopped by the user');
+      }
+    });
+  }
   // A stopped attempt lets its ports go; `start` takes a slot again (the same one when still free).
-  await releaseEndedSlots(ctx, await ctx.registry.read());
-  if (problem && (task.state === 'stopped' || FINISHED_STATES.has(task.state))) throw new UsageError(problem);
+  const after = await ctx.registry.read();
+  await releaseEndedSlots(ctx, after);
+  for (const o of record) o.state = after.tasks.find((t) => t.id === o.id)?.state;
+  return outcomes.map(({ before: _b, problem: _p, ...o }) => ({ ...o, ok: !o.failure }));
 }
 
 /** `task.send`: types text into the agent and presses Enter. */
