@@ -18,10 +18,15 @@ export function followHosts(fleet: Fleet): void {
       for (const event of pass.events) {
         fleet.notifier.push({ kind: event.kind === 'host-down' ? 'needs-input' : 'info', message: hostEventMessage(event) });
       }
+      const down: Record<string, { since: string; message: string | null }> = {};
       for (const [name, health] of Object.entries(pass.health)) {
         const note = unreachableNote(health);
         if (note) result.errors.push(`${name}: ${note}`);
+        if (health.downSince) down[name] = { since: health.downSince, message: health.message };
       }
+      // The view's rows say which hosts are down; the store changes only when that does.
+      const before = fleet.store.getState().hostsDown ?? {};
+      if (JSON.stringify(before) !== JSON.stringify(down)) fleet.store.setState({ hostsDown: down });
     } catch (err) {
       result.errors.push(`hosts: ${errorMessage(err)}`);
     }

@@ -13,8 +13,27 @@ export interface AdoptionHost {
   status: StatusWiring;
 }
 
-/** The entry for a task: one this process follows, or (tmux) a session left by another process. */
-export async function followSession(h: AdoptionHost, taskId: string, detect = false): Promise<Entry | null> {
+/** followSession calls under way, per process's sessions and task. */
+const following = new WeakMap<StatusWiring, Map<string, Promise<Entry | null>>>();
+
+/**
+ * The entry for a task: one this process follows, or (tmux) a session left by another process.
+ * Calls for the same task while one is under way share it: the view's adoption and its live pane
+ * ask at the same time, and two entries for one session would leave the pane subscribed to a
+ * session object the manager no longer holds (its screen never shown: seen with a host, where
+ * following takes seconds).
+ */
+export function followSession(h: AdoptionHost, taskId: string, detect = false): Promise<Entry | null> {
+  let pending = following.get(h.status);
+  if (!pending) following.set(h.status, (pending = new Map()));
+  const running = pending.get(taskId);
+  if (running) return running;
+  const next = followOnce(h, taskId, detect).finally(() => pending.delete(taskId));
+  pending.set(taskId, next);
+  return next;
+}
+
+async function followOnce(h: AdoptionHost, taskId: string, detect: boolean): Promise<Entry | null> {
   const known = h.status.entries.get(taskId);
   if (known && (known.info.state !== 'exited' || h.rt.kind !== 'tmux')) return known;
   if (h.rt.kind !== 'tmux' || !isTaskId(taskId)) return null;

@@ -12,6 +12,9 @@ import { ScreenClient } from './tmux-screen-client.js';
 import { clientEnv, target, type PaneRow } from './tmux.js';
 
 const LOG_POLL_MS = 400;
+/** First pause before a shown screen's client is started again after it ended; doubles up to the max. */
+const RECONNECT_MIN_MS = 1000;
+const RECONNECT_MAX_MS = 8000;
 /**
  * A session whose screen nothing here shows follows its log at this lower rate: its output only
  * feeds its status, and at 100 agents the polls (a stat each, a read when the agent printed) are
@@ -38,6 +41,8 @@ export class TmuxSession implements RuntimeSession {
   /** When a poll first saw the pane dead (or gone) without an exit status; null while it runs. */
   unsettledSince: number | null = null;
   private client: ScreenClient | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectMs = 0;
   private subscribers = 0;
   private logTimer: NodeJS.Timeout | null = null;
   private logOffset = -1;
@@ -175,9 +180,39 @@ export class TmuxSession implements RuntimeSession {
     return this.rt.attachArgv?.(this.name) ?? ['tmux', '-u', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
   }
 
+  /** A tmux client for the shown screen; its changes go to every subscriber. */
+  private openClient(cols: number, rows: number): ScreenClient {
+    const client: ScreenClient = new ScreenClient(this.attachArgv(), cols, rows, () => this.clientEnded(client));
+    client.screen.onChange(() => {
+      for (const l of this.screenListeners) l();
+    });
+    this.client = client;
+    return client;
+  }
+
+  /**
+   * The shown screen's client ended while the agent runs: for a session on a host, the connection
+   * dropped (sshd gone, the laptop slept). Another client is started after a pause (doubling up to
+   * RECONNECT_MAX_MS while it keeps failing), so the pane is live again once the host answers; the
+   * last screen stays shown until then.
+   */
+  private clientEnded(client: ScreenClient): void {
+    if (this.client !== client || this.subscribers === 0 || this.exited || this.released || this.reconnectTimer) return;
+    this.reconnectMs = Date.now() - client.startedAt > 10_000 ? RECONNECT_MIN_MS : Math.min(RECONNECT_MAX_MS, Math.max(RECONNECT_MIN_MS, this.reconnectMs * 2));
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.client !== client || this.subscribers === 0 || this.exited || this.released) return;
+      const { cols, rows } = client.size;
+      client.dispose();
+      this.openClient(cols, rows);
+      for (const l of this.screenListeners) l();
+    }, this.reconnectMs);
+    this.reconnectTimer.unref?.();
+  }
+
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {
     if (!this.client) {
-      this.client = new ScreenClient(this.attachArgv(), size.cols, size.rows);
+      this.openClient(size.cols, size.rows);
       // Nothing answers terminal queries here: the live client does.
       const past = new LiveScreen(size.cols, size.rows, () => {});
       this.past = past;
@@ -191,13 +226,11 @@ export class TmuxSession implements RuntimeSession {
         });
     } else this.resizeScreens(size.cols, size.rows);
     this.subscribers++;
-    const off = this.client.screen.onChange(onChange);
     this.screenListeners.add(onChange);
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      off();
       this.screenListeners.delete(onChange);
       if (--this.subscribers === 0 && this.client) this.disposeScreens();
     };
@@ -223,6 +256,9 @@ export class TmuxSession implements RuntimeSession {
   }
 
   private disposeScreens(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.reconnectMs = 0;
     this.client?.dispose();
     this.client = null;
     this.past?.dispose();
