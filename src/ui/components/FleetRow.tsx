@@ -43,7 +43,7 @@ function markWidth(text: string, idWidth: number): number {
 /** The row model of a task at a given id column width and clock. */
 export function rowModel(task: Task, config: FlotillaConfig, idWidth: number, now?: number, more: { titleWidth?: number; marked?: boolean; hostsDown?: HostsDown } = {}): RowModel {
   const g = statusGlyph(task);
-  // An attempt on a host: the title column starts with "@box" (and its outage); the state says unreachable.
+  // An attempt on a host: the id carries "@box", the title column its outage, the state says unreachable.
   const host = taskHost(task, more.hostsDown);
   const orchestrator = isOrchestratorTask(task);
   const mark = orchestrator ? null : markText(task);
@@ -51,10 +51,10 @@ export function rowModel(task: Task, config: FlotillaConfig, idWidth: number, no
   return {
     orchestrator,
     marked: more.marked ?? false,
-    title: more.titleWidth ? ` ${fit(host ? `${hostText(host)} ${task.title}` : task.title, more.titleWidth)}` : '',
+    title: more.titleWidth ? ` ${fit(host?.downSince ? `${hostText(host)} · ${task.title}` : task.title, more.titleWidth)}` : '',
     glyph: orchestrator ? ORCHESTRATOR_GLYPH : g.glyph,
     color: g.color,
-    id: fit(orchestrator ? (task.id === 'orchestrator' ? 'orchestrator' : `${task.id} (orchestrator)`) : task.id, idWidth - markCols),
+    id: fit(orchestrator ? (task.id === 'orchestrator' ? 'orchestrator' : `${task.id} (orchestrator)`) : `${task.id}${host ? `@${host.name}` : ''}`, idWidth - markCols),
     mark: mark && markCols >= 2 ? fit(` ${mark.text}`, markCols) : ' '.repeat(markCols),
     markConflict: mark?.conflict ?? false,
     agent: fit(task.agent, 8),
