@@ -180,14 +180,15 @@ async function measureView(root, label) {
   return { label, p50: pct(times, 50), p95: pct(times, 95), cpu, rss, sshLive: ssh / samples };
 }
 
-/** Starts a task; on a loaded machine the registry lock can time out: tries again (a start that got through counts). */
+/** Starts a task, trying again after a failure of a loaded machine (a start that got through counts). */
 async function startOne(fleet, id, host) {
   for (let i = 0; ; i++) {
     try {
       return await fleet.dispatch({ type: 'task.start', id, ...(host ? { host } : {}) });
     } catch (err) {
       if (/already running/.test(String(err))) return;
-      if (i >= 4 || !/could not take the lock/.test(String(err))) throw err;
+      // A loaded machine: the registry lock timed out, or ssh gave up (exit 255) while a master started.
+      if (i >= 4 || !/could not take the lock|exit 255/.test(String(err))) throw err;
     }
   }
 }
