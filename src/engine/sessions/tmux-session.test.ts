@@ -32,4 +32,36 @@ describe('TmuxSession output', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a shown screen whose client ends while the agent runs gets a new client (a host connection that dropped comes back live)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-tmux-session-'));
+    try {
+      const log = join(dir, 'a1.log');
+      await writeFile(log, '');
+      // Each "client" prints its own pid and ends, as ssh -t does when the host's sshd goes away.
+      const server: TmuxServer = {
+        socket: 'unused',
+        tmux: async () => ({ exitCode: 0, stdout: '', stderr: '' }) as never,
+        panes: async () => [],
+        attachArgv: () => ['sh', '-c', 'echo "client-$$"; sleep 0.3'],
+      };
+      const session = new TmuxSession(server, 'flotilla-t-a1', 1, log);
+      const shown = () => (session.screen()?.lines ?? []).map(String).join('\n').match(/client-(\d+)/)?.[1] ?? null;
+      const off = session.subscribeScreen({ cols: 40, rows: 5 }, () => undefined);
+      const until = async (ok: () => boolean) => {
+        const end = Date.now() + 20_000;
+        while (!ok()) {
+          if (Date.now() > end) throw new Error(`timed out; the screen showed ${JSON.stringify(session.screen()?.lines)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await until(() => shown() !== null);
+      const first = shown();
+      await until(() => shown() !== null && shown() !== first);
+      off();
+      session.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
