@@ -3,7 +3,7 @@ import type { FlotillaConfig } from '../../engine/index.js';
 import type { Task } from '../../engine/index.js';
 import { safeLine } from '../../engine/index.js';
 import { LIST_FIXED_COLUMNS } from '../layout.js';
-import { fit, isOrchestratorTask, taskHost, type HostsDown } from '../format.js';
+import { fit, isOrchestratorTask, taskHost, textWidth, type HostsDown } from '../format.js';
 import { FleetRow, markText, rowModel } from './FleetRow.js';
 
 export interface FleetListProps {
@@ -30,7 +30,7 @@ const MIN_TITLE = 12;
 export function idColumns(t: Task): number {
   const mark = isOrchestratorTask(t) ? null : markText(t);
   const host = isOrchestratorTask(t) ? null : taskHost(t);
-  return [...t.id].length + (host ? host.name.length + 1 : 0) + (isOrchestratorTask(t) && t.id !== 'orchestrator' ? 15 : 0) + (mark ? [...mark.text].length + 1 : 0);
+  return textWidth(t.id) + (host ? textWidth(host.name) + 1 : 0) + (isOrchestratorTask(t) && t.id !== 'orchestrator' ? 15 : 0) + (mark ? textWidth(mark.text) + 1 : 0);
 }
 
 /**
