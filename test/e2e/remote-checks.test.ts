@@ -42,6 +42,8 @@ describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote
   const term = `flt-e2e-rchecks-${process.pid}`;
   const cli = (args: string[]) => runCli(repo.root, args, { FLOTILLA_TMUX_SOCKET: `${term}-local` });
   const tasks = async (): Promise<StatusTask[]> => (JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: StatusTask[] }).tasks;
+  /** The registry as the passes left it (polled between `check` runs; assertions go through `status --json`). */
+  const registry = (): StatusTask[] => (JSON.parse(readFileSync(join(repo.root, '.flotilla', 'tasks.json'), 'utf8')) as { tasks: StatusTask[] }).tasks;
 
   beforeAll(async () => {
     server = await startSshd(sshd!);
@@ -93,28 +95,37 @@ describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote
     repo?.cleanup();
   });
 
-  it('runs the checks on the host in its worktree (pass → ready, fail → ci_failed with the words), and rebases there when base moves', { timeout: 300_000 }, async () => {
-    for (const [id, file, content] of [
-      ['good', 'hello.txt', 'hello'],
-      ['bad', 'FAIL', 'boom'],
-    ] as const) {
-      expect((await cli(['add', id, '--id', id, '--prompt', prompt(file, content)])).code).toBe(0);
-      const started = await cli(['start', id, '--host', 'box']);
-      expect(started.stderr).toBe('');
-    }
-    const settled = await waitFor(
+  it('runs the checks on the host in its worktree (pass → ready, fail → ci_failed with the words), and rebases there when base moves', { timeout: 420_000 }, async () => {
+    const t0 = Date.now();
+    const lap = (what: string) => console.log(`remote checks e2e: ${what} after ${Date.now() - t0} ms`);
+    // Both tasks at once: one host, its one build slot (maxBuilds 1) shared by their checks.
+    const starts = await Promise.all(
+      (
+        [
+          ['good', 'hello.txt', 'hello'],
+          ['bad', 'FAIL', 'boom'],
+        ] as const
+      ).map(async ([id, file, content]) => {
+        expect((await cli(['add', id, '--id', id, '--prompt', prompt(file, content)])).code).toBe(0);
+        return cli(['start', id, '--host', 'box']);
+      }),
+    );
+    expect(starts.map((r) => r.stderr)).toEqual(['', '']);
+    lap('started');
+    await waitFor(
       'good ready and bad failed',
       async () => {
         await cli(['check']);
-        const all = await tasks();
-        const good = all.find((t) => t.id === 'good');
-        const bad = all.find((t) => t.id === 'bad');
-        return good?.state === 'ready' && bad?.state === 'failed' ? { good, bad } : null;
+        const all = registry();
+        return all.find((t) => t.id === 'good')?.state === 'ready' && all.find((t) => t.id === 'bad')?.state === 'failed';
       },
       150_000,
-      1000,
+      500,
     );
-    const { good, bad } = settled;
+    lap('good ready, bad failed');
+    const all = await tasks();
+    const good = all.find((t) => t.id === 'good')!;
+    const bad = all.find((t) => t.id === 'bad')!;
     const worktree = good.attempts[0]!.worktree;
     expect(good.attempts[0]!.host).toBe('box');
     expect(worktree.startsWith(`${hostRoot}/`)).toBe(true);
@@ -137,16 +148,18 @@ describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote
     repo.write('other.txt', 'from main\n');
     repo.commit('Move main');
     const mainTip = git(repo.root, 'rev-parse', 'main').trim();
-    const rebased = await waitFor(
+    await waitFor(
       'good rebased onto the new main and ready again',
       async () => {
         await cli(['check']);
-        const t = (await tasks()).find((x) => x.id === 'good');
-        return t?.state === 'ready' && t.pr?.headSha && t.pr.headSha !== oldHead && t.gates['ci']?.state === 'pass' ? t : null;
+        const t = registry().find((x) => x.id === 'good');
+        return t?.state === 'ready' && Boolean(t.pr?.headSha) && t.pr?.headSha !== oldHead && t.gates['ci']?.state === 'pass';
       },
       90_000,
-      1000,
+      500,
     );
+    lap('rebased and ready');
+    const rebased = (await tasks()).find((x) => x.id === 'good')!;
     const localTip = git(repo.root, 'rev-parse', 'flotilla/good-a1').trim();
     expect(rebased.pr?.headSha).toBe(localTip);
     expect(git(repo.root, 'rev-parse', 'flotilla/good-a1~1').trim()).toBe(mainTip);

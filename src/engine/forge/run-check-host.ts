@@ -92,16 +92,16 @@ class CappedLog {
     private readonly cap: number,
   ) {}
   add(chunk: Buffer): void {
-    if (this.written >= this.cap) {
-      if (!this.noted) {
-        this.noted = true;
-        this.push(Buffer.from(`\n[flotilla: log capped at ${Math.round(this.cap / 1024 / 1024)} MiB; the rest was dropped]\n`));
-      }
-      return;
+    if (this.written < this.cap) {
+      const part = this.written + chunk.length > this.cap ? chunk.subarray(0, this.cap - this.written) : chunk;
+      this.written += part.length;
+      this.push(part);
+      if (part.length === chunk.length) return;
     }
-    const part = this.written + chunk.length > this.cap ? chunk.subarray(0, this.cap - this.written) : chunk;
-    this.written += part.length;
-    this.push(part);
+    if (this.noted) return;
+    this.noted = true;
+    const size = this.cap >= 1024 * 1024 ? `${Math.round(this.cap / 1024 / 1024)} MiB` : `${this.cap} bytes`;
+    this.push(Buffer.from(`\n[flotilla: log capped at ${size}; the rest was dropped]\n`));
   }
   private push(b: Buffer): void {
     const h = this.handle;
@@ -167,28 +167,51 @@ export async function spawnCheckOnHost(host: RemoteHostPort, spec: CheckSpec, o:
       else exitLine = Number(m[3]);
     }
   };
+  // Ending it from here means ending it there: killing the local ssh client would not do (with a
+  // multiplexed connection the master holds our output pipes until the remote program ends).
+  let cancelled = false;
+  let localTimeout = false;
+  const beforeStart = new AbortController();
+  let ending: Promise<void> | null = null;
+  const endThere = () => {
+    if (pgid === null) return beforeStart.abort();
+    ending ??= endCheckOnHost(host, { pgid, token }).catch(() => beforeStart.abort());
+  };
+  const onAbort = () => {
+    cancelled = true;
+    endThere();
+  };
+  const timer = setTimeout(() => {
+    localTimeout = true;
+    endThere();
+  }, spec.timeoutSec * 1000 + LOCAL_GRACE_MS);
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
   let result;
   try {
     result = await host.stream(['sh', '-c', HOST_CHECK_SCRIPT, 'sh', String(spec.timeoutSec), ...spec.command], {
       cwd: o.cwd,
       env: { ...o.env, FLOTILLA_CHECK: token },
-      timeoutMs: spec.timeoutSec * 1000 + LOCAL_GRACE_MS,
-      ...(o.signal ? { signal: o.signal } : {}),
+      signal: beforeStart.signal,
       ...(o.onPid ? { onPid: o.onPid } : {}),
       onOutput: (chunk, stream) => {
-        if (stream === 'stderr') return onStderr(chunk);
+        if (stream === 'stderr') {
+          onStderr(chunk);
+          // Stopped before it had started there: end it now that it has.
+          if ((cancelled || localTimeout) && pgid !== null) endThere();
+          return;
+        }
         log.add(chunk);
         keepTail(chunk);
       },
     });
   } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
     if (stderrRest) onStderr(Buffer.from('\n'));
     await log.close();
   }
-  const cancelled = Boolean(result.aborted);
-  const localTimeout = result.timedOut;
-  // Ended from here (flotilla stopping, or the host went silent past the limit): end it there too.
-  if ((cancelled || localTimeout) && exitLine === null && pgid !== null) await endCheckOnHost(host, { pgid, token }).catch(() => undefined);
+  await ending;
   if (exitLine === null && !cancelled && !localTimeout) {
     const why = (result.error ?? sshErrors.filter((l) => l.trim()).at(-1) ?? `exit ${result.exitCode}`).trim();
     throw new Error(`host ${host.name}: check ${spec.name} could not run in ${o.cwd}: ${why}`);
