@@ -26,7 +26,9 @@ export interface RemoteHostPort {
   readBytes(argv: readonly string[], options?: { timeoutMs?: number }): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }>;
   /**
    * Runs a program on the host with its output passed on as it comes (nothing collected): a check.
-   * `onPid` gets the local ssh client's pid; ending it closes the channel, not the remote program.
+   * `onPid` gets the local ssh client's pid. `timeoutMs` and `signal` end that client only, which
+   * does not end the remote program (the master connection keeps the channel and our output pipes
+   * open until it exits): the caller ends it there (forge/run-check-host.ts).
    */
   stream(
     argv: readonly string[],

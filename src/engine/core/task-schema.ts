@@ -220,7 +220,7 @@ export const pullRequestSchema = record({
       startTime: z.string().nullable().optional(),
       /** `host`: the check runs on that host (attempt.host), its group is there. */
       check: z
-        .object({ pgid: z.number().int().positive(), token: z.string().regex(/^[0-9a-f]{1,64}$/), host: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).optional() })
+        .object({ pgid: z.number().int().positive(), token: z.string().regex(/^[0-9a-f]{1,64}$/), host: z.string().regex(HOST_NAME_PATTERN).optional() })
         .nullable()
         .optional(),
     })
