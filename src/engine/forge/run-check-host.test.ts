@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema, type RemoteHostPort } from '../core/index.js';
+import { configSchema, type HostsPort, type RemoteHostPort } from '../core/index.js';
 import { closeMaster, createHosts } from '../hosts/index.js';
 import { findSshd, startSshd, type TestSshd } from '../../test-support/sshd.js';
+import { endOrphanedCheck } from './local.js';
 import { runCheckOnHost, spawnCheckOnHost } from './run-check-host.js';
 
 const sshd = findSshd();
@@ -49,6 +50,7 @@ describe.skipIf(!sshd)('a check on a host (real sshd on 127.0.0.1)', () => {
   let state: string;
   let wt: string;
   let host: RemoteHostPort;
+  let hosts: HostsPort;
   let hostConfig: ReturnType<typeof configSchema.parse>['hosts'][string];
   const log = (name: string) => join(state, 'runs', `${name}.log`);
 
@@ -63,7 +65,8 @@ describe.skipIf(!sshd)('a check on a host (real sshd on 127.0.0.1)', () => {
       hosts: { box: { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, env: { ON_HOST: 'box' } } },
     });
     hostConfig = config.hosts['box']!;
-    host = createHosts({ config, repoRoot: dir, stateDir: state }).get('box');
+    hosts = createHosts({ config, repoRoot: dir, stateDir: state });
+    host = hosts.get('box');
   }, 30_000);
   afterAll(() => {
     closeMaster(state, 'box', hostConfig);
@@ -122,6 +125,21 @@ describe.skipIf(!sshd)('a check on a host (real sshd on 127.0.0.1)', () => {
     const out = await run;
     expect(out.cancelled).toBe(true);
     expect(await gone(pid)).toBe(true);
+  });
+
+  it('a check whose runner died is ended on its host by the next pass (the claim names the host)', { timeout: 120_000 }, async () => {
+    const pidFile = join(wt, 'orphan.pid');
+    let run: { pgid: number; token: string; host: string } | null = null;
+    const pending = spawnCheckOnHost(host, { name: 'orphan', command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 300`], timeoutSec: 600 }, { cwd: wt, logFile: log('orphan'), onStart: (r) => (run = r) });
+    const pid = await pidIn(pidFile);
+    expect(run).not.toBeNull();
+    // A claim of a process that is gone (pid 2^22 + 1 never exists; its start time does not match).
+    const ended = await endOrphanedCheck({ pid: 4_194_305, startTime: 'gone', check: run }, hosts);
+    expect(ended).toBe(1);
+    expect(await gone(pid)).toBe(true);
+    const out = await pending;
+    expect(out.state).toBe('fail');
+    expect(out.exitCode).toBe(143);
   });
 
   it('caps the log it copies back, and throws (not a failed check) when the host cannot run it', { timeout: 120_000 }, async () => {
