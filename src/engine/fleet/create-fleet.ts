@@ -25,6 +25,7 @@ import { mergeTrain } from './merge-train.js';
 import { addTask } from './commands/task-add.js';
 import { assertRemovable, removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
+import { hostsQueueView } from './commands/place-start.js';
 import { agentOverheadMB, createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
 import type { FleetContext } from '../core/index.js';
 import { EventBus } from '../core/index.js';
@@ -101,6 +102,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     agentOverheadMB: () => agentOverheadMB(sessions.runtime),
     onWarning: (message) => events.emit({ type: 'error', message }),
     idleAgentTasks: async () => idleAgentTasks((await registry.read()).tasks),
+    // Per host (config hosts): agents, memory above reserve and who waits why, for the panel and status.
+    hostsView: () => hostsQueueView(fleet),
     onWaiting: (job, reason) =>
       events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),
   });
