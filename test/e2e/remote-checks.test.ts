@@ -87,6 +87,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote
     // The agents live in the host's tmux server: ending it ends them (stop is covered by remote-host.test.ts).
     const socket = spawnSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux`], { encoding: 'utf8' }).stdout.trim();
     if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
+    spawnSync('tmux', ['-L', `${term}-local`, 'kill-server'], { stdio: 'ignore' });
     if (repo) closeMaster(join(repo.root, '.flotilla'), 'box', hostConfig as never);
     server?.stop();
     repo?.cleanup();
