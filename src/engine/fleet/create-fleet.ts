@@ -11,6 +11,7 @@ import { tightenPrivateDir } from '../fs/index.js';
 import { GitClient } from '../git/index.js';
 import { worktreeRootFor } from '../core/index.js';
 import { createHosts } from '../hosts/index.js';
+import { localGateSpecs } from '../gates/index.js';
 import { findRepo } from '../git/index.js';
 import { TaskRegistry } from '../tasks/index.js';
 import { refuseRemovedHosts } from '../hosts/index.js';
@@ -131,7 +132,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   closers.push(async () => {
     await Promise.all([...hostQueues.values()].map((q) => q.close()));
   });
-  const sessions = createSessionManager({ paths, config, registry, events, runner, hosts }, options.sessions);
+  const sessions = createSessionManager({ paths, config, registry, events, runner, hosts, stopGateChecks: () => localGateSpecs({ config }) }, options.sessions);
   closers.push(() => sessions.close());
 
   async function refresh(): Promise<void> {
