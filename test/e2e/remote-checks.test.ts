@@ -93,7 +93,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote
     repo?.cleanup();
   });
 
-  it('runs the checks on the host in its worktree (pass → ready, fail → ci_failed with the words), and rebases there when base moves', { timeout: 480_000 }, async () => {
+  it('runs the checks on the host in its worktree (pass → ready, fail → ci_failed with the words), and rebases there when base moves', { timeout: 600_000 }, async () => {
     const t0 = Date.now();
     const lap = (what: string) => console.log(`remote checks e2e: ${what} after ${Date.now() - t0} ms`);
     // Both tasks at once: one host, its one build slot (maxBuilds 1) shared by their checks.
@@ -153,7 +153,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote
         const t = registry().find((x) => x.id === 'good');
         return t?.state === 'ready' && Boolean(t.pr?.headSha) && t.pr?.headSha !== oldHead && t.gates['ci']?.state === 'pass';
       },
-      90_000,
+      180_000,
       500,
     );
     lap('rebased and ready');
