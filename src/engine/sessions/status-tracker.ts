@@ -91,6 +91,16 @@ function contentKey(text: string): string {
   return text.replace(/[\s\u2500-\u259f]/g, '');
 }
 
+/**
+ * True when output may change the screen in a way its text alone does not show: any escape
+ * sequence but colours (cursor moves, erasing, a partial redraw, a split sequence), a carriage
+ * return or backspace that overwrites a line. Output of plain lines (colours and newlines only)
+ * ends the screen exactly as the stream reads, so a screen read would find nothing new.
+ */
+export function drawsInPlace(data: string): boolean {
+  return /\x1b(?!\[[0-9;:]*m)|\r(?!\n)|[\x08\x7f]/.test(data);
+}
+
 /** Lines of the latest output considered for dialogs and retries. */
 const TAIL_LINES = 12;
 
@@ -153,6 +163,12 @@ export class StatusTracker {
   private lastScreenCheck = 0;
   /** A hook ended the turn: screen checks also look at the idle session for an error it shows. */
   private idleFromHook = false;
+  /**
+   * Whether the screen may show what the output stream did not (see drawsInPlace): true at first
+   * (a dialog drawn before this process followed the session), cleared by each screen read. While
+   * an agent prints plain lines the screen is not read: 100 such agents cost no tmux call.
+   */
+  private screenStale = true;
 
   constructor(private readonly o: StatusTrackerOptions) {
     if (o.initial && o.initial !== 'exited') this.state = o.initial;
@@ -175,10 +191,13 @@ export class StatusTracker {
     this.lastScreenCheck = Date.now();
     const busy = () => this.state === 'working' || this.state === 'starting' || (this.idleFromHook && this.state === 'idle');
     if (this.done || !busy()) return;
+    // Output that arrives while the screen is read marks it stale again.
+    this.screenStale = false;
     let text: string;
     try {
       text = await this.o.readScreen();
     } catch {
+      this.screenStale = true;
       return;
     }
     const below = belowAnswered(text, this.answered);
@@ -293,6 +312,7 @@ export class StatusTracker {
   /** Output arrived (raw bytes as text). */
   onOutput(data: string): void {
     if (this.done) return;
+    if (drawsInPlace(data)) this.screenStale = true;
     const text = plainText(data.length > 8000 ? data.slice(-8000) : data);
     if (this.isRedraw(text)) return;
     this.shown = (this.shown + contentKey(text)).slice(-20_000);
@@ -309,8 +329,8 @@ export class StatusTracker {
     // The retry count read from the screen stays until the screen no longer shows it.
     else this.set('working', retry ?? (this.state === 'working' ? this.detail : undefined));
     // After a hook ended the turn, what the agent shows next (an error) is read from the screen too:
-    // the stream alone does not move a hook's `idle`.
-    if (said !== 'waiting' || this.idleFromHook) this.scheduleScreenCheck();
+    // the stream alone does not move a hook's `idle`. Plain lines need no screen read (screenStale).
+    if ((said !== 'waiting' && this.screenStale) || this.idleFromHook) this.scheduleScreenCheck();
   }
 
   /** The user (or flotilla) typed into the agent: what was on screen before is answered. */
