@@ -110,6 +110,9 @@ const TAIL_LINES = 12;
  */
 export const SCREEN_CHECK_MS = 500;
 
+/** Screen reads fall due on this grid (or a finer one: SCREEN_CHECK_MS), see scheduleScreenCheck. */
+export const SCREEN_CHECK_GRID_MS = 1000;
+
 /** What the screen text says, by the profile's patterns (waiting wins over idle over working). */
 export function classifyScreen(text: string, p: CompiledPatterns): SessionState | null {
   if (p.waiting.some((r) => r.test(text))) return 'waiting';
@@ -161,6 +164,7 @@ export class StatusTracker {
   /** The question on screen when the human last typed (answered; it may stay on screen above). */
   private answered: string | null = null;
   private lastScreenCheck = 0;
+  private nextScreenCheck = 0;
   /** A hook ended the turn: screen checks also look at the idle session for an error it shows. */
   private idleFromHook = false;
   /**
@@ -180,15 +184,19 @@ export class StatusTracker {
   private scheduleScreenCheck(): void {
     if (this.screenCheck || this.done) return;
     const every = this.o.screenCheckMs?.() ?? SCREEN_CHECK_MS;
-    const wait = Math.max(100, every - (Date.now() - this.lastScreenCheck));
-    this.screenCheck = setTimeout(() => void this.checkScreen(), wait);
+    // On a grid of whole seconds (at most), so the reads of many sessions fall due together and
+    // the runtime sends them to tmux as one call (CaptureBatch).
+    const grid = Math.min(every, SCREEN_CHECK_GRID_MS);
+    const due = Math.max(Date.now() + 100, this.lastScreenCheck + every);
+    this.nextScreenCheck = Math.ceil(due / grid) * grid;
+    this.screenCheck = setTimeout(() => void this.checkScreen(), this.nextScreenCheck - Date.now());
     this.screenCheck.unref?.();
   }
 
   /** A dialog on screen while the session counts as busy: it waits for the human; a retry line says so. */
   private async checkScreen(): Promise<void> {
     this.screenCheck = null;
-    this.lastScreenCheck = Date.now();
+    this.lastScreenCheck = this.nextScreenCheck;
     const busy = () => this.state === 'working' || this.state === 'starting' || (this.idleFromHook && this.state === 'idle');
     if (this.done || !busy()) return;
     // Output that arrives while the screen is read marks it stale again.

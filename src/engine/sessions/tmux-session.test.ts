@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TmuxSession, UNSHOWN_LOG_POLL_MS, type TmuxServer } from './tmux-session.js';
+import { LogTicker, TmuxSession, UNSHOWN_LOG_POLL_MS, type TmuxServer } from './tmux-session.js';
 
 describe('TmuxSession output', () => {
   it('a session nobody shows follows its log at the lower rate, and loses nothing', async () => {
@@ -28,6 +28,33 @@ describe('TmuxSession output', () => {
       await new Promise((r) => setTimeout(r, 100));
       expect(chunks.join('')).toBe(lines.join(''));
       session.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sessions of one runtime share one log timer, and leave it when released', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-tmux-session-'));
+    try {
+      const logTicker = new LogTicker(50);
+      const server: TmuxServer = { socket: 'unused', logTicker, tmux: async () => { throw new Error('no tmux call expected'); }, panes: async () => [] };
+      const sessions = await Promise.all(
+        [0, 1, 2].map(async (i) => {
+          const log = join(dir, `a${i}.log`);
+          await writeFile(log, '');
+          const session = new TmuxSession(server, `flotilla-t${i}-a1`, 1, log);
+          const chunks: string[] = [];
+          session.onOutput((d) => chunks.push(d));
+          return { session, log, chunks };
+        }),
+      );
+      expect(logTicker.size).toBe(3);
+      for (const s of sessions) await appendFile(s.log, `hello from ${s.log}\n`);
+      const until = Date.now() + 10_000;
+      while (sessions.some((s) => s.chunks.length === 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      for (const s of sessions) expect(s.chunks.join('')).toBe(`hello from ${s.log}\n`);
+      for (const s of sessions) s.session.release();
+      expect(logTicker.size).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
-import { stat } from 'node:fs/promises';
+import { closeSync, readSync, statSync } from 'node:fs';
 import * as pty from 'node-pty';
-import { PtyError, openNoFollow, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
+import { PtyError, openNoFollowSync, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
 import { passthrough } from './attach.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type RuntimeSession } from './runtime.js';
@@ -19,9 +19,46 @@ const LOG_POLL_MS = 400;
  */
 export const UNSHOWN_LOG_POLL_MS = 1200;
 
+/**
+ * One timer for every session of a runtime that follows its log (was one interval per session:
+ * 100 agents, 250 timer callbacks a second). Runs while at least one session takes part.
+ */
+export class LogTicker {
+  private readonly members = new Set<() => void>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly everyMs = LOG_POLL_MS) {}
+
+  /** Calls `tick` every everyMs until the function returned is called. */
+  add(tick: () => void): () => void {
+    this.members.add(tick);
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        for (const m of [...this.members]) m();
+      }, this.everyMs);
+      this.timer.unref?.();
+    }
+    return () => {
+      this.members.delete(tick);
+      if (this.members.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = null;
+      }
+    };
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+}
+
 /** What a session asks of its runtime: tmux on flotilla's socket, and the (cached) pane list. */
 export interface TmuxServer {
   readonly socket: string;
+  /** `tmux capture-pane <args>`, perhaps batched with other reads (default: a tmux call of its own). */
+  capturePane?(args: string[]): Promise<RunResult>;
+  /** The runtime's shared log timer (a session without one keeps its own). */
+  readonly logTicker?: LogTicker;
   tmux(args: string[]): Promise<RunResult>;
   panes(): Promise<PaneRow[]>;
   /** The argv of a tmux client attached to a session (default: tmux on the local private socket). */
@@ -39,7 +76,9 @@ export class TmuxSession implements RuntimeSession {
   unsettledSince: number | null = null;
   private client: ScreenClient | null = null;
   private subscribers = 0;
-  private logTimer: NodeJS.Timeout | null = null;
+  private readonly ticker: LogTicker;
+  /** Leaves the ticker; null while the log is not followed. */
+  private offTick: (() => void) | null = null;
   private logOffset = -1;
   private lastLogPoll = 0;
   private released = false;
@@ -59,7 +98,9 @@ export class TmuxSession implements RuntimeSession {
     readonly name: string,
     public pid: number | null,
     private readonly logFile: string,
-  ) {}
+  ) {
+    this.ticker = rt.logTicker ?? new LogTicker();
+  }
 
   private tmux(args: string[]) {
     return this.rt.tmux(args);
@@ -83,7 +124,8 @@ export class TmuxSession implements RuntimeSession {
   async capture(ansi: boolean): Promise<string> {
     // When the agent exits, tmux scrolls the pane up one line to print "Pane is dead": start one
     // line into the history so the agent's first line is still shown.
-    const r = await this.tmux(['capture-pane', '-p', ...(ansi ? ['-e'] : []), ...(this.exited ? ['-S', '-1'] : []), '-t', target(this.name)]);
+    const args = ['-p', ...(ansi ? ['-e'] : []), ...(this.exited ? ['-S', '-1'] : []), '-t', target(this.name)];
+    const r = await (this.rt.capturePane ? this.rt.capturePane(args) : this.tmux(['capture-pane', ...args]));
     if (r.exitCode !== 0) throw new PtyError(`tmux capture-pane of ${this.name} failed: ${r.stderr.trim()}`);
     return joinCapture(r.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/\s+$/, '')));
   }
@@ -99,14 +141,18 @@ export class TmuxSession implements RuntimeSession {
   }
 
   private followLog(): void {
-    if (!this.logTimer && !this.released) {
-      this.logTimer = setInterval(() => {
+    if (!this.offTick && !this.released) {
+      this.offTick = this.ticker.add(() => {
         if (this.subscribers === 0 && Date.now() - this.lastLogPoll < UNSHOWN_LOG_POLL_MS - LOG_POLL_MS / 2) return;
         this.lastLogPoll = Date.now();
         void this.pollLog();
-      }, LOG_POLL_MS);
-      this.logTimer.unref?.();
+      });
     }
+  }
+
+  private stopFollowingLog(): void {
+    this.offTick?.();
+    this.offTick = null;
   }
 
   private pollLog(): Promise<void> {
@@ -114,11 +160,16 @@ export class TmuxSession implements RuntimeSession {
     return this.polling;
   }
 
-  /** Follows the log file tmux pipes the pane into: new bytes are output (and the shown screen's past). */
+  /**
+   * Follows the log file tmux pipes the pane into: new bytes are output (and the shown screen's past).
+   * Synchronous calls on purpose: a local file in the state folder takes microseconds, and at 100
+   * agents the promise-based stat, open, read and close (a thread-pool trip each) cost ten times
+   * the CPU. Nothing is opened unless the log grew.
+   */
   private async readLog(): Promise<void> {
     let size: number;
     try {
-      size = (await stat(this.logFile)).size;
+      size = statSync(this.logFile).size;
     } catch {
       return;
     }
@@ -130,14 +181,15 @@ export class TmuxSession implements RuntimeSession {
     const pastFrom = past && size > this.pastOffset ? this.pastOffset : size;
     const from = Math.min(outFrom, pastFrom);
     if (from === size) return;
-    const handle = await openNoFollow(this.logFile, 'r'); // a planted symlink or FIFO is not read
+    const fd = openNoFollowSync(this.logFile, 'r'); // a planted symlink or FIFO is not read
     let buf: Buffer;
     try {
       buf = Buffer.alloc(size - from);
-      await handle.read(buf, 0, buf.length, from);
+      buf = buf.subarray(0, readSync(fd, buf, 0, buf.length, from));
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
+    size = from + buf.length;
     if (past && past === this.past && pastFrom < size) {
       past.write(new Uint8Array(buf.subarray(pastFrom - from)));
       this.pastOffset = size;
@@ -152,7 +204,7 @@ export class TmuxSession implements RuntimeSession {
   /** Starts following the log from its current end (used on adoption). */
   async skipExistingLog(): Promise<void> {
     try {
-      this.logOffset = (await stat(this.logFile)).size;
+      this.logOffset = statSync(this.logFile).size;
     } catch {
       this.logOffset = 0;
     }
@@ -227,10 +279,7 @@ export class TmuxSession implements RuntimeSession {
     this.client = null;
     this.past?.dispose();
     this.past = null;
-    if (this.outputListeners.size === 0 && this.logTimer) {
-      clearInterval(this.logTimer);
-      this.logTimer = null;
-    }
+    if (this.outputListeners.size === 0) this.stopFollowingLog();
   }
 
   resize(cols: number, rows: number): void {
@@ -290,8 +339,7 @@ export class TmuxSession implements RuntimeSession {
 
   release(): void {
     this.released = true;
-    if (this.logTimer) clearInterval(this.logTimer);
-    this.logTimer = null;
+    this.stopFollowingLog();
     this.outputListeners.clear();
     this.disposeScreens();
   }
