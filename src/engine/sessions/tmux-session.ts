@@ -18,6 +18,8 @@ const LOG_POLL_MS = 400;
  * what following them costs.
  */
 export const UNSHOWN_LOG_POLL_MS = 1200;
+/** A screen shown this long gets its past (scrollback from the log); see subscribeScreen. */
+export const PAST_AFTER_MS = 400;
 
 /**
  * One timer for every session of a runtime that follows its log (was one interval per session:
@@ -89,6 +91,7 @@ export class TmuxSession implements RuntimeSession {
    */
   private past: LiveScreen | null = null;
   private pastOffset = -1;
+  private pastTimer: NodeJS.Timeout | null = null;
   private screenListeners = new Set<() => void>();
   /** Log polls run one after the other (the timer, an exit and a new screen all ask for one). */
   private polling: Promise<void> = Promise.resolve();
@@ -230,17 +233,12 @@ export class TmuxSession implements RuntimeSession {
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {
     if (!this.client) {
       this.client = new ScreenClient(this.attachArgv(), size.cols, size.rows);
-      // Nothing answers terminal queries here: the live client does.
-      const past = new LiveScreen(size.cols, size.rows, () => {});
-      this.past = past;
-      this.pastOffset = -1;
       this.followLog();
-      // Once the log's tail is parsed the scrollback is there: a change for the pane to count it.
-      void this.pollLog()
-        .then(() => (this.past === past ? past.flush() : undefined))
-        .then(() => {
-          if (this.past === past) for (const l of this.screenListeners) l();
-        });
+      // The past (up to REPLAY_BYTES of log through a terminal) only for a screen shown a moment:
+      // moving through the list with j/k shows a screen per key, and replaying each one's log was
+      // most of what a key cost. A look back or a search before then makes it at once.
+      this.pastTimer = setTimeout(() => this.ensurePast(), PAST_AFTER_MS);
+      this.pastTimer.unref?.();
     } else this.resizeScreens(size.cols, size.rows);
     this.subscribers++;
     const off = this.client.screen.onChange(onChange);
@@ -255,9 +253,28 @@ export class TmuxSession implements RuntimeSession {
     };
   }
 
+  /** Makes the shown screen's past (see subscribeScreen), once. */
+  private ensurePast(): void {
+    if (this.pastTimer) clearTimeout(this.pastTimer);
+    this.pastTimer = null;
+    if (!this.client || this.past) return;
+    const { cols, rows } = this.client.screen;
+    // Nothing answers terminal queries here: the live client does.
+    const past = new LiveScreen(cols, rows, () => {});
+    this.past = past;
+    this.pastOffset = -1;
+    // Once the log's tail is parsed the scrollback is there: a change for the pane to count it.
+    void this.pollLog()
+      .then(() => (this.past === past ? past.flush() : undefined))
+      .then(() => {
+        if (this.past === past) for (const l of this.screenListeners) l();
+      });
+  }
+
   /** The live screen (its scrollback counted from the log), or with `top` the rows from that line of the past. */
   screen(top?: number): ScreenSnapshot | null {
     if (!this.client) return null;
+    if (top !== undefined) this.ensurePast();
     const live = this.client.screen.snapshot();
     if (!this.past) return live;
     const end = this.past.term.buffer.active.baseY;
@@ -266,6 +283,7 @@ export class TmuxSession implements RuntimeSession {
   }
 
   history(): string[] | null {
+    this.ensurePast();
     return this.past ? this.past.history() : null;
   }
 
@@ -275,6 +293,8 @@ export class TmuxSession implements RuntimeSession {
   }
 
   private disposeScreens(): void {
+    if (this.pastTimer) clearTimeout(this.pastTimer);
+    this.pastTimer = null;
     this.client?.dispose();
     this.client = null;
     this.past?.dispose();
