@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { INK_PATCH_FILTER, patchInk } from './ink-patches.mjs';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 
@@ -16,55 +17,13 @@ execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 
   stdio: 'inherit',
 });
 
-/**
- * Ink turns every line of every frame into styled characters (ANSI tokenising, grapheme widths) with
- * caches it makes new for each frame, so a frame that differs from the last in one line costs as
- * much as the first. The fleet view redraws a 200x50 screen whenever the live pane changes; sharing
- * the caches across frames (bounded: started afresh past 50,000 entries) makes unchanged lines
- * nearly free. The cached characters are only read, never changed, by Ink's output code. And a line
- * inside a clipping box that fits it whole is no longer re-sliced (slice-ansi) at every frame.
- */
-const sharedInkOutputCaches = {
-  name: 'shared-ink-output-caches',
+/** Ink's source patched as it is bundled (scripts/ink-patches.mjs; the tests run the same patches). */
+const inkPatchesPlugin = {
+  name: 'ink-patches',
   setup(b) {
-    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]output\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const from = 'caches = new OutputCaches();';
-      if (!source.includes(from)) {
-        return { contents: source, loader: 'js', warnings: [{ text: 'ink/build/output.js changed: its caches are not shared across frames' }] };
-      }
-      const shared = `
-let sharedCaches = null;
-function sharedOutputCaches() {
-  if (!sharedCaches || sharedCaches.styledChars.size + sharedCaches.widths.size + sharedCaches.blockWidths.size > 50000) sharedCaches = new OutputCaches();
-  return sharedCaches;
-}
-`;
-      // A line that fits its clip whole is kept as it is instead of being sliced again every frame.
-      const slice = 'return sliceAnsi(line, from, to);';
-      const contents = source.replace(from, 'caches = sharedOutputCaches();').replace(slice, 'return from === 0 && to >= width ? line : sliceAnsi(line, from, to);');
-      return { contents: contents + shared, loader: 'js' };
-    });
-  },
-};
-
-/**
- * The view asks Ink to write only the lines that changed (`incrementalRendering`). Ink 6.8's
- * incremental writer moves the cursor up one line too few when the last frame ended with a newline
- * (every frame shorter than the terminal, which the view's always are: it leaves the last row
- * free), so every frame after the first landed one row low. Fixed here: up as many lines as the
- * last frame had, when the cursor sits below it.
- */
-const inkIncrementalCursorFix = {
-  name: 'ink-incremental-cursor-fix',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]log-update\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const from = 'buffer.push(ansiEscapes.cursorUp(previousVisible - 1));';
-      if (!source.includes(from)) {
-        return { contents: source, loader: 'js', warnings: [{ text: 'ink/build/log-update.js changed: check its incremental cursor movement' }] };
-      }
-      return { contents: source.replace(from, "buffer.push(ansiEscapes.cursorUp(previousOutput.endsWith('\\n') ? previousVisible : previousVisible - 1));"), loader: 'js' };
+    b.onLoad({ filter: INK_PATCH_FILTER }, async (args) => {
+      const { contents, warning } = patchInk(args.path, await readFile(args.path, 'utf8'));
+      return { contents, loader: 'js', warnings: warning ? [{ text: warning }] : [] };
     });
   },
 };
@@ -90,7 +49,7 @@ await build({
   // The bundle is what users run: React's and Ink's development builds (which React's entry files
   // pick at run time from NODE_ENV) are dropped at build time instead of parsed at every start.
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [sharedInkOutputCaches, inkIncrementalCursorFix],
+  plugins: [inkPatchesPlugin],
   legalComments: 'none',
   logLevel: 'warning',
 });
