@@ -64,6 +64,22 @@ describe('the fleet view re-renders only what changed', () => {
     v.view.unmount();
   });
 
+  it('with the painter, moving the selection renders the pane once (its title), and the painter draws the new screen', async () => {
+    let painted = '';
+    const v = hundredAgents(new PanePainter({ write: (s: string) => (painted += s) }));
+    await waitFor(() => expect(painted).toContain('agent-000 line 0'));
+    await v.settle();
+    const pane = v.renders('LivePane');
+    const app = v.renders('App');
+    v.view.stdin.write('j');
+    await waitFor(() => expect(painted).toContain('agent-001 line 0'));
+    await v.settle();
+    expect(v.frame()).toContain('agent-001 · running');
+    expect(v.renders('LivePane') - pane).toBe(1);
+    expect(v.renders('App') - app).toBe(1);
+    v.view.unmount();
+  });
+
   it('moving the selection redraws two rows; a key that changes nothing in the pane leaves it alone', async () => {
     const v = hundredAgents();
     await waitFor(() => expect(v.frame()).toContain('agent-000 line 0'));

@@ -129,9 +129,13 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
   size.current = { cols, rows };
 
   useEffect(() => {
-    live.current = null;
-    publish.current();
-    if (!sessions || !taskId) return;
+    if (!sessions || !taskId) {
+      live.current = null;
+      publish.current();
+      return;
+    }
+    // The first pull below shows the new session's screen (or none yet) in one step: no blank
+    // state in between, which would cost a render of the whole frame on every selection move.
     let timer: NodeJS.Timeout | null = null;
     let last = 0;
     let closed = false;
