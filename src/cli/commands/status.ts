@@ -9,6 +9,7 @@ import { ageOfFileSec, attemptLogFile, liveWatchers, sessionStateLabel } from '.
 import { jsonText, safeLine } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { age, formatTable } from '../format/table.js';
+import { hostQueueLines } from '../format/host-queue.js';
 import type { CliCommand } from '../io.js';
 
 const GATE_GLYPH = { pass: '✓', fail: '✗', pending: '…', skip: '-' } as const;
@@ -135,7 +136,8 @@ export const statusCommand: CliCommand = {
 
 Prints one row per task: id, state (and session status), agent, attempts, PR, gates, time in
 state and reason, then one line on memory, the admission queue and how many agents this machine
-can run now. Session states are worked out when you ask (hook events, the age of the agent's
+can run now, and with config \`hosts\` one line per host: agents running of its maximum, memory
+free above its reserve (a probe at most 10 s old) and each task waiting for it with why. Session states are worked out when you ask (hook events, the age of the agent's
 output, its screen, whether it runs); when no fleet view or \`flotilla watch\` follows the
 agents, a running session says so: \`working (unwatched, output 3s ago)\`. With --json prints {"tasks": [...], "resources": {...}} (schema in README and
 docs/builds.md).`,
@@ -160,11 +162,11 @@ docs/builds.md).`,
     }
     if (tasks.length === 0) {
       io.out('no tasks yet: flotilla add "<title>" --prompt "<what to do>"');
-      if (resources) io.out(resourcesLine(resources));
+      if (resources) io.out([resourcesLine(resources), ...hostQueueLines(resources.hosts)].join('\n'));
       return 0;
     }
     io.out(formatTable(['ID', 'STATE', 'AGENT', 'ATT', 'PR', 'GATES', 'AGE', 'REASON'], tasks.map((t) => row(t, live.get(t.id)))));
-    if (resources) io.out(resourcesLine(resources));
+    if (resources) io.out([resourcesLine(resources), ...hostQueueLines(resources.hosts)].join('\n'));
     // Which forge the monitor uses and why (e.g. gh not logged in), so it is never a silent choice.
     io.out(forgeLine(await selectForge(fleet)));
     return 0;

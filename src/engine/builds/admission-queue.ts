@@ -9,7 +9,7 @@ import { PeakStore } from './peaks.js';
 import { defaultProcessLister, treeRssMB, type ProcessLister } from './process-tree.js';
 import { processAlive } from '../exec/index.js';
 import { QueueFile, type QueueEntry } from './queue-file.js';
-import type { Admission, AdmissionJobView, JobRequest, ResourcesSnapshot, Ticket } from '../core/index.js';
+import type { Admission, AdmissionJobView, HostQueueView, HostReservation, JobRequest, ResourcesSnapshot, Ticket } from '../core/index.js';
 
 export { AdmissionAbortedError };
 
@@ -38,6 +38,8 @@ export interface AdmissionQueueOptions {
    * agent entries hold no slot (see idle-slots.ts). Read at each admission decision.
    */
   idleAgentTasks?: () => Promise<ReadonlySet<string>>;
+  /** Per-host rows for the snapshot (config `hosts`), from the composition root; none: no `hosts`. */
+  hostsView?: () => Promise<HostQueueView[] | undefined>;
 }
 
 interface HeldTicket {
@@ -213,9 +215,9 @@ export class AdmissionQueue implements Admission {
       const decision = decideAdmission({
         limits,
         memory,
-        running: data.entries.filter((e) => e.state === 'running' && !holdsNoSlot(e, idle)).map(toRunning),
+        running: data.entries.filter((e) => e.state === 'running' && !e.host && !holdsNoSlot(e, idle)).map(toRunning),
         ahead: data.entries
-          .filter((e) => e.state === 'waiting' && e.seq < me.seq && now - (e.seenAt ?? now) < STALE_WAITER_MS)
+          .filter((e) => e.state === 'waiting' && !e.host && e.seq < me.seq && now - (e.seenAt ?? now) < STALE_WAITER_MS)
           .sort((a, b) => a.seq - b.seq)
           .map((e) => ({ kind: e.kind, expectedPeakMB: e.expectedPeakMB, label: e.label })),
         job: { kind: me.kind, expectedPeakMB: me.expectedPeakMB, label: me.label },
@@ -357,7 +359,8 @@ export class AdmissionQueue implements Admission {
     // Read-only: status must not need write access; dead entries are only hidden here.
     const data = await this.queue.read();
     this.queue.prune(data);
-    const entries = [...data.entries].sort((a, b) => a.seq - b.seq);
+    // Jobs being started on other hosts hold none of this machine's slots or memory.
+    const entries = data.entries.filter((e) => !e.host).sort((a, b) => a.seq - b.seq);
     const running = entries.filter((e) => e.state === 'running');
     const idle = (await this.options.idleAgentTasks?.().catch(() => undefined)) ?? new Set<string>();
     const recommendation = recommendAgents({
@@ -368,7 +371,10 @@ export class AdmissionQueue implements Admission {
       defaultAgentPeakMB: this.options.config.limits.defaultPeakMB.agent,
       overheadPerAgentMB: this.options.agentOverheadMB?.() ?? 0,
     });
+    // The hosts are a part of the picture: a failed probe of them never hides this machine's.
+    const hosts = await this.options.hostsView?.().catch(() => undefined);
     return {
+      ...(hosts ? { hosts } : {}),
       totalMB: Math.round(memory.totalMB),
       availableMB: Math.round(memory.availableMB),
       reserveMB: limits.reserveMB,
@@ -376,6 +382,36 @@ export class AdmissionQueue implements Admission {
       running: running.map((e) => (holdsNoSlot(e, idle) ? { ...view(e), reason: 'idle in a finished task: holds no slot' } : view(e))),
       waiting: entries.filter((e) => e.state === 'waiting').map(view),
       recommendation,
+    };
+  }
+
+  /**
+   * An agent slot on another host: `decide` runs under the queue's lock with the expected peaks of
+   * the agents being started there now (entries of live flotilla processes), so two starts never
+   * both take a host's last slot. Admitted, the entry stays (owned by this process) until release.
+   */
+  async reserveOnHost(job: JobRequest, host: string, decide: (startingPeaksMB: number[]) => Promise<string | null>): Promise<HostReservation | { waiting: string }> {
+    if (this.closed) throw new AdmissionAbortedError(`stopped waiting for ${job.label}`);
+    const expected = await this.peaks.expectedMB(job.key, job.kind, this.options.config.limits.defaultPeakMB);
+    const id = randomUUID();
+    const outcome = await this.queue.update<string | null>(async (data) => {
+      const starting = data.entries.filter((e) => e.host === host && e.state === 'running').map((e) => e.expectedPeakMB);
+      const reason = await decide(starting);
+      if (reason !== null) return { changed: false, result: reason };
+      const now = new Date(this.now()).toISOString();
+      const entry: QueueEntry = { id, pid: process.pid, seq: data.nextSeq++, kind: job.kind, key: job.key, label: job.label, host, state: 'running', enqueuedAt: now, startedAt: now, expectedPeakMB: expected.mb, rssMB: 0 };
+      if (job.taskId) entry.taskId = job.taskId;
+      data.entries.push(entry);
+      return { changed: true, result: null };
+    });
+    if (outcome !== null) return { waiting: outcome };
+    this.waitingIds.add(id); // withdrawn by close() if this process ends before releasing it
+    let released: Promise<void> | null = null;
+    return {
+      release: () => {
+        released ??= this.removeEntry(id).finally(() => this.waitingIds.delete(id));
+        return released;
+      },
     };
   }
 

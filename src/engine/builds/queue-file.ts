@@ -21,6 +21,8 @@ const entrySchema = z.looseObject({
   key: z.string(),
   label: z.string(),
   taskId: z.string().optional(),
+  /** A job being started on another host (config `hosts`): it holds no slot of this machine. */
+  host: z.string().optional(),
   state: z.enum(['waiting', 'running']),
   enqueuedAt: z.string(),
   startedAt: z.string().optional(),
@@ -72,12 +74,12 @@ export class QueueFile {
    * Changes the queue under its lock. `change` returns whether it changed anything; the file is
    * written only then (or when dead entries were pruned).
    */
-  async update<T>(change: (data: QueueData) => { changed: boolean; result: T }): Promise<T> {
+  async update<T>(change: (data: QueueData) => { changed: boolean; result: T } | Promise<{ changed: boolean; result: T }>): Promise<T> {
     await ensurePrivateDir(dirname(this.file));
     return withFileLock(`${this.file}.lock`, async () => {
       const data = await this.read();
       const pruned = this.prune(data);
-      const { changed, result } = change(data);
+      const { changed, result } = await change(data);
       if (changed || pruned) await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`);
       return result;
     });

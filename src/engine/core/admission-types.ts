@@ -38,7 +38,31 @@ export interface AdmissionJobView {
   reason?: string;
 }
 
+/**
+ * One host of the fleet as the queue panel and `status` show it: agents running of its maximum,
+ * memory free above its reserve (from a recent probe), and each task waiting for it with why.
+ */
+export interface HostQueueView {
+  name: string;
+  reachable: boolean;
+  /** Why the host does not answer (`auth: Permission denied …`); null when it does. */
+  fault: string | null;
+  agents: { running: number; max: number };
+  /** Live free memory minus the reserve at the probe; null when unknown. */
+  freeAboveReserveMB: number | null;
+  /** When the reading was taken (ISO). */
+  probedAt: string;
+  waiting: { taskId: string; reason: string }[];
+}
+
+/** A job this machine's flotilla is starting on another host (held from the check to the registry write). */
+export interface HostReservation {
+  release(): Promise<void>;
+}
+
 export interface ResourcesSnapshot {
+  /** Per host (local first), when config has hosts. */
+  hosts?: HostQueueView[];
   totalMB: number;
   availableMB: number;
   reserveMB: number;
@@ -57,4 +81,11 @@ export interface Admission {
    */
   tryAcquire?(job: JobRequest): Promise<Ticket | { waiting: string; elsewhere?: boolean }>;
   snapshot(): Promise<ResourcesSnapshot>;
+  /**
+   * A slot for an agent on another host. Under the queue's lock (the one local admission takes),
+   * `decide` gets the expected peaks of the agents being started on that host right now by any
+   * flotilla process of the repository, and answers why the job must wait, or null: then the job is
+   * reserved until `release` (the caller releases it once the registry records the agent running).
+   */
+  reserveOnHost?(job: JobRequest, host: string, decide: (startingPeaksMB: number[]) => Promise<string | null>): Promise<HostReservation | { waiting: string }>;
 }

@@ -11,6 +11,7 @@ import { tightenPrivateDir } from '../fs/index.js';
 import { GitClient } from '../git/index.js';
 import { worktreeRootFor } from '../core/index.js';
 import { createHosts } from '../hosts/index.js';
+import { localGateSpecs } from '../gates/index.js';
 import { findRepo } from '../git/index.js';
 import { TaskRegistry } from '../tasks/index.js';
 import { refuseRemovedHosts } from '../hosts/index.js';
@@ -25,6 +26,7 @@ import { mergeTrain } from './merge-train.js';
 import { addTask } from './commands/task-add.js';
 import { assertRemovable, removeTask } from './commands/task-remove.js';
 import { sendToTask, startTask, stopTask } from './commands/task-session.js';
+import { hostsQueueView } from './commands/place-start.js';
 import { agentOverheadMB, createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
 import type { FleetContext } from '../core/index.js';
 import { EventBus } from '../core/index.js';
@@ -101,12 +103,14 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     agentOverheadMB: () => agentOverheadMB(sessions.runtime),
     onWarning: (message) => events.emit({ type: 'error', message }),
     idleAgentTasks: async () => idleAgentTasks((await registry.read()).tasks),
+    // Per host (config hosts): agents, memory above reserve and who waits why, for the panel and status.
+    hostsView: () => hostsQueueView(fleet),
     onWaiting: (job, reason) =>
       events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason }),
   });
   closers.push(() => admission.close());
   const hosts = createHosts({ config, repoRoot: paths.root, stateDir: paths.stateDir });
-  const sessions = createSessionManager({ paths, config, registry, events, runner, hosts }, options.sessions);
+  const sessions = createSessionManager({ paths, config, registry, events, runner, hosts, stopGateChecks: () => localGateSpecs({ config }) }, options.sessions);
   closers.push(() => sessions.close());
 
   async function refresh(): Promise<void> {

@@ -17,7 +17,7 @@ export interface StopGateResult {
 }
 
 /** The fast local gates: custom gates marked `local: true`, then config.checks. */
-export function localGateSpecs(ctx: FleetContext): CheckSpec[] {
+export function localGateSpecs(ctx: Pick<FleetContext, 'config'>): CheckSpec[] {
   const custom = gateSpecs(ctx.config.gates).flatMap((g) => (g.kind === 'command' && g.local ? [{ name: g.name, command: g.command, timeoutSec: g.timeoutSec }] : []));
   return [...custom, ...ctx.config.checks];
 }

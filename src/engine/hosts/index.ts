@@ -7,3 +7,5 @@ export { hostFindings, type HostCheckInput, type HostFinding } from './check.js'
 export { nextHostHealth, refuseRemovedHosts, removedHostsInUse, removedHostsMessage, tasksOnHost, unreachableNote, type HostEvent, type HostHealth } from './health.js';
 export { healthFile, hostEventMessage, runHostsPass, type HostsPassResult } from './hosts-pass.js';
 export { closeMaster, createHosts, repoKey, type HostsOptions } from './remote-host.js';
+export { cachedHostRows, hostSituation, placementCacheFile, type CachedRowsInput, type ProbedRow } from './placement-cache.js';
+export { hostQueueViews, waitsFor, type QueuedTaskPlacement } from './host-queue.js';

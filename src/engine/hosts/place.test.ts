@@ -54,3 +54,11 @@ describe('placeTask', () => {
     expect(placeTask([host('nomem', { memory: null })], req)).toEqual({ host: 'nomem', freeMB: null });
   });
 });
+
+describe('placeTask and programs the probe did not look for', () => {
+  it('an agent program given by absolute path (not probed) is not held against a host; one looked for and missing is', () => {
+    const probed = host('box', { installed: new Set(['git']), lookedFor: new Set(['git', 'claude']) });
+    expect(placeTask([probed], { program: '/usr/bin/node', expectedPeakMB: 100 })).toMatchObject({ host: 'box' });
+    expect(placeTask([probed], { program: 'claude', expectedPeakMB: 100 })).toEqual({ host: null, waiting: [{ host: 'box', reason: 'claude not installed' }] });
+  });
+});

@@ -25,6 +25,11 @@ export interface HostSituation {
   running: readonly RunningJob[];
   /** Programs found on the host's PATH. */
   installed: ReadonlySet<string>;
+  /**
+   * Programs the probe looked for; a program it did not (an absolute path, which the probe does
+   * not check) is not held against the host. Absent: every program was looked for.
+   */
+  lookedFor?: ReadonlySet<string>;
 }
 
 export interface PlacementRequest {
@@ -44,7 +49,7 @@ export function hostRefusal(host: HostSituation, req: PlacementRequest): { reaso
   if (!host.reachable) return { reason: `unreachable${host.why ? ` (${host.why})` : ''}` };
   const agents = host.running.filter((r) => r.kind === 'agent').length;
   if (agents >= host.maxAgents) return { reason: `${agents}/${host.maxAgents} agent slots busy` };
-  if (!host.installed.has(req.program)) return { reason: `${req.program} not installed` };
+  if (!host.installed.has(req.program) && (host.lookedFor?.has(req.program) ?? true)) return { reason: `${req.program} not installed` };
   if (!host.memory) return { freeMB: null };
   const free = freeAboveReserveMB({ ...host.memory, swapTotalMB: 0, swapUsedMB: 0, swapping: false }, host.reserveMB, host.running);
   if (req.expectedPeakMB > free) return { reason: `needs ~${formatGB(req.expectedPeakMB)}, ${formatGB(free)} free above reserve` };

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { isTaskId, type SessionInfo } from '../core/index.js';
 import { processAlive } from '../exec/index.js';
-import { attemptLogFile } from './launch-spec.js';
+import { attemptLogFile, hookEventsFile } from './launch-spec.js';
 import type { SessionManagerContext } from './session-context.js';
 import type { Runtime } from './runtime.js';
 import type { Entry, StatusWiring } from './status-wiring.js';
@@ -29,7 +29,7 @@ export async function followSession(h: AdoptionHost, taskId: string, detect = fa
   const task = data.tasks.find((t) => t.id === taskId);
   const att = task?.attempts.at(-1);
   if (!task || !att) return null;
-  const session = await h.rt.follow(taskId, { logFile: attemptLogFile(h.ctx.paths, taskId, att.n) });
+  const session = await h.rt.follow(taskId, { logFile: attemptLogFile(h.ctx.paths, taskId, att.n), eventsFile: hookEventsFile(h.ctx.paths, taskId) });
   if (!session) return null;
   const info: SessionInfo = att.session ?? { state: 'working', pid: session.pid, since: new Date().toISOString(), runtime: 'tmux', name: taskId };
   // Replay this attempt's hook events so the status is right at once.

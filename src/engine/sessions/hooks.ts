@@ -39,7 +39,12 @@ export function stopGateArgv(taskId: string): string[] {
 
 /** Extra argv that makes an agent report its status to flotilla: its adapter's native status events. */
 export function hookArgv(kind: 'claude' | 'codex' | 'none' | undefined, eventsFile: string, stopGate?: { taskId: string }): string[] {
-  return agentAdapter(kind)?.statusEvents?.launchArgv(recorderFor(eventsFile, stopGate)) ?? [];
+  return hookArgvWith(kind, recorderFor(eventsFile, stopGate));
+}
+
+/** The same with another recorder (an agent on a host runs the sh file there: host-hooks.ts). */
+export function hookArgvWith(kind: 'claude' | 'codex' | 'none' | undefined, recorder: HookRecorder): string[] {
+  return agentAdapter(kind)?.statusEvents?.launchArgv(recorder) ?? [];
 }
 
 /** The session state a recorded hook event means (its CLI's adapter decides), or null when it says nothing about state. */

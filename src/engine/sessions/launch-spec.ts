@@ -1,7 +1,8 @@
 import { attemptFiles, PtyError, taskFiles, type Attempt, type ProfileConfig, type RepoPaths, type Task } from '../core/index.js';
 import { attemptEnv } from '../workspace/index.js';
 import { buildAgentArgv } from './argv.js';
-import { hookArgv } from './hooks.js';
+import type { HookRecorder } from '../agents/index.js';
+import { hookArgv, hookArgvWith } from './hooks.js';
 import type { SessionManagerContext } from './session-context.js';
 
 /** Linux refuses a single exec argument of 128 KiB or more (MAX_ARG_STRLEN). */
@@ -44,6 +45,8 @@ export function launchSpec(
   input: { prompt: string; extraContext: string | null },
   /** Extra argv and environment (trusting the worktree, src/engine/agents/trust.ts). */
   extra: { argv: string[]; env: Record<string, string> } = { argv: [], env: {} },
+  /** The hooks' recorder when not this machine's (an attempt on a host: host-hooks.ts). */
+  recorder?: HookRecorder,
 ): LaunchSpec {
   const taskId = task.id;
   const pFile = promptFile(ctx.paths, taskId, attempt.n);
@@ -53,7 +56,7 @@ export function launchSpec(
     profile,
     { prompt: input.prompt, promptFile: pFile, model: profile.model ?? null, context: input.extraContext },
     where,
-    [...hookArgv(profile.hooks, eventsFile, ctx.config.stopGate.enabled ? { taskId } : undefined), ...extra.argv],
+    [...(recorder ? hookArgvWith(profile.hooks, recorder) : hookArgv(profile.hooks, eventsFile, ctx.config.stopGate.enabled ? { taskId } : undefined)), ...extra.argv],
   );
   const tooLong = argv.find((a) => Buffer.byteLength(a) >= MAX_ARG_BYTES);
   if (tooLong !== undefined) {

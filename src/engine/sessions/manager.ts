@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { resolveProfile, trustLaunch } from '../agents/index.js';
-import type { FlotillaConfig } from '../core/index.js';
+import { resolveProfile, trustLaunch, type HookRecorder } from '../agents/index.js';
+import type { Attempt, FlotillaConfig, Task } from '../core/index.js';
 import { PtyError, UsageError, attemptFiles, dropPlantedLink, taskFiles, requireTask } from '../core/index.js';
 import { appendPrivateLine, ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
 import { isTaskId } from '../core/index.js';
@@ -21,6 +21,8 @@ import { waitAtMost } from '../exec/index.js';
 import { isAgentGroup } from './agent-group.js';
 import { replayLogScreen } from './last-screen.js';
 import { readStartSize, writeStartSize } from './start-size.js';
+import { gateSpecText, hostHookFiles, hostRecorder, type HostHookSetup } from './host-hooks.js';
+import { remoteAgentEnv } from './remote-tmux-runtime.js';
 
 export type { SessionManagerContext };
 
@@ -91,7 +93,9 @@ class AgentSessions implements SessionManager {
       throw new PtyError(`task ${taskId} attempt ${attempt}: worktree ${att.worktree} is gone (flotilla retry ${taskId} starts a new attempt from its branch)`);
     }
     const profile = this.profileOf(task.agent);
-    let { argv, env, promptFile: pFile, eventsFile } = launchSpec(this.ctx, task, att, profile, input);
+    // On a host the hooks run flotilla's sh file there (host-hooks.ts), not this machine's paths.
+    const remote = host ? await this.remoteHooks(host, task, att) : undefined;
+    let { argv, env, promptFile: pFile, eventsFile } = launchSpec(this.ctx, task, att, profile, input, undefined, remote?.recorder);
     await writeFileAtomic(pFile, input.prompt);
     // The log is flotilla's own name: a symlink planted there goes (its target untouched).
     await dropPlantedLink(attemptLogFile(this.ctx.paths, taskId, attempt));
@@ -106,9 +110,16 @@ class AgentSessions implements SessionManager {
       return info;
     }
     // Trust the worktree ahead (config trustWorktrees), so the agent does not stop at its dialog.
-    if (!host && this.ctx.config.trustWorktrees && profile.trust && profile.trust !== 'none') {
-      const trust = await trustLaunch(profile.trust, att.worktree, env);
-      ({ argv, env } = launchSpec(this.ctx, task, att, profile, input, trust));
+    if (this.ctx.config.trustWorktrees && profile.trust && profile.trust !== 'none') {
+      if (remote && profile.trust === 'claude') {
+        // Claude Code's entry goes into its config on the host, within the launch's exec.
+        const dir = remoteAgentEnv(env).CLAUDE_CONFIG_DIR;
+        remote.setup.trustClaude = dir ? `${dir}/.claude.json` : '';
+      } else {
+        // Codex and Gemini CLI are trusted by argv and environment only: the same on a host.
+        const trust = await trustLaunch(profile.trust, att.worktree, env);
+        ({ argv, env } = launchSpec(this.ctx, task, att, profile, input, trust, remote?.recorder));
+      }
     }
     const previous = this.entries.get(taskId);
     if (previous) {
@@ -129,12 +140,25 @@ class AgentSessions implements SessionManager {
       logMaxBytes: this.ctx.config.logs.maxBytes,
       logKeep: this.ctx.config.logs.keep,
       argvFile: attemptFiles(this.ctx.paths, taskId, attempt).argv,
+      eventsFile,
       ...(host ? { host } : {}),
+      ...(remote ? { hostHooks: remote.setup } : {}),
     });
     const info: SessionInfo = { state: 'starting', pid: session.pid, since: now, runtime: this.runtime, ...(session.name ? { name: session.name } : {}) };
     const entry = this.wiring.track(taskId, attempt, task.agent, session, info, hookOffset);
     await this.wiring.record(taskId, attempt, info, entry);
     return info;
+  }
+
+  /** The hook recorder and the launch's hook setup of an attempt on a host. */
+  private async remoteHooks(host: string, task: Task, att: Attempt): Promise<{ recorder: HookRecorder; setup: HostHookSetup }> {
+    const hosts = this.ctx.hosts;
+    if (!hosts) throw new PtyError(`task ${task.id} attempt ${att.n} runs on host ${host}, which is not in config hosts`);
+    const { stateDir } = await hosts.get(host).layout();
+    const files = hostHookFiles(stateDir, task.id, att.n);
+    const gate = this.ctx.config.stopGate;
+    const gateSpec = gate.enabled ? gateSpecText({ worktree: att.worktree, attempt: att.n, maxBlocks: gate.maxBlocks, files, checks: this.ctx.stopGateChecks?.() ?? [] }) : null;
+    return { recorder: hostRecorder(files, gate.enabled), setup: { files, gateSpec, trustClaude: null } };
   }
 
   /** The entry for a task: one this process follows, or (tmux) a session left by another process. */

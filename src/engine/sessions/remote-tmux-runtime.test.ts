@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseLogChunks, READ_LOGS_SCRIPT, remoteAgentEnv } from './remote-tmux-runtime.js';
+import type { RemoteHostPort } from '../core/index.js';
+import { createRunner } from '../exec/index.js';
+import { hostHookFiles, hostHookScript } from './host-hooks.js';
+import { parseLogChunks, READ_LOGS_SCRIPT, RemoteTmuxRuntime, remoteAgentEnv } from './remote-tmux-runtime.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h17-logs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,5 +43,84 @@ describe('remoteAgentEnv', () => {
     const local = { PATH: '/usr/bin', HOME: '/root', LANG: 'C.UTF-8', TOKEN: 'same' };
     const env = { PATH: '/usr/bin:/x', HOME: '/root', LANG: 'C.UTF-8', TOKEN: 'same', API_KEY: 'k', FLOTILLA_TASK: 't', 'BAD-NAME': 'x' };
     expect(remoteAgentEnv(env, local)).toEqual({ API_KEY: 'k', FLOTILLA_TASK: 't' });
+  });
+});
+
+describe('the hook file on a host, set up by the launch exec (the host being this machine)', () => {
+  const host = join(dir, 'host');
+  const stateDir = join(host, 'state');
+  let rt: RemoteTmuxRuntime | null = null;
+  afterAll(async () => {
+    await rt?.close({ killSessions: true });
+    spawnSync('tmux', ['-S', join(stateDir, 'tmux'), 'kill-server'], { stdio: 'ignore' });
+  });
+
+  /** Per launch exec: whether the hook file's text went along (argument 13 of the spawn script). */
+  const sent: boolean[] = [];
+  function localHost(): RemoteHostPort {
+    const local = createRunner();
+    const runner: RemoteHostPort['runner'] = {
+      run: (file, args, options) => {
+        if (file === 'sh' && args[1]?.startsWith('command -v tmux')) sent.push(args[3 + 12]!.length > 0);
+        return local.run(file, args, options);
+      },
+    };
+    return {
+      name: 'box',
+      config: {} as RemoteHostPort['config'],
+      runner,
+      async readBytes(argv) {
+        const r = spawnSync(argv[0]!, argv.slice(1));
+        return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
+      },
+      async layout() {
+        return { worktreeRoot: join(host, 'wt'), stateDir, mirror: join(stateDir, 'mirror.git'), tmuxSocket: join(stateDir, 'tmux'), tmuxConf: join(stateDir, 'tmux.conf'), logDir: join(stateDir, 'logs') };
+      },
+      ttyArgv: (argv) => [...argv],
+      gitRemote: async () => ({ url: '', env: {} }),
+    };
+  }
+
+  it('copies the file when missing, a link or of another version (the text resent once when not sent), and empties the events file', async () => {
+    mkdirSync(join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(host, 'wt', 'job-a1'), { recursive: true });
+    const files = hostHookFiles(stateDir, 'job', 1);
+    rt = new RemoteTmuxRuntime(localHost());
+    const start = (attempt: number) =>
+      rt!.spawn({
+        taskId: 'job', attempt, argv: ['sleep', '30'], cwd: join(host, 'wt', 'job-a1'), env: {}, cols: 80, rows: 24, logFile: join(dir, 'local', `job-a${attempt}.log`), logMaxBytes: 1e6, logKeep: 1, argvFile: join(dir, 'argv'),
+        eventsFile: join(dir, 'local', 'events.jsonl'),
+        hostHooks: { files, gateSpec: 'flotilla-gate 1\nend\n', trustClaude: null },
+      });
+    const { text, version } = hostHookScript();
+    await start(1);
+    expect(readFileSync(files.script, 'utf8')).toBe(text);
+    expect(statSync(files.script).mode & 0o777).toBe(0o700);
+    expect(readFileSync(files.gateSpec, 'utf8')).toBe('flotilla-gate 1\nend\n');
+    expect(readFileSync(files.events, 'utf8')).toBe('');
+    // Another version there (an older flotilla): this process sends only the version line, is told, sends the text.
+    writeFileSync(files.script, text.replace(version, '# flotilla-hook-version 0-old'));
+    writeFileSync(files.events, '{"event":"Stop"}\n');
+    await start(1);
+    expect(readFileSync(files.script, 'utf8')).toBe(text);
+    expect(readFileSync(files.events, 'utf8')).toBe('');
+    expect(sent).toEqual([true, false, true]);
+    // A link planted at the file is replaced, its target untouched.
+    const target = join(dir, 'target.sh');
+    writeFileSync(target, 'echo mine\n');
+    rmSync(files.script);
+    symlinkSync(target, files.script);
+    await start(1);
+    expect(lstatSync(files.script).isSymbolicLink()).toBe(false);
+    expect(readFileSync(target, 'utf8')).toBe('echo mine\n');
+    // Events recorded there come back with the log copy, whole lines only.
+    appendFileSync(files.events, '{"event":"Stop","attempt":1}\n{"event":"Noti');
+    await rt.copyLogs();
+    expect(readFileSync(join(dir, 'local', 'events.jsonl'), 'utf8')).toBe('{"event":"Stop","attempt":1}\n');
+    appendFileSync(files.events, 'fication","attempt":1}\n');
+    appendFileSync(files.blocks, 'b\n');
+    await rt.copyLogs();
+    expect(readFileSync(join(dir, 'local', 'events.jsonl'), 'utf8')).toBe('{"event":"Stop","attempt":1}\n{"event":"Notification","attempt":1}\n');
+    expect(readFileSync(join(dir, 'local', 'host-a1.offset'), 'utf8')).toBe(`${statSync(files.events).size}\n`);
   });
 });

@@ -1,8 +1,9 @@
-import { rename, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, rename, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { PtyError, openNoFollow, type HostLayout, type RemoteHostPort, type RunResult } from '../core/index.js';
 import { shellQuote } from '../core/index.js';
-import { ensurePrivateDir } from '../fs/index.js';
+import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
+import { hostHookFiles, hostHookScript } from './host-hooks.js';
 import { PERL_LOG_WRITER } from './log-pipe.js';
 import type { RuntimeSession, SpawnSpec } from './runtime.js';
 import { tmuxArg } from './tmux-commands.js';
@@ -30,13 +31,28 @@ done`;
 
 /**
  * Starts one agent in the host's tmux server. Arguments: socket, config, session name, columns,
- * rows, folder, log, pid file, env file, log writer command, then the agent's argv. The env file's
- * content comes on stdin. Prints the agent's pid. Exit 127: no tmux; 4: no session; 5: no agent.
+ * rows, folder, log, pid file, env file, log writer command; then the hook setup (host-hooks.ts):
+ * hook file, its version line, its text (empty: send only when the installed one differs), the
+ * hooks folder, the attempt's events file, gate spec file, gate spec text (empty: none), Claude
+ * Code's config file to trust the worktree's folder in ("-": do not; empty: $HOME/.claude.json);
+ * then the agent's argv. The env file's content comes on stdin. Prints the agent's pid.
+ * Exit 127: no tmux; 4: no session; 5: no agent; 6: the hook file there is not this version and
+ * its text was not sent; 7: the hook files could not be written.
  */
 const SPAWN_SCRIPT = `command -v tmux >/dev/null 2>&1 || exit 127
 S=$1 C=$2 N=$3 X=$4 Y=$5 D=$6 L=$7 P=$8 E=$9 W=\${10}
-shift 10
+H=\${11} HV=\${12} HS=\${13} HD=\${14} EV=\${15} G=\${16} GS=\${17} TC=\${18}
+shift 18
 umask 077
+if [ -n "$H" ]; then
+if [ -L "$H" ] || [ "$(sed -n 2p "$H" 2>/dev/null)" != "$HV" ]; then
+[ -n "$HS" ] || exit 6
+{ rm -f -- "$H.new" && printf '%s' "$HS" > "$H.new" && chmod 700 "$H.new" && mv -f -- "$H.new" "$H"; } || exit 7
+fi
+{ mkdir -p -- "$HD" && [ ! -L "$HD" ] && rm -f -- "$EV" && : > "$EV"; } || exit 7
+if [ -n "$GS" ]; then { rm -f -- "$G.new" && printf '%s' "$GS" > "$G.new" && mv -f -- "$G.new" "$G"; } || exit 7; fi
+if [ "$TC" != - ]; then tf=$(cd -P -- "$D/.." 2>/dev/null && pwd -P) && sh "$H" trust-claude "\${TC:-$HOME/.claude.json}" "$tf" >/dev/null 2>&1; fi
+fi
 cat > "$E" || exit 3
 rm -f -- "$L" "$P"
 t() { tmux -u -S "$S" -f "$C" "$@"; }
@@ -99,6 +115,16 @@ interface Followed {
   /** Next byte of the remote log to copy; -1: start at its end (an adopted session). */
   offset: number;
   maxBytes: number;
+  attempt?: number;
+  /** Hook events recorded on the host, copied (whole lines) into the task's local events file. */
+  events?: { remote: string; local: string; offsetFile: string; offset: number };
+  /** The stop gate's blocks on the host: one line each. */
+  blocks?: { remote: string; offset: number; count: number };
+}
+
+export interface RemoteTmuxOptions {
+  /** The stop gate on the host blocked `count` stops of this attempt so far (attempt.stopGateBlocks). */
+  onGateBlocks?: (taskId: string, attempt: number, count: number) => Promise<void>;
 }
 
 /**
@@ -110,10 +136,15 @@ interface Followed {
 export class RemoteTmuxRuntime extends TmuxRuntime {
   private readonly followed = new Map<string, Followed>();
   private logTimer: NodeJS.Timeout | null = null;
-  private reading = false;
+  private round: Promise<void> | null = null;
   private confWritten = false;
+  /** The hook file version known to be on the host (its text is sent again only when it is not). */
+  private hookInstalled: string | null = null;
 
-  constructor(readonly host: RemoteHostPort) {
+  constructor(
+    readonly host: RemoteHostPort,
+    private readonly options: RemoteTmuxOptions = {},
+  ) {
     super(host.runner, { repoRoot: '/', stateDir: '/', socket: `host:${host.name}` });
   }
 
@@ -165,9 +196,19 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     const writer = `if command -v perl >/dev/null 2>&1; then exec perl -e ${shellQuote(PERL_LOG_WRITER)} ${[remoteLog, String(spec.logMaxBytes), String(spec.logKeep), pidFile].map(shellQuote).join(' ')}; else exec cat >> ${shellQuote(remoteLog)}; fi`;
     // Values (tokens among them) go through a 0600 file the pane's shell reads and removes, never a command line.
     const exports = Object.entries(remoteAgentEnv(spec.env)).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join('');
-    const args = [layout.tmuxSocket, layout.tmuxConf, name, String(spec.cols), String(spec.rows), spec.cwd, remoteLog, pidFile, envFile, writer, ...spec.argv.map(tmuxArg)];
-    // One exec for the whole start (each exec over a loaded connection costs).
-    const r = await this.host.runner.run('sh', ['-c', SPAWN_SCRIPT, 'sh', ...args], { input: exports, timeoutMs: 60_000 });
+    const hooks = spec.hostHooks;
+    const script = hostHookScript();
+    const hookArgs = (sendText: boolean) =>
+      hooks
+        ? [hooks.files.script, script.version, sendText ? script.text : '', hooks.files.dir, hooks.files.events, hooks.files.gateSpec, hooks.gateSpec ?? '', hooks.trustClaude ?? '-']
+        : ['', '', '', '', '', '', '', '-'];
+    const base = [layout.tmuxSocket, layout.tmuxConf, name, String(spec.cols), String(spec.rows), spec.cwd, remoteLog, pidFile, envFile, writer];
+    const run = (sendText: boolean) =>
+      this.host.runner.run('sh', ['-c', SPAWN_SCRIPT, 'sh', ...base, ...hookArgs(sendText), ...spec.argv.map(tmuxArg)], { input: exports, timeoutMs: 60_000 });
+    // One exec for the whole start (each exec over a loaded connection costs); the hook file's
+    // text goes along only when this process has not seen that version there yet.
+    let r = await run(this.hookInstalled !== script.version);
+    if (r.exitCode === 6) r = await run(true);
     this.invalidatePanes();
     const where = `host ${this.host.name}`;
     if (r.exitCode !== 0) {
@@ -175,11 +216,24 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
       if (r.exitCode === 127) throw new PtyError(`${where}: tmux is not installed there`);
       if (r.exitCode === 4) throw new PtyError(`${where}: tmux new-session ${name} failed: ${why}`);
       if (r.exitCode === 5) throw new PtyError(`${where}: tmux could not start ${spec.argv[0]} in session ${name}: ${why}`);
+      if (r.exitCode === 7) throw new PtyError(`${where}: cannot write flotilla's hook files in ${hooks?.files.dir ?? layout.stateDir}: ${why || 'a link or no room there'}`);
       throw new PtyError(`${where}: cannot start session ${name}: ${why || `exit ${r.exitCode}`}`);
     }
+    if (hooks) this.hookInstalled = script.version;
     const pid = Number.parseInt(r.stdout.trim(), 10);
     await ensurePrivateDir(dirname(spec.logFile));
-    this.followLog(name, { remoteLog, localLog: spec.logFile, offset: 0, maxBytes: spec.logMaxBytes });
+    const events = hooks && spec.eventsFile ? { remote: hooks.files.events, local: spec.eventsFile, offsetFile: eventsOffsetFile(spec.eventsFile, spec.attempt), offset: 0 } : undefined;
+    // The host's events file starts empty: so does what was copied of it.
+    if (events) await writeFileAtomic(events.offsetFile, '0\n');
+    this.followLog(name, {
+      remoteLog,
+      localLog: spec.logFile,
+      offset: 0,
+      maxBytes: spec.logMaxBytes,
+      attempt: spec.attempt,
+      ...(events ? { events } : {}),
+      ...(hooks ? { blocks: { remote: hooks.files.blocks, offset: 0, count: 0 } } : {}),
+    });
     const session = new TmuxSession(this, name, Number.isInteger(pid) && pid > 0 ? pid : null, spec.logFile);
     session.onExit(() => this.sessions.delete(name));
     this.sessions.set(name, session);
@@ -187,11 +241,27 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     return session;
   }
 
-  override async follow(name: string, spec: Pick<SpawnSpec, 'logFile'> & { attempt?: number }): Promise<RuntimeSession | null> {
+  override async follow(name: string, spec: Pick<SpawnSpec, 'logFile' | 'eventsFile'> & { attempt?: number }): Promise<RuntimeSession | null> {
     const layout = await this.ready();
     const session = await super.follow(name, spec);
     if (session && spec.attempt !== undefined && !this.followed.has(name)) {
-      this.followLog(name, { remoteLog: `${layout.logDir}/${name}-a${spec.attempt}.log`, localLog: spec.logFile, offset: -1, maxBytes: 5 * 1024 * 1024 });
+      const files = hostHookFiles(layout.stateDir, name, spec.attempt);
+      const offsetFile = spec.eventsFile ? eventsOffsetFile(spec.eventsFile, spec.attempt) : null;
+      this.followLog(name, {
+        remoteLog: `${layout.logDir}/${name}-a${spec.attempt}.log`,
+        localLog: spec.logFile,
+        offset: -1,
+        maxBytes: 5 * 1024 * 1024,
+        attempt: spec.attempt,
+        // Events go on from what any flotilla process copied so far (all of them when none did).
+        ...(spec.eventsFile && offsetFile ? { events: { remote: files.events, local: spec.eventsFile, offsetFile, offset: await readOffset(offsetFile) } } : {}),
+        blocks: { remote: files.blocks, offset: 0, count: 0 },
+      });
+      // Hook events recorded while nobody followed count at once (a one-shot `flotilla check`).
+      if (spec.eventsFile) {
+        await this.round?.catch(() => undefined);
+        await this.copyLogs().catch(() => undefined);
+      }
     }
     return session;
   }
@@ -203,27 +273,68 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     this.logTimer.unref?.();
   }
 
-  /** One exec for every followed session on this host: new remote log bytes appended to the local logs. */
-  async copyLogs(): Promise<void> {
-    if (this.reading || this.followed.size === 0) return;
-    this.reading = true;
-    try {
-      const list = [...this.followed.entries()];
-      const args = list.flatMap(([, f]) => [f.remoteLog, String(f.offset)]);
-      const r = await this.host.readBytes(['sh', '-c', READ_LOGS_SCRIPT, 'sh', ...args]);
-      if (r.exitCode !== 0) return;
-      const chunks = parseLogChunks(r.stdout, list.length);
-      for (const [i, [name, f]] of list.entries()) {
-        const c = chunks[i];
-        if (!c) continue;
+  /**
+   * One exec for every followed session on this host: new remote log bytes appended to the local
+   * logs, new hook events (whole lines) to the local events files, and the stop gate's block counts.
+   */
+  copyLogs(): Promise<void> {
+    // A round under way is shared (the poller); `follow` waits for it and makes its own.
+    this.round ??= this.copyRound().finally(() => (this.round = null));
+    return this.round;
+  }
+
+  private async copyRound(): Promise<void> {
+    if (this.followed.size === 0) return;
+    const list = [...this.followed.entries()];
+    // Another flotilla process may have copied events since (the TUI and a `check`).
+    for (const [, f] of list) if (f.events) f.events.offset = Math.max(f.events.offset, await readOffset(f.events.offsetFile));
+    const files = list.flatMap(([name, f]) => [
+      { kind: 'log' as const, name, f, args: [f.remoteLog, String(f.offset)] },
+      ...(f.events ? [{ kind: 'events' as const, name, f, args: [f.events.remote, String(f.events.offset)] }] : []),
+      ...(f.blocks ? [{ kind: 'blocks' as const, name, f, args: [f.blocks.remote, String(f.blocks.offset)] }] : []),
+    ]);
+    const r = await this.host.readBytes(['sh', '-c', READ_LOGS_SCRIPT, 'sh', ...files.flatMap((x) => x.args)]);
+    if (r.exitCode !== 0) return;
+    const chunks = parseLogChunks(r.stdout, files.length);
+    for (const [i, { kind, name, f }] of files.entries()) {
+      const c = chunks[i];
+      if (!c) continue;
+      if (kind === 'log') {
         f.offset = c.size;
         if (c.bytes.length) await appendCapped(f.localLog, c.bytes, f.maxBytes);
-        const session = this.sessions.get(name);
-        if (!session) this.followed.delete(name);
+      } else if (kind === 'events' && f.events) {
+        await this.copyEvents(f.events, c);
+      } else if (kind === 'blocks' && f.blocks) {
+        // One line per block; a file read again from its start (it was replaced) is counted again.
+        if (c.size - c.bytes.length < f.blocks.offset) f.blocks.count = 0;
+        f.blocks.offset = c.size;
+        const added = c.bytes.reduce((n, byte) => n + (byte === 0x0a ? 1 : 0), 0);
+        if (added > 0 && f.attempt !== undefined) {
+          f.blocks.count += added;
+          await this.options.onGateBlocks?.(name, f.attempt, f.blocks.count).catch(() => undefined);
+        }
       }
-    } finally {
-      this.reading = false;
     }
+    for (const [name] of list) if (!this.sessions.get(name)) this.followed.delete(name);
+  }
+
+  /** Appends the whole lines of a chunk of the host's events file to the local one; remembers how far. */
+  private async copyEvents(events: NonNullable<Followed['events']>, c: { size: number; bytes: Buffer }): Promise<void> {
+    const from = c.size - c.bytes.length;
+    const end = c.bytes.lastIndexOf(0x0a) + 1;
+    if (end === 0) {
+      events.offset = from;
+      return;
+    }
+    await ensurePrivateDir(dirname(events.local));
+    const handle = await openNoFollow(events.local, 'a'); // never through a link planted there
+    try {
+      await handle.write(c.bytes.subarray(0, end));
+    } finally {
+      await handle.close();
+    }
+    events.offset = from + end;
+    await writeFileAtomic(events.offsetFile, `${events.offset}\n`);
   }
 
   override async close(options: { killSessions?: boolean } = {}): Promise<void> {
@@ -232,6 +343,20 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     this.logTimer = null;
     this.followed.clear();
     await super.close(options);
+  }
+}
+
+/** Where this machine keeps how far the host's events file of an attempt was copied. */
+function eventsOffsetFile(eventsFile: string, attempt: number): string {
+  return join(dirname(eventsFile), `host-a${attempt}.offset`);
+}
+
+async function readOffset(file: string): Promise<number> {
+  try {
+    const n = Number.parseInt(await readFile(file, 'utf8'), 10);
+    return Number.isInteger(n) && n >= 0 ? n : 0;
+  } catch {
+    return 0;
   }
 }
 

@@ -22,10 +22,18 @@ export class RoutedRuntime implements Runtime {
   remote(host: string): RemoteTmuxRuntime {
     let rt = this.remotes.get(host);
     if (!rt) {
-      rt = new RemoteTmuxRuntime(this.hosts.get(host));
+      rt = new RemoteTmuxRuntime(this.hosts.get(host), { onGateBlocks: (taskId, attempt, count) => this.recordGateBlocks(taskId, attempt, count) });
       this.remotes.set(host, rt);
     }
     return rt;
+  }
+
+  /** The stop gate on a host blocked `count` stops: attempt.stopGateBlocks never goes down. */
+  private async recordGateBlocks(taskId: string, attempt: number, count: number): Promise<void> {
+    await this.registry.updateTask(taskId, (t) => {
+      const a = t.attempts.find((x) => x.n === attempt);
+      if (a && (a.stopGateBlocks ?? 0) < count) a.stopGateBlocks = count;
+    });
   }
 
   /** The host of a task's latest attempt (undefined: this machine). */
@@ -57,7 +65,7 @@ export class RoutedRuntime implements Runtime {
     return lists.flat();
   }
 
-  async follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null> {
+  async follow(name: string, spec: Pick<SpawnSpec, 'logFile' | 'eventsFile'>): Promise<RuntimeSession | null> {
     const { host, attempt } = await this.hostOf(name);
     if (!host) return this.local.follow(name, spec);
     return this.remote(host).follow(name, { ...spec, ...(attempt !== undefined ? { attempt } : {}) });

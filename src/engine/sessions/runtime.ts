@@ -1,4 +1,5 @@
 import type { AttachOptions, AttachOutcome, ScreenSnapshot } from '../core/index.js';
+import type { HostHookSetup } from './host-hooks.js';
 
 /** What a runtime needs to start one agent. */
 export interface SpawnSpec {
@@ -16,6 +17,10 @@ export interface SpawnSpec {
   argvFile: string;
   /** The config host to run on (absent: this machine). */
   host?: string;
+  /** On a host: its hook file, the attempt's events and gate spec, the trust entry (host-hooks.ts). */
+  hostHooks?: HostHookSetup;
+  /** This machine's events file of the task (hook events recorded on a host are copied into it). */
+  eventsFile?: string;
 }
 
 /** One running (or just exited) agent as a runtime sees it. */
@@ -50,7 +55,7 @@ export interface Runtime {
   /** Sessions still present from earlier processes (tmux only; [] for pty). */
   list(): Promise<Array<{ name: string; pid: number | null; dead: boolean; exitCode: number | null }>>;
   /** Follows an existing session again (tmux only). */
-  follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null>;
+  follow(name: string, spec: Pick<SpawnSpec, 'logFile' | 'eventsFile'>): Promise<RuntimeSession | null>;
   close(options?: { killSessions?: boolean }): Promise<void>;
 }
 

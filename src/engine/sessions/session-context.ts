@@ -11,4 +11,9 @@ export interface SessionManagerContext {
   runner: Runner;
   /** Remote hosts (config `hosts`): attempts recorded with a host run in tmux there. */
   hosts?: HostsPort;
+  /**
+   * The fast local gates the stop gate runs (gates/stop-gate.ts localGateSpecs): an agent on a
+   * host gets them in its gate spec there. Absent: the gate there checks uncommitted changes only.
+   */
+  stopGateChecks?: () => ReadonlyArray<{ name: string; command: readonly string[]; timeoutSec: number }>;
 }

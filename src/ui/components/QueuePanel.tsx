@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { ResourcesSnapshot } from '../../engine/index.js';
+import type { HostQueueView, ResourcesSnapshot } from '../../engine/index.js';
 import { safeLine } from '../../engine/index.js';
 
 export interface QueuePanelProps {
@@ -19,13 +19,33 @@ export function gauge(used: number, total: number, width: number): string {
 
 const gb = (mb: number) => `${(mb / 1024).toFixed(1)}G`;
 
-/** RAM gauge, running and waiting jobs (with why), and the recommended number of agents. */
+/** One host (config `hosts`): agents of its maximum, memory above reserve, who waits for it and why. */
+function HostRow({ host }: { host: HostQueueView }) {
+  const full = host.agents.running >= host.agents.max;
+  return (
+    <Text wrap="truncate">
+      <Text color={!host.reachable ? 'red' : full ? 'yellow' : 'green'}>■</Text> {host.name}{' '}
+      {host.reachable ? null : <Text color="red">unreachable ({safeLine(host.fault ?? 'no answer', 80)}) </Text>}
+      {host.agents.running}/{host.agents.max} agents
+      {host.freeAboveReserveMB !== null ? `, ${gb(Math.max(0, host.freeAboveReserveMB))} free above reserve` : ''}
+      {host.waiting.map((w) => (
+        <Text key={w.taskId}>
+          {' '}
+          <Text color="yellow">‖</Text> {safeLine(w.taskId)} <Text dimColor>{safeLine(w.reason, 100)}</Text>
+        </Text>
+      ))}
+    </Text>
+  );
+}
+
+/** RAM gauge, each host (with config hosts), running and waiting jobs (with why), and the recommended number of agents. */
 export function QueuePanel({ available, snapshot, error, width, maxRows }: QueuePanelProps) {
   if (!available) return <Text dimColor>admission queue not available yet in this build</Text>;
   if (error) return <Text color="red">admission: {safeLine(error)}</Text>;
   if (!snapshot) return <Text dimColor>reading memory…</Text>;
   const used = snapshot.totalMB - snapshot.availableMB;
-  const jobRows = Math.max(0, maxRows - 2);
+  const hosts = (snapshot.hosts ?? []).slice(0, Math.max(0, maxRows - 2));
+  const jobRows = Math.max(0, maxRows - 2 - hosts.length);
   const running = snapshot.running.slice(0, jobRows);
   const waiting = snapshot.waiting.slice(0, Math.max(0, jobRows - running.length));
   const low = snapshot.availableMB - snapshot.reserveMB < 0 || snapshot.swapping;
@@ -40,6 +60,9 @@ export function QueuePanel({ available, snapshot, error, width, maxRows }: Queue
         running {snapshot.running.length}, waiting {snapshot.waiting.length}; recommended agents:{' '}
         {snapshot.recommendation.agents} <Text dimColor>({safeLine(snapshot.recommendation.reason)})</Text>
       </Text>
+      {hosts.map((h) => (
+        <HostRow key={h.name} host={h} />
+      ))}
       {running.map((j) => (
         <Text key={j.id} wrap="truncate">
           <Text color="green">▶</Text> {j.kind.padEnd(7)} {safeLine(j.label)} <Text dimColor>~{j.expectedPeakMB}MB</Text>

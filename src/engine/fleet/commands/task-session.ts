@@ -16,7 +16,9 @@ import type { Ticket } from '../../core/index.js';
 import type { FleetContext } from '../../core/index.js';
 import { FINISHED_STATES } from '../../builds/index.js';
 import { LOCAL_HOST } from '../../hosts/index.js';
-import { placeFirstAttempt } from './place-start.js';
+import { placeFirstAttempt, placementReasons, reserveHostSlot } from './place-start.js';
+import type { Placement } from '../../hosts/index.js';
+import type { HostReservation } from '../../core/index.js';
 
 function sessionsOf(ctx: FleetContext): SessionManager {
   if (!ctx.sessions) throw new PtyError('agent sessions are not available in this flotilla');
@@ -104,17 +106,36 @@ async function startClaimed(ctx: FleetContext, id: string, opts: { wait?: boolea
     const pid = task.attempts.at(-1)?.session?.pid;
     throw new UsageError(`task ${id} is already running (${pid ? `pid ${pid}; ` : ''}flotilla attach ${id}, or flotilla stop ${id})`);
   }
+  let placed: Placement | null = null;
   if (opts.host !== undefined) task = await pinHost(ctx, task, opts.host);
   else {
-    const placed = await placeFirstAttempt(ctx, task, data.tasks);
+    placed = await placeFirstAttempt(ctx, task, data.tasks);
     if (placed?.host && placed.host !== LOCAL_HOST) task = await pinHost(ctx, task, placed.host);
   }
   const pending = pendingDependencies(task, data.tasks);
   if (pending.length) throw new UsageError(`task ${id} is ${blockedReason(pending)}`);
   if (ctx.config.conflicts.hold && task.attempts.length === 0) await holdIfOverlapping(ctx, task, data.tasks);
   const latest = task.attempts.at(-1);
+  // An agent on a remote host takes one of that host's slots, before its worktree is made there.
+  const remote = latest ? latest.host : task.host;
+  let hostSlot: HostReservation | null = null;
+  if (remote) {
+    const got = await admitOnHost(ctx, task, remote, opts.wait !== false);
+    if ('waiting' in got) return { waiting: got.waiting, queued: await markQueued(ctx, task, got.waiting) };
+    hostSlot = got;
+  }
+  try {
+    return await startAdmitted(ctx, task, data.tasks, latest, opts, placed);
+  } finally {
+    await hostSlot?.release();
+  }
+}
+
+async function startAdmitted(ctx: FleetContext, task: Task, all: Task[], latest: Attempt | undefined, opts: { wait?: boolean }, placed: Placement | null): Promise<StartResult> {
+  const id = task.id;
+  const sessions = sessionsOf(ctx);
   let prepared: Prepared | null = null;
-  if (!latest) prepared = await createFirstAttempt(ctx, task, data.tasks);
+  if (!latest) prepared = await createFirstAttempt(ctx, task, all);
   else if (latest.state === 'pending' && !(await worktreeExists(ctx, latest))) prepared = await prepareRetryWorktree(ctx, id, latest, task.base);
   const attempt = prepared?.attempt ?? latest!;
 
@@ -131,14 +152,19 @@ async function startClaimed(ctx: FleetContext, id: string, opts: { wait?: boolea
 
   let ticket: Ticket | null = null;
   let info: SessionInfo;
-  // The admission queue measures this machine; an agent on a host is not one of its jobs.
+  // The admission queue measures this machine; an agent on a host took its host's slot above.
   const admission = attempt.host ? undefined : ctx.admission;
   try {
     if (admission && opts.wait === false && admission.tryAcquire) {
       // A start that does not wait: no slot leaves the task queued (its prepared attempt stays for
       // the pass that starts it).
       const got = await admission.tryAcquire(agentJob(task));
-      if ('waiting' in got) return { waiting: got.waiting, queued: got.elsewhere ? true : await markQueued(ctx, task, got.waiting) };
+      if ('waiting' in got) {
+        // No other host took it either: say why each did not, after this machine's reason.
+        const others = placementReasons(placed);
+        const waiting = others ? `${got.waiting} (${others})` : got.waiting;
+        return { waiting, queued: got.elsewhere ? true : await markQueued(ctx, task, waiting) };
+      }
       ticket = got;
     } else {
       ticket = admission ? await admitAgent(ctx, task) : null;
@@ -227,6 +253,42 @@ export function startedSession(result: StartResult): SessionInfo {
 function agentJob(task: Task) {
   return { kind: 'agent' as const, key: `agent:${task.agent}`, label: `agent ${task.id}`, taskId: task.id };
 }
+
+/**
+ * An agent slot on the task's remote host. A start that does not wait returns the reason at once
+ * (the task is left queued for the next pass); one that waits asks again every few seconds (a new
+ * probe once the last is stale), with the task `queued` and the reason said meanwhile, and puts the
+ * task back where it was if the wait ends without a slot.
+ */
+async function admitOnHost(ctx: FleetContext, task: Task, host: string, wait: boolean): Promise<HostReservation | { waiting: string }> {
+  const first = await reserveHostSlot(ctx, task, host);
+  if (!('waiting' in first) || !wait) return first;
+  const before = { state: task.state, reason: task.reason };
+  let said = '';
+  try {
+    for (let got: HostReservation | { waiting: string } = first; ; got = await reserveHostSlot(ctx, task, host)) {
+      if (!('waiting' in got)) return got;
+      if (got.waiting !== said) {
+        said = got.waiting;
+        await markQueued(ctx, task, got.waiting);
+        ctx.events.emit({ type: 'admission.waiting', kind: 'agent', label: `agent ${task.id} on ${host}`, taskId: task.id, reason: got.waiting });
+      }
+      await new Promise((r) => setTimeout(r, HOST_RETRY_MS));
+    }
+  } catch (err) {
+    if (said) {
+      await ctx.registry
+        .updateTask(task.id, (t) => {
+          if (t.state === 'queued') transition(t, before.state, before.reason);
+        })
+        .catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+/** How often a start that waits for a host's slot asks again. */
+const HOST_RETRY_MS = 2_000;
 
 /** A start that would wait leaves the task `queued` with the queue's reason; the next pass starts it. */
 async function markQueued(ctx: FleetContext, task: Task, reason: string): Promise<boolean> {
