@@ -8,6 +8,7 @@
 // painter wrote (pane-painter.ts) and the bytes. Floor, same method and run: `cat` in tmux echoing a key.
 // BENCH_BASE_BIN=<another build's bin/flotilla>: that build's view is measured too, on the same
 // fleet right before this one's (before/after in one run, without starting the agents twice).
+// BENCH_ONLY=idle: the idle fleet only (no agent started).
 // Run after `npm run build`: node bench/fleet-scale.mjs
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -148,12 +149,14 @@ try {
     );
   if (BASE_BIN) report(await measureView(repo, `base: idle fleet (${N} tasks, no agent)`, BASE_BIN));
   report(await measureView(repo, `idle fleet (${N} tasks, no agent)`));
-  const t0 = performance.now();
-  for (const id of ids) await fleet.dispatch({ type: 'task.start', id });
-  console.log(`(${N} agents started in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  await fleet.close();
-  if (BASE_BIN) report(await measureView(repo, `base: live fleet (${N} agents, 1 line/s)`, BASE_BIN));
-  report(await measureView(repo, `live fleet (${N} agents, 1 line/s)`));
+  if (process.env.BENCH_ONLY !== 'idle') {
+    const t0 = performance.now();
+    for (const id of ids) await fleet.dispatch({ type: 'task.start', id });
+    console.log(`(${N} agents started in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    await fleet.close();
+    if (BASE_BIN) report(await measureView(repo, `base: live fleet (${N} agents, 1 line/s)`, BASE_BIN));
+    report(await measureView(repo, `live fleet (${N} agents, 1 line/s)`));
+  }
 } finally {
   await fleet.close().catch(() => undefined);
   for (const s of [VIEW_SOCKET, AGENT_SOCKET]) {

@@ -4,15 +4,19 @@
 // Baseline, same run and same agents: `tmux kill-server` on their socket (what it costs to end 50
 // tmux sessions with nothing recorded). BENCH_ROUNDS (default 2) rounds of each, the agents started
 // afresh before every measurement; the figures are medians.
+// Registry writes during each stop are counted (renames onto .flotilla/tasks.json, seen by inotify).
+// BENCH_BASE_BIN=<another build's bin/flotilla>: that build's stop --all is measured too, in the same
+// rounds, on the same agents (started afresh for each).
 // Run after `npm run build`: node bench/stop.mjs
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'flotilla');
+const BASE_BIN = process.env.BENCH_BASE_BIN || null;
 const N = Number(process.env.BENCH_AGENTS || 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 2);
 const SOCKET = `bench-stop-${process.pid}`;
@@ -48,10 +52,10 @@ const tmuxSessions = () => {
   }
 };
 
-function run(cwd, args) {
+function run(cwd, args, bin = BIN) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -77,6 +81,23 @@ try {
   await fleet.close();
   const base = [];
   const stop = [];
+  const stopBase = [];
+  /** stop --all by `bin` on freshly started agents: ms, and registry writes seen meanwhile. */
+  async function measureStop(bin) {
+    await startAll();
+    let writes = 0;
+    const watcher = watch(join(repo.root, '.flotilla'), (event, file) => {
+      if (event === 'rename' && file === 'tasks.json') writes++;
+    });
+    const res = await run(repo.root, ['stop', '--all'], bin);
+    await new Promise((r) => setTimeout(r, 200)); // the last inotify events
+    watcher.close();
+    if (res.code !== 0) throw new Error(`flotilla stop --all failed (${res.code}):\n${res.out}`);
+    if (tmuxSessions() !== 0) throw new Error(`${tmuxSessions()} tmux sessions left after stop --all`);
+    const states = JSON.parse((await run(repo.root, ['status', '--json'])).out).tasks.map((t) => t.state);
+    if (states.some((s) => s !== 'stopped')) throw new Error(`not all stopped: ${[...new Set(states)].join(', ')}`);
+    return { ms: res.ms, writes };
+  }
   for (let r = 0; r < ROUNDS; r++) {
     await startAll();
     const t0 = performance.now();
@@ -85,20 +106,19 @@ try {
     // The registry still says running: a stop of each records the exit (and the next start is clean).
     const cleanup = await run(repo.root, ['stop', '--all']);
     if (cleanup.code !== 0) throw new Error(`stop --all after kill-server failed:\n${cleanup.out}`);
-
-    await startAll();
-    const res = await run(repo.root, ['stop', '--all']);
-    if (res.code !== 0) throw new Error(`flotilla stop --all failed (${res.code}):\n${res.out}`);
-    if (tmuxSessions() !== 0) throw new Error(`${tmuxSessions()} tmux sessions left after stop --all`);
-    const states = JSON.parse((await run(repo.root, ['status', '--json'])).out).tasks.map((t) => t.state);
-    if (states.some((s) => s !== 'stopped')) throw new Error(`not all stopped: ${[...new Set(states)].join(', ')}`);
-    stop.push(res.ms);
+    if (BASE_BIN) stopBase.push(await measureStop(BASE_BIN));
+    stop.push(await measureStop(BIN));
   }
   const b = median(base);
-  const s = median(stop);
+  const line = (label, runs) => {
+    const s = median(runs.map((x) => x.ms));
+    const w = median(runs.map((x) => x.writes));
+    console.log(`${label.padEnd(50)} ${s.toFixed(0).padStart(6)} ms  (${(s / b).toFixed(1)}x baseline; ${(s / N).toFixed(0)} ms per agent); ${w} registry writes`);
+  };
   console.log(`stop bench: ${N} live tmux agents, ${ROUNDS} round(s), medians`);
   console.log(`baseline: tmux kill-server on their socket        ${b.toFixed(0).padStart(6)} ms`);
-  console.log(`flotilla stop --all (spawn to exit, all recorded)  ${s.toFixed(0).padStart(6)} ms  (${(s / b).toFixed(1)}x baseline; ${(s / N).toFixed(0)} ms per agent)`);
+  if (BASE_BIN) line('base: flotilla stop --all (spawn to exit)', stopBase);
+  line('flotilla stop --all (spawn to exit, all recorded)', stop);
 } finally {
   try {
     execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });

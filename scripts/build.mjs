@@ -4,11 +4,10 @@
 // modules cuts the fleet view's time to first frame by about half (bench/tui.md).
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { INK_PATCH_FILTER, patchInk } from './ink-patches.mjs';
+import { inkPatches } from './ink-patches.mjs';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 
@@ -16,17 +15,6 @@ execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 
   cwd: root,
   stdio: 'inherit',
 });
-
-/** Ink's source patched as it is bundled (scripts/ink-patches.mjs; the tests run the same patches). */
-const inkPatchesPlugin = {
-  name: 'ink-patches',
-  setup(b) {
-    b.onLoad({ filter: INK_PATCH_FILTER }, async (args) => {
-      const { contents, warning } = patchInk(args.path, await readFile(args.path, 'utf8'));
-      return { contents, loader: 'js', warnings: warning ? [{ text: warning }] : [] };
-    });
-  },
-};
 
 const outdir = join(root, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
@@ -49,7 +37,8 @@ await build({
   // The bundle is what users run: React's and Ink's development builds (which React's entry files
   // pick at run time from NODE_ENV) are dropped at build time instead of parsed at every start.
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [inkPatchesPlugin],
+  // Ink's frame, text widths, incremental writer and key frames, changed in the bundle: scripts/ink-patches.mjs.
+  plugins: inkPatches,
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -79,3 +79,27 @@ export async function forEachTask(
   }
   return code;
 }
+
+/**
+ * Prints outcomes gathered by a command that acted on several tasks at once (`stop`, `rm`): one
+ * line per task in the given order (a failure on stderr, `<id>: ` first), then the summary, as
+ * forEachTask does. Exit code: 0 when all succeeded, else the first failure's (2 usage, 1 other).
+ */
+export function reportOutcomes(io: CliIO, verb: string, outcomes: ReadonlyArray<{ id: string; line: string } | { id: string; error: string; usage: boolean }>): number {
+  let failed = 0;
+  let code: number = EXIT.ok;
+  for (const o of outcomes) {
+    if ('line' in o) {
+      io.out(o.line);
+      continue;
+    }
+    failed++;
+    io.err(`flotilla: ${outcomes.length > 1 ? `${o.id}: ` : ''}${o.error}`);
+    if (code === EXIT.ok) code = o.usage ? EXIT.usage : EXIT.error;
+  }
+  if (outcomes.length > 1) {
+    const done = outcomes.length - failed;
+    (failed ? io.err : io.out)(`${verb} ${done} of ${outcomes.length} task(s)${failed ? `; ${failed} failed` : ''}`);
+  }
+  return code;
+}

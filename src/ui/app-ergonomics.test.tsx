@@ -42,6 +42,23 @@ describe('multi-select', () => {
     expect(ui.getState().marked).toEqual([]);
   });
 
+  it('x on marked tasks stops them with one task.stop-many when the engine has it; each failure is named', async () => {
+    const fleet = fakeFleet({
+      tasks: three(),
+      handlers: {
+        'task.stop': () => undefined,
+        'task.stop-many': (command) => (command.ids as string[]).map((id) => (id === 'gamma' ? { id, ok: false, error: 'no session' } : { id, ok: true, state: 'stopped' })),
+      },
+    });
+    const { press, frame, ui } = setup(fleet);
+    await press(' ', 'j', 'j', ' ', 'x');
+    await waitFor(() => expect(frame()).toContain('Stop 2 tasks (alpha, gamma)?'));
+    await press('y');
+    await waitFor(() => expect(fleet.dispatched).toEqual([{ type: 'task.stop-many', ids: ['alpha', 'gamma'] }]));
+    await waitFor(() => expect(frame()).toContain('stopped 1 of 2 tasks; gamma: no session'));
+    expect(ui.getState().marked).toEqual([]);
+  });
+
   it('s starts every marked task; space again unmarks; Esc drops all marks', async () => {
     const fleet = fakeFleet({ tasks: three(), handlers: { 'task.start': () => ({ state: 'starting', pid: 1 }) } });
     const { press, frame, ui } = setup(fleet);

@@ -19,6 +19,7 @@ import { buildKeymap, formatKeys, splitInput, type Keymap } from './keys.js';
 import { MIN_COLUMNS, MIN_ROWS, computeLayout, tooSmall } from './layout.js';
 import type { TermSize, UiFleet, UiRequest } from './types.js';
 import type { UiStore } from './ui-store.js';
+import { drawNextFrameNow } from './frame-now.js';
 import { useRenderProbe } from './render-probe.js';
 import { useTermSize } from './use-term-size.js';
 
@@ -61,6 +62,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   }, [fleet.sessions, screen?.cols, screen?.rows]);
 
   useInput((raw, rawKey) => {
+    drawNextFrameNow();
     const mouse = parseMouse(raw);
     if (mouse) {
       if (layout && ui.getState().overlay.kind === 'none') handleMouse(mouse, ui, layout, visibleTasks(fleet.store.getState().tasks, ui.getState().filter));

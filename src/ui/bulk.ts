@@ -1,5 +1,5 @@
 import type { Task } from '../engine/index.js';
-import { runCommand } from './commands.js';
+import { commandAvailable, runCommand } from './commands.js';
 import type { UiFleet } from './types.js';
 import { notify, type UiStore } from './ui-store.js';
 
@@ -66,4 +66,19 @@ export function retryProblem(result: unknown, id: string): string | null {
   const r = result as { outcome?: string; reason?: string; queued?: string };
   if (r?.outcome === 'escalated') return `${id} escalated: ${r.reason ?? 'past its cap'} (r offers a forced retry)`;
   return null;
+}
+
+/**
+ * Stops the agents of these tasks: one `task.stop` for one task; for several, one `task.stop-many`
+ * (the agents end in parallel and the registry is written once), one summary line. Marks are cleared.
+ */
+export async function stopTargets(fleet: UiFleet, ui: UiStore, ids: readonly string[]): Promise<void> {
+  if (ids.length === 1 || !commandAvailable(fleet, 'task.stop-many')) return runForEach(fleet, ui, 'task.stop', ids, (id) => ({ id }), 'stopped');
+  ui.setState({ marked: [] });
+  notify(ui, `stopping ${ids.length} tasks…`);
+  const outcomes = (await runCommand(fleet, ui, 'task.stop-many', { ids: [...ids] })) as Array<{ id: string; ok: boolean; error?: string }> | undefined;
+  if (!Array.isArray(outcomes)) return; // runCommand said what went wrong
+  const problems = outcomes.filter((o) => !o.ok).map((o) => `${o.id}: ${o.error ?? 'failed'}`);
+  const done = outcomes.length - problems.length;
+  notify(ui, `stopped ${done} of ${outcomes.length} tasks${problems.length ? `; ${problems[0]}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}` : ''}`, problems.length ? 'error' : 'info');
 }

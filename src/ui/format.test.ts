@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { age, filterTasks, fit, formatCost, gateList, needsYouText, statusGlyph, statusText } from './format.js';
+import { age, filterTasks, fit, formatCost, textWidth, gateList, needsYouText, statusGlyph, statusText } from './format.js';
 import { charWidth, withCursor } from './screen-text.js';
 import { makeAttempt, makeTask, testConfig } from './testing/fixtures.js';
 
@@ -25,6 +25,11 @@ describe('format', () => {
   it('fit pads and cuts with an ellipsis', () => {
     expect(fit('abc', 5)).toBe('abc  ');
     expect(fit('abcdef', 4)).toBe('abc…');
+    // Wide characters take two columns: cut and padded by columns, not characters.
+    expect(fit('⚡bravo', 8)).toBe('⚡bravo ');
+    expect(fit('⚡bravo', 5)).toBe('⚡br…');
+    expect(fit('漢字漢字', 6)).toBe('漢字… ');
+    expect(textWidth('e\u0301漢⚡')).toBe(5);
   });
 
   it('status follows the session while running', () => {

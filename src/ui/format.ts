@@ -1,6 +1,7 @@
 import type { FlotillaConfig, GateConfig } from '../engine/index.js';
 import type { GateState, Task } from '../engine/index.js';
 import { safeText } from '../engine/index.js';
+import { charWidth } from './screen-text.js';
 
 /** Pure formatting helpers of the fleet view (glyphs, colours, costs, ages). */
 
@@ -127,14 +128,29 @@ export function age(iso: string, now: number = Date.now()): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-/** Fits text into `width` columns (ellipsis when cut, padded otherwise). */
+/** Columns a line of text takes in a terminal (wide characters count two). */
+export function textWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += charWidth(ch.codePointAt(0)!);
+  return width;
+}
+
+/** Fits text into `width` columns (ellipsis when cut, padded otherwise); wide characters count two. */
 export function fit(unsafe: string, width: number): string {
   if (width <= 0) return '';
   // Cells may hold outside text (ids from a tampered registry, agent names, check names).
   const text = safeText(unsafe).replace(/[\n\t]/g, ' ');
-  const chars = [...text];
-  if (chars.length > width) return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
-  return text + ' '.repeat(width - chars.length);
+  const total = textWidth(text);
+  if (total <= width) return text + ' '.repeat(width - total);
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const w = charWidth(ch.codePointAt(0)!);
+    if (used + w > width - 1) break;
+    out += ch;
+    used += w;
+  }
+  return `${out}…${' '.repeat(width - 1 - used)}`;
 }
 
 /**

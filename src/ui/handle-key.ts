@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import { runAction, visibleTasks } from './actions.js';
-import { describeTargets, retryProblem, runForEach } from './bulk.js';
+import { describeTargets, retryProblem, runForEach, stopTargets } from './bulk.js';
 import { runCommand } from './commands.js';
 import { scrollbackKey } from './scrollback.js';
 import { KEY_COMMANDS, commandForKey, type Keymap } from './keys.js';
@@ -87,7 +87,7 @@ export function handleViewKey(input: string, key: Key, ctx: ViewKeyContext): voi
             notify(ui, failed ? `merged ${merged.join(', ') || 'nothing'}; stopped at ${failed.taskId}: ${failed.detail}` : `merged ${merged.join(', ')}`, failed ? 'error' : 'info');
           });
         }
-        else void runForEach(fleet, ui, 'task.stop', overlay.taskIds, (id) => ({ id }), 'stopped');
+        else void stopTargets(fleet, ui, overlay.taskIds);
       } else if (input === 'n' || input === 'N' || key.escape) {
         close();
         notify(ui, 'cancelled');

@@ -6,6 +6,9 @@
 // eslint-disable-next-line no-control-regex
 const ESCAPE = /^\x1b\[[0-9;:?]*[ -/]*[@-~]/;
 
+/** Symbols drawn as emoji (two columns) among the BMP's, e.g. ⚡ ⌛ ✅ ⭐ (not ☺ or ✓, one column). */
+const EMOJI_PRESENTATION = /\p{Emoji_Presentation}/u;
+
 /** Columns a code point takes: 2 for East Asian wide and emoji, 0 for combining marks, else 1. */
 export function charWidth(cp: number): number {
   if (cp === 0 || (cp >= 0x300 && cp <= 0x36f) || cp === 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
@@ -18,7 +21,8 @@ export function charWidth(cp: number): number {
     (cp >= 0xff00 && cp <= 0xff60) ||
     (cp >= 0xffe0 && cp <= 0xffe6) ||
     (cp >= 0x1f300 && cp <= 0x1faff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
+    (cp >= 0x20000 && cp <= 0x3fffd) ||
+    (cp >= 0x231a && cp <= 0x2b55 && EMOJI_PRESENTATION.test(String.fromCodePoint(cp)))
   ) {
     return 2;
   }

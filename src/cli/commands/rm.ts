@@ -1,7 +1,7 @@
 import { createFleet } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type CliCommand } from '../io.js';
-import { SELECTION_HELP, SELECTION_OPTIONS, forEachTask, selectTasks } from '../task-selection.js';
+import { SELECTION_HELP, SELECTION_OPTIONS, reportOutcomes, selectTasks } from '../task-selection.js';
 
 export const rmCommand: CliCommand = {
   name: 'rm',
@@ -29,11 +29,9 @@ Exit codes: 0 all removed, 2 a task does not exist, 1 another failure.`,
       const off = fleet.events.on((e) => {
         if (e.type === 'error') io.err(`flotilla: warning: ${e.message}`);
       });
-      // One at a time: each removal rewrites the registry and prunes git worktrees.
-      const code = await forEachTask(io, 'removed', ids, 1, async (id) => {
-        await fleet.dispatch({ type: 'task.remove', id, keepWorktrees: values['keep-worktrees'] ?? false });
-        return { line: `removed ${id}` };
-      });
+      // Each task's worktrees go in turn (git prunes one at a time); the registry is written once.
+      const outcomes = await fleet.dispatch({ type: 'task.remove-many', ids, keepWorktrees: values['keep-worktrees'] ?? false });
+      const code = reportOutcomes(io, 'removed', outcomes.map((o) => (o.ok ? { id: o.id, line: `removed ${o.id}` } : { id: o.id, error: o.error ?? 'failed', usage: o.usage ?? false })));
       off();
       return code;
     } finally {

@@ -1,4 +1,4 @@
-import { formatGB } from '../../engine/index.js';
+import { IDLE_NO_SLOT, formatGB } from '../../engine/index.js';
 import type { ResourcesSnapshot } from '../../engine/index.js';
 import { createFleet } from '../../engine/index.js';
 import type { Task } from '../../engine/index.js';
@@ -119,11 +119,17 @@ function liveness(paths: RepoPaths, tasks: readonly Task[]): Map<string, Session
   return out;
 }
 
+/** "3 running", or "1 running, 4 idle in finished tasks (no slot)": idle finished agents hold no slot. */
+function queueRunning(r: ResourcesSnapshot): string {
+  const idle = r.running.filter((e) => e.reason === IDLE_NO_SLOT).length;
+  return `${r.running.length - idle} running${idle ? `, ${idle} idle in finished tasks (no slot)` : ''}`;
+}
+
 /** One line about memory, the admission queue and the recommendation (non-JSON status). */
 export function resourcesLine(r: ResourcesSnapshot): string {
   const parts = [
     `memory: ${formatGB(r.availableMB)} free of ${formatGB(r.totalMB)}, reserve ${formatGB(r.reserveMB)}${r.swapping ? ', SWAPPING' : ''}`,
-    `queue: ${r.running.length} running, ${r.waiting.length} waiting${r.waiting[0]?.reason ? ` (${r.waiting[0].label}: ${r.waiting[0].reason})` : ''}`,
+    `queue: ${queueRunning(r)}, ${r.waiting.length} waiting${r.waiting[0]?.reason ? ` (${r.waiting[0].label}: ${r.waiting[0].reason})` : ''}`,
     `recommended agents: ${r.recommendation.agents} (${r.recommendation.reason})`,
   ];
   return parts.join(' · ');

@@ -11,6 +11,9 @@ import { processAlive } from '../exec/index.js';
 import { QueueFile, type QueueEntry } from './queue-file.js';
 import type { Admission, AdmissionJobView, HostQueueView, HostReservation, JobRequest, ResourcesSnapshot, Ticket } from '../core/index.js';
 
+/** The reason a running agent's entry gives when it is idle in a finished task (it holds no slot). */
+export const IDLE_NO_SLOT = 'idle in a finished task: holds no slot';
+
 export { AdmissionAbortedError };
 
 export interface AdmissionQueueOptions {
@@ -379,7 +382,7 @@ export class AdmissionQueue implements Admission {
       availableMB: Math.round(memory.availableMB),
       reserveMB: limits.reserveMB,
       swapping: memory.swapping,
-      running: running.map((e) => (holdsNoSlot(e, idle) ? { ...view(e), reason: 'idle in a finished task: holds no slot' } : view(e))),
+      running: running.map((e) => (holdsNoSlot(e, idle) ? { ...view(e), reason: IDLE_NO_SLOT } : view(e))),
       waiting: entries.filter((e) => e.state === 'waiting').map(view),
       recommendation,
     };

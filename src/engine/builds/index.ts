@@ -1,5 +1,5 @@
 export type { Admission, AdmissionJobView, JobRequest, ResourcesSnapshot, Ticket } from '../core/index.js';
-export { AdmissionAbortedError, AdmissionQueue, type AdmissionQueueOptions } from './admission-queue.js';
+export { AdmissionAbortedError, AdmissionQueue, IDLE_NO_SLOT, type AdmissionQueueOptions } from './admission-queue.js';
 export {
   decideAdmission,
   formatGB,

@@ -5,7 +5,7 @@ import { AdmissionQueue, idleAgentTasks } from '../builds/index.js';
 import { loadConfig } from '../config/index.js';
 import { defaultCostSources, refreshCost } from '../cost/index.js';
 import { watchUsageLogs } from '../cost/index.js';
-import { errorMessage } from '../core/index.js';
+import { UsageError, errorMessage } from '../core/index.js';
 import { createRunner, type Runner } from '../exec/index.js';
 import { tightenPrivateDir } from '../fs/index.js';
 import { GitClient } from '../git/index.js';
@@ -24,8 +24,8 @@ import { previewPrompt } from '../prompt/index.js';
 import { recoveryDeps, wireLoop } from './wire-loop.js';
 import { mergeTrain } from './merge-train.js';
 import { addTask } from './commands/task-add.js';
-import { assertRemovable, removeTask } from './commands/task-remove.js';
-import { sendToTask, startTask, stopTask } from './commands/task-session.js';
+import { removeTasks } from './commands/task-remove.js';
+import { sendToTask, startTask, stopTask, stopTasks } from './commands/task-session.js';
 import { hostsQueueView } from './commands/place-start.js';
 import { agentOverheadMB, createSessionManager, type SessionManagerOptions } from '../sessions/index.js';
 import type { FleetContext } from '../core/index.js';
@@ -125,6 +125,20 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   }
 
 
+  /** `rm` of these tasks: each one's session stopped first; problems left behind are error events. */
+  async function removeMany(ids: readonly string[], keepWorktrees: boolean) {
+    const outcomes = await removeTasks(fleet, ids, keepWorktrees, async (id) => {
+      if (await sessions.isAlive(id)) await sessions.stop(id);
+    });
+    await refresh();
+    for (const o of outcomes) {
+      if (o.failure) continue;
+      events.emit({ type: 'task.removed', id: o.id });
+      for (const p of o.problems) events.emit({ type: 'error', message: p });
+    }
+    return outcomes;
+  }
+
   const handlers: Handlers = {
     'task.add': async ({ input }) => {
       // The first task in a repository never set up: set it up now (config defaults, MEMORY.md,
@@ -136,13 +150,14 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       return task;
     },
     'task.remove': async ({ id, keepWorktrees }) => {
-      await assertRemovable(fleet, id, keepWorktrees ?? false);
-      if (await sessions.isAlive(id)) await sessions.stop(id);
-      const problems = await removeTask(fleet, id, keepWorktrees ?? false);
-      await refresh();
-      events.emit({ type: 'task.removed', id });
-      for (const p of problems) events.emit({ type: 'error', message: p });
+      const [outcome] = await removeMany([id], keepWorktrees ?? false);
+      if (outcome!.failure) throw outcome!.failure;
     },
+    // Several at once: each task's processes and worktrees go in turn, the registry is written once.
+    'task.remove-many': async ({ ids, keepWorktrees }) =>
+      (await removeMany(ids, keepWorktrees ?? false)).map(({ id, failure }) =>
+        failure ? { id, ok: false, error: errorMessage(failure).split('\n')[0] ?? 'failed', usage: failure instanceof UsageError } : { id, ok: true },
+      ),
     'fleet.refresh': async () => refresh(),
     'task.start': async ({ id, wait, host }) => {
       const info = await startTask(fleet, id, { wait: wait ?? !(options.queueStarts || options.oneShot), ...(host ? { host } : {}) });
@@ -152,9 +167,19 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     // task.stop and task.send are what people do (CLI, TUI); flotilla's own stops go to the
     // session manager directly. Both count as interventions (cost effort).
     'task.stop': async ({ id }) => {
-      await stopTask(fleet, id);
-      await noteIntervention(fleet, id, 'stop');
-      await refresh();
+      try {
+        await stopTask(fleet, id, true);
+      } finally {
+        await refresh();
+      }
+    },
+    // Several at once: the agents end in parallel, the registry is written once for all of them.
+    'task.stop-many': async ({ ids, concurrency }) => {
+      try {
+        return await stopTasks(fleet, ids, { intervention: true, ...(concurrency ? { concurrency } : {}) });
+      } finally {
+        await refresh();
+      }
     },
     'task.send': async ({ id, text, enter }) => {
       await sendToTask(fleet, id, text, enter ?? true);

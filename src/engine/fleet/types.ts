@@ -6,7 +6,7 @@ import type { RetryOptions, RetryResult } from '../recovery/index.js';
 import type { AttemptDiff } from '../recovery/index.js';
 import type { PassResult } from '../core/index.js';
 import type { ComposedPrompt } from '../prompt/index.js';
-import type { StartResult } from './commands/task-session.js';
+import type { StartResult, StopOutcome } from './commands/task-session.js';
 import type { TrainResult } from '../train/index.js';
 
 export interface AddTaskInput {
@@ -27,11 +27,15 @@ export interface AddTaskInput {
 export interface CommandMap {
   'task.add': { input: { input: AddTaskInput }; result: Task };
   'task.remove': { input: { id: string; keepWorktrees?: boolean }; result: void };
+  /** Several tasks removed (one registry write); each task's outcome on its own. */
+  'task.remove-many': { input: { ids: string[]; keepWorktrees?: boolean }; result: Array<{ id: string; ok: boolean; error?: string; usage?: boolean }> };
   'fleet.refresh': { input: object; result: void };
   'notify.push': { input: { notification: Omit<FleetNotification, 'id' | 'at'> }; result: void };
   /** `wait: false`: no free agent slot leaves the task queued (result `{ waiting, queued }`). */
   'task.start': { input: { id: string; wait?: boolean; host?: string }; result: StartResult };
   'task.stop': { input: { id: string }; result: void };
+  /** Several tasks stopped at once (one registry write); each task's outcome on its own. */
+  'task.stop-many': { input: { ids: string[]; concurrency?: number }; result: StopOutcome[] };
   'task.send': { input: { id: string; text: string; enter?: boolean }; result: void };
   'cost.refresh': { input: object; result: CostReport };
   'task.review': { input: { id: string; roles?: string[]; onProgress?: (event: ReviewProgress) => void }; result: ReviewRecord };

@@ -182,6 +182,52 @@ describe('registry values', () => {
   });
 });
 
+describe('registry: changes committed in groups', () => {
+  it('writes changes asked for together once, in order; one that throws or is refused is undone and fails alone', async () => {
+    repo = makeTempRepo();
+    const reg = new TaskRegistry(`${repo.root}/.flotilla/tasks.json`, { worktreeRoot: repo.worktreeRoot, repoRoot: repo.root });
+    await reg.update((d) => {
+      for (const id of ['a', 'b', 'c']) d.tasks.push(taskRecord(id, repo!.worktreeRoot) as never);
+    });
+    const written = reg.writes;
+    const results = await Promise.allSettled([
+      reg.updateTask('a', (t) => ((t.title = 'A'), 'first')),
+      reg.updateTask('b', (t) => {
+        t.title = 'half done';
+        throw new Error('b failed midway');
+      }),
+      reg.updateTask('c', (t) => void (t.after = ['c'])), // a cycle: refused
+      reg.updateTask('gone', () => undefined),
+      reg.update((d) => ((d.nextPr = 42), d.tasks.map((t) => t.title))),
+    ]);
+    expect(reg.writes - written).toBe(1);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : String((r.reason as Error).message).split(';')[0]))).toEqual([
+      'first',
+      'b failed midway',
+      expect.stringMatching(/change refused, it would leave tasks: "after" makes a cycle: c -> c$/),
+      'no task "gone" (see `flotilla status`)',
+      ['A', 'b', 'c'], // the last change saw a's change and not b's, which was undone
+    ]);
+    const data = await reg.read();
+    expect(data.nextPr).toBe(42);
+    expect(data.tasks.map((t) => [t.id, t.title, t.after])).toEqual([
+      ['a', 'A', []],
+      ['b', 'b', []],
+      ['c', 'c', []],
+    ]);
+  });
+
+  it('a batch that cannot be written fails every change in it, and the file is left as it was', async () => {
+    repo = makeTempRepo();
+    const reg = new TaskRegistry(`${repo.root}/.flotilla/tasks.json`);
+    writeFileSync(reg.file, '{"version":1,"tasks":[');
+    const results = await Promise.allSettled([reg.update((d) => void (d.nextPr = 1)), reg.update((d) => void (d.nextPr = 2))]);
+    expect(results.map((r) => r.status === 'rejected' && /not valid JSON/.test(String(r.reason)))).toEqual([true, true]);
+    expect(readFileSync(reg.file, 'utf8')).toBe('{"version":1,"tasks":[');
+    expect(reg.writes).toBe(0);
+  });
+});
+
 describe('registry.require', () => {
   it('returns the task, or throws TaskNotFoundError (as updateTask does)', async () => {
     repo = makeTempRepo();

@@ -80,23 +80,75 @@ export class TaskRegistry implements RegistryPort {
     return requireTask(await this.read(), id);
   }
 
+  /** Registry files written by this instance (each a whole registry: a batch of changes counts once). */
+  writes = 0;
+
+  private queue: Array<{ change: (data: RegistryData) => unknown; resolve(value: unknown): void; reject(err: unknown): void }> = [];
+  private flushing = false;
+
   /**
    * Applies `change` to a fresh copy of the registry under the lock and writes the result.
-   * If `change` throws, or leaves values the registry refuses on read, nothing is written.
+   * If `change` throws, or leaves values the registry refuses on read, nothing of it is written.
+   *
+   * Changes are committed in groups: those asked for while a write is under way (or in the same
+   * turn of the event loop) are applied in order to one fresh read, under one lock, and written
+   * once. Each keeps its own outcome: one that throws, or leaves a value the registry refuses, is
+   * undone (the others are written) and rejects alone. 50 agents stopped at once are one or a few
+   * writes, not 50 reads and writes of the whole file one after the other.
    */
-  async update<T>(change: (data: RegistryData) => T | Promise<T>): Promise<T> {
-    await ensurePrivateDir(dirname(this.file));
-    return withFileLock(this.lockFile, async () => {
-      const loaded = await this.load();
-      const result = await change(loaded.data);
-      const problem = registryProblem(loaded.data, this.places);
-      if (problem) throw new RegistryError(this.file, `change refused, it would leave ${problem}; nothing was written`);
-      if (loaded.upgradedFrom !== null && loaded.text !== null) {
-        await writeFileAtomic(`${this.file}.v${loaded.upgradedFrom}.bak`, loaded.text);
+  update<T>(change: (data: RegistryData) => T | Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ change, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // After this turn's other updates have joined the queue.
+        queueMicrotask(() => void this.flush());
       }
-      await writeFileAtomic(this.file, `${JSON.stringify(loaded.data, null, 2)}\n`);
-      return result;
     });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length) await this.commit(this.queue.splice(0));
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commit(batch: typeof this.queue): Promise<void> {
+    const done: Array<{ resolve(value: unknown): void; value: unknown }> = [];
+    try {
+      await ensurePrivateDir(dirname(this.file));
+      await withFileLock(this.lockFile, async () => {
+        const loaded = await this.load();
+        let data = loaded.data;
+        for (const item of batch) {
+          // Undone when it fails; a change alone has nothing to keep besides itself.
+          const before = batch.length > 1 ? structuredClone(data) : null;
+          try {
+            const value = await item.change(data);
+            const problem = registryProblem(data, this.places);
+            if (problem) throw new RegistryError(this.file, `change refused, it would leave ${problem}; nothing was written`);
+            done.push({ resolve: item.resolve, value });
+          } catch (err) {
+            item.reject(err);
+            if (before) data = before;
+          }
+        }
+        if (done.length === 0) return;
+        if (loaded.upgradedFrom !== null && loaded.text !== null) {
+          await writeFileAtomic(`${this.file}.v${loaded.upgradedFrom}.bak`, loaded.text);
+        }
+        await writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`);
+        this.writes++;
+      });
+    } catch (err) {
+      // Nothing was written (no lock, an unreadable file, a failed write): every change of the batch
+      // fails with that error (those that failed on their own already have, and keep, theirs).
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    for (const d of done) d.resolve(d.value);
   }
 
   /** Changes one task under the lock; throws TaskNotFoundError if the task does not exist. */

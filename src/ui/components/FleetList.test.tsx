@@ -116,4 +116,19 @@ describe('FleetList', () => {
     expect(line('charlie')).toMatch(/charlie\s+≈alpha\s+Task charlie\s+claude/);
     expect(line('delta')).not.toMatch(/[⚡≈]/);
   });
+
+  it('keeps long ids whole beside the radar mark, and rows with a wide ⚡ fit the box (the demo at 160 columns)', () => {
+    const overlap = (task: string) => ({ task, files: ['src/config.js'], conflicts: ['src/config.js'], heads: ['1', '2'] as [string, string] });
+    const tasks = [
+      makeTask({ id: 'separator-dot', state: 'running', overlaps: [overlap('separator-underscore')] }),
+      makeTask({ id: 'separator-underscore', state: 'running', overlaps: [overlap('separator-dot')] }),
+    ];
+    // The list's width at 160 columns (55% of it).
+    const frame = render(<FleetList tasks={tasks} selectedId="separator-dot" config={testConfig()} width={88} height={8} filter="" now={now} />).lastFrame()!;
+    const row = (id: string) => frame.split('\n').find((l) => l.includes(` ${id}`))!;
+    expect(row('separator-underscore')).toMatch(/ separator-underscore ⚡sepa… /);
+    expect(row('separator-dot')).toMatch(/ separator-dot ⚡separator-u… /);
+    // Each row ends with its age inside the border (was: one column too wide, the age cut).
+    for (const id of ['separator-dot', 'separator-underscore']) expect(row(id)).toMatch(/ 1m\s*│$/);
+  });
 });

@@ -3,7 +3,7 @@ import type { FlotillaConfig } from '../../engine/index.js';
 import type { Task } from '../../engine/index.js';
 import { safeLine } from '../../engine/index.js';
 import { LIST_FIXED_COLUMNS } from '../layout.js';
-import { fit, isOrchestratorTask } from '../format.js';
+import { fit, isOrchestratorTask, textWidth } from '../format.js';
 import { FleetRow, markText, rowModel } from './FleetRow.js';
 
 export interface FleetListProps {
@@ -27,7 +27,7 @@ const MIN_TITLE = 12;
 /** Columns a task's id cell wants: its id (the orchestrator's label), and the conflict radar's mark after it ("⚡bravo"). */
 export function idColumns(t: Task): number {
   const mark = isOrchestratorTask(t) ? null : markText(t);
-  return [...t.id].length + (isOrchestratorTask(t) && t.id !== 'orchestrator' ? 15 : 0) + (mark ? [...mark.text].length + 1 : 0);
+  return textWidth(t.id) + (isOrchestratorTask(t) && t.id !== 'orchestrator' ? 15 : 0) + (mark ? textWidth(mark.text) + 1 : 0);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { memo } from 'react';
 import type { FlotillaConfig, Task } from '../../engine/index.js';
-import { GATE_GLYPH, ORCHESTRATOR_GLYPH, age, fit, formatCost, gateList, isOrchestratorTask, statusGlyph, statusText } from '../format.js';
+import { GATE_GLYPH, ORCHESTRATOR_GLYPH, age, fit, textWidth, formatCost, gateList, isOrchestratorTask, statusGlyph, statusText } from '../format.js';
 import { useRenderProbe } from '../render-probe.js';
 
 /** What one row of the list shows, as plain values: rows re-render only when these change. */
@@ -35,9 +35,15 @@ export function markText(task: Task): { text: string; conflict: boolean } | null
   return { text: `${conflicting.length ? '⚡' : '≈'}${shown.map((o) => o.task).join(',')}`, conflict: conflicting.length > 0 };
 }
 
-/** Columns the mark takes out of the id column: at most half of it, and the id keeps 6. */
-function markWidth(text: string, idWidth: number): number {
-  return Math.max(0, Math.min([...text].length + 1, Math.floor(idWidth / 2), idWidth - 6));
+/**
+ * Columns the mark takes out of the id column: the id is shown whole first when that leaves the
+ * mark three columns or more (" ⚡b…"); otherwise the mark takes at most half, and the id keeps 6.
+ */
+function markWidth(text: string, id: string, idWidth: number): number {
+  const want = textWidth(text) + 1;
+  const left = idWidth - textWidth(id);
+  if (left >= Math.min(3, want)) return Math.min(want, left);
+  return Math.max(0, Math.min(want, Math.floor(idWidth / 2), idWidth - 6));
 }
 
 /** The row model of a task at a given id column width and clock. */
@@ -45,7 +51,7 @@ export function rowModel(task: Task, config: FlotillaConfig, idWidth: number, no
   const g = statusGlyph(task);
   const orchestrator = isOrchestratorTask(task);
   const mark = orchestrator ? null : markText(task);
-  const markCols = mark ? markWidth(mark.text, idWidth) : 0;
+  const markCols = mark ? markWidth(mark.text, task.id, idWidth) : 0;
   return {
     orchestrator,
     marked: more.marked ?? false,

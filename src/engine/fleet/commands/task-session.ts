@@ -359,38 +359,97 @@ async function admitAgent(ctx: FleetContext, task: Task): Promise<Ticket> {
   }
 }
 
+/** What `stop` did to one task of several (plain data: a command result). */
+export interface StopOutcome {
+  id: string;
+  ok: boolean;
+  /** The task's state after the stop (when it still exists). */
+  state?: Task['state'];
+  /** The one-line reason when not ok; `usage`: the id's fault (no such task, never started). */
+  error?: string;
+  usage?: boolean;
+}
+
 /**
  * `task.stop`: ends the agent (process group SIGTERM, then SIGKILL); the task becomes `stopped`,
  * except a finished one: a ready task stays ready and an escalated one escalated (closing its
  * agent frees the machine, not the human's to-do).
  */
-export async function stopTask(ctx: FleetContext, id: string): Promise<void> {
-  assertTaskId(id);
+export async function stopTask(ctx: FleetContext, id: string, intervention = false): Promise<void> {
+  const [outcome] = await stopTasksWithErrors(ctx, [id], { intervention });
+  if (outcome!.failure) throw outcome!.failure;
+}
+
+/**
+ * `stop` of several tasks: their agents are ended in parallel (`concurrency` at a time), then every
+ * task's new state (and its `stop` intervention) is written in ONE registry update, not one per task.
+ * Each task's outcome is its own: one that does not exist or never ran fails alone.
+ */
+export async function stopTasks(ctx: FleetContext, ids: readonly string[], options: { concurrency?: number; intervention?: boolean } = {}): Promise<StopOutcome[]> {
+  return (await stopTasksWithErrors(ctx, ids, options)).map(({ failure, ...outcome }) => ({
+    ...outcome,
+    ...(failure ? { ok: false, error: errorMessage(failure).split('\n')[0] ?? 'failed', usage: failure instanceof UsageError } : {}),
+  }));
+}
+
+async function stopTasksWithErrors(
+  ctx: FleetContext,
+  ids: readonly string[],
+  { concurrency = 16, intervention = false }: { concurrency?: number; intervention?: boolean },
+): Promise<Array<StopOutcome & { failure?: unknown }>> {
   const sessions = sessionsOf(ctx);
   const data = await ctx.registry.read();
-  const task = requireTask(data, id);
-  // Nothing ever ran: refuse, and leave the task as it is (was: exit 0, and the task became stopped).
-  if (task.attempts.length === 0) throw new UsageError(`task ${id} was never started, nothing to stop (flotilla start ${id} starts it)`);
-  let problem: string | null = null;
-  try {
-    await sessions.stop(id);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    problem = errorMessage(err);
-  }
-  const now = new Date().toISOString();
-  await ctx.registry.updateTask(id, (t) => {
-    const a = t.attempts.at(-1);
-    if (a && a.state === 'running') {
-      a.state = 'stopped';
-      a.endedAt = a.endedAt ?? now;
+  const outcomes = ids.map((id): StopOutcome & { failure?: unknown; before?: Task['state']; problem?: string } => {
+    try {
+      assertTaskId(id);
+      const task = requireTask(data, id);
+      // Nothing ever ran: refuse, and leave the task as it is (was: exit 0, and the task became stopped).
+      if (task.attempts.length === 0) throw new UsageError(`task ${id} was never started, nothing to stop (flotilla start ${id} starts it)`);
+      return { id, ok: true, before: task.state };
+    } catch (err) {
+      return { id, ok: false, failure: err };
     }
-    if (FINISHED_STATES.has(t.state)) return;
-    if (t.state !== 'stopped' && canTransition(t.state, 'stopped')) transition(t, 'stopped', 'stopped by the user');
   });
+  const todo = outcomes.filter((o) => !o.failure);
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const o = todo[next++]!;
+      try {
+        await sessions.stop(o.id);
+      } catch (err) {
+        if (!(err instanceof UsageError)) o.failure = err;
+        else o.problem = errorMessage(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, todo.length)) }, worker));
+  const now = new Date().toISOString();
+  const record = todo.filter((o) => !o.failure);
+  // No session to end on a task already stopped or finished: an error for that task (after its
+  // running attempt, if any, is marked stopped), and no intervention.
+  for (const o of record) if (o.problem && (o.before === 'stopped' || FINISHED_STATES.has(o.before!))) o.failure = new UsageError(o.problem);
+  if (record.length) {
+    await ctx.registry.update((fresh) => {
+      for (const o of record) {
+        const t = fresh.tasks.find((x) => x.id === o.id);
+        if (!t) continue; // removed meanwhile
+        const a = t.attempts.at(-1);
+        if (a && a.state === 'running') {
+          a.state = 'stopped';
+          a.endedAt = a.endedAt ?? now;
+        }
+        // A stop is an intervention (cost effort), recorded on the attempt it stopped.
+        if (intervention && a && !o.failure) a.interventions = [...(a.interventions ?? []), { at: now, kind: 'stop' }];
+        if (!FINISHED_STATES.has(t.state) && t.state !== 'stopped' && canTransition(t.state, 'stopped')) transition(t, 'stopped', 'stopped by the user');
+      }
+    });
+  }
   // A stopped attempt lets its ports go; `start` takes a slot again (the same one when still free).
-  await releaseEndedSlots(ctx, await ctx.registry.read());
-  if (problem && (task.state === 'stopped' || FINISHED_STATES.has(task.state))) throw new UsageError(problem);
+  const after = await ctx.registry.read();
+  await releaseEndedSlots(ctx, after);
+  for (const o of record) o.state = after.tasks.find((t) => t.id === o.id)?.state;
+  return outcomes.map(({ before: _b, problem: _p, ...o }) => ({ ...o, ok: !o.failure }));
 }
 
 /** `task.send`: types text into the agent and presses Enter. */
