@@ -5,12 +5,12 @@
 import { readFile } from 'node:fs/promises';
 
 /** Loads `file` of Ink's build through `change(source)`; a warning and Ink's source when it returns null. */
+/** What each plugin changes, for patchInk below (esbuild accepts no other keys on a plugin). */
+const details = new Map();
+
 function patch(name, file, what, change) {
-  return {
+  const plugin = {
     name,
-    file,
-    what,
-    change,
     setup(b) {
       b.onLoad({ filter: new RegExp(`[\\\\/]ink[\\\\/]build[\\\\/]${file.replace('.', '\\.')}$`) }, async (args) => {
         const source = await readFile(args.path, 'utf8');
@@ -20,6 +20,8 @@ function patch(name, file, what, change) {
       });
     },
   };
+  details.set(plugin, { file, what, change });
+  return plugin;
 }
 
 /**
@@ -202,11 +204,11 @@ export const inkPatches = [sharedInkOutputCaches, cachedInkTextWidths, inkIncrem
  * the Ink users run): the Ink files they change, and `path`'s source with them applied; `warning`
  * names a patch that no longer applies (the source is then Ink's own for that patch).
  */
-export const INK_PATCH_FILTER = new RegExp(`[\\\\/]ink[\\\\/]build[\\\\/](${inkPatches.map((p) => p.file.replace('.', '\\.')).join('|')})$`);
+export const INK_PATCH_FILTER = new RegExp(`[\\\\/]ink[\\\\/]build[\\\\/](${inkPatches.map((p) => details.get(p).file.replace('.', '\\.')).join('|')})$`);
 export function patchInk(path, source) {
   let contents = source;
   const warnings = [];
-  for (const p of inkPatches) {
+  for (const p of inkPatches.map((plugin) => details.get(plugin))) {
     if (!new RegExp(`[\\\\/]${p.file.replace('.', '\\.')}$`).test(path) || !/[\\/]ink[\\/]build[\\/]/.test(path)) continue;
     const changed = p.change(contents);
     if (changed === null) warnings.push(`ink/build/${p.file} changed: ${p.what}`);
