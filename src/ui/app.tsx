@@ -116,6 +116,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       height={layout.pane.height}
       cols={layout.screen.cols}
       rows={layout.screen.rows}
+      at={layout.mode === 'wide' ? { x: layout.list.width, y: 0 } : { x: 0, y: layout.list.height }}
     />
   );
   const panels = (
