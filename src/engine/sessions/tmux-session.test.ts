@@ -58,6 +58,13 @@ describe('TmuxSession output', () => {
       await until(() => shown() !== null);
       const first = shown();
       await until(() => shown() !== null && shown() !== first);
+      off();
+      session.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('sessions of one runtime share one log timer, and leave it when released', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'flotilla-tmux-session-'));
     try {
