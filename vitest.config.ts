@@ -1,14 +1,39 @@
-import { defineConfig } from 'vitest/config';
+import { readFile } from 'node:fs/promises';
+import { defineConfig, type Plugin } from 'vitest/config';
+// @ts-expect-error a plain ES module of the build's, without types
+import { INK_PATCH_FILTER, patchInk } from './scripts/ink-patches.mjs';
+
+/**
+ * The Ink users run is patched as it is bundled (scripts/ink-patches.mjs); the tests load Ink
+ * through vite (inlined, not left to Node) so the same patches apply to it here. Ink's files are
+ * read here without their source-map comments (the maps name sources Ink does not ship).
+ */
+const inkPatches: Plugin = {
+  name: 'ink-patches',
+  enforce: 'pre',
+  async load(id) {
+    const path = id.split('?')[0]!;
+    if (!/[\\/]node_modules[\\/]ink(?:-testing-library)?[\\/]build[\\/].*\.js$/.test(path)) return null;
+    const source = (await readFile(path, 'utf8')).replace(/\n\/\/# sourceMappingURL=.*$/, '\n');
+    if (!INK_PATCH_FILTER.test(path)) return { code: source, map: null };
+    const { contents, warning } = (patchInk as (path: string, source: string) => { contents: string; warning?: string })(path, source);
+    if (warning) this.warn(warning);
+    return { code: contents, map: null };
+  },
+};
+const patchedInk = { deps: { inline: ['ink', 'ink-testing-library'] } };
 
 export default defineConfig({
   test: {
     projects: [
       {
+        plugins: [inkPatches],
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          server: patchedInk,
         },
       },
       {
@@ -21,6 +46,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [inkPatches],
         test: {
           name: 'hostile',
           include: ['test/hostile/**/*.test.ts', 'test/hostile/**/*.test.tsx'],
@@ -31,6 +57,7 @@ export default defineConfig({
           // group (after unit), since a group's projects must share maxWorkers.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
+          server: patchedInk,
         },
       },
     ],

@@ -4,7 +4,8 @@
 //  2. live fleet: every task's agent (a shell printing a line a second, tmux runtime) runs.
 // For each: list key latency (j/k sent with tmux send-keys until capture-pane shows the new
 // selection in the pane's title, BENCH_KEYS keys), the view's CPU % over BENCH_CPU_SECONDS with no
-// keys, and its RSS. Floor, same method and run: `cat` in tmux echoing a key.
+// keys, and its RSS, and in that time how many frames Ink wrote, how many times the live pane's
+// painter wrote (pane-painter.ts) and the bytes. Floor, same method and run: `cat` in tmux echoing a key.
 // BENCH_BASE_BIN=<another build's bin/flotilla>: that build's view is measured too, on the same
 // fleet right before this one's (before/after in one run, without starting the agents twice).
 // BENCH_ONLY=idle: the idle fleet only (no agent started).
@@ -93,17 +94,25 @@ async function measureView(repo, label, bin = BIN) {
     times.push(await keyLatency(VIEW_SOCKET, 'view', down ? 'j' : 'k', (s) => title(down ? ids[1] : ids[0]).test(s)));
     await sleep(50);
   }
+  // What the view writes meanwhile (tmux pipe-pane): Ink's frames (each in a synchronized-output
+  // block) and the live pane painter's writes (each in ESC 7 ... ESC 8).
+  const piped = join(repo.dir, `pipe-${process.pid}-${label.replace(/\W+/g, '-')}.bin`);
+  tmux(VIEW_SOCKET, ['pipe-pane', '-t', 'view', '-o', `cat > '${piped}'`]);
   const t0 = cpuTicks(pid);
   const w0 = performance.now();
   await sleep(CPU_SECONDS * 1000);
   const cpu = ((cpuTicks(pid) - t0) / TICKS / ((performance.now() - w0) / 1000)) * 100;
   const rss = rssMB(pid);
+  tmux(VIEW_SOCKET, ['pipe-pane', '-t', 'view']);
+  await sleep(200);
+  const out = readFileSync(piped, 'latin1');
+  const writes = { bytes: out.length, ink: out.split('\x1b[?2026h').length - 1, painter: out.split('\x1b7').length - 1 };
   tmux(VIEW_SOCKET, ['send-keys', '-t', 'view', 'q']);
   await sleep(1500);
   try {
     tmux(VIEW_SOCKET, ['kill-server']);
   } catch {}
-  return { label, p50: pct(times, 50), p95: pct(times, 95), cpu, rss };
+  return { label, p50: pct(times, 50), p95: pct(times, 95), cpu, rss, writes };
 }
 
 /** The floor: `cat` in tmux, a key until it shows. */
@@ -135,7 +144,8 @@ try {
   console.log(`floor: cat in tmux, key until shown: p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms`);
   const report = (r) =>
     console.log(
-      `${r.label.padEnd(40)} key p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms (p95 ${(r.p95 / floor.p95).toFixed(1)}x cat); view CPU ${r.cpu.toFixed(2)} %; RSS ${r.rss.toFixed(0)} MB`,
+      `${r.label.padEnd(40)} key p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms (p95 ${(r.p95 / floor.p95).toFixed(1)}x cat); view CPU ${r.cpu.toFixed(2)} %; RSS ${r.rss.toFixed(0)} MB; ` +
+        `in ${CPU_SECONDS}s ${r.writes.ink} Ink frames, ${r.writes.painter} pane paints, ${(r.writes.bytes / 1024).toFixed(0)} KiB`,
     );
   if (BASE_BIN) report(await measureView(repo, `base: idle fleet (${N} tasks, no agent)`, BASE_BIN));
   report(await measureView(repo, `idle fleet (${N} tasks, no agent)`));

@@ -14,6 +14,12 @@ import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
+// BENCH_VIEW=1: the fleet view with those agents live, against the same fleet on this machine (hosts-view.mjs).
+if (process.env.BENCH_VIEW === '1') {
+  await import('./hosts-view.mjs');
+  process.exit(0);
+}
+
 const dist = new URL('../dist/engine/', import.meta.url);
 const { probeHosts, sshTransport, controlDir } = await import(new URL('hosts/index.js', dist).href);
 const { runCommand } = await import(new URL('exec/index.js', dist).href);

@@ -5,8 +5,11 @@
 import { readFile } from 'node:fs/promises';
 
 /** Loads `file` of Ink's build through `change(source)`; a warning and Ink's source when it returns null. */
+/** What each plugin changes, for patchInk below (esbuild accepts no other keys on a plugin). */
+const details = new Map();
+
 function patch(name, file, what, change) {
-  return {
+  const plugin = {
     name,
     setup(b) {
       b.onLoad({ filter: new RegExp(`[\\\\/]ink[\\\\/]build[\\\\/]${file.replace('.', '\\.')}$`) }, async (args) => {
@@ -17,6 +20,8 @@ function patch(name, file, what, change) {
       });
     },
   };
+  details.set(plugin, { file, what, change });
+  return plugin;
 }
 
 /**
@@ -193,3 +198,21 @@ export const inkKeyFramesNow = patch('ink-key-frames-now', 'ink.js', 'a key wait
 });
 
 export const inkPatches = [sharedInkOutputCaches, cachedInkTextWidths, inkIncrementalCursorFix, inkKeyFramesNow];
+
+/**
+ * The same patches for vitest (vitest.config.ts loads Ink through vite with them, so the tests run
+ * the Ink users run): the Ink files they change, and `path`'s source with them applied; `warning`
+ * names a patch that no longer applies (the source is then Ink's own for that patch).
+ */
+export const INK_PATCH_FILTER = new RegExp(`[\\\\/]ink[\\\\/]build[\\\\/](${inkPatches.map((p) => details.get(p).file.replace('.', '\\.')).join('|')})$`);
+export function patchInk(path, source) {
+  let contents = source;
+  const warnings = [];
+  for (const p of inkPatches.map((plugin) => details.get(plugin))) {
+    if (!new RegExp(`[\\\\/]${p.file.replace('.', '\\.')}$`).test(path) || !/[\\/]ink[\\/]build[\\/]/.test(path)) continue;
+    const changed = p.change(contents);
+    if (changed === null) warnings.push(`ink/build/${p.file} changed: ${p.what}`);
+    else contents = changed;
+  }
+  return { contents, warning: warnings.length ? warnings.join('; ') : undefined };
+}

@@ -14,7 +14,7 @@ import { LivePane } from './components/LivePane.js';
 import { NewTaskForm } from './components/NewTaskForm.js';
 import { Panels } from './components/Panels.js';
 import { StatusBar } from './components/StatusBar.js';
-import { liveSession, needsYouText, statusText } from './format.js';
+import { liveSession, needsYouText, paneHostText, statusText, taskHost } from './format.js';
 import { buildKeymap, formatKeys, splitInput, type Keymap } from './keys.js';
 import { MIN_COLUMNS, MIN_ROWS, computeLayout, tooSmall } from './layout.js';
 import type { TermSize, UiFleet, UiRequest } from './types.js';
@@ -40,6 +40,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
   const tasks = useStore(fleet.store, (s) => s.tasks);
   const notifications = useStore(fleet.store, (s) => s.notifications);
   const engineError = useStore(fleet.store, (s) => s.error);
+  const hostsDown = useStore(fleet.store, (s) => s.hostsDown);
   const state = useStore(ui);
   const size = useTermSize(fixedSize);
   const visible = useMemo(() => visibleTasks(tasks, state.filter), [tasks, state.filter]);
@@ -90,6 +91,8 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
 
   const hasLive = liveSession(task);
   const lastAttempt = task?.attempts.at(-1);
+  const host = task ? taskHost(task, hostsDown) : null;
+  const paneHost = host ? paneHostText(host) : '';
   const emptyText = !task
     ? 'no task selected'
     : !fleet.sessions
@@ -98,7 +101,7 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
         ? `connecting to ${task.id}…`
         : `${task.id} has no live session (${task.state}${task.attempts.length ? '' : '; s starts it'})`;
   const list = (
-    <FleetList tasks={visible} selectedId={task?.id ?? null} config={fleet.config} width={layout.list.width} height={layout.list.height} filter={state.filter} filterEditing={state.filterEditing} marked={state.marked} now={state.now} />
+    <FleetList tasks={visible} selectedId={task?.id ?? null} config={fleet.config} width={layout.list.width} height={layout.list.height} filter={state.filter} filterEditing={state.filterEditing} marked={state.marked} now={state.now} {...(hostsDown ? { hostsDown } : {})} />
   );
   const pane = (
     <LivePane
@@ -106,13 +109,14 @@ export function App({ fleet, ui, onRequest, keymap: givenKeymap, size: fixedSize
       taskId={hasLive && task ? task.id : null}
       emptyText={emptyText}
       replay={!hasLive && lastAttempt && task ? { taskId: task.id, key: `${lastAttempt.n}:${lastAttempt.session?.state ?? '-'}:${lastAttempt.session?.since ?? '-'}` } : null}
-      title={task ? `${task.id} · ${statusText(task)}${needsYouText(task) ? ` · ${needsYouText(task)}` : ''}${hasLive ? ` · ${formatKeys(keymap['task.attach'])} attaches, ${fleet.config.detachKey} returns` : ''}` : undefined}
+      title={task ? `${task.id} · ${statusText(task)}${paneHost ? ` · ${paneHost}` : ''}${needsYouText(task) ? ` · ${needsYouText(task)}` : ''}${hasLive ? ` · ${formatKeys(keymap['task.attach'])} attaches, ${fleet.config.detachKey} returns` : ''}` : undefined}
       scrollTop={overlay.kind === 'scrollback' && overlay.taskId === task?.id ? overlay.top : null}
       scrollHint={overlay.kind === 'scrollback' ? (overlay.search !== null ? `search ↑: ${overlay.search}▏ (Enter finds, Esc cancels)` : scrollbackHint(keymap)) : ''}
       width={layout.pane.width}
       height={layout.pane.height}
       cols={layout.screen.cols}
       rows={layout.screen.rows}
+      at={layout.mode === 'wide' ? { x: layout.list.width, y: 0 } : { x: 0, y: layout.list.height }}
     />
   );
   const panels = (

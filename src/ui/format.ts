@@ -61,6 +61,30 @@ export function statusText(task: Task): string {
   return task.state;
 }
 
+/** Remote hosts that stopped answering (the store's hostsDown). */
+export type HostsDown = Readonly<Record<string, { since: string; message: string | null }>>;
+
+/**
+ * The host of a task's current attempt when it is not this machine, and whether that host is down
+ * (only a running attempt waits on it). null for a task on this machine.
+ */
+export function taskHost(task: Task, down: HostsDown = {}): { name: string; downSince: string | null; message: string | null } | null {
+  const attempt = task.attempts.at(-1);
+  if (!attempt?.host || attempt.host === 'local') return null;
+  const d = attempt.state === 'running' ? down[attempt.host] : undefined;
+  return { name: attempt.host, downSince: d?.since ?? null, message: d?.message ?? null };
+}
+
+/** "@box" or "@box unreachable since 15:04" (this machine's zone), for the row and the pane title. */
+export function hostText(host: { name: string; downSince: string | null }): string {
+  return host.downSince ? `@${host.name} unreachable since ${clockText(host.downSince)}` : `@${host.name}`;
+}
+
+/** The pane title's part: "on host box", or "host box unreachable since 15:04 (ssh's reason)". */
+export function paneHostText(host: { name: string; downSince: string | null; message: string | null }): string {
+  return host.downSince ? `host ${host.name} unreachable since ${clockText(host.downSince)}${host.message ? ` (${host.message})` : ''}` : `on host ${host.name}`;
+}
+
 /** "15:04" today, "Dec 5 15:04" another day (this machine's zone). */
 function clockText(iso: string, now = new Date()): string {
   const at = new Date(iso);

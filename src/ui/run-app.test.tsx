@@ -8,6 +8,7 @@ import { loadFleetView } from './load-view.js';
 import { age } from './format.js';
 import { pollResources, ringOnNotifications, showEngineErrors, tickClock } from './services.js';
 import { FakeSessions, T0, fakeAdmission, fakeFleet, makeAttempt, makeTask, screenOf, testConfig, waitFor } from './testing/fixtures.js';
+import { TestTerminal } from './testing/terminal.js';
 import { createUiStore } from './ui-store.js';
 
 /** SGR mouse reporting on and off (see mouse.ts; not imported here: the view loads after loadFleetView). */
@@ -123,6 +124,75 @@ describe('runApp', () => {
     const update = stdout.written.slice(before);
     for (const id of ids.slice(1)) expect(update).not.toContain(id);
     expect(update).not.toContain('Tasks 20');
+    await press(stdin, 'q');
+    await done;
+  });
+
+  it("paints the live pane outside Ink's frame: an update is the painter's bytes only, and rows Ink rewrites are painted again", async () => {
+    const sessions = new FakeSessions('tmux');
+    const ids = Array.from({ length: 20 }, (_, i) => `agent-${String(i).padStart(2, '0')}`);
+    sessions.screens.set(ids[0]!, screenOf(['line 0', 'second']));
+    const full = Array.from({ length: 45 }, (_, i) => `row ${i} of agent-01`);
+    sessions.screens.set(ids[1]!, screenOf(full));
+    const fleet = fakeFleet({ tasks: ids.map((id) => makeTask({ id, state: 'running', attempts: [makeAttempt(1, { state: 'working' })] })), sessions });
+    const { stdin, stdout, io } = streams();
+    stdout.columns = 200;
+    stdout.rows = 50;
+    const term = new TestTerminal(200, 50);
+    let fed = 0;
+    const feed = async () => {
+      const chunk = stdout.written.slice(fed);
+      fed = stdout.written.length;
+      await term.write(chunk);
+    };
+    /** Where the pane's screen starts: the line under its title, at the title's column. */
+    const paneAt = (title: string) => {
+      const y = term.rows().findIndex((r) => r.includes(title));
+      return { x: term.row(y).indexOf(title), y: y + 1 };
+    };
+    const done = runApp({ fleet, ...io });
+    await waitFor(() => expect(stdout.screenText()).toContain('line 0'));
+    await new Promise((r) => setTimeout(r, 200));
+    await feed();
+    let at = paneAt(`${ids[0]} · `);
+    expect(at.y).toBe(2); // wide layout: border, title, then the screen
+    expect(term.row(at.y).slice(at.x, at.x + 10)).toBe('line 0    ');
+    expect(term.row(at.y + 1).slice(at.x, at.x + 10)).toBe('second    ');
+    expect(term.row(at.y).slice(0, 12)).toContain('agent-00'); // the list shares the line
+
+    // A screen update: one row repainted by the painter, no Ink frame.
+    const before = stdout.written.length;
+    sessions.push(ids[0]!, screenOf(['line 1', 'second']));
+    await waitFor(() => expect(stdout.written.slice(before)).toContain('line 1'));
+    await new Promise((r) => setTimeout(r, 200));
+    const update = stdout.written.slice(before);
+    expect(update.startsWith('\x1b7') && update.endsWith('\x1b8')).toBe(true);
+    expect(update.match(/\x1b\[\d+;\d+H/g)).toEqual([`\x1b[${at.y + 1};${at.x + 1}H`]);
+    for (const id of ids) expect(update).not.toContain(id);
+    await feed();
+    expect(term.row(at.y).slice(at.x, at.x + 10)).toBe('line 1    ');
+
+    // j: Ink rewrites the list rows and the title, the painter the new screen (row 1 had 'second').
+    await press(stdin, 'j');
+    await waitFor(() => expect(stdout.screenText()).toContain('row 44 of agent-01'));
+    await new Promise((r) => setTimeout(r, 200));
+    await feed();
+    at = paneAt(`${ids[1]} · `);
+    const pane = () => Array.from({ length: 45 }, (_, y) => term.row(at.y + y).slice(at.x, at.x + 20).trimEnd());
+    expect(pane()).toEqual(full);
+
+    // A registry refresh changes one row of the list: Ink rewrites that whole line, pane part
+    // included, and the painter paints that pane row again.
+    const tasks = fleet.store.getState().tasks.map((t) => structuredClone(t));
+    tasks[5] = { ...tasks[5]!, attempts: [makeAttempt(1, { state: 'waiting' })] };
+    const mark = stdout.written.length;
+    fleet.store.setState({ tasks });
+    await waitFor(() => expect(stdout.written.slice(mark)).toContain('waiting'));
+    await new Promise((r) => setTimeout(r, 200));
+    await feed();
+    expect(term.rows().some((r) => /agent-05\s+claude\s+running\/waiting/.test(r))).toBe(true);
+    expect(pane()).toEqual(full);
+    expect(stdout.written.slice(mark)).toContain('row 5 of agent-01'); // repainted, not left blank
     await press(stdin, 'q');
     await done;
   });

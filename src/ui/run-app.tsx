@@ -12,6 +12,7 @@ import { age, liveSession } from './format.js';
 import { buildKeymap } from './keys.js';
 import type { FirstPaint } from './first-paint.js';
 import { MOUSE_OFF, MOUSE_ON } from './mouse.js';
+import { PanePainter, PanePainterContext, inkStdout } from './pane-painter.js';
 import { pollResources, ringOnNotifications, showEngineErrors, tickClock } from './services.js';
 import type { UiFleet, UiRequest } from './types.js';
 import { createUiStore, emptyDraft, notify, type UiStore } from './ui-store.js';
@@ -39,6 +40,7 @@ export interface RunAppResult {
 const ALT_ON = '\x1b[?1049h';
 const ALT_OFF = '\x1b[?1049l';
 const CLEAR = '\x1b[2J\x1b[H';
+const HOME = '\x1b[H';
 
 /**
  * Runs the fleet view until the user quits. Attach and $EDITOR unmount Ink, hand the terminal over,
@@ -98,17 +100,31 @@ async function showView(fleet: UiFleet, ui: UiStore, keymap: ReturnType<typeof b
     request = r;
     setImmediate(() => instance?.unmount());
   };
-  instance = render(<App fleet={fleet} ui={ui} keymap={keymap} onRequest={onRequest} />, {
-    stdin,
-    stdout,
-    exitOnCtrlC: false,
-    patchConsole: false,
-    maxFps: 30,
-    // Only the lines that changed are written: a live pane's update rewrites the pane's lines, not
-    // the list's, so the terminal (and tmux, ssh) gets a fraction of the frame.
-    incrementalRendering: true,
-  });
-  await instance.waitUntilExit();
+  // The live pane's screen is painted outside Ink's frame (pane-painter.ts): Ink's writes go
+  // through a stream that tells the painter which rows they covered. Ink starts at the top-left.
+  const painter = new PanePainter(stdout);
+  const ink = inkStdout(stdout, painter);
+  stdout.write(HOME);
+  instance = render(
+    <PanePainterContext.Provider value={painter}>
+      <App fleet={fleet} ui={ui} keymap={keymap} onRequest={onRequest} />
+    </PanePainterContext.Provider>,
+    {
+      stdin,
+      stdout: ink.stream,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      maxFps: 30,
+      // Only the lines that changed are written: a list row's change rewrites that line, not the
+      // list's others, so the terminal (and tmux, ssh) gets a fraction of the frame.
+      incrementalRendering: true,
+    },
+  );
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    ink.close();
+  }
   return request;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { FlotillaConfig } from '../core/index.js';
 import { AdmissionAbortedError } from '../core/index.js';
-import { decideAdmission, type MemoryReading, type RunningJob } from './decide.js';
+import { decideAdmission, type AdmissionLimits, type MemoryReading, type RunningJob } from './decide.js';
 import { admissionLimits, recommendAgents } from './limits.js';
 import { cachedReader, createSystemMemoryReader, type MemoryReader } from './memory-reader.js';
 import { PeakStore } from './peaks.js';
@@ -41,6 +41,10 @@ export interface AdmissionQueueOptions {
    * agent entries hold no slot (see idle-slots.ts). Read at each admission decision.
    */
   idleAgentTasks?: () => Promise<ReadonlySet<string>>;
+  /** The limits for a machine of `totalMB` (default: config `limits`; a host's queue has its own). */
+  limits?: (totalMB: number) => AdmissionLimits;
+  /** Where learned peaks are read and written (default: `resources.json` in stateDir). */
+  peaks?: PeakStore;
   /** Per-host rows for the snapshot (config `hosts`), from the composition root; none: no `hosts`. */
   hostsView?: () => Promise<HostQueueView[] | undefined>;
 }
@@ -108,7 +112,7 @@ export class AdmissionQueue implements Admission {
 
   constructor(private readonly options: AdmissionQueueOptions) {
     this.queue = new QueueFile(join(options.stateDir, 'queue.json'), options.isAlive ?? processAlive);
-    this.peaks = new PeakStore(join(options.stateDir, 'resources.json'));
+    this.peaks = options.peaks ?? new PeakStore(join(options.stateDir, 'resources.json'));
     this.memory = cachedReader(options.memory ?? createSystemMemoryReader(), 150);
     this.processes = options.processes ?? defaultProcessLister();
     this.now = options.now ?? Date.now;
@@ -209,7 +213,7 @@ export class AdmissionQueue implements Admission {
 
   private async tryStart(id: string): Promise<StartOutcome> {
     const memory = await this.memory();
-    const limits = admissionLimits(this.options.config, memory.totalMB, this.options.configFile);
+    const limits = this.limitsFor(memory.totalMB);
     const idle = (await this.options.idleAgentTasks?.().catch(() => undefined)) ?? new Set<string>();
     return this.queue.update<StartOutcome>((data) => {
       const me = data.entries.find((e) => e.id === id);
@@ -242,6 +246,10 @@ export class AdmissionQueue implements Admission {
       if (decision.retryInMs !== undefined) result.retryInMs = decision.retryInMs;
       return { changed, result };
     });
+  }
+
+  private limitsFor(totalMB: number): AdmissionLimits {
+    return this.options.limits ? this.options.limits(totalMB) : admissionLimits(this.options.config, totalMB, this.options.configFile);
   }
 
   private ticket(id: string, job: JobRequest): Ticket {
@@ -358,7 +366,7 @@ export class AdmissionQueue implements Admission {
 
   async snapshot(): Promise<ResourcesSnapshot> {
     const memory: MemoryReading = await this.memory();
-    const limits = admissionLimits(this.options.config, memory.totalMB, this.options.configFile);
+    const limits = this.limitsFor(memory.totalMB);
     // Read-only: status must not need write access; dead entries are only hidden here.
     const data = await this.queue.read();
     this.queue.prune(data);

@@ -18,3 +18,4 @@ export { defaultProcessLister, listProcProcesses, parseProcStat, treeRssMB, type
 export { QueueFile, type QueueData, type QueueEntry } from './queue-file.js';
 export { runJob, type RunJobOptions, type RunJobResult } from './run-job.js';
 export { FINISHED_STATES, finishedAgentsToClose, idleAgentTasks, queuedInOrder } from './idle-slots.js';
+export { createHostBuildQueue, HOST_MEMORY_SCRIPT, hostLimits, hostMemoryReader, parseHostMemory, UNKNOWN_MEMORY, type HostBuildQueueOptions, type HostMemory } from './host-builds.js';

@@ -191,6 +191,8 @@ export const hostSchema = z.strictObject({
   /** Where attempt worktrees go on the host (absolute path). */
   worktreeRoot: z.string().startsWith('/', 'must be an absolute path').optional(),
   maxAgents: z.number().int().min(1).max(256).default(4),
+  /** Checks (CI) of the host's attempts running there at once (its build slots; docs/builds.md). */
+  maxBuilds: z.number().int().min(1).max(64).default(2),
   /** Memory kept free on the host for everything else. */
   memReserveMB: z.number().int().min(0).max(1048576).default(2048),
   /** Extra environment variables for programs run on the host. */

@@ -29,4 +29,6 @@ export interface FleetContext {
   hosts?: HostsPort;
   /** The RAM-gated admission queue (absent only in contexts built for a test that needs none). */
   admission?: Admission;
+  /** A host's build slots (checks of its attempts run there; builds/host-builds.ts); absent in bare test contexts. */
+  hostBuilds?: (host: string) => Admission;
 }

@@ -18,6 +18,11 @@ export interface FleetState {
   /** The last error the engine hit in the background (never thrown at the UI). */
   error: string | null;
   loadedAt: string;
+  /**
+   * Remote hosts that stopped answering, by name: since when and ssh's reason (set after each
+   * monitoring pass of this process; absent or empty while every host answers).
+   */
+  hostsDown?: Record<string, { since: string; message: string | null }>;
 }
 
 export type FleetEvent =

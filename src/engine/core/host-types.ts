@@ -1,5 +1,5 @@
 import type { HostConfig } from './config-schema.js';
-import type { Runner } from './runner.js';
+import type { RunOptions, RunResult, Runner } from './runner.js';
 
 /** Where flotilla keeps one repository's things on a host (all absolute paths on that host). */
 export interface HostLayout {
@@ -24,6 +24,16 @@ export interface RemoteHostPort {
   readonly runner: Runner;
   /** Runs a program on the host and returns its stdout as bytes (binary-safe). */
   readBytes(argv: readonly string[], options?: { timeoutMs?: number }): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }>;
+  /**
+   * Runs a program on the host with its output passed on as it comes (nothing collected): a check.
+   * `onPid` gets the local ssh client's pid. `timeoutMs` and `signal` end that client only, which
+   * does not end the remote program (the master connection keeps the channel and our output pipes
+   * open until it exits): the caller ends it there (forge/run-check-host.ts).
+   */
+  stream(
+    argv: readonly string[],
+    options: Omit<RunOptions, 'input'> & { onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void; onPid?: (pid: number) => void },
+  ): Promise<RunResult>;
   /** The folders on the host, made (0700) on first use. */
   layout(): Promise<HostLayout>;
   /** ssh argv for an interactive terminal on the host running `argv` (attach, the live pane). */

@@ -218,7 +218,11 @@ export const pullRequestSchema = record({
   ciClaim: claimSchema
     .extend({
       startTime: z.string().nullable().optional(),
-      check: z.object({ pgid: z.number().int().positive(), token: z.string().regex(/^[0-9a-f]{1,64}$/) }).nullable().optional(),
+      /** `host`: the check runs on that host (attempt.host), its group is there. */
+      check: z
+        .object({ pgid: z.number().int().positive(), token: z.string().regex(/^[0-9a-f]{1,64}$/), host: z.string().regex(HOST_NAME_PATTERN).optional() })
+        .nullable()
+        .optional(),
     })
     .nullable()
     .optional(),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { initRepo } from '../config/index.js';
 import { watch, type FSWatcher } from 'chokidar';
-import { AdmissionQueue, idleAgentTasks } from '../builds/index.js';
+import { AdmissionQueue, createHostBuildQueue, idleAgentTasks } from '../builds/index.js';
 import { loadConfig } from '../config/index.js';
 import { defaultCostSources, refreshCost } from '../cost/index.js';
 import { watchUsageLogs } from '../cost/index.js';
@@ -110,6 +110,28 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   });
   closers.push(() => admission.close());
   const hosts = createHosts({ config, repoRoot: paths.root, stateDir: paths.stateDir });
+  // Checks of an attempt on a host queue for that host's build slots, made on first use.
+  const hostQueues = new Map<string, AdmissionQueue>();
+  const hostBuilds = (name: string): AdmissionQueue => {
+    let queue = hostQueues.get(name);
+    if (!queue) {
+      queue = createHostBuildQueue({
+        host: hosts.get(name),
+        stateDir: paths.stateDir,
+        configFile: paths.configFile,
+        config,
+        peaks: admission.peaks,
+        onWarning: (message) => events.emit({ type: 'error', message: `host ${name}: ${message}` }),
+        onWaiting: (job, reason) =>
+          events.emit({ type: 'admission.waiting', kind: job.kind, label: job.label, ...(job.taskId ? { taskId: job.taskId } : {}), reason: `host ${name}: ${reason}` }),
+      });
+      hostQueues.set(name, queue);
+    }
+    return queue;
+  };
+  closers.push(async () => {
+    await Promise.all([...hostQueues.values()].map((q) => q.close()));
+  });
   const sessions = createSessionManager({ paths, config, registry, events, runner, hosts, stopGateChecks: () => localGateSpecs({ config }) }, options.sessions);
   closers.push(() => sessions.close());
 
@@ -257,6 +279,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     worktreeRoot,
     sessions,
     admission,
+    hostBuilds,
     hosts,
     get monitor() {
       return monitor;

@@ -22,10 +22,15 @@ export function followHosts(fleet: Fleet): void {
         const errors = await notifyHost(fleet, { event: event.kind, host: event.host, tasks: event.tasks, summary: hostEventMessage(event) });
         result.errors.push(...errors.map((e) => `${event.host}: ${e}`));
       }
+      const down: Record<string, { since: string; message: string | null }> = {};
       for (const [name, health] of Object.entries(pass.health)) {
         const note = unreachableNote(health);
         if (note) result.errors.push(`${name}: ${note}`);
+        if (health.downSince) down[name] = { since: health.downSince, message: health.message };
       }
+      // The view's rows say which hosts are down; the store changes only when that does.
+      const before = fleet.store.getState().hostsDown ?? {};
+      if (JSON.stringify(before) !== JSON.stringify(down)) fleet.store.setState({ hostsDown: down });
       if (hostReasons(fleet.store.getState().tasks, pass.health).size === 0) return;
       await fleet.registry.update((data) => {
         for (const [id, reason] of hostReasons(data.tasks, pass.health)) {

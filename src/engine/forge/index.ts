@@ -7,3 +7,4 @@ export { spawnCheck, runCheckAdmitted, checkFileName, type CheckSpec, type Check
 export { readPrTemplate, templateHeadings, missingHeadings, composePrBody, TEMPLATE_PATHS } from './pr-body.js';
 export { parsePrList, parsePrChecks, runIdFromLink, isGithubRemote, GhOutputError } from './parse-gh.js';
 export { mergeLocalPr, type MergeResult } from './merge-local.js';
+export { endCheckOnHost, HOST_CHECK_KILL_SCRIPT, HOST_CHECK_SCRIPT, HOST_LOG_CAP_BYTES, runAttemptCheck, runCheckOnHost, spawnCheckOnHost, type HostCheckOptions } from './run-check-host.js';

@@ -1,11 +1,12 @@
 import { gitArgs } from '../git/index.js';
-import type { FleetContext } from '../core/index.js';
+import type { FleetContext, HostsPort } from '../core/index.js';
 import { attemptFiles } from '../core/index.js';
 import type { CheckRun, PullRequest } from '../core/index.js';
 import { join } from 'node:path';
 import { listImages, screenshotsDir } from '../core/index.js';
 import { composePrBody, parseLogSubjects, readPrTemplate } from './pr-body.js';
-import { checkFileName, runCheckAdmitted, type SpawnCheck } from './run-check.js';
+import { checkFileName, type SpawnCheck } from './run-check.js';
+import { endCheckOnHost, runAttemptCheck } from './run-check-host.js';
 import { summariseChecks, type CiStatus, type Forge, type ForgeTarget } from './types.js';
 import { processAlive as pidAlive } from '../exec/index.js';
 import { attemptEnv } from '../workspace/index.js';
@@ -20,7 +21,7 @@ interface CiClaim {
   pid: number;
   at?: string;
   startTime?: string | null;
-  check?: { pgid: number; token: string } | null;
+  check?: { pgid: number; token: string; host?: string | undefined } | null;
 }
 
 /** Whether the runner of a claim still runs. */
@@ -33,9 +34,16 @@ function claimAlive(claim: CiClaim): boolean {
  * its token, in its group or not (a recycled pid carries no token). Only then are the checks run
  * again, so one never runs twice at once.
  */
-export async function endOrphanedCheck(claim: CiClaim | null | undefined): Promise<number> {
+export async function endOrphanedCheck(claim: CiClaim | null | undefined, hosts?: HostsPort): Promise<number> {
   if (!claim?.check || claimAlive(claim)) return 0;
-  return sweepMarked({ env: { FLOTILLA_CHECK: claim.check.token } });
+  const { host, pgid, token } = claim.check;
+  if (host) {
+    // A check on a host: its group and its token are there. A host gone from config ran nothing of ours.
+    if (!hosts?.names().includes(host)) return 0;
+    await endCheckOnHost(hosts.get(host), { pgid, token });
+    return 1;
+  }
+  return sweepMarked({ env: { FLOTILLA_CHECK: token } });
 }
 
 
@@ -109,7 +117,7 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
   const complete = (p: PullRequest) => p.checks.length === checks.length && !p.checks.some((c) => c.state === 'pending');
   if (pr.ciHead === head && complete(pr)) return summariseChecks(pr.checks);
 
-  if (pr.ciClaim?.check && pr.ciClaim.pid !== process.pid) await endOrphanedCheck(pr.ciClaim);
+  if (pr.ciClaim?.check && pr.ciClaim.pid !== process.pid) await endOrphanedCheck(pr.ciClaim, ctx.hosts);
   const claimed = await ctx.registry.updateTask(task.id, (t): boolean | 'moved' => {
     const p = t.pr;
     if (!p || p.headSha !== head) return 'moved';
@@ -140,22 +148,21 @@ async function runLocalCi(ctx: FleetContext, target: ForgeTarget, given: PullReq
         const p = t.pr;
         if (p && p.ciHead === head) p.ciClaim = null;
       });
-    let out: Awaited<ReturnType<typeof runCheckAdmitted>>;
+    let out: Awaited<ReturnType<typeof runAttemptCheck>>;
     try {
-      const onStart = (run: { pgid: number; token: string }) =>
+      const onStart = (run: { pgid: number; token: string; host?: string }) =>
         void ctx.registry
           .updateTask(task.id, (t) => {
             const p = t.pr;
             if (p && p.ciHead === head && p.ciClaim?.pid === process.pid) p.ciClaim.check = run;
           })
           .catch(() => undefined);
-      out = await runCheckAdmitted(ctx.admission, check, {
-        cwd: attempt.worktree,
+      // On the attempt's host for an attempt there (its worktree, that host's build slots).
+      out = await runAttemptCheck(ctx, attempt, check, {
         env: attemptEnv(ctx.paths.root, task.id, attempt),
         logFile,
         taskId: task.id,
-        attempt: attempt.n,
-        spawn,
+        ...(spawn ? { spawn } : {}),
         onStart,
         ...(target.signal ? { signal: target.signal } : {}),
       });

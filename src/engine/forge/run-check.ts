@@ -127,7 +127,7 @@ export async function runCheckAdmitted(
     attempt?: number;
     spawn?: SpawnCheck;
     signal?: AbortSignal;
-    onStart?: (run: { pgid: number; token: string }) => void;
+    onStart?: (run: { pgid: number; token: string; host?: string }) => void;
     /** The attempt's own variables (ports, slot, compose name), on top of flotilla's environment. */
     env?: Record<string, string>;
   },

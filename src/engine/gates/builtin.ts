@@ -1,5 +1,5 @@
 import { gitArgs } from '../git/index.js';
-import { checkFileName, runCheckAdmitted } from '../forge/index.js';
+import { checkFileName, runAttemptCheck } from '../forge/index.js';
 import { missingHeadings, readPrTemplate } from '../forge/index.js';
 import { processAlive as pidAlive } from '../exec/index.js';
 import { taskPath, attemptFiles } from '../core/index.js';
@@ -94,7 +94,8 @@ export const commandGate: GateEvaluator = async ({ ctx, task, attempt, probe, sp
   });
   if (!claimed) return { state: 'pending', detail: 'running in another flotilla process', headSha: head };
   const logFile = attemptFiles(ctx.paths, task.id, attempt.n).run(`gate-${checkFileName(spec.name)}.log`);
-  const out = await runCheckAdmitted(ctx.admission, spec, { cwd: attempt.worktree, logFile, env: attemptEnv(ctx.paths.root, task.id, attempt), taskId: task.id, attempt: attempt.n, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
+  // Where the attempt lives: on its host for an attempt there.
+  const out = await runAttemptCheck(ctx, attempt, spec, { logFile, env: attemptEnv(ctx.paths.root, task.id, attempt), taskId: task.id, ...(spawn ? { spawn } : {}), ...(signal ? { signal } : {}) });
   if (out.cancelled) return { state: 'pending', detail: 'cancelled', headSha: head };
   return { state: out.state, detail: out.detail, headSha: probe.headSha ?? undefined, log: out.log, output: out.tail };
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hostFindings } from './check.js';
 import type { HostRow } from './report.js';
 
-const hc = { ssh: 'me@box', port: 2222, identityFile: '/k/id', maxAgents: 4, memReserveMB: 2048, env: {}, worktreeRoot: '/srv/wt' };
+const hc = { ssh: 'me@box', port: 2222, identityFile: '/k/id', maxAgents: 4, maxBuilds: 2, memReserveMB: 2048, env: {}, worktreeRoot: '/srv/wt' };
 const row = (over: Partial<HostRow> = {}): HostRow => ({
   name: 'box',
   target: 'me@box:2222',

@@ -46,7 +46,7 @@ describe('hostReasons', () => {
 describe('removedHostsInUse', () => {
   it('names the hosts config lost while tasks still run there, with their ids', () => {
     const tasks = [task('a', 'box'), task('b', 'gone'), task('c', 'gone'), task('d', undefined), task('e', 'old', 'finished')];
-    const removed = removedHostsInUse({ hosts: { box: { ssh: 'b', port: 22, maxAgents: 1, memReserveMB: 0, env: {} } } }, tasks);
+    const removed = removedHostsInUse({ hosts: { box: { ssh: 'b', port: 22, maxAgents: 1, maxBuilds: 2, memReserveMB: 0, env: {} } } }, tasks);
     expect(removed).toEqual([{ host: 'gone', tasks: ['b', 'c'] }]);
     expect(removedHostsMessage(removed)).toBe('host gone still runs b, c, but config has no such host: put it back under "hosts" (then stop those tasks with `flotilla stop b c` before removing it)');
     expect(removedHostsMessage([])).toBeNull();

@@ -32,7 +32,7 @@ describe('probeHosts', () => {
       name: 'stalled',
       remote: true,
       request,
-      transport: sshTransport({ name: 'stalled', config: { ssh: 'u@127.0.0.1', port, maxAgents: 1, memReserveMB: 0, env: {} }, controlDir: controlDir(state) }),
+      transport: sshTransport({ name: 'stalled', config: { ssh: 'u@127.0.0.1', port, maxAgents: 1, maxBuilds: 2, memReserveMB: 0, env: {} }, controlDir: controlDir(state) }),
     };
     const local: ProbeTarget = { name: 'local', remote: false, request, transport: localTransport };
     const done: string[] = [];

@@ -97,6 +97,13 @@ class RemoteHost implements RemoteHostPort {
     return { exitCode: r.exitCode, stdout: Buffer.concat(chunks), stderr };
   }
 
+  stream(
+    argv: readonly string[],
+    options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number; signal?: AbortSignal; onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void; onPid?: (pid: number) => void },
+  ) {
+    return runCommand({ argv, ...options, collect: false }, this.transport);
+  }
+
   ttyArgv(argv: readonly string[]): string[] {
     const base = sshArgv(this.ssh);
     const dest = base.splice(base.indexOf('--'));

@@ -22,13 +22,13 @@ describe('shellQuote / remoteLine', () => {
     expect(() => remoteLine({ argv: ['A=b', 'x'] })).toThrow(/not allowed/);
     expect(() => remoteLine({ argv: ['-i', 'x'] })).toThrow(/not allowed/);
     const dir = mkdtempSync(join(tmpdir(), 'h17-'));
-    const host: SshHost = { name: 'b', config: { ssh: 'a@b', port: 22, maxAgents: 1, memReserveMB: 0, env: {} }, controlDir: controlDir(dir), extraOptions: ['StrictHostKeyChecking=no'] };
+    const host: SshHost = { name: 'b', config: { ssh: 'a@b', port: 22, maxAgents: 1, maxBuilds: 2, memReserveMB: 0, env: {} }, controlDir: controlDir(dir), extraOptions: ['StrictHostKeyChecking=no'] };
     expect(() => sshArgv(host)).toThrow(/cannot be turned off/);
     expect(controlPath(host).length).toBeLessThan(dir.length + 20);
     rmSync(dir, { recursive: true, force: true });
   });
   it('two config hosts on one machine with another key or known_hosts get their own master socket', () => {
-    const base: SshHost = { name: 'a', config: { ssh: 'u@h', port: 22, maxAgents: 1, memReserveMB: 0, env: {} }, controlDir: '/s' };
+    const base: SshHost = { name: 'a', config: { ssh: 'u@h', port: 22, maxAgents: 1, maxBuilds: 2, memReserveMB: 0, env: {} }, controlDir: '/s' };
     const paths = new Set([
       controlPath(base),
       controlPath({ ...base, name: 'b' }),
@@ -57,7 +57,7 @@ describe.skipIf(!sshd)('sshTransport against a real sshd', () => {
     state = mkdtempSync(join(tmpdir(), 'h17s-'));
     host = {
       name: 'box',
-      config: { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, maxAgents: 2, memReserveMB: 0, env: { FLOT_HOST: 'box' } },
+      config: { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, maxAgents: 2, maxBuilds: 2, memReserveMB: 0, env: { FLOT_HOST: 'box' } },
       controlDir: controlDir(state),
       extraOptions: [`UserKnownHostsFile=${server.knownHosts}`, 'GlobalKnownHostsFile=/dev/null'],
       persistSec: 30,

@@ -213,13 +213,13 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
   }
   if (ownPr?.state === 'merged') return;
   let current = probe;
-  // A rebase runs in the worktree, which for an attempt on a host is there: not done here yet.
-  if (!attempt.host && probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha && !probe.baseRewritten) {
+  // The rebase runs where the worktree is: on the attempt's host for one there (rebase.ts).
+  if (probe.behind > 0 && probe.ahead > 0 && probe.conflicts?.length === 0 && probe.baseSha && !probe.baseRewritten) {
     const r = await rebaseClean(ctx, task.id, attempt, probe.baseSha);
     if (r.rebased) {
       changes.push({ taskId: task.id, attempt: attempt.n, what: 'gate', message: `rebased onto ${task.base} (${probe.behind} new commits there, no conflicts)` });
       const tips = new Map(run.tips).set(`refs/heads/${attempt.branch}`, r.head);
-      current = await probeAttempt(ctx.git, { repoRoot: ctx.paths.root, task, attempt, tips, status: false, conflictCache: run.conflictCache ?? new Map() });
+      current = await probeAttempt(ctx.git, { repoRoot: ctx.paths.root, task, attempt, tips, status: false, conflictCache: run.conflictCache ?? new Map(), ...(remote ? { remote: remoteProbeInput(remote) } : {}) });
     }
   }
   // When another process settled part of the verdict meanwhile (it ran the checks or a gate

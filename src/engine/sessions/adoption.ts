@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { isTaskId, type SessionInfo } from '../core/index.js';
+import { isTaskId, type RegistryData, type SessionInfo } from '../core/index.js';
 import { processAlive } from '../exec/index.js';
 import { attemptLogFile, hookEventsFile } from './launch-spec.js';
 import type { SessionManagerContext } from './session-context.js';
@@ -11,10 +11,24 @@ export interface AdoptionHost {
   ctx: SessionManagerContext;
   rt: Runtime;
   status: StatusWiring;
+  /** Follow-ups under way, by task: a second ask for the same task waits for the first. */
+  following?: Map<string, Promise<Entry | null>>;
 }
 
-/** The entry for a task: one this process follows, or (tmux) a session left by another process. */
-export async function followSession(h: AdoptionHost, taskId: string, detect = false): Promise<Entry | null> {
+/**
+ * The entry for a task: one this process follows, or (tmux) a session left by another process.
+ * `data`: the registry as just read (adoption reads it once for all the tasks).
+ */
+export function followSession(h: AdoptionHost, taskId: string, detect = false, data?: RegistryData): Promise<Entry | null> {
+  const following = (h.following ??= new Map());
+  const under = following.get(taskId);
+  if (under) return under;
+  const p = follow(h, taskId, detect, data).finally(() => following.delete(taskId));
+  following.set(taskId, p);
+  return p;
+}
+
+async function follow(h: AdoptionHost, taskId: string, detect: boolean, given?: RegistryData): Promise<Entry | null> {
   const known = h.status.entries.get(taskId);
   if (known && (known.info.state !== 'exited' || h.rt.kind !== 'tmux')) return known;
   if (h.rt.kind !== 'tmux' || !isTaskId(taskId)) return null;
@@ -25,7 +39,7 @@ export async function followSession(h: AdoptionHost, taskId: string, detect = fa
     known.session.release();
     h.status.entries.delete(taskId);
   }
-  const data = await h.ctx.registry.read();
+  const data = given ?? (await h.ctx.registry.read());
   const task = data.tasks.find((t) => t.id === taskId);
   const att = task?.attempts.at(-1);
   if (!task || !att) return null;
@@ -53,6 +67,9 @@ export async function adoptSessions(h: AdoptionHost): Promise<void> {
   const data = await h.ctx.registry.read();
   const rows = new Map((await h.rt.list()).map((r) => [r.name, r]));
   const silent = h.rt.unanswered?.() ?? new Set<string>();
+  // The sessions are followed side by side: their first screen reads go to tmux as one call and
+  // their first status writes as one registry write (at 100 agents, one by one took seconds).
+  const following: Array<Promise<unknown>> = [];
   for (const task of data.tasks) {
     const att = task.attempts.at(-1);
     if (!att?.session || h.status.entries.has(task.id)) continue;
@@ -60,19 +77,20 @@ export async function adoptSessions(h: AdoptionHost): Promise<void> {
     if (att.host && silent.has(att.host)) continue;
     const row = rows.get(task.id);
     if (h.rt.kind === 'tmux' && row && att.session.runtime !== 'pty') {
-      await followSession(h, task.id, true);
+      following.push(followSession(h, task.id, true, data));
       continue;
     }
     if (att.session.state === 'exited') continue;
     // Recorded as running but no longer there: the process (or flotilla, for pty) went away.
     const pidAlive = att.session.pid !== null && att.session.runtime === 'pty' && processAlive(att.session.pid);
     if (pidAlive) continue;
-    await h.status.record(task.id, att.n, {
+    following.push(h.status.record(task.id, att.n, {
       ...att.session,
       state: 'exited',
       since: new Date().toISOString(),
       exitCode: att.session.exitCode ?? null,
       message: att.session.runtime === 'pty' ? 'the flotilla process holding this session ended' : 'the session is gone',
-    });
+    }));
   }
+  await Promise.all(following);
 }

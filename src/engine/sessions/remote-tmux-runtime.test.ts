@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RemoteHostPort } from '../core/index.js';
-import { createRunner } from '../exec/index.js';
+import { createRunner, runCommand } from '../exec/index.js';
 import { hostHookFiles, hostHookScript } from './host-hooks.js';
 import { parseLogChunks, READ_LOGS_SCRIPT, RemoteTmuxRuntime, remoteAgentEnv } from './remote-tmux-runtime.js';
 
@@ -76,6 +76,7 @@ describe('the hook file on a host, set up by the launch exec (the host being thi
       async layout() {
         return { worktreeRoot: join(host, 'wt'), stateDir, mirror: join(stateDir, 'mirror.git'), tmuxSocket: join(stateDir, 'tmux'), tmuxConf: join(stateDir, 'tmux.conf'), logDir: join(stateDir, 'logs') };
       },
+      stream: (argv, options) => runCommand({ argv, ...options, collect: false }),
       ttyArgv: (argv) => [...argv],
       gitRemote: async () => ({ url: '', env: {} }),
     };

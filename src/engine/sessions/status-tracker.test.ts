@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { SessionState } from '../core/index.js';
 import { BUILTIN_PROFILES } from '../agents/index.js';
 import { stateForHookEvent } from './hooks.js';
-import { SCREEN_CHECK_MS, StatusTracker, classifyScreen, compilePatterns, plainText } from './status-tracker.js';
+import { SCREEN_CHECK_MS, StatusTracker, classifyScreen, compilePatterns, drawsInPlace, plainText } from './status-tracker.js';
 import { SCREEN_CHECK_SHARE_MS, screenCheckInterval } from './status-wiring.js';
 
 function tracker(patterns = {}, quietMs = 60_000) {
@@ -113,8 +113,8 @@ describe('status detection', () => {
 });
 
 describe('screen reads while output flows', () => {
-  /** A tracker fed a line every 100 ms for 10 s; how many times it read the screen. */
-  async function readsOver10s(screenCheckMs?: () => number): Promise<number> {
+  /** A tracker fed a line every 100 ms for 10 s (redrawn in place by default); how many times it read the screen. */
+  async function readsOver10s(screenCheckMs?: () => number, line = (i: number) => `\x1b[2K\rline ${i}`): Promise<number> {
     vi.useFakeTimers();
     try {
       let reads = 0;
@@ -126,7 +126,7 @@ describe('screen reads while output flows', () => {
         onChange: () => undefined,
       });
       for (let i = 0; i < 100; i++) {
-        t.onOutput(`line ${i}\n`);
+        t.onOutput(line(i));
         await vi.advanceTimersByTimeAsync(100);
       }
       t.onExit();
@@ -143,6 +143,15 @@ describe('screen reads while output flows', () => {
     const shared = await readsOver10s(() => screenCheckInterval(100));
     expect(shared).toBeGreaterThanOrEqual(1);
     expect(shared).toBeLessThanOrEqual(2); // 10 s apart at 100 sessions: the first read, maybe one more
+  });
+
+  it('reads no screen while the output is plain lines, which show all the screen does', async () => {
+    // Only the first read (a dialog drawn before the session was followed); colours do not count.
+    expect(await readsOver10s(undefined, (i) => `\x1b[32mline\x1b[0m ${i}\r\n`)).toBe(1);
+    // One redraw among plain lines: the screen is read once more.
+    expect(await readsOver10s(undefined, (i) => (i === 50 ? `\x1b[1Aline ${i}\r\n` : `line ${i}\r\n`))).toBe(2);
+    expect(drawsInPlace('tick 1\r\n\x1b[1;31mred\x1b[m\r\n')).toBe(false);
+    for (const d of ['\x1b[2J', '50%\r60%', 'ab\bc', '\x1b[3', '\x1b]0;title\x07']) expect(drawsInPlace(d)).toBe(true);
   });
 
   it('shares screen reads among the sessions followed: unchanged up to 5, 10 a second in all beyond', () => {

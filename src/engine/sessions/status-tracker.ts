@@ -91,6 +91,16 @@ function contentKey(text: string): string {
   return text.replace(/[\s\u2500-\u259f]/g, '');
 }
 
+/**
+ * True when output may change the screen in a way its text alone does not show: any escape
+ * sequence but colours (cursor moves, erasing, a partial redraw, a split sequence), a carriage
+ * return or backspace that overwrites a line. Output of plain lines (colours and newlines only)
+ * ends the screen exactly as the stream reads, so a screen read would find nothing new.
+ */
+export function drawsInPlace(data: string): boolean {
+  return /\x1b(?!\[[0-9;:]*m)|\r(?!\n)|[\x08\x7f]/.test(data);
+}
+
 /** Lines of the latest output considered for dialogs and retries. */
 const TAIL_LINES = 12;
 
@@ -99,6 +109,9 @@ const TAIL_LINES = 12;
  * stream does not show whole (a partial redraw, a dialog drawn before this process followed it).
  */
 export const SCREEN_CHECK_MS = 500;
+
+/** Screen reads fall due on this grid (or a finer one: SCREEN_CHECK_MS), see scheduleScreenCheck. */
+export const SCREEN_CHECK_GRID_MS = 1000;
 
 /** What the screen text says, by the profile's patterns (waiting wins over idle over working). */
 export function classifyScreen(text: string, p: CompiledPatterns): SessionState | null {
@@ -151,8 +164,15 @@ export class StatusTracker {
   /** The question on screen when the human last typed (answered; it may stay on screen above). */
   private answered: string | null = null;
   private lastScreenCheck = 0;
+  private nextScreenCheck = 0;
   /** A hook ended the turn: screen checks also look at the idle session for an error it shows. */
   private idleFromHook = false;
+  /**
+   * Whether the screen may show what the output stream did not (see drawsInPlace): true at first
+   * (a dialog drawn before this process followed the session), cleared by each screen read. While
+   * an agent prints plain lines the screen is not read: 100 such agents cost no tmux call.
+   */
+  private screenStale = true;
 
   constructor(private readonly o: StatusTrackerOptions) {
     if (o.initial && o.initial !== 'exited') this.state = o.initial;
@@ -164,21 +184,28 @@ export class StatusTracker {
   private scheduleScreenCheck(): void {
     if (this.screenCheck || this.done) return;
     const every = this.o.screenCheckMs?.() ?? SCREEN_CHECK_MS;
-    const wait = Math.max(100, every - (Date.now() - this.lastScreenCheck));
-    this.screenCheck = setTimeout(() => void this.checkScreen(), wait);
+    // On a grid of whole seconds (at most), so the reads of many sessions fall due together and
+    // the runtime sends them to tmux as one call (CaptureBatch).
+    const grid = Math.min(every, SCREEN_CHECK_GRID_MS);
+    const due = Math.max(Date.now() + 100, this.lastScreenCheck + every);
+    this.nextScreenCheck = Math.ceil(due / grid) * grid;
+    this.screenCheck = setTimeout(() => void this.checkScreen(), this.nextScreenCheck - Date.now());
     this.screenCheck.unref?.();
   }
 
   /** A dialog on screen while the session counts as busy: it waits for the human; a retry line says so. */
   private async checkScreen(): Promise<void> {
     this.screenCheck = null;
-    this.lastScreenCheck = Date.now();
+    this.lastScreenCheck = this.nextScreenCheck;
     const busy = () => this.state === 'working' || this.state === 'starting' || (this.idleFromHook && this.state === 'idle');
     if (this.done || !busy()) return;
+    // Output that arrives while the screen is read marks it stale again.
+    this.screenStale = false;
     let text: string;
     try {
       text = await this.o.readScreen();
     } catch {
+      this.screenStale = true;
       return;
     }
     const below = belowAnswered(text, this.answered);
@@ -293,6 +320,7 @@ export class StatusTracker {
   /** Output arrived (raw bytes as text). */
   onOutput(data: string): void {
     if (this.done) return;
+    if (drawsInPlace(data)) this.screenStale = true;
     const text = plainText(data.length > 8000 ? data.slice(-8000) : data);
     if (this.isRedraw(text)) return;
     this.shown = (this.shown + contentKey(text)).slice(-20_000);
@@ -309,8 +337,8 @@ export class StatusTracker {
     // The retry count read from the screen stays until the screen no longer shows it.
     else this.set('working', retry ?? (this.state === 'working' ? this.detail : undefined));
     // After a hook ended the turn, what the agent shows next (an error) is read from the screen too:
-    // the stream alone does not move a hook's `idle`.
-    if (said !== 'waiting' || this.idleFromHook) this.scheduleScreenCheck();
+    // the stream alone does not move a hook's `idle`. Plain lines need no screen read (screenStale).
+    if ((said !== 'waiting' && this.screenStale) || this.idleFromHook) this.scheduleScreenCheck();
   }
 
   /** The user (or flotilla) typed into the agent: what was on screen before is answered. */

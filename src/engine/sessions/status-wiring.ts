@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { BUILTIN_PROFILES, agentAdapter } from '../agents/index.js';
-import { errorMessage, type ProfileConfig, type SessionInfo, type SessionState } from '../core/index.js';
+import { TaskNotFoundError, errorMessage, type ProfileConfig, type SessionInfo, type SessionState } from '../core/index.js';
 import { readHookEvents } from './hooks.js';
 import { readLogTail } from './last-screen.js';
 import { attemptLogFile, hookEventsFile } from './launch-spec.js';
@@ -51,25 +51,56 @@ export class StatusWiring {
     private readonly profileOf: (agent: string) => ProfileConfig,
   ) {}
 
-  /** Writes attempt.session under the registry lock and tells the bus. Writes of one entry stay in order. */
+  /** Status writes asked for in the same moment, written to the registry together. */
+  private batch: Array<{ taskId: string; attempt: number; info: SessionInfo; done: () => void }> = [];
+  private batchTimer: NodeJS.Immediate | null = null;
+
+  /**
+   * Writes attempt.session under the registry lock and tells the bus. Writes of one entry stay in
+   * order. Writes asked for in the same turn of the event loop (100 sessions adopted at once) go
+   * into one registry write: one lock, one read, one file written, one refresh of the view.
+   */
   record(taskId: string, attempt: number, info: SessionInfo, entry?: Entry): Promise<void> {
-    const write = async () => {
-      try {
-        await this.ctx.registry.updateTask(taskId, (task) => {
-          const a = task.attempts.find((x) => x.n === attempt);
-          if (!a) return;
-          a.session = info;
-          if (info.state === 'exited' && !a.endedAt) a.endedAt = info.since;
-          task.updatedAt = info.since;
-        });
-      } catch (err) {
-        this.ctx.events.emit({ type: 'error', message: `task ${taskId}: cannot record session status: ${errorMessage(err)}` });
-      }
-      this.ctx.events.emit({ type: 'session.status', taskId, attempt, session: info });
-    };
+    const write = () =>
+      new Promise<void>((done) => {
+        this.batch.push({ taskId, attempt, info, done });
+        this.batchTimer ??= setImmediate(() => void this.writeBatch());
+      });
     if (!entry) return write();
     entry.writes = entry.writes.then(write);
     return entry.writes;
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    this.batchTimer = null;
+    const missing = new Set<(typeof batch)[number]>();
+    let failure: unknown = null;
+    try {
+      await this.ctx.registry.update((data) => {
+        for (const b of batch) {
+          const task = data.tasks.find((t) => t.id === b.taskId);
+          if (!task) {
+            missing.add(b);
+            continue;
+          }
+          const a = task.attempts.find((x) => x.n === b.attempt);
+          if (!a) continue;
+          a.session = b.info;
+          if (b.info.state === 'exited' && !a.endedAt) a.endedAt = b.info.since;
+          task.updatedAt = b.info.since;
+        }
+      });
+    } catch (err) {
+      failure = err;
+    }
+    for (const b of batch) {
+      const problem = failure ? errorMessage(failure) : missing.has(b) ? new TaskNotFoundError(b.taskId).message : null;
+      if (problem) this.ctx.events.emit({ type: 'error', message: `task ${b.taskId}: cannot record session status: ${problem}` });
+      this.ctx.events.emit({ type: 'session.status', taskId: b.taskId, attempt: b.attempt, session: b.info });
+      b.done();
+    }
   }
 
   setState(entry: Entry, state: SessionState, extra: Partial<SessionInfo> = {}): void {

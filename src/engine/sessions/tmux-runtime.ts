@@ -7,7 +7,8 @@ import { logPipeCommand } from './log-pipe.js';
 import type { Runtime, RuntimeSession, SpawnSpec } from './runtime.js';
 import { launchArgv, paneEnvArgs, withSecretEnv } from './tmux-commands.js';
 import { PaneList } from './tmux-panes.js';
-import { TmuxSession } from './tmux-session.js';
+import { LogTicker, TmuxSession } from './tmux-session.js';
+import { CaptureBatch } from './capture-batch.js';
 import { clientEnv, target, tmuxSocketName, writeTmuxConf, type PaneRow } from './tmux.js';
 
 const POLL_MS = 1000;
@@ -22,6 +23,9 @@ export class TmuxRuntime implements Runtime {
   readonly kind = 'tmux' as const;
   readonly socket: string;
   protected sessions = new Map<string, TmuxSession>();
+  /** One timer for the log polls of all the sessions (see LogTicker). */
+  readonly logTicker = new LogTicker();
+  private readonly captures = new CaptureBatch((args) => this.tmux(args));
   private poller: NodeJS.Timeout | null = null;
   private confFile: string | null = null;
   private readonly paneList = new PaneList(
@@ -47,6 +51,11 @@ export class TmuxRuntime implements Runtime {
     const r = await this.runTmux(args);
     if (changes) this.paneList.invalidate();
     return r;
+  }
+
+  /** `tmux capture-pane <args>`, sent together with the other screen reads of the moment (CaptureBatch). */
+  capturePane(args: string[]) {
+    return this.captures.capture(args);
   }
 
   /** After changing sessions other than through tmux(): the next pane list is read afresh. */

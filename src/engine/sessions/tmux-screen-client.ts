@@ -9,7 +9,11 @@ export class ScreenClient {
   private readonly p: pty.IPty;
   private exited = false;
 
-  constructor(argv: string[], cols: number, rows: number) {
+  /** When the client started (a client that lived a while resets the reconnect pause). */
+  readonly startedAt = Date.now();
+
+  /** `onExit`: the client ended (the session went, or the connection to its host dropped). */
+  constructor(argv: string[], cols: number, rows: number, onExit?: () => void) {
     this.p = pty.spawn(argv[0]!, argv.slice(1), { name: 'xterm-256color', cols, rows, env: clientEnv() });
     this.screen = new LiveScreen(cols, rows, (reply) => {
       if (!this.exited) this.p.write(reply);
@@ -25,12 +29,17 @@ export class ScreenClient {
     this.p.onData((d) => this.screen.write(d));
     this.p.onExit(() => {
       this.exited = true;
+      onExit?.();
     });
   }
 
   resize(cols: number, rows: number): void {
     this.screen.resize(cols, rows);
     if (!this.exited) safeResize(this.p, cols, rows);
+  }
+
+  get size(): { cols: number; rows: number } {
+    return { cols: this.screen.term.cols, rows: this.screen.term.rows };
   }
 
   dispose(): void {

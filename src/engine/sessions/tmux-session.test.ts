@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TmuxSession, UNSHOWN_LOG_POLL_MS, type TmuxServer } from './tmux-session.js';
+import { LogTicker, PAST_AFTER_MS, TmuxSession, UNSHOWN_LOG_POLL_MS, type TmuxServer } from './tmux-session.js';
 
 describe('TmuxSession output', () => {
   it('a session nobody shows follows its log at the lower rate, and loses nothing', async () => {
@@ -27,6 +27,93 @@ describe('TmuxSession output', () => {
       session.markExited(0); // a last read
       await new Promise((r) => setTimeout(r, 100));
       expect(chunks.join('')).toBe(lines.join(''));
+      session.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a shown screen whose client ends while the agent runs gets a new client (a host connection that dropped comes back live)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-tmux-session-'));
+    try {
+      const log = join(dir, 'a1.log');
+      await writeFile(log, '');
+      // Each "client" prints its own pid and ends, as ssh -t does when the host's sshd goes away.
+      const server: TmuxServer = {
+        socket: 'unused',
+        tmux: async () => ({ exitCode: 0, stdout: '', stderr: '' }) as never,
+        panes: async () => [],
+        attachArgv: () => ['sh', '-c', 'echo "client-$$"; sleep 0.3'],
+      };
+      const session = new TmuxSession(server, 'flotilla-t-a1', 1, log);
+      const shown = () => (session.screen()?.lines ?? []).map(String).join('\n').match(/client-(\d+)/)?.[1] ?? null;
+      const off = session.subscribeScreen({ cols: 40, rows: 5 }, () => undefined);
+      const until = async (ok: () => boolean) => {
+        const end = Date.now() + 20_000;
+        while (!ok()) {
+          if (Date.now() > end) throw new Error(`timed out; the screen showed ${JSON.stringify(session.screen()?.lines)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await until(() => shown() !== null);
+      const first = shown();
+      await until(() => shown() !== null && shown() !== first);
+      off();
+      session.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sessions of one runtime share one log timer, and leave it when released', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-tmux-session-'));
+    try {
+      const logTicker = new LogTicker(50);
+      const server: TmuxServer = { socket: 'unused', logTicker, tmux: async () => { throw new Error('no tmux call expected'); }, panes: async () => [] };
+      const sessions = await Promise.all(
+        [0, 1, 2].map(async (i) => {
+          const log = join(dir, `a${i}.log`);
+          await writeFile(log, '');
+          const session = new TmuxSession(server, `flotilla-t${i}-a1`, 1, log);
+          const chunks: string[] = [];
+          session.onOutput((d) => chunks.push(d));
+          return { session, log, chunks };
+        }),
+      );
+      expect(logTicker.size).toBe(3);
+      for (const s of sessions) await appendFile(s.log, `hello from ${s.log}\n`);
+      const until = Date.now() + 10_000;
+      while (sessions.some((s) => s.chunks.length === 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      for (const s of sessions) expect(s.chunks.join('')).toBe(`hello from ${s.log}\n`);
+      for (const s of sessions) s.session.release();
+      expect(logTicker.size).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a screen gets its past from the log only once shown a moment (a j/k through the list replays nothing)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-tmux-session-'));
+    try {
+      const log = join(dir, 'a1.log');
+      await writeFile(log, Array.from({ length: 200 }, (_, i) => `old line ${i}\r\n`).join(''));
+      // The live client: any program in a pty does (no tmux here).
+      const server: TmuxServer = { socket: 'unused', attachArgv: () => ['sleep', '30'], tmux: async () => { throw new Error('no tmux call expected'); }, panes: async () => [] };
+      const session = new TmuxSession(server, 'flotilla-t-a1', 1, log);
+      // Shown and left at once: no past was made.
+      session.subscribeScreen({ cols: 40, rows: 10 }, () => undefined)();
+      const shownAt = Date.now();
+      const off = session.subscribeScreen({ cols: 40, rows: 10 }, () => undefined);
+      await new Promise((r) => setTimeout(r, PAST_AFTER_MS / 4));
+      const early = session.screen()!.scrollback;
+      // (A machine too loaded to wake within PAST_AFTER_MS cannot tell; it checks the rest.)
+      if (Date.now() - shownAt < PAST_AFTER_MS) expect(early).toBe(0);
+      // Shown a moment: the lines before it are there to look back at.
+      const until = Date.now() + 10_000;
+      while (session.screen()!.scrollback === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(session.screen()!.scrollback).toBeGreaterThan(150);
+      expect(session.history()!.some((l) => l.includes('old line 10'))).toBe(true);
+      off();
       session.release();
     } finally {
       await rm(dir, { recursive: true, force: true });

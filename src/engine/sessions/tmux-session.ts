@@ -1,6 +1,6 @@
-import { stat } from 'node:fs/promises';
+import { closeSync, readSync, statSync } from 'node:fs';
 import * as pty from 'node-pty';
-import { PtyError, openNoFollow, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
+import { PtyError, openNoFollowSync, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
 import { passthrough } from './attach.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type RuntimeSession } from './runtime.js';
@@ -12,16 +12,58 @@ import { ScreenClient } from './tmux-screen-client.js';
 import { clientEnv, target, type PaneRow } from './tmux.js';
 
 const LOG_POLL_MS = 400;
+/** First pause before a shown screen's client is started again after it ended; doubles up to the max. */
+const RECONNECT_MIN_MS = 1000;
+const RECONNECT_MAX_MS = 8000;
 /**
  * A session whose screen nothing here shows follows its log at this lower rate: its output only
  * feeds its status, and at 100 agents the polls (a stat each, a read when the agent printed) are
  * what following them costs.
  */
 export const UNSHOWN_LOG_POLL_MS = 1200;
+/** A screen shown this long gets its past (scrollback from the log); see subscribeScreen. */
+export const PAST_AFTER_MS = 400;
+
+/**
+ * One timer for every session of a runtime that follows its log (was one interval per session:
+ * 100 agents, 250 timer callbacks a second). Runs while at least one session takes part.
+ */
+export class LogTicker {
+  private readonly members = new Set<() => void>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly everyMs = LOG_POLL_MS) {}
+
+  /** Calls `tick` every everyMs until the function returned is called. */
+  add(tick: () => void): () => void {
+    this.members.add(tick);
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        for (const m of [...this.members]) m();
+      }, this.everyMs);
+      this.timer.unref?.();
+    }
+    return () => {
+      this.members.delete(tick);
+      if (this.members.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = null;
+      }
+    };
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+}
 
 /** What a session asks of its runtime: tmux on flotilla's socket, and the (cached) pane list. */
 export interface TmuxServer {
   readonly socket: string;
+  /** `tmux capture-pane <args>`, perhaps batched with other reads (default: a tmux call of its own). */
+  capturePane?(args: string[]): Promise<RunResult>;
+  /** The runtime's shared log timer (a session without one keeps its own). */
+  readonly logTicker?: LogTicker;
   tmux(args: string[]): Promise<RunResult>;
   panes(): Promise<PaneRow[]>;
   /** The argv of a tmux client attached to a session (default: tmux on the local private socket). */
@@ -38,8 +80,12 @@ export class TmuxSession implements RuntimeSession {
   /** When a poll first saw the pane dead (or gone) without an exit status; null while it runs. */
   unsettledSince: number | null = null;
   private client: ScreenClient | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectMs = 0;
   private subscribers = 0;
-  private logTimer: NodeJS.Timeout | null = null;
+  private readonly ticker: LogTicker;
+  /** Leaves the ticker; null while the log is not followed. */
+  private offTick: (() => void) | null = null;
   private logOffset = -1;
   private lastLogPoll = 0;
   private released = false;
@@ -50,6 +96,7 @@ export class TmuxSession implements RuntimeSession {
    */
   private past: LiveScreen | null = null;
   private pastOffset = -1;
+  private pastTimer: NodeJS.Timeout | null = null;
   private screenListeners = new Set<() => void>();
   /** Log polls run one after the other (the timer, an exit and a new screen all ask for one). */
   private polling: Promise<void> = Promise.resolve();
@@ -59,7 +106,9 @@ export class TmuxSession implements RuntimeSession {
     readonly name: string,
     public pid: number | null,
     private readonly logFile: string,
-  ) {}
+  ) {
+    this.ticker = rt.logTicker ?? new LogTicker();
+  }
 
   private tmux(args: string[]) {
     return this.rt.tmux(args);
@@ -83,7 +132,8 @@ export class TmuxSession implements RuntimeSession {
   async capture(ansi: boolean): Promise<string> {
     // When the agent exits, tmux scrolls the pane up one line to print "Pane is dead": start one
     // line into the history so the agent's first line is still shown.
-    const r = await this.tmux(['capture-pane', '-p', ...(ansi ? ['-e'] : []), ...(this.exited ? ['-S', '-1'] : []), '-t', target(this.name)]);
+    const args = ['-p', ...(ansi ? ['-e'] : []), ...(this.exited ? ['-S', '-1'] : []), '-t', target(this.name)];
+    const r = await (this.rt.capturePane ? this.rt.capturePane(args) : this.tmux(['capture-pane', ...args]));
     if (r.exitCode !== 0) throw new PtyError(`tmux capture-pane of ${this.name} failed: ${r.stderr.trim()}`);
     return joinCapture(r.stdout.replace(/\n$/, '').split('\n').map((l) => l.replace(/\s+$/, '')));
   }
@@ -99,14 +149,18 @@ export class TmuxSession implements RuntimeSession {
   }
 
   private followLog(): void {
-    if (!this.logTimer && !this.released) {
-      this.logTimer = setInterval(() => {
+    if (!this.offTick && !this.released) {
+      this.offTick = this.ticker.add(() => {
         if (this.subscribers === 0 && Date.now() - this.lastLogPoll < UNSHOWN_LOG_POLL_MS - LOG_POLL_MS / 2) return;
         this.lastLogPoll = Date.now();
         void this.pollLog();
-      }, LOG_POLL_MS);
-      this.logTimer.unref?.();
+      });
     }
+  }
+
+  private stopFollowingLog(): void {
+    this.offTick?.();
+    this.offTick = null;
   }
 
   private pollLog(): Promise<void> {
@@ -114,11 +168,16 @@ export class TmuxSession implements RuntimeSession {
     return this.polling;
   }
 
-  /** Follows the log file tmux pipes the pane into: new bytes are output (and the shown screen's past). */
+  /**
+   * Follows the log file tmux pipes the pane into: new bytes are output (and the shown screen's past).
+   * Synchronous calls on purpose: a local file in the state folder takes microseconds, and at 100
+   * agents the promise-based stat, open, read and close (a thread-pool trip each) cost ten times
+   * the CPU. Nothing is opened unless the log grew.
+   */
   private async readLog(): Promise<void> {
     let size: number;
     try {
-      size = (await stat(this.logFile)).size;
+      size = statSync(this.logFile).size;
     } catch {
       return;
     }
@@ -130,14 +189,15 @@ export class TmuxSession implements RuntimeSession {
     const pastFrom = past && size > this.pastOffset ? this.pastOffset : size;
     const from = Math.min(outFrom, pastFrom);
     if (from === size) return;
-    const handle = await openNoFollow(this.logFile, 'r'); // a planted symlink or FIFO is not read
+    const fd = openNoFollowSync(this.logFile, 'r'); // a planted symlink or FIFO is not read
     let buf: Buffer;
     try {
       buf = Buffer.alloc(size - from);
-      await handle.read(buf, 0, buf.length, from);
+      buf = buf.subarray(0, readSync(fd, buf, 0, buf.length, from));
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
+    size = from + buf.length;
     if (past && past === this.past && pastFrom < size) {
       past.write(new Uint8Array(buf.subarray(pastFrom - from)));
       this.pastOffset = size;
@@ -152,7 +212,7 @@ export class TmuxSession implements RuntimeSession {
   /** Starts following the log from its current end (used on adoption). */
   async skipExistingLog(): Promise<void> {
     try {
-      this.logOffset = (await stat(this.logFile)).size;
+      this.logOffset = statSync(this.logFile).size;
     } catch {
       this.logOffset = 0;
     }
@@ -175,37 +235,79 @@ export class TmuxSession implements RuntimeSession {
     return this.rt.attachArgv?.(this.name) ?? ['tmux', '-u', '-L', this.rt.socket, 'attach-session', '-t', `=${this.name}`];
   }
 
+  /** A tmux client for the shown screen; its changes go to every subscriber. */
+  private openClient(cols: number, rows: number): ScreenClient {
+    const client: ScreenClient = new ScreenClient(this.attachArgv(), cols, rows, () => this.clientEnded(client));
+    client.screen.onChange(() => {
+      for (const l of this.screenListeners) l();
+    });
+    this.client = client;
+    return client;
+  }
+
+  /**
+   * The shown screen's client ended while the agent runs: for a session on a host, the connection
+   * dropped (sshd gone, the laptop slept). Another client is started after a pause (doubling up to
+   * RECONNECT_MAX_MS while it keeps failing), so the pane is live again once the host answers; the
+   * last screen stays shown until then.
+   */
+  private clientEnded(client: ScreenClient): void {
+    if (this.client !== client || this.subscribers === 0 || this.exited || this.released || this.reconnectTimer) return;
+    this.reconnectMs = Date.now() - client.startedAt > 10_000 ? RECONNECT_MIN_MS : Math.min(RECONNECT_MAX_MS, Math.max(RECONNECT_MIN_MS, this.reconnectMs * 2));
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.client !== client || this.subscribers === 0 || this.exited || this.released) return;
+      const { cols, rows } = client.size;
+      client.dispose();
+      this.openClient(cols, rows);
+      for (const l of this.screenListeners) l();
+    }, this.reconnectMs);
+    this.reconnectTimer.unref?.();
+  }
+
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void {
     if (!this.client) {
-      this.client = new ScreenClient(this.attachArgv(), size.cols, size.rows);
-      // Nothing answers terminal queries here: the live client does.
-      const past = new LiveScreen(size.cols, size.rows, () => {});
-      this.past = past;
-      this.pastOffset = -1;
+      this.openClient(size.cols, size.rows);
       this.followLog();
-      // Once the log's tail is parsed the scrollback is there: a change for the pane to count it.
-      void this.pollLog()
-        .then(() => (this.past === past ? past.flush() : undefined))
-        .then(() => {
-          if (this.past === past) for (const l of this.screenListeners) l();
-        });
+      // The past (up to REPLAY_BYTES of log through a terminal) only for a screen shown a moment:
+      // moving through the list with j/k shows a screen per key, and replaying each one's log was
+      // most of what a key cost. A look back or a search before then makes it at once.
+      this.pastTimer = setTimeout(() => this.ensurePast(), PAST_AFTER_MS);
+      this.pastTimer.unref?.();
     } else this.resizeScreens(size.cols, size.rows);
     this.subscribers++;
-    const off = this.client.screen.onChange(onChange);
     this.screenListeners.add(onChange);
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      off();
       this.screenListeners.delete(onChange);
       if (--this.subscribers === 0 && this.client) this.disposeScreens();
     };
   }
 
+  /** Makes the shown screen's past (see subscribeScreen), once. */
+  private ensurePast(): void {
+    if (this.pastTimer) clearTimeout(this.pastTimer);
+    this.pastTimer = null;
+    if (!this.client || this.past) return;
+    const { cols, rows } = this.client.screen;
+    // Nothing answers terminal queries here: the live client does.
+    const past = new LiveScreen(cols, rows, () => {});
+    this.past = past;
+    this.pastOffset = -1;
+    // Once the log's tail is parsed the scrollback is there: a change for the pane to count it.
+    void this.pollLog()
+      .then(() => (this.past === past ? past.flush() : undefined))
+      .then(() => {
+        if (this.past === past) for (const l of this.screenListeners) l();
+      });
+  }
+
   /** The live screen (its scrollback counted from the log), or with `top` the rows from that line of the past. */
   screen(top?: number): ScreenSnapshot | null {
     if (!this.client) return null;
+    if (top !== undefined) this.ensurePast();
     const live = this.client.screen.snapshot();
     if (!this.past) return live;
     const end = this.past.term.buffer.active.baseY;
@@ -214,6 +316,7 @@ export class TmuxSession implements RuntimeSession {
   }
 
   history(): string[] | null {
+    this.ensurePast();
     return this.past ? this.past.history() : null;
   }
 
@@ -223,14 +326,16 @@ export class TmuxSession implements RuntimeSession {
   }
 
   private disposeScreens(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.reconnectMs = 0;
+    if (this.pastTimer) clearTimeout(this.pastTimer);
+    this.pastTimer = null;
     this.client?.dispose();
     this.client = null;
     this.past?.dispose();
     this.past = null;
-    if (this.outputListeners.size === 0 && this.logTimer) {
-      clearInterval(this.logTimer);
-      this.logTimer = null;
-    }
+    if (this.outputListeners.size === 0) this.stopFollowingLog();
   }
 
   resize(cols: number, rows: number): void {
@@ -290,8 +395,7 @@ export class TmuxSession implements RuntimeSession {
 
   release(): void {
     this.released = true;
-    if (this.logTimer) clearInterval(this.logTimer);
-    this.logTimer = null;
+    this.stopFollowingLog();
     this.outputListeners.clear();
     this.disposeScreens();
   }

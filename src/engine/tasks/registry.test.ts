@@ -19,6 +19,24 @@ describe('task registry', () => {
     expect((await reg.read()).nextPr).toBe(7);
   });
 
+  it('an unchanged file is not parsed again, yet each read is a copy of its own; a changed one is', async () => {
+    repo = makeTempRepo();
+    const reg = new TaskRegistry(`${repo.root}/.flotilla/tasks.json`);
+    await reg.update((d) => {
+      d.nextPr = 3;
+    });
+    const a = await reg.read();
+    a.nextPr = 99; // a caller changing what it read
+    const b = await reg.read();
+    expect(b.nextPr).toBe(3);
+    expect(b).not.toBe(a);
+    // Written by someone else: read afresh, and checked afresh.
+    writeFileSync(reg.file, readFileSync(reg.file, 'utf8').replace('"nextPr": 3', '"nextPr": 5'));
+    expect((await reg.read()).nextPr).toBe(5);
+    writeFileSync(reg.file, '{"version":1,"tasks":[');
+    await expect(reg.read()).rejects.toThrow(/not valid JSON/);
+  });
+
   it('refuses a file that is not JSON and leaves it byte for byte', async () => {
     repo = makeTempRepo();
     const reg = new TaskRegistry(`${repo.root}/.flotilla/tasks.json`);

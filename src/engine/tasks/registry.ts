@@ -57,6 +57,13 @@ export class TaskRegistry implements RegistryPort {
     this.lockFile = `${file}.lock`;
   }
 
+  /**
+   * The last text parsed and its result: a file read again unchanged (the view's refresh, each
+   * monitor pass, each session followed) is copied, not parsed and validated again, which at 100
+   * tasks is several times the cost of the copy.
+   */
+  private parsed: { text: string; result: ParsedRegistry } | null = null;
+
   private async load(): Promise<ParsedRegistry & { text: string | null }> {
     let text: string;
     try {
@@ -65,7 +72,10 @@ export class TaskRegistry implements RegistryPort {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { data: emptyRegistry(), upgradedFrom: null, text: null };
       throw new RegistryError(this.file, `cannot read: ${(err as Error).message}`);
     }
-    return { ...parseRegistryFile(this.file, text, this.places), text };
+    if (this.parsed?.text !== text) this.parsed = { text, result: parseRegistryFile(this.file, text, this.places) };
+    const { data, upgradedFrom } = this.parsed.result;
+    // A copy: callers change what they read (update does, under the lock).
+    return { data: structuredClone(data), upgradedFrom, text };
   }
 
   async read(): Promise<RegistryData> {

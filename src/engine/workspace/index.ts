@@ -24,4 +24,4 @@ export { bootstrapAttempt, refreshAttemptSlot, slotFields, teardownAttempt, type
 export { acquireSlot, releaseSlot, defaultSlotsFile, portIsFree, type SlotGrant, type SlotRequest } from './port-slots.js';
 export { fillPlaceholders, parseRenderEntry, renderTemplates } from './render.js';
 export { copyWorktreeIncludes, worktreeIncludes, WORKTREE_INCLUDE } from './worktree-include.js';
-export { fetchBranchesFromHost, fetchFromHost, hostForAttempt, hostGit, hostPlace, pushToMirror, startRef } from './remote-attempt.js';
+export { baseRef, fetchBranchesFromHost, fetchFromHost, hostForAttempt, hostGit, hostPlace, pushCommitToHost, pushToMirror, startRef } from './remote-attempt.js';

@@ -54,6 +54,22 @@ export async function pushToMirror(
   return sha;
 }
 
+/** The ref a new base commit is pushed to in the mirror, for one attempt's rebase there. */
+export function baseRef(taskId: string, n: number): string {
+  return `refs/flotilla/base/${taskId}-a${n}`;
+}
+
+/**
+ * Brings one commit (a moved base) to the host's mirror under `ref`, with `git push` over the
+ * host's master connection, so a rebase in the attempt's worktree there can use it.
+ */
+export async function pushCommitToHost(o: { runner: Runner; repoRoot: string; host: RemoteHostPort; sha: string; ref: string }): Promise<void> {
+  if (!/^[0-9a-f]{40,64}$/.test(o.sha) || !o.ref.startsWith('refs/flotilla/')) throw new WorkspaceError(`not a commit and ref to push: ${o.sha} ${o.ref}`);
+  const remote = await o.host.gitRemote();
+  const push = await pushOrFetch(o.runner, o.repoRoot, ['push', '--quiet', '--no-verify', remote.url, `+${o.sha}:${o.ref}`], remote.env);
+  if (push.exitCode !== 0) throw new WorkspaceError(`host ${o.host.name}: git push to the mirror failed: ${lastLine(push.stderr)}`);
+}
+
 /**
  * Brings an attempt's branch back from the host's mirror into the local branch of the same name
  * (`git fetch`, forced: the host's branch is the attempt's truth). Returns the local tip, or null

@@ -117,6 +117,24 @@ describe('FleetList', () => {
     expect(line('delta')).not.toMatch(/[⚡≈]/);
   });
 
+  it('an attempt on a host: the id carries @host; while the host is down the state says unreachable and the title since when', () => {
+    const onHost = (id: string, host: string) => makeTask({ id, state: 'running', attempts: [{ ...makeAttempt(1, { state: 'working' }), host }] });
+    const tasks = [onHost('far', 'box'), makeTask({ id: 'here', state: 'running', attempts: [makeAttempt(1, { state: 'working' })] })];
+    const up = render(<FleetList tasks={tasks} selectedId="far" config={testConfig()} width={120} height={8} filter="" now={now} />).lastFrame()!;
+    const line = (frame: string, id: string) => frame.split('\n').find((l) => l.includes(id))!;
+    expect(line(up, 'far')).toMatch(/far@box\s+Task far\s+claude\s+running\s/);
+    expect(line(up, 'here')).not.toContain('@');
+    const down = render(
+      <FleetList tasks={tasks} selectedId="far" config={testConfig()} width={120} height={8} filter="" now={now} hostsDown={{ box: { since: T0, message: 'Connection refused' } }} />,
+    ).lastFrame()!;
+    expect(line(down, 'far')).toMatch(/far@box\s+@box unreachable since [^·]+ · Task far\s+claude\s+unreachable\s/);
+    expect(line(down, 'here')).toMatch(/here\s+Task here\s+claude\s+running\s/);
+    // A task whose attempt ended on that host does not wait on it.
+    const ended = makeTask({ id: 'done', state: 'ready', attempts: [{ ...makeAttempt(1, { state: 'exited' }), host: 'box' }] });
+    const frame = render(<FleetList tasks={[ended]} selectedId="done" config={testConfig()} width={120} height={6} filter="" now={now} hostsDown={{ box: { since: T0, message: null } }} />).lastFrame()!;
+    expect(line(frame, 'done')).toMatch(/done@box\s+Task done\s+claude\s+ready\s/);
+  });
+
   it('keeps long ids whole beside the radar mark, and rows with a wide ⚡ fit the box (the demo at 160 columns)', () => {
     const overlap = (task: string) => ({ task, files: ['src/config.js'], conflicts: ['src/config.js'], heads: ['1', '2'] as [string, string] });
     const tasks = [

@@ -3,7 +3,7 @@ import type { FlotillaConfig } from '../../engine/index.js';
 import type { Task } from '../../engine/index.js';
 import { safeLine } from '../../engine/index.js';
 import { LIST_FIXED_COLUMNS } from '../layout.js';
-import { fit, isOrchestratorTask, textWidth } from '../format.js';
+import { fit, isOrchestratorTask, taskHost, textWidth, type HostsDown } from '../format.js';
 import { FleetRow, markText, rowModel } from './FleetRow.js';
 
 export interface FleetListProps {
@@ -18,16 +18,19 @@ export interface FleetListProps {
   /** Marked tasks (space): a * before the row. */
   marked?: readonly string[];
   now?: number;
+  /** Remote hosts that stopped answering (their tasks' rows say so). */
+  hostsDown?: HostsDown;
 }
 
 /** Columns besides the id: mark+glyph 3, agent 9, state 16, attempts 5, gates 7, PR 6, cost 8, age 4. */
 const FIXED_COLUMNS = LIST_FIXED_COLUMNS;
 const MIN_TITLE = 12;
 
-/** Columns a task's id cell wants: its id (the orchestrator's label), and the conflict radar's mark after it ("⚡bravo"). */
+/** Columns a task's id cell wants: its id (the orchestrator's label, `@host` of an attempt on a host), and the conflict radar's mark after it ("⚡bravo"). */
 export function idColumns(t: Task): number {
   const mark = isOrchestratorTask(t) ? null : markText(t);
-  return textWidth(t.id) + (isOrchestratorTask(t) && t.id !== 'orchestrator' ? 15 : 0) + (mark ? textWidth(mark.text) + 1 : 0);
+  const host = isOrchestratorTask(t) ? null : taskHost(t);
+  return textWidth(t.id) + (host ? textWidth(host.name) + 1 : 0) + (isOrchestratorTask(t) && t.id !== 'orchestrator' ? 15 : 0) + (mark ? textWidth(mark.text) + 1 : 0);
 }
 
 /**
@@ -57,7 +60,7 @@ export const LIST_FIRST_ROW = 3;
  * The orchestrator (pinned first by filterTasks) has its own glyph and label and no gates or PR.
  * Rows are memoised on what they show (FleetRow): moving the selection redraws two rows.
  */
-export function FleetList({ tasks, selectedId, config, width, height, filter, filterEditing = false, marked = [], now }: FleetListProps) {
+export function FleetList({ tasks, selectedId, config, width, height, filter, filterEditing = false, marked = [], now, hostsDown }: FleetListProps) {
   const inner = Math.max(10, width - 2);
   const cols = listColumns(tasks, inner);
   const idWidth = cols.id;
@@ -74,7 +77,7 @@ export function FleetList({ tasks, selectedId, config, width, height, filter, fi
         {fit(`   ${fit('ID', idWidth)}${titleCol('TITLE')} ${fit('AGENT', 8)} ${fit('STATE', 15)} ${fit('ATT', 4)} ${fit('GATES', 6)} ${fit('PR', 5)} ${fit('COST', 7)} AGE`, inner)}
       </Text>
       {shown.map((task) => (
-        <FleetRow key={task.id} model={rowModel(task, config, idWidth, now, { titleWidth: cols.title, marked: marks.has(task.id) })} selected={task.id === selectedId} />
+        <FleetRow key={task.id} model={rowModel(task, config, idWidth, now, { titleWidth: cols.title, marked: marks.has(task.id), ...(hostsDown ? { hostsDown } : {}) })} selected={task.id === selectedId} />
       ))}
       {workers === 0 ? (
         <Text dimColor wrap="truncate">

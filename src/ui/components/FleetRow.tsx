@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { memo } from 'react';
 import type { FlotillaConfig, Task } from '../../engine/index.js';
-import { GATE_GLYPH, ORCHESTRATOR_GLYPH, age, fit, textWidth, formatCost, gateList, isOrchestratorTask, statusGlyph, statusText } from '../format.js';
+import { GATE_GLYPH, ORCHESTRATOR_GLYPH, age, fit, textWidth, formatCost, gateList, hostText, isOrchestratorTask, statusGlyph, statusText, taskHost, type HostsDown } from '../format.js';
 import { useRenderProbe } from '../render-probe.js';
 
 /** What one row of the list shows, as plain values: rows re-render only when these change. */
@@ -47,22 +47,25 @@ function markWidth(text: string, id: string, idWidth: number): number {
 }
 
 /** The row model of a task at a given id column width and clock. */
-export function rowModel(task: Task, config: FlotillaConfig, idWidth: number, now?: number, more: { titleWidth?: number; marked?: boolean } = {}): RowModel {
+export function rowModel(task: Task, config: FlotillaConfig, idWidth: number, now?: number, more: { titleWidth?: number; marked?: boolean; hostsDown?: HostsDown } = {}): RowModel {
   const g = statusGlyph(task);
+  // An attempt on a host: the id carries "@box", the title column its outage, the state says unreachable.
+  const host = taskHost(task, more.hostsDown);
   const orchestrator = isOrchestratorTask(task);
   const mark = orchestrator ? null : markText(task);
-  const markCols = mark ? markWidth(mark.text, task.id, idWidth) : 0;
+  const idText = orchestrator ? (task.id === 'orchestrator' ? 'orchestrator' : `${task.id} (orchestrator)`) : `${task.id}${host ? `@${host.name}` : ''}`;
+  const markCols = mark ? markWidth(mark.text, idText, idWidth) : 0;
   return {
     orchestrator,
     marked: more.marked ?? false,
-    title: more.titleWidth ? ` ${fit(task.title, more.titleWidth)}` : '',
+    title: more.titleWidth ? ` ${fit(host?.downSince ? `${hostText(host)} · ${task.title}` : task.title, more.titleWidth)}` : '',
     glyph: orchestrator ? ORCHESTRATOR_GLYPH : g.glyph,
     color: g.color,
-    id: fit(orchestrator ? (task.id === 'orchestrator' ? 'orchestrator' : `${task.id} (orchestrator)`) : task.id, idWidth - markCols),
+    id: fit(idText, idWidth - markCols),
     mark: mark && markCols >= 2 ? fit(` ${mark.text}`, markCols) : ' '.repeat(markCols),
     markConflict: mark?.conflict ?? false,
     agent: fit(task.agent, 8),
-    status: fit(statusText(task), 15),
+    status: fit(host?.downSince ? 'unreachable' : statusText(task), 15),
     attempts: fit(orchestrator ? '-' : `${task.attempts.length}/${config.recovery.maxAttempts}`, 4),
     gates: orchestrator ? [] : gateList(task, config).map((gate) => ({ name: gate.name, ...GATE_GLYPH[gate.state] })),
     pr: fit(orchestrator ? '-' : task.pr ? `#${task.pr.number}` : '-', 5),

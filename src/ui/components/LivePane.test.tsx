@@ -1,7 +1,10 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { FakeSessions, screenOf, waitFor } from '../testing/fixtures.js';
-import { LivePane, screenLines } from './LivePane.js';
+import { LiveScreen } from '../../engine/index.js';
+import { PanePainter, PanePainterContext } from '../pane-painter.js';
+import { TestTerminal } from '../testing/terminal.js';
+import { LivePane, screenLines, type LivePaneProps } from './LivePane.js';
 
 describe('LivePane', () => {
   it('shows the selected session\'s screen and subscribes at the pane size', async () => {
@@ -99,5 +102,58 @@ describe('LivePane title', () => {
     const lines = lastFrame()!.split('\n');
     expect(lines[1]).toContain('a · running');
     expect(lines[2]).toContain('body');
+  });
+});
+
+describe('LivePane with a painter (the real terminal)', () => {
+  /** A pane at (0, 0) whose painter writes into a terminal emulator; rows of its region as text. */
+  function painted() {
+    const term = new TestTerminal(60, 8);
+    let pending = '';
+    const painter = new PanePainter({ write: (s: string) => void (pending += s) });
+    const region = async () => {
+      await term.write(pending);
+      pending = '';
+      return term.rows().slice(2, 6).map((r) => r.slice(1, 59).trimEnd());
+    };
+    const pane = (props: Partial<LivePaneProps>) => (
+      <PanePainterContext.Provider value={painter}>
+        <LivePane sessions={undefined} taskId={null} emptyText="-" title="t" width={60} height={7} cols={58} rows={4} at={{ x: 0, y: 0 }} throttleMs={5} {...props} />
+      </PanePainterContext.Provider>
+    );
+    return { painter, region, pane, painted: () => pending };
+  }
+
+  it('paints the screen into its region, scrollback too, while Ink shows the title and a blank region', async () => {
+    const live = new LiveScreen(38, 4, () => undefined);
+    live.write(Array.from({ length: 20 }, (_, i) => `out ${i}`).join('\r\n'));
+    await live.flush();
+    const sessions = new FakeSessions('tmux');
+    sessions.live.set('a', live);
+    const p = painted();
+    const { lastFrame, rerender } = render(p.pane({ sessions, taskId: 'a', title: 'a · running' }));
+    await waitFor(() => expect(p.painted()).toContain('out 19'));
+    expect(await p.region()).toEqual(['out 16', 'out 17', 'out 18', 'out 19']);
+    expect(lastFrame()).toContain('a · running');
+    expect(lastFrame()).not.toContain('out 1');
+    rerender(p.pane({ sessions, taskId: 'a', title: 'a · running', scrollTop: 2, scrollHint: 'G live' }));
+    await waitFor(() => expect(lastFrame()).toContain('a · running · scrollback 3-6 of 20 · G live'));
+    expect(await p.region()).toEqual(['out 2', 'out 3', 'out 4', 'out 5']);
+    live.dispose();
+  });
+
+  it("paints the screen a gone agent left, and clears for the empty text when there is none", async () => {
+    const sessions = new FakeSessions();
+    sessions.lastScreens.set('a', screenOf(['Unable to connect', 'bye']));
+    const p = painted();
+    const { lastFrame, rerender } = render(p.pane({ sessions, replay: { taskId: 'a', key: '1' }, title: 'a · exited', emptyText: 'a has no live session' }));
+    await waitFor(() => expect(lastFrame()).toContain('a · exited · its last screen'));
+    await waitFor(async () => expect(await p.region()).toEqual(['Unable to connect', 'bye', '', '']));
+    rerender(p.pane({ sessions, replay: { taskId: 'b', key: '1' }, title: 'b · new', emptyText: 'b has no live session' }));
+    await waitFor(() => expect(lastFrame()).toContain('b has no live session'));
+    // The painter stops: the region is Ink's again (what it shows is what Ink writes there).
+    const before = p.painted().length;
+    p.painter.overwritten('all');
+    expect(p.painted().length).toBe(before);
   });
 });

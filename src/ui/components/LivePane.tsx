@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
 import { safeLine } from '../../engine/index.js';
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useContext, useEffect, useRef, useState } from 'react';
 import type { ScreenSnapshot, SessionManager } from '../../engine/index.js';
+import { PanePainterContext } from '../pane-painter.js';
 import { useRenderProbe } from '../render-probe.js';
 import { withCursor } from '../screen-text.js';
 
@@ -27,6 +28,12 @@ export interface LivePaneProps {
   /** Looking back: the scrollback line the pane starts at (null: the live screen), and its key hint. */
   scrollTop?: number | null;
   scrollHint?: string;
+  /**
+   * Where the pane's box is on the screen (0-based column and row of its top-left corner). With
+   * it and a PanePainter in context, the agent's screen is painted there directly instead of
+   * rendered by Ink.
+   */
+  at?: { x: number; y: number } | null;
 }
 
 /**
@@ -48,27 +55,70 @@ export const LivePane = memo(LivePaneView, (a, b) =>
   (a.replay?.taskId ?? null) === (b.replay?.taskId ?? null) &&
   (a.replay?.key ?? null) === (b.replay?.key ?? null) &&
   (a.scrollTop ?? null) === (b.scrollTop ?? null) &&
-  a.scrollHint === b.scrollHint,
+  a.scrollHint === b.scrollHint &&
+  (a.at?.x ?? null) === (b.at?.x ?? null) &&
+  (a.at?.y ?? null) === (b.at?.y ?? null),
 );
 
-function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50, replay = null, scrollTop = null, scrollHint = '' }: LivePaneProps) {
+function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50, replay = null, scrollTop = null, scrollHint = '', at = null }: LivePaneProps) {
   useRenderProbe('LivePane');
+  const contextPainter = useContext(PanePainterContext);
+  // With a painter (the real terminal) the screen is written outside Ink: an update costs no render.
+  const painter = contextPainter && at ? contextPainter : null;
   const scrollRef = useRef<number | null>(scrollTop);
   scrollRef.current = scrollTop;
-  const [screen, setScreen] = useState<ScreenSnapshot | null>(null);
-  const [left, setLeft] = useState<ScreenSnapshot | null>(null);
+  const live = useRef<ScreenSnapshot | null>(null);
+  const left = useRef<ScreenSnapshot | null>(null);
   const replayId = taskId ? null : (replay?.taskId ?? null);
   const replayKey = replay?.key ?? '';
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
+  const replayRef = useRef(replayId);
+  replayRef.current = replayId;
+  // What the rest of the pane (title, border, blank or empty text) depends on: a render only when it changes.
+  const [head, setHead] = useState('');
+  const [, setVersion] = useState(0);
+  const headRef = useRef(head);
+
+  /** Shows what there is now: painted in place, or (no painter) through a render. */
+  const publish = useRef(() => undefined as void);
+  publish.current = () => {
+    const shown = live.current ?? (replayRef.current ? left.current : null);
+    const next = headKey(live.current, shown, scrollRef.current !== null);
+    if (painter) {
+      painter.paint(shown ? screenLines(shown, rowsRef.current) : null);
+      if (next !== headRef.current) {
+        headRef.current = next;
+        setHead(next);
+      }
+    } else {
+      headRef.current = next;
+      setVersion((v) => v + 1);
+    }
+  };
+
+  // The painter paints into the region while this pane is on screen, and nowhere once it is not.
+  const top = at ? at.y + (title ? 2 : 1) : 0;
+  const leftCol = at ? at.x + 1 : 0;
+  useEffect(() => {
+    if (!painter) return;
+    painter.setRegion({ top, left: leftCol, cols, rows });
+    publish.current();
+  }, [painter, top, leftCol, cols, rows]);
+  useEffect(() => (painter ? () => painter.setRegion(null) : undefined), [painter]);
 
   // A session that is gone: its last screen, read once per attempt/state and pane size.
   useEffect(() => {
-    setLeft(null);
+    left.current = null;
+    publish.current();
     if (!sessions || !replayId) return;
     let current = true;
     sessions
       .lastScreen(replayId, { cols, rows })
       .then((s) => {
-        if (current) setLeft(s ? { ...s, cursor: { ...s.cursor, visible: false } } : null);
+        if (!current) return;
+        left.current = s ? { ...s, cursor: { ...s.cursor, visible: false } } : null;
+        publish.current();
       })
       .catch(() => undefined);
     return () => {
@@ -79,8 +129,13 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
   size.current = { cols, rows };
 
   useEffect(() => {
-    setScreen(null);
-    if (!sessions || !taskId) return;
+    if (!sessions || !taskId) {
+      live.current = null;
+      publish.current();
+      return;
+    }
+    // The first pull below shows the new session's screen (or none yet) in one step: no blank
+    // state in between, which would cost a render of the whole frame on every selection move.
     let timer: NodeJS.Timeout | null = null;
     let last = 0;
     let closed = false;
@@ -88,7 +143,8 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
       timer = null;
       if (closed) return;
       last = Date.now();
-      setScreen(scrollRef.current === null ? sessions.screen(taskId) : sessions.screen(taskId, { top: scrollRef.current }));
+      live.current = scrollRef.current === null ? sessions.screen(taskId) : sessions.screen(taskId, { top: scrollRef.current });
+      publish.current();
     };
     const onChange = () => {
       if (timer || closed) return;
@@ -106,7 +162,9 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
 
   // Scrolling redraws at once from the screen's own buffer (no new subscription).
   useEffect(() => {
-    if (sessions && taskId) setScreen(scrollTop === null ? sessions.screen(taskId) : sessions.screen(taskId, { top: scrollTop }));
+    if (!sessions || !taskId) return;
+    live.current = scrollTop === null ? sessions.screen(taskId) : sessions.screen(taskId, { top: scrollTop });
+    publish.current();
   }, [sessions, taskId, scrollTop]);
 
   const firstSize = useRef(true);
@@ -118,7 +176,8 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
     if (sessions && taskId) sessions.resize(taskId, cols, rows);
   }, [sessions, taskId, cols, rows]);
 
-  const shown = screen ?? (replayId ? left : null);
+  const screen = live.current;
+  const shown = screen ?? (replayId ? left.current : null);
   const lines = shown ? screenLines(shown, rows) : null;
   const back = screen && scrollTop !== null && screen.top !== undefined && screen.scrollback !== undefined;
   const heading = back
@@ -138,7 +197,10 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
           {safeLine(heading)}
         </Text>
       ) : null}
-      {lines ? (
+      {lines && painter ? (
+        // Kept blank by Ink (the same every frame, so never rewritten); the painter draws the screen here.
+        <Box height={rows} />
+      ) : lines ? (
         lines.map((line, i) => (
           <Text key={i} wrap="truncate">
             {line}
@@ -151,6 +213,13 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
       )}
     </Box>
   );
+}
+
+/** What the pane's title and border depend on besides props: live or left screen, and while looking back, where. */
+function headKey(screen: ScreenSnapshot | null, shown: ScreenSnapshot | null, back: boolean): string {
+  if (!shown) return 'none';
+  if (!screen) return 'left';
+  return back ? `back ${screen.top} ${screen.scrollback} ${screen.rows}` : 'live';
 }
 
 /** The rows to draw, with the cursor cell inverse when visible. */

@@ -1,0 +1,242 @@
+// The fleet view with remote agents (issue 17's bench): `BENCH_VIEW=1 node bench/hosts.mjs`.
+// Two repositories with AGENTS tasks each, every task's agent a shell printing a line a second:
+//  - remote: the tasks started with `--host` round-robin across HOSTS sshd on 127.0.0.1 (the real
+//    start path: mirror push, worktree and tmux session on the host);
+//  - local: the same fleet on this machine's tmux ("the same fleet on one host": the machine the
+//    view runs on, no ssh in the way).
+// Both fleets stay live through the whole run, so the machine's load is the same for both views.
+// The view (bin/flotilla in tmux 200x50) is measured for each, alternating ROUNDS times: list key
+// latency (j/k until the pane title shows the new selection, as bench/fleet-scale.mjs does), CPU of
+// the view over CPU_SECONDS with no keys (its reaped children, the ssh clients it starts, included),
+// its RSS, and the ssh processes it started in that time. Then the ratio remote/local.
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'flotilla');
+const HOSTS = Number(process.env.HOSTS ?? 5);
+const AGENTS = Number(process.env.AGENTS ?? 50);
+const KEYS = Number(process.env.BENCH_KEYS ?? 30);
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 10);
+const NODE_ARGS = (process.env.BENCH_VIEW_NODE_ARGS || '').split(' ').filter(Boolean);
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+const SSHD = ['/usr/sbin/sshd', '/usr/local/sbin/sshd'].find((p) => spawnSync('test', ['-x', p]).status === 0);
+if (!SSHD) {
+  console.log('hosts view bench: sshd not found (install openssh-server)');
+  process.exit(0);
+}
+const VIEW_SOCKET = `bench-hv-view-${process.pid}`;
+// This machine's tmux socket of each repository (session names are task ids: one socket per fleet).
+const agentSocket = (root) => `bench-hv-agents-${process.pid}-${root.endsWith('remote') ? 'r' : 'l'}`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const tmux = (socket, args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+const capture = (socket, target) =>
+  new Promise((resolve) => execFile('tmux', ['-L', socket, 'capture-pane', '-p', '-t', target], { encoding: 'utf8' }, (_e, out) => resolve(out ?? '')));
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+/** CPU ticks of a process and of the children it has reaped (the ssh clients it started). */
+function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+}
+const rssMB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+/** ssh client processes whose parent is `pid` right now (sampled: each lives well under a second). */
+function sshChildren(pid) {
+  let n = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (comm === 'ssh' && ppid === pid) n++;
+    } catch {
+      // gone
+    }
+  }
+  return n;
+}
+
+const dir = realpathSync(mkdtempSync(join(tmpdir(), 'flotilla-bench-hv-')));
+const children = [];
+const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b.invalid', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b.invalid' };
+const keygen = (file) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const userKey = join(dir, 'user_key');
+keygen(userKey);
+const knownHosts = join(dir, 'known_hosts');
+writeFileSync(knownHosts, '');
+if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+
+async function startHost(i) {
+  const h = join(dir, `h${i}`);
+  mkdirSync(join(h, 'root'), { recursive: true });
+  keygen(join(h, 'host_key'));
+  const port = await freePort();
+  writeFileSync(join(h, 'authorized_keys'), readFileSync(`${userKey}.pub`));
+  writeFileSync(
+    join(h, 'sshd_config'),
+    [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(h, 'host_key')}`, `AuthorizedKeysFile ${join(h, 'authorized_keys')}`, 'UsePAM no', 'StrictModes no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'MaxSessions 100', `PidFile ${join(h, 'pid')}`, 'LogLevel ERROR', ''].join('\n'),
+  );
+  const pub = readFileSync(join(h, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+  writeFileSync(knownHosts, `${readFileSync(knownHosts, 'utf8')}[127.0.0.1]:${port} ${pub}\n`);
+  children.push(spawn(SSHD, ['-D', '-e', '-f', join(h, 'sshd_config')], { stdio: 'ignore' }));
+  for (let k = 0; k < 100; k++) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    await sleep(50);
+  }
+  return { name: `h${i}`, root: join(h, 'root'), config: { ssh: `${userInfo().username}@127.0.0.1`, port, identityFile: userKey, knownHostsFile: knownHosts, worktreeRoot: join(h, 'root'), maxAgents: AGENTS, memReserveMB: 0 } };
+}
+
+function makeRepo(name, hosts) {
+  const root = join(dir, name);
+  mkdirSync(root);
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root, env: gitEnv });
+  writeFileSync(join(root, 'README.md'), '# bench\n');
+  execFileSync('git', ['add', '-A'], { cwd: root, env: gitEnv });
+  execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: root, env: gitEnv });
+  mkdirSync(join(root, '.flotilla'), { mode: 0o700 });
+  writeFileSync(join(root, '.git', 'info', 'exclude'), '.flotilla/\n');
+  const config = {
+    runtime: 'tmux',
+    worktreeRoot: join(dir, `${name}-worktrees`),
+    gates: [],
+    notify: { bell: false, desktop: false },
+    limits: { maxAgents: AGENTS, staggerMs: 0, defaultPeakMB: { agent: 16 } },
+    profiles: { tick: { command: ['sh', '-c', 'while :; do echo "tick $(date +%s)"; sleep 1; done'], hooks: 'none' } },
+    ...(hosts.length ? { hosts: Object.fromEntries(hosts.map((h) => [h.name, h.config])) } : {}),
+  };
+  writeFileSync(join(root, '.flotilla', 'config.json'), JSON.stringify(config));
+  return root;
+}
+
+const ids = Array.from({ length: AGENTS }, (_, i) => `t${String(i).padStart(3, '0')}`);
+
+/** Opens the view in tmux on `root`, measures keys, CPU, RSS and ssh processes, closes it. */
+async function measureView(root, label) {
+  tmux(VIEW_SOCKET, ['-f', '/dev/null', 'new-session', '-d', '-s', 'view', '-x', '200', '-y', '50', '-c', root, '-e', `FLOTILLA_TMUX_SOCKET=${agentSocket(root)}`, '--', process.execPath, ...NODE_ARGS, BIN]);
+  tmux(VIEW_SOCKET, ['set-option', '-g', 'status', 'off']);
+  const pid = Number(tmux(VIEW_SOCKET, ['list-panes', '-t', 'view', '-F', '#{pane_pid}']).trim());
+  const title = (id) => new RegExp(`${id} · `);
+  const until = Date.now() + 90_000;
+  while (!title(ids[0]).test(await capture(VIEW_SOCKET, 'view'))) {
+    if (Date.now() > until) throw new Error(`the view did not show ${ids[0]}: ${await capture(VIEW_SOCKET, 'view')}`);
+    await sleep(100);
+  }
+  // Adoption of the sessions and the first monitoring pass; then the live pane must show the agent.
+  const live = Date.now() + 60_000;
+  while (!/tick \d+/.test(await capture(VIEW_SOCKET, 'view'))) {
+    if (Date.now() > live) throw new Error(`the live pane did not show the agent: ${await capture(VIEW_SOCKET, 'view')}`);
+    await sleep(200);
+  }
+  await sleep(3000);
+  const times = [];
+  for (let i = 0; i < KEYS; i++) {
+    const down = i % 2 === 0;
+    const want = title(down ? ids[1] : ids[0]);
+    const t0 = performance.now();
+    tmux(VIEW_SOCKET, ['send-keys', '-t', 'view', down ? 'j' : 'k']);
+    for (;;) {
+      if (want.test(await capture(VIEW_SOCKET, 'view'))) break;
+      if (performance.now() - t0 > 20_000) throw new Error(`no change after a key: ${await capture(VIEW_SOCKET, 'view')}`);
+    }
+    times.push(performance.now() - t0);
+    await sleep(50);
+  }
+  const c0 = cpuTicks(pid);
+  const w0 = performance.now();
+  let ssh = 0;
+  let samples = 0;
+  while (performance.now() - w0 < CPU_SECONDS * 1000) {
+    ssh += sshChildren(pid);
+    samples++;
+    await sleep(100);
+  }
+  const cpu = ((cpuTicks(pid) - c0) / TICKS / ((performance.now() - w0) / 1000)) * 100;
+  const rss = rssMB(pid);
+  tmux(VIEW_SOCKET, ['send-keys', '-t', 'view', 'q']);
+  await sleep(1500);
+  try {
+    tmux(VIEW_SOCKET, ['kill-server']);
+  } catch {}
+  return { label, p50: pct(times, 50), p95: pct(times, 95), cpu, rss, sshLive: ssh / samples };
+}
+
+/** Starts a task, trying again after a failure of a loaded machine (a start that got through counts). */
+async function startOne(fleet, id, host) {
+  for (let i = 0; ; i++) {
+    try {
+      return await fleet.dispatch({ type: 'task.start', id, ...(host ? { host } : {}) });
+    } catch (err) {
+      if (/already running/.test(String(err))) return;
+      // A loaded machine: the registry lock timed out, or ssh gave up (exit 255) while a master started.
+      if (i >= 4 || !/could not take the lock|exit 255/.test(String(err))) throw err;
+    }
+  }
+}
+
+const { createFleet, closeMaster } = await import(pathToFileURL(join(ROOT, 'dist', 'engine', 'index.js')).href);
+const hosts = [];
+let remoteRoot = null;
+try {
+  for (let i = 0; i < HOSTS; i++) hosts.push(await startHost(i));
+  remoteRoot = makeRepo('remote', hosts);
+  const localRoot = makeRepo('local', []);
+  const size = { cols: 120, rows: 40 };
+  const t0 = performance.now();
+  for (const [root, host] of [[localRoot, null], [remoteRoot, true]]) {
+    const fleet = await createFleet({ cwd: root, sessions: { runtime: 'tmux', tmuxSocket: agentSocket(root), size } });
+    try {
+      for (const id of ids) await fleet.dispatch({ type: 'task.add', input: { title: `Bench ${id}`, id, agent: 'tick', prompt: 'tick' } });
+      // One start per host at a time (a start is several execs over that host's connection).
+      const lanes = host ? hosts.map((h, k) => ids.filter((_, i) => i % hosts.length === k).map((id) => [id, h.name])) : [ids.map((id) => [id, undefined])];
+      await Promise.all(lanes.map(async (lane) => {
+        for (const [id, h] of lane) await startOne(fleet, id, h);
+      }));
+    } finally {
+      await fleet.close();
+    }
+  }
+  console.log(`hosts view bench: ${AGENTS} agents (a line a second each) across ${HOSTS} loopback sshd hosts vs the same ${AGENTS} on this machine's tmux`);
+  console.log(`(both fleets started in ${((performance.now() - t0) / 1000).toFixed(0)} s; both stay live; the view in tmux 200x50, ${KEYS} list keys j/k, CPU over ${CPU_SECONDS} s; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
+  const report = (r) =>
+    console.log(`${r.label.padEnd(34)} key p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms; view CPU ${r.cpu.toFixed(2)} % (its ssh clients included); RSS ${r.rss.toFixed(0)} MB; ssh clients of the view alive ${r.sshLive.toFixed(2)} on average`);
+  const local = [];
+  const remote = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    local.push(await measureView(localRoot, `local tmux, round ${round + 1}`));
+    report(local.at(-1));
+    remote.push(await measureView(remoteRoot, `${HOSTS} hosts, round ${round + 1}`));
+    report(remote.at(-1));
+  }
+  const med = (rs, k) => pct(rs.map((r) => r[k]), 50);
+  for (const k of ['p50', 'p95']) console.log(`ratio ${HOSTS} hosts / local, key ${k} (median of rounds): ${(med(remote, k) / med(local, k)).toFixed(2)} (aim ≤ 1.10)`);
+  console.log(`view CPU ${HOSTS} hosts / local: ${med(remote, 'cpu').toFixed(2)} % / ${med(local, 'cpu').toFixed(2)} %; load average now ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+} finally {
+  for (const s of [VIEW_SOCKET, agentSocket('local'), agentSocket('remote')]) spawnSync('tmux', ['-L', s, 'kill-server'], { stdio: 'ignore' });
+  for (const h of hosts) {
+    const socket = spawnSync('sh', ['-c', 'ls -d "$0"/.flotilla/*/tmux 2>/dev/null', h.root], { encoding: 'utf8' }).stdout.trim();
+    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
+    if (remoteRoot) closeMaster(join(remoteRoot, '.flotilla'), h.name, h.config);
+  }
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}
