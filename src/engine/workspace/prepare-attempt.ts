@@ -19,6 +19,11 @@ export interface PrepareAttemptContext {
    * records its outcome there). Never throws: a problem is reported, not a failed start.
    */
   shareDependencies?: (worktree: string, taskId: string) => Promise<unknown>;
+  /**
+   * The same on a host: the worktree there was made from `startSha` (host-shared-deps.ts). Never
+   * throws either.
+   */
+  shareDependenciesOnHost?: (host: RemoteHostPort, worktree: string, startSha: string, taskId: string) => Promise<unknown>;
 }
 
 export interface AttemptPlace {
@@ -77,8 +82,9 @@ export async function prepareAttempt<T>(
 
 /**
  * prepareAttempt on a host: the start point pushed to the host's mirror, the worktree made there
- * from it, `.env*` copies and setup commands run there, then recorded. No port slot (the slots are
- * this machine's) and no shared dependency folders (they are local). A failure removes what was made.
+ * from it, `.env*` copies and setup commands run there, then recorded, then the shared node_modules
+ * linked there (a store on the host). No port slot (the slots are this machine's). A failure up to
+ * `record` removes what was made.
  */
 async function prepareOnHost<T>(
   ctx: PrepareAttemptContext,
@@ -103,6 +109,7 @@ async function prepareOnHost<T>(
     await removeAttemptWorktree(git, { repoRoot: layout.mirror, worktree: wt.worktree, ...(wt.branchCreated ? { branch: wt.branch } : {}) }, where).catch(() => undefined);
     throw err;
   }
+  await ctx.shareDependenciesOnHost?.(host, wt.worktree, sha, place.taskId);
   return { worktree: wt, recorded };
 }
 

@@ -3,7 +3,8 @@ import type { Task } from '../core/index.js';
 import { makePrivateIfChanged, watchDependencyChanges, type DependencyWatcher } from './dependency-watcher.js';
 import { linkSharedDependencies, type SharedDepsContext, type SharedDepsRecord } from './shared-deps.js';
 import type { PrepareAttemptContext } from './prepare-attempt.js';
-import type { FleetContext } from '../core/index.js';
+import type { FleetContext, RemoteHostPort } from '../core/index.js';
+import { linkSharedDependenciesOnHost } from './host-shared-deps.js';
 
 /** Whether config asks for any sharing (node_modules or extra folders). */
 export function sharingWanted(ctx: Pick<FleetContext, 'config'>): boolean {
@@ -29,6 +30,18 @@ export async function setUpSharedDependencies(ctx: FleetContext, worktree: strin
   }
 }
 
+/** setUpSharedDependencies for an attempt on a host (node_modules only; host-shared-deps.ts). */
+export async function setUpSharedDependenciesOnHost(ctx: FleetContext, host: RemoteHostPort, worktree: string, startSha: string, taskId: string): Promise<SharedDepsRecord | null> {
+  if (!ctx.config.shared.nodeModules) return null;
+  try {
+    const admission = ctx.hostBuilds?.(host.name);
+    return await linkSharedDependenciesOnHost({ config: ctx.config, repoRoot: ctx.paths.root, runner: ctx.runner, host, registry: ctx.registry, worktree, startSha, taskId, ...(admission ? { admission } : {}) });
+  } catch (err) {
+    ctx.events.emit({ type: 'error', message: `task ${taskId}: shared dependencies not set up in ${worktree} on host ${host.name}: ${errorMessage(err)}` });
+    return null;
+  }
+}
+
 interface SharedAttempt {
   worktree: string;
   hash: string;
@@ -39,7 +52,8 @@ interface SharedAttempt {
 function sharedAttempt(task: Task): SharedAttempt | null {
   const a = task.attempts.at(-1);
   const rec = a?.sharedDeps;
-  if (!a || rec?.mode !== 'shared' || !rec.hash) return null;
+  // An attempt on a host: its lockfile changes are not followed there (yet).
+  if (!a || a.host || rec?.mode !== 'shared' || !rec.hash) return null;
   return { worktree: a.worktree, hash: rec.hash, packageHash: rec.packageHash ?? null };
 }
 
@@ -117,5 +131,6 @@ export function attemptPreparation(ctx: FleetContext): PrepareAttemptContext {
     bootstrap: ctx.config.bootstrap,
     env: ctx.config.env,
     shareDependencies: (worktree, taskId) => setUpSharedDependencies(ctx, worktree, taskId),
+    shareDependenciesOnHost: (host, worktree, startSha, taskId) => setUpSharedDependenciesOnHost(ctx, host, worktree, startSha, taskId),
   };
 }

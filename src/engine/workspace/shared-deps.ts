@@ -26,7 +26,7 @@ export const LOCKFILES: ReadonlyArray<[string, PackageManager]> = [
   ['package-lock.json', 'npm'],
 ];
 
-const SHARED_INSTALL: Record<PackageManager, string[]> = {
+export const SHARED_INSTALL: Record<PackageManager, string[]> = {
   npm: ['npm', 'ci', '--no-audit', '--no-fund'],
   pnpm: ['pnpm', 'install', '--frozen-lockfile'],
   yarn: ['yarn', 'install', '--frozen-lockfile'],
