@@ -22,7 +22,7 @@ export const HOST_LINK_SCRIPT = [
   'cd "$wt" || exit 3',
   'link() {',
   '  ln -s "$store" node_modules || exit 4',
-  '  ex=$(git rev-parse --git-path info/exclude) || exit 0',
+  '  ex=$(git rev-parse --git-path info/exclude) || return 0',
   '  mkdir -p "$(dirname "$ex")"',
   '  grep -qxF /node_modules "$ex" 2>/dev/null || printf "%s\\n" /node_modules >> "$ex"',
   '}',
