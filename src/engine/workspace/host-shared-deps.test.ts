@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,10 +43,11 @@ describe.skipIf(!sshd)('shared node_modules on a host (real sshd on 127.0.0.1)',
     git('init', '-q', '-b', 'main');
     writeFileSync(join(repo, 'package.json'), PKG);
     writeFileSync(join(repo, 'package-lock.json'), LOCK);
+    writeFileSync(join(repo, 'tool.lock'), 'tool v1\n');
     git('add', '.');
     git('-c', 'user.name=t', '-c', 'user.email=t@flotilla.invalid', 'commit', '-q', '-m', 'init');
     config = configSchema.parse({
-      shared: { nodeModules: true },
+      shared: { nodeModules: true, folders: [{ path: '.cache/tool', keyFiles: ['tool.lock'] }, { path: 'other', keyFiles: ['absent.lock'] }] },
       hosts: { box: { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: join(dir, 'box'), memReserveMB: 0 } },
     });
     hosts = createHosts({ config, repoRoot: repo, stateDir: state });
@@ -93,6 +95,14 @@ describe.skipIf(!sshd)('shared node_modules on a host (real sshd on 127.0.0.1)',
     // Never committed: the link is excluded in the mirror's info/exclude.
     const exclude = execFileSync('git', ['rev-parse', '--git-path', 'info/exclude'], { cwd: first.worktree.worktree, encoding: 'utf8' }).trim();
     expect(readFileSync(exclude.startsWith('/') ? exclude : join(first.worktree.worktree, exclude), 'utf8').split('\n')).toContain('/node_modules');
+    // shared.folders: the one whose key file the commit has is linked to its store on the host.
+    const keyHash = createHash('sha256').update('tool.lock\0tool v1\n').digest('hex').slice(0, 16);
+    const toolStore = join(layout.stateDir, 'shared', `.cache_tool-${keyHash}`);
+    expect(rec.folders).toEqual([{ path: '.cache/tool', target: toolStore }]);
+    expect(readlinkSync(join(first.worktree.worktree, '.cache', 'tool'))).toBe(toolStore);
+    expect(statSync(toolStore).mode & 0o777).toBe(0o700);
+    expect(existsSync(join(first.worktree.worktree, 'other'))).toBe(false);
+    writeFileSync(join(first.worktree.worktree, '.cache', 'tool', 'cached'), 'from a1');
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: first.worktree.worktree, encoding: 'utf8' })).toBe('');
 
     // A marker in the store: an install for the second attempt would replace or bypass it.
@@ -104,6 +114,8 @@ describe.skipIf(!sshd)('shared node_modules on a host (real sshd on 127.0.0.1)',
     expect(readFileSync(join(second.worktree.worktree, 'node_modules', 'marker'), 'utf8')).toBe('first');
     expect(statSync(rec.target!).ino).toBe(inode);
     expect(readFileSync(join(rec.target!, '.installs'), 'utf8')).toBe('ci\n');
+    expect(records[1]!.folders).toEqual([{ path: '.cache/tool', target: toolStore }]);
+    expect(readFileSync(join(second.worktree.worktree, '.cache', 'tool', 'cached'), 'utf8')).toBe('from a1');
     // No install ran in the second worktree: nothing is left of a temp store next to the real one.
     expect(execFileSync('ls', ['-a', join(layout.stateDir, 'shared')], { encoding: 'utf8' }).split('\n').filter((n) => n.startsWith('node_modules-'))).toEqual([`node_modules-${rec.hash}`]);
   });

@@ -30,9 +30,9 @@ export async function setUpSharedDependencies(ctx: FleetContext, worktree: strin
   }
 }
 
-/** setUpSharedDependencies for an attempt on a host (node_modules only; host-shared-deps.ts). */
+/** setUpSharedDependencies for an attempt on a host (host-shared-deps.ts). */
 export async function setUpSharedDependenciesOnHost(ctx: FleetContext, host: RemoteHostPort, worktree: string, startSha: string, taskId: string): Promise<SharedDepsRecord | null> {
-  if (!ctx.config.shared.nodeModules) return null;
+  if (!sharingWanted(ctx)) return null;
   try {
     const admission = ctx.hostBuilds?.(host.name);
     return await linkSharedDependenciesOnHost({ config: ctx.config, repoRoot: ctx.paths.root, runner: ctx.runner, host, registry: ctx.registry, worktree, startSha, taskId, ...(admission ? { admission } : {}) });

@@ -139,7 +139,13 @@ export async function recordOnTask(ctx: SharedDepsContext, taskId: string | unde
   });
 }
 
-function safeRelative(path: string): string | null {
+/** The store folder's name of a shared folder: its path with / as _, and the hash of its key files. */
+export function folderStoreName(rel: string, keyFiles: readonly string[], keys: readonly Buffer[]): string {
+  const hash = sha(Buffer.concat(keys.flatMap((k, i) => [Buffer.from(`${keyFiles[i]}\0`), k]))).slice(0, 16);
+  return `${rel.split(sep).join('_')}-${hash}`;
+}
+
+export function safeRelative(path: string): string | null {
   const n = normalize(path);
   if (isAbsolute(n) || n === '..' || n.startsWith(`..${sep}`) || n === '.' || n === '.git' || n.startsWith(`.git${sep}`)) return null;
   return n;
@@ -153,8 +159,7 @@ async function linkFolders(ctx: SharedDepsContext, worktree: string, root: strin
     if (!rel) continue;
     const keys = await Promise.all(folder.keyFiles.map((k) => (safeRelative(k) ? readOrNull(join(worktree, k)) : null)));
     if (keys.some((k) => k === null)) continue;
-    const hash = sha(Buffer.concat(keys.flatMap((k, i) => [Buffer.from(`${folder.keyFiles[i]}\0`), k!]))).slice(0, 16);
-    const target = join(root, `${rel.split(sep).join('_')}-${hash}`);
+    const target = join(root, folderStoreName(rel, folder.keyFiles, keys as Buffer[]));
     const here = join(worktree, rel);
     if (await lstatOrNull(here)) continue;
     await mkdir(target, { recursive: true, mode: 0o700 });
