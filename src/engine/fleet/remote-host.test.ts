@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSshd, startSshd, type TestSshd } from '../../test-support/sshd.js';
@@ -62,6 +62,11 @@ describe.skipIf(!sshd || !HAVE_TMUX)('an attempt on a remote host (real sshd on 
       }),
     );
     writeFileSync(join(repo.root, '.env'), 'SECRET=1\n');
+    // A package without dependencies: npm ci works offline, so the host's shared node_modules store is made.
+    writeFileSync(join(repo.root, 'package.json'), '{ "name": "remote", "version": "1.0.0" }\n');
+    writeFileSync(join(repo.root, 'package-lock.json'), JSON.stringify({ name: 'remote', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'remote', version: '1.0.0' } } }) + '\n');
+    execFileSync('git', ['-C', repo.root, 'add', 'package.json', 'package-lock.json']);
+    execFileSync('git', ['-C', repo.root, '-c', 'user.name=t', '-c', 'user.email=t@flotilla.invalid', 'commit', '-qm', 'package']);
   }, 30_000);
 
   afterAll(async () => {
@@ -89,6 +94,9 @@ describe.skipIf(!sshd || !HAVE_TMUX)('an attempt on a remote host (real sshd on 
     expect(execFileSync('git', ['-C', attempt.worktree, 'rev-parse', '--git-common-dir'], { encoding: 'utf8' }).trim()).toMatch(/\/\.flotilla\/[0-9a-f]{10}\/mirror\.git$/);
     expect(readFileSync(join(attempt.worktree, 'setup.txt'), 'utf8')).toBe('set-up\n');
     expect(readFileSync(join(attempt.worktree, '.env'), 'utf8')).toBe('SECRET=1\n');
+    // Shared node_modules there: a store in the host's state folder, linked into the worktree.
+    expect(attempt.sharedDeps).toMatchObject({ mode: 'shared', manager: 'npm', lockfile: 'package-lock.json' });
+    expect(readlinkSync(join(attempt.worktree, 'node_modules'))).toMatch(new RegExp(`^${hostRoot}/\\.flotilla/[0-9a-f]{10}/shared/node_modules-[0-9a-f]{16}$`));
 
     await waitFor('the agent on the host', async () => (await fleet.sessions!.capture('remote')).includes(`ready in ${attempt.worktree}`));
     await fleet.dispatch({ type: 'task.send', id: 'remote', text: "it's $(here)" });
