@@ -125,7 +125,9 @@ async function nodeModulesOnHost(o: HostSharedDepsOptions, root: string, lock: N
     o.host.runner.run('sh', ['-c', HOST_LINK_SCRIPT, 'sh', target, o.worktree, mode, ...(mode === 'install' ? SHARED_INSTALL[lock.manager] : [])], { timeoutMs });
   try {
     let r = await run('link', 60_000);
+    let what = `linking ${target}`;
     if (r.exitCode === 0 && r.stdout.trim() === 'missing') {
+      what = SHARED_INSTALL[lock.manager].join(' ');
       const job = { kind: 'install' as const, key: `install:${lock.manager}`, label: `${lock.manager} install (shared ${lock.hash}, on ${o.host.name})`, ...(o.taskId ? { taskId: o.taskId } : {}) };
       const ticket = o.admission ? await o.admission.acquire(job) : null;
       try {
@@ -136,7 +138,6 @@ async function nodeModulesOnHost(o: HostSharedDepsOptions, root: string, lock: N
     }
     const said = r.stdout.trim().split('\n').at(-1) ?? '';
     if (r.exitCode !== 0) {
-      const what = SHARED_INSTALL[lock.manager].join(' ');
       throw new Error(`${what} on host ${o.host.name} in ${o.worktree} failed (exit ${r.exitCode ?? 'signal'}${r.timedOut ? ', timed out' : ''}): ${tail(r.error ?? r.stderr)}`);
     }
     if (said === 'linked' || said === 'installed') return { mode: 'shared', ...base, packageHash: lock.packageHash };
