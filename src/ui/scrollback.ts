@@ -18,8 +18,26 @@ export function enterScrollback(fleet: UiFleet, ui: UiStore, task: Task | undefi
   if (!task || !liveSession(task) || !fleet.sessions) return notify(ui, `scrollback: ${task?.id ?? 'no task'} has no live session here`, 'error');
   const snap = fleet.sessions.screen(task.id);
   if (!snap || snap.scrollback === undefined) return notify(ui, `scrollback: no screen of ${task.id} yet`, 'error');
-  if (snap.scrollback === 0) return notify(ui, `scrollback: ${task.id} has no output above its screen yet`);
-  ui.setState({ overlay: { kind: 'scrollback', taskId: task.id, top: Math.max(0, snap.scrollback - snap.rows), search: null, query: '' } });
+  if (snap.scrollback > 0) return openScrollback(ui, task.id, snap);
+  // A screen shown only a moment has no past yet (it is read from the log once the pane has been
+  // shown a while, so that j/k replays nothing): `b` makes it now and opens once it is read.
+  const sessions = fleet.sessions;
+  sessions.history?.(task.id);
+  const id = task.id;
+  const deadline = Date.now() + 1500;
+  const again = (): void => {
+    const s = ui.getState();
+    if (s.overlay.kind !== 'none' || s.selectedId !== id) return;
+    const now = sessions.screen(id);
+    if (now && now.scrollback !== undefined && now.scrollback > 0) return openScrollback(ui, id, now);
+    if (Date.now() >= deadline) return notify(ui, `scrollback: ${id} has no output above its screen yet`);
+    setTimeout(again, 50).unref?.();
+  };
+  setTimeout(again, 20).unref?.();
+}
+
+function openScrollback(ui: UiStore, taskId: string, snap: { scrollback?: number; rows: number }): void {
+  ui.setState({ overlay: { kind: 'scrollback', taskId, top: Math.max(0, (snap.scrollback ?? 0) - snap.rows), search: null, query: '' } });
 }
 
 /** The first line above `from` (going up) that contains `query`, case-insensitive; -1 when none. */
