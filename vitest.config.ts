@@ -33,6 +33,9 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          // Two files at once even on 2 cores (vitest's default there is one): a unit file's time
+          // is mostly loading modules and waiting on the real git, tmux and sshd it drives.
+          maxWorkers: 2,
           server: patchedInk,
         },
       },
