@@ -10,11 +10,11 @@
 // fleet right before this one's (before/after in one run, without starting the agents twice).
 // BENCH_ONLY=idle: the idle fleet only (no agent started).
 // Run after `npm run build`: node bench/fleet-scale.mjs
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TICKS, closeView, cpuTicks, keyLatency, listKeyLatencies, makeBenchRepo, openView, pct, rssMB, sleep, tmux } from './lib/view.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'flotilla');
@@ -22,46 +22,14 @@ const BASE_BIN = process.env.BENCH_BASE_BIN || null;
 const N = Number(process.env.BENCH_AGENTS || 100);
 const KEYS = Number(process.env.BENCH_KEYS || 40);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS || 10);
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 // BENCH_VIEW_NODE_ARGS: node options for the view (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
 const NODE_ARGS = (process.env.BENCH_VIEW_NODE_ARGS || '').split(' ').filter(Boolean);
 const VIEW_SOCKET = `bench-view-${process.pid}`;
 const AGENT_SOCKET = `bench-agents-${process.pid}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const tmux = (socket, args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-const capture = (socket, target) =>
-  new Promise((resolve) => execFile('tmux', ['-L', socket, 'capture-pane', '-p', '-t', target], { encoding: 'utf8' }, (_e, out) => resolve(out ?? '')));
-
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-const rssMB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-
-/** Sends a key, then polls the screen until `changed(screen)`; returns the ms in between. */
-async function keyLatency(socket, target, key, changed) {
-  const t0 = performance.now();
-  tmux(socket, ['send-keys', '-t', target, key]);
-  for (;;) {
-    if (changed(await capture(socket, target))) return performance.now() - t0;
-    if (performance.now() - t0 > 10_000) throw new Error(`no change after ${key}`);
-  }
-}
 
 function makeRepo() {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'flotilla-bench-scale-')));
   const root = join(dir, 'repo');
-  mkdirSync(root);
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b.invalid', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b.invalid' };
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root, env });
-  writeFileSync(join(root, 'README.md'), '# bench\n');
-  execFileSync('git', ['add', '-A'], { cwd: root, env });
-  execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: root, env });
-  mkdirSync(join(root, '.flotilla'), { mode: 0o700 });
-  writeFileSync(join(root, '.git', 'info', 'exclude'), '.flotilla/\n');
   const config = {
     runtime: 'tmux',
     worktreeRoot: join(dir, 'worktrees'),
@@ -69,7 +37,7 @@ function makeRepo() {
     limits: { maxAgents: N, staggerMs: 0, defaultPeakMB: { agent: 16 } },
     profiles: { tick: { command: ['sh', '-c', 'while :; do echo "tick $(date +%s)"; sleep 1; done'], hooks: 'none' } },
   };
-  writeFileSync(join(root, '.flotilla', 'config.json'), JSON.stringify(config));
+  const env = makeBenchRepo(root, config);
   return { dir, root, env };
 }
 
@@ -77,23 +45,9 @@ const ids = Array.from({ length: N }, (_, i) => `t${String(i).padStart(3, '0')}`
 
 /** Opens the view in tmux, measures keys, CPU and RSS, closes it. */
 async function measureView(repo, label, bin = BIN) {
-  const env = ['-e', `FLOTILLA_TMUX_SOCKET=${AGENT_SOCKET}`];
-  tmux(VIEW_SOCKET, ['-f', '/dev/null', 'new-session', '-d', '-s', 'view', '-x', '200', '-y', '50', '-c', repo.root, ...env, '--', process.execPath, ...NODE_ARGS, bin]);
-  tmux(VIEW_SOCKET, ['set-option', '-g', 'status', 'off']);
-  const pid = Number(tmux(VIEW_SOCKET, ['list-panes', '-t', 'view', '-F', '#{pane_pid}']).trim());
-  const title = (id) => new RegExp(`${id} · `);
-  const until = Date.now() + 60_000;
-  while (!title(ids[0]).test(await capture(VIEW_SOCKET, 'view'))) {
-    if (Date.now() > until) throw new Error(`the view did not show ${ids[0]}: ${await capture(VIEW_SOCKET, 'view')}`);
-    await sleep(100);
-  }
+  const pid = await openView({ socket: VIEW_SOCKET, root: repo.root, env: [`FLOTILLA_TMUX_SOCKET=${AGENT_SOCKET}`], bin, nodeArgs: NODE_ARGS, firstId: ids[0], timeoutMs: 60_000 });
   await sleep(3000); // adoption of the sessions, first monitor pass
-  const times = [];
-  for (let i = 0; i < KEYS; i++) {
-    const down = i % 2 === 0;
-    times.push(await keyLatency(VIEW_SOCKET, 'view', down ? 'j' : 'k', (s) => title(down ? ids[1] : ids[0]).test(s)));
-    await sleep(50);
-  }
+  const times = await listKeyLatencies(VIEW_SOCKET, ids, KEYS, 10_000);
   // What the view writes meanwhile (tmux pipe-pane): Ink's frames (each in a synchronized-output
   // block) and the live pane painter's writes (each in ESC 7 ... ESC 8).
   const piped = join(repo.dir, `pipe-${process.pid}-${label.replace(/\W+/g, '-')}.bin`);
@@ -107,11 +61,7 @@ async function measureView(repo, label, bin = BIN) {
   await sleep(200);
   const out = readFileSync(piped, 'latin1');
   const writes = { bytes: out.length, ink: out.split('\x1b[?2026h').length - 1, painter: out.split('\x1b7').length - 1 };
-  tmux(VIEW_SOCKET, ['send-keys', '-t', 'view', 'q']);
-  await sleep(1500);
-  try {
-    tmux(VIEW_SOCKET, ['kill-server']);
-  } catch {}
+  await closeView(VIEW_SOCKET);
   return { label, p50: pct(times, 50), p95: pct(times, 95), cpu, rss, writes };
 }
 

@@ -9,12 +9,13 @@
 // latency (j/k until the pane title shows the new selection, as bench/fleet-scale.mjs does), CPU of
 // the view over CPU_SECONDS with no keys (its reaped children, the ssh clients it starts, included),
 // its RSS, and the ssh processes it started in that time. Then the ratio remote/local.
-import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TICKS, capture, closeView, cpuTicks, listKeyLatencies, makeBenchRepo, openView, pct, rssMB, sleep } from './lib/view.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'flotilla');
@@ -24,7 +25,6 @@ const KEYS = Number(process.env.BENCH_KEYS ?? 30);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 10);
 const NODE_ARGS = (process.env.BENCH_VIEW_NODE_ARGS || '').split(' ').filter(Boolean);
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const SSHD = ['/usr/sbin/sshd', '/usr/local/sbin/sshd'].find((p) => spawnSync('test', ['-x', p]).status === 0);
 if (!SSHD) {
   console.log('hosts view bench: sshd not found (install openssh-server)');
@@ -33,19 +33,8 @@ if (!SSHD) {
 const VIEW_SOCKET = `bench-hv-view-${process.pid}`;
 // This machine's tmux socket of each repository (session names are task ids: one socket per fleet).
 const agentSocket = (root) => `bench-hv-agents-${process.pid}-${root.endsWith('remote') ? 'r' : 'l'}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const tmux = (socket, args) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-const capture = (socket, target) =>
-  new Promise((resolve) => execFile('tmux', ['-L', socket, 'capture-pane', '-p', '-t', target], { encoding: 'utf8' }, (_e, out) => resolve(out ?? '')));
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-
-/** CPU ticks of a process and of the children it has reaped (the ssh clients it started). */
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-}
-const rssMB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+// The view's CPU counts the children it has reaped (the ssh clients it started).
+const viewTicks = (pid) => cpuTicks(pid, { reaped: true });
 
 /** ssh client processes whose parent is `pid` right now (sampled: each lives well under a second). */
 function sshChildren(pid) {
@@ -66,7 +55,6 @@ function sshChildren(pid) {
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'flotilla-bench-hv-')));
 const children = [];
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b.invalid', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b.invalid' };
 const keygen = (file) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
 const freePort = () =>
   new Promise((resolve) => {
@@ -108,13 +96,6 @@ async function startHost(i) {
 
 function makeRepo(name, hosts) {
   const root = join(dir, name);
-  mkdirSync(root);
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root, env: gitEnv });
-  writeFileSync(join(root, 'README.md'), '# bench\n');
-  execFileSync('git', ['add', '-A'], { cwd: root, env: gitEnv });
-  execFileSync('git', ['commit', '-q', '-m', 'init'], { cwd: root, env: gitEnv });
-  mkdirSync(join(root, '.flotilla'), { mode: 0o700 });
-  writeFileSync(join(root, '.git', 'info', 'exclude'), '.flotilla/\n');
   const config = {
     runtime: 'tmux',
     worktreeRoot: join(dir, `${name}-worktrees`),
@@ -124,7 +105,7 @@ function makeRepo(name, hosts) {
     profiles: { tick: { command: ['sh', '-c', 'while :; do echo "tick $(date +%s)"; sleep 1; done'], hooks: 'none' } },
     ...(hosts.length ? { hosts: Object.fromEntries(hosts.map((h) => [h.name, h.config])) } : {}),
   };
-  writeFileSync(join(root, '.flotilla', 'config.json'), JSON.stringify(config));
+  makeBenchRepo(root, config);
   return root;
 }
 
@@ -132,15 +113,7 @@ const ids = Array.from({ length: AGENTS }, (_, i) => `t${String(i).padStart(3, '
 
 /** Opens the view in tmux on `root`, measures keys, CPU, RSS and ssh processes, closes it. */
 async function measureView(root, label) {
-  tmux(VIEW_SOCKET, ['-f', '/dev/null', 'new-session', '-d', '-s', 'view', '-x', '200', '-y', '50', '-c', root, '-e', `FLOTILLA_TMUX_SOCKET=${agentSocket(root)}`, '--', process.execPath, ...NODE_ARGS, BIN]);
-  tmux(VIEW_SOCKET, ['set-option', '-g', 'status', 'off']);
-  const pid = Number(tmux(VIEW_SOCKET, ['list-panes', '-t', 'view', '-F', '#{pane_pid}']).trim());
-  const title = (id) => new RegExp(`${id} · `);
-  const until = Date.now() + 90_000;
-  while (!title(ids[0]).test(await capture(VIEW_SOCKET, 'view'))) {
-    if (Date.now() > until) throw new Error(`the view did not show ${ids[0]}: ${await capture(VIEW_SOCKET, 'view')}`);
-    await sleep(100);
-  }
+  const pid = await openView({ socket: VIEW_SOCKET, root, env: [`FLOTILLA_TMUX_SOCKET=${agentSocket(root)}`], bin: BIN, nodeArgs: NODE_ARGS, firstId: ids[0], timeoutMs: 90_000 });
   // Adoption of the sessions and the first monitoring pass; then the live pane must show the agent.
   const live = Date.now() + 60_000;
   while (!/tick \d+/.test(await capture(VIEW_SOCKET, 'view'))) {
@@ -148,20 +121,8 @@ async function measureView(root, label) {
     await sleep(200);
   }
   await sleep(3000);
-  const times = [];
-  for (let i = 0; i < KEYS; i++) {
-    const down = i % 2 === 0;
-    const want = title(down ? ids[1] : ids[0]);
-    const t0 = performance.now();
-    tmux(VIEW_SOCKET, ['send-keys', '-t', 'view', down ? 'j' : 'k']);
-    for (;;) {
-      if (want.test(await capture(VIEW_SOCKET, 'view'))) break;
-      if (performance.now() - t0 > 20_000) throw new Error(`no change after a key: ${await capture(VIEW_SOCKET, 'view')}`);
-    }
-    times.push(performance.now() - t0);
-    await sleep(50);
-  }
-  const c0 = cpuTicks(pid);
+  const times = await listKeyLatencies(VIEW_SOCKET, ids, KEYS, 20_000);
+  const c0 = viewTicks(pid);
   const w0 = performance.now();
   let ssh = 0;
   let samples = 0;
@@ -170,13 +131,9 @@ async function measureView(root, label) {
     samples++;
     await sleep(100);
   }
-  const cpu = ((cpuTicks(pid) - c0) / TICKS / ((performance.now() - w0) / 1000)) * 100;
+  const cpu = ((viewTicks(pid) - c0) / TICKS / ((performance.now() - w0) / 1000)) * 100;
   const rss = rssMB(pid);
-  tmux(VIEW_SOCKET, ['send-keys', '-t', 'view', 'q']);
-  await sleep(1500);
-  try {
-    tmux(VIEW_SOCKET, ['kill-server']);
-  } catch {}
+  await closeView(VIEW_SOCKET);
   return { label, p50: pct(times, 50), p95: pct(times, 95), cpu, rss, sshLive: ssh / samples };
 }
 
