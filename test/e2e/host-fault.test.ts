@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeMaster, findExecutable } from '../../src/engine/index.js';
-import { findSshd, startSshd, type TestSshd } from '../../src/test-support/sshd.js';
+import { findExecutable } from '../../src/engine/index.js';
+import { findSshd } from '../../src/test-support/sshd.js';
 import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { hostTmuxSockets, startTestHost, type TestHost } from '../../src/test-support/test-host.js';
 import { waitFor } from '../../src/test-support/tmux-repo.js';
 
 const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
@@ -26,10 +27,8 @@ interface StatusTask {
 }
 
 describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then comes back (real binary, real sshd)', () => {
-  let server: TestSshd;
   let repo: TempRepo;
-  let hostRoot: string;
-  let hostConfig: Record<string, unknown>;
+  let host: TestHost & { stop(): void };
   let notes: string;
   let release: string;
   const cli = (args: string[]) => runCli(repo.root, args, { FLOTILLA_TMUX_SOCKET: `flt-e2e-fault-${process.pid}` });
@@ -38,13 +37,10 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
     existsSync(notes) ? readFileSync(notes, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string }) : [];
 
   beforeAll(async () => {
-    server = await startSshd(sshd!);
     repo = makeTempRepo({});
-    hostRoot = join(repo.dir, 'box');
-    mkdirSync(hostRoot);
+    host = await startTestHost(sshd!, repo);
     notes = join(repo.dir, 'notifications.jsonl');
     release = join(repo.dir, 'release');
-    hostConfig = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: hostRoot };
     repo.write(
       '.flotilla/config.json',
       JSON.stringify({
@@ -64,16 +60,13 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
             env: { RELEASE: release, GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'a@flotilla.invalid', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'a@flotilla.invalid' },
           },
         },
-        hosts: { box: hostConfig },
+        hosts: { box: host.config },
       }),
     );
   }, 30_000);
 
   afterAll(() => {
-    const socket = spawnSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux`], { encoding: 'utf8' }).stdout.trim();
-    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
-    closeMaster(join(repo.root, '.flotilla'), 'box', hostConfig as never);
-    server?.stop();
+    host?.stop();
     repo?.cleanup();
   });
 
@@ -83,14 +76,14 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
     expect(started.stdout).toMatch(/started far \(attempt 1, on host box/);
     const worktree = (await status()).attempts[0]!.worktree;
     // The agent lives on the host, waiting.
-    const hostSocket = spawnSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux`], { encoding: 'utf8' }).stdout.trim();
-    const paneDead = () => execFileSync('tmux', ['-S', hostSocket, 'list-panes', '-t', '=far', '-F', '#{pane_dead}'], { encoding: 'utf8' }).trim();
+    const [hostSocket] = hostTmuxSockets(host.root);
+    const paneDead = () => execFileSync('tmux', ['-S', hostSocket!, 'list-panes', '-t', '=far', '-F', '#{pane_dead}'], { encoding: 'utf8' }).trim();
     expect(paneDead()).toBe('0');
     await cli(['check']);
     expect((await status()).attempts.map((a) => a.state)).toEqual(['running']);
 
     // The host goes away (sshd and every connection it served); the agent keeps running there.
-    server.kill();
+    host.server.kill();
     const first = await cli(['check']);
     const second = await cli(['check']);
     for (const run of [first, second]) expect(run.stderr).toMatch(/check: box: host unreachable since \S+ \(/);
@@ -109,7 +102,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
 
     // The host comes back (same port and keys); the agent finishes there; it is adopted and the task goes on.
     writeFileSync(release, 'go\n');
-    await server.restart();
+    await host.server.restart();
     const ready = await waitFor(
       'the task to be ready after the host came back',
       async () => {

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeMaster, findExecutable } from '../../src/engine/index.js';
+import { findExecutable } from '../../src/engine/index.js';
 import { findSshd, startSshd, type TestSshd } from '../../src/test-support/sshd.js';
 import { PROJECT_ROOT, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { hostOn, type TestHost } from '../../src/test-support/test-host.js';
 import { waitFor } from '../../src/test-support/tmux-repo.js';
 
 const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
@@ -29,7 +29,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('placement and host slots through the real 
   let tight: TestSshd;
   let repo: TempRepo;
   const hosts: Record<string, Record<string, unknown>> = {};
-  const roots: string[] = [];
+  const made: TestHost[] = [];
   const t0 = Date.now();
   const cli = async (args: string[]) => {
     const r = await runCli(repo.root, args, { FLOTILLA_TMUX_SOCKET: `flt-e2e-place-${process.pid}` });
@@ -42,10 +42,9 @@ describe.skipIf(!sshd || !HAVE_TMUX)('placement and host slots through the real 
     [roomy, tight] = await Promise.all([startSshd(sshd!), startSshd(sshd!)]);
     repo = makeTempRepo({});
     const host = (server: TestSshd, name: string, over: Record<string, unknown>) => {
-      const root = join(repo.dir, name);
-      mkdirSync(root);
-      roots.push(root);
-      return { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: root, ...over };
+      const h = hostOn(server, repo, name, over);
+      made.push(h);
+      return h.config;
     };
     // The same machine's memory for all three: the reserves decide. roomy keeps none back, tight
     // 1 GB, this machine 2 GB, so roomy has the most free above its reserve.
@@ -75,11 +74,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('placement and host slots through the real 
     await cli(['stop', 'first']).catch(() => undefined);
     await cli(['stop', 'second']).catch(() => undefined);
     spawnSync('tmux', ['-L', `flt-e2e-place-${process.pid}`, 'kill-server'], { stdio: 'ignore' });
-    for (const root of roots) {
-      const socket = spawnSync('sh', ['-c', `ls -d ${root}/.flotilla/*/tmux 2>/dev/null`], { encoding: 'utf8' }).stdout.trim();
-      if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
-    }
-    for (const [name, hc] of Object.entries(hosts)) closeMaster(join(repo.root, '.flotilla'), name, hc as never);
+    for (const h of made) h.release();
     roomy?.stop();
     tight?.stop();
     repo?.cleanup();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskRegistry, taskSchema } from '../../src/engine/index.js';
 import { findSshd, startSshd, type TestSshd } from '../../src/test-support/sshd.js';
 import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { sshHostConfig } from '../../src/test-support/test-host.js';
 
 // `flotilla hosts` and `hosts check` through the real binary against a real sshd on 127.0.0.1:
 // one good host, one with a key the server does not accept, one with a known_hosts that lacks the
@@ -34,7 +35,7 @@ describe.skipIf(!sshd)('flotilla hosts against real sshd', () => {
   };
   beforeAll(async () => {
     server = await startSshd(sshd!);
-    const base = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts };
+    const base = sshHostConfig(server);
     repo = makeTempRepo({
       hosts: {
         box: { ...base, maxAgents: 3, memReserveMB: 1024, worktreeRoot: join(server.dir, 'wt') },

@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeMaster, findExecutable } from '../../src/engine/index.js';
-import { findSshd, startSshd, type TestSshd } from '../../src/test-support/sshd.js';
+import { findExecutable } from '../../src/engine/index.js';
+import { findSshd } from '../../src/test-support/sshd.js';
 import { PROJECT_ROOT, git, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { startTestHost, type TestHost } from '../../src/test-support/test-host.js';
 import { waitFor } from '../../src/test-support/tmux-repo.js';
 
 const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
@@ -35,9 +36,8 @@ interface StatusTask {
 }
 
 describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote host (sshd on 127.0.0.1)', () => {
-  let server: TestSshd;
   let repo: TempRepo;
-  let hostConfig: Record<string, unknown>;
+  let host: TestHost & { stop(): void };
   let hostRoot: string;
   const term = `flt-e2e-rchecks-${process.pid}`;
   const cli = (args: string[]) => runCli(repo.root, args, { FLOTILLA_TMUX_SOCKET: `${term}-local` });
@@ -46,19 +46,9 @@ describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote
   const registry = (): StatusTask[] => (JSON.parse(readFileSync(join(repo.root, '.flotilla', 'tasks.json'), 'utf8')) as { tasks: StatusTask[] }).tasks;
 
   beforeAll(async () => {
-    server = await startSshd(sshd!);
     repo = makeTempRepo({});
-    hostRoot = join(repo.dir, 'box');
-    mkdirSync(hostRoot);
-    hostConfig = {
-      ssh: `${server.user}@127.0.0.1`,
-      port: server.port,
-      identityFile: server.userKey,
-      knownHostsFile: server.knownHosts,
-      worktreeRoot: hostRoot,
-      maxBuilds: 1,
-      env: { FLOTILLA_TEST_HOST: 'box' },
-    };
+    host = await startTestHost(sshd!, repo, 'box', { maxBuilds: 1, env: { FLOTILLA_TEST_HOST: 'box' } });
+    hostRoot = host.root;
     repo.write(
       '.flotilla/config.json',
       JSON.stringify({
@@ -78,18 +68,15 @@ describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote
             env: { NO_COLOR: '1', ...GIT_ENV },
           },
         },
-        hosts: { box: hostConfig },
+        hosts: { box: host.config },
       }),
     );
   }, 30_000);
 
   afterAll(() => {
     // The agents live in the host's tmux server: ending it ends them (stop is covered by remote-host.test.ts).
-    const socket = spawnSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux`], { encoding: 'utf8' }).stdout.trim();
-    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
+    host?.stop();
     spawnSync('tmux', ['-L', `${term}-local`, 'kill-server'], { stdio: 'ignore' });
-    if (repo) closeMaster(join(repo.root, '.flotilla'), 'box', hostConfig as never);
-    server?.stop();
     repo?.cleanup();
   });
 

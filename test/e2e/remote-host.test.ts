@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeMaster, findExecutable } from '../../src/engine/index.js';
-import { findSshd, startSshd, type TestSshd } from '../../src/test-support/sshd.js';
+import { findExecutable } from '../../src/engine/index.js';
+import { findSshd } from '../../src/test-support/sshd.js';
 import { BIN, PROJECT_ROOT, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { startTestHost, type TestHost } from '../../src/test-support/test-host.js';
 import { waitFor } from '../../src/test-support/tmux-repo.js';
 
 const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
@@ -20,18 +20,15 @@ const term = `flt-e2e-remote-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', term, '-f', '/dev/null', ...args], { encoding: 'utf8' });
 
 describe.skipIf(!sshd || !HAVE_TMUX)('a task on a remote host through the real binary (sshd on 127.0.0.1)', () => {
-  let server: TestSshd;
   let repo: TempRepo;
-  let hostConfig: Record<string, unknown>;
+  let host: TestHost & { stop(): void };
   let hostRoot: string;
   const cli = (args: string[]) => runCli(repo.root, args, { FLOTILLA_TMUX_SOCKET: `${term}-local` });
 
   beforeAll(async () => {
-    server = await startSshd(sshd!);
     repo = makeTempRepo({});
-    hostRoot = join(repo.dir, 'box');
-    mkdirSync(hostRoot);
-    hostConfig = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: hostRoot };
+    host = await startTestHost(sshd!, repo);
+    hostRoot = host.root;
     repo.write(
       '.flotilla/config.json',
       JSON.stringify({
@@ -50,17 +47,14 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a task on a remote host through the real b
             env: { CLAUDE_CONFIG_DIR: join(repo.root, '.flotilla', 'demo-claude'), NO_COLOR: '1', ...GIT_ENV },
           },
         },
-        hosts: { box: hostConfig },
+        hosts: { box: host.config },
       }),
     );
   }, 30_000);
 
   afterAll(() => {
     spawnSync('tmux', ['-L', term, 'kill-server'], { stdio: 'ignore' });
-    const socket = spawnSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux`], { encoding: 'utf8' }).stdout.trim();
-    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
-    closeMaster(join(repo.root, '.flotilla'), 'box', hostConfig as never);
-    server?.stop();
+    host?.stop();
     repo?.cleanup();
   });
 

@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeMaster, findExecutable } from '../../src/engine/index.js';
-import { findSshd, startSshd, type TestSshd } from '../../src/test-support/sshd.js';
+import { findExecutable } from '../../src/engine/index.js';
+import { findSshd } from '../../src/test-support/sshd.js';
 import { BIN, PROJECT_ROOT, makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { startTestHost, type TestHost } from '../../src/test-support/test-host.js';
 
 const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
 const sshd = findSshd();
@@ -31,20 +31,15 @@ async function until(what: string, ok: (s: string) => boolean, timeoutMs: number
 const lastTick = (s: string) => Math.max(0, ...[...s.matchAll(/remote-tick (\d+)/g)].map((m) => Number(m[1])));
 
 describe.skipIf(!sshd || !HAVE_TMUX)('the fleet view with an agent on a remote host (sshd on 127.0.0.1)', () => {
-  let server: TestSshd;
   let repo: TempRepo;
-  let hostConfig: Record<string, unknown>;
-  let hostRoot: string;
+  let host: TestHost & { stop(): void };
   const env = { FLOTILLA_TMUX_SOCKET: `${term}-local` };
   const cli = (args: string[]) => runCli(repo.root, args, env);
 
   beforeAll(async () => {
     execFileSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'ensure-built.mjs')], { cwd: PROJECT_ROOT, stdio: 'inherit' });
-    server = await startSshd(sshd!);
     repo = makeTempRepo({});
-    hostRoot = join(repo.dir, 'box');
-    mkdirSync(hostRoot);
-    hostConfig = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: hostRoot };
+    host = await startTestHost(sshd!, repo);
     repo.write(
       '.flotilla/config.json',
       JSON.stringify({
@@ -56,17 +51,14 @@ describe.skipIf(!sshd || !HAVE_TMUX)('the fleet view with an agent on a remote h
         monitor: { intervalSec: 2, idleGraceSec: 0 },
         recovery: { auto: [] },
         profiles: { tick: { command: ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo "remote-tick $i"; sleep 1; done'], hooks: 'none' } },
-        hosts: { box: hostConfig },
+        hosts: { box: host.config },
       }),
     );
   }, 60_000);
 
   afterAll(() => {
     spawnSync('tmux', ['-L', term, 'kill-server'], { stdio: 'ignore' });
-    const socket = spawnSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux`], { encoding: 'utf8' }).stdout.trim();
-    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
-    if (repo) closeMaster(join(repo.root, '.flotilla'), 'box', hostConfig as never);
-    server?.stop();
+    host?.stop();
     repo?.cleanup();
   });
 
@@ -89,7 +81,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('the fleet view with an agent on a remote h
     await until('the view again', (s) => /AGENT\s+STATE/.test(s) && /far@box/.test(s), 30_000);
 
     // The host goes away: the row says so, nothing is failed, and the view still answers keys.
-    server.kill();
+    host.server.kill();
     const down = await until('the row to say unreachable', (s) => /far@box\s+tick\s+unreachable/.test(s) && /host box unreachable since/.test(s), 60_000);
     // The task is not failed and the view did not end (the pane title quotes ssh's reason, which may say "ssh failed").
     expect(down).not.toMatch(/far@box\s+\S+\s+failed|EXIT=/);
@@ -103,7 +95,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('the fleet view with an agent on a remote h
 
     // It comes back: the session is followed again and the pane is live (new output after the outage).
     const before = lastTick(screen());
-    await server.restart();
+    await host.server.restart();
     await until('the row without unreachable', (s) => /far@box/.test(s) && !/unreachable/.test(s), 60_000);
     await until('the live pane to show new output', (s) => lastTick(s) > before + 2, 60_000);
     expect(screen()).not.toMatch(/EXIT=/);

@@ -1,11 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findSshd, startSshd, type TestSshd } from '../../test-support/sshd.js';
+import { findSshd } from '../../test-support/sshd.js';
+import { startTestHost, type TestHost } from '../../test-support/test-host.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { HAVE_TMUX, waitFor } from '../../test-support/tmux-repo.js';
-import { closeMaster } from '../hosts/index.js';
 import { createFleet, type Fleet } from './create-fleet.js';
 
 const sshd = findSshd();
@@ -17,18 +17,16 @@ const AGENT = ['echo "$1" > work.txt && git add work.txt && git commit -qm "work
 const TASKS = ['t1', 't2', 't3'];
 
 describe.skipIf(!sshd || !SSH || !HAVE_TMUX)('a monitoring pass over several attempts on one host (real sshd on 127.0.0.1)', () => {
-  let server: TestSshd;
   let repo: TempRepo;
+  let host: TestHost & { stop(): void };
   let hostRoot: string;
-  let hostConfig: Record<string, unknown>;
   let sshLog: string;
   const savedPath = process.env.PATH;
 
   beforeAll(async () => {
-    server = await startSshd(sshd!);
     repo = makeTempRepo();
-    hostRoot = join(repo.dir, 'box');
-    mkdirSync(hostRoot);
+    host = await startTestHost(sshd!, repo, 'box', { memReserveMB: 0 });
+    hostRoot = host.root;
     // Every ssh flotilla starts (its own execs and git's fetch) goes through this wrapper, which logs it.
     const bin = join(repo.dir, 'bin');
     mkdirSync(bin);
@@ -36,7 +34,6 @@ describe.skipIf(!sshd || !SSH || !HAVE_TMUX)('a monitoring pass over several att
     writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nprintf 'ssh %s\\n' "$(printf '%s ' "$@" | tr '\\n' ' ')" >> '${sshLog}'\nexec '${SSH}' "$@"\n`);
     chmodSync(join(bin, 'ssh'), 0o755);
     process.env.PATH = `${bin}:${savedPath}`;
-    hostConfig = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: hostRoot, memReserveMB: 0 };
     const configFile = join(repo.root, '.flotilla', 'config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     writeFileSync(
@@ -55,17 +52,14 @@ describe.skipIf(!sshd || !SSH || !HAVE_TMUX)('a monitoring pass over several att
             env: { GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'a@flotilla.invalid', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'a@flotilla.invalid' },
           },
         },
-        hosts: { box: hostConfig },
+        hosts: { box: host.config },
       }),
     );
   }, 30_000);
 
   afterAll(() => {
     process.env.PATH = savedPath;
-    const socket = execFileSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux 2>/dev/null || true`], { encoding: 'utf8' }).trim();
-    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
-    closeMaster(join(repo.root, '.flotilla'), 'box', hostConfig as never);
-    server?.stop();
+    host?.stop();
     repo?.cleanup();
   });
 

@@ -1,12 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findSshd, startSshd, type TestSshd } from '../../test-support/sshd.js';
+import { findSshd } from '../../test-support/sshd.js';
+import { startTestHost, type TestHost } from '../../test-support/test-host.js';
 import { makeTempRepo, type TempRepo } from '../../test-support/temp-repo.js';
 import { HAVE_TMUX, waitFor } from '../../test-support/tmux-repo.js';
 import { attemptFiles } from '../core/index.js';
-import { closeMaster } from '../hosts/index.js';
 import { createFleet, type Fleet } from './create-fleet.js';
 
 const sshd = findSshd();
@@ -22,10 +22,9 @@ const AGENT = [
 ].join('; ');
 
 describe.skipIf(!sshd || !HAVE_TMUX)('an attempt on a remote host (real sshd on 127.0.0.1)', () => {
-  let server: TestSshd;
   let repo: TempRepo;
+  let host: TestHost & { stop(): void };
   let hostRoot: string;
-  let hostConfig: Record<string, unknown>;
   const fleets: Fleet[] = [];
   const open = async (): Promise<Fleet> => {
     const f = await createFleet({ cwd: repo.root });
@@ -34,11 +33,9 @@ describe.skipIf(!sshd || !HAVE_TMUX)('an attempt on a remote host (real sshd on 
   };
 
   beforeAll(async () => {
-    server = await startSshd(sshd!);
     repo = makeTempRepo();
-    hostRoot = join(repo.dir, 'box');
-    mkdirSync(hostRoot);
-    hostConfig = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: hostRoot, memReserveMB: 0 };
+    host = await startTestHost(sshd!, repo, 'box', { memReserveMB: 0 });
+    hostRoot = host.root;
     const configFile = join(repo.root, '.flotilla', 'config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     writeFileSync(
@@ -58,7 +55,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('an attempt on a remote host (real sshd on 
             env: { GIT_AUTHOR_NAME: 'agent', GIT_AUTHOR_EMAIL: 'a@flotilla.invalid', GIT_COMMITTER_NAME: 'agent', GIT_COMMITTER_EMAIL: 'a@flotilla.invalid' },
           },
         },
-        hosts: { box: hostConfig },
+        hosts: { box: host.config },
       }),
     );
     writeFileSync(join(repo.root, '.env'), 'SECRET=1\n');
@@ -71,10 +68,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('an attempt on a remote host (real sshd on 
 
   afterAll(async () => {
     for (const f of fleets) await f.close().catch(() => undefined);
-    const socket = execFileSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux 2>/dev/null || true`], { encoding: 'utf8' }).trim();
-    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
-    closeMaster(join(repo.root, '.flotilla'), 'box', hostConfig as never);
-    server?.stop();
+    host?.stop();
     repo?.cleanup();
   });
 

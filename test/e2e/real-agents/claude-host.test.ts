@@ -1,12 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, realpathSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, realpathSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeMaster, hostHookScript } from '../../../src/engine/index.js';
+import { hostHookScript } from '../../../src/engine/index.js';
 import { messageRequests, messageTexts, startAnthropicEndpoint } from '../../../src/test-support/anthropic-endpoint.js';
 import type { EndpointHandle } from '../../../src/test-support/model-endpoint.js';
 import { AGENT_VERSIONS, claudeConfigDir, claudeEndpointEnv, realAgent, startWatcher, type Watcher } from '../../../src/test-support/real-agents.js';
-import { findSshd, startSshd, type TestSshd } from '../../../src/test-support/sshd.js';
+import { findSshd } from '../../../src/test-support/sshd.js';
+import { hostTmuxSockets, startTestHost, type TestHost } from '../../../src/test-support/test-host.js';
 import { makeTmuxRepo, waitFor, type TmuxRepo } from '../../../src/test-support/tmux-repo.js';
 
 /**
@@ -20,29 +21,22 @@ const sshd = findSshd();
 if (!sshd) console.log('SKIP: real Claude Code on a remote host: sshd not found (install openssh-server)');
 
 describe.skipIf(!CLAUDE || !sshd)(`real Claude Code ${AGENT_VERSIONS.claude} on a remote host`, () => {
-  let server: TestSshd | null = null;
+  let host: (TestHost & { stop(): void }) | null = null;
   let endpoint: EndpointHandle | null = null;
   let t: TmuxRepo | null = null;
   let watcher: Watcher | null = null;
-  let hostConfig: Record<string, unknown> = {};
   let hostRoot = '';
-  const hostTmux = (...args: string[]) => {
-    const socket = spawnSync('sh', ['-c', 'ls -d "$0"/.flotilla/*/tmux', hostRoot], { encoding: 'utf8' }).stdout.trim();
-    return execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
-  };
+  const hostTmux = (...args: string[]) => execFileSync('tmux', ['-S', hostTmuxSockets(hostRoot)[0]!, ...args], { encoding: 'utf8' });
 
   afterAll(async () => {
     await watcher?.stop();
     await t?.cli(['stop', 'job']).catch(() => undefined);
-    if (hostRoot) spawnSync('sh', ['-c', 'for s in "$0"/.flotilla/*/tmux; do tmux -S "$s" kill-server; done', hostRoot], { stdio: 'ignore' });
-    if (t) closeMaster(join(t.repo.root, '.flotilla'), 'box', hostConfig as never);
-    server?.stop();
+    host?.stop();
     t?.cleanup();
     await endpoint?.close();
   });
 
   it('hooks on the host: waiting and idle from its hook events, the stop gate blocks a dirty tree and its text reaches the model, the worktree trusted there', async () => {
-    server = await startSshd(sshd!);
     endpoint = await startAnthropicEndpoint({ turns: [] });
     const configDir = join('/tmp', `flt-claude-host-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     t = makeTmuxRepo('claude-host', {
@@ -57,11 +51,10 @@ describe.skipIf(!CLAUDE || !sshd)(`real Claude Code ${AGENT_VERSIONS.claude} on 
       },
     });
     const tr = t;
-    hostRoot = join(tr.repo.dir, 'box');
-    mkdirSync(hostRoot);
-    hostConfig = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: hostRoot };
+    host = await startTestHost(sshd!, tr.repo);
+    hostRoot = host.root;
     const config = JSON.parse(readFileSync(join(tr.repo.root, '.flotilla/config.json'), 'utf8')) as Record<string, unknown>;
-    tr.repo.write('.flotilla/config.json', JSON.stringify({ ...config, hosts: { box: hostConfig } }));
+    tr.repo.write('.flotilla/config.json', JSON.stringify({ ...config, hosts: { box: host.config } }));
     claudeConfigDir(configDir, { approveKey: true });
     endpoint.push(
       { text: 'Writing the file.', tools: [{ name: 'Bash', input: { command: "printf 'hello\\n' > hello.txt", description: 'Write hello.txt' } }] },
