@@ -43,8 +43,25 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          exclude: ['test/e2e/real-agents/**'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
+          // Two files at once, like unit and hostile (all three share one group of two workers):
+          // an e2e file's time is mostly waiting on the real binary, tmux, sshd and agents it
+          // drives. Each file has its own temp repository, tmux sockets, sshd ports and agent
+          // config folders, so two never share state.
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'real-agents',
+          include: ['test/e2e/real-agents/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          // One file at a time, after all the others (vitest runs the projects without file
+          // parallelism last, alone): these assert how soon a real agent CLI's state is seen
+          // ("waiting within 2 s"), which a second file's load beside them can delay.
           fileParallelism: false,
         },
       },
@@ -56,10 +73,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 60_000,
           // Two files at once even on 2 cores (vitest's default there is one): most of a hostile
-          // file's time is loading the engine and waiting on the processes it drives. Its own
-          // group (after unit), since a group's projects must share maxWorkers.
+          // file's time is loading the engine and waiting on the processes it drives.
           maxWorkers: 2,
-          sequence: { groupOrder: 1 },
           server: patchedInk,
         },
       },
