@@ -108,6 +108,8 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
       () => [{ error: 529 }, { error: 529, delayMs: 3000 }, { error: 529, delayMs: 3000 }], {
       approveKey: true,
       fallback: { error: 401 },
+      // Monitor passes every 2 s (not 15): the pause, its end and the judgement each wait for a pass.
+      config: { monitor: { intervalSec: 2 } },
     });
     const task = async () =>
       (JSON.parse((await tr.cli(['status', '--json'])).stdout) as { tasks: Array<{ state: string; reason: string | null; pausedUntil: string | null; attempts: Array<{ failure: { class: string; evidence: string } | null }> }> }).tasks[0]!;
@@ -146,7 +148,7 @@ describe.skipIf(!CLAUDE)(`real Claude Code ${V} through flotilla`, () => {
     const env = await waitFor('needs you (environment)', async () => {
       const now = await task();
       return now.state === 'failed' && now.attempts[0]?.failure?.class === 'environment' ? now : null;
-    }, 65_000, 250); // the send ends the pause at one monitor pass, the next judges it: two 15 s passes and a slow machine
+    }, 65_000, 250); // the send ends the pause at one monitor pass, the next judges it: two passes and a slow machine
     expect(env.attempts).toHaveLength(1);
     expect(env.attempts[0]!.failure!.evidence).toMatch(/^not logged in, or the API key was refused: the agent said "⎿\s+Invalid API key · Fix external API key"$/);
   }, 120_000);
