@@ -1,4 +1,4 @@
-import { closeSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
 import * as pty from 'node-pty';
 import { PtyError, openNoFollowSync, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
 import { passthrough } from './attach.js';
@@ -88,6 +88,8 @@ export class TmuxSession implements RuntimeSession {
   private offTick: (() => void) | null = null;
   private logOffset = -1;
   private lastLogPoll = 0;
+  /** The log, kept open while it is followed (reopened when rotated: another inode at the path). */
+  private logFd: { fd: number; ino: number } | null = null;
   private released = false;
   /**
    * While the screen is shown: the pane's output again, in a terminal of the same size that keeps
@@ -161,10 +163,19 @@ export class TmuxSession implements RuntimeSession {
   private stopFollowingLog(): void {
     this.offTick?.();
     this.offTick = null;
+    // A poll under way reads before this runs out (polls are chained), then the log is let go.
+    this.polling = this.polling.then(() => {
+      if (!this.offTick) this.closeLog();
+    });
   }
 
   private pollLog(): Promise<void> {
-    this.polling = this.polling.then(() => this.readLog()).catch(() => undefined);
+    this.polling = this.polling
+      .then(() => this.readLog())
+      .catch(() => undefined)
+      .then(() => {
+        if (!this.offTick) this.closeLog(); // a read outside following (the exit's last one) keeps nothing open
+      });
     return this.polling;
   }
 
@@ -172,31 +183,37 @@ export class TmuxSession implements RuntimeSession {
    * Follows the log file tmux pipes the pane into: new bytes are output (and the shown screen's past).
    * Synchronous calls on purpose: a local file in the state folder takes microseconds, and at 100
    * agents the promise-based stat, open, read and close (a thread-pool trip each) cost ten times
-   * the CPU. Nothing is opened unless the log grew.
+   * the CPU. A poll is one `stat` when nothing was written, and a `stat` and a read when something
+   * was: the file stays open while it is followed (it was opened and closed at each read).
    */
   private async readLog(): Promise<void> {
-    let size: number;
-    try {
-      size = statSync(this.logFile).size;
-    } catch {
+    const st = statSync(this.logFile, { throwIfNoEntry: false });
+    if (!st) {
+      this.closeLog();
       return;
     }
+    let size = st.size;
     const listen = this.outputListeners.size > 0;
+    if (this.logFd && this.logFd.ino !== st.ino) {
+      // Rotated (`.log` → `.log.1`, a new `.log`): the new file is read from its start.
+      this.logOffset = listen ? 0 : this.logOffset;
+      this.pastOffset = -1;
+    }
     if (listen && (this.logOffset < 0 || size < this.logOffset)) this.logOffset = 0; // first read, or rotated
     const past = this.past;
     if (past && (this.pastOffset < 0 || size < this.pastOffset)) this.pastOffset = Math.max(0, size - REPLAY_BYTES);
     const outFrom = listen && size > this.logOffset ? Math.max(this.logOffset, size - 64 * 1024) : size;
     const pastFrom = past && size > this.pastOffset ? this.pastOffset : size;
     const from = Math.min(outFrom, pastFrom);
-    if (from === size) return;
-    const fd = openNoFollowSync(this.logFile, 'r'); // a planted symlink or FIFO is not read
-    let buf: Buffer;
-    try {
-      buf = Buffer.alloc(size - from);
-      buf = buf.subarray(0, readSync(fd, buf, 0, buf.length, from));
-    } finally {
-      closeSync(fd);
+    if (from === size) {
+      // An agent that has ended writes no more: its log need not stay open.
+      if (this.exited) this.closeLog();
+      return;
     }
+    const fd = this.openLog(st.ino);
+    if (fd === null) return; // replaced between the stat and the open: the next poll reads the new one
+    let buf = Buffer.alloc(size - from);
+    buf = buf.subarray(0, readSync(fd, buf, 0, buf.length, from));
     size = from + buf.length;
     if (past && past === this.past && pastFrom < size) {
       past.write(new Uint8Array(buf.subarray(pastFrom - from)));
@@ -207,6 +224,26 @@ export class TmuxSession implements RuntimeSession {
       const text = buf.subarray(outFrom - from).toString('utf8');
       for (const l of this.outputListeners) l(text);
     }
+  }
+
+  /** The open log for the file with inode `ino` (opened, or reopened after a rotation); null when the path now holds another. */
+  private openLog(ino: number): number | null {
+    if (this.logFd?.ino === ino) return this.logFd.fd;
+    this.closeLog();
+    const fd = openNoFollowSync(this.logFile, 'r'); // a planted symlink or FIFO is not read
+    const opened = fstatSync(fd).ino;
+    this.logFd = { fd, ino: opened };
+    return opened === ino ? fd : null;
+  }
+
+  private closeLog(): void {
+    if (!this.logFd) return;
+    try {
+      closeSync(this.logFd.fd);
+    } catch {
+      // already closed
+    }
+    this.logFd = null;
   }
 
   /** Starts following the log from its current end (used on adoption). */
