@@ -291,14 +291,35 @@ export class StatusTracker {
     });
   }
 
+  /**
+   * The output goes quiet at `quietAt` unless more arrives. Output only moves that time: the timer
+   * already set fires, finds it moved, and waits the rest (one timer per quiet spell, where a new
+   * one for every chunk of output cost 100 agents 100 timers a second).
+   */
   private arm(alreadyQuietMs = 0): void {
-    if (this.timer) clearTimeout(this.timer);
     if (this.done) return;
-    this.timer = setTimeout(() => void this.onQuiet(), Math.max(0, this.o.quietMs - alreadyQuietMs));
+    this.quietAt = Date.now() + Math.max(0, this.o.quietMs - alreadyQuietMs);
+    if (this.timer && this.timerDue <= this.quietAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.waitForQuiet();
+  }
+
+  private quietAt = 0;
+  private timerDue = 0;
+
+  private waitForQuiet(): void {
+    this.timerDue = this.quietAt;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.done) return;
+      if (this.quietAt > Date.now()) this.waitForQuiet();
+      else void this.onQuiet();
+    }, Math.max(0, this.quietAt - Date.now()));
     this.timer.unref?.();
   }
 
   private async onQuiet(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.done || this.hooksSeen) return;
     // What the last burst of output said; with no output since the last quiet spell, the screen.
