@@ -272,11 +272,18 @@ export class StatusTracker {
 
   /** The non-empty last lines of the latest output. */
   private tail(): string {
-    return this.recent
-      .split('\n')
-      .filter((l) => l.trim())
-      .slice(-TAIL_LINES)
-      .join('\n');
+    // From the end, stopping at TAIL_LINES (asked at every output: splitting the whole 4000
+    // characters each time was a third of following a printing agent).
+    const out: string[] = [];
+    let end = this.recent.length;
+    while (end > 0 && out.length < TAIL_LINES) {
+      const start = this.recent.lastIndexOf('\n', end - 1);
+      const line = this.recent.slice(start + 1, end);
+      if (line.trim()) out.push(line);
+      if (start < 0) break;
+      end = start;
+    }
+    return out.reverse().join('\n');
   }
 
   /**

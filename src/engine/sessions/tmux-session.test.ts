@@ -45,6 +45,14 @@ describe('TmuxSession output', () => {
       await until(() => chunks.join('').endsWith('a longer line after the rotation\n'));
       expect(chunks.join('')).toBe('one\ntwo\nthree\na longer line after the rotation\n');
       expect(openCount(log) + openCount(`${log}.1`)).toBe(1);
+      // Cut in place (the same file, shorter than what was read): read from its start again.
+      await writeFile(log, 'cut\n');
+      await until(() => chunks.at(-1) === 'cut\n');
+      // A burst larger than one read: only its last 64 KiB count, as the first read of a log.
+      const burst = `${'x'.repeat(99)}\n`.repeat(1000);
+      await appendFile(log, burst);
+      await until(() => chunks.at(-1)!.endsWith(burst.slice(-100)));
+      expect(chunks.at(-1)).toBe(burst.slice(-64 * 1024));
       session.release();
       await new Promise((r) => setTimeout(r, 50));
       expect(openCount(log) + openCount(`${log}.1`)).toBe(0);

@@ -12,6 +12,8 @@ import { ScreenClient } from './tmux-screen-client.js';
 import { clientEnv, target, type PaneRow } from './tmux.js';
 
 const LOG_POLL_MS = 400;
+/** Where logs are read on (TmuxSession.readOn); reads are synchronous and decoded at once, so one buffer serves all. */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
 /** First pause before a shown screen's client is started again after it ended; doubles up to the max. */
 const RECONNECT_MIN_MS = 1000;
 const RECONNECT_MAX_MS = 8000;
@@ -187,6 +189,7 @@ export class TmuxSession implements RuntimeSession {
    * was: the file stays open while it is followed (it was opened and closed at each read).
    */
   private async readLog(): Promise<void> {
+    if (this.readOn()) return;
     const st = statSync(this.logFile, { throwIfNoEntry: false });
     if (!st) {
       this.closeLog();
@@ -224,6 +227,22 @@ export class TmuxSession implements RuntimeSession {
       const text = buf.subarray(outFrom - from).toString('utf8');
       for (const l of this.outputListeners) l(text);
     }
+  }
+
+  /**
+   * The usual poll of an agent that prints, without a `stat`: the open log read on from where the
+   * last read ended. False (nothing done) when the stat path must decide: nothing new (the file
+   * may have been rotated or cut), more than a read holds (only its last 64 KiB count), the shown
+   * screen's past to feed, or no file open yet.
+   */
+  private readOn(): boolean {
+    if (!this.logFd || this.past || this.logOffset < 0 || this.outputListeners.size === 0) return false;
+    const n = readSync(this.logFd.fd, READ_BUFFER, 0, READ_BUFFER.length, this.logOffset);
+    if (n === 0 || n === READ_BUFFER.length) return false;
+    this.logOffset += n;
+    const text = READ_BUFFER.toString('utf8', 0, n);
+    for (const l of this.outputListeners) l(text);
+    return true;
   }
 
   /** The open log for the file with inode `ino` (opened, or reopened after a rotation); null when the path now holds another. */
