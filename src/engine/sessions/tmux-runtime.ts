@@ -9,6 +9,7 @@ import { launchArgv, paneEnvArgs, withSecretEnv } from './tmux-commands.js';
 import { PaneList } from './tmux-panes.js';
 import { LogTicker, TmuxSession } from './tmux-session.js';
 import { CaptureBatch } from './capture-batch.js';
+import { TerminalPool } from './live-screen.js';
 import { clientEnv, target, tmuxSocketName, writeTmuxConf, type PaneRow } from './tmux.js';
 
 const POLL_MS = 1000;
@@ -32,6 +33,8 @@ export class TmuxRuntime implements Runtime {
   protected sessions = new Map<string, TmuxSession>();
   /** One timer for the log polls of all the sessions (see LogTicker). */
   readonly logTicker = new LogTicker();
+  /** Headless terminals handed from one shown screen to the next (see TerminalPool). */
+  readonly terminals = new TerminalPool();
   private readonly captures = new CaptureBatch((args) => this.tmux(args));
   private poller: NodeJS.Timeout | null = null;
   private confFile: string | null = null;

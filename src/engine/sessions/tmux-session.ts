@@ -5,7 +5,7 @@ import { passthrough } from './attach.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type RuntimeSession } from './runtime.js';
 import { REPLAY_BYTES } from './last-screen.js';
-import { LiveScreen } from './live-screen.js';
+import { LiveScreen, type TerminalPool } from './live-screen.js';
 import { joinCapture } from './serialize.js';
 import { tmuxArg } from './tmux-commands.js';
 import { ScreenClient } from './tmux-screen-client.js';
@@ -66,6 +66,8 @@ export interface TmuxServer {
   capturePane?(args: string[]): Promise<RunResult>;
   /** The runtime's shared log timer (a session without one keeps its own). */
   readonly logTicker?: LogTicker;
+  /** Headless terminals handed from one shown screen to the next (default: each makes its own). */
+  readonly terminals?: TerminalPool;
   tmux(args: string[]): Promise<RunResult>;
   panes(): Promise<PaneRow[]>;
   /** The argv of a tmux client attached to a session (default: tmux on the local private socket). */
@@ -293,7 +295,7 @@ export class TmuxSession implements RuntimeSession {
 
   /** A tmux client for the shown screen; its changes go to every subscriber. */
   private openClient(cols: number, rows: number): ScreenClient {
-    const client: ScreenClient = new ScreenClient(this.attachArgv(), cols, rows, () => this.clientEnded(client));
+    const client: ScreenClient = new ScreenClient(this.attachArgv(), cols, rows, () => this.clientEnded(client), this.rt.terminals);
     client.screen.onChange(() => {
       for (const l of this.screenListeners) l();
     });
@@ -349,7 +351,7 @@ export class TmuxSession implements RuntimeSession {
     if (!this.client || this.past) return;
     const { cols, rows } = this.client.screen;
     // Nothing answers terminal queries here: the live client does.
-    const past = new LiveScreen(cols, rows, () => {});
+    const past = new LiveScreen(cols, rows, () => {}, this.rt.terminals);
     this.past = past;
     this.pastOffset = -1;
     // Once the log's tail is parsed the scrollback is there: a change for the pane to count it.
