@@ -13,7 +13,7 @@ import { findExecutable } from './which.js';
  *
  * One writer for all the agents of a state folder (the hub): the process tmux starts for a pane's
  * pipe hands the pipe's end to the hub over a unix socket in the state folder (`log-hub.sock`,
- * SCM_RIGHTS) and exits at once; the hub (`flotilla-log-hub`, one perl process, about 6 MB) writes
+ * SCM_RIGHTS) and exits at once; the hub (`flotilla-log-hub <socket>` in ps, one perl process, about 6 MB) writes
  * every agent's log, sleeps in select() while no agent prints, and ends 3 s after its last pipe
  * closed. The first pipe that finds no hub starts one (a lock file next to the socket makes it one).
  * The hub lives outside the tmux server's sessions, so the server still ends with its last agent.
@@ -97,7 +97,7 @@ sub take_pipe {
 sub hub {
   my ($lock) = @_;
   POSIX::setsid();
-  $0 = 'flotilla-log-hub';
+  $0 = "flotilla-log-hub $hubsock";
   open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
   unlink $hubsock;
   my $l;
