@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { distScript } from '../core/index.js';
-import { logHubPossible, logPipeCommand } from './log-pipe.js';
+import { PERL_LOG_WRITER, logHubPossible, logPipeCommand } from './log-pipe.js';
 import { hubPids } from '../../test-support/log-hub.js';
 import { findExecutable } from './which.js';
 
@@ -97,6 +97,10 @@ describe('logPipeCommand', () => {
     const withNode = logPipeCommand(spec, { perl: null });
     expect(withNode).toContain('log-writer.js');
     expect(withNode.startsWith(`exec ${process.execPath}`)).toBe(true);
+  });
+
+  it('holds nothing tmux would expand in a pipe-pane command (formats, strftime)', () => {
+    expect(PERL_LOG_WRITER).not.toMatch(/#|%[A-Za-z%{*$]/);
   });
 });
 

@@ -24,6 +24,8 @@ import { findExecutable } from './which.js';
  * half a second after the agent whose pid it names is gone (tmux keeps the pipe open while a dead pane
  * is shown). Without perl, `log-writer.js` (node, about 44 MB per agent) does the same.
  */
+// tmux expands formats and strftime in a pipe-pane command: the program holds no '%' before a
+// letter and no '#' (so no perl hash variables and no comments).
 export const PERL_LOG_WRITER = String.raw`
 use strict; use warnings; use Fcntl qw(:DEFAULT :flock); use Socket; use POSIX (); use Config;
 my ($file, $max, $keep, $pidfile, $hubsock) = @ARGV;
@@ -59,7 +61,6 @@ sub put {
     $l->{size} += length $part;
   }
 }
-# sendmsg/recvmsg with SCM_RIGHTS through syscall (core perl has no wrapper): 64-bit Linux only.
 my $sys = $Config{ptrsize} == 8 ? ($Config{archname} =~ /^x86_64-linux/ ? [46, 47] : $Config{archname} =~ /^aarch64-linux/ ? [211, 212] : undef) : undef;
 sub addr { unpack('J', pack('p', $_[0])) }
 sub msghdr { my ($iov, $ctl) = @_; pack('JLLJJJJiL', 0, 0, 0, addr($iov), 1, addr($ctl), length $ctl, 0, 0) }
@@ -76,7 +77,7 @@ sub hand_over {
 }
 sub take_pipe {
   my ($l, $pipes) = @_;
-  accept(my $c, $l) or return;
+  accept(my $c, $l) or return undef;
   my $data = "\0" x 8192; my $ctl = "\0" x 64;
   my $iov = pack('JJ', addr($data), length $data);
   my $n = syscall($sys->[1], fileno($c) + 0, msghdr($iov, $ctl), 0);
@@ -88,12 +89,13 @@ sub take_pipe {
       $k = 3 unless $k =~ /^\d+$/ && $k >= 1;
       $pipes->{$fd} = { in => $in, file => $f, max => $m, keep => $k };
       syswrite($c, 'k');
+      close $c;
+      return $fd;
     } else { POSIX::close($fd) }
   }
   close $c;
+  return undef;
 }
-# The hub: one process per state folder takes every agent's pipe and writes every log; it ends 3 s
-# after its last pipe closed.
 sub hub {
   my ($lock) = @_;
   POSIX::setsid();
@@ -102,23 +104,23 @@ sub hub {
   unlink $hubsock;
   my $l;
   socket($l, PF_UNIX, SOCK_STREAM, 0) && bind($l, pack_sockaddr_un($hubsock)) && listen($l, 128) or POSIX::_exit(1);
-  my (%pipes, $idle);
+  my ($pipes, @fds, $idle) = ({});
   $idle = time;
   while (1) {
-    my $rin = ''; vec($rin, fileno($l), 1) = 1; vec($rin, $_, 1) = 1 for keys %pipes;
-    my $n = select(my $rout = $rin, undef, undef, %pipes ? undef : 1);
+    my $rin = ''; vec($rin, fileno($l), 1) = 1; vec($rin, $_, 1) = 1 for @fds;
+    my $n = select(my $rout = $rin, undef, undef, @fds ? undef : 1);
     if ($n < 0) { next if $!{EINTR}; last }
-    if (!%pipes && time - $idle >= 3) { last }
+    if (!@fds && time - $idle >= 3) { last }
     next if $n <= 0;
-    for my $fd (keys %pipes) {
+    for my $fd (@fds) {
       next unless vec($rout, $fd, 1);
-      my $p = $pipes{$fd};
+      my $p = $pipes->{$fd};
       my $r = sysread($p->{in}, my $buf, 65536);
       if (!defined $r) { next if $!{EINTR} || $!{EAGAIN} }
-      if (!$r) { shut($p); close $p->{in}; delete $pipes{$fd}; $idle = time; next }
+      if (!$r) { shut($p); close $p->{in}; delete $pipes->{$fd}; @fds = grep { $_ != $fd } @fds; $idle = time; next }
       put($p, $buf);
     }
-    take_pipe($l, \%pipes) if vec($rout, fileno($l), 1);
+    if (vec($rout, fileno($l), 1)) { my $fd = take_pipe($l, $pipes); push @fds, $fd if defined $fd }
   }
   close $l; unlink $hubsock;
   POSIX::_exit(0);
@@ -126,7 +128,6 @@ sub hub {
 if ($sys && defined $hubsock && length $hubsock && length $hubsock < 100) {
   for (1 .. 60) {
     exit 0 if hand_over();
-    # No hub answers: whoever takes the lock starts one (the lock lives as long as the hub).
     if (sysopen(my $lock, "$hubsock.lock", O_RDWR | O_CREAT | O_NOFOLLOW, 0600)) {
       if (flock($lock, LOCK_EX | LOCK_NB)) {
         my $pid = fork;
@@ -138,8 +139,6 @@ if ($sys && defined $hubsock && length $hubsock && length $hubsock < 100) {
     select(undef, undef, undef, 0.05);
   }
 }
-# No hub: this process writes the log itself, and ends on end of input or, with a pid file, half a
-# second after the agent whose pid it names is gone (tmux keeps the pipe open while a dead pane is shown).
 my $log = { file => $file, max => $max, keep => $keep };
 sub agent_gone {
   open(my $p, '<', $pidfile) or return 0;
