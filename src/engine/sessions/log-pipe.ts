@@ -27,7 +27,7 @@ import { findExecutable } from './which.js';
 // tmux expands formats and strftime in a pipe-pane command: the program holds no '%' before a
 // letter and no '#' (so no perl hash variables and no comments).
 export const PERL_LOG_WRITER = String.raw`
-use strict; use warnings; use Fcntl qw(:DEFAULT :flock); use Socket; use POSIX (); use Config;
+use strict; use warnings; use Fcntl qw(:DEFAULT :flock);
 my ($file, $max, $keep, $pidfile, $hubsock) = @ARGV;
 $max = 5242880 unless defined $max && $max =~ /^\d+$/ && $max >= 1024;
 $keep = 3 unless defined $keep && $keep =~ /^\d+$/ && $keep >= 1;
@@ -61,15 +61,21 @@ sub put {
     $l->{size} += length $part;
   }
 }
-my $sys = $Config{ptrsize} == 8 ? ($Config{archname} =~ /^x86_64-linux/ ? [46, 47] : $Config{archname} =~ /^aarch64-linux/ ? [211, 212] : undef) : undef;
+my $sys;
+if (defined $hubsock && length $hubsock && length $hubsock < 100) {
+  require Config; require Socket; require POSIX;
+  no warnings 'once';
+  my ($ptr, $arch) = ($Config::Config{ptrsize}, $Config::Config{archname});
+  $sys = $ptr == 8 ? ($arch =~ /^x86_64-linux/ ? [46, 47] : $arch =~ /^aarch64-linux/ ? [211, 212] : undef) : undef;
+}
 sub addr { unpack('J', pack('p', $_[0])) }
 sub msghdr { my ($iov, $ctl) = @_; pack('JLLJJJJiL', 0, 0, 0, addr($iov), 1, addr($ctl), length $ctl, 0, 0) }
 sub hand_over {
-  socket(my $s, PF_UNIX, SOCK_STREAM, 0) or return 0;
-  connect($s, pack_sockaddr_un($hubsock)) or return 0;
+  socket(my $s, Socket::PF_UNIX(), Socket::SOCK_STREAM(), 0) or return 0;
+  connect($s, Socket::pack_sockaddr_un($hubsock)) or return 0;
   my $msg = join("\0", $max, $keep, $file);
   my $iov = pack('JJ', addr($msg), length $msg);
-  my $ctl = pack('JiiiI', 20, SOL_SOCKET, SCM_RIGHTS, fileno(STDIN), 0);
+  my $ctl = pack('JiiiI', 20, Socket::SOL_SOCKET(), Socket::SCM_RIGHTS(), fileno(STDIN), 0);
   my $n = syscall($sys->[0], fileno($s) + 0, msghdr($iov, $ctl), 0);
   return 0 unless $n == length $msg;
   my $ack = '';
@@ -82,7 +88,7 @@ sub take_pipe {
   my $iov = pack('JJ', addr($data), length $data);
   my $n = syscall($sys->[1], fileno($c) + 0, msghdr($iov, $ctl), 0);
   my ($clen, $level, $type, $fd) = unpack('Jiii', $ctl);
-  if ($n > 0 && $clen >= 20 && $level == SOL_SOCKET && $type == SCM_RIGHTS && $fd > 2) {
+  if ($n > 0 && $clen >= 20 && $level == Socket::SOL_SOCKET() && $type == Socket::SCM_RIGHTS() && $fd > 2) {
     my ($m, $k, $f) = split /\0/, substr($data, 0, $n), 3;
     if (defined $f && length $f && open(my $in, '<&=', $fd)) {
       $m = 5242880 unless $m =~ /^\d+$/ && $m >= 1024;
@@ -103,7 +109,7 @@ sub hub {
   open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
   unlink $hubsock;
   my $l;
-  socket($l, PF_UNIX, SOCK_STREAM, 0) && bind($l, pack_sockaddr_un($hubsock)) && listen($l, 128) or POSIX::_exit(1);
+  socket($l, Socket::PF_UNIX(), Socket::SOCK_STREAM(), 0) && bind($l, Socket::pack_sockaddr_un($hubsock)) && listen($l, 128) or POSIX::_exit(1);
   my ($pipes, @fds, $idle) = ({});
   $idle = time;
   while (1) {
@@ -125,7 +131,7 @@ sub hub {
   close $l; unlink $hubsock;
   POSIX::_exit(0);
 }
-if ($sys && defined $hubsock && length $hubsock && length $hubsock < 100) {
+if ($sys) {
   for (1 .. 60) {
     exit 0 if hand_over();
     if (sysopen(my $lock, "$hubsock.lock", O_RDWR | O_CREAT | O_NOFOLLOW, 0600)) {
@@ -210,18 +216,16 @@ export function logHubPossible(): boolean {
 }
 
 /**
- * Memory flotilla's own processes add to each tmux agent, MB (see bench/sessions.mjs). With the
- * shared writer: the tmux server's own growth per pane (its grid and history, measured) and nothing
- * per agent for the log, the writer's 6 MB being counted once, by the memory it already takes.
- * Otherwise the agent's own log writer too: perl 6 MB, node 44 MB. The pty runtime adds none (the
- * view holds the pty).
+ * Memory flotilla's own processes add to each tmux agent, MB (bench/sessions.mjs). With the shared
+ * writer nothing measurable: its one process (about 6 MB) serves every agent and, running, is
+ * already out of the free memory the recommendation starts from; the tmux server grew 0.03 MB per
+ * pane of an agent printing a line a second. A writer of its own per agent: perl 6 MB, node 44 MB.
+ * The pty runtime adds none (the view holds the pty).
  */
 export function agentOverheadMB(runtime: 'tmux' | 'pty', options: { perl?: string | null; hub?: boolean } = {}): number {
   if (runtime === 'pty') return 0;
   const perl = options.perl === undefined ? findExecutable('perl', { cwd: '/' }) : options.perl;
+  if (!perl) return 44;
   const hub = options.hub ?? (logHubPossible() && process.env.FLOTILLA_LOG_HUB !== '0');
-  return TMUX_PANE_MB + (perl ? (hub ? 0 : 6) : 44);
+  return hub ? 0 : 6;
 }
-
-/** The tmux server's memory per agent pane (5000 lines of history), MB: bench/sessions.mjs. */
-export const TMUX_PANE_MB = 1;
