@@ -176,10 +176,16 @@ for (const n of (process.env.BENCH_AGENTS || '10,50').split(',').map(Number)) {
 if (process.env.BENCH_MB === '0') process.exit(0);
 console.log(`flotilla sessions bench: ${MB} MB of coloured lines into a 120x40 screen`);
 const base = await plainTmux();
-console.log(`plain tmux (baseline)            ${fmt(base)}`);
-for (const runtime of ['tmux', 'pty']) {
+console.log(`plain tmux (baseline)                          ${fmt(base)}`);
+for (const [runtime, own] of [['tmux', false], ['tmux', true], ['pty', false]]) {
+  // own: the log written by a writer of the agent's own (FLOTILLA_LOG_HUB=0), as before the shared one.
+  const saved = process.env.FLOTILLA_LOG_HUB;
+  if (own) process.env.FLOTILLA_LOG_HUB = '0';
   const r = await flotilla(runtime);
+  if (saved === undefined) delete process.env.FLOTILLA_LOG_HUB;
+  else process.env.FLOTILLA_LOG_HUB = saved;
+  const label = runtime === 'tmux' ? (own ? 'tmux, own writer' : 'tmux, shared writer') : 'pty';
   console.log(
-    `flotilla ${runtime.padEnd(4)} + live screen     ${fmt(r.ms)}  ratio ${(r.ms / base).toFixed(2)}x  peak RSS ${r.peakMB.toFixed(0)} MB  screen updates ${r.changes}${r.done ? '' : '  (final screen missing BENCH-DONE!)'}`,
+    `flotilla ${label.padEnd(19)} + live screen ${fmt(r.ms)}  ratio ${(r.ms / base).toFixed(2)}x  peak RSS ${r.peakMB.toFixed(0)} MB  screen updates ${r.changes}${r.done ? '' : '  (final screen missing BENCH-DONE!)'}`,
   );
 }
