@@ -85,8 +85,8 @@ export class RoutedRuntime implements Runtime {
   }
 
   /** The local agents' log pipes (remote hosts run a writer per agent). */
-  async repairLogs(): Promise<number> {
-    return (await this.local.repairLogs?.()) ?? 0;
+  async repairLogs(options?: { onlyIfWriterGone?: boolean }): Promise<number> {
+    return (await this.local.repairLogs?.(options)) ?? 0;
   }
 
   async close(options?: { killSessions?: boolean }): Promise<void> {
