@@ -3,9 +3,9 @@ import { PtyError } from '../core/index.js';
 import type { Runner } from '../exec/index.js';
 import { dirname } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
-import { logPipeCommand } from './log-pipe.js';
+import { logHubAnswers, logHubPossible, logHubSocket, logPipeCommand } from './log-pipe.js';
 import type { Runtime, RuntimeSession, SpawnSpec } from './runtime.js';
-import { launchArgv, paneEnvArgs, withSecretEnv } from './tmux-commands.js';
+import { launchArgv, paneEnvArgs, tmuxArg, withSecretEnv } from './tmux-commands.js';
 import { PaneList } from './tmux-panes.js';
 import { LogTicker, TmuxSession } from './tmux-session.js';
 import { CaptureBatch } from './capture-batch.js';
@@ -188,7 +188,16 @@ export class TmuxRuntime implements Runtime {
     const pidFile = `${spec.logFile}.pid`;
     await rm(pidFile, { force: true });
     await ensurePrivateDir(dirname(spec.logFile));
-    await this.tmux(['pipe-pane', '-o', '-t', t, logPipeCommand({ logFile: spec.logFile, logMaxBytes: spec.logMaxBytes, logKeep: spec.logKeep, pidFile })]);
+    // The shared writer died with pipes of running agents: they get new ones (one writer again).
+    await this.repairLogs({ onlyIfWriterGone: true });
+    // The log's name on the pane, for repairLogs; then the pipe to the shared writer (or its own).
+    const log = { logFile: spec.logFile, logMaxBytes: spec.logMaxBytes, logKeep: spec.logKeep, pidFile, hubSocket: this.logHub() };
+    await this.tmux([
+      ...['set-option', '-p', '-t', t, '@flotilla-log-max', String(spec.logMaxBytes), ';'],
+      ...['set-option', '-p', '-t', t, '@flotilla-log-keep', String(spec.logKeep), ';'],
+      ...['set-option', '-p', '-t', t, '@flotilla-log', tmuxArg(spec.logFile), ';'],
+      ...['pipe-pane', '-o', '-t', t, logPipeCommand(log)],
+    ]);
     const envArgs = paneEnvArgs(spec.env);
     // Profile env values (tokens) go through a 0600 file, never tmux's command line (visible in ps).
     const wrapped = await withSecretEnv(spec, await launchArgv(spec), envArgs.secret);
@@ -209,6 +218,34 @@ export class TmuxRuntime implements Runtime {
 
   async list() {
     return this.panes();
+  }
+
+  /** The shared log writer's socket (log-pipe.ts), or null: each agent's pipe gets a writer of its own. */
+  protected logHub(): string | null {
+    return this.serverIsLocal && logHubPossible() ? logHubSocket(this.o.stateDir) : null;
+  }
+
+  /**
+   * Gives a new log pipe to every running agent whose pipe is gone: all of them when the shared
+   * writer no longer answers (killed: their pipes ended with it), else those tmux closed. The first
+   * new pipe starts a writer again. Agents started before the shared writer (no `@flotilla-log`)
+   * are left alone. Returns how many pipes were made.
+   */
+  async repairLogs(options: { onlyIfWriterGone?: boolean } = {}): Promise<number> {
+    const hub = this.logHub();
+    if (!hub) return 0;
+    const hubAlive = await logHubAnswers(hub);
+    if (hubAlive && options.onlyIfWriterGone) return 0;
+    const r = await this.tmux(['list-panes', '-a', '-F', '#{pane_id}\t#{pane_dead}\t#{pane_pipe}\t#{@flotilla-log-max}\t#{@flotilla-log-keep}\t#{@flotilla-log}']);
+    if (r.exitCode !== 0) return 0;
+    let made = 0;
+    for (const line of r.stdout.split('\n')) {
+      const [pane, dead, pipe, max, keep, logFile] = line.split('\t');
+      if (!pane?.startsWith('%') || dead !== '0' || !logFile || (hubAlive && pipe === '1')) continue;
+      const command = logPipeCommand({ logFile, logMaxBytes: Number(max) || 5 * 1024 * 1024, logKeep: Number(keep) || 3, pidFile: `${logFile}.pid`, hubSocket: hub });
+      if ((await this.tmux(['pipe-pane', '-t', pane, command])).exitCode === 0) made++;
+    }
+    return made;
   }
 
   async follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null> {
