@@ -9,15 +9,23 @@ import { launchArgv, paneEnvArgs, tmuxArg, withSecretEnv } from './tmux-commands
 import { PaneList } from './tmux-panes.js';
 import { LogTicker, TmuxSession } from './tmux-session.js';
 import { CaptureBatch } from './capture-batch.js';
+import { TerminalPool } from './live-screen.js';
 import { clientEnv, target, tmuxSocketName, writeTmuxConf, type PaneRow } from './tmux.js';
 
 const POLL_MS = 1000;
+/**
+ * On a local server, a poll whose pane processes all still exist (signal 0, no process started)
+ * asks tmux nothing; tmux is asked (`list-panes`, with the zombie check) at least this often.
+ */
+export const FULL_POLL_MS = 5000;
 /** How long a dead pane may go without tmux reporting its exit status before it counts as none. */
 const EXIT_STATUS_WAIT_MS = 3000;
 
 /**
  * Sessions as detached tmux sessions on flotilla's private socket, named by task. They survive this
- * process; `follow` picks them up again. One poller (list-panes every second) notices exits.
+ * process; `follow` picks them up again. One poller notices exits: every second it checks that the
+ * pane processes exist (signal 0), and asks tmux (`list-panes`) when one does not or every
+ * FULL_POLL_MS (every second for a server on another host).
  */
 export class TmuxRuntime implements Runtime {
   readonly kind = 'tmux' as const;
@@ -25,6 +33,8 @@ export class TmuxRuntime implements Runtime {
   protected sessions = new Map<string, TmuxSession>();
   /** One timer for the log polls of all the sessions (see LogTicker). */
   readonly logTicker = new LogTicker();
+  /** Headless terminals handed from one shown screen to the next (see TerminalPool). */
+  readonly terminals = new TerminalPool();
   private readonly captures = new CaptureBatch((args) => this.tmux(args));
   private poller: NodeJS.Timeout | null = null;
   private confFile: string | null = null;
@@ -90,15 +100,38 @@ export class TmuxRuntime implements Runtime {
   }
 
   private polling = false;
+  private lastFullPoll = 0;
+
+  /**
+   * Whether every followed session's pane process still exists, asked of the kernel (signal 0)
+   * instead of tmux: at 100 agents a `list-panes` each second (a fork of this process) and its
+   * zombie check (100 `/proc` reads) were most of what following them cost. An agent that ended
+   * is gone at once (tmux reaps it); one left unreaped (a zombie passes signal 0) is found by the
+   * full poll within FULL_POLL_MS. Only on this machine: a host's pids are not ours.
+   */
+  private allPanesRunning(): boolean {
+    if (!this.serverIsLocal) return false;
+    for (const s of this.sessions.values()) {
+      if (!s.pid || s.unsettledSince !== null) return false;
+      try {
+        process.kill(s.pid, 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+      }
+    }
+    return true;
+  }
 
   private async poll(): Promise<void> {
     // One poll at a time: under load list-panes can take longer than POLL_MS, and overlapping
     // polls would count one dead-pane sighting several times.
     if (this.sessions.size === 0 || this.polling) return;
+    if (Date.now() - this.lastFullPoll < FULL_POLL_MS && this.allPanesRunning()) return;
     this.polling = true;
     try {
       const list = await this.panesOrNull();
       if (!list) return; // tmux did not answer this time; ask again next round
+      this.lastFullPoll = Date.now();
       const rows = new Map(list.map((r) => [r.name, r]));
       for (const [name, s] of [...this.sessions]) {
         await this.settle(s, rows.get(name) ?? null);
