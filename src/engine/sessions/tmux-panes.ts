@@ -34,6 +34,11 @@ export class PaneList {
     return rows;
   }
 
+  /** A pane list read by another command (a remote host's log copy): it serves as a fresh one. */
+  offer(rows: PaneRow[]): void {
+    this.cache = { at: Date.now(), rows: Promise.resolve(rows) };
+  }
+
   /** Forgets the cached pane list (after starting or killing a session). */
   invalidate(): void {
     this.cache = null;

@@ -83,6 +83,11 @@ export class TmuxRuntime implements Runtime {
     return (await this.panesOrNull()) ?? [];
   }
 
+  /** A pane list read by another command (see PaneList.offer). */
+  protected offerPanes(rows: PaneRow[]): void {
+    this.paneList.offer(rows);
+  }
+
   protected startPoller(): void {
     if (this.poller) return;
     this.poller = setInterval(() => void this.poll(), POLL_MS);
@@ -91,7 +96,7 @@ export class TmuxRuntime implements Runtime {
 
   private polling = false;
 
-  private async poll(): Promise<void> {
+  protected async poll(): Promise<void> {
     // One poll at a time: under load list-panes can take longer than POLL_MS, and overlapping
     // polls would count one dead-pane sighting several times.
     if (this.sessions.size === 0 || this.polling) return;
