@@ -5,7 +5,9 @@
 // process of its own, as a user types it). Every ssh process flotilla starts goes through a wrapper
 // `ssh` first on PATH that logs its start and end time and what it ran on the host, so each start's
 // time is broken down into its ssh execs (with their wall time) and what happened between them.
-// Then `flotilla start` of MANY more tasks at once (one command, several ids) on HOSTS hosts.
+// Then `flotilla start` of MANY more tasks (one command per host, several ids each) on HOSTS hosts.
+// BENCH_BASE_BIN=<another build's bin/flotilla>: its starts are measured too, alternating with
+// this build's on the same host and repository (the base first), so both see the same load.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -87,8 +89,12 @@ writeFileSync(
 );
 const PATH = `${bin}:${process.env.PATH}`;
 
+const BASE_BIN = process.env.BENCH_BASE_BIN;
 function flotilla(...args) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: repo, env: { ...env, PATH }, encoding: 'utf8' });
+  return flotillaOf(BIN, ...args);
+}
+function flotillaOf(bin, ...args) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repo, env: { ...env, PATH }, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`flotilla ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
@@ -147,22 +153,36 @@ try {
   );
   flotilla('status');
   const rows = [];
+  const baseRows = [];
+  console.log(`load average before: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   for (let i = 0; i < TASKS; i++) {
-    const id = `s${i}`;
-    flotilla('add', id, '--id', id, '--prompt', id);
-    writeFileSync(log, '');
-    const t0 = Date.now();
-    flotilla('start', id, '--host', 'box');
-    const t1 = Date.now();
-    rows.push({ id, ms: t1 - t0, execs: execsBetween(t0, t1), t0 });
+    for (const [bin, out, prefix] of [...(BASE_BIN ? [[BASE_BIN, baseRows, 'b']] : []), [BIN, rows, 's']]) {
+      const id = `${prefix}${i}`;
+      flotilla('add', id, '--id', id, '--prompt', id);
+      writeFileSync(log, '');
+      const t0 = Date.now();
+      flotillaOf(bin, 'start', id, '--host', 'box');
+      const t1 = Date.now();
+      out.push({ id, ms: t1 - t0, execs: execsBetween(t0, t1), t0 });
+    }
   }
-  console.log(`${TASKS} starts one after the other on one loopback host (\`flotilla start ID --host box\`, each its own process):`);
+  if (BASE_BIN) {
+    console.log(`base build (${BASE_BIN}): ${TASKS} starts, one after the other:`);
+    for (const r of baseRows) {
+      const sshMs = r.execs.reduce((n, x) => n + x.end - x.start, 0);
+      console.log(`  ${r.id}: ${f(r.ms)}, ${r.execs.length} ssh execs taking ${f(sshMs)} together`);
+      if (r === baseRows[1] || baseRows.length === 1) for (const x of r.execs) console.log(`    +${String(Math.round(x.start - r.t0)).padStart(5)} ms  ${f(x.end - x.start).padStart(7)}  ${label(x.what)}`);
+    }
+    console.log(`base median start: ${f(median(baseRows.map((r) => r.ms)))}, ${median(baseRows.map((r) => r.execs.length))} ssh execs`);
+  }
+  console.log(`this build: ${TASKS} starts one after the other on one loopback host (\`flotilla start ID --host box\`, each its own process):`);
   for (const r of rows) {
     const sshMs = r.execs.reduce((n, x) => n + x.end - x.start, 0);
     console.log(`  ${r.id}: ${f(r.ms)}, ${r.execs.length} ssh execs taking ${f(sshMs)} together`);
     for (const x of r.execs) console.log(`    +${String(Math.round(x.start - r.t0)).padStart(5)} ms  ${f(x.end - x.start).padStart(7)}  ${label(x.what)}`);
   }
-  console.log(`median start: ${f(median(rows.map((r) => r.ms)))}`);
+  console.log(`median start: ${f(median(rows.map((r) => r.ms)))}, ${median(rows.map((r) => r.execs.length))} ssh execs`);
+  console.log(`load average after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 
   if (MANY > 0) {
     const ids = [];
