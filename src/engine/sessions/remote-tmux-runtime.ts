@@ -284,10 +284,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
         blocks: { remote: files.blocks, offset: 0, count: 0 },
       });
       // Hook events recorded while nobody followed count at once (a one-shot `flotilla check`).
-      if (spec.eventsFile) {
-        await this.round?.catch(() => undefined);
-        await this.copyLogs().catch(() => undefined);
-      }
+      if (spec.eventsFile) await this.freshRound().catch(() => undefined);
     }
     return session;
   }
@@ -319,6 +316,22 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     // A round under way is shared (the poller); `follow` waits for it and makes its own.
     this.round ??= this.copyRound().finally(() => (this.round = null));
     return this.round;
+  }
+
+  private pending: Promise<void> | null = null;
+
+  /**
+   * A round that starts after this call: sessions followed together (adoption follows them side by
+   * side) share one, where each used to wait for the last and then make its own.
+   */
+  private freshRound(): Promise<void> {
+    this.pending ??= (this.round ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        this.pending = null;
+        return this.copyLogs();
+      });
+    return this.pending;
   }
 
   private async copyRound(): Promise<void> {
