@@ -4,7 +4,7 @@ import { forEachTask } from './task-selection.js';
 
 function io(): CliIO & { lines: string[] } {
   const lines: string[] = [];
-  return { cwd: '/', env: {}, lines, out: (t) => lines.push(t), err: (t) => lines.push(`err ${t}`) };
+  return { cwd: '/', env: {}, isTTY: false, lines, out: (t) => void lines.push(t), err: (t) => void lines.push(`err ${t}`) } as CliIO & { lines: string[] };
 }
 
 describe('forEachTask in lanes (start of several tasks on several hosts)', () => {
