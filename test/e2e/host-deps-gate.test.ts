@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeMaster, findExecutable } from '../../src/engine/index.js';
@@ -113,4 +113,24 @@ describe.skipIf(!sshd || !HAVE_TMUX)('shared node_modules and the stop gate of a
     expect((await cli(['stop', 'committed'])).code).toBe(0);
   });
 
+  it('`flotilla gate <task> --local` by hand runs the gate on the host and prints the same as locally', { timeout: 120_000 }, async () => {
+    expect((await cli(['add', 'Dirty', '--id', 'dirty', '--agent', 'dirty', '--prompt', 'leave a file'])).code).toBe(0);
+    expect((await cli(['start', 'dirty', '--host', 'box'])).code).toBe(0);
+    const wt = (await statusOf('dirty')).attempts[0]!.worktree;
+    await waitFor('the agent to leave its file', async () => (existsSync(join(wt, 'wip.txt')) ? true : null), 60_000, 200);
+    // No local worktree is looked for: the host's (here under the host's root) is the one checked.
+    expect(wt.startsWith(hostRoot)).toBe(true);
+    const blocked = await cli(['gate', 'dirty', '--local']);
+    expect(blocked.code).toBe(2);
+    expect(blocked.stdout).toBe('');
+    expect(blocked.stderr).toContain('flotilla stop gate (block 1 of 1): the task is not done yet.');
+    expect(blocked.stderr).toContain('Uncommitted changes: wip.txt. Commit your work (or remove stray files) before stopping.');
+    expect(blocked.stderr).toMatch(/Check "lint" \(sh -c .*\) failed: exit 1: lint: 2 problems in dirty-a1\nlint: 2 problems in dirty-a1/);
+    expect(blocked.stderr).toContain('Fix these, commit, then finish.');
+    // The block was counted on the host: the next stop goes ahead (maxBlocks 1), as locally.
+    const allowed = await cli(['gate', 'dirty', '--local']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout.trim()).toBe('stop gate: 1/1 blocks used for attempt 1; letting the agent stop');
+    expect((await cli(['stop', 'dirty'])).code).toBe(0);
+  });
 });
