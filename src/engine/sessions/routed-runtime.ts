@@ -84,6 +84,11 @@ export class RoutedRuntime implements Runtime {
     return this.remote(host).follow(name, { ...spec, ...(attempt !== undefined ? { attempt } : {}) });
   }
 
+  /** The local agents' log pipes (remote hosts run a writer per agent). */
+  async repairLogs(options?: { onlyIfWriterGone?: boolean }): Promise<number> {
+    return (await this.local.repairLogs?.(options)) ?? 0;
+  }
+
   async close(options?: { killSessions?: boolean }): Promise<void> {
     await Promise.all([this.local.close(options), ...[...this.remotes.values()].map((r) => r.close(options))]);
   }

@@ -62,6 +62,8 @@ export interface Runtime {
   /** Follows an existing session again (tmux only). */
   follow(name: string, spec: Pick<SpawnSpec, 'logFile' | 'eventsFile'>): Promise<RuntimeSession | null>;
   close(options?: { killSessions?: boolean }): Promise<void>;
+  /** Gives running agents whose log pipe is gone a new one (tmux: see TmuxRuntime.repairLogs). */
+  repairLogs?(options?: { onlyIfWriterGone?: boolean }): Promise<number>;
 }
 
 /** The one process-group killer lives with the runner; sessions use it for their agents. */
