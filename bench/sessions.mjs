@@ -98,48 +98,94 @@ function childrenOf(ppid) {
   return out;
 }
 
-/** What each tmux agent costs beside the agent itself: the tmux server's other children (log writers). */
-async function costPerAgent(n) {
+/** Pids of every process whose title is a shared log writer of `socket`. */
+function hubsOf(socket) {
+  const out = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '') !== `flotilla-log-hub ${socket}`) continue;
+      const rssKB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      out.push({ pid: Number(pid), rssMB: rssKB / 1024 });
+    } catch {}
+  }
+  return out;
+}
+
+const rssMB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+/**
+ * What each tmux agent costs beside the agent itself: the tmux server's other children (log
+ * writers of their own), the shared log writer, and the tmux server's own growth per pane.
+ * `shared`: false runs the same fleet with a writer per agent (FLOTILLA_LOG_HUB=0), as before.
+ */
+async function costPerAgent(n, shared) {
   const AGENT = ['sh', '-c', 'while :; do echo "line $(date +%s)"; sleep 1; done'];
   const { dir, repo } = tempRepo('tmux');
   const cfg = JSON.parse(readFileSync(join(repo, '.flotilla', 'config.json'), 'utf8'));
   cfg.profiles.ticker = { command: AGENT };
-  cfg.limits = { maxAgents: n, staggerMs: 0 };
+  cfg.limits = { maxAgents: n + 1, staggerMs: 0, defaultPeakMB: { agent: 16 } };
   writeFileSync(join(repo, '.flotilla', 'config.json'), JSON.stringify(cfg));
-  const socket = `bench-cost-${process.pid}`;
+  const socket = `bench-cost-${process.pid}-${shared ? 'hub' : 'own'}`;
+  const saved = process.env.FLOTILLA_LOG_HUB;
+  if (shared) delete process.env.FLOTILLA_LOG_HUB;
+  else process.env.FLOTILLA_LOG_HUB = '0';
   const fleet = await createFleet({ cwd: repo, sessions: { runtime: 'tmux', tmuxSocket: socket, size: { cols: 120, rows: 40 } } });
   for (let i = 0; i < n; i++) await fleet.dispatch({ type: 'task.add', input: { title: `t${i}`, id: `t${i}`, agent: 'ticker', prompt: 'tick' } });
+  await fleet.dispatch({ type: 'task.add', input: { title: 'first', id: 'first', agent: 'ticker', prompt: 'tick' } });
+  await fleet.dispatch({ type: 'task.start', id: 'first' });
+  await new Promise((r) => setTimeout(r, 1500));
+  const server = Number(tmux(socket, ['display-message', '-p', '#{pid}']).trim());
+  const serverOneMB = rssMB(server);
   for (let i = 0; i < n; i++) await fleet.dispatch({ type: 'task.start', id: `t${i}` });
   await new Promise((r) => setTimeout(r, 3000));
-  const server = Number(tmux(socket, ['display-message', '-p', '#{pid}']).trim());
   const agentPids = new Set(tmux(socket, ['list-panes', '-a', '-F', '#{pane_pid}']).trim().split('\n').map(Number));
   const kids = childrenOf(server);
   const writers = kids.filter((k) => !agentPids.has(k.pid));
   const agents = kids.filter((k) => agentPids.has(k.pid));
+  const hubs = hubsOf(join(repo, '.flotilla', 'log-hub.sock'));
+  const serverMB = rssMB(server);
   const sum = (xs) => xs.reduce((a, x) => a + x.rssMB, 0);
   await fleet.close({ killSessions: true });
   try {
     tmux(socket, ['kill-server']);
   } catch {}
+  if (saved === undefined) delete process.env.FLOTILLA_LOG_HUB;
+  else process.env.FLOTILLA_LOG_HUB = saved;
   rmSync(dir, { recursive: true, force: true });
-  const kind = writers[0]?.cmd.includes('log-writer.js') ? 'node' : writers[0]?.cmd.startsWith('/') && writers[0].cmd.includes('perl') ? 'perl' : 'unknown';
-  return { n, writers: writers.length, writerMB: sum(writers), agents: agents.length, agentMB: sum(agents), kind };
+  return {
+    n: n + 1,
+    processes: writers.length + hubs.length,
+    writerMB: sum(writers) + sum(hubs),
+    agents: agents.length,
+    agentMB: sum(agents),
+    serverPerPaneMB: (serverMB - serverOneMB) / n,
+  };
 }
 
 const fmt = (ms) => `${(ms / 1000).toFixed(2)} s (${(MB / (ms / 1000)).toFixed(0)} MB/s)`;
-const N = Number(process.env.BENCH_AGENTS || 10);
-const c = await costPerAgent(N);
-console.log(
-  `cost per agent: ${c.n} tmux agents (a shell printing a line a second): ${c.writers} log writers (${c.kind}) ${c.writerMB.toFixed(1)} MB in all, ` +
-    `${(c.writerMB / Math.max(1, c.writers)).toFixed(1)} MB each; the ${c.agents} agents themselves ${(c.agentMB / Math.max(1, c.agents)).toFixed(1)} MB each`,
-);
+console.log('cost per agent (tmux agents, a shell printing a line a second): flotilla processes for their logs, MB in all; tmux server growth per pane');
+for (const n of (process.env.BENCH_AGENTS || '10,50').split(',').map(Number)) {
+  for (const shared of [false, true]) {
+    const c = await costPerAgent(n - 1, shared);
+    console.log(
+      `  ${String(c.n).padStart(3)} agents, ${shared ? 'one shared writer ' : 'a writer per agent'}: ${String(c.processes).padStart(3)} processes ${c.writerMB.toFixed(1).padStart(6)} MB ` +
+        `(${(c.writerMB / c.n).toFixed(2)} MB per agent); tmux server +${c.serverPerPaneMB.toFixed(2)} MB per pane; the agents themselves ${(c.agentMB / Math.max(1, c.agents)).toFixed(1)} MB each`,
+    );
+  }
+}
 if (process.env.BENCH_MB === '0') process.exit(0);
 console.log(`flotilla sessions bench: ${MB} MB of coloured lines into a 120x40 screen`);
 const base = await plainTmux();
-console.log(`plain tmux (baseline)            ${fmt(base)}`);
-for (const runtime of ['tmux', 'pty']) {
+console.log(`plain tmux (baseline)                          ${fmt(base)}`);
+for (const [runtime, own] of [['tmux', false], ['tmux', true], ['pty', false]]) {
+  // own: the log written by a writer of the agent's own (FLOTILLA_LOG_HUB=0), as before the shared one.
+  const saved = process.env.FLOTILLA_LOG_HUB;
+  if (own) process.env.FLOTILLA_LOG_HUB = '0';
   const r = await flotilla(runtime);
+  if (saved === undefined) delete process.env.FLOTILLA_LOG_HUB;
+  else process.env.FLOTILLA_LOG_HUB = saved;
+  const label = runtime === 'tmux' ? (own ? 'tmux, own writer' : 'tmux, shared writer') : 'pty';
   console.log(
-    `flotilla ${runtime.padEnd(4)} + live screen     ${fmt(r.ms)}  ratio ${(r.ms / base).toFixed(2)}x  peak RSS ${r.peakMB.toFixed(0)} MB  screen updates ${r.changes}${r.done ? '' : '  (final screen missing BENCH-DONE!)'}`,
+    `flotilla ${label.padEnd(19)} + live screen ${fmt(r.ms)}  ratio ${(r.ms / base).toFixed(2)}x  peak RSS ${r.peakMB.toFixed(0)} MB  screen updates ${r.changes}${r.done ? '' : '  (final screen missing BENCH-DONE!)'}`,
   );
 }

@@ -76,13 +76,13 @@ export async function keyLatency(socket, target, key, changed, limitMs = 10_000)
   }
 }
 
-/** `keys` list keys, j and k in turn between the first two rows (`ids`); each one's latency, ms. */
-export async function listKeyLatencies(socket, ids, keys, limitMs) {
+/** `keys` list keys, j and k in turn between the first two rows (`ids`), `gapMs` after each shows; each one's latency, ms. */
+export async function listKeyLatencies(socket, ids, keys, limitMs, gapMs = 50) {
   const times = [];
   for (let i = 0; i < keys; i++) {
     const down = i % 2 === 0;
     times.push(await keyLatency(socket, 'view', down ? 'j' : 'k', (s) => titleOf(down ? ids[1] : ids[0]).test(s), limitMs));
-    await sleep(50);
+    await sleep(gapMs);
   }
   return times;
 }

@@ -146,13 +146,13 @@ describe('reserve and recommendation', () => {
     expect(swapping.agents).toBe(0);
   });
 
-  it("counts flotilla's own processes per agent (the log writer) in what each agent costs", () => {
+  it("counts flotilla's own processes per agent (tmux's pane, a log writer of its own) in what each agent costs", () => {
     const input = { memory: mem(10 * GB), limits: { ...limits, maxAgents: 100 }, running: [], learnedAgentPeaksMB: [], defaultAgentPeakMB: 256 };
     // 8 GB free: 32 agents at 256 MB, 27 at 256 + 44 MB (a node writer each), 31 at 256 + 6 MB.
     expect(recommendAgents(input).agents).toBe(32);
     expect(recommendAgents({ ...input, overheadPerAgentMB: 44 }).agents).toBe(27);
     const perl = recommendAgents({ ...input, overheadPerAgentMB: 6 });
     expect(perl.agents).toBe(31);
-    expect(perl.reason).toMatch(/per agent \(default, 6 MB of it flotilla's log writer\)/);
+    expect(perl.reason).toMatch(/per agent \(default, 6 MB of it flotilla's own \(tmux, log\)\)/);
   });
 });

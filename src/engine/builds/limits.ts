@@ -47,7 +47,7 @@ export function recommendAgents(input: {
   /** Learned peaks of agent jobs, MB; empty when none was measured yet. */
   learnedAgentPeaksMB: readonly number[];
   defaultAgentPeakMB: number;
-  /** What flotilla's own processes add per agent (the tmux log writer), MB. */
+  /** What flotilla's own processes add per agent (the tmux server's pane, a log writer of its own), MB. */
   overheadPerAgentMB?: number;
 }): Recommendation {
   const { memory, limits, running } = input;
@@ -60,7 +60,7 @@ export function recommendAgents(input: {
   const fit = runningAgents + more;
   const agents = Math.min(limits.maxAgents, fit);
   const parts = [
-    `~${formatGB(perAgent)} per agent (${learned ? 'learned' : 'default'}${overhead > 0 ? `, ${Math.round(overhead)} MB of it flotilla's log writer` : ''})`,
+    `~${formatGB(perAgent)} per agent (${learned ? 'learned' : 'default'}${overhead > 0 ? `, ${Math.round(overhead)} MB of it flotilla's own (tmux, log)` : ''})`,
     `${formatGB(free)} free above a ${formatGB(limits.reserveMB)} reserve`,
     `${runningAgents} running + ${more} more fit`,
   ];

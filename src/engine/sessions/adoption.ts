@@ -66,6 +66,9 @@ async function follow(h: AdoptionHost, taskId: string, detect: boolean, given?: 
 export async function adoptSessions(h: AdoptionHost): Promise<void> {
   const data = await h.ctx.registry.read();
   const rows = new Map((await h.rt.list()).map((r) => [r.name, r]));
+  // The shared log writer was killed: the agents still running get their log pipes back (while it
+  // answers, this costs one connect to its socket).
+  if (rows.size > 0) await h.rt.repairLogs?.({ onlyIfWriterGone: true }).catch(() => 0);
   const silent = h.rt.unanswered?.() ?? new Set<string>();
   // The sessions are followed side by side: their first screen reads go to tmux as one call and
   // their first status writes as one registry write (at 100 agents, one by one took seconds).

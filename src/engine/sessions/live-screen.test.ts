@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LiveScreen } from './live-screen.js';
+import { LiveScreen, TerminalPool } from './live-screen.js';
 import { joinCapture } from './serialize.js';
 
 async function screenOf(data: string, cols = 40, rows = 5) {
@@ -70,5 +70,46 @@ describe('LiveScreen', () => {
     expect([s.cols, s.rows]).toEqual([20, 3]);
     s.dispose();
     expect(() => s.resize(30, 4)).not.toThrow();
+  });
+});
+
+describe('TerminalPool', () => {
+  it('hands a disposed screen\'s terminal to the next screen, reset: nothing of the first session shows or answers', async () => {
+    const pool = new TerminalPool();
+    const firstReplies: string[] = [];
+    const first = new LiveScreen(40, 5, (r) => firstReplies.push(r), pool);
+    // Output, scrollback, the alternate screen, a title and bracketed paste: all state a reset must clear.
+    first.write(`${Array.from({ length: 12 }, (_, i) => `secret ${i}`).join('\r\n')}\x1b]0;title\x07\x1b[?2004h\x1b[?1049h\x1b[31malt secret`);
+    await first.flush();
+    const term = first.term;
+    first.dispose();
+    expect(pool.size).toBe(1);
+    const replies: string[] = [];
+    const second = new LiveScreen(30, 4, (r) => replies.push(r), pool);
+    expect(second.term).toBe(term);
+    expect([second.cols, second.rows]).toEqual([30, 4]);
+    expect(second.history().join('\n')).not.toContain('secret');
+    expect(second.term.buffer.active.type).toBe('normal');
+    second.write('\x1b[6n'); // a cursor position query: answered to the second screen's session only
+    second.write('fresh');
+    await second.flush();
+    expect(second.snapshot()).toMatchObject({ lines: ['fresh', '', '', ''], scrollback: 0 });
+    expect(replies).toEqual(['\x1b[1;1R']);
+    expect(firstReplies).toEqual([]);
+    second.dispose();
+  });
+
+  it('keeps at most its maximum, and never a terminal with output still to parse', () => {
+    const pool = new TerminalPool(1);
+    const a = new LiveScreen(10, 2, () => {}, pool);
+    const b = new LiveScreen(10, 2, () => {}, pool);
+    a.dispose();
+    b.dispose();
+    expect(pool.size).toBe(1);
+    const c = new LiveScreen(10, 2, () => {}, pool);
+    expect(pool.size).toBe(0);
+    c.write('x'.repeat(100_000)); // parsed in later turns: still pending now
+    c.dispose();
+    expect(pool.size).toBe(0);
   });
 });

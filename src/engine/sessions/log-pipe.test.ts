@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, openSync, writeSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { distScript } from '../core/index.js';
-import { logPipeCommand } from './log-pipe.js';
+import { PERL_LOG_WRITER, logHubPossible, logPipeCommand } from './log-pipe.js';
+import { hubPids } from '../../test-support/log-hub.js';
 import { findExecutable } from './which.js';
 
 const dirs: string[] = [];
@@ -18,9 +19,9 @@ function tempDir(): string {
   return d;
 }
 
-const perl = findExecutable('perl', { cwd: '/' });
+const perl = findExecutable('perl', { cwd: '/' }) ?? undefined;
 const writers = [
-  ...(perl ? [{ name: 'perl', perl }] : []),
+  ...(perl ? [{ name: 'perl', perl: perl as string | null }] : []),
   ...(existsSync(distScript('engine', 'sessions', 'log-writer.js')) ? [{ name: 'node', perl: null }] : []),
 ];
 
@@ -96,5 +97,96 @@ describe('logPipeCommand', () => {
     const withNode = logPipeCommand(spec, { perl: null });
     expect(withNode).toContain('log-writer.js');
     expect(withNode.startsWith(`exec ${process.execPath}`)).toBe(true);
+  });
+
+  it('holds nothing tmux would expand in a pipe-pane command (formats, strftime)', () => {
+    expect(PERL_LOG_WRITER).not.toMatch(/#|%[A-Za-z%{*$]/);
+  });
+});
+
+async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Runs the pipe-pane command with a FIFO for its input, as tmux does with its pipe: the input stays
+ * open (written from here) when the command's own process ends, as tmux's end of the pipe does.
+ */
+function runPiped(command: string, dir: string, name: string) {
+  const fifo = join(dir, `${name}.fifo`);
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writeFd = openSync(fifo, constants.O_WRONLY);
+  const child = spawn('sh', ['-c', command], { stdio: [readFd, 'ignore', 'inherit'] });
+  closeSync(readFd);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { exited, write: (b: Buffer) => writeSync(writeFd, b), end: () => closeSync(writeFd) };
+}
+
+describe.runIf(perl && logHubPossible())('the shared log writer (hub)', () => {
+  it('takes each pipe from a writer that exits at once, and writes every byte of two interleaved pipes, rotating each log', async () => {
+    const dir = tempDir();
+    const hubSocket = join(dir, 'log-hub.sock');
+    // Every byte value, UTF-8, NUL, \r\n, escapes; a different mix per pipe.
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const chunksA = Array.from({ length: 30 }, (_, i) => Buffer.concat([bytes, Buffer.from(`a${i} é ✓ \r\n\x1b[1m`)]));
+    const chunksB = Array.from({ length: 30 }, (_, i) => Buffer.from(`b${i}\0\n`));
+    const spec = (name: string, max: number) => ({ logFile: join(dir, `${name}.log`), logMaxBytes: max, logKeep: 20, pidFile: join(dir, 'none.pid'), hubSocket });
+    const a = runPiped(logPipeCommand(spec('a', 4096), { perl }), dir, 'a');
+    const b = runPiped(logPipeCommand(spec('b', 1 << 20), { perl }), dir, 'b');
+    try {
+      // The pipe's own process hands the pipe over and ends: no process per agent.
+      a.write(chunksA[0]!);
+      expect(await a.exited).toBe(0);
+      expect(await b.exited).toBe(0);
+      for (let i = 1; i < 30; i++) {
+        a.write(chunksA[i]!);
+        b.write(chunksB[i - 1]!);
+        if (i % 10 === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+      b.write(chunksB[29]!);
+      const wantA = Buffer.concat(chunksA);
+      const read = (name: string) => {
+        const files = [];
+        for (let i = 20; i >= 1; i--) if (existsSync(join(dir, `${name}.log.${i}`))) files.push(readFileSync(join(dir, `${name}.log.${i}`)));
+        return Buffer.concat([...files, existsSync(join(dir, `${name}.log`)) ? readFileSync(join(dir, `${name}.log`)) : Buffer.alloc(0)]);
+      };
+      await waitFor('both logs complete', () => read('a').length === wantA.length && read('b').length === Buffer.concat(chunksB).length);
+      expect(read('a').equals(wantA)).toBe(true);
+      expect(read('b').equals(Buffer.concat(chunksB))).toBe(true);
+      expect(statSync(join(dir, 'a.log.1')).size).toBe(4096);
+      for (const f of [join(dir, 'a.log'), join(dir, 'a.log.1'), join(dir, 'b.log')]) expect(statSync(f).mode & 0o777).toBe(0o600);
+      expect(hubPids(hubSocket)).toHaveLength(1);
+    } finally {
+      a.end();
+      b.end();
+    }
+    // Its last pipe closed, the hub ends (3 s later). (A socket file left behind, as a killed hub
+    // leaves it, is taken over by the next pipe: see log-hub.test.ts.)
+    await waitFor('the hub to end', () => hubPids(hubSocket).length === 0, 45_000);
+  });
+
+  it('never writes through a symlink planted at a log', async () => {
+    const dir = tempDir();
+    const hubSocket = join(dir, 'log-hub.sock');
+    const target = join(dir, 'target');
+    writeFileSync(target, 'untouched');
+    symlinkSync(target, join(dir, 'evil.log'));
+    const w = runPiped(logPipeCommand({ logFile: join(dir, 'evil.log'), logMaxBytes: 4096, logKeep: 1, pidFile: '', hubSocket }, { perl }), dir, 'evil');
+    const ok = runPiped(logPipeCommand({ logFile: join(dir, 'ok.log'), logMaxBytes: 4096, logKeep: 1, pidFile: '', hubSocket }, { perl }), dir, 'ok');
+    expect(await w.exited).toBe(0);
+    expect(await ok.exited).toBe(0);
+    w.write(Buffer.from('secret\n'));
+    ok.write(Buffer.from('fine\n'));
+    await waitFor('the other log', () => existsSync(join(dir, 'ok.log')) && readFileSync(join(dir, 'ok.log'), 'utf8') === 'fine\n');
+    expect(readFileSync(target, 'utf8')).toBe('untouched');
+    w.end();
+    ok.end();
   });
 });

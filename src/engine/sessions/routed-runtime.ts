@@ -74,6 +74,18 @@ export class RoutedRuntime implements Runtime {
     return lists.flat();
   }
 
+  /**
+   * Where one task's session can be: its latest attempt's host (nothing there when that attempt
+   * never had a session: a start claims the task, so no other process starts it meanwhile), or
+   * this machine. One exec at most, where list() asks every host in use.
+   */
+  async listFor(taskId: string) {
+    const att = (await this.registry.read()).tasks.find((t) => t.id === taskId)?.attempts.at(-1);
+    if (!att?.host) return this.local.list();
+    if (!att.session) return [];
+    return (await this.remote(att.host).panesOrNull()) ?? [];
+  }
+
   unanswered(): ReadonlySet<string> {
     return this.silent;
   }
@@ -82,6 +94,11 @@ export class RoutedRuntime implements Runtime {
     const { host, attempt } = await this.hostOf(name);
     if (!host) return this.local.follow(name, spec);
     return this.remote(host).follow(name, { ...spec, ...(attempt !== undefined ? { attempt } : {}) });
+  }
+
+  /** The local agents' log pipes (remote hosts run a writer per agent). */
+  async repairLogs(options?: { onlyIfWriterGone?: boolean }): Promise<number> {
+    return (await this.local.repairLogs?.(options)) ?? 0;
   }
 
   async close(options?: { killSessions?: boolean }): Promise<void> {

@@ -47,6 +47,30 @@ describe('status detection', () => {
     t.onExit();
   });
 
+  it('keeps one quiet timer while output flows, and goes idle quietMs after the last output', async () => {
+    vi.useFakeTimers();
+    try {
+      const { t, seen } = tracker({}, 3000);
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      // A line every 100 ms for 5 s: the session stays working all along.
+      for (let i = 0; i < 50; i++) {
+        t.onOutput(`line ${i}\n`);
+        await vi.advanceTimersByTimeAsync(100);
+      }
+      expect(seen).toEqual(['working']);
+      // Output only moves the quiet time: a timer per quiet wait (about 5000 / 3000), not one per line.
+      expect(timers.mock.calls.length).toBeLessThanOrEqual(4);
+      await vi.advanceTimersByTimeAsync(2800); // 2.9 s after the last line
+      expect(t.current).toBe('working');
+      await vi.advanceTimersByTimeAsync(200);
+      expect(t.current).toBe('idle');
+      timers.mockRestore();
+      t.onExit();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('strips escape sequences for matching', () => {
     expect(plainText('\x1b]0;title\x07a\x1b[31mb\x1b[0mc\r')).toBe('a\nb\nc');
   });

@@ -272,11 +272,18 @@ export class StatusTracker {
 
   /** The non-empty last lines of the latest output. */
   private tail(): string {
-    return this.recent
-      .split('\n')
-      .filter((l) => l.trim())
-      .slice(-TAIL_LINES)
-      .join('\n');
+    // From the end, stopping at TAIL_LINES (asked at every output: splitting the whole 4000
+    // characters each time was a third of following a printing agent).
+    const out: string[] = [];
+    let end = this.recent.length;
+    while (end > 0 && out.length < TAIL_LINES) {
+      const start = this.recent.lastIndexOf('\n', end - 1);
+      const line = this.recent.slice(start + 1, end);
+      if (line.trim()) out.push(line);
+      if (start < 0) break;
+      end = start;
+    }
+    return out.reverse().join('\n');
   }
 
   /**
@@ -291,14 +298,35 @@ export class StatusTracker {
     });
   }
 
+  /**
+   * The output goes quiet at `quietAt` unless more arrives. Output only moves that time: the timer
+   * already set fires, finds it moved, and waits the rest (one timer per quiet spell, where a new
+   * one for every chunk of output cost 100 agents 100 timers a second).
+   */
   private arm(alreadyQuietMs = 0): void {
-    if (this.timer) clearTimeout(this.timer);
     if (this.done) return;
-    this.timer = setTimeout(() => void this.onQuiet(), Math.max(0, this.o.quietMs - alreadyQuietMs));
+    this.quietAt = Date.now() + Math.max(0, this.o.quietMs - alreadyQuietMs);
+    if (this.timer && this.timerDue <= this.quietAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.waitForQuiet();
+  }
+
+  private quietAt = 0;
+  private timerDue = 0;
+
+  private waitForQuiet(): void {
+    this.timerDue = this.quietAt;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.done) return;
+      if (this.quietAt > Date.now()) this.waitForQuiet();
+      else void this.onQuiet();
+    }, Math.max(0, this.quietAt - Date.now()));
     this.timer.unref?.();
   }
 
   private async onQuiet(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.done || this.hooksSeen) return;
     // What the last burst of output said; with no output since the last quiet spell, the screen.

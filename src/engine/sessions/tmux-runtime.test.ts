@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunResult, Runner } from '../exec/index.js';
 import { createRunner, processZombie } from '../exec/index.js';
-import { TmuxRuntime } from './tmux-runtime.js';
+import { FULL_POLL_MS, TmuxRuntime } from './tmux-runtime.js';
 
 const ok = (stdout: string): RunResult => ({ exitCode: 0, stdout, stderr: '', timedOut: false, failed: false, notFound: false });
 
@@ -84,6 +84,39 @@ describe('TmuxRuntime pane list', () => {
     const rt = new TmuxRuntime(runner, { repoRoot: '/nonexistent/repo', stateDir: '/nonexistent/repo/.flotilla' });
     expect(await rt.panes()).toMatchObject([{ name: 'flotilla-live', dead: false }]);
     expect(calls.map((c) => c[0])).toEqual(['list-panes']);
+  });
+});
+
+describe('TmuxRuntime exit poller', () => {
+  it.runIf(process.platform === 'linux')('asks tmux only every FULL_POLL_MS while the pane processes run, and at once when one is gone', async () => {
+    // Stands in for the agent: the pane's process (its pid in the pane list).
+    const agent = spawn('sleep', ['30']);
+    cleanups.push(() => agent.kill('SIGKILL'));
+    const agentGone = new Promise<void>((r) => agent.once('exit', () => r()));
+    let dead = false;
+    const { runner, calls } = fakeTmux(() => `agent\t${agent.pid}\t${dead ? '1\t7' : '0\t'}\n`);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    cleanups.push(() => vi.useRealTimers());
+    const rt = new TmuxRuntime(runner, { repoRoot: '/nonexistent/repo', stateDir: '/nonexistent/repo/.flotilla', socket: 'fake' });
+    cleanups.push(() => void rt.close());
+    const session = await rt.follow('agent', { logFile: '/nonexistent/repo/1.log' });
+    let code: number | null | undefined;
+    session!.onExit((c) => (code = c));
+    const lists = () => calls.filter((a) => a[0] === 'list-panes').length;
+    await vi.advanceTimersByTimeAsync(1000); // the first poll asks tmux
+    const first = lists();
+    await vi.advanceTimersByTimeAsync(FULL_POLL_MS - 1000); // polls each second; every pane process runs
+    expect(lists()).toBe(first);
+    await vi.advanceTimersByTimeAsync(1000); // FULL_POLL_MS since the last list: tmux again
+    expect(lists()).toBe(first + 1);
+    expect(code).toBeUndefined();
+    // The agent ends: the next poll (a second later, not FULL_POLL_MS) asks tmux and reports the exit.
+    dead = true;
+    agent.kill('SIGKILL');
+    await agentGone;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(lists()).toBe(first + 2);
+    expect(code).toBe(7);
   });
 });
 

@@ -3,21 +3,29 @@ import { PtyError } from '../core/index.js';
 import type { Runner } from '../exec/index.js';
 import { dirname } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
-import { logPipeCommand } from './log-pipe.js';
+import { logHubAnswers, logHubPossible, logHubSocket, logPipeCommand } from './log-pipe.js';
 import type { Runtime, RuntimeSession, SpawnSpec } from './runtime.js';
-import { launchArgv, paneEnvArgs, withSecretEnv } from './tmux-commands.js';
+import { launchArgv, paneEnvArgs, tmuxArg, withSecretEnv } from './tmux-commands.js';
 import { PaneList } from './tmux-panes.js';
 import { LogTicker, TmuxSession } from './tmux-session.js';
 import { CaptureBatch } from './capture-batch.js';
+import { TerminalPool } from './live-screen.js';
 import { clientEnv, target, tmuxSocketName, writeTmuxConf, type PaneRow } from './tmux.js';
 
 const POLL_MS = 1000;
+/**
+ * On a local server, a poll whose pane processes all still exist (signal 0, no process started)
+ * asks tmux nothing; tmux is asked (`list-panes`, with the zombie check) at least this often.
+ */
+export const FULL_POLL_MS = 5000;
 /** How long a dead pane may go without tmux reporting its exit status before it counts as none. */
 const EXIT_STATUS_WAIT_MS = 3000;
 
 /**
  * Sessions as detached tmux sessions on flotilla's private socket, named by task. They survive this
- * process; `follow` picks them up again. One poller (list-panes every second) notices exits.
+ * process; `follow` picks them up again. One poller notices exits: every second it checks that the
+ * pane processes exist (signal 0), and asks tmux (`list-panes`) when one does not or every
+ * FULL_POLL_MS (every second for a server on another host).
  */
 export class TmuxRuntime implements Runtime {
   readonly kind = 'tmux' as const;
@@ -25,6 +33,8 @@ export class TmuxRuntime implements Runtime {
   protected sessions = new Map<string, TmuxSession>();
   /** One timer for the log polls of all the sessions (see LogTicker). */
   readonly logTicker = new LogTicker();
+  /** Headless terminals handed from one shown screen to the next (see TerminalPool). */
+  readonly terminals = new TerminalPool();
   private readonly captures = new CaptureBatch((args) => this.tmux(args));
   private poller: NodeJS.Timeout | null = null;
   private confFile: string | null = null;
@@ -83,6 +93,11 @@ export class TmuxRuntime implements Runtime {
     return (await this.panesOrNull()) ?? [];
   }
 
+  /** A pane list read by another command (see PaneList.offer). */
+  protected offerPanes(rows: PaneRow[]): void {
+    this.paneList.offer(rows);
+  }
+
   protected startPoller(): void {
     if (this.poller) return;
     this.poller = setInterval(() => void this.poll(), POLL_MS);
@@ -90,15 +105,38 @@ export class TmuxRuntime implements Runtime {
   }
 
   private polling = false;
+  private lastFullPoll = 0;
 
-  private async poll(): Promise<void> {
+  /**
+   * Whether every followed session's pane process still exists, asked of the kernel (signal 0)
+   * instead of tmux: at 100 agents a `list-panes` each second (a fork of this process) and its
+   * zombie check (100 `/proc` reads) were most of what following them cost. An agent that ended
+   * is gone at once (tmux reaps it); one left unreaped (a zombie passes signal 0) is found by the
+   * full poll within FULL_POLL_MS. Only on this machine: a host's pids are not ours.
+   */
+  private allPanesRunning(): boolean {
+    if (!this.serverIsLocal) return false;
+    for (const s of this.sessions.values()) {
+      if (!s.pid || s.unsettledSince !== null) return false;
+      try {
+        process.kill(s.pid, 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+      }
+    }
+    return true;
+  }
+
+  protected async poll(): Promise<void> {
     // One poll at a time: under load list-panes can take longer than POLL_MS, and overlapping
     // polls would count one dead-pane sighting several times.
     if (this.sessions.size === 0 || this.polling) return;
+    if (Date.now() - this.lastFullPoll < FULL_POLL_MS && this.allPanesRunning()) return;
     this.polling = true;
     try {
       const list = await this.panesOrNull();
       if (!list) return; // tmux did not answer this time; ask again next round
+      this.lastFullPoll = Date.now();
       const rows = new Map(list.map((r) => [r.name, r]));
       for (const [name, s] of [...this.sessions]) {
         await this.settle(s, rows.get(name) ?? null);
@@ -155,7 +193,16 @@ export class TmuxRuntime implements Runtime {
     const pidFile = `${spec.logFile}.pid`;
     await rm(pidFile, { force: true });
     await ensurePrivateDir(dirname(spec.logFile));
-    await this.tmux(['pipe-pane', '-o', '-t', t, logPipeCommand({ logFile: spec.logFile, logMaxBytes: spec.logMaxBytes, logKeep: spec.logKeep, pidFile })]);
+    // The shared writer died with pipes of running agents: they get new ones (one writer again).
+    await this.repairLogs({ onlyIfWriterGone: true });
+    // The log's name on the pane, for repairLogs; then the pipe to the shared writer (or its own).
+    const log = { logFile: spec.logFile, logMaxBytes: spec.logMaxBytes, logKeep: spec.logKeep, pidFile, hubSocket: this.logHub() };
+    await this.tmux([
+      ...['set-option', '-p', '-t', t, '@flotilla-log-max', String(spec.logMaxBytes), ';'],
+      ...['set-option', '-p', '-t', t, '@flotilla-log-keep', String(spec.logKeep), ';'],
+      ...['set-option', '-p', '-t', t, '@flotilla-log', tmuxArg(spec.logFile), ';'],
+      ...['pipe-pane', '-o', '-t', t, logPipeCommand(log)],
+    ]);
     const envArgs = paneEnvArgs(spec.env);
     // Profile env values (tokens) go through a 0600 file, never tmux's command line (visible in ps).
     const wrapped = await withSecretEnv(spec, await launchArgv(spec), envArgs.secret);
@@ -176,6 +223,34 @@ export class TmuxRuntime implements Runtime {
 
   async list() {
     return this.panes();
+  }
+
+  /** The shared log writer's socket (log-pipe.ts), or null: each agent's pipe gets a writer of its own. */
+  protected logHub(): string | null {
+    return this.serverIsLocal && logHubPossible() ? logHubSocket(this.o.stateDir) : null;
+  }
+
+  /**
+   * Gives a new log pipe to every running agent whose pipe is gone: all of them when the shared
+   * writer no longer answers (killed: their pipes ended with it), else those tmux closed. The first
+   * new pipe starts a writer again. Agents started before the shared writer (no `@flotilla-log`)
+   * are left alone. Returns how many pipes were made.
+   */
+  async repairLogs(options: { onlyIfWriterGone?: boolean } = {}): Promise<number> {
+    const hub = this.logHub();
+    if (!hub) return 0;
+    const hubAlive = await logHubAnswers(hub);
+    if (hubAlive && options.onlyIfWriterGone) return 0;
+    const r = await this.tmux(['list-panes', '-a', '-F', '#{pane_id}\t#{pane_dead}\t#{pane_pipe}\t#{@flotilla-log-max}\t#{@flotilla-log-keep}\t#{@flotilla-log}']);
+    if (r.exitCode !== 0) return 0;
+    let made = 0;
+    for (const line of r.stdout.split('\n')) {
+      const [pane, dead, pipe, max, keep, logFile] = line.split('\t');
+      if (!pane?.startsWith('%') || dead !== '0' || !logFile || (hubAlive && pipe === '1')) continue;
+      const command = logPipeCommand({ logFile, logMaxBytes: Number(max) || 5 * 1024 * 1024, logKeep: Number(keep) || 3, pidFile: `${logFile}.pid`, hubSocket: hub });
+      if ((await this.tmux(['pipe-pane', '-t', pane, command])).exitCode === 0) made++;
+    }
+    return made;
   }
 
   async follow(name: string, spec: Pick<SpawnSpec, 'logFile'>): Promise<RuntimeSession | null> {

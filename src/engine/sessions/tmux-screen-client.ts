@@ -1,5 +1,5 @@
 import * as pty from 'node-pty';
-import { LiveScreen } from './live-screen.js';
+import { LiveScreen, type TerminalPool } from './live-screen.js';
 import { safeResize } from './pty-runtime.js';
 import { clientEnv } from './tmux.js';
 
@@ -13,11 +13,16 @@ export class ScreenClient {
   readonly startedAt = Date.now();
 
   /** `onExit`: the client ended (the session went, or the connection to its host dropped). */
-  constructor(argv: string[], cols: number, rows: number, onExit?: () => void) {
+  constructor(argv: string[], cols: number, rows: number, onExit?: () => void, terminals?: TerminalPool) {
     this.p = pty.spawn(argv[0]!, argv.slice(1), { name: 'xterm-256color', cols, rows, env: clientEnv() });
-    this.screen = new LiveScreen(cols, rows, (reply) => {
-      if (!this.exited) this.p.write(reply);
-    });
+    this.screen = new LiveScreen(
+      cols,
+      rows,
+      (reply) => {
+        if (!this.exited) this.p.write(reply);
+      },
+      terminals,
+    );
     this.screen.setFlowControl({
       pause: () => {
         if (!this.exited) this.p.pause();

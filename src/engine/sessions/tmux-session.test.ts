@@ -1,10 +1,66 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LogTicker, PAST_AFTER_MS, TmuxSession, UNSHOWN_LOG_POLL_MS, type TmuxServer } from './tmux-session.js';
 
+/** How many of this process's open files are `file` (Linux). */
+function openCount(file: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
 describe('TmuxSession output', () => {
+  it.runIf(process.platform === 'linux')('keeps its log open while following it, reads a rotated log from its start, and lets it go when released', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-tmux-session-'));
+    try {
+      const log = join(dir, 'a1.log');
+      await writeFile(log, '');
+      const server: TmuxServer = { socket: 'unused', tmux: async () => { throw new Error('no tmux call expected'); }, panes: async () => [] };
+      const session = new TmuxSession(server, 'flotilla-t-a1', 1, log);
+      const chunks: string[] = [];
+      session.onOutput((d) => chunks.push(d));
+      const until = async (ok: () => boolean) => {
+        const end = Date.now() + 10_000;
+        while (!ok()) {
+          if (Date.now() > end) throw new Error(`timed out; read ${JSON.stringify(chunks)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      for (const line of ['one\n', 'two\n', 'three\n']) {
+        await appendFile(log, line);
+        await until(() => chunks.join('').endsWith(line));
+        // The file stays open between reads (it was opened and closed at each one).
+        expect(openCount(log)).toBe(1);
+      }
+      // The writer rotates: `.log` becomes `.log.1` and a new `.log` grows past the old offset.
+      await rename(log, `${log}.1`);
+      await writeFile(log, 'a longer line after the rotation\n');
+      await until(() => chunks.join('').endsWith('a longer line after the rotation\n'));
+      expect(chunks.join('')).toBe('one\ntwo\nthree\na longer line after the rotation\n');
+      expect(openCount(log) + openCount(`${log}.1`)).toBe(1);
+      // Cut in place (the same file, shorter than what was read): read from its start again.
+      await writeFile(log, 'cut\n');
+      await until(() => chunks.at(-1) === 'cut\n');
+      // A burst larger than one read: only its last 64 KiB count, as the first read of a log.
+      const burst = `${'x'.repeat(99)}\n`.repeat(1000);
+      await appendFile(log, burst);
+      await until(() => chunks.at(-1)!.endsWith(burst.slice(-100)));
+      expect(chunks.at(-1)).toBe(burst.slice(-64 * 1024));
+      session.release();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(openCount(log) + openCount(`${log}.1`)).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a session nobody shows follows its log at the lower rate, and loses nothing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'flotilla-tmux-session-'));
     try {

@@ -1,17 +1,19 @@
-import { closeSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
 import * as pty from 'node-pty';
 import { PtyError, openNoFollowSync, type AttachOptions, type AttachOutcome, type RunResult, type ScreenSnapshot } from '../core/index.js';
 import { passthrough } from './attach.js';
 import { safeResize } from './pty-runtime.js';
 import { killProcessGroup, type RuntimeSession } from './runtime.js';
 import { REPLAY_BYTES } from './last-screen.js';
-import { LiveScreen } from './live-screen.js';
+import { LiveScreen, type TerminalPool } from './live-screen.js';
 import { joinCapture } from './serialize.js';
 import { tmuxArg } from './tmux-commands.js';
 import { ScreenClient } from './tmux-screen-client.js';
 import { clientEnv, target, type PaneRow } from './tmux.js';
 
 const LOG_POLL_MS = 400;
+/** Where logs are read on (TmuxSession.readOn); reads are synchronous and decoded at once, so one buffer serves all. */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
 /** First pause before a shown screen's client is started again after it ended; doubles up to the max. */
 const RECONNECT_MIN_MS = 1000;
 const RECONNECT_MAX_MS = 8000;
@@ -64,6 +66,8 @@ export interface TmuxServer {
   capturePane?(args: string[]): Promise<RunResult>;
   /** The runtime's shared log timer (a session without one keeps its own). */
   readonly logTicker?: LogTicker;
+  /** Headless terminals handed from one shown screen to the next (default: each makes its own). */
+  readonly terminals?: TerminalPool;
   tmux(args: string[]): Promise<RunResult>;
   panes(): Promise<PaneRow[]>;
   /** The argv of a tmux client attached to a session (default: tmux on the local private socket). */
@@ -88,6 +92,8 @@ export class TmuxSession implements RuntimeSession {
   private offTick: (() => void) | null = null;
   private logOffset = -1;
   private lastLogPoll = 0;
+  /** The log, kept open while it is followed (reopened when rotated: another inode at the path). */
+  private logFd: { fd: number; ino: number } | null = null;
   private released = false;
   /**
    * While the screen is shown: the pane's output again, in a terminal of the same size that keeps
@@ -161,10 +167,19 @@ export class TmuxSession implements RuntimeSession {
   private stopFollowingLog(): void {
     this.offTick?.();
     this.offTick = null;
+    // A poll under way reads before this runs out (polls are chained), then the log is let go.
+    this.polling = this.polling.then(() => {
+      if (!this.offTick) this.closeLog();
+    });
   }
 
   private pollLog(): Promise<void> {
-    this.polling = this.polling.then(() => this.readLog()).catch(() => undefined);
+    this.polling = this.polling
+      .then(() => this.readLog())
+      .catch(() => undefined)
+      .then(() => {
+        if (!this.offTick) this.closeLog(); // a read outside following (the exit's last one) keeps nothing open
+      });
     return this.polling;
   }
 
@@ -172,31 +187,38 @@ export class TmuxSession implements RuntimeSession {
    * Follows the log file tmux pipes the pane into: new bytes are output (and the shown screen's past).
    * Synchronous calls on purpose: a local file in the state folder takes microseconds, and at 100
    * agents the promise-based stat, open, read and close (a thread-pool trip each) cost ten times
-   * the CPU. Nothing is opened unless the log grew.
+   * the CPU. A poll is one `stat` when nothing was written, and a `stat` and a read when something
+   * was: the file stays open while it is followed (it was opened and closed at each read).
    */
   private async readLog(): Promise<void> {
-    let size: number;
-    try {
-      size = statSync(this.logFile).size;
-    } catch {
+    if (this.readOn()) return;
+    const st = statSync(this.logFile, { throwIfNoEntry: false });
+    if (!st) {
+      this.closeLog();
       return;
     }
+    let size = st.size;
     const listen = this.outputListeners.size > 0;
+    if (this.logFd && this.logFd.ino !== st.ino) {
+      // Rotated (`.log` → `.log.1`, a new `.log`): the new file is read from its start.
+      this.logOffset = listen ? 0 : this.logOffset;
+      this.pastOffset = -1;
+    }
     if (listen && (this.logOffset < 0 || size < this.logOffset)) this.logOffset = 0; // first read, or rotated
     const past = this.past;
     if (past && (this.pastOffset < 0 || size < this.pastOffset)) this.pastOffset = Math.max(0, size - REPLAY_BYTES);
     const outFrom = listen && size > this.logOffset ? Math.max(this.logOffset, size - 64 * 1024) : size;
     const pastFrom = past && size > this.pastOffset ? this.pastOffset : size;
     const from = Math.min(outFrom, pastFrom);
-    if (from === size) return;
-    const fd = openNoFollowSync(this.logFile, 'r'); // a planted symlink or FIFO is not read
-    let buf: Buffer;
-    try {
-      buf = Buffer.alloc(size - from);
-      buf = buf.subarray(0, readSync(fd, buf, 0, buf.length, from));
-    } finally {
-      closeSync(fd);
+    if (from === size) {
+      // An agent that has ended writes no more: its log need not stay open.
+      if (this.exited) this.closeLog();
+      return;
     }
+    const fd = this.openLog(st.ino);
+    if (fd === null) return; // replaced between the stat and the open: the next poll reads the new one
+    let buf = Buffer.alloc(size - from);
+    buf = buf.subarray(0, readSync(fd, buf, 0, buf.length, from));
     size = from + buf.length;
     if (past && past === this.past && pastFrom < size) {
       past.write(new Uint8Array(buf.subarray(pastFrom - from)));
@@ -207,6 +229,42 @@ export class TmuxSession implements RuntimeSession {
       const text = buf.subarray(outFrom - from).toString('utf8');
       for (const l of this.outputListeners) l(text);
     }
+  }
+
+  /**
+   * The usual poll of an agent that prints, without a `stat`: the open log read on from where the
+   * last read ended. False (nothing done) when the stat path must decide: nothing new (the file
+   * may have been rotated or cut), more than a read holds (only its last 64 KiB count), the shown
+   * screen's past to feed, or no file open yet.
+   */
+  private readOn(): boolean {
+    if (!this.logFd || this.past || this.logOffset < 0 || this.outputListeners.size === 0) return false;
+    const n = readSync(this.logFd.fd, READ_BUFFER, 0, READ_BUFFER.length, this.logOffset);
+    if (n === 0 || n === READ_BUFFER.length) return false;
+    this.logOffset += n;
+    const text = READ_BUFFER.toString('utf8', 0, n);
+    for (const l of this.outputListeners) l(text);
+    return true;
+  }
+
+  /** The open log for the file with inode `ino` (opened, or reopened after a rotation); null when the path now holds another. */
+  private openLog(ino: number): number | null {
+    if (this.logFd?.ino === ino) return this.logFd.fd;
+    this.closeLog();
+    const fd = openNoFollowSync(this.logFile, 'r'); // a planted symlink or FIFO is not read
+    const opened = fstatSync(fd).ino;
+    this.logFd = { fd, ino: opened };
+    return opened === ino ? fd : null;
+  }
+
+  private closeLog(): void {
+    if (!this.logFd) return;
+    try {
+      closeSync(this.logFd.fd);
+    } catch {
+      // already closed
+    }
+    this.logFd = null;
   }
 
   /** Starts following the log from its current end (used on adoption). */
@@ -237,7 +295,7 @@ export class TmuxSession implements RuntimeSession {
 
   /** A tmux client for the shown screen; its changes go to every subscriber. */
   private openClient(cols: number, rows: number): ScreenClient {
-    const client: ScreenClient = new ScreenClient(this.attachArgv(), cols, rows, () => this.clientEnded(client));
+    const client: ScreenClient = new ScreenClient(this.attachArgv(), cols, rows, () => this.clientEnded(client), this.rt.terminals);
     client.screen.onChange(() => {
       for (const l of this.screenListeners) l();
     });
@@ -293,7 +351,7 @@ export class TmuxSession implements RuntimeSession {
     if (!this.client || this.past) return;
     const { cols, rows } = this.client.screen;
     // Nothing answers terminal queries here: the live client does.
-    const past = new LiveScreen(cols, rows, () => {});
+    const past = new LiveScreen(cols, rows, () => {}, this.rt.terminals);
     this.past = past;
     this.pastOffset = -1;
     // Once the log's tail is parsed the scrollback is there: a change for the pane to count it.

@@ -112,8 +112,10 @@ describe('LivePane with a painter (the real terminal)', () => {
     let pending = '';
     const painter = new PanePainter({ write: (s: string) => void (pending += s) });
     const region = async () => {
-      await term.write(pending);
+      // Taken before the write: what the painter writes meanwhile is read next time, not dropped.
+      const chunk = pending;
       pending = '';
+      await term.write(chunk);
       return term.rows().slice(2, 6).map((r) => r.slice(1, 59).trimEnd());
     };
     const pane = (props: Partial<LivePaneProps>) => (
@@ -155,5 +157,46 @@ describe('LivePane with a painter (the real terminal)', () => {
     const before = p.painted().length;
     p.painter.overwritten('all');
     expect(p.painted().length).toBe(before);
+  });
+
+  /** Screens served only while subscribed, as a tmux session's are (a client per shown screen). */
+  class TmuxLikeSessions extends FakeSessions {
+    override screen(taskId: string, options: { top?: number } = {}) {
+      return this.listeners.has(taskId) ? super.screen(taskId, options) : null;
+    }
+  }
+
+  it('follows a row passed quickly (a held j) only once the selection rests there, blank meanwhile', async () => {
+    const sessions = new TmuxLikeSessions();
+    for (const id of ['a', 'b', 'c', 'd']) sessions.screens.set(id, screenOf([`screen of ${id}`]));
+    const p = painted();
+    const pane = (taskId: string) => p.pane({ sessions, taskId, title: `${taskId} · running`, restMs: 1000 });
+    // (waitFor does not wait for a promise: the region is read in a loop of its own.)
+    let lastFrame: () => string | undefined = () => '';
+    const regionIs = async (want: string[]) => {
+      const end = Date.now() + 5000;
+      for (;;) {
+        const got = await p.region();
+        if (JSON.stringify(got) === JSON.stringify(want) || Date.now() > end) return expect(got, `subscribed ${sessions.subscribed.map((x) => x.taskId)} unsubscribed ${sessions.unsubscribed} frame ${lastFrame()}`).toEqual(want);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const view = render(pane('a'));
+    const rerender = view.rerender;
+    lastFrame = view.lastFrame;
+    await regionIs(['screen of a', '', '', '']);
+    // One move (none just before it): followed at once.
+    rerender(pane('b'));
+    await regionIs(['screen of b', '', '', '']);
+    // Two more moves right after it: c is passed, d is followed once the selection rests (1 s here).
+    rerender(pane('c'));
+    rerender(pane('d'));
+    await waitFor(() => expect(lastFrame()).toContain('d · running'));
+    await regionIs(['', '', '', '']);
+    expect(lastFrame()).not.toContain('its last screen');
+    expect(sessions.subscribed.map((s) => s.taskId)).toEqual(['a', 'b']);
+    await regionIs(['screen of d', '', '', '']);
+    expect(sessions.subscribed.map((s) => s.taskId)).toEqual(['a', 'b', 'd']);
+    expect(sessions.unsubscribed).toEqual(['a', 'b']);
   });
 });

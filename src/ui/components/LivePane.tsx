@@ -20,6 +20,8 @@ export interface LivePaneProps {
   rows: number;
   /** Minimum time between two re-renders (default 50 ms: at most 20 per second). */
   throttleMs?: number;
+  /** See SCREEN_REST_MS (its default). */
+  restMs?: number;
   /**
    * With no live session: the task whose last screen (rebuilt from its output log) to show instead
    * of emptyText, and a key that changes when that screen may have (attempt, session state).
@@ -37,6 +39,12 @@ export interface LivePaneProps {
 }
 
 /**
+ * How long the selection must rest on a task, after moving there within this time of the move
+ * before, for its screen to be followed (a held j passes rows without starting a client for each).
+ */
+export const SCREEN_REST_MS = 100;
+
+/**
  * The live screen of the selected agent. Subscribes to that one session only (unsubscribing when
  * the selection changes), re-renders at most every throttleMs, and resizes the session with the pane.
  * Memoised on its props, so a key that changes nothing here (a panel, the list's clock) leaves the
@@ -52,6 +60,7 @@ export const LivePane = memo(LivePaneView, (a, b) =>
   a.cols === b.cols &&
   a.rows === b.rows &&
   a.throttleMs === b.throttleMs &&
+  a.restMs === b.restMs &&
   (a.replay?.taskId ?? null) === (b.replay?.taskId ?? null) &&
   (a.replay?.key ?? null) === (b.replay?.key ?? null) &&
   (a.scrollTop ?? null) === (b.scrollTop ?? null) &&
@@ -60,7 +69,7 @@ export const LivePane = memo(LivePaneView, (a, b) =>
   (a.at?.y ?? null) === (b.at?.y ?? null),
 );
 
-function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50, replay = null, scrollTop = null, scrollHint = '', at = null }: LivePaneProps) {
+function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols, rows, throttleMs = 50, restMs = SCREEN_REST_MS, replay = null, scrollTop = null, scrollHint = '', at = null }: LivePaneProps) {
   useRenderProbe('LivePane');
   const contextPainter = useContext(PanePainterContext);
   // With a painter (the real terminal) the screen is written outside Ink: an update costs no render.
@@ -68,6 +77,8 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
   const scrollRef = useRef<number | null>(scrollTop);
   scrollRef.current = scrollTop;
   const live = useRef<ScreenSnapshot | null>(null);
+  /** The selection is moving: its screen is followed once it rests (blank until then). */
+  const resting = useRef(false);
   const left = useRef<ScreenSnapshot | null>(null);
   const replayId = taskId ? null : (replay?.taskId ?? null);
   const replayKey = replay?.key ?? '';
@@ -84,9 +95,10 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
   const publish = useRef(() => undefined as void);
   publish.current = () => {
     const shown = live.current ?? (replayRef.current ? left.current : null);
-    const next = headKey(live.current, shown, scrollRef.current !== null);
+    const next = headKey(live.current, shown, scrollRef.current !== null, resting.current);
     if (painter) {
-      painter.paint(shown ? screenLines(shown, rowsRef.current) : null);
+      // Resting: the region blank (the rows erased), not the screen of the row left.
+      painter.paint(shown ? screenLines(shown, rowsRef.current) : resting.current ? [] : null);
       if (next !== headRef.current) {
         headRef.current = next;
         setHead(next);
@@ -128,6 +140,9 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
   const size = useRef({ cols, rows });
   size.current = { cols, rows };
 
+  // The selection's moves: the first one subscribes at once; one within SCREEN_REST_MS of the
+  // previous (a held j, quick taps through the list) waits until the selection rests there.
+  const lastMove = useRef<{ taskId: string | null; at: number }>({ taskId, at: 0 });
   useEffect(() => {
     if (!sessions || !taskId) {
       live.current = null;
@@ -137,6 +152,8 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
     // The first pull below shows the new session's screen (or none yet) in one step: no blank
     // state in between, which would cost a render of the whole frame on every selection move.
     let timer: NodeJS.Timeout | null = null;
+    let rest: NodeJS.Timeout | null = null;
+    let unsubscribe: (() => void) | null = null;
     let last = 0;
     let closed = false;
     const pull = () => {
@@ -151,13 +168,33 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
       const wait = Math.max(0, last + throttleMs - Date.now());
       timer = setTimeout(pull, wait);
     };
-    const unsubscribe = sessions.subscribeScreen(taskId, size.current, onChange);
-    pull();
+    const follow = () => {
+      rest = null;
+      if (closed) return;
+      resting.current = false;
+      unsubscribe = sessions.subscribeScreen(taskId, size.current, onChange);
+      pull();
+    };
+    const now = Date.now();
+    const moved = lastMove.current.taskId !== taskId;
+    const moving = moved && now - lastMove.current.at < restMs;
+    if (moved) lastMove.current = { taskId, at: now };
+    if (moving) {
+      // Following a screen (a tmux client and a headless terminal) was most of what a key cost:
+      // rows passed on the way are not followed. The pane stays blank meanwhile, not another's.
+      resting.current = true;
+      live.current = null;
+      publish.current();
+      rest = setTimeout(follow, restMs);
+    } else follow();
     return () => {
       closed = true;
+      resting.current = false;
       if (timer) clearTimeout(timer);
-      unsubscribe();
+      if (rest) clearTimeout(rest);
+      unsubscribe?.();
     };
+    // restMs is read when the selection moves; a change alone follows nothing anew.
   }, [sessions, taskId, throttleMs]);
 
   // Scrolling redraws at once from the screen's own buffer (no new subscription).
@@ -178,22 +215,24 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
 
   const screen = live.current;
   const shown = screen ?? (replayId ? left.current : null);
-  const lines = shown ? screenLines(shown, rows) : null;
+  // Waiting for the selection to rest: drawn as a live pane, blank.
+  const waiting = !shown && resting.current;
+  const lines = shown ? screenLines(shown, rows) : waiting ? [] : null;
   const back = screen && scrollTop !== null && screen.top !== undefined && screen.scrollback !== undefined;
   const heading = back
     ? `${title ?? ''} · scrollback ${screen.top! + 1}-${screen.top! + screen.rows} of ${screen.scrollback! + screen.rows}${scrollHint ? ` · ${scrollHint}` : ''}`
-    : title && !screen && lines ? `${title} · its last screen` : title;
+    : title && !screen && !waiting && lines ? `${title} · its last screen` : title;
   return (
     <Box
       flexDirection="column"
       width={width}
       height={height}
       borderStyle="round"
-      borderColor={back ? 'yellow' : screen ? 'cyan' : 'gray'}
+      borderColor={back ? 'yellow' : screen || waiting ? 'cyan' : 'gray'}
       overflow="hidden"
     >
       {heading ? (
-        <Text bold wrap="truncate" color={back ? 'yellow' : screen ? 'cyan' : 'gray'}>
+        <Text bold wrap="truncate" color={back ? 'yellow' : screen || waiting ? 'cyan' : 'gray'}>
           {safeLine(heading)}
         </Text>
       ) : null}
@@ -216,8 +255,8 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
 }
 
 /** What the pane's title and border depend on besides props: live or left screen, and while looking back, where. */
-function headKey(screen: ScreenSnapshot | null, shown: ScreenSnapshot | null, back: boolean): string {
-  if (!shown) return 'none';
+function headKey(screen: ScreenSnapshot | null, shown: ScreenSnapshot | null, back: boolean, resting: boolean): string {
+  if (!shown) return resting ? 'live' : 'none';
   if (!screen) return 'left';
   return back ? `back ${screen.top} ${screen.scrollback} ${screen.rows}` : 'live';
 }
