@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeMaster, findExecutable } from '../../src/engine/index.js';
-import { findSshd, startSshd, type TestSshd } from '../../src/test-support/sshd.js';
+import { findExecutable } from '../../src/engine/index.js';
+import { findSshd } from '../../src/test-support/sshd.js';
 import { makeTempRepo, runCli, type TempRepo } from '../../src/test-support/temp-repo.js';
+import { startTestHost, type TestHost } from '../../src/test-support/test-host.js';
 import { waitFor } from '../../src/test-support/tmux-repo.js';
 
 const HAVE_TMUX = Boolean(findExecutable('tmux', { cwd: process.cwd() }));
@@ -28,22 +29,19 @@ interface StatusTask {
 }
 
 describe.skipIf(!sshd || !HAVE_TMUX)('shared node_modules and the stop gate of an agent on a host (real binary, real sshd)', () => {
-  let server: TestSshd;
   let repo: TempRepo;
+  let host: TestHost & { stop(): void };
   let hostRoot: string;
-  let hostConfig: Record<string, unknown>;
   const cli = (args: string[]) => runCli(repo.root, args, { FLOTILLA_TMUX_SOCKET: `flt-e2e-hostdeps-${process.pid}` });
   const statusOf = async (id: string): Promise<StatusTask> => (JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: StatusTask[] }).tasks.find((t) => t.id === id)!;
 
   beforeAll(async () => {
-    server = await startSshd(sshd!);
     repo = makeTempRepo({});
-    hostRoot = join(repo.dir, 'box');
-    mkdirSync(hostRoot);
-    hostConfig = {
-      ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, worktreeRoot: hostRoot, memReserveMB: 0,
+    host = await startTestHost(sshd!, repo, 'box', {
+      memReserveMB: 0,
       env: { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', npm_config_cache: join(repo.dir, 'npm-cache') },
-    };
+    });
+    hostRoot = host.root;
     repo.write('package.json', PKG);
     repo.write('package-lock.json', LOCK);
     repo.write('.gitignore', 'node_modules\n');
@@ -65,16 +63,13 @@ describe.skipIf(!sshd || !HAVE_TMUX)('shared node_modules and the stop gate of a
           committer: { command: ['sh', '-c', AGENT], hooks: 'none', env: GIT_ENV },
           dirty: { command: ['sh', '-c', 'echo wip > wip.txt; echo dirty; sleep 300'], hooks: 'none', env: GIT_ENV },
         },
-        hosts: { box: hostConfig },
+        hosts: { box: host.config },
       }),
     );
   }, 30_000);
 
   afterAll(() => {
-    const socket = spawnSync('sh', ['-c', `ls -d ${hostRoot}/.flotilla/*/tmux`], { encoding: 'utf8' }).stdout.trim();
-    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
-    if (repo) closeMaster(join(repo.root, '.flotilla'), 'box', hostConfig as never);
-    server?.stop();
+    host?.stop();
     repo?.cleanup();
   });
 
