@@ -34,7 +34,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
   let release: string;
   const cli = (args: string[]) => runCli(repo.root, args, { FLOTILLA_TMUX_SOCKET: `flt-e2e-fault-${process.pid}` });
   const status = async (): Promise<StatusTask> => (JSON.parse((await cli(['status', '--json'])).stdout) as { tasks: StatusTask[] }).tasks[0]!;
-  const notified = (): Array<{ event: string; host?: string; tasks?: string[] }> =>
+  const notified = (): Array<{ event: string; host?: string; tasks?: string[]; summary?: string }> =>
     existsSync(notes) ? readFileSync(notes, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string }) : [];
 
   beforeAll(async () => {
@@ -88,6 +88,12 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
     expect(paneDead()).toBe('0');
     await cli(['check']);
     expect((await status()).attempts.map((a) => a.state)).toEqual(['running']);
+    // The probe measures the agent's RSS there (its pane's process tree, from ps): hosts and status show it.
+    const rows = JSON.parse((await cli(['hosts', '--json'])).stdout) as Array<{ name: string; agentRssMB: Record<string, number> }>;
+    expect(rows.find((r) => r.name === 'box')!.agentRssMB.far).toBeGreaterThan(0);
+    expect((await cli(['hosts'])).stdout).toMatch(/box .* 1\/0\/4 \(0\.\d GB\)/);
+    const resources = (JSON.parse((await cli(['status', '--json'])).stdout) as { resources: { hosts: Array<{ name: string; agentsRssMB: number | null }> } }).resources;
+    expect(resources.hosts.find((h) => h.name === 'box')!.agentsRssMB).toBeGreaterThan(0);
 
     // The host goes away (sshd and every connection it served); the agent keeps running there.
     server.kill();
@@ -100,11 +106,16 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
     expect(down.attempts[0]!.failure).toBeNull();
     // Its session is not taken for gone because the host did not answer.
     expect(down.attempts[0]!.session?.state).not.toBe('exited');
+    // ssh's own reason, quoted: the port is closed now.
+    const refused = `ssh: connect to host 127.0.0.1 port ${server.port}: Connection refused`;
     expect(down.reason).toMatch(/^host unreachable since \d{4}-\d\d-\d\dT\S+ \(/);
+    expect(down.reason).toContain(`(${refused})`);
     const table = await cli(['status']);
     expect(table.stdout).toMatch(/far\s+running.*host unreachable since/);
-    // One needs-you for the host, naming its task, over two passes (not one per task or per pass).
-    expect(notified().filter((n) => n.event === 'host-down')).toEqual([expect.objectContaining({ event: 'host-down', host: 'box', tasks: ['far'] })]);
+    const hosts = await cli(['hosts']);
+    expect(hosts.stdout).toMatch(/box.*unreachable: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused/);
+    // One needs-you for the host, naming its task and ssh's reason, over two passes (not one per task or per pass).
+    expect(notified().filter((n) => n.event === 'host-down')).toEqual([expect.objectContaining({ event: 'host-down', host: 'box', tasks: ['far'], summary: expect.stringContaining(`(unreachable: ${refused})`) })]);
     expect(paneDead()).toBe('0');
 
     // The host comes back (same port and keys); the agent finishes there; it is adopted and the task goes on.

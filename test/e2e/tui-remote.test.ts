@@ -90,8 +90,12 @@ describe.skipIf(!sshd || !HAVE_TMUX)('the fleet view with an agent on a remote h
 
     // The host goes away: the row says so, nothing is failed, and the view still answers keys.
     server.kill();
-    const down = await until('the row to say unreachable', (s) => /far@box\s+tick\s+unreachable/.test(s) && /host box unreachable since/.test(s), 60_000);
-    // The task is not failed and the view did not end (the pane title quotes ssh's reason, which may say "ssh failed").
+    // The pane title quotes ssh's own reason ("ssh: connect to host 127.0.0.1 port N: Connection
+    // refused", cut at the pane's width): a probe over the dropped master connection asks again
+    // rather than saying nothing.
+    const down = await until('the row to say unreachable', (s) => /far@box\s+tick\s+unreachable/.test(s) && /host box unreachable since \S+ \(ssh: connect to host 127\.0/.test(s), 60_000);
+    expect(down).not.toMatch(/ssh failed|gave no reason/);
+    // The task is not failed and the view did not end.
     expect(down).not.toMatch(/far@box\s+\S+\s+failed|EXIT=/);
     tmux('send-keys', '-t', 'view', '?');
     await until('the help overlay (a key answered while the host is down)', (s) => /fleet\.select-next|select next|Keys/i.test(s), 30_000);

@@ -26,6 +26,12 @@ function versionsCell(row: HostRow, programs: readonly string[]): string {
     .join(', ');
 }
 
+/** " (1.2 GB)": what the probe measured of the agents running there; empty when it measured none. */
+function agentsRss(row: HostRow): string {
+  const mb = row.agents.tasks.map((t) => row.agentRssMB[t]).filter((v): v is number => v !== undefined);
+  return mb.length === 0 ? '' : ` (${formatGB(mb.reduce((a, b) => a + b, 0))})`;
+}
+
 function findingLines(name: string, findings: readonly HostFinding[]): string[] {
   if (findings.length === 0) return [`${name}: ok: reachable, git and tmux there, at least one agent CLI, memory above reserve`];
   return findings.flatMap((f) => [`${f.level === 'problem' ? 'problem' : 'note'}: ${safeLine(f.what, 600)}`, ...(f.fix ? [`  fix: ${safeLine(f.fix, 600)}`] : [])]);
@@ -67,6 +73,7 @@ Options:
       config,
       configFile: paths.configFile,
       stateDir: paths.stateDir,
+      repoRoot: paths.root,
       tasks,
       programs,
       versions: true,
@@ -84,7 +91,7 @@ Options:
           r.target ?? '-',
           r.reachable ? 'ok' : 'unreachable',
           memoryCell(r),
-          `${r.agents.running}/${r.agents.queued}/${r.agents.max}`,
+          `${r.agents.running}/${r.agents.queued}/${r.agents.max}${agentsRss(r)}`,
           versionsCell(r, shown),
         ]),
       ),

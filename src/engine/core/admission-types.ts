@@ -48,6 +48,8 @@ export interface HostQueueView {
   /** Why the host does not answer (`auth: Permission denied …`); null when it does. */
   fault: string | null;
   agents: { running: number; max: number };
+  /** RSS of the agents running there, as the probe measured it, MB; null when none was measured. */
+  agentsRssMB: number | null;
   /** Live free memory minus the reserve at the probe; null when unknown. */
   freeAboveReserveMB: number | null;
   /** When the reading was taken (ISO). */

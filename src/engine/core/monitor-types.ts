@@ -37,4 +37,9 @@ export interface PassResult {
    * and how many `git fetch` processes brought commits back from it. Absent without hosts.
    */
   hosts?: Array<PassHost & { fetches: number }>;
+  /**
+   * The probe's facts of each attempt on a host that links the shared node_modules there (its
+   * HEAD and changed paths), for following its lockfile without an exec of its own. Absent when none.
+   */
+  sharedOnHosts?: Array<{ taskId: string; host: string; worktree: string; head: string | null; dirty: string[] }>;
 }

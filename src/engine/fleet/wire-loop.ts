@@ -98,9 +98,11 @@ export function wireLoop(fleet: Fleet): void {
     if (e.type === 'session.status' && e.session.state === 'exited') void deps.stop(e.taskId);
   });
   fleet.onClose(offExit);
-  fleet.monitor.afterPass(async () => {
+  fleet.monitor.afterPass(async (result) => {
     const tasks = fleet.store.getState().tasks;
     if (fleet.monitor.running) await deps.watch(tasks);
     else await deps.checkOnce(tasks);
+    // Attempts on hosts: from this pass's probe of them; a one-shot pass waits for an install.
+    if (result.sharedOnHosts) await deps.checkHosts(tasks, result.sharedOnHosts, { wait: !fleet.monitor.running });
   });
 }

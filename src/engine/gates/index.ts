@@ -3,3 +3,4 @@ export { BUILTIN_EVALUATORS, prGate, rebasedGate, ciGate, screenshotsGate, comma
 export { gateSpecs, type GateEvaluator, type GateEvaluators, type GateInput, type GateOutcome, type GateSpec, type GateVerdict } from './types.js';
 export { globToRegExp, matchGlobs } from './glob.js';
 export { runStopGate, localGateSpecs, type StopGateResult } from './stop-gate.js';
+export { runStopGateOnHost } from './stop-gate-host.js';

@@ -5,6 +5,7 @@ import { checkFileName, runCheckAdmitted, type CheckOutcome, type CheckSpec, typ
 import { parseStatusV2 } from '../git/index.js';
 import { gateSpecs } from './types.js';
 import { attemptEnv } from '../workspace/index.js';
+import { runStopGateOnHost } from './stop-gate-host.js';
 
 export interface StopGateResult {
   decision: 'allow' | 'block';
@@ -32,6 +33,8 @@ export async function runStopGate(ctx: FleetContext, taskId: string, options: { 
   const task = requireTask(await ctx.registry.read(), taskId);
   const attempt = task.attempts.at(-1);
   if (!attempt) throw new UsageError(`task "${taskId}" has not started`);
+  // An attempt on a host: the same gate, run there (stop-gate-host.ts).
+  if (attempt.host && attempt.host !== 'local') return runStopGateOnHost(ctx, task, { ...attempt, host: attempt.host }, localGateSpecs(ctx));
   const maxBlocks = ctx.config.stopGate.maxBlocks;
   const used = attempt.stopGateBlocks ?? 0;
   if (used >= maxBlocks) {

@@ -13,6 +13,7 @@ const row = (over: Partial<HostRow> = {}): HostRow => ({
   agents: { running: 0, queued: 0, max: 4, tasks: [] },
   programs: { sh: 'installed', git: 'git version 2.39.5', tmux: 'tmux 3.3a', claude: '2.1.0 (Claude Code)', codex: null },
   worktreeRoot: 'ok',
+  agentRssMB: {},
   probeMs: 10,
   ...over,
 });

@@ -24,7 +24,7 @@ const row = (name: string, over: Partial<HostRow> = {}): HostRow => ({
   name, target: name === 'local' ? null : `me@${name}:22`, reachable: true, fault: null, message: null,
   memory: { totalMB: 16384, availableMB: 8192, reserveMB: 2048, freeAboveReserveMB: 6144 },
   agents: { running: 0, queued: 0, max: 2, tasks: [] },
-  programs: { sh: 'installed', git: 'installed', tmux: 'installed', claude: 'installed' }, worktreeRoot: 'ok', probeMs: 5, ...over,
+  programs: { sh: 'installed', git: 'installed', tmux: 'installed', claude: 'installed' }, worktreeRoot: 'ok', agentRssMB: {}, probeMs: 5, ...over,
 });
 const probed = (r: HostRow): ProbedRow => ({ row: r, at: probedAt });
 
@@ -46,6 +46,24 @@ describe('hostSituation: remote agents and the probe time', () => {
   });
 });
 
+describe('hostSituation: the RSS the probe measured on the host', () => {
+  it('an agent the probe measured counts with its real RSS (growth = peak - RSS); one it could not measure stays at its peak', () => {
+    const tasks = [task('small', { host: 'box' }), task('big', { host: 'box' }), task('unmeasured', { host: 'box' })];
+    const measured = row('box', { agentRssMB: { small: 300, big: 1700, ghost: 999 }, agents: { running: 3, queued: 0, max: 4, tasks: ['small', 'big', 'unmeasured'] } });
+    const s = hostSituation(probed(measured), tasks, 1500);
+    expect(s.running).toEqual([
+      { kind: 'agent', expectedPeakMB: 1500, rssMB: 300 },
+      { kind: 'agent', expectedPeakMB: 1500, rssMB: 1700 },
+      { kind: 'agent', expectedPeakMB: 1500, rssMB: 1500 },
+    ]);
+    // 8192 - 2048 = 6144 above reserve; 'small' may still grow by 1200 MB, the others by nothing: 4944 free.
+    expect(placeTask([s], { program: 'claude', expectedPeakMB: 4944 })).toEqual({ host: 'box', freeMB: 4944 });
+    expect(placeTask([s], { program: 'claude', expectedPeakMB: 5000 })).toEqual({ host: null, waiting: [{ host: 'box', reason: 'needs ~4.9 GB, 4.8 GB free above reserve' }] });
+    // The queue panel and status: the measured RSS of the agents the registry has there (not of other sessions).
+    expect(hostQueueViews([probed(measured)], tasks, { programOf: () => 'claude', peakMB: 1500 })[0]).toMatchObject({ agentsRssMB: 2000, freeAboveReserveMB: 4944 });
+  });
+});
+
 describe('hostQueueViews: what the queue panel and status show per host', () => {
   it('agents of the maximum, memory above reserve after growth, each queued task under the host it waits for, with why', () => {
     const tasks = [
@@ -60,9 +78,9 @@ describe('hostQueueViews: what the queue panel and status show per host', () => 
       probed(row('far', { reachable: false, fault: 'auth', message: 'Permission denied (publickey).', memory: null, programs: {}, agents: { running: 0, queued: 1, max: 4, tasks: [] } })),
     ];
     expect(hostQueueViews(rows, tasks, { programOf: () => 'claude', peakMB: 1500 })).toEqual([
-      { name: 'local', reachable: true, fault: null, agents: { running: 0, max: 8 }, freeAboveReserveMB: 6144, probedAt: iso(probedAt), waiting: [{ taskId: 'three', reason: '8/8 agent slots busy' }] },
-      { name: 'box', reachable: true, fault: null, agents: { running: 1, max: 1 }, freeAboveReserveMB: 6144 - 1500, probedAt: iso(probedAt), waiting: [{ taskId: 'two', reason: '1/1 agent slots busy' }] },
-      { name: 'far', reachable: false, fault: 'auth: Permission denied (publickey).', agents: { running: 0, max: 4 }, freeAboveReserveMB: null, probedAt: iso(probedAt), waiting: [{ taskId: 'four', reason: 'unreachable (auth: Permission denied (publickey).)' }] },
+      { name: 'local', reachable: true, fault: null, agents: { running: 0, max: 8 }, agentsRssMB: null, freeAboveReserveMB: 6144, probedAt: iso(probedAt), waiting: [{ taskId: 'three', reason: '8/8 agent slots busy' }] },
+      { name: 'box', reachable: true, fault: null, agents: { running: 1, max: 1 }, agentsRssMB: null, freeAboveReserveMB: 6144 - 1500, probedAt: iso(probedAt), waiting: [{ taskId: 'two', reason: '1/1 agent slots busy' }] },
+      { name: 'far', reachable: false, fault: 'auth: Permission denied (publickey).', agents: { running: 0, max: 4 }, agentsRssMB: null, freeAboveReserveMB: null, probedAt: iso(probedAt), waiting: [{ taskId: 'four', reason: 'unreachable (auth: Permission denied (publickey).)' }] },
     ]);
   });
 });

@@ -48,9 +48,16 @@ export function hostQueueViews(rows: readonly ProbedRow[], tasks: readonly Task[
       reachable: row.reachable,
       fault: row.reachable ? null : `${row.fault ?? 'error'}: ${row.message ?? 'no answer'}`,
       agents: { running: row.agents.running, max: row.agents.max },
+      agentsRssMB: agentsRss(row.agentRssMB ?? {}, row.agents.tasks),
       freeAboveReserveMB: free === null ? null : Math.round(free),
       probedAt: new Date(p.at).toISOString(),
       waiting,
     };
   });
+}
+
+/** What the probe measured of the agents the registry says run on the host, MB; null when none was. */
+function agentsRss(measured: Readonly<Record<string, number>>, running: readonly string[]): number | null {
+  const known = running.filter((id) => measured[id] !== undefined);
+  return known.length === 0 ? null : known.reduce((sum, id) => sum + measured[id]!, 0);
 }

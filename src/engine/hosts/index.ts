@@ -1,4 +1,4 @@
-export { classifySshError, controlDir, controlPath, remoteLine, shellQuote, sshArgv, sshTransport, type SshFailure, type SshHost } from './ssh.js';
+export { classifySshError, controlDir, controlPath, remoteLine, shellQuote, sshArgv, sshReason, sshTransport, type SshFailure, type SshHost } from './ssh.js';
 export { parseProbe, probeScript, PROBE_HEADER, ProbeParseError, type HostProbe, type ProbeRequest, type ProbeSession, type ProbeWorktree } from './probe.js';
 export { hostRefusal, placeTask, type HostSituation, type Placement, type PlacementRequest } from './place.js';
 export { probeHost, probeHosts, type HostFault, type ProbeOutcome, type ProbeTarget } from './probe-hosts.js';

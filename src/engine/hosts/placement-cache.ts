@@ -26,6 +26,7 @@ const rowSchema = z.object({
   memory: z.object({ totalMB: z.number(), availableMB: z.number(), reserveMB: z.number(), freeAboveReserveMB: z.number() }).nullable(),
   programs: z.record(z.string(), z.string().nullable()),
   worktreeRoot: z.enum(['ok', 'missing', 'readonly']).nullable(),
+  agentRssMB: z.record(z.string(), z.number()).default({}),
   probeMs: z.number(),
 });
 const cacheSchema = z.object({
@@ -57,6 +58,8 @@ export interface CachedRowsInput {
   timeoutMs: number;
   /** Only these hosts (default: local and every configured host). */
   only?: readonly string[];
+  /** The repository, so each host's row measures its agents' RSS (see HostRow.agentRssMB). */
+  repoRoot?: string;
   now?: () => number;
 }
 
@@ -107,7 +110,7 @@ export async function cachedHostRows(input: CachedRowsInput): Promise<ProbedRow[
         async () => {
           if (fresh(await readCache(file), n)) return;
           const at = now();
-          const rows = await hostsReport({ config: input.config, configFile: input.configFile, stateDir: input.stateDir, tasks: input.tasks, programs, versions: false, timeoutMs: input.timeoutMs, only: [n] });
+          const rows = await hostsReport({ config: input.config, configFile: input.configFile, stateDir: input.stateDir, tasks: input.tasks, programs, versions: false, timeoutMs: input.timeoutMs, only: [n], ...(input.repoRoot !== undefined ? { repoRoot: input.repoRoot } : {}) });
           await withFileLock(`${file}.lock`, async () => {
             const current = await readCache(file);
             for (const row of rows) probed.set(row.name, (current.hosts[row.name] = { at, key: rowKey(input.config, row.name, programs), row }));
@@ -129,10 +132,11 @@ export async function cachedHostRows(input: CachedRowsInput): Promise<ProbedRow[
 }
 
 /**
- * The decider's view of a host from its probe row and the registry. Remote agents' memory is not
- * measured: an agent already running at the probe is taken as being at its expected peak (its
- * memory is in the reading), one started after the probe (or being started now: `startingPeaksMB`)
- * still has its whole expected peak to come.
+ * The decider's view of a host from its probe row and the registry. An agent that was running at
+ * the probe counts with the RSS the probe measured for it (its growth still to come is its expected
+ * peak minus that); one the probe could not measure (no ps there) is taken as being at its
+ * expected peak (its memory is in the reading); one started after the probe (or being started now:
+ * `startingPeaksMB`) still has its whole expected peak to come.
  */
 export function hostSituation(p: ProbedRow, tasks: readonly Task[], peakMB: number, startingPeaksMB: readonly number[] = []): HostSituation {
   const { row } = p;
@@ -141,7 +145,8 @@ export function hostSituation(p: ProbedRow, tasks: readonly Task[], peakMB: numb
     const last = t.attempts.at(-1);
     if (!(t.state === 'running' || t.state === 'checking') || last?.state !== 'running' || attemptHost(last) !== row.name) continue;
     const since = last.startedAt ? Date.parse(last.startedAt) : 0;
-    running.push({ kind: 'agent', expectedPeakMB: peakMB, rssMB: since > p.at ? 0 : peakMB });
+    const measured = row.agentRssMB?.[t.id];
+    running.push({ kind: 'agent', expectedPeakMB: peakMB, rssMB: since > p.at ? 0 : (measured ?? peakMB) });
   }
   for (const mb of startingPeaksMB) running.push({ kind: 'agent', expectedPeakMB: mb, rssMB: 0 });
   return {

@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HostConfig } from '../core/index.js';
 import { localTransport } from '../exec/index.js';
-import { probeHosts, type ProbeTarget } from './probe-hosts.js';
-import { controlDir, sshTransport } from './ssh.js';
+import { findSshd, startSshd, type TestSshd } from '../../test-support/sshd.js';
+import { probeHost, probeHosts, type ProbeTarget } from './probe-hosts.js';
+import { controlDir, controlPath, sshReason, sshTransport } from './ssh.js';
 
 // A host that accepts the TCP connection and then says nothing (a hung machine, a dead NAT): its
 // probe times out on its own while the others answer at once.
@@ -52,5 +55,88 @@ describe('probeHosts', () => {
     expect(outcomes[0]).toMatchObject({ name: 'stalled', ok: false, fault: 'timeout', message: 'no answer within 1.5 s' });
     expect(outcomes[1]).toMatchObject({ name: 'local', ok: true });
     expect(done).toEqual(['local', 'stalled']);
+  });
+});
+
+describe('sshReason', () => {
+  it('picks the line that names the fault, filtered, one line', () => {
+    expect(sshReason('ssh: connect to host 10.0.0.9 port 22: No route to host\r\n')).toBe('ssh: connect to host 10.0.0.9 port 22: No route to host');
+    expect(sshReason("Warning: Permanently added '[h]:22' (ED25519) to the list of known hosts.\r\nme@h: Permission denied (publickey).\r\n")).toBe('me@h: Permission denied (publickey).');
+    expect(sshReason('kex_exchange_identification: read: Connection reset by peer\x1b[31m\r\nConnection reset by 10.0.0.9 port 22\r\n')).toBe('kex_exchange_identification: read: Connection reset by peer[31m');
+    expect(sshReason('No ED25519 host key is known for [h]:5 and you have requested strict checking.\r\nHost key verification failed.\r\n')).toBe(
+      'host key unknown: No ED25519 host key is known for [h]:5 and you have requested strict checking.; Host key verification failed.',
+    );
+    expect(sshReason('some other\nlast word\n')).toBe('last word');
+    expect(sshReason('')).toBe('');
+  });
+});
+
+const sshd = findSshd();
+if (!sshd) console.log('SKIP: probe faults against a real sshd: sshd not found (install openssh-server)');
+
+// What the probe says when the host fails, in ssh's own words: `status`, `hosts`, the view's pane
+// title and the host-down notice all show this message.
+describe.skipIf(!sshd)('probeHost says why a host failed (real sshd)', () => {
+  let server: TestSshd;
+  let state: string;
+  let config: HostConfig;
+  const request = { programs: ['git'], versions: false, worktrees: [] };
+  const target = (name: string, c: HostConfig): ProbeTarget => ({ name, remote: true, request, transport: sshTransport({ name, config: c, controlDir: controlDir(join(state, name)), persistSec: 30 }) });
+  const closeMasters = () => {
+    for (const name of ['box', 'auth', 'unknown', 'changed']) spawnSync('ssh', ['-o', `ControlPath=${controlPath({ name, config, controlDir: join(state, name, 'ssh') })}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
+  };
+  beforeAll(async () => {
+    server = await startSshd(sshd!);
+    state = mkdtempSync(join(tmpdir(), 'fphs-'));
+    config = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, maxAgents: 1, maxBuilds: 1, memReserveMB: 0, env: {} };
+  });
+  afterAll(() => {
+    closeMasters();
+    server?.stop();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('a refused key, an unknown and a changed host key: ssh\'s reason, named', async () => {
+    const auth = await probeHost(target('auth', { ...config, identityFile: join(server.dir, 'host_key') }), 15_000);
+    expect(auth).toMatchObject({ ok: false, fault: 'auth' });
+    expect(auth.ok || auth.message).toMatch(/Permission denied \(publickey\)/);
+    const empty = join(state, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    const unknown = await probeHost(target('unknown', { ...config, knownHostsFile: empty }), 15_000);
+    expect(unknown).toMatchObject({ ok: false, fault: 'hostkey' });
+    expect(unknown.ok || unknown.message).toBe('host key unknown: Host key verification failed.');
+    // Another key under this host's name in known_hosts: the host key changed.
+    const changed = join(state, 'changed_known_hosts');
+    const other = join(state, 'other_key');
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    writeFileSync(changed, `[127.0.0.1]:${server.port} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    const moved = await probeHost(target('changed', { ...config, knownHostsFile: changed }), 15_000);
+    expect(moved).toMatchObject({ ok: false, fault: 'hostkey' });
+    expect(moved.ok || moved.message).toMatch(/^host key changed: WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!; Host key verification failed\.$/);
+  });
+
+  it('an sshd that goes away while the probe runs over the master: "Connection refused", not a wordless ssh failure; it answers once back', async () => {
+    const box = target('box', config);
+    expect(await probeHost(box, 15_000)).toMatchObject({ ok: true });
+    // The first probe after this runs 2 s on the host; sshd and its connections die under it.
+    let slow = true;
+    const dropping: ProbeTarget = {
+      ...box,
+      transport: {
+        name: 'box',
+        start(command) {
+          const argv = slow ? [...command.argv.slice(0, 2), `sleep 2; ${command.argv[2]}`] : command.argv;
+          const started = box.transport.start({ ...command, argv });
+          if (slow) setTimeout(() => server.kill(), 700);
+          slow = false;
+          return started;
+        },
+      },
+    };
+    const down = await probeHost(dropping, 15_000);
+    expect(down).toMatchObject({ ok: false, fault: 'unreachable' });
+    expect(down.ok || down.message).toMatch(new RegExp(`^ssh: connect to host 127\\.0\\.0\\.1 port ${server.port}: Connection refused$`));
+    await server.restart();
+    expect(await probeHost(box, 15_000)).toMatchObject({ ok: true });
   });
 });

@@ -1,7 +1,7 @@
 import type { HostFault } from '../core/index.js';
 import { runCommand, type Transport } from '../exec/index.js';
 import { parseProbe, probeScript, ProbeParseError, type HostProbe, type ProbeRequest } from './probe.js';
-import { classifySshError } from './ssh.js';
+import { classifySshError, sshReason } from './ssh.js';
 
 /**
  * Runs the batched probe on every host at once, each with its own timeout, so a stalled host never
@@ -32,15 +32,26 @@ function lastLine(stderr: string): string {
   return (lines.at(-1) ?? '').slice(0, 200);
 }
 
+/** What a probe says when ssh ended without a word twice (the connection dropped under both). */
+export const NO_SSH_REASON = 'the connection closed while the probe ran (ssh gave no reason)';
+
 export async function probeHost(target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
   const started = Date.now();
   const ms = () => Date.now() - started;
-  const r = await runCommand({ argv: ['sh', '-c', probeScript(target.request)], timeoutMs, killGraceMs: 500 }, target.transport);
+  const command = { argv: ['sh', '-c', probeScript(target.request)], killGraceMs: 500 };
+  let r = await runCommand({ ...command, timeoutMs }, target.transport);
+  // A connection that drops while the probe runs over it (sshd gone, the machine off the network)
+  // ends ssh with 255 and not a word: the master connection held it, and the master's stderr is
+  // not ours. Asked once more, ssh makes a new connection and says why (connection refused, no
+  // route to host, ...), or the host answers. Only a failed probe costs this second exec.
+  if (target.remote && !r.timedOut && r.exitCode === 255 && !sshReason(r.stderr) && timeoutMs - ms() >= 1000) {
+    r = await runCommand({ ...command, timeoutMs: timeoutMs - ms() }, target.transport);
+  }
   if (r.timedOut) return { name: target.name, ok: false, fault: 'timeout', message: `no answer within ${(timeoutMs / 1000).toFixed(1)} s`, ms: ms() };
   if (target.remote && r.exitCode === 255) {
     const kind = classifySshError(r.stderr);
     const fault: HostFault = kind === 'other' ? 'unreachable' : kind;
-    return { name: target.name, ok: false, fault, message: lastLine(r.stderr) || 'ssh failed', ms: ms() };
+    return { name: target.name, ok: false, fault, message: sshReason(r.stderr) || NO_SSH_REASON, ms: ms() };
   }
   if (r.error) return { name: target.name, ok: false, fault: 'error', message: r.error, ms: ms() };
   try {

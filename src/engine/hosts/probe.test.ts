@@ -57,6 +57,33 @@ describe('the host probe script, run by a real sh', () => {
     expect(p.worktreeRoot).toBe('missing');
   });
 
+  it("reports the RSS of each live pane's process tree (the agent's children included), from ps", async () => {
+    const sock = `${socket}-rss`;
+    // The pane's shell starts a child that holds ~150 MB; the shell alone is a few MB.
+    const child = `${JSON.stringify(process.execPath)} -e 'const b = Buffer.alloc(150 * 1024 * 1024, 1); console.log("held", b.length); setInterval(() => b[0]++, 1000)'`;
+    spawnSync('tmux', ['-L', sock, '-f', '/dev/null', 'new-session', '-d', '-s', 'big', `sh -c '${child.replaceAll("'", "'\\''")} & wait'`]);
+    spawnSync('tmux', ['-L', sock, '-f', '/dev/null', 'new-session', '-d', '-s', 'small', 'sleep 60']);
+    spawnSync('tmux', ['-L', sock, 'set-option', '-g', 'remain-on-exit', 'on']);
+    spawnSync('tmux', ['-L', sock, '-f', '/dev/null', 'new-session', '-d', '-s', 'over', 'true']);
+    try {
+      const req: ProbeRequest = { programs: [], versions: false, tmuxSocket: sock, worktrees: [] };
+      let p = parseProbe('local', req, run(probeScript(req)).stdout);
+      for (let i = 0; i < 100 && (p.sessions.find((x) => x.name === 'big')?.rssMB ?? 0) < 150; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        p = parseProbe('local', req, run(probeScript(req)).stdout);
+      }
+      const by = Object.fromEntries(p.sessions.map((x) => [x.name, x]));
+      expect(by.big!.rssMB).toBeGreaterThanOrEqual(150);
+      expect(by.big!.rssMB).toBeLessThan(600);
+      expect(by.small!.rssMB).toBeGreaterThanOrEqual(0);
+      expect(by.small!.rssMB).toBeLessThan(50);
+      // A dead pane has no process: not measured.
+      expect(by.over).toMatchObject({ dead: true, rssMB: null });
+    } finally {
+      spawnSync('tmux', ['-L', sock, 'kill-server']);
+    }
+  });
+
   it('a socket written ~/… is the one under the host home ($HOME there), never a literal ~', () => {
     const sock = join(dir, 'home-sock');
     spawnSync('tmux', ['-S', sock, '-f', '/dev/null', 'new-session', '-d', '-s', 'h17', 'sleep 30']);
@@ -98,7 +125,8 @@ describe('parseProbe refuses garbage with one line naming the host', () => {
   const good = ['flotilla-probe 1', 'mem 1000 500', 'prog git +', 'tmux ok', 'sess flotilla-a 12 0 ', 'wt 0 gone', 'end'];
   const parse = (lines: string[]) => parseProbe('box', req, `${lines.join('\n')}\n`);
   it('accepts the well-formed answer', () => {
-    expect(parse(good)).toMatchObject({ memory: { totalMB: 0, availableMB: 0 }, sessions: [{ name: 'flotilla-a', pid: 12 }] });
+    expect(parse(good)).toMatchObject({ memory: { totalMB: 0, availableMB: 0 }, sessions: [{ name: 'flotilla-a', pid: 12, rssMB: null }] });
+    expect(parse([...good.slice(0, 5), 'rss flotilla-a 2097152', ...good.slice(5)]).sessions[0]!.rssMB).toBe(2048);
   });
   it("counts git's porcelain lines of a worktree, whatever paths they name, and never reads them as rows", () => {
     const oid = 'a'.repeat(40);
@@ -115,6 +143,8 @@ describe('parseProbe refuses garbage with one line naming the host', () => {
     ['a worktree row missing', good.filter((l) => !l.startsWith('wt')), /worktree rows missing/],
     ['a program missing', good.filter((l) => !l.startsWith('prog')), /no line for program git/],
     ['a bad session row', good.map((l) => (l.startsWith('sess') ? 'sess x pid 0 ' : l)), /bad session row/],
+    ['an rss row without its session', [...good.slice(0, 5), 'rss ghost 100', ...good.slice(5)], /rss row without its session/],
+    ['an rss row twice', [...good.slice(0, 5), 'rss flotilla-a 1', 'rss flotilla-a 1', ...good.slice(5)], /rss row without its session/],
     ['control bytes', [...good.slice(0, 2), '\x1b]0;pwn\x07', ...good.slice(2)], /"\?\]0;pwn\?"/],
   ])('%s', (_name, lines, message) => {
     expect(() => parse(lines)).toThrow(ProbeParseError);

@@ -45,6 +45,21 @@ function socketArgs(socket: string): string {
   return `${socket.startsWith('/') ? '-S' : '-L'} ${shellQuote(socket)}`;
 }
 
+/**
+ * The RSS of each live pane's process tree, from one `ps -A -o pid= -o ppid= -o rss=` (POSIX; no
+ * /proc walk, no node): fed the pane rows, `--`, then ps's rows, it prints `rss <session> <kB>`
+ * for each live pane whose process ps listed. Without a usable ps it prints nothing.
+ */
+const TREE_RSS_AWK = [
+  '$0 == "--" { p = 1; next }',
+  '!p { if ($2 ~ /^[0-9]+$/ && $3 == "0") root[$2] = $1; next }',
+  'NF == 3 && $1 ~ /^[0-9]+$/ { up[$1] = $2; rss[$1] = $3 }',
+  'END {',
+  '  for (q in rss) { x = q; for (d = 0; d < 64 && !(x in root) && (x in up); d++) x = up[x]; if (x in root) sum[root[x]] += rss[q] }',
+  '  for (r in root) if (r in rss) printf "rss %s %d\\n", root[r], sum[root[r]]',
+  '}',
+].join('\n');
+
 /** Builds the probe script. Every value from config or the registry enters it single-quoted. */
 export function probeScript(req: ProbeRequest): string {
   for (const p of req.programs) if (!PROGRAM.test(p)) throw new Error(`program name not allowed in a host probe: ${JSON.stringify(p)}`);
@@ -73,7 +88,7 @@ export function probeScript(req: ProbeRequest): string {
     // prints a tab in its output as "_". flotilla's session names are slugs, without spaces.
     const fmt = shellQuote('#{session_name} #{pane_pid} #{pane_dead} #{pane_dead_status}');
     lines.push(
-      `if ! command -v tmux >/dev/null 2>&1; then echo 'tmux missing'; elif s=$(tmux ${socketArgs(req.tmuxSocket)} list-panes -a -F ${fmt} 2>&1); then echo 'tmux ok'; [ -n "$s" ] && printf '%s\\n' "$s" | awk '{print "sess " $0}'; else case "$s" in *'no server running'*|*'error connecting'*|*'No such file'*|*'no sessions'*) echo 'tmux none';; *) echo 'tmux error';; esac; fi`,
+      `if ! command -v tmux >/dev/null 2>&1; then echo 'tmux missing'; elif s=$(tmux ${socketArgs(req.tmuxSocket)} list-panes -a -F ${fmt} 2>&1); then echo 'tmux ok'; if [ -n "$s" ]; then printf '%s\\n' "$s" | awk '{print "sess " $0}'; { printf '%s\\n' "$s"; echo --; ps -A -o pid= -o ppid= -o rss= 2>/dev/null; } | awk ${shellQuote(TREE_RSS_AWK)}; fi; else case "$s" in *'no server running'*|*'error connecting'*|*'No such file'*|*'no sessions'*) echo 'tmux none';; *) echo 'tmux error';; esac; fi`,
     );
   }
   // Each worktree: a "wt <i>" line, then git's own porcelain v2 lines (read, counted, never shown),
@@ -96,6 +111,8 @@ export interface ProbeSession {
   pid: number | null;
   dead: boolean;
   exitCode: number | null;
+  /** RSS of the pane's process tree (the agent and its children), MB; null when not measured (a dead pane, no ps). */
+  rssMB: number | null;
 }
 
 export interface ProbeWorktree {
@@ -155,7 +172,7 @@ export function parseProbe(host: string, req: ProbeRequest, stdout: string): Hos
       // sess <name> <pid> <dead> <status>; status is empty while the pane lives.
       const [, name, pid, dead, status, ...rest] = line.split(' ');
       if (!name || rest.length > 0 || int(dead) === null || (pid !== '' && int(pid) === null) || (status !== '' && status !== undefined && !/^-?\d{1,4}$/.test(status))) fail(i, 'bad session row');
-      probe.sessions.push({ name: name!, pid: int(pid), dead: dead === '1', exitCode: status ? Number(status) : null });
+      probe.sessions.push({ name: name!, pid: int(pid), dead: dead === '1', exitCode: status ? Number(status) : null, rssMB: null });
       continue;
     }
     const words = line.split(' ');
@@ -200,6 +217,10 @@ export function parseProbe(host: string, req: ProbeRequest, stdout: string): Hos
         }
         probe.worktrees.push(wt);
       } else fail(i, 'bad worktree row');
+    } else if (kind === 'rss' && words.length === 3 && int(words[2]) !== null) {
+      const session = probe.sessions.find((x) => x.name === words[1]);
+      if (!session || session.rssMB !== null) fail(i, 'rss row without its session');
+      session!.rssMB = Math.round(int(words[2])! / 1024);
     } else if (kind === 'root' && words.length === 2 && ['ok', 'missing', 'readonly'].includes(words[1]!)) {
       probe.worktreeRoot = words[1] as HostProbe['worktreeRoot'];
     } else fail(i, 'unknown line');

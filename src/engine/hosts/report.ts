@@ -3,6 +3,7 @@ import { localTransport } from '../exec/index.js';
 import { resolveReserveMB } from '../builds/index.js';
 import type { HostProbe, ProbeRequest } from './probe.js';
 import { probeHosts, type HostFault, type ProbeOutcome, type ProbeTarget } from './probe-hosts.js';
+import { hostTmuxSocket } from './remote-host.js';
 import { controlDir, sshTransport } from './ssh.js';
 
 /**
@@ -23,6 +24,12 @@ export interface HostRow {
   message: string | null;
   memory: { totalMB: number; availableMB: number; reserveMB: number; freeAboveReserveMB: number } | null;
   agents: { running: number; queued: number; max: number; tasks: string[] };
+  /**
+   * RSS of each flotilla agent session found live on the host (session name = task id), MB: its
+   * pane's whole process tree, measured by the probe. {} for \`local\` (the admission queue
+   * measures this machine's agents) and when the host has no ps or no session of this repository.
+   */
+  agentRssMB: Record<string, number>;
   /** Version (or "installed") of each program looked for; null when missing; {} when unreachable. */
   programs: Record<string, string | null>;
   /** For remote hosts: the worktree root (ok / missing / readonly), null when not configured or unknown. */
@@ -63,6 +70,8 @@ export interface HostsReportInput {
   timeoutMs: number;
   /** Only these hosts (hosts check). */
   only?: readonly string[];
+  /** The repository: its agents' sessions on each remote host are listed (and their RSS measured) when given. */
+  repoRoot?: string;
 }
 
 function target(name: string, config: HostConfig | null, stateDir: string, req: ProbeRequest): ProbeTarget {
@@ -80,6 +89,8 @@ export async function hostsReport(input: HostsReportInput): Promise<HostRow[]> {
       versions: input.versions,
       worktrees: [],
       ...(hc?.worktreeRoot ? { worktreeRoot: hc.worktreeRoot } : {}),
+      // The same listing as the pass's: the repository's tmux server there, with each pane's RSS.
+      ...(hc && input.repoRoot !== undefined ? { tmuxSocket: hostTmuxSocket(hc, input.repoRoot) } : {}),
     }),
   );
   const outcomes = await probeHosts(targets, input.timeoutMs);
@@ -90,12 +101,13 @@ function hostRow(name: string, hc: HostConfig | null, outcome: ProbeOutcome, inp
   const load = hostLoad(input.tasks, name);
   const max = hc ? hc.maxAgents : input.config.limits.maxAgents;
   const base = { name, target: hc ? `${hc.ssh}:${hc.port}` : null, agents: { ...load, max }, probeMs: outcome.ms };
-  if (!outcome.ok) return { ...base, reachable: false, fault: outcome.fault, message: outcome.message, memory: null, programs: {}, worktreeRoot: null };
+  if (!outcome.ok) return { ...base, reachable: false, fault: outcome.fault, message: outcome.message, memory: null, programs: {}, worktreeRoot: null, agentRssMB: {} };
   const p = outcome.probe;
   let memory: HostRow['memory'] = null;
   if (p.memory) {
     const reserveMB = hc ? hc.memReserveMB : resolveReserveMB(input.config.limits, p.memory.totalMB, input.configFile);
     memory = { ...p.memory, reserveMB, freeAboveReserveMB: p.memory.availableMB - reserveMB };
   }
-  return { ...base, reachable: true, fault: null, message: null, memory, programs: p.programs, worktreeRoot: p.worktreeRoot };
+  const agentRssMB = Object.fromEntries(p.sessions.filter((x) => !x.dead && x.rssMB !== null).map((x) => [x.name, x.rssMB!]));
+  return { ...base, reachable: true, fault: null, message: null, memory, programs: p.programs, worktreeRoot: p.worktreeRoot, agentRssMB };
 }

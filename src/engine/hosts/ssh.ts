@@ -126,3 +126,35 @@ export function classifySshError(stderr: string): SshFailure {
     return 'unreachable';
   return 'other';
 }
+
+/** The lines of ssh's stderr that say why it failed, in the order it printed them. */
+const REASONS: readonly [RegExp, string | null][] = [
+  [/REMOTE HOST IDENTIFICATION HAS CHANGED/i, 'host key changed'],
+  [/revoked/i, 'host key revoked'],
+  [/No \w+ host key is known/i, 'host key unknown'],
+  // In batch mode ssh cannot ask about a key it does not know: it says only this.
+  [/Host key verification failed/i, 'host key unknown'],
+  [/Permission denied|Too many authentication failures/i, null],
+  [/Connection refused|Connection timed out|No route to host|Could not resolve hostname|Network is unreachable|Connection closed by|Connection reset|kex_exchange_identification|Broken pipe/i, null],
+];
+
+/**
+ * ssh's own reason for a failure (exit 255) as one printable line: the line that names the fault
+ * (connection refused, no route to host, permission denied (publickey)), with the host key faults
+ * named (changed, revoked, unknown: batch mode says only "Host key verification failed." then), else ssh's last line; control bytes and ssh's banners removed, at most 200 characters.
+ * Empty when ssh said nothing (a connection that closed while a command ran over it).
+ */
+export function sshReason(stderr: string): string {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.replace(/[^\x20-\x7e]/g, '').replace(/^[@\s]+|[@\s]+$/g, ''))
+    .filter((l) => l && !/^Warning: Permanently added/.test(l));
+  for (const [pattern, label] of REASONS) {
+    const line = lines.find((l) => pattern.test(l));
+    if (!line) continue;
+    const last = lines.at(-1)!;
+    const said = last !== line && /verification failed/i.test(last) ? `${line}; ${last}` : line;
+    return (label ? `${label}: ${said}` : said).slice(0, 200);
+  }
+  return (lines.at(-1) ?? '').slice(0, 200);
+}

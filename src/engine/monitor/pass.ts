@@ -111,7 +111,22 @@ export async function runMonitorPass(ctx: FleetContext | NotifyContext, options:
     needsHuman: needsHuman(after, ctx.config, degraded),
     errors,
     ...(remote ? { hosts: remote.hosts } : {}),
+    ...sharedOnHosts(watched, remote),
   };
+}
+
+/** The probe's facts of the attempts on hosts that link the shared node_modules there (PassResult.sharedOnHosts). */
+function sharedOnHosts(watched: readonly Task[], remote: RemotePass | null): Pick<PassResult, 'sharedOnHosts'> {
+  if (!remote) return {};
+  const out: NonNullable<PassResult['sharedOnHosts']> = [];
+  for (const t of watched) {
+    const a = t.attempts.at(-1);
+    if (!a?.host || a.sharedDeps?.mode !== 'shared') continue;
+    const facts = remote.facts(t.id, a);
+    if (facts?.kind !== 'read' || facts.worktree.state !== 'ok') continue;
+    out.push({ taskId: t.id, host: a.host, worktree: a.worktree, head: facts.worktree.head, dirty: facts.worktree.dirty });
+  }
+  return out.length > 0 ? { sharedOnHosts: out } : {};
 }
 
 function hostTimeout(options: PassOptions): { timeoutMs?: number } {

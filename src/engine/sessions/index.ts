@@ -15,4 +15,4 @@ export { hookEventsFile, attemptLogFile, promptFile } from './launch-spec.js';
 export { agentOverheadMB } from './log-pipe.js';
 export { markWatching, liveWatchers, ageOfFileSec, sessionStateLabel } from './watchers.js';
 export { LiveScreen, SCROLLBACK_LINES } from './live-screen.js';
-export { hostHookScript, HOST_HOOK_FILE } from './host-hooks.js';
+export { gateSpecText, hostHookFiles, hostHookScript, HOST_HOOK_FILE } from './host-hooks.js';

@@ -16,7 +16,7 @@ import {
 } from './shared-deps.js';
 
 /** Private installs are not frozen: the agent changed the manifest or the lockfile. */
-const PRIVATE_INSTALL: Record<PackageManager, string[]> = {
+export const PRIVATE_INSTALL: Record<PackageManager, string[]> = {
   npm: ['npm', 'install', '--no-audit', '--no-fund'],
   pnpm: ['pnpm', 'install'],
   yarn: ['yarn', 'install'],

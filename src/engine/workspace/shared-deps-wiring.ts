@@ -5,6 +5,7 @@ import { linkSharedDependencies, type SharedDepsContext, type SharedDepsRecord }
 import type { PrepareAttemptContext } from './prepare-attempt.js';
 import type { FleetContext, RemoteHostPort } from '../core/index.js';
 import { linkSharedDependenciesOnHost } from './host-shared-deps.js';
+import { hostLockfileChange, makePrivateOnHost, type HostWorktreeFacts } from './host-lockfile.js';
 
 /** Whether config asks for any sharing (node_modules or extra folders). */
 export function sharingWanted(ctx: Pick<FleetContext, 'config'>): boolean {
@@ -52,7 +53,7 @@ interface SharedAttempt {
 function sharedAttempt(task: Task): SharedAttempt | null {
   const a = task.attempts.at(-1);
   const rec = a?.sharedDeps;
-  // An attempt on a host: its lockfile changes are not followed there (yet).
+  // An attempt on a host is followed through the pass's probe of it (checkHosts).
   if (!a || a.host || rec?.mode !== 'shared' || !rec.hash) return null;
   return { worktree: a.worktree, hash: rec.hash, packageHash: rec.packageHash ?? null };
 }
@@ -70,6 +71,9 @@ function liveSession(task: Task): boolean {
  */
 export function createDependencyFollower(ctx: FleetContext) {
   const watchers = new Map<string, { worktree: string; watcher: DependencyWatcher }>();
+  // Attempts on hosts: the install under way (one at a time each), and the head last compared.
+  const onHosts = new Map<string, Promise<void>>();
+  const checkedHeads = new Map<string, string>();
 
   const stop = async (taskId: string): Promise<void> => {
     const w = watchers.get(taskId);
@@ -113,6 +117,34 @@ export function createDependencyFollower(ctx: FleetContext) {
         } catch (err) {
           ctx.events.emit({ type: 'error', message: `task ${task.id}: dependency check in ${shared.worktree}: ${errorMessage(err)}` });
         }
+      }
+    },
+
+    /**
+     * Attempts on hosts, from the pass's probe of them (host-lockfile.ts): a lockfile or
+     * package.json that no longer matches the linked store makes the install there private. `wait`
+     * (a one-shot pass) waits for the install; a running loop lets it run and goes on.
+     */
+    async checkHosts(tasks: Task[], facts: readonly HostWorktreeFacts[], o: { wait: boolean }): Promise<void> {
+      if (!ctx.config.shared.nodeModules || !ctx.hosts) return;
+      for (const f of facts) {
+        const task = tasks.find((t) => t.id === f.taskId);
+        const a = task?.attempts.at(-1);
+        const linked = a?.sharedDeps;
+        const key = `${f.taskId}:${a?.n}`;
+        if (!a || a.host !== f.host || a.worktree !== f.worktree || linked?.mode !== 'shared' || !linked.hash || onHosts.has(key)) continue;
+        const work = (async () => {
+          const change = await hostLockfileChange(ctx.runner, ctx.paths.root, linked, f, checkedHeads.get(key));
+          if (f.head) checkedHeads.set(key, f.head);
+          if (!change) return;
+          const admission = ctx.hostBuilds?.(f.host);
+          await makePrivateOnHost({ config: ctx.config, registry: ctx.registry, host: ctx.hosts!.get(f.host), ...(admission ? { admission } : {}), facts: f, linked, change });
+          checkedHeads.delete(key);
+        })()
+          .catch((err) => ctx.events.emit({ type: 'error', message: `task ${f.taskId}: dependency check in ${f.worktree} on host ${f.host}: ${errorMessage(err)}` }))
+          .finally(() => onHosts.delete(key));
+        onHosts.set(key, work);
+        if (o.wait) await work;
       }
     },
 

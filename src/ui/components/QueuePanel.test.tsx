@@ -17,9 +17,9 @@ const snap = (over: Partial<ResourcesSnapshot> = {}): ResourcesSnapshot => ({
 
 describe('QueuePanel per host', () => {
   const hosts: ResourcesSnapshot['hosts'] = [
-    { name: 'local', reachable: true, fault: null, agents: { running: 1, max: 8 }, freeAboveReserveMB: 6144, probedAt: T0, waiting: [] },
-    { name: 'box', reachable: true, fault: null, agents: { running: 1, max: 1 }, freeAboveReserveMB: 3277, probedAt: T0, waiting: [{ taskId: 'second', reason: '1/1 agent slots busy' }] },
-    { name: 'far', reachable: false, fault: 'auth: Permission denied (publickey).\x1b[31m', agents: { running: 0, max: 4 }, freeAboveReserveMB: null, probedAt: T0, waiting: [{ taskId: 'third', reason: 'unreachable (auth: Permission denied)' }] },
+    { name: 'local', reachable: true, fault: null, agents: { running: 1, max: 8 }, agentsRssMB: null, freeAboveReserveMB: 6144, probedAt: T0, waiting: [] },
+    { name: 'box', reachable: true, fault: null, agents: { running: 1, max: 1 }, agentsRssMB: null, freeAboveReserveMB: 3277, probedAt: T0, waiting: [{ taskId: 'second', reason: '1/1 agent slots busy' }] },
+    { name: 'far', reachable: false, fault: 'auth: Permission denied (publickey).\x1b[31m', agents: { running: 0, max: 4 }, agentsRssMB: null, freeAboveReserveMB: null, probedAt: T0, waiting: [{ taskId: 'third', reason: 'unreachable (auth: Permission denied)' }] },
   ];
 
   it('shows each host: agents of its maximum, memory above reserve, and who waits there and why', () => {

@@ -33,7 +33,7 @@ function programOf(ctx: FleetContext, task: Task): string {
 /** Each host's recent probe (the shared cache, probing the stale ones) with the registry's agents. */
 async function hostRows(ctx: FleetContext, tasks: readonly Task[], opts: { only?: string[]; maxAgeMs: number; timeoutMs: number }): Promise<ProbedRow[]> {
   const programs = agentPrograms(profileNames(ctx.config).map((p) => resolveProfile(ctx.config, p)));
-  return cachedHostRows({ config: ctx.config, configFile: ctx.paths.configFile, stateDir: ctx.paths.stateDir, tasks, programs, maxAgeMs: opts.maxAgeMs, timeoutMs: opts.timeoutMs, ...(opts.only ? { only: opts.only } : {}) });
+  return cachedHostRows({ config: ctx.config, configFile: ctx.paths.configFile, stateDir: ctx.paths.stateDir, repoRoot: ctx.paths.root, tasks, programs, maxAgeMs: opts.maxAgeMs, timeoutMs: opts.timeoutMs, ...(opts.only ? { only: opts.only } : {}) });
 }
 
 /**
