@@ -91,7 +91,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
     // The probe measures the agent's RSS there (its pane's process tree, from ps): hosts and status show it.
     const rows = JSON.parse((await cli(['hosts', '--json'])).stdout) as Array<{ name: string; agentRssMB: Record<string, number> }>;
     expect(rows.find((r) => r.name === 'box')!.agentRssMB.far).toBeGreaterThan(0);
-    expect((await cli(['hosts'])).stdout).toMatch(/box .* 1\/0\/4 \(0\.\d GB\)/);
+    expect((await cli(['hosts'])).stdout).toMatch(/box .* 1\/0\/4 \(\d+ MB\)/);
     const resources = (JSON.parse((await cli(['status', '--json'])).stdout) as { resources: { hosts: Array<{ name: string; agentsRssMB: number | null }> } }).resources;
     expect(resources.hosts.find((h) => h.name === 'box')!.agentsRssMB).toBeGreaterThan(0);
 
