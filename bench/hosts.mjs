@@ -170,14 +170,17 @@ async function realPass(hosts) {
 
   const t0 = performance.now();
   const starter = await createFleet({ cwd: real });
-  const ids = [];
   try {
-    for (let a = 0; a < AGENTS; a++) {
-      const id = `t${a}`;
-      ids.push(id);
-      await starter.dispatch({ type: 'task.add', input: { title: id, prompt: id, id } });
-      await starter.dispatch({ type: 'task.start', id, host: hosts[a % hosts.length].host.name });
-    }
+    // As `flotilla start` of many ids does: each host's starts one after the other, the hosts at once.
+    await Promise.all(
+      hosts.map(async (h, k) => {
+        for (let a = k; a < AGENTS; a += hosts.length) {
+          const id = `t${a}`;
+          await starter.dispatch({ type: 'task.add', input: { title: id, prompt: id, id } });
+          await starter.dispatch({ type: 'task.start', id, host: h.host.name });
+        }
+      }),
+    );
   } finally {
     await starter.close();
   }

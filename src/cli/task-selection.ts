@@ -50,13 +50,24 @@ export async function forEachTask(
   ids: readonly string[],
   concurrency: number,
   act: (id: string) => Promise<{ line: string; code?: number }>,
+  /**
+   * Lanes instead of a worker count: ids of one lane one after the other, the lanes at once (a
+   * start on each host in parallel, several on one host in turn).
+   */
+  laneOf?: (id: string) => string,
 ): Promise<number> {
-  let next = 0;
   let failed = 0;
   let code: number = EXIT.ok;
-  const worker = async () => {
-    while (next < ids.length) {
-      const id = ids[next++]!;
+  const lanes = new Map<string, string[]>();
+  if (laneOf) for (const id of ids) lanes.set(laneOf(id), [...(lanes.get(laneOf(id)) ?? []), id]);
+  const queues = laneOf ? [...lanes.values()] : Array.from({ length: Math.max(1, Math.min(concurrency, ids.length)) }, () => ids as string[]);
+  // Without lanes the workers share one list.
+  let next = 0;
+  const worker = async (own: string[]) => {
+    let mine = 0;
+    for (;;) {
+      const id = laneOf ? own[mine++] : ids[next++];
+      if (id === undefined) break;
       try {
         const r = await act(id);
         io.out(r.line);
@@ -72,7 +83,7 @@ export async function forEachTask(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, ids.length)) }, worker));
+  await Promise.all(queues.map((q) => worker(q)));
   if (ids.length > 1) {
     const done = ids.length - failed;
     (failed ? io.err : io.out)(`${verb} ${done} of ${ids.length} task(s)${failed ? `; ${failed} failed` : ''}`);

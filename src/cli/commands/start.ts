@@ -18,6 +18,9 @@ and the command goes on: the next pass of \`flotilla check\`, \`flotilla watch\`
 starts it. With --wait the command waits for the slot instead (the reason on stderr; Ctrl-C gives
 the wait up).
 
+Several tasks start one after the other, except those on different hosts (pinned, or with
+--host): each host's starts go at the same time as the others'.
+
 --host NAME pins the tasks to a host of config \`hosts\` (docs/hosts.md): the worktree is made
 there from flotilla's mirror of the repository and the agent runs in tmux there; its commits come
 back into the local branch flotilla/<task>-aN. \`--host local\` pins them to this machine. An
@@ -51,7 +54,16 @@ Exit codes: 0 started or queued, 1 an agent could not start (e.g. its command is
     try {
       const ids = selectTasks('start', fleet.store.getState().tasks, { ids: positionals, ...values });
       if (ids.length === 0) return io.err('flotilla: start: no task matches'), EXIT.ok;
-      // One at a time: admission staggers agent starts anyway, and order is the queue's order.
+      // Starts on different hosts go at once (each is mostly ssh round trips to its host); those
+      // on one machine one after the other: admission staggers this machine's agent starts anyway,
+      // and tasks that placement decides go in turn, each seeing where the ones before went.
+      const tasks = fleet.store.getState().tasks;
+      const laneOf = (id: string): string => {
+        if (host !== undefined) return host === 'local' ? 'local' : `host:${host}`;
+        const t = tasks.find((x) => x.id === id);
+        const on = t && t.attempts.length > 0 ? t.attempts.at(-1)?.host : t?.host;
+        return on ? `host:${on}` : 'here or placed';
+      };
       let code = await forEachTask(io, 'started or queued', ids, 1, async (id) => {
         const info = await fleet.dispatch({ type: 'task.start', id, wait, ...(host !== undefined ? { host } : {}) });
         if ('waiting' in info) {
@@ -65,7 +77,7 @@ Exit codes: 0 started or queued, 1 an agent could not start (e.g. its command is
         if (fleet.sessions?.runtime === 'tmux') return { line: `started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}); flotilla attach ${id} to watch it` };
         inProcess.push(id);
         return { line: `started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}) in this process; Ctrl-C stops it` };
-      });
+      }, laneOf);
       for (const sig of waitSignals) process.off(sig, onWaitSignal);
       offEvents();
       if (inProcess.length) code = Math.max(code, await waitForPtyAgents(fleet, io, inProcess));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { FlotillaConfig, Task } from '../core/index.js';
+import { FlotillaError, type FlotillaConfig, type Task } from '../core/index.js';
 import { withFileLock, writeFileAtomic } from '../fs/index.js';
 import type { RunningJob } from '../builds/index.js';
 import type { HostSituation } from './place.js';
@@ -91,26 +91,43 @@ export async function cachedHostRows(input: CachedRowsInput): Promise<ProbedRow[
     const load = hostLoad(input.tasks, p.row.name);
     return { at: p.at, row: { ...p.row, agents: { ...load, max: p.row.agents.max } } };
   };
-  // Under the lock: a second start waits for the first one's probe and reuses it.
-  return withFileLock(`${file}.lock`, async () => {
-    const cache = await readCache(file);
-    const fresh = (n: string) => {
-      const c = cache.hosts[n];
-      return c && c.key === rowKey(input.config, n, programs) && now() - c.at <= input.maxAgeMs && now() >= c.at ? c : null;
-    };
-    const stale = names.filter((n) => !fresh(n));
-    if (stale.length > 0) {
-      const at = now();
-      const rows = await hostsReport({ config: input.config, configFile: input.configFile, stateDir: input.stateDir, tasks: input.tasks, programs, versions: false, timeoutMs: input.timeoutMs, only: stale, ...(input.repoRoot !== undefined ? { repoRoot: input.repoRoot } : {}) });
-      for (const row of rows) cache.hosts[row.name] = { at, key: rowKey(input.config, row.name, programs), row };
-      for (const n of Object.keys(cache.hosts)) if (!known.has(n)) delete cache.hosts[n];
-      await writeFileAtomic(file, `${JSON.stringify(cache)}\n`);
-    }
-    return names.map((n) => {
-      const c = cache.hosts[n]!;
-      const max = n === LOCAL_HOST ? input.config.limits.maxAgents : (input.config.hosts[n]?.maxAgents ?? 0);
-      return withLoad({ at: c.at, row: { ...(c.row as Omit<HostRow, 'agents'>), agents: { running: 0, queued: 0, tasks: [], max } } as HostRow });
-    });
+  const fresh = (cache: CacheData, n: string) => {
+    const c = cache.hosts[n];
+    return c && c.key === rowKey(input.config, n, programs) && now() - c.at <= input.maxAgeMs && now() >= c.at ? c : null;
+  };
+  let cache = await readCache(file);
+  const stale = names.filter((n) => !fresh(cache, n));
+  // Each stale host is probed under a lock of its own, all at once: a second process that needs
+  // the same host waits for this probe and reuses it, while starts on other hosts (a `start` of
+  // several ids runs one lane per host) never wait behind it. The shared file is only rewritten,
+  // under its own short lock, to merge a row in.
+  const wait = { timeoutMs: input.timeoutMs + 30_000, staleMs: input.timeoutMs + 30_000 };
+  const probed = new Map<string, CacheData['hosts'][string]>();
+  await Promise.all(
+    stale.map((n) =>
+      withFileLock(
+        `${file}.${n}.lock`,
+        async () => {
+          if (fresh(await readCache(file), n)) return;
+          const at = now();
+          const rows = await hostsReport({ config: input.config, configFile: input.configFile, stateDir: input.stateDir, tasks: input.tasks, programs, versions: false, timeoutMs: input.timeoutMs, only: [n], ...(input.repoRoot !== undefined ? { repoRoot: input.repoRoot } : {}) });
+          await withFileLock(`${file}.lock`, async () => {
+            const current = await readCache(file);
+            for (const row of rows) probed.set(row.name, (current.hosts[row.name] = { at, key: rowKey(input.config, row.name, programs), row }));
+            for (const k of Object.keys(current.hosts)) if (!known.has(k)) delete current.hosts[k];
+            await writeFileAtomic(file, `${JSON.stringify(current)}\n`);
+          });
+        },
+        wait,
+      ),
+    ),
+  );
+  if (stale.length > 0) cache = await readCache(file);
+  return names.map((n) => {
+    const c = probed.get(n) ?? cache.hosts[n];
+    if (!c) throw new FlotillaError(`no probe of host ${n} could be read from ${file}`);
+    const max = n === LOCAL_HOST ? input.config.limits.maxAgents : (input.config.hosts[n]?.maxAgents ?? 0);
+    return withLoad({ at: c.at, row: { ...(c.row as Omit<HostRow, 'agents'>), agents: { running: 0, queued: 0, tasks: [], max } } as HostRow });
   });
 }
 

@@ -65,7 +65,13 @@ class RemoteHost implements RemoteHostPort {
     return this.ssh.config;
   }
 
+  /**
+   * The host's folders for this repository. With `worktreeRoot` in config they are known here, and
+   * no exec is spent: the scripts that write there make them (0700) as they go (the worktree
+   * preparation, the agent's launch). Without it the host is asked once for its $HOME.
+   */
   layout(): Promise<HostLayout> {
+    if (this.config.worktreeRoot) return Promise.resolve(layoutUnder(this.config.worktreeRoot, this.repoRoot));
     this.layoutOnce ??= this.readLayout().catch((err) => {
       this.layoutOnce = null;
       throw err;

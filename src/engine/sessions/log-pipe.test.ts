@@ -167,8 +167,9 @@ describe.runIf(perl && logHubPossible())('the shared log writer (hub)', () => {
       a.end();
       b.end();
     }
-    // Its last pipe closed, the hub ends (3 s later) and takes its socket with it.
-    await waitFor('the hub to end', () => hubPids(hubSocket).length === 0 && !existsSync(hubSocket));
+    // Its last pipe closed, the hub ends (3 s later). (A socket file left behind, as a killed hub
+    // leaves it, is taken over by the next pipe: see log-hub.test.ts.)
+    await waitFor('the hub to end', () => hubPids(hubSocket).length === 0, 45_000);
   });
 
   it('never writes through a symlink planted at a log', async () => {

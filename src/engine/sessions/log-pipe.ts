@@ -107,19 +107,18 @@ sub hub {
   POSIX::setsid();
   $0 = "flotilla-log-hub $hubsock";
   open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
+  for my $fd (3 .. 1023) { POSIX::close($fd) unless $fd == fileno($lock) }
   unlink $hubsock;
   my $l;
   socket($l, Socket::PF_UNIX(), Socket::SOCK_STREAM(), 0) && bind($l, Socket::pack_sockaddr_un($hubsock)) && listen($l, 128) or POSIX::_exit(1);
-  my ($pipes, @fds, $idle) = ({});
-  $idle = time;
+  my ($pipes, $idle, @fds) = ({}, time);
   while (1) {
     my $rin = ''; vec($rin, fileno($l), 1) = 1; vec($rin, $_, 1) = 1 for @fds;
     my $n = select(my $rout = $rin, undef, undef, @fds ? undef : 1);
     if ($n < 0) { next if $!{EINTR}; last }
     if (!@fds && time - $idle >= 3) { last }
     next if $n <= 0;
-    for my $fd (@fds) {
-      next unless vec($rout, $fd, 1);
+    for my $fd (grep { vec($rout, $_, 1) } @fds) {
       my $p = $pipes->{$fd};
       my $r = sysread($p->{in}, my $buf, 65536);
       if (!defined $r) { next if $!{EINTR} || $!{EAGAIN} }

@@ -226,7 +226,7 @@ class AgentSessions implements SessionManager {
     if (await this.heldElsewhere(taskId)) return true;
     // tmux: another process may have started the task again since.
     if (this.rt.kind !== 'tmux') return false;
-    const row = (await this.rt.list()).find((r) => r.name === taskId);
+    const row = (await (this.rt.listFor ? this.rt.listFor(taskId) : this.rt.list())).find((r) => r.name === taskId);
     return Boolean(row && !row.dead);
   }
 

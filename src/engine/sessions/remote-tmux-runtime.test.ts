@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RemoteHostPort } from '../core/index.js';
 import { createRunner, runCommand } from '../exec/index.js';
 import { hostHookFiles, hostHookScript } from './host-hooks.js';
-import { parseLogChunks, READ_LOGS_SCRIPT, RemoteTmuxRuntime, remoteAgentEnv } from './remote-tmux-runtime.js';
+import { LOG_ROUND_SCRIPT, parseLogChunks, parseLogRound, READ_LOGS_SCRIPT, RemoteTmuxRuntime, remoteAgentEnv } from './remote-tmux-runtime.js';
+import { PANE_FORMAT } from './tmux.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h17-logs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,6 +18,38 @@ function read(pairs: Array<[string, number]>) {
   expect(r.status).toBe(0);
   return parseLogChunks(r.stdout, pairs.length);
 }
+
+describe('the log copy lists the panes in the same exec', () => {
+  it('gives the pane rows of the host tmux server, none when no server runs, and the log chunks after them', () => {
+    const socket = join(dir, 'round.sock');
+    const log = join(dir, 'round.log');
+    writeFileSync(log, 'line one\n');
+    const round = () => {
+      const r = spawnSync('sh', ['-c', LOG_ROUND_SCRIPT, 'sh', socket, PANE_FORMAT, log, '0']);
+      expect(r.status).toBe(0);
+      const { panes, rest } = parseLogRound(r.stdout);
+      return { panes, chunks: parseLogChunks(rest, 1) };
+    };
+    expect(round()).toEqual({ panes: [], chunks: [{ size: 9, bytes: Buffer.from('line one\n') }] });
+    if (spawnSync('tmux', ['-V']).status !== 0) return;
+    try {
+      for (const name of ['one', 'two']) expect(spawnSync('tmux', ['-S', socket, '-f', '/dev/null', 'new-session', '-d', '-s', name, 'sleep 60']).status).toBe(0);
+      const { panes, chunks } = round();
+      expect(panes!.map((p) => [p.name, p.dead, Number.isInteger(p.pid) && p.pid! > 0]).sort()).toEqual([['one', false, true], ['two', false, true]]);
+      expect(chunks).toEqual([{ size: 9, bytes: Buffer.from('line one\n') }]);
+    } finally {
+      spawnSync('tmux', ['-S', socket, 'kill-server']);
+    }
+  });
+
+  it('says it could not tell when tmux fails otherwise, and refuses output that is not a round', () => {
+    const r = spawnSync('/bin/sh', ['-c', LOG_ROUND_SCRIPT, 'sh', join(dir, 'no-such-dir', 'x', 'sock'), '#{bad', join(dir, 'none.log'), '0'], { env: { ...process.env, PATH: '/nonexistent' } });
+    expect(r.stdout.toString().split('\n')[0]).toBe('panes -');
+    expect(parseLogRound(r.stdout).panes).toBeNull();
+    expect(parseLogRound(Buffer.from('garbage\n')).panes).toBeNull();
+    expect(parseLogRound(Buffer.from('panes 2\nonly one line\n'))).toEqual({ panes: null, rest: Buffer.alloc(0) });
+  });
+});
 
 describe('reading the logs of a host in one exec', () => {
   it('returns new bytes (binary-safe, newlines and all) per file, restarts a rotated file, starts an adopted one at its end, and marks a missing one', () => {

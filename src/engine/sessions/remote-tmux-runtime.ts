@@ -9,7 +9,7 @@ import type { RuntimeSession, SpawnSpec } from './runtime.js';
 import { tmuxArg } from './tmux-commands.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 import { TmuxSession } from './tmux-session.js';
-import { TMUX_CONF } from './tmux.js';
+import { PANE_FORMAT, parsePaneRows, TMUX_CONF, type PaneRow } from './tmux.js';
 
 const LOG_POLL_MS = 1000;
 /** Most bytes of new output read from one remote log per round (the rest is skipped, as locally). */
@@ -30,20 +30,52 @@ if [ "$s" -gt "$o" ]; then tail -c +$((o + 1)) "$f" | head -c $((s - o)); fi
 done`;
 
 /**
+ * The log copy's exec also lists the host's panes (the poller's list-panes, folded in: one exec per
+ * host per second in all). Arguments: tmux socket, pane format, then READ_LOGS_SCRIPT's pairs.
+ * Prints `panes <n>` and the n pane rows (`panes 0` when no server runs; `panes -` when tmux
+ * could not say), then READ_LOGS_SCRIPT's output.
+ */
+export const LOG_ROUND_SCRIPT = `S=$1 F=$2
+shift 2
+r=$(tmux -u -S "$S" list-panes -a -F "$F" 2>&1); st=$?
+if [ $st -eq 0 ]; then printf '%s\\n' "$r" | awk 'NF { n++; l[n] = $0 } END { print "panes " n + 0; for (i = 1; i <= n; i++) print l[i] }'
+else case $r in *"no server running"*|*"error connecting"*|*"no sessions"*) echo 'panes 0' ;; *) echo 'panes -' ;; esac; fi
+${READ_LOGS_SCRIPT}`;
+
+/** Splits LOG_ROUND_SCRIPT's output: the pane rows (null: tmux could not say) and the log chunks' bytes. */
+export function parseLogRound(out: Buffer): { panes: PaneRow[] | null; rest: Buffer } {
+  let nl = out.indexOf(0x0a);
+  const head = /^panes (\d+|-)$/.exec(out.subarray(0, Math.max(0, nl)).toString('utf8'));
+  if (nl < 0 || !head) return { panes: null, rest: Buffer.alloc(0) };
+  if (head[1] === '-') return { panes: null, rest: out.subarray(nl + 1) };
+  let at = nl + 1;
+  const lines: string[] = [];
+  for (let i = 0; i < Number(head[1]); i++) {
+    nl = out.indexOf(0x0a, at);
+    if (nl < 0) return { panes: null, rest: Buffer.alloc(0) };
+    lines.push(out.subarray(at, nl).toString('utf8'));
+    at = nl + 1;
+  }
+  return { panes: parsePaneRows(lines.join('\n')), rest: out.subarray(at) };
+}
+
+/**
  * Starts one agent in the host's tmux server. Arguments: socket, config, session name, columns,
  * rows, folder, log, pid file, env file, log writer command; then the hook setup (host-hooks.ts):
  * hook file, its version line, its text (empty: send only when the installed one differs), the
  * hooks folder, the attempt's events file, gate spec file, gate spec text (empty: none), Claude
  * Code's config file to trust the worktree's folder in ("-": do not; empty: $HOME/.claude.json);
- * then the agent's argv. The env file's content comes on stdin. Prints the agent's pid.
+ * then flotilla's tmux.conf text (written when the file there differs); then the agent's argv. The env file's content comes on stdin. Prints the agent's pid.
  * Exit 127: no tmux; 4: no session; 5: no agent; 6: the hook file there is not this version and
  * its text was not sent; 7: the hook files could not be written.
  */
 const SPAWN_SCRIPT = `command -v tmux >/dev/null 2>&1 || exit 127
 S=$1 C=$2 N=$3 X=$4 Y=$5 D=$6 L=$7 P=$8 E=$9 W=\${10}
-H=\${11} HV=\${12} HS=\${13} HD=\${14} EV=\${15} G=\${16} GS=\${17} TC=\${18}
-shift 18
+H=\${11} HV=\${12} HS=\${13} HD=\${14} EV=\${15} G=\${16} GS=\${17} TC=\${18} CT=\${19}
+shift 19
 umask 077
+mkdir -p -- "\${L%/*}" || exit 3
+if [ "$(cat -- "$C" 2>/dev/null)" != "$CT" ]; then { rm -f -- "$C.new" && printf '%s\\n' "$CT" > "$C.new" && mv -f -- "$C.new" "$C"; } || exit 3; fi
 if [ -n "$H" ]; then
 if [ -L "$H" ] || [ "$(sed -n 2p "$H" 2>/dev/null)" != "$HV" ]; then
 [ -n "$HS" ] || exit 6
@@ -137,7 +169,6 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   private readonly followed = new Map<string, Followed>();
   private logTimer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
-  private confWritten = false;
   /** The hook file version known to be on the host (its text is sent again only when it is not). */
   private hookInstalled: string | null = null;
 
@@ -178,11 +209,6 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   private async ready(): Promise<HostLayout> {
     const layout = await this.layout();
     this.socketPath = layout.tmuxSocket;
-    if (!this.confWritten) {
-      const r = await this.host.runner.run('sh', ['-c', 'umask 077; cat > "$1"', 'sh', layout.tmuxConf], { input: TMUX_CONF, timeoutMs: 20_000 });
-      if (r.exitCode !== 0) throw new PtyError(`host ${this.host.name}: cannot write ${layout.tmuxConf}: ${(r.error ?? r.stderr).trim()}`);
-      this.confWritten = true;
-    }
     return layout;
   }
 
@@ -204,7 +230,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
         : ['', '', '', '', '', '', '', '-'];
     const base = [layout.tmuxSocket, layout.tmuxConf, name, String(spec.cols), String(spec.rows), spec.cwd, remoteLog, pidFile, envFile, writer];
     const run = (sendText: boolean) =>
-      this.host.runner.run('sh', ['-c', SPAWN_SCRIPT, 'sh', ...base, ...hookArgs(sendText), ...spec.argv.map(tmuxArg)], { input: exports, timeoutMs: 60_000 });
+      this.host.runner.run('sh', ['-c', SPAWN_SCRIPT, 'sh', ...base, ...hookArgs(sendText), TMUX_CONF.replace(/\n+$/, ''), ...spec.argv.map(tmuxArg)], { input: exports, timeoutMs: 60_000 });
     // One exec for the whole start (each exec over a loaded connection costs); the hook file's
     // text goes along only when this process has not seen that version there yet.
     let r = await run(this.hookInstalled !== script.version);
@@ -258,19 +284,28 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
         blocks: { remote: files.blocks, offset: 0, count: 0 },
       });
       // Hook events recorded while nobody followed count at once (a one-shot `flotilla check`).
-      if (spec.eventsFile) {
-        await this.round?.catch(() => undefined);
-        await this.copyLogs().catch(() => undefined);
-      }
+      if (spec.eventsFile) await this.freshRound().catch(() => undefined);
     }
     return session;
   }
 
   private followLog(name: string, f: Followed): void {
     this.followed.set(name, f);
+    this.startLogTimer();
+  }
+
+  private startLogTimer(): void {
     if (this.logTimer) return;
     this.logTimer = setInterval(() => void this.copyLogs().catch(() => undefined), LOG_POLL_MS);
     this.logTimer.unref?.();
+  }
+
+  /**
+   * No list-panes of its own every second: the log copy's exec lists the panes, and the sessions
+   * are settled from that list (one exec per host per second for both).
+   */
+  protected override startPoller(): void {
+    this.startLogTimer();
   }
 
   /**
@@ -283,8 +318,24 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     return this.round;
   }
 
+  private pending: Promise<void> | null = null;
+
+  /**
+   * A round that starts after this call: sessions followed together (adoption follows them side by
+   * side) share one, where each used to wait for the last and then make its own.
+   */
+  private freshRound(): Promise<void> {
+    this.pending ??= (this.round ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        this.pending = null;
+        return this.copyLogs();
+      });
+    return this.pending;
+  }
+
   private async copyRound(): Promise<void> {
-    if (this.followed.size === 0) return;
+    if (this.followed.size === 0 && this.sessions.size === 0) return;
     const list = [...this.followed.entries()];
     // Another flotilla process may have copied events since (the TUI and a `check`).
     for (const [, f] of list) if (f.events) f.events.offset = Math.max(f.events.offset, await readOffset(f.events.offsetFile));
@@ -293,9 +344,16 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
       ...(f.events ? [{ kind: 'events' as const, name, f, args: [f.events.remote, String(f.events.offset)] }] : []),
       ...(f.blocks ? [{ kind: 'blocks' as const, name, f, args: [f.blocks.remote, String(f.blocks.offset)] }] : []),
     ]);
-    const r = await this.host.readBytes(['sh', '-c', READ_LOGS_SCRIPT, 'sh', ...files.flatMap((x) => x.args)]);
+    const { tmuxSocket } = await this.layout();
+    const r = await this.host.readBytes(['sh', '-c', LOG_ROUND_SCRIPT, 'sh', tmuxSocket, PANE_FORMAT, ...files.flatMap((x) => x.args)]);
     if (r.exitCode !== 0) return;
-    const chunks = parseLogChunks(r.stdout, files.length);
+    const { panes, rest } = parseLogRound(r.stdout);
+    if (panes) {
+      // The sessions' exits are settled from this list, as the poller would from its own.
+      this.offerPanes(panes);
+      await this.poll();
+    }
+    const chunks = parseLogChunks(rest, files.length);
     for (const [i, { kind, name, f }] of files.entries()) {
       const c = chunks[i];
       if (!c) continue;

@@ -74,6 +74,18 @@ export class RoutedRuntime implements Runtime {
     return lists.flat();
   }
 
+  /**
+   * Where one task's session can be: its latest attempt's host (nothing there when that attempt
+   * never had a session: a start claims the task, so no other process starts it meanwhile), or
+   * this machine. One exec at most, where list() asks every host in use.
+   */
+  async listFor(taskId: string) {
+    const att = (await this.registry.read()).tasks.find((t) => t.id === taskId)?.attempts.at(-1);
+    if (!att?.host) return this.local.list();
+    if (!att.session) return [];
+    return (await this.remote(att.host).panesOrNull()) ?? [];
+  }
+
   unanswered(): ReadonlySet<string> {
     return this.silent;
   }

@@ -55,6 +55,11 @@ export interface Runtime {
   /** Sessions still present from earlier processes (tmux only; [] for pty). */
   list(): Promise<Array<{ name: string; pid: number | null; dead: boolean; exitCode: number | null }>>;
   /**
+   * The sessions that may hold one task's session: list() of only the machine its latest attempt
+   * is on (a start asks this, not every host's server). Absent: list().
+   */
+  listFor?(taskId: string): Promise<Array<{ name: string; pid: number | null; dead: boolean; exitCode: number | null }>>;
+  /**
    * Hosts whose tmux server did not answer the last `list()` (their sessions are missing from it
    * without being gone: they must not be concluded exited). Absent: every session is on this machine.
    */

@@ -3,6 +3,7 @@ import { processZombie } from '../exec/index.js';
 import { PANE_FORMAT, parsePaneRows, type PaneRow } from './tmux.js';
 
 const PANES_TTL_MS = 250;
+const REMOTE_PANES_TTL_MS = 1000;
 
 /** A pane tmux shows as running whose process has in fact exited (unreaped). */
 function zombiePane(row: PaneRow): boolean {
@@ -22,16 +23,26 @@ export class PaneList {
     private readonly isLocal: () => boolean = () => true,
   ) {}
 
+  /** A list over ssh costs an exec: one serves a little longer (adoption lists, then follows each session). */
+  private get ttlMs(): number {
+    return this.isLocal() ? PANES_TTL_MS : REMOTE_PANES_TTL_MS;
+  }
+
   /**
    * Every session's first pane; [] when no server runs; null when tmux could not say. One answer
-   * serves every caller for PANES_TTL_MS, so a monitoring pass over many tasks asks tmux once.
+   * serves every caller for PANES_TTL_MS (a host's: REMOTE_PANES_TTL_MS), so a monitoring pass over many tasks asks tmux once.
    */
   get(): Promise<PaneRow[] | null> {
     const now = Date.now();
-    if (this.cache && now - this.cache.at < PANES_TTL_MS) return this.cache.rows;
+    if (this.cache && now - this.cache.at < this.ttlMs) return this.cache.rows;
     const rows = this.listPanes();
     this.cache = { at: now, rows };
     return rows;
+  }
+
+  /** A pane list read by another command (a remote host's log copy): it serves as a fresh one. */
+  offer(rows: PaneRow[]): void {
+    this.cache = { at: Date.now(), rows: Promise.resolve(rows) };
   }
 
   /** Forgets the cached pane list (after starting or killing a session). */

@@ -93,6 +93,11 @@ export class TmuxRuntime implements Runtime {
     return (await this.panesOrNull()) ?? [];
   }
 
+  /** A pane list read by another command (see PaneList.offer). */
+  protected offerPanes(rows: PaneRow[]): void {
+    this.paneList.offer(rows);
+  }
+
   protected startPoller(): void {
     if (this.poller) return;
     this.poller = setInterval(() => void this.poll(), POLL_MS);
@@ -122,7 +127,7 @@ export class TmuxRuntime implements Runtime {
     return true;
   }
 
-  private async poll(): Promise<void> {
+  protected async poll(): Promise<void> {
     // One poll at a time: under load list-panes can take longer than POLL_MS, and overlapping
     // polls would count one dead-pane sighting several times.
     if (this.sessions.size === 0 || this.polling) return;

@@ -2,7 +2,8 @@ import type { FlotillaConfig, RemoteHostPort, Runner } from '../core/index.js';
 import type { GitClient } from '../git/index.js';
 import { releaseAttemptSlot } from './attempt-env.js';
 import { bootstrapAttempt, type AttemptSlotFields } from './bootstrap-attempt.js';
-import { bootstrapOnHost, hostGit, hostPlace, pushToMirror } from './remote-attempt.js';
+import { prepareWorktreeOnHost } from './host-prepare.js';
+import { hostGit, hostPlace, setupOnHost } from './remote-attempt.js';
 import { createAttemptWorktree, removeAttemptWorktree, type CreatedWorktree } from './worktrees.js';
 
 /** What preparing an attempt needs: git, a runner for setup commands, and the bootstrap config. */
@@ -93,23 +94,19 @@ async function prepareOnHost<T>(
 ): Promise<PreparedAttempt<T>> {
   const { host } = place;
   const layout = await host.layout();
-  const sha = await pushToMirror({ localGit: ctx.git, repoRoot: ctx.repoRoot, host, layout, taskId: place.taskId, n: place.n, startPoint: place.startPoint, ...(place.base ? { base: place.base } : {}) });
+  // One exec when the mirror has the start commit already (a push and that exec again when not).
+  const wt = await prepareWorktreeOnHost({ localGit: ctx.git, repoRoot: ctx.repoRoot, host, layout, taskId: place.taskId, n: place.n, startPoint: place.startPoint, copy: ctx.bootstrap.copy, ...(place.base ? { base: place.base } : {}) });
   const git = hostGit(host);
   const where = hostPlace(host);
-  const wt = await createAttemptWorktree(
-    git,
-    { repoRoot: layout.mirror, worktreeRoot: layout.worktreeRoot, taskId: place.taskId, n: place.n, startPoint: sha, ...(place.base ? { base: place.base } : {}) },
-    where,
-  );
   let recorded: T;
   try {
-    await bootstrapOnHost({ host, repoRoot: ctx.repoRoot, worktree: wt.worktree, copy: ctx.bootstrap.copy, setup: ctx.bootstrap.setup, taskId: place.taskId, n: place.n });
+    await setupOnHost({ host, worktree: wt.worktree, setup: ctx.bootstrap.setup, taskId: place.taskId, n: place.n });
     recorded = await record(wt, {});
   } catch (err) {
     await removeAttemptWorktree(git, { repoRoot: layout.mirror, worktree: wt.worktree, ...(wt.branchCreated ? { branch: wt.branch } : {}) }, where).catch(() => undefined);
     throw err;
   }
-  await ctx.shareDependenciesOnHost?.(host, wt.worktree, sha, place.taskId);
+  await ctx.shareDependenciesOnHost?.(host, wt.worktree, wt.startSha, place.taskId);
   return { worktree: wt, recorded };
 }
 

@@ -1,8 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CommandError, type HostLayout, type HostsPort, type RemoteHostPort, type Runner } from '../core/index.js';
 import { GitClient } from '../git/index.js';
-import { simpleGlob } from './bootstrap.js';
 import { WorkspaceError, type WorktreePlace } from './worktrees.js';
 
 /** A host's file system as worktree code needs it: two small execs over its connection. */
@@ -34,7 +31,8 @@ export function startRef(taskId: string, n: number): string {
 /**
  * Brings the commits an attempt starts from to the host's bare mirror (made on first use): the
  * start point's commit to a ref of the attempt, and the base branch, with `git push` over the
- * host's master connection. Returns the start commit, which the worktree is made from.
+ * host's master connection. Returns the start commit. (A start makes its worktree with
+ * prepareWorktreeOnHost, which pushes only when the mirror lacks the commits.)
  */
 export async function pushToMirror(
   o: { localGit: GitClient; repoRoot: string; host: RemoteHostPort; layout: HostLayout; taskId: string; n: number; startPoint: string; base?: string },
@@ -46,12 +44,18 @@ export async function pushToMirror(
     const why = init.exitCode === 127 ? 'git is not installed there' : (init.error ?? init.stderr).trim();
     throw new WorkspaceError(`host ${o.host.name}: cannot make the repository mirror ${o.layout.mirror}: ${why}`);
   }
+  const base = o.base && (await o.localGit.branchExists(o.repoRoot, o.base)) ? { base: o.base } : {};
+  await pushStartToMirror({ localGit: o.localGit, repoRoot: o.repoRoot, host: o.host, sha, taskId: o.taskId, n: o.n, ...base });
+  return sha;
+}
+
+/** `git push` of an attempt's start commit (and the base branch, when given) to the host's existing mirror. */
+export async function pushStartToMirror(o: { localGit: GitClient; repoRoot: string; host: RemoteHostPort; sha: string; taskId: string; n: number; base?: string }): Promise<void> {
   const remote = await o.host.gitRemote();
-  const specs = [`+${sha}:${startRef(o.taskId, o.n)}`];
-  if (o.base && (await o.localGit.branchExists(o.repoRoot, o.base))) specs.push(`+refs/heads/${o.base}:refs/heads/${o.base}`);
+  const specs = [`+${o.sha}:${startRef(o.taskId, o.n)}`];
+  if (o.base) specs.push(`+refs/heads/${o.base}:refs/heads/${o.base}`);
   const push = await pushOrFetch(o.localGit.runner, o.repoRoot, ['push', '--quiet', '--no-verify', remote.url, ...specs], remote.env);
   if (push.exitCode !== 0) throw new WorkspaceError(`host ${o.host.name}: git push to the mirror failed: ${lastLine(push.stderr)}`);
-  return sha;
 }
 
 /** The ref a new base commit is pushed to in the mirror, for one attempt's rebase there. */
@@ -109,30 +113,16 @@ function lastLine(text: string): string {
 }
 
 /**
- * Bootstrap on the host: the `bootstrap.copy` files of the main checkout written into the remote
- * worktree (0600), then the setup commands run there. Returns the names copied.
+ * The setup commands of bootstrap, run in the attempt's worktree on the host (the `bootstrap.copy`
+ * files were written by prepareWorktreeOnHost, in the exec that made the worktree).
  */
-export async function bootstrapOnHost(
-  o: { host: RemoteHostPort; repoRoot: string; worktree: string; copy: readonly string[]; setup: readonly (readonly string[])[]; taskId: string; n: number },
-): Promise<string[]> {
-  const copied: string[] = [];
-  if (o.copy.length) {
-    const regexes = o.copy.map(simpleGlob);
-    for (const entry of await readdir(o.repoRoot, { withFileTypes: true })) {
-      if (!entry.isFile() || !regexes.some((r) => r.test(entry.name))) continue;
-      const content = await readFile(join(o.repoRoot, entry.name), 'utf8');
-      const r = await o.host.runner.run('sh', ['-c', 'umask 077; cat > "$1"', 'sh', `${o.worktree}/${entry.name}`], { input: content, timeoutMs: 60_000 });
-      if (r.exitCode !== 0) throw new WorkspaceError(`host ${o.host.name}: cannot copy ${entry.name} into ${o.worktree}: ${lastLine(r.stderr)}`);
-      copied.push(entry.name);
-    }
-  }
+export async function setupOnHost(o: { host: RemoteHostPort; worktree: string; setup: readonly (readonly string[])[]; taskId: string; n: number }): Promise<void> {
   const env = { FLOTILLA_TASK: o.taskId, FLOTILLA_ATTEMPT: String(o.n) };
   for (const [file, ...args] of o.setup) {
     if (!file) continue;
     const r = await o.host.runner.run(file, args, { cwd: o.worktree, env, timeoutMs: 15 * 60_000 });
     if (r.exitCode !== 0) throw new CommandError(file, args, r.exitCode, `on host ${o.host.name}: ${r.error ?? (r.stderr || r.stdout)}`);
   }
-  return copied.sort();
 }
 
 /**

@@ -14,8 +14,13 @@ import {
   type ProbedRow,
 } from '../../hosts/index.js';
 
-/** A probe of the hosts taken this recently is reused by `start` (several starts in a row probe once). */
-export const PLACEMENT_MAX_AGE_MS = 5_000;
+/**
+ * A probe of the hosts taken this recently is reused by `start` (several starts in a row probe
+ * once). An older reading errs on the safe side: agents started after it are counted with their
+ * whole expected peak still to come (hostSituation), and slots come from the registry and the
+ * queue's reservations, never from the probe.
+ */
+export const PLACEMENT_MAX_AGE_MS = 15_000;
 /** The queue panel and `status` accept a slightly older reading. */
 const VIEW_MAX_AGE_MS = 10_000;
 const PLACE_TIMEOUT_MS = 15_000;
