@@ -84,9 +84,19 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
     // The probe measures the agent's RSS there (its pane's process tree, from ps): hosts and status show it.
     const rows = JSON.parse((await cli(['hosts', '--json'])).stdout) as Array<{ name: string; agentRssMB: Record<string, number> }>;
     expect(rows.find((r) => r.name === 'box')!.agentRssMB.far).toBeGreaterThan(0);
-    expect((await cli(['hosts'])).stdout).toMatch(/box .* 1\/0\/4 \(0\.\d GB\)/);
-    const resources = (JSON.parse((await cli(['status', '--json'])).stdout) as { resources: { hosts: Array<{ name: string; agentsRssMB: number | null }> } }).resources;
-    expect(resources.hosts.find((h) => h.name === 'box')!.agentsRssMB).toBeGreaterThan(0);
+    expect((await cli(['hosts'])).stdout).toMatch(/box .* 1\/0\/4 \(\d+ MB\)/);
+    // status reads the hosts' probe cache: a row taken before the agent started (by `start`) has no
+    // figure for it until the row is taken again (after 10 s).
+    const rss = await waitFor(
+      "status to show the agent's measured RSS",
+      async () => {
+        const resources = (JSON.parse((await cli(['status', '--json'])).stdout) as { resources: { hosts: Array<{ name: string; agentsRssMB: number | null }> } }).resources;
+        return resources.hosts.find((h) => h.name === 'box')!.agentsRssMB;
+      },
+      60_000,
+      1000,
+    );
+    expect(rss).toBeGreaterThan(0);
 
     // The host goes away (sshd and every connection it served); the agent keeps running there.
     host.server.kill();

@@ -95,7 +95,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('placement and host slots through the real 
     const s = await status();
     expect(s.tasks.find((t) => t.id === 'second')).toMatchObject({ state: 'queued', host: 'roomy', attempts: [] });
     expect(s.resources.hosts?.find((h) => h.name === 'roomy')?.waiting).toEqual([{ taskId: 'second', reason: '1/1 agent slots busy' }]);
-    expect((await cli(['status'])).stdout).toMatch(/^host roomy: 1\/1 agents · .* · waiting: second \(1\/1 agent slots busy\)$/m);
+    expect((await cli(['status'])).stdout).toMatch(/^host roomy: 1\/1 agents(?: \(\d+ MB measured\))? · .* · waiting: second \(1\/1 agent slots busy\)$/m);
 
     expect((await cli(['stop', 'first'])).code).toBe(0);
     const running = await waitFor(

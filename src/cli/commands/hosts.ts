@@ -2,6 +2,7 @@ import { agentPrograms, ConfigError, findRepo, formatGB, GitClient, createRunner
 import type { HostFinding, HostRow } from '../../engine/index.js';
 import { jsonText, safeLine } from '../../engine/index.js';
 import { parseCommandArgs } from '../args.js';
+import { memoryText } from '../format/host-queue.js';
 import { formatTable } from '../format/table.js';
 import { EXIT, type CliIO, type CliCommand } from '../io.js';
 
@@ -29,7 +30,7 @@ function versionsCell(row: HostRow, programs: readonly string[]): string {
 /** " (1.2 GB)": what the probe measured of the agents running there; empty when it measured none. */
 function agentsRss(row: HostRow): string {
   const mb = row.agents.tasks.map((t) => row.agentRssMB[t]).filter((v): v is number => v !== undefined);
-  return mb.length === 0 ? '' : ` (${formatGB(mb.reduce((a, b) => a + b, 0))})`;
+  return mb.length === 0 ? '' : ` (${memoryText(mb.reduce((a, b) => a + b, 0))})`;
 }
 
 function findingLines(name: string, findings: readonly HostFinding[]): string[] {

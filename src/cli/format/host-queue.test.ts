@@ -12,6 +12,7 @@ describe('status: one line per host', () => {
   });
   it('the RSS the probe measured of the agents there', () => {
     expect(hostQueueLine({ name: 'box', reachable: true, fault: null, agents: { running: 2, max: 4 }, agentsRssMB: 2560, freeAboveReserveMB: 1024, probedAt: T0, waiting: [] })).toBe('host box: 2/4 agents (2.5 GB measured) · 1.0 GB free above reserve');
+    expect(hostQueueLine({ name: 'box', reachable: true, fault: null, agents: { running: 1, max: 4 }, agentsRssMB: 6, freeAboveReserveMB: null, probedAt: T0, waiting: [] })).toBe('host box: 1/4 agents (6 MB measured)');
   });
   it('an unreachable host says why, with control bytes from ssh removed', () => {
     expect(hostQueueLine({ name: 'far', reachable: false, fault: 'auth: Permission\x1b[2J denied\n(publickey).', agents: { running: 0, max: 4 }, agentsRssMB: null, freeAboveReserveMB: null, probedAt: T0, waiting: [] })).toBe(

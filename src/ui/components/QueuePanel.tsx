@@ -26,7 +26,7 @@ function HostRow({ host }: { host: HostQueueView }) {
     <Text wrap="truncate">
       <Text color={!host.reachable ? 'red' : full ? 'yellow' : 'green'}>■</Text> {host.name}{' '}
       {host.reachable ? null : <Text color="red">unreachable ({safeLine(host.fault ?? 'no answer', 80)}) </Text>}
-      {host.agents.running}/{host.agents.max} agents{host.agentsRssMB !== null ? ` (${gb(host.agentsRssMB)})` : ''}
+      {host.agents.running}/{host.agents.max} agents{host.agentsRssMB !== null ? ` (${host.agentsRssMB < 1024 ? `${Math.round(host.agentsRssMB)}M` : gb(host.agentsRssMB)})` : ''}
       {host.freeAboveReserveMB !== null ? `, ${gb(Math.max(0, host.freeAboveReserveMB))} free above reserve` : ''}
       {host.waiting.map((w) => (
         <Text key={w.taskId}>
