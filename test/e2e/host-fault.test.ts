@@ -110,7 +110,7 @@ describe.skipIf(!sshd || !HAVE_TMUX)('a host that stops answering mid-run, then 
     // Its session is not taken for gone because the host did not answer.
     expect(down.attempts[0]!.session?.state).not.toBe('exited');
     // ssh's own reason, quoted: the port is closed now.
-    const refused = `ssh: connect to host 127.0.0.1 port ${server.port}: Connection refused`;
+    const refused = `ssh: connect to host 127.0.0.1 port ${host.server.port}: Connection refused`;
     expect(down.reason).toMatch(/^host unreachable since \d{4}-\d\d-\d\dT\S+ \(/);
     expect(down.reason).toContain(`(${refused})`);
     const table = await cli(['status']);
