@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RemoteHostPort } from '../core/index.js';
 import { createRunner, runCommand } from '../exec/index.js';
 import { hostHookFiles, hostHookScript } from './host-hooks.js';
-import { LOG_ROUND_SCRIPT, parseLogChunks, parseLogRound, READ_LOGS_SCRIPT, RemoteTmuxRuntime, remoteAgentEnv } from './remote-tmux-runtime.js';
+import { LOG_ROUND_SCRIPT, parseCaptures, parseLogChunks, parseLogRound, READ_LOGS_SCRIPT, RemoteTmuxRuntime, remoteAgentEnv } from './remote-tmux-runtime.js';
 import { PANE_FORMAT } from './tmux.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h17-logs-'));
@@ -25,7 +25,7 @@ describe('the log copy lists the panes in the same exec', () => {
     const log = join(dir, 'round.log');
     writeFileSync(log, 'line one\n');
     const round = () => {
-      const r = spawnSync('sh', ['-c', LOG_ROUND_SCRIPT, 'sh', socket, PANE_FORMAT, log, '0']);
+      const r = spawnSync('sh', ['-c', LOG_ROUND_SCRIPT, 'sh', socket, PANE_FORMAT, 'mark', '0', log, '0']);
       expect(r.status).toBe(0);
       const { panes, rest } = parseLogRound(r.stdout);
       return { panes, chunks: parseLogChunks(rest, 1) };
@@ -43,11 +43,55 @@ describe('the log copy lists the panes in the same exec', () => {
   });
 
   it('says it could not tell when tmux fails otherwise, and refuses output that is not a round', () => {
-    const r = spawnSync('/bin/sh', ['-c', LOG_ROUND_SCRIPT, 'sh', join(dir, 'no-such-dir', 'x', 'sock'), '#{bad', join(dir, 'none.log'), '0'], { env: { ...process.env, PATH: '/nonexistent' } });
+    const r = spawnSync('/bin/sh', ['-c', LOG_ROUND_SCRIPT, 'sh', join(dir, 'no-such-dir', 'x', 'sock'), '#{bad', 'mark', '0', join(dir, 'none.log'), '0'], { env: { ...process.env, PATH: '/nonexistent' } });
     expect(r.stdout.toString().split('\n')[0]).toBe('panes -');
     expect(parseLogRound(r.stdout).panes).toBeNull();
     expect(parseLogRound(Buffer.from('garbage\n')).panes).toBeNull();
     expect(parseLogRound(Buffer.from('panes 2\nonly one line\n'))).toEqual({ panes: null, rest: Buffer.alloc(0) });
+  });
+});
+
+describe("the log copy's exec carries the screen reads", () => {
+  it('gives each read its own bytes (escapes, UTF-8, blank lines) and exit status; a session gone fails only its read', () => {
+    if (spawnSync('tmux', ['-V']).status !== 0) return;
+    const socket = join(dir, 'reads.sock');
+    const log = join(dir, 'reads.log');
+    writeFileSync(log, 'logged\n');
+    const t = (...args: string[]) => spawnSync('tmux', ['-u', '-S', socket, '-f', '/dev/null', ...args]);
+    try {
+      const screen = `printf '\\033[31mred\\033[0m caf\\303\\251 \\342\\234\\223 $x\\n\\n  two  spaces\\n'; exec sleep 60`;
+      for (const name of ['one', "it's two", 'three']) expect(t('new-session', '-d', '-s', name, '-x', '40', '-y', '5', 'sh', '-c', screen).status).toBe(0);
+      expect(t('kill-session', '-t', "=it's two").status).toBe(0);
+      const reads = [['-p', '-e', '-t', '=one:'], ['-p', '-t', "=it's two:"], ['-p', '-e', '-S', '-1', '-t', '=three:']];
+      const expected = (args: string[]) => {
+        const r = t('capture-pane', ...args);
+        expect(r.status).toBe(0);
+        return r.stdout;
+      };
+      let want: Buffer[] = [];
+      for (let i = 0; i < 50; i++) {
+        want = [expected(reads[0]!), expected(reads[2]!)];
+        if (want.every((w) => w.includes('two  spaces'))) break;
+        spawnSync('sleep', ['0.1']);
+      }
+      const mark = 'flotilla-read-test';
+      const r = spawnSync('sh', ['-c', LOG_ROUND_SCRIPT, 'sh', socket, PANE_FORMAT, mark, '3', ...reads.flatMap((a) => [String(a.length), ...a]), log, '0']);
+      expect(r.status).toBe(0);
+      const { panes, rest } = parseLogRound(r.stdout);
+      expect(panes!.map((p) => p.name).sort()).toEqual(['one', 'three']);
+      const { reads: got, rest: logs } = parseCaptures(rest, r.stderr.toString(), mark, 3);
+      expect(got[0]).toEqual({ exitCode: 0, stdout: want[0]!.toString('utf8'), stderr: '' });
+      expect(got[0]!.stdout).toContain('\x1b[31mred\x1b[39m café ✓ $x\n\n  two  spaces');
+      expect(got[1]!.exitCode).not.toBe(0);
+      expect(got[1]!.stdout).toBe('');
+      expect(got[1]!.stderr).toMatch(/can't find/);
+      expect(got[2]).toEqual({ exitCode: 0, stdout: want[1]!.toString('utf8'), stderr: '' });
+      expect(parseLogChunks(logs, 1)).toEqual([{ size: 7, bytes: Buffer.from('logged\n') }]);
+      // Output that stops before a read's mark (the exec failed on the way): that read and the rest are unanswered.
+      expect(parseCaptures(rest.subarray(0, rest.indexOf(`${mark} 1 `)), '', mark, 3).reads.map((x) => x && x.exitCode)).toEqual([0, null, null]);
+    } finally {
+      t('kill-server');
+    }
   });
 });
 

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PtyError, openNoFollow, type HostLayout, type RemoteHostPort, type RunResult } from '../core/index.js';
+import { CAPTURE_BATCH_MS } from './capture-batch.js';
 import { shellQuote } from '../core/index.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
 import { hostHookFiles, hostHookScript } from './host-hooks.js';
@@ -35,12 +37,45 @@ done`;
  * Prints `panes <n>` and the n pane rows (`panes 0` when no server runs; `panes -` when tmux
  * could not say), then READ_LOGS_SCRIPT's output.
  */
-export const LOG_ROUND_SCRIPT = `S=$1 F=$2
-shift 2
+export const LOG_ROUND_SCRIPT = `S=$1 F=$2 M=$3 NC=$4
+shift 4
 r=$(tmux -u -S "$S" list-panes -a -F "$F" 2>&1); st=$?
 if [ $st -eq 0 ]; then printf '%s\\n' "$r" | awk 'NF { n++; l[n] = $0 } END { print "panes " n + 0; for (i = 1; i <= n; i++) print l[i] }'
 else case $r in *"no server running"*|*"error connecting"*|*"no sessions"*) echo 'panes 0' ;; *) echo 'panes -' ;; esac; fi
+i=0
+while [ "$i" -lt "$NC" ]; do
+n=$1; shift
+a=; k=1; while [ "$k" -le "$n" ]; do a="$a \"\\\${$k}\""; k=$((k + 1)); done
+eval "tmux -u -S \"\\$S\" capture-pane $a"; st=$?
+shift "$n"
+printf '\\n%s %s %s\\n' "$M" "$i" "$st"; printf '\\n%s %s\\n' "$M" "$i" >&2
+i=$((i + 1))
+done
 ${READ_LOGS_SCRIPT}`;
+
+/**
+ * The screen reads of a round (LOG_ROUND_SCRIPT's capture section), one per read: its bytes (as
+ * `capture-pane` printed them), tmux's exit status and what it said on stderr; null where the
+ * output stops before that read's mark (the exec failed). `rest`: the output after the section.
+ */
+export function parseCaptures(stdout: Buffer, stderr: string, mark: string, count: number): { reads: Array<{ exitCode: number; stdout: string; stderr: string } | null>; rest: Buffer } {
+  const reads: Array<{ exitCode: number; stdout: string; stderr: string } | null> = [];
+  const errs = stderr.split(new RegExp(`\\n${mark} \\d+\\n`));
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const tag = Buffer.from(`\n${mark} ${i} `);
+    const end = stdout.indexOf(tag, at);
+    const nl = end < 0 ? -1 : stdout.indexOf(0x0a, end + tag.length);
+    const status = nl < 0 ? Number.NaN : Number(stdout.subarray(end + tag.length, nl).toString('latin1'));
+    if (!Number.isInteger(status)) {
+      for (; i < count; i++) reads.push(null);
+      return { reads, rest: Buffer.alloc(0) };
+    }
+    reads.push({ exitCode: status, stdout: stdout.subarray(at, end).toString('utf8'), stderr: errs[i] ?? '' });
+    at = nl + 1;
+  }
+  return { reads, rest: stdout.subarray(at) };
+}
 
 /** Splits LOG_ROUND_SCRIPT's output: the pane rows (null: tmux could not say) and the log chunks' bytes. */
 export function parseLogRound(out: Buffer): { panes: PaneRow[] | null; rest: Buffer } {
@@ -169,6 +204,9 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   private readonly followed = new Map<string, Followed>();
   private logTimer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
+  /** Screen reads waiting for the next round (they ride in its exec). */
+  private captureQueue: Array<{ args: string[]; resolve: (r: RunResult) => void }> = [];
+  private captureTimer: NodeJS.Timeout | null = null;
   /** The hook file version known to be on the host (its text is sent again only when it is not). */
   private hookInstalled: string | null = null;
 
@@ -301,6 +339,23 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   }
 
   /**
+   * `tmux capture-pane <args>` in the next log copy round's exec (no exec of its own): the view's
+   * screen checks cost nothing more per host than the round it makes each second anyway. When no
+   * round comes each second (nothing followed: a one-shot `capture`), one starts at once.
+   */
+  override capturePane(args: string[]): Promise<RunResult> {
+    return new Promise((resolve) => {
+      this.captureQueue.push({ args, resolve });
+      if (!this.logTimer && !this.captureTimer) {
+        this.captureTimer = setTimeout(() => {
+          this.captureTimer = null;
+          void this.freshRound().catch(() => undefined);
+        }, CAPTURE_BATCH_MS);
+      }
+    });
+  }
+
+  /**
    * No list-panes of its own every second: the log copy's exec lists the panes, and the sessions
    * are settled from that list (one exec per host per second for both).
    */
@@ -335,7 +390,18 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   }
 
   private async copyRound(): Promise<void> {
-    if (this.followed.size === 0 && this.sessions.size === 0) return;
+    const reads = this.captureQueue;
+    this.captureQueue = [];
+    try {
+      await this.roundWith(reads);
+    } finally {
+      // Reads the round did not answer (it failed before running them) fail, each on its own.
+      for (const read of reads) read.resolve({ exitCode: 1, failed: true, stdout: '', stderr: `host ${this.host.name}: the screen read did not run`, timedOut: false, notFound: false });
+    }
+  }
+
+  private async roundWith(reads: Array<{ args: string[]; resolve: (r: RunResult) => void }>): Promise<void> {
+    if (this.followed.size === 0 && this.sessions.size === 0 && reads.length === 0) return;
     const list = [...this.followed.entries()];
     // Another flotilla process may have copied events since (the TUI and a `check`).
     for (const [, f] of list) if (f.events) f.events.offset = Math.max(f.events.offset, await readOffset(f.events.offsetFile));
@@ -345,9 +411,19 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
       ...(f.blocks ? [{ kind: 'blocks' as const, name, f, args: [f.blocks.remote, String(f.blocks.offset)] }] : []),
     ]);
     const { tmuxSocket } = await this.layout();
-    const r = await this.host.readBytes(['sh', '-c', LOG_ROUND_SCRIPT, 'sh', tmuxSocket, PANE_FORMAT, ...files.flatMap((x) => x.args)]);
+    const mark = `flotilla-read-${randomBytes(8).toString('hex')}`;
+    const r = await this.host.readBytes([
+      'sh', '-c', LOG_ROUND_SCRIPT, 'sh', tmuxSocket, PANE_FORMAT, mark, String(reads.length),
+      ...reads.flatMap((x) => [String(x.args.length), ...x.args]),
+      ...files.flatMap((x) => x.args),
+    ]);
+    const { panes, rest: afterPanes } = parseLogRound(r.stdout);
+    const { reads: answers, rest } = parseCaptures(afterPanes, r.stderr, mark, reads.length);
+    for (const [i, answer] of answers.entries()) {
+      if (answer) reads[i]!.resolve({ ...answer, stderr: answer.stderr.trim(), failed: answer.exitCode !== 0, timedOut: false, notFound: false });
+      else reads[i]!.resolve({ exitCode: r.exitCode, failed: true, stdout: '', stderr: r.stderr.trim() || `host ${this.host.name}: the screen read did not run`, timedOut: false, notFound: false });
+    }
     if (r.exitCode !== 0) return;
-    const { panes, rest } = parseLogRound(r.stdout);
     if (panes) {
       // The sessions' exits are settled from this list, as the poller would from its own.
       this.offerPanes(panes);
@@ -396,6 +472,8 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   }
 
   override async close(options: { killSessions?: boolean } = {}): Promise<void> {
+    if (this.captureTimer) clearTimeout(this.captureTimer);
+    this.captureTimer = null;
     await this.copyLogs().catch(() => undefined);
     if (this.logTimer) clearInterval(this.logTimer);
     this.logTimer = null;
