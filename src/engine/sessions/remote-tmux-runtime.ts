@@ -32,10 +32,14 @@ if [ "$s" -gt "$o" ]; then tail -c +$((o + 1)) "$f" | head -c $((s - o)); fi
 done`;
 
 /**
- * The log copy's exec also lists the host's panes (the poller's list-panes, folded in: one exec per
- * host per second in all). Arguments: tmux socket, pane format, then READ_LOGS_SCRIPT's pairs.
- * Prints `panes <n>` and the n pane rows (`panes 0` when no server runs; `panes -` when tmux
- * could not say), then READ_LOGS_SCRIPT's output.
+ * The log copy's exec also lists the host's panes (the poller's list-panes, folded in) and runs the
+ * screen reads asked for since the last round (one exec per host per second for all of it).
+ * Arguments: tmux socket, pane format, a mark (random per round), the number of reads, per read
+ * its argument count and its `capture-pane` arguments, then READ_LOGS_SCRIPT's pairs. Prints
+ * `panes <n>` and the n pane rows (`panes 0` when no server runs; `panes -` when tmux could not
+ * say); per read its output then `\n<mark> <i> <exit status>\n` (on stderr: what tmux said, then
+ * `\n<mark> <i>\n`); then READ_LOGS_SCRIPT's output. The reads' arguments reach tmux as
+ * positional parameters (eval sees only `"\${3}"`-like references, never their text).
  */
 export const LOG_ROUND_SCRIPT = `S=$1 F=$2 M=$3 NC=$4
 shift 4
@@ -45,8 +49,8 @@ else case $r in *"no server running"*|*"error connecting"*|*"no sessions"*) echo
 i=0
 while [ "$i" -lt "$NC" ]; do
 n=$1; shift
-a=; k=1; while [ "$k" -le "$n" ]; do a="$a \"\\\${$k}\""; k=$((k + 1)); done
-eval "tmux -u -S \"\\$S\" capture-pane $a"; st=$?
+a=; k=1; while [ "$k" -le "$n" ]; do a="$a \\\"\\\${$k}\\\""; k=$((k + 1)); done
+eval "tmux -u -S \\\"\\\$S\\\" capture-pane $a"; st=$?
 shift "$n"
 printf '\\n%s %s %s\\n' "$M" "$i" "$st"; printf '\\n%s %s\\n' "$M" "$i" >&2
 i=$((i + 1))
