@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findSshd, startSshd, type TestSshd } from '../../test-support/sshd.js';
+import { sshHostConfig } from '../../test-support/test-host.js';
+import { HAVE_TMUX, waitFor } from '../../test-support/tmux-repo.js';
+import { closeMaster, createHosts } from '../hosts/index.js';
 import type { RemoteHostPort } from '../core/index.js';
 import { createRunner, runCommand } from '../exec/index.js';
 import { hostHookFiles, hostHookScript } from './host-hooks.js';
@@ -200,5 +204,91 @@ describe('the hook file on a host, set up by the launch exec (the host being thi
     await rt.copyLogs();
     expect(readFileSync(join(dir, 'local', 'events.jsonl'), 'utf8')).toBe('{"event":"Stop","attempt":1}\n{"event":"Notification","attempt":1}\n');
     expect(readFileSync(join(dir, 'local', 'host-a1.offset'), 'utf8')).toBe(`${statSync(files.events).size}\n`);
+  });
+});
+
+const sshd = findSshd();
+const SSH = ['/usr/bin/ssh', '/usr/local/bin/ssh'].find((p) => existsSync(p));
+
+describe.skipIf(!sshd || !SSH || !HAVE_TMUX)("a host's screen reads and log copy in one ssh exec (real sshd on 127.0.0.1)", () => {
+  const root = join(dir, 'sshbox');
+  const stateDir = join(dir, 'sshstate');
+  const sshLog = join(dir, 'ssh.log');
+  const savedPath = process.env.PATH;
+  let server: TestSshd;
+  let config: Record<string, unknown>;
+  let socket = '';
+  const rts: RemoteTmuxRuntime[] = [];
+
+  beforeAll(async () => {
+    server = await startSshd(sshd!);
+    mkdirSync(root, { recursive: true });
+    config = sshHostConfig(server, { worktreeRoot: root });
+    // Every ssh the runtime starts goes through this wrapper, which logs its arguments on one line.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nprintf 'ssh %s\\n' "$(printf '%s ' "$@" | tr '\\n' ' ')" >> '${sshLog}'\nexec '${SSH}' "$@"\n`);
+    chmodSync(join(bin, 'ssh'), 0o755);
+    process.env.PATH = `${bin}:${savedPath}`;
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const rt of rts) await rt.close().catch(() => undefined);
+    process.env.PATH = savedPath;
+    if (socket) spawnSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore' });
+    if (config) closeMaster(stateDir, 'box', config as never);
+    server?.stop();
+  });
+
+  const sshCalls = (): string[] => (existsSync(sshLog) ? readFileSync(sshLog, 'utf8').split('\n').filter(Boolean) : []);
+  const runtime = () => {
+    const hosts = createHosts({ config: { hosts: { box: config as never } }, repoRoot: join(dir, 'sshrepo'), stateDir });
+    const rt = new RemoteTmuxRuntime(hosts.get('box'));
+    rts.push(rt);
+    return rt;
+  };
+
+  it('answers the sessions\' screen reads in the round that copies their logs: bytes as tmux printed them, a killed session failing alone', { timeout: 120_000 }, async () => {
+    const rt = runtime();
+    const layout = await rt.host.layout();
+    socket = layout.tmuxSocket;
+    // A worktreeRoot in the config: the folders are made by the first start; these sessions are made here.
+    mkdirSync(layout.logDir, { recursive: true, mode: 0o700 });
+    mkdirSync(layout.stateDir, { recursive: true, mode: 0o700 });
+    const t = (...args: string[]) => spawnSync('tmux', ['-u', '-S', socket, '-f', '/dev/null', ...args]);
+    const screen = `printf '\\033[1;32mok\\033[0m na\\303\\257ve \\342\\226\\266 %s\\n' "$0" | tee -a "$0.log"; exec sleep 120`;
+    const names = ['s1', 's2', 's3'];
+    for (const name of names) expect(t('new-session', '-d', '-s', name, '-x', '50', '-y', '4', 'sh', '-c', screen, join(layout.logDir, `${name}-a1`)).status).toBe(0);
+    for (const name of names) expect(await rt.follow(name, { logFile: join(dir, 'ssh-local', `${name}.log`), attempt: 1 })).not.toBeNull();
+    const direct = (name: string) => t('capture-pane', '-p', '-e', '-t', `=${name}:`).stdout.toString('utf8');
+    await waitFor('the screens', async () => names.every((n) => direct(n).includes('▶')));
+    t('kill-session', '-t', '=s2');
+    const before = sshCalls().length;
+    const reads = await Promise.all(names.map((n) => rt.capturePane(['-p', '-e', '-t', `=${n}:`])));
+    expect(reads[0]).toMatchObject({ exitCode: 0, failed: false, stdout: direct('s1') });
+    expect(reads[0]!.stdout).toMatch(/\x1b\[32mok\x1b\[0m.* naïve ▶ /); // SGR escapes kept, UTF-8 intact
+    expect(reads[2]).toMatchObject({ exitCode: 0, failed: false, stdout: direct('s3') });
+    expect(reads[1]).toMatchObject({ failed: true, stdout: '' });
+    expect(reads[1]!.stderr).toMatch(/can't find/);
+    // The three reads went in one ssh exec, and it was a log copy round (nothing ran on its own for them).
+    const during = sshCalls().slice(before);
+    const carrying = during.filter((l) => l.includes("'=s1:'"));
+    expect(carrying).toHaveLength(1);
+    expect(carrying[0]).toContain("'=s2:'");
+    expect(carrying[0]).toContain("'=s3:'");
+    expect(during.every((l) => /flotilla-read-[0-9a-f]{16}/.test(l))).toBe(true);
+    // The same rounds copy the logs (a followed session's from where its log ended).
+    appendFileSync(join(layout.logDir, 's1-a1.log'), 'more output\n');
+    await waitFor('the log copy', async () => existsSync(join(dir, 'ssh-local', 's1.log')) && readFileSync(join(dir, 'ssh-local', 's1.log'), 'utf8') === 'more output\n', 30_000);
+    await rt.close(); // its rounds stop: the next case counts its own execs alone
+  });
+
+  it('a one-shot read (nothing followed) starts one round at once', { timeout: 60_000 }, async () => {
+    const rt = runtime();
+    const before = sshCalls().length;
+    const r = await rt.capturePane(['-p', '-t', '=s3:']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('naïve ▶');
+    expect(sshCalls().slice(before)).toHaveLength(1);
   });
 });
