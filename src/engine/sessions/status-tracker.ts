@@ -185,7 +185,7 @@ export class StatusTracker {
     if (this.screenCheck || this.done) return;
     const every = this.o.screenCheckMs?.() ?? SCREEN_CHECK_MS;
     // On a grid of whole seconds (at most), so the reads of many sessions fall due together and
-    // the runtime sends them to tmux as one call (CaptureBatch).
+    // the runtime sends them to tmux as one call (CaptureBatch; on a host, in its round's one exec).
     const grid = Math.min(every, SCREEN_CHECK_GRID_MS);
     const due = Math.max(Date.now() + 100, this.lastScreenCheck + every);
     this.nextScreenCheck = Math.ceil(due / grid) * grid;
