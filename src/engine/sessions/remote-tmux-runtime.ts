@@ -345,16 +345,21 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   /**
    * `tmux capture-pane <args>` in the next log copy round's exec (no exec of its own): the view's
    * screen checks cost nothing more per host than the round it makes each second anyway. When no
-   * round comes each second (nothing followed: a one-shot `capture`), one starts at once.
+   * round comes each second (nothing followed: a one-shot `capture`), one starts at once. The
+   * timer here is not unref'd (the round timer is): a one-shot process waiting for its read stays
+   * alive until a round answers it, and it makes that round itself if none came.
    */
   override capturePane(args: string[]): Promise<RunResult> {
     return new Promise((resolve) => {
       this.captureQueue.push({ args, resolve });
-      if (!this.logTimer && !this.captureTimer) {
-        this.captureTimer = setTimeout(() => {
-          this.captureTimer = null;
-          void this.freshRound().catch(() => undefined);
-        }, CAPTURE_BATCH_MS);
+      if (!this.captureTimer) {
+        this.captureTimer = setTimeout(
+          () => {
+            this.captureTimer = null;
+            if (this.captureQueue.length) void this.freshRound().catch(() => undefined);
+          },
+          this.logTimer ? LOG_POLL_MS + 100 : CAPTURE_BATCH_MS,
+        );
       }
     });
   }
@@ -396,6 +401,10 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   private async copyRound(): Promise<void> {
     const reads = this.captureQueue;
     this.captureQueue = [];
+    if (reads.length && this.captureTimer) {
+      clearTimeout(this.captureTimer);
+      this.captureTimer = null;
+    }
     try {
       await this.roundWith(reads);
     } finally {
