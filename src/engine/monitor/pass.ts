@@ -1,5 +1,5 @@
 import { isOrchestrator } from '../orchestrator/index.js';
-import { errorMessage } from '../core/index.js';
+import { errorMessage, TaskNotFoundError } from '../core/index.js';
 import type { FleetContext } from '../core/index.js';
 import { selectForge } from '../forge/index.js';
 import type { SpawnCheck } from '../forge/index.js';
@@ -243,7 +243,7 @@ async function watchTask(ctx: FleetContext, task: Task, run: TaskRun): Promise<v
   for (let round = 0; round < 3; round++) {
     const outcome = await evaluate(ctx, { task: view, attempt, probe: current, ...(run.signal ? { signal: run.signal } : {}) }, run);
     if (outcome !== 'stale') return;
-    const fresh = (await ctx.registry.read()).tasks.find((t) => t.id === task.id);
+    const fresh = await freshTask(ctx, task.id);
     if (!fresh || fresh.attempts.at(-1)?.n !== attempt.n || (fresh.state !== 'checking' && fresh.state !== 'ready')) return;
     view = fresh;
   }
@@ -278,7 +278,7 @@ async function evaluate(ctx: FleetContext, target: ForgeTarget & { signal?: Abor
     if (isDegraded(ci)) run.degraded.set(task.id, ci.degraded);
   }
   if (run.signal?.aborted) return 'done';
-  const fresh = (await ctx.registry.read()).tasks.find((t) => t.id === task.id) ?? task;
+  const fresh = (await freshTask(ctx, task.id)) ?? task;
   const verdict = await evaluateGates({ ctx, task: fresh, attempt, probe: target.probe, pr, prProblem, ci, ...(run.spawn ? { spawn: run.spawn } : {}), ...(run.signal ? { signal: run.signal } : {}) }, run.gates ?? {}, now);
   if (run.signal?.aborted) return 'done';
   if (settled(fresh, verdict.verdict, verdict.results, attempt.n)) return 'done';
@@ -339,4 +339,14 @@ function readySummary(pr: PullRequest | null, ci: string | undefined): string {
   const parts = [pr ? `PR #${pr.number}${pr.url ? ` ${pr.url}` : ''}` : 'no PR', pr ? `${pr.commits.length} commit${pr.commits.length === 1 ? '' : 's'}` : ''];
   if (ci) parts.push(`checks ${ci}`);
   return `all gates passed: ${parts.filter(Boolean).join(', ')}`;
+}
+
+/** The task as the registry has it now (a copy of that task only), or null when it is gone. */
+async function freshTask(ctx: FleetContext, id: string): Promise<Task | null> {
+  try {
+    return await ctx.registry.require(id);
+  } catch (err) {
+    if (err instanceof TaskNotFoundError) return null;
+    throw err;
+  }
 }

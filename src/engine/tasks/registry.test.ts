@@ -37,6 +37,22 @@ describe('task registry', () => {
     await expect(reg.read()).rejects.toThrow(/not valid JSON/);
   });
 
+  it('require copies the one task it returns: changing it changes neither the registry nor the next read', async () => {
+    repo = makeTempRepo();
+    const reg = new TaskRegistry(`${repo.root}/.flotilla/tasks.json`);
+    await reg.update((d) => {
+      for (const id of ['one', 'two']) d.tasks.push(taskRecord(id, repo!.worktreeRoot) as never);
+    });
+    const one = await reg.require('one');
+    one.title = 'changed by a caller';
+    expect((await reg.require('one')).title).toBe('one');
+    expect((await reg.read()).tasks.find((t) => t.id === 'one')?.title).toBe('one');
+    // Written by someone else: the next require sees it.
+    writeFileSync(reg.file, readFileSync(reg.file, 'utf8').replace('"title": "two"', '"title": "two, renamed"'));
+    expect((await reg.require('two')).title).toBe('two, renamed');
+    await expect(reg.require('three')).rejects.toBeInstanceOf(TaskNotFoundError);
+  });
+
   it('refuses a file that is not JSON and leaves it byte for byte', async () => {
     repo = makeTempRepo();
     const reg = new TaskRegistry(`${repo.root}/.flotilla/tasks.json`);

@@ -64,7 +64,8 @@ export class TaskRegistry implements RegistryPort {
    */
   private parsed: { text: string; result: ParsedRegistry } | null = null;
 
-  private async load(): Promise<ParsedRegistry & { text: string | null }> {
+  /** The parsed registry as last read, shared: never handed to a caller without a copy. */
+  private async loadShared(): Promise<ParsedRegistry & { text: string | null }> {
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -73,7 +74,11 @@ export class TaskRegistry implements RegistryPort {
       throw new RegistryError(this.file, `cannot read: ${(err as Error).message}`);
     }
     if (this.parsed?.text !== text) this.parsed = { text, result: parseRegistryFile(this.file, text, this.places) };
-    const { data, upgradedFrom } = this.parsed.result;
+    return { ...this.parsed.result, text };
+  }
+
+  private async load(): Promise<ParsedRegistry & { text: string | null }> {
+    const { data, upgradedFrom, text } = await this.loadShared();
     // A copy: callers change what they read (update does, under the lock).
     return { data: structuredClone(data), upgradedFrom, text };
   }
@@ -85,9 +90,15 @@ export class TaskRegistry implements RegistryPort {
     return this.update((data) => data);
   }
 
-  /** The task with this id; throws TaskNotFoundError when there is none. */
+  /**
+   * The task with this id; throws TaskNotFoundError when there is none. Only that task is copied:
+   * a monitoring pass asks for each task it evaluates, and a copy of the whole registry (hundreds
+   * of KB with many overlapping siblings) for each was most of a pass over 50 tasks.
+   */
   async require(id: string): Promise<Task> {
-    return requireTask(await this.read(), id);
+    const shared = await this.loadShared();
+    if (shared.upgradedFrom !== null) return requireTask(await this.read(), id);
+    return structuredClone(requireTask(shared.data, id));
   }
 
   /** Registry files written by this instance (each a whole registry: a batch of changes counts once). */
