@@ -10,17 +10,16 @@
 // this build's on the same host and repository (the base first), so both see the same load.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SSHD, sshdFixture } from './lib/sshd.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'flotilla');
 const TASKS = Number(process.env.TASKS ?? 4);
 const MANY = Number(process.env.MANY ?? 10);
 const HOSTS = Number(process.env.HOSTS ?? 2);
-const SSHD = ['/usr/sbin/sshd', '/usr/local/sbin/sshd'].find((p) => spawnSync('test', ['-x', p]).status === 0);
 if (!SSHD) {
   console.log('host start bench: sshd not found (install openssh-server)');
   process.exit(0);
@@ -29,44 +28,14 @@ const dir = realpathSync(mkdtempSync(join(tmpdir(), 'flotilla-bench-hs-')));
 const children = [];
 const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x' };
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, env, encoding: 'utf8' });
-const keygen = (file) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const userKey = join(dir, 'user_key');
-keygen(userKey);
-const knownHosts = join(dir, 'known_hosts');
-writeFileSync(knownHosts, '');
-if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+const { userKey, knownHosts, startSshd } = sshdFixture(dir, children);
 
 async function makeHost(name) {
   const h = join(dir, name);
   mkdirSync(join(h, 'root'), { recursive: true });
-  keygen(join(h, 'host_key'));
-  const port = await freePort();
-  writeFileSync(join(h, 'authorized_keys'), readFileSync(`${userKey}.pub`));
-  writeFileSync(
-    join(h, 'sshd_config'),
-    [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(h, 'host_key')}`, `AuthorizedKeysFile ${join(h, 'authorized_keys')}`, 'UsePAM no', 'StrictModes no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'MaxSessions 100', `PidFile ${join(h, 'pid')}`, 'LogLevel ERROR', ''].join('\n'),
-  );
-  const pub = readFileSync(join(h, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-  writeFileSync(knownHosts, `${readFileSync(knownHosts, 'utf8')}[127.0.0.1]:${port} ${pub}\n`);
-  children.push(spawn(SSHD, ['-D', '-e', '-f', join(h, 'sshd_config')], { stdio: 'ignore' }));
-  for (let k = 0; k < 100; k++) {
-    const ok = await new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const port = await startSshd(h);
   return { name, config: { ssh: `${userInfo().username}@127.0.0.1`, port, identityFile: userKey, knownHostsFile: knownHosts, worktreeRoot: join(h, 'root'), maxAgents: 100, memReserveMB: 0 } };
 }
 

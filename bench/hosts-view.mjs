@@ -9,12 +9,12 @@
 // latency (j/k until the pane title shows the new selection, as bench/fleet-scale.mjs does), CPU of
 // the view over CPU_SECONDS with no keys (its reaped children, the ssh clients it starts, included),
 // its RSS, and the ssh processes it started in that time. Then the ratio remote/local.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SSHD, sshdFixture } from './lib/sshd.mjs';
 import { TICKS, capture, closeView, cpuTicks, listKeyLatencies, makeBenchRepo, openView, pct, rssMB, sleep } from './lib/view.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,7 +25,6 @@ const KEYS = Number(process.env.BENCH_KEYS ?? 30);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 10);
 const NODE_ARGS = (process.env.BENCH_VIEW_NODE_ARGS || '').split(' ').filter(Boolean);
-const SSHD = ['/usr/sbin/sshd', '/usr/local/sbin/sshd'].find((p) => spawnSync('test', ['-x', p]).status === 0);
 if (!SSHD) {
   console.log('hosts view bench: sshd not found (install openssh-server)');
   process.exit(0);
@@ -55,42 +54,12 @@ function sshChildren(pid) {
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'flotilla-bench-hv-')));
 const children = [];
-const keygen = (file) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-const userKey = join(dir, 'user_key');
-keygen(userKey);
-const knownHosts = join(dir, 'known_hosts');
-writeFileSync(knownHosts, '');
-if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+const { userKey, knownHosts, startSshd } = sshdFixture(dir, children);
 
 async function startHost(i) {
   const h = join(dir, `h${i}`);
   mkdirSync(join(h, 'root'), { recursive: true });
-  keygen(join(h, 'host_key'));
-  const port = await freePort();
-  writeFileSync(join(h, 'authorized_keys'), readFileSync(`${userKey}.pub`));
-  writeFileSync(
-    join(h, 'sshd_config'),
-    [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(h, 'host_key')}`, `AuthorizedKeysFile ${join(h, 'authorized_keys')}`, 'UsePAM no', 'StrictModes no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'MaxSessions 100', `PidFile ${join(h, 'pid')}`, 'LogLevel ERROR', ''].join('\n'),
-  );
-  const pub = readFileSync(join(h, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-  writeFileSync(knownHosts, `${readFileSync(knownHosts, 'utf8')}[127.0.0.1]:${port} ${pub}\n`);
-  children.push(spawn(SSHD, ['-D', '-e', '-f', join(h, 'sshd_config')], { stdio: 'ignore' }));
-  for (let k = 0; k < 100; k++) {
-    const ok = await new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    await sleep(50);
-  }
+  const port = await startSshd(h);
   return { name: `h${i}`, root: join(h, 'root'), config: { ssh: `${userInfo().username}@127.0.0.1`, port, identityFile: userKey, knownHostsFile: knownHosts, worktreeRoot: join(h, 'root'), maxAgents: AGENTS, memReserveMB: 0 } };
 }
 

@@ -8,11 +8,12 @@
 // (tmux has-session + git status for each agent over the same master connections), and the probe of
 // the same 50 agents when they all sit on one host. A last pass adds a host that accepts TCP and
 // never answers: the healthy hosts' answers are timed inside that pass.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { SSHD, sshdFixture } from './lib/sshd.mjs';
 
 // BENCH_VIEW=1: the fleet view with those agents live, against the same fleet on this machine (hosts-view.mjs).
 if (process.env.BENCH_VIEW === '1') {
@@ -28,7 +29,6 @@ const HOSTS = Number(process.env.HOSTS ?? 5);
 const AGENTS = Number(process.env.AGENTS ?? 50);
 const PASSES = Number(process.env.PASSES ?? 7);
 const TIMEOUT_MS = 15000;
-const SSHD = ['/usr/sbin/sshd', '/usr/local/sbin/sshd'].find((p) => spawnSync('test', ['-x', p]).status === 0);
 if (!SSHD) {
   console.log('hosts bench: sshd not found (install openssh-server)');
   process.exit(0);
@@ -39,15 +39,6 @@ const children = [];
 const sockets = [];
 const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x' };
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, env, encoding: 'utf8' });
-const keygen = (file) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // The repository every "host" has worktrees of.
@@ -56,26 +47,12 @@ git(dir, 'init', '-q', '-b', 'main', repo);
 writeFileSync(join(repo, 'README.md'), '# bench\n');
 git(repo, 'add', '-A');
 git(repo, 'commit', '-qm', 'init');
-const userKey = join(dir, 'user_key');
-keygen(userKey);
-const knownHosts = join(dir, 'known_hosts');
-writeFileSync(knownHosts, '');
-if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+const { userKey, knownHosts, startSshd } = sshdFixture(dir, children);
 
 async function makeHost(i, agents) {
   const h = join(dir, `h${i}`);
   mkdirSync(h);
-  keygen(join(h, 'host_key'));
-  const port = await freePort();
-  writeFileSync(join(h, 'authorized_keys'), readFileSync(`${userKey}.pub`));
-  writeFileSync(
-    join(h, 'sshd_config'),
-    [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(h, 'host_key')}`, `AuthorizedKeysFile ${join(h, 'authorized_keys')}`, 'UsePAM no', 'StrictModes no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'MaxSessions 100', `PidFile ${join(h, 'pid')}`, 'LogLevel ERROR', ''].join('\n'),
-  );
-  const pub = readFileSync(join(h, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-  writeFileSync(knownHosts, `${readFileSync(knownHosts, 'utf8')}[127.0.0.1]:${port} ${pub}\n`);
-  const child = spawn(SSHD, ['-D', '-e', '-f', join(h, 'sshd_config')], { stdio: 'ignore' });
-  children.push(child);
+  const port = await startSshd(h);
   const socket = join(h, 'tmux.sock');
   const worktrees = [];
   for (let a = 0; a < agents; a++) {
@@ -87,15 +64,6 @@ async function makeHost(i, agents) {
     worktrees.push(wt);
   }
   sockets.push(socket);
-  // Wait until sshd accepts.
-  for (let k = 0; k < 100; k++) {
-    const ok = await new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
   const host = {
     name: `h${i}`,
     config: { ssh: `${userInfo().username}@127.0.0.1`, port, identityFile: userKey, knownHostsFile: knownHosts, maxAgents: 50, memReserveMB: 0, env: {} },
