@@ -50,6 +50,18 @@ describe('LivePane', () => {
     await waitFor(() => expect(sessions.resized).toEqual([{ taskId: 'a', cols: 58, rows: 8 }]));
   });
 
+  it('a new selection is followed at the pane size, with no resize of its own (a tmux or ssh command per key)', async () => {
+    const sessions = new FakeSessions();
+    for (const id of ['a', 'b', 'c']) sessions.screens.set(id, screenOf([`screen ${id}`]));
+    const { rerender, lastFrame } = render(<LivePane sessions={sessions} taskId="a" emptyText="-" width={40} height={6} cols={38} rows={4} />);
+    for (const id of ['b', 'c', 'a']) {
+      rerender(<LivePane sessions={sessions} taskId={id} emptyText="-" width={40} height={6} cols={38} rows={4} />);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await waitFor(() => expect(lastFrame()).toContain('screen a'));
+    expect(sessions.resized).toEqual([]);
+  });
+
   it('shows the empty text without a session, and unsubscribes on unmount', () => {
     const sessions = new FakeSessions();
     expect(render(<LivePane sessions={undefined} taskId="a" emptyText="sessions not available" width={40} height={5} cols={38} rows={3} />).lastFrame()).toContain('sessions not available');

@@ -204,12 +204,12 @@ function LivePaneView({ sessions, taskId, emptyText, title, width, height, cols,
     publish.current();
   }, [sessions, taskId, scrollTop]);
 
-  const firstSize = useRef(true);
+  // The pane's size changed: the followed session is told. A new selection is not (its screen is
+  // followed at the pane's size): that cost a tmux command per key, an ssh exec for a remote agent.
+  const lastSize = useRef({ cols, rows });
   useEffect(() => {
-    if (firstSize.current) {
-      firstSize.current = false;
-      return;
-    }
+    if (lastSize.current.cols === cols && lastSize.current.rows === rows) return;
+    lastSize.current = { cols, rows };
     if (sessions && taskId) sessions.resize(taskId, cols, rows);
   }, [sessions, taskId, cols, rows]);
 
