@@ -20,6 +20,8 @@ export interface StartedProcess {
   readonly stderr: Readable;
   /** Settles once the program has exited and its output streams are drained; never rejects. */
   readonly exited: Promise<ProcessExit>;
+  /** Lets this process exit without waiting for the program (and its pipes); a long-lived helper. */
+  unref?(): void;
 }
 
 /**
@@ -65,6 +67,10 @@ export const localTransport: Transport = {
         resolve(startError ? { exitCode: null, signal: null, error: startError } : { exitCode, signal });
       });
     });
-    return { pid: child.pid, stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exited };
+    const unref = () => {
+      child.unref();
+      for (const stream of [child.stdin, child.stdout, child.stderr] as Array<{ unref?: () => void } | null>) stream?.unref?.();
+    };
+    return { pid: child.pid, stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exited, unref };
   },
 };

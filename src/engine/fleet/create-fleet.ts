@@ -110,6 +110,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   });
   closers.push(() => admission.close());
   const hosts = createHosts({ config, repoRoot: paths.root, stateDir: paths.stateDir });
+  // After the sessions (closers run last first): their last log copy uses the hosts' channels.
+  closers.push(() => hosts.close());
   // Checks of an attempt on a host queue for that host's build slots, made on first use.
   const hostQueues = new Map<string, AdmissionQueue>();
   const hostBuilds = (name: string): AdmissionQueue => {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { UsageError, type FlotillaConfig, type HostConfig, type HostLayout, type HostsPort, type RemoteHostPort } from '../core/index.js';
 import { createRunner, runCommand } from '../exec/index.js';
+import { HostChannel } from './channel.js';
 import { controlDir, controlPath, shellQuote, sshArgv, sshTransport, type SshHost } from './ssh.js';
 
 /**
@@ -59,6 +60,7 @@ class RemoteHost implements RemoteHostPort {
   ) {
     this.transport = sshTransport(ssh);
     this.runner = createRunner(this.transport);
+    this.channel = new HostChannel(ssh);
   }
 
   get config() {
@@ -89,18 +91,15 @@ class RemoteHost implements RemoteHostPort {
     return layoutUnder(base, this.repoRoot);
   }
 
-  async readBytes(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }> {
-    const chunks: Buffer[] = [];
-    let stderr = '';
-    const r = await runCommand(
-      {
-        argv,
-        timeoutMs: options.timeoutMs ?? 30_000,
-        onOutput: (chunk, stream) => (stream === 'stdout' ? chunks.push(chunk) : (stderr += chunk.toString('utf8'))),
-      },
-      this.transport,
-    );
-    return { exitCode: r.exitCode, stdout: Buffer.concat(chunks), stderr };
+  /** The long-lived shell on the host that readBytes uses (opened on first use). */
+  readonly channel: HostChannel;
+
+  /**
+   * Runs `argv` in the host's long-lived channel (one ssh session for every call, no process per
+   * call here nor login shell there): for what runs every second, the log copy rounds.
+   */
+  readBytes(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }> {
+    return this.channel.run(argv, options);
   }
 
   stream(
@@ -156,6 +155,7 @@ export function createHosts(o: HostsOptions): HostsPort {
       return host;
     },
     async close() {
+      for (const host of built.values()) host.channel.close();
       built.clear();
     },
   };

@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { localTransport, signalGroup, type StartedProcess } from '../exec/index.js';
+import { remoteLine, shellQuote, sshArgv, type SshHost } from './ssh.js';
+
+/** What one command sent over a channel gave back (as readBytes gives it). */
+export interface ChannelResult {
+  /** The command's exit status on the host; 255 when ssh itself failed; null when it timed out. */
+  exitCode: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+interface Request {
+  argv: readonly string[];
+  timeoutMs: number;
+  resolve: (r: ChannelResult) => void;
+}
+
+/** A channel nobody used for this long is closed (the next command opens it again). */
+const IDLE_MS = 60_000;
+
+/**
+ * The text that runs `argv` in the channel's shell: its stdin is /dev/null (never the channel's),
+ * its stdout passes through, its stderr is kept; then a line `<mark> <status>`, what it said on
+ * stderr and a line `<mark>.` end the answer. Every word of argv is single-quoted.
+ */
+export function channelRequest(argv: readonly string[], mark: string): string {
+  return [
+    `M=${mark}`,
+    `{ e=$(${argv.map(shellQuote).join(' ')} </dev/null 2>&1 1>&3 3>&-); s=$?; } 3>&1`,
+    `printf '\\n%s %s\\n' "$M" "$s"; printf '%s\\n%s.\\n' "$e" "$M"`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Finds the end of one answer in what the channel printed: the command's stdout, its exit status
+ * and its stderr, and how many bytes the answer took; null while the answer is not complete.
+ */
+export function parseChannelAnswer(out: Buffer, mark: string): { exitCode: number; stdout: Buffer; stderr: string; used: number } | null {
+  const tag = Buffer.from(`\n${mark} `);
+  const at = out.indexOf(tag);
+  if (at < 0) return null;
+  const nl = out.indexOf(0x0a, at + tag.length);
+  if (nl < 0) return null;
+  const end = Buffer.from(`\n${mark}.\n`);
+  const stop = out.indexOf(end, nl);
+  if (stop < 0) return null;
+  const status = Number(out.subarray(at + tag.length, nl).toString('latin1'));
+  return {
+    exitCode: Number.isInteger(status) ? status : 255,
+    stdout: out.subarray(0, at),
+    stderr: out.subarray(nl + 1, stop).toString('utf8'),
+    used: stop + end.length,
+  };
+}
+
+/**
+ * One long-lived shell on a host over its master connection: commands are written to its stdin one
+ * after another and their answers read back, so a command every second (the view's log copy
+ * rounds) starts no ssh client here and no session or login shell there. Binary-safe stdout.
+ * A command that runs past its time, or a connection that drops, ends the channel (its commands get
+ * the failure); the next command opens a new one. It holds no event-loop reference while idle.
+ */
+export class HostChannel {
+  private proc: StartedProcess | null = null;
+  private buffer: Buffer = Buffer.alloc(0);
+  private sshErr = '';
+  private current: { request: Request; mark: string; timer: NodeJS.Timeout } | null = null;
+  private readonly queue: Request[] = [];
+  private idle: NodeJS.Timeout | null = null;
+  /** ssh processes this channel started (tests and benches count them). */
+  opened = 0;
+
+  constructor(private readonly host: SshHost) {}
+
+  /** Runs `argv` on the host in the channel's shell (commands wait their turn). */
+  run(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<ChannelResult> {
+    return new Promise((resolve) => {
+      this.queue.push({ argv, timeoutMs: options.timeoutMs ?? 30_000, resolve });
+      this.next();
+    });
+  }
+
+  private open(): StartedProcess {
+    const argv = [...sshArgv(this.host), remoteLine({ argv: ['sh'] }, this.host.config.env)];
+    const proc = localTransport.start({ argv, input: '' });
+    this.opened++;
+    this.buffer = Buffer.alloc(0);
+    this.sshErr = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      if (this.proc !== proc) return;
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      this.answer();
+    });
+    proc.stderr.on('data', (chunk: Buffer) => {
+      if (this.proc === proc && this.sshErr.length < 64 * 1024) this.sshErr += chunk.toString('utf8');
+    });
+    proc.stdin?.on('error', () => undefined); // a channel that went away: its exit says so
+    void proc.exited.then((exit) => {
+      if (this.proc !== proc) return;
+      this.proc = null;
+      const why = exit.error ? `ssh: ${exit.error.message}` : this.sshErr.trim() || `host ${this.host.name}: the connection ended`;
+      this.fail(exit.exitCode === 0 || exit.exitCode === null ? 255 : exit.exitCode, why);
+    });
+    // The channel's process and pipes keep nothing alive here: a pending command's timer does.
+    proc.unref?.();
+    return proc;
+  }
+
+  private next(): void {
+    if (this.current || this.queue.length === 0) return;
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    const request = this.queue.shift()!;
+    const proc = (this.proc ??= this.open());
+    const mark = `flotilla-ch-${randomBytes(8).toString('hex')}`;
+    const timer = setTimeout(() => {
+      // A host that stalls: the channel is ended (a later command opens a new one).
+      this.end(proc);
+      this.settle({ exitCode: null, stdout: Buffer.alloc(0), stderr: `host ${this.host.name}: no answer within ${Math.round(request.timeoutMs / 1000)} s` });
+    }, request.timeoutMs);
+    this.current = { request, mark, timer };
+    proc.stdin?.write(channelRequest(request.argv, mark));
+  }
+
+  private answer(): void {
+    if (!this.current) return;
+    const got = parseChannelAnswer(this.buffer, this.current.mark);
+    if (!got) return;
+    this.buffer = this.buffer.subarray(got.used);
+    // The bytes are copied out: the buffer they sit in is kept for what comes next.
+    this.settle({ exitCode: got.exitCode, stdout: Buffer.from(got.stdout), stderr: got.stderr });
+  }
+
+  private settle(r: ChannelResult): void {
+    const current = this.current;
+    if (!current) return;
+    clearTimeout(current.timer);
+    this.current = null;
+    current.request.resolve(r);
+    if (this.queue.length) this.next();
+    else if (this.proc) {
+      this.idle = setTimeout(() => this.close(), IDLE_MS);
+      this.idle.unref();
+    }
+  }
+
+  /** The connection ended: the command under way and every waiting one get `why`. */
+  private fail(exitCode: number, why: string): void {
+    const waiting = [...(this.current ? [this.current.request] : []), ...this.queue.splice(0)];
+    if (this.current) clearTimeout(this.current.timer);
+    this.current = null;
+    for (const request of waiting) request.resolve({ exitCode, stdout: Buffer.alloc(0), stderr: why });
+  }
+
+  private end(proc: StartedProcess): void {
+    if (this.proc === proc) this.proc = null;
+    proc.stdin?.end();
+    if (proc.pid) signalGroup(proc.pid, 'SIGTERM');
+  }
+
+  /** Ends the channel now (its shell on the host ends with it); waiting commands fail. */
+  close(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    const proc = this.proc;
+    if (!proc) return;
+    this.end(proc);
+    this.fail(255, `host ${this.host.name}: the channel was closed`);
+  }
+}
