@@ -10,16 +10,22 @@ import { closeMaster, createHosts } from '../hosts/index.js';
 import type { RemoteHostPort } from '../core/index.js';
 import { createRunner, runCommand } from '../exec/index.js';
 import { hostHookFiles, hostHookScript } from './host-hooks.js';
-import { LOG_ROUND_SCRIPT, parseCaptures, parseLogChunks, parseLogRound, READ_LOGS_SCRIPT, RemoteTmuxRuntime, remoteAgentEnv } from './remote-tmux-runtime.js';
+import { LOG_ROUND_SCRIPT, parseCaptures, parseLogChunks, parseLogRound, READ_LOGS_PERL, READ_LOGS_SCRIPT, READ_LOGS_SH, RemoteTmuxRuntime, remoteAgentEnv } from './remote-tmux-runtime.js';
 import { PANE_FORMAT } from './tmux.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h17-logs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The batched log read as the host's shell runs it (here: this machine's sh). */
+/**
+ * The batched log read as the host's shell runs it (here: this machine's sh), with perl (this
+ * machine has it) and without: both ways must print the same bytes.
+ */
 function read(pairs: Array<[string, number]>) {
-  const r = spawnSync('sh', ['-c', READ_LOGS_SCRIPT, 'sh', ...pairs.flatMap(([f, o]) => [f, String(o)])]);
+  const args = ['sh', ...pairs.flatMap(([f, o]) => [f, String(o)])];
+  const r = spawnSync('sh', ['-c', READ_LOGS_SCRIPT, ...args]);
   expect(r.status).toBe(0);
+  const plain = spawnSync('sh', ['-c', READ_LOGS_SH, ...args]);
+  expect(plain.stdout.equals(r.stdout)).toBe(true);
   return parseLogChunks(r.stdout, pairs.length);
 }
 
@@ -116,6 +122,21 @@ describe('reading the logs of a host in one exec', () => {
     expect(fresh!.bytes.toString()).toBe('new\n');
     writeFileSync(a, 'x\n'); // rotated: smaller than the offset
     expect(read([[a, 7]])[0]).toEqual({ size: 2, bytes: Buffer.from('x\n') });
+    // More than a round's chunk: only its last 256 KiB.
+    const big = Buffer.alloc(300 * 1024, 0x61);
+    big[big.length - 1] = 0x0a;
+    writeFileSync(b, big);
+    expect(read([[b, 0]])[0]).toEqual({ size: big.length, bytes: big.subarray(big.length - 256 * 1024) });
+  });
+  it('with perl: a FIFO or a folder at a log counts as missing (the read never blocks)', () => {
+    if (spawnSync('perl', ['-v']).status !== 0) return;
+    const fifo = join(dir, 'fifo.log');
+    spawnSync('mkfifo', [fifo]);
+    const a = join(dir, 'after.log');
+    writeFileSync(a, 'ok\n');
+    const r = spawnSync('perl', ['-e', READ_LOGS_PERL, '--', fifo, '0', dir, '0', a, '0'], { timeout: 10_000 });
+    expect(r.status).toBe(0);
+    expect(parseLogChunks(r.stdout, 3)).toEqual([null, null, { size: 3, bytes: Buffer.from('ok\n') }]);
   });
 });
 
@@ -241,9 +262,17 @@ describe.skipIf(!sshd || !SSH || !HAVE_TMUX)("a host's screen reads and log copy
   });
 
   const sshCalls = (): string[] => (existsSync(sshLog) ? readFileSync(sshLog, 'utf8').split('\n').filter(Boolean) : []);
+  /** Per runtime, the argv of each command it sent to the host's channel (readBytes). */
+  const sent: string[][] = [];
   const runtime = () => {
     const hosts = createHosts({ config: { hosts: { box: config as never } }, repoRoot: join(dir, 'sshrepo'), stateDir });
-    const rt = new RemoteTmuxRuntime(hosts.get('box'));
+    const host = hosts.get('box');
+    const port: RemoteHostPort = Object.create(host);
+    port.readBytes = (argv, options) => {
+      sent.push([...argv]);
+      return host.readBytes(argv, options);
+    };
+    const rt = new RemoteTmuxRuntime(port);
     rts.push(rt);
     return rt;
   };
@@ -263,27 +292,30 @@ describe.skipIf(!sshd || !SSH || !HAVE_TMUX)("a host's screen reads and log copy
     const direct = (name: string) => t('capture-pane', '-p', '-e', '-t', `=${name}:`).stdout.toString('utf8');
     await waitFor('the screens', async () => names.every((n) => direct(n).includes('▶')));
     t('kill-session', '-t', '=s2');
+    await rt.copyLogs(); // the host's channel is open (the rounds have run since the follows)
     const before = sshCalls().length;
+    const sentBefore = sent.length;
     const reads = await Promise.all(names.map((n) => rt.capturePane(['-p', '-e', '-t', `=${n}:`])));
     expect(reads[0]).toMatchObject({ exitCode: 0, failed: false, stdout: direct('s1') });
     expect(reads[0]!.stdout).toMatch(/\x1b\[32mok\x1b\[0m.* naïve ▶ /); // SGR escapes kept, UTF-8 intact
     expect(reads[2]).toMatchObject({ exitCode: 0, failed: false, stdout: direct('s3') });
     expect(reads[1]).toMatchObject({ failed: true, stdout: '' });
     expect(reads[1]!.stderr).toMatch(/can't find/);
-    // The three reads went in one ssh exec, and it was a log copy round (nothing ran on its own for them).
-    const during = sshCalls().slice(before);
-    const carrying = during.filter((l) => l.includes("'=s1:'"));
+    // The three reads went in one command, and it was a log copy round (nothing ran on its own for
+    // them), over the channel already open: no ssh process was started for them.
+    const carrying = sent.slice(sentBefore).filter((argv) => argv.includes('=s1:'));
     expect(carrying).toHaveLength(1);
-    expect(carrying[0]).toContain("'=s2:'");
-    expect(carrying[0]).toContain("'=s3:'");
-    expect(during.every((l) => /flotilla-read-[0-9a-f]{16}/.test(l))).toBe(true);
+    expect(carrying[0]).toContain('=s2:');
+    expect(carrying[0]).toContain('=s3:');
+    expect(carrying[0]!.some((a) => /^flotilla-read-[0-9a-f]{16}$/.test(a))).toBe(true);
+    expect(sshCalls().slice(before)).toEqual([]);
     // The same rounds copy the logs (a followed session's from where its log ended).
     appendFileSync(join(layout.logDir, 's1-a1.log'), 'more output\n');
     await waitFor('the log copy', async () => existsSync(join(dir, 'ssh-local', 's1.log')) && readFileSync(join(dir, 'ssh-local', 's1.log'), 'utf8') === 'more output\n', 30_000);
     await rt.close(); // its rounds stop: the next case counts its own execs alone
   });
 
-  it('a one-shot read (nothing followed) starts one round at once', { timeout: 60_000 }, async () => {
+  it('a one-shot read (nothing followed) starts one round at once: one ssh process, the channel', { timeout: 60_000 }, async () => {
     const rt = runtime();
     const before = sshCalls().length;
     const r = await rt.capturePane(['-p', '-t', '=s3:']);

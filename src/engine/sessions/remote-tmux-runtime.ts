@@ -20,8 +20,9 @@ const LOG_CHUNK = 256 * 1024;
 /**
  * Reads new bytes of several logs in one exec. Arguments: pairs of file and offset (-1: start at
  * the end). For each file: a line `<size> <from>`, then the bytes from..size (`-1 0` when missing).
+ * This is the POSIX shell way (three processes a file); READ_LOGS_SCRIPT uses perl when the host has it.
  */
-export const READ_LOGS_SCRIPT = `while [ $# -ge 2 ]; do
+export const READ_LOGS_SH = `while [ $# -ge 2 ]; do
 f=$1; o=$2; shift 2
 s=$(wc -c < "$f" 2>/dev/null) || { printf -- '-1 0\\n'; continue; }
 s=$((s + 0))
@@ -30,6 +31,38 @@ if [ $((s - o)) -gt ${LOG_CHUNK} ]; then o=$((s - ${LOG_CHUNK})); fi
 printf '%s %s\\n' "$s" "$o"
 if [ "$s" -gt "$o" ]; then tail -c +$((o + 1)) "$f" | head -c $((s - o)); fi
 done`;
+
+/**
+ * READ_LOGS_SH's work and output in one perl process for all the files (a round every second on a
+ * host with many agents started three processes per agent). The size is taken from the open file,
+ * and the bytes read from it: a log renamed away meanwhile (rotation) still gives what was announced.
+ * A FIFO or anything not a plain file counts as missing (never a read that blocks).
+ */
+export const READ_LOGS_PERL = String.raw`
+use strict; use warnings; use Fcntl qw(O_RDONLY O_NONBLOCK);
+binmode STDOUT; $| = 0;
+while (@ARGV >= 2) {
+  my ($f, $o) = splice(@ARGV, 0, 2);
+  my $fh;
+  unless (sysopen($fh, $f, O_RDONLY | O_NONBLOCK) && -f $fh) { close $fh if $fh; print "-1 0\n"; next }
+  binmode $fh;
+  my $s = -s $fh || 0;
+  $o = $s if $o !~ /^\d+$/;
+  $o = 0 if $o > $s;
+  $o = $s - ${LOG_CHUNK} if $s - $o > ${LOG_CHUNK};
+  print "$s $o\n";
+  my $left = $s - $o;
+  sysseek($fh, $o, 0) if $left > 0;
+  while ($left > 0) {
+    my $n = sysread($fh, my $buf, $left > 65536 ? 65536 : $left);
+    if (!$n) { print "\0" x $left; last }
+    print $buf; $left -= $n;
+  }
+  close $fh;
+}`;
+
+export const READ_LOGS_SCRIPT = `if command -v perl >/dev/null 2>&1; then exec perl -e ${shellQuote(READ_LOGS_PERL)} -- "$@"; fi
+${READ_LOGS_SH}`;
 
 /**
  * The log copy's exec also lists the host's panes (the poller's list-panes, folded in) and runs the
@@ -229,10 +262,15 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     return this.host.layout();
   }
 
+  /**
+   * A tmux command on the host's server, in the host's channel (hosts/channel.ts): a resize, a
+   * key sent, the adoption's pane list start no ssh process here nor a login shell there.
+   */
   protected override async runTmux(args: string[]): Promise<RunResult> {
     const { tmuxSocket, tmuxConf } = await this.layout();
     // -u: UTF-8 whatever the host's locale (without it tmux writes the tabs of -F formats as _).
-    return this.host.runner.run('tmux', ['-u', '-S', tmuxSocket, '-f', tmuxConf, ...args], { timeoutMs: 20_000 });
+    const r = await this.host.readBytes(['tmux', '-u', '-S', tmuxSocket, '-f', tmuxConf, ...args], { timeoutMs: 20_000 });
+    return { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr, timedOut: r.exitCode === null, failed: r.exitCode !== 0, notFound: false };
   }
 
   attachArgv(name: string): string[] {
