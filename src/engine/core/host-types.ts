@@ -22,7 +22,11 @@ export interface RemoteHostPort {
   readonly config: HostConfig;
   /** Runs a program on the host (argv only; cwd and env applied there). */
   readonly runner: Runner;
-  /** Runs a program on the host and returns its stdout as bytes (binary-safe). */
+  /**
+   * Runs a program on the host and returns its stdout as bytes (binary-safe), in the host's
+   * long-lived channel (hosts/channel.ts): no process per call, for what runs often. Calls wait
+   * their turn; exit 255 with ssh's words when the connection failed, null when past `timeoutMs`.
+   */
   readBytes(argv: readonly string[], options?: { timeoutMs?: number }): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }>;
   /**
    * Runs a program on the host with its output passed on as it comes (nothing collected): a check.
