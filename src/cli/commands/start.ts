@@ -42,14 +42,19 @@ Exit codes: 0 started or queued, 1 an agent could not start (e.g. its command is
     const offEvents = wait ? sayWhyWaiting(fleet, io) : fleet.events.on((e) => e.type === 'error' && io.err(`flotilla: warning: ${e.message}`));
     // Ctrl-C (or a kill) while an agent waits for admission gives up the wait: closing the fleet
     // ends it, and the task goes back from queued to where it was. A second one exits at once.
-    const waitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     let givenUp = false;
-    const onWaitSignal = () => {
+    let onSignal = () => {
       if (givenUp) process.exit(130);
       givenUp = true;
       void fleet.close();
     };
-    for (const sig of waitSignals) process.on(sig, onWaitSignal);
+    // ONE listener per signal for the whole command; what a signal does changes with `onSignal`.
+    // Removing a listener and adding another lost signals: Node closes the first signal handle, so
+    // a signal that came just before (the test saw the "started" line and sent it) was dropped
+    // with it (the command then waited forever), and one that came in between met no handler at
+    // all (the default action killed flotilla and left the agent to the watchdog).
+    const relay = () => onSignal();
+    for (const sig of SIGNALS) process.on(sig, relay);
     const inProcess: string[] = [];
     try {
       const ids = selectTasks('start', fleet.store.getState().tasks, { ids: positionals, ...values });
@@ -78,12 +83,17 @@ Exit codes: 0 started or queued, 1 an agent could not start (e.g. its command is
         inProcess.push(id);
         return { line: `started ${id} (attempt ${attempt}, pid ${info.pid ?? '?'}) in this process; Ctrl-C stops it` };
       }, laneOf);
-      for (const sig of waitSignals) process.off(sig, onWaitSignal);
       offEvents();
-      if (inProcess.length) code = Math.max(code, await waitForPtyAgents(fleet, io, inProcess));
+      if (inProcess.length) {
+        // From here a signal stops the agents this process holds (and records it).
+        onSignal = () => {
+          for (const id of inProcess) void fleet.dispatch({ type: 'task.stop', id }).catch(() => undefined);
+        };
+        code = Math.max(code, await waitForPtyAgents(fleet, io, inProcess));
+      }
       return code;
     } finally {
-      for (const sig of waitSignals) process.off(sig, onWaitSignal);
+      for (const sig of SIGNALS) process.off(sig, relay);
       offEvents();
       await fleet.close();
     }
@@ -106,9 +116,11 @@ function sayWhyWaiting(fleet: Fleet, io: CliIO): () => void {
   });
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * The pty runtime: the agents live in this process, so wait until each exits. Ctrl-C, a kill or a
- * closed terminal stop their whole process groups (and record it).
+ * The pty runtime: the agents live in this process, so wait until each exits. (Ctrl-C, a kill or a
+ * closed terminal stop their whole process groups and record it: the command's signal listener.)
  */
 async function waitForPtyAgents(fleet: Fleet, io: CliIO, ids: string[]): Promise<number> {
   const exits = ids.map(
@@ -129,12 +141,6 @@ async function waitForPtyAgents(fleet: Fleet, io: CliIO, ids: string[]): Promise
         }
       }),
   );
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const onSignal = () => {
-    for (const id of ids) void fleet.dispatch({ type: 'task.stop', id }).catch(() => undefined);
-  };
-  for (const sig of signals) process.on(sig, onSignal);
   await Promise.all(exits);
-  for (const sig of signals) process.off(sig, onSignal);
   return EXIT.ok;
 }
