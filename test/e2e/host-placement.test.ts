@@ -90,6 +90,8 @@ describe.skipIf(!sshd || !HAVE_TMUX)('placement and host slots through the real 
 
   it('a full host: the next task pinned there is queued with the reason, and starts when the first is stopped', { timeout: 240_000 }, async () => {
     const queued = await cli(['start', 'second', '--host', 'roomy']);
+    // Once (a loaded CI machine) `second` started here: say what the registry held of `first` then.
+    if (!/^second queued/m.test(queued.stdout)) console.log(`host-placement e2e: second not queued; first was ${JSON.stringify((await status()).tasks.find((t) => t.id === 'first'))}`);
     expect(queued.code).toBe(0);
     expect(queued.stdout).toMatch(/^second queued, waiting: host roomy 1\/1 agent slots busy; the next pass/m);
     const s = await status();
