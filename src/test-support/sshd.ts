@@ -81,7 +81,11 @@ export async function startSshd(sshd: string): Promise<TestSshd> {
     },
     kill() {
       // The listener and the per-connection processes it forked (its children): a host that went
-      // away takes its open connections with it.
+      // away takes its open connections with it. The listener is stopped first: between the
+      // children's kill and its own it could accept a reconnect (a log copy each second asks again
+      // at once), and that new connection outlived the "dead" host (seen once under load: the
+      // agent's output kept coming for a minute after the kill).
+      child.kill('SIGSTOP');
       spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
       child.kill('SIGKILL');
     },
