@@ -22,8 +22,13 @@ export interface RemoteHostPort {
   readonly config: HostConfig;
   /** Runs a program on the host (argv only; cwd and env applied there). */
   readonly runner: Runner;
-  /** Runs a program on the host and returns its stdout as bytes (binary-safe). */
-  readBytes(argv: readonly string[], options?: { timeoutMs?: number }): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }>;
+  /**
+   * Runs a program on the host, in its long-lived channel (hosts/channel.ts), and returns its stdout
+   * as bytes (binary-safe). `exitCode` null: no answer within `timeoutMs` (counted from the call).
+   * `sshStderr` is set when the connection failed under the command (exit 255): ssh's own words,
+   * empty when it said none; `error` when ssh could not be started here.
+   */
+  readBytes(argv: readonly string[], options?: { timeoutMs?: number }): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string; sshStderr?: string; error?: string }>;
   /**
    * Runs a program on the host with its output passed on as it comes (nothing collected): a check.
    * `onPid` gets the local ssh client's pid. `timeoutMs` and `signal` end that client only, which
