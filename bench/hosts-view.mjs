@@ -24,6 +24,9 @@ const AGENTS = Number(process.env.AGENTS ?? 50);
 const KEYS = Number(process.env.BENCH_KEYS ?? 30);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 10);
+// ms between a key's screen and the next key: 50 moves fast (rows passed are not followed); 300 is
+// single presses, each row followed (its live pane's ssh -t client started).
+const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 50);
 const NODE_ARGS = (process.env.BENCH_VIEW_NODE_ARGS || '').split(' ').filter(Boolean);
 if (!SSHD) {
   console.log('hosts view bench: sshd not found (install openssh-server)');
@@ -90,7 +93,7 @@ async function measureView(root, label) {
     await sleep(200);
   }
   await sleep(3000);
-  const times = await listKeyLatencies(VIEW_SOCKET, ids, KEYS, 20_000);
+  const times = await listKeyLatencies(VIEW_SOCKET, ids, KEYS, 20_000, GAP_MS);
   const c0 = viewTicks(pid);
   const w0 = performance.now();
   let ssh = 0;
@@ -142,7 +145,7 @@ try {
     }
   }
   console.log(`hosts view bench: ${AGENTS} agents (a line a second each) across ${HOSTS} loopback sshd hosts vs the same ${AGENTS} on this machine's tmux`);
-  console.log(`(both fleets started in ${((performance.now() - t0) / 1000).toFixed(0)} s; both stay live; the view in tmux 200x50, ${KEYS} list keys j/k, CPU over ${CPU_SECONDS} s; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
+  console.log(`(both fleets started in ${((performance.now() - t0) / 1000).toFixed(0)} s; both stay live; the view in tmux 200x50, ${KEYS} list keys j/k ${GAP_MS} ms apart, CPU over ${CPU_SECONDS} s; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
   const report = (r) =>
     console.log(`${r.label.padEnd(34)} key p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms; view CPU ${r.cpu.toFixed(2)} % (its ssh clients included); RSS ${r.rss.toFixed(0)} MB; ssh clients of the view alive ${r.sshLive.toFixed(2)} on average`);
   const local = [];

@@ -23,10 +23,11 @@ export interface RemoteHostPort {
   /** Runs a program on the host (argv only; cwd and env applied there). */
   readonly runner: Runner;
   /**
-   * Runs a program on the host, in its long-lived channel (hosts/channel.ts), and returns its stdout
-   * as bytes (binary-safe). `exitCode` null: no answer within `timeoutMs` (counted from the call).
-   * `sshStderr` is set when the connection failed under the command (exit 255): ssh's own words,
-   * empty when it said none; `error` when ssh could not be started here.
+   * Runs a program on the host and returns its stdout as bytes (binary-safe), in the host's
+   * long-lived channel (hosts/channel.ts): no process per call, for what runs often. Calls wait
+   * their turn; `exitCode` null when there is no answer within `timeoutMs` (counted from the call,
+   * the wait included); exit 255 when the connection failed under the command, then `sshStderr`
+   * holds ssh's own words (empty when it said none); `error` when ssh could not be started here.
    */
   readBytes(argv: readonly string[], options?: { timeoutMs?: number }): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string; sshStderr?: string; error?: string }>;
   /**

@@ -79,6 +79,13 @@ describe.skipIf(!sshd)('HostChannel against a real sshd', () => {
     expect(existsSync('/tmp/pwned-ch17')).toBe(false);
     channel.close();
   });
+  it('what the host prints before its shell reads (a login rc, a banner) is not taken for an answer', async () => {
+    const channel = new HostChannel(host, ['sh', '-c', 'echo "welcome to box"; printf "no newline"; exec sh']);
+    const r = await channel.run(['echo', 'first']);
+    expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(r.stdout.toString()).toBe('first\n');
+    channel.close();
+  });
   it('a command past its time ends the channel; the next command opens a new one', async () => {
     const channel = new HostChannel(host);
     const slow = await channel.run(['sleep', '5'], { timeoutMs: 500 });

@@ -83,7 +83,14 @@ export class HostChannel {
   /** ssh processes this channel started (tests and benches count them). */
   opened = 0;
 
-  constructor(private readonly host: SshHost) {}
+  /** Until the shell's first line: what a login rc printed before it is not an answer. */
+  private hello: Buffer | null = null;
+
+  /** `shell`: the program the channel runs on the host (tests give one that prints first). */
+  constructor(
+    private readonly host: SshHost,
+    private readonly shell: readonly string[] = ['sh'],
+  ) {}
 
   /** Runs `argv` on the host in the channel's shell (commands wait their turn). */
   run(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<ChannelResult> {
@@ -111,14 +118,27 @@ export class HostChannel {
   }
 
   private open(): StartedProcess {
-    const argv = [...sshArgv(this.host), remoteLine({ argv: ['sh'] }, this.host.config.env)];
+    const argv = [...sshArgv(this.host), remoteLine({ argv: [...this.shell] }, this.host.config.env)];
     const proc = localTransport.start({ argv, input: '' });
     this.opened++;
     this.buffer = Buffer.alloc(0);
     this.sshErr = '';
+    const hello = `flotilla-ch-hello-${randomBytes(8).toString('hex')}`;
+    this.hello = Buffer.from(`${hello}\n`);
+    proc.stdin?.write(`printf '%s\\n' ${hello}\n`);
     proc.stdout.on('data', (chunk: Buffer) => {
       if (this.proc !== proc) return;
       this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      if (this.hello) {
+        const at = this.buffer.indexOf(this.hello);
+        if (at < 0) {
+          // A banner that never ends is no shell: keep only what could hold the start of the line.
+          if (this.buffer.length > 1024 * 1024) this.buffer = this.buffer.subarray(-this.hello.length);
+          return;
+        }
+        this.buffer = this.buffer.subarray(at + this.hello.length);
+        this.hello = null;
+      }
       this.answer();
     });
     proc.stderr.on('data', (chunk: Buffer) => {

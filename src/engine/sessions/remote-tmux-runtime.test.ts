@@ -225,6 +225,27 @@ describe('the hook file on a host, set up by the launch exec (the host being thi
     await rt.copyLogs();
     expect(readFileSync(join(dir, 'local', 'events.jsonl'), 'utf8')).toBe('{"event":"Stop","attempt":1}\n{"event":"Notification","attempt":1}\n');
     expect(readFileSync(join(dir, 'local', 'host-a1.offset'), 'utf8')).toBe(`${statSync(files.events).size}\n`);
+    // Another flotilla process (a `check` beside the view) copied the next event first: it is not copied twice.
+    const local = join(dir, 'local', 'events.jsonl');
+    const before = readFileSync(local, 'utf8');
+    const other = '{"event":"Stop","attempt":1,"n":2}\n';
+    appendFileSync(files.events, other);
+    appendFileSync(local, other);
+    writeFileSync(join(dir, 'local', 'host-a1.offset'), `${statSync(files.events).size}\n`);
+    appendFileSync(files.events, '{"event":"Stop","attempt":1,"n":3}\n');
+    await rt.copyLogs();
+    expect(readFileSync(local, 'utf8')).toBe(`${before}${other}{"event":"Stop","attempt":1,"n":3}\n`);
+    // The local log, kept open between rounds, is still moved to .1 once past its cap (1e6 here).
+    const remoteLog = join(stateDir, 'logs', 'job-a1.log');
+    const chunk = Buffer.alloc(200 * 1024, 0x61);
+    for (let i = 0; i < 6; i++) {
+      appendFileSync(remoteLog, chunk);
+      await rt.copyLogs();
+    }
+    const kept = statSync(join(dir, 'local', 'job-a1.log')).size;
+    expect(kept).toBeLessThanOrEqual(1e6);
+    expect(kept + statSync(join(dir, 'local', 'job-a1.log.1')).size).toBe(statSync(remoteLog).size);
+    expect(statSync(join(dir, 'local', 'job-a1.log')).mode & 0o777).toBe(0o600);
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, stat } from 'node:fs/promises';
+import { readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PtyError, openNoFollow, type HostLayout, type RemoteHostPort, type RunResult } from '../core/index.js';
 import { CAPTURE_BATCH_MS } from './capture-batch.js';
@@ -216,6 +216,8 @@ export function parseLogChunks(out: Buffer, count: number): Array<{ size: number
 interface Followed {
   remoteLog: string;
   localLog: string;
+  /** The local log, kept open while followed (made on the first bytes). */
+  out?: LocalLog;
   /** Next byte of the remote log to copy; -1: start at its end (an adopted session). */
   offset: number;
   maxBytes: number;
@@ -370,6 +372,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   }
 
   private followLog(name: string, f: Followed): void {
+    void this.followed.get(name)?.out?.close();
     this.followed.set(name, f);
     this.startLogTimer();
   }
@@ -454,8 +457,6 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   private async roundWith(reads: Array<{ args: string[]; resolve: (r: RunResult) => void }>): Promise<void> {
     if (this.followed.size === 0 && this.sessions.size === 0 && reads.length === 0) return;
     const list = [...this.followed.entries()];
-    // Another flotilla process may have copied events since (the TUI and a `check`).
-    for (const [, f] of list) if (f.events) f.events.offset = Math.max(f.events.offset, await readOffset(f.events.offsetFile));
     const files = list.flatMap(([name, f]) => [
       { kind: 'log' as const, name, f, args: [f.remoteLog, String(f.offset)] },
       ...(f.events ? [{ kind: 'events' as const, name, f, args: [f.events.remote, String(f.events.offset)] }] : []),
@@ -486,7 +487,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
       if (!c) continue;
       if (kind === 'log') {
         f.offset = c.size;
-        if (c.bytes.length) await appendCapped(f.localLog, c.bytes, f.maxBytes);
+        if (c.bytes.length) await (f.out ??= new LocalLog(f.localLog, f.maxBytes)).append(c.bytes);
       } else if (kind === 'events' && f.events) {
         await this.copyEvents(f.events, c);
       } else if (kind === 'blocks' && f.blocks) {
@@ -500,13 +501,27 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
         }
       }
     }
-    for (const [name] of list) if (!this.sessions.get(name)) this.followed.delete(name);
+    for (const [name, f] of list) {
+      if (this.sessions.get(name) || this.followed.get(name) !== f) continue;
+      this.followed.delete(name);
+      await f.out?.close();
+    }
   }
 
   /** Appends the whole lines of a chunk of the host's events file to the local one; remembers how far. */
   private async copyEvents(events: NonNullable<Followed['events']>, c: { size: number; bytes: Buffer }): Promise<void> {
-    const from = c.size - c.bytes.length;
-    const end = c.bytes.lastIndexOf(0x0a) + 1;
+    let from = c.size - c.bytes.length;
+    let bytes = c.bytes;
+    if (bytes.length) {
+      // Another flotilla process (the view and a `check`) may have copied some of these already:
+      // asked only when events came (a read of the offset file per session per round before).
+      const done = await readOffset(events.offsetFile);
+      if (done > from && done <= c.size) {
+        bytes = bytes.subarray(done - from);
+        from = done;
+      }
+    }
+    const end = bytes.lastIndexOf(0x0a) + 1;
     if (end === 0) {
       events.offset = from;
       return;
@@ -514,7 +529,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     await ensurePrivateDir(dirname(events.local));
     const handle = await openNoFollow(events.local, 'a'); // never through a link planted there
     try {
-      await handle.write(c.bytes.subarray(0, end));
+      await handle.write(bytes.subarray(0, end));
     } finally {
       await handle.close();
     }
@@ -528,6 +543,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     await this.copyLogs().catch(() => undefined);
     if (this.logTimer) clearInterval(this.logTimer);
     this.logTimer = null;
+    await Promise.all([...this.followed.values()].map((f) => f.out?.close()));
     this.followed.clear();
     await super.close(options);
   }
@@ -547,17 +563,40 @@ async function readOffset(file: string): Promise<number> {
   }
 }
 
-/** Appends to a local log (0600), moving it to `.1` once past `maxBytes`. */
-async function appendCapped(file: string, bytes: Buffer, maxBytes: number): Promise<void> {
-  try {
-    if ((await stat(file)).size + bytes.length > maxBytes) await rename(file, `${file}.1`);
-  } catch {
-    // not there yet
+/**
+ * The local copy of a host's log (0600), moved to `.1` once past `maxBytes`. It stays open while
+ * its session is followed: a round each second for every session opened, checked and closed it.
+ */
+class LocalLog {
+  private handle: FileHandle | null = null;
+  private size = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  async append(bytes: Buffer): Promise<void> {
+    if (this.handle && this.size + bytes.length > this.maxBytes) {
+      await this.close();
+      await rename(this.file, `${this.file}.1`).catch(() => undefined);
+    }
+    if (!this.handle) {
+      try {
+        if ((await stat(this.file)).size + bytes.length > this.maxBytes) await rename(this.file, `${this.file}.1`);
+      } catch {
+        // not there yet
+      }
+      this.handle = await openNoFollow(this.file, 'a'); // never through a symlink planted at the log
+      this.size = (await this.handle.stat()).size;
+    }
+    await this.handle.write(bytes);
+    this.size += bytes.length;
   }
-  const handle = await openNoFollow(file, 'a'); // never through a symlink planted at the log
-  try {
-    await handle.write(bytes);
-  } finally {
-    await handle.close();
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close().catch(() => undefined);
   }
 }

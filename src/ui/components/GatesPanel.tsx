@@ -10,7 +10,9 @@ export function GatesPanel({ task, config, maxRows }: { task: Task | undefined; 
   if (!task) return <Text dimColor>no task selected</Text>;
   const rows: ReactNode[] = [];
   if (Object.keys(task.gates).length === 0) {
-    rows.push(<Text key="-" dimColor wrap="truncate">no gate results yet for {task.id} (the monitor has not checked it)</Text>);
+    // With no gates in config there is nothing to wait for: saying the monitor has not checked would never end.
+    const text = config.gates.length === 0 ? `no gates configured (config "gates"): ${task.id} has none to pass` : `no gate results yet for ${task.id} (the monitor has not checked it)`;
+    rows.push(<Text key="-" dimColor wrap="truncate">{text}</Text>);
   }
   for (const g of gateList(task, config)) {
     rows.push(

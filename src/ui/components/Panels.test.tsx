@@ -45,6 +45,12 @@ describe('Panels', () => {
     expect(render(<Panels {...base} task={makeTask({ id: 'a' })} />).lastFrame()).toContain('no gate results yet for a');
   });
 
+  it('Gates: with no gates in config it says so, not that the monitor has yet to check', () => {
+    const frame = render(<Panels {...base} config={testConfig({ gates: [] })} task={makeTask({ id: 'a' })} />).lastFrame()!;
+    expect(frame).toContain('no gates configured (config "gates"): a has none to pass');
+    expect(frame).not.toContain('not checked');
+  });
+
   it('Queue: not available without admission; gauge, jobs, reasons and recommendation with it', () => {
     expect(render(<Panels {...base} panel="queue" />).lastFrame()).toContain('admission queue not available yet');
     const snap: ResourcesSnapshot = {
