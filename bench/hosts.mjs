@@ -253,8 +253,8 @@ try {
   console.log(`with a stalled host (timeout 5 s): pass ${f(withStall.ms)}; the ${healthy.length} healthy hosts answered in ${f(Math.max(...healthy))} at most`);
   console.log(`real pass (engine, ${AGENTS} tasks started on ${HOSTS} hosts in ${f(real.startMs)}):`);
   console.log(`  first (commits fetched back):              ${f(real.first.ms)}, ${real.first.ssh} ssh processes (${real.first.fetches} git fetch)`);
-  console.log(`  nothing moved, same process (median):      ${f(median(real.idle.map((p) => p.ms)))}, ${real.idle[0].ssh} ssh processes per pass (aim ≤ 1 per host, ≤ 1.5 s)`);
-  console.log(`  nothing moved, a process each (median):    ${f(median(real.checks.map((p) => p.ms)))}, ${real.checks[0].ssh} ssh processes per process (as \`flotilla check\`: its hosts' channels)`);
+  console.log(`  nothing moved, same process (median):      ${f(median(real.idle.map((p) => p.ms)))}, ${real.idle.map((p) => p.ssh).join(', ')} ssh processes in passes 1..${real.idle.length} (aim ≤ 1 per host, ≤ 1.5 s; the channels close after 60 s unused)`);
+  console.log(`  nothing moved, a process each (median):    ${f(median(real.checks.map((p) => p.ms)))}, ${real.checks.map((p) => p.ssh).join(', ')} ssh processes per process (as \`flotilla check\`: its hosts' channels)`);
   console.log(`  one branch moved on one host:              ${f(real.moved.ms)}, ${real.moved.ssh} ssh processes`);
 } finally {
   for (const s of execFileSync('sh', ['-c', `ls -d ${dir}/h*/flot/.flotilla/*/tmux 2>/dev/null || true`], { encoding: 'utf8' }).split('\n').filter(Boolean)) sockets.push(s);
