@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, renameSync, statSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PtyError, openNoFollow, type HostLayout, type RemoteHostPort, type RunResult } from '../core/index.js';
+import { PtyError, openNoFollow, openNoFollowSync, type HostLayout, type RemoteHostPort, type RunResult } from '../core/index.js';
 import { CAPTURE_BATCH_MS } from './capture-batch.js';
 import { shellQuote } from '../core/index.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
@@ -372,7 +373,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
   }
 
   private followLog(name: string, f: Followed): void {
-    void this.followed.get(name)?.out?.close();
+    this.followed.get(name)?.out?.close();
     this.followed.set(name, f);
     this.startLogTimer();
   }
@@ -487,7 +488,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
       if (!c) continue;
       if (kind === 'log') {
         f.offset = c.size;
-        if (c.bytes.length) await (f.out ??= new LocalLog(f.localLog, f.maxBytes)).append(c.bytes);
+        if (c.bytes.length) (f.out ??= new LocalLog(f.localLog, f.maxBytes)).append(c.bytes);
       } else if (kind === 'events' && f.events) {
         await this.copyEvents(f.events, c);
       } else if (kind === 'blocks' && f.blocks) {
@@ -504,7 +505,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     for (const [name, f] of list) {
       if (this.sessions.get(name) || this.followed.get(name) !== f) continue;
       this.followed.delete(name);
-      await f.out?.close();
+      f.out?.close();
     }
   }
 
@@ -543,7 +544,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     await this.copyLogs().catch(() => undefined);
     if (this.logTimer) clearInterval(this.logTimer);
     this.logTimer = null;
-    await Promise.all([...this.followed.values()].map((f) => f.out?.close()));
+    for (const f of this.followed.values()) f.out?.close();
     this.followed.clear();
     await super.close(options);
   }
@@ -566,9 +567,11 @@ async function readOffset(file: string): Promise<number> {
 /**
  * The local copy of a host's log (0600), moved to `.1` once past `maxBytes`. It stays open while
  * its session is followed: a round each second for every session opened, checked and closed it.
+ * Synchronous calls on purpose (as the log reads of tmux-session.ts): a small append to a local
+ * file takes microseconds, and the promise-based write cost a thread-pool trip each.
  */
 class LocalLog {
-  private handle: FileHandle | null = null;
+  private fd: number | null = null;
   private size = 0;
 
   constructor(
@@ -576,27 +579,33 @@ class LocalLog {
     private readonly maxBytes: number,
   ) {}
 
-  async append(bytes: Buffer): Promise<void> {
-    if (this.handle && this.size + bytes.length > this.maxBytes) {
-      await this.close();
-      await rename(this.file, `${this.file}.1`).catch(() => undefined);
-    }
-    if (!this.handle) {
+  append(bytes: Buffer): void {
+    if (this.fd !== null && this.size + bytes.length > this.maxBytes) {
+      this.close();
       try {
-        if ((await stat(this.file)).size + bytes.length > this.maxBytes) await rename(this.file, `${this.file}.1`);
+        renameSync(this.file, `${this.file}.1`);
       } catch {
-        // not there yet
+        // gone meanwhile
       }
-      this.handle = await openNoFollow(this.file, 'a'); // never through a symlink planted at the log
-      this.size = (await this.handle.stat()).size;
     }
-    await this.handle.write(bytes);
+    if (this.fd === null) {
+      const st = statSync(this.file, { throwIfNoEntry: false });
+      if (st && st.size + bytes.length > this.maxBytes) renameSync(this.file, `${this.file}.1`);
+      const fd = openNoFollowSync(this.file, 'a'); // never through a symlink planted at the log
+      this.fd = fd;
+      this.size = fstatSync(fd).size;
+    }
+    for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
     this.size += bytes.length;
   }
 
-  async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
-    await handle?.close().catch(() => undefined);
+  close(): void {
+    if (this.fd === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    this.fd = null;
   }
 }
