@@ -25,9 +25,11 @@ export interface RemoteHostPort {
   /**
    * Runs a program on the host and returns its stdout as bytes (binary-safe), in the host's
    * long-lived channel (hosts/channel.ts): no process per call, for what runs often. Calls wait
-   * their turn; exit 255 with ssh's words when the connection failed, null when past `timeoutMs`.
+   * their turn; `exitCode` null when there is no answer within `timeoutMs` (counted from the call,
+   * the wait included); exit 255 when the connection failed under the command, then `sshStderr`
+   * holds ssh's own words (empty when it said none); `error` when ssh could not be started here.
    */
-  readBytes(argv: readonly string[], options?: { timeoutMs?: number }): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }>;
+  readBytes(argv: readonly string[], options?: { timeoutMs?: number }): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string; sshStderr?: string; error?: string }>;
   /**
    * Runs a program on the host with its output passed on as it comes (nothing collected): a check.
    * `onPid` gets the local ssh client's pid. `timeoutMs` and `signal` end that client only, which

@@ -27,6 +27,8 @@ export const gitArgs = {
   worktreePrune: () => ['worktree', 'prune'],
   worktreeList: () => ['worktree', 'list', '--porcelain', '-z'],
   branchDelete: (branch: string) => ['branch', '-D', '--', branch],
+  /** Makes branch point at sha, only when no such branch exists (fails otherwise). */
+  branchCreateAt: (branch: string, sha: string) => ['update-ref', '--no-deref', `refs/heads/${branch}`, sha, ''],
   statusPorcelain: () => ['status', '--porcelain=v2', '--branch', '-z'],
   revListCount: (range: string) => ['rev-list', '--count', range],
   revListLeftRight: (base: string, head: string) => ['rev-list', '--left-right', '--count', `${base}...${head}`],

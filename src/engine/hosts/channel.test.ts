@@ -97,6 +97,22 @@ describe.skipIf(!sshd)('HostChannel against a real sshd', () => {
     expect(channel.opened).toBe(2);
     channel.close();
   });
+  it('a command waiting behind a slow one gets its own time from its call; the slow one goes on in the same channel', async () => {
+    const channel = new HostChannel(host);
+    const order: string[] = [];
+    const slow = channel.run(['sh', '-c', 'sleep 2; echo slept'], { timeoutMs: 20_000 }).then((r) => (order.push('slow'), r));
+    const waiting = channel.run(['echo', 'late'], { timeoutMs: 300 }).then((r) => (order.push('waiting'), r));
+    const late = await waiting;
+    expect(late.exitCode).toBeNull();
+    expect(late.stderr).toMatch(/host box: no answer within/);
+    const done = await slow;
+    expect(done).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(done.stdout.toString()).toBe('slept\n');
+    expect(order).toEqual(['waiting', 'slow']);
+    expect((await channel.run(['echo', 'next'])).stdout.toString()).toBe('next\n');
+    expect(channel.opened).toBe(1);
+    channel.close();
+  });
   it('a host that went away fails with ssh\'s reason (exit 255), and answers again once it is back', async () => {
     const channel = new HostChannel(host);
     expect((await channel.run(['true'])).exitCode).toBe(0);

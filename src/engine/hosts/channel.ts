@@ -8,11 +8,21 @@ export interface ChannelResult {
   exitCode: number | null;
   stdout: Buffer;
   stderr: string;
+  /**
+   * Set when the channel's ssh ended under this command (exit 255: the connection could not be
+   * opened, or it dropped): what ssh itself printed while the command waited, empty when it said
+   * nothing. A probe reads the host's fault (refused, auth, host key) from it.
+   */
+  sshStderr?: string;
+  /** ssh could not be started here at all (not installed): why. */
+  error?: string;
 }
 
 interface Request {
   argv: readonly string[];
   timeoutMs: number;
+  /** Counts from the call: time spent waiting behind other commands is part of it. */
+  timer: NodeJS.Timeout | null;
   resolve: (r: ChannelResult) => void;
 }
 
@@ -60,13 +70,14 @@ export function parseChannelAnswer(out: Buffer, mark: string): { exitCode: numbe
  * after another and their answers read back, so a command every second (the view's log copy
  * rounds) starts no ssh client here and no session or login shell there. Binary-safe stdout.
  * A command that runs past its time, or a connection that drops, ends the channel (its commands get
- * the failure); the next command opens a new one. It holds no event-loop reference while idle.
+ * the failure); the next command opens a new one. A command's time counts from its call, so one
+ * waiting behind a slow command still answers within it. No event-loop reference while idle.
  */
 export class HostChannel {
   private proc: StartedProcess | null = null;
   private buffer: Buffer = Buffer.alloc(0);
   private sshErr = '';
-  private current: { request: Request; mark: string; timer: NodeJS.Timeout } | null = null;
+  private current: { request: Request; mark: string } | null = null;
   private readonly queue: Request[] = [];
   private idle: NodeJS.Timeout | null = null;
   /** ssh processes this channel started (tests and benches count them). */
@@ -84,9 +95,26 @@ export class HostChannel {
   /** Runs `argv` on the host in the channel's shell (commands wait their turn). */
   run(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<ChannelResult> {
     return new Promise((resolve) => {
-      this.queue.push({ argv, timeoutMs: options.timeoutMs ?? 30_000, resolve });
+      const request: Request = { argv, timeoutMs: options.timeoutMs ?? 30_000, timer: null, resolve };
+      request.timer = setTimeout(() => this.expire(request), request.timeoutMs);
+      this.queue.push(request);
       this.next();
     });
+  }
+
+  /** A command's time ran out: one under way ends the channel (the host stalls); one waiting just leaves. */
+  private expire(request: Request): void {
+    const late: ChannelResult = { exitCode: null, stdout: Buffer.alloc(0), stderr: `host ${this.host.name}: no answer within ${Math.round(request.timeoutMs / 1000)} s` };
+    if (this.current?.request === request) {
+      // A host that stalls: the channel is ended (a later command opens a new one).
+      if (this.proc) this.end(this.proc);
+      this.settle(late);
+      return;
+    }
+    const at = this.queue.indexOf(request);
+    if (at < 0) return;
+    this.queue.splice(at, 1);
+    request.resolve(late);
   }
 
   private open(): StartedProcess {
@@ -120,8 +148,10 @@ export class HostChannel {
     void proc.exited.then((exit) => {
       if (this.proc !== proc) return;
       this.proc = null;
-      const why = exit.error ? `ssh: ${exit.error.message}` : this.sshErr.trim() || `host ${this.host.name}: the connection ended`;
-      this.fail(exit.exitCode === 0 || exit.exitCode === null ? 255 : exit.exitCode, why);
+      if (exit.error) return this.fail({ exitCode: 255, stdout: Buffer.alloc(0), stderr: `ssh: ${exit.error.message}`, error: `ssh: ${exit.error.message}` });
+      const said = this.sshErr;
+      const exitCode = exit.exitCode === 0 || exit.exitCode === null ? 255 : exit.exitCode;
+      this.fail({ exitCode, stdout: Buffer.alloc(0), stderr: said.trim() || `host ${this.host.name}: the connection ended`, sshStderr: said });
     });
     // The channel's process and pipes keep nothing alive here: a pending command's timer does.
     proc.unref?.();
@@ -134,13 +164,10 @@ export class HostChannel {
     this.idle = null;
     const request = this.queue.shift()!;
     const proc = (this.proc ??= this.open());
+    // What ssh says from here on is about this command (a failed open, a dropped connection).
+    this.sshErr = '';
     const mark = `flotilla-ch-${randomBytes(8).toString('hex')}`;
-    const timer = setTimeout(() => {
-      // A host that stalls: the channel is ended (a later command opens a new one).
-      this.end(proc);
-      this.settle({ exitCode: null, stdout: Buffer.alloc(0), stderr: `host ${this.host.name}: no answer within ${Math.round(request.timeoutMs / 1000)} s` });
-    }, request.timeoutMs);
-    this.current = { request, mark, timer };
+    this.current = { request, mark };
     proc.stdin?.write(channelRequest(request.argv, mark));
   }
 
@@ -156,7 +183,7 @@ export class HostChannel {
   private settle(r: ChannelResult): void {
     const current = this.current;
     if (!current) return;
-    clearTimeout(current.timer);
+    if (current.request.timer) clearTimeout(current.request.timer);
     this.current = null;
     current.request.resolve(r);
     if (this.queue.length) this.next();
@@ -166,12 +193,14 @@ export class HostChannel {
     }
   }
 
-  /** The connection ended: the command under way and every waiting one get `why`. */
-  private fail(exitCode: number, why: string): void {
+  /** The connection ended: the command under way and every waiting one get `r`. */
+  private fail(r: ChannelResult): void {
     const waiting = [...(this.current ? [this.current.request] : []), ...this.queue.splice(0)];
-    if (this.current) clearTimeout(this.current.timer);
     this.current = null;
-    for (const request of waiting) request.resolve({ exitCode, stdout: Buffer.alloc(0), stderr: why });
+    for (const request of waiting) {
+      if (request.timer) clearTimeout(request.timer);
+      request.resolve(r);
+    }
   }
 
   private end(proc: StartedProcess): void {
@@ -187,6 +216,6 @@ export class HostChannel {
     const proc = this.proc;
     if (!proc) return;
     this.end(proc);
-    this.fail(255, `host ${this.host.name}: the channel was closed`);
+    this.fail({ exitCode: 255, stdout: Buffer.alloc(0), stderr: `host ${this.host.name}: the channel was closed` });
   }
 }

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { FlotillaConfig, PassHost, Task } from '../core/index.js';
+import type { FlotillaConfig, HostsPort, PassHost, Task } from '../core/index.js';
 import { withFileLock, writeFileAtomic } from '../fs/index.js';
 import { nextHostHealth, type HostEvent, type HostHealth } from './health.js';
-import { probeHosts, type ProbeOutcome } from './probe-hosts.js';
+import { channelRun, probeHosts, transportRun, type ProbeOutcome } from './probe-hosts.js';
 import { hostTmuxSocket } from './remote-host.js';
 import { controlDir, sshTransport } from './ssh.js';
 
@@ -44,6 +44,9 @@ export interface HostsPassResult {
  * The monitoring pass's one probe per configured host, all at once, each with its own timeout: for
  * a host with attempts (`worktrees`: their worktrees there), the state of every flotilla tmux
  * session on it and `git status` of each of those worktrees; for the others, that they answer.
+ * With the fleet's `hosts` each probe runs in that host's channel, the one ssh process the
+ * process's other commands on the host share (a one-shot `check`: one ssh process per host);
+ * without, each is an ssh exec of its own.
  */
 export function probeHostsForPass(input: {
   config: Pick<FlotillaConfig, 'hosts'>;
@@ -51,6 +54,7 @@ export function probeHostsForPass(input: {
   repoRoot: string;
   worktrees: ReadonlyMap<string, readonly string[]>;
   timeoutMs: number;
+  hosts?: Pick<HostsPort, 'get'>;
 }): Promise<ProbeOutcome[]> {
   const dir = controlDir(input.stateDir);
   return probeHosts(
@@ -60,7 +64,7 @@ export function probeHostsForPass(input: {
       return {
         name,
         remote: true,
-        transport: sshTransport({ name, config, controlDir: dir }),
+        run: input.hosts ? channelRun(input.hosts.get(name)) : transportRun(sshTransport({ name, config, controlDir: dir })),
         request: { programs: [], versions: false, worktrees: worktrees ?? [], ...(worktrees ? { tmuxSocket: hostTmuxSocket(config, input.repoRoot) } : {}) },
       };
     }),
@@ -112,7 +116,7 @@ export async function runHostsPass(input: {
     names.map((name) => ({
       name,
       remote: true,
-      transport: sshTransport({ name, config: input.config.hosts[name]!, controlDir: dir }),
+      run: transportRun(sshTransport({ name, config: input.config.hosts[name]!, controlDir: dir })),
       request: { programs: ['git', 'tmux'], versions: false, worktrees: [] },
     })),
     input.timeoutMs,

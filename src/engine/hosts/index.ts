@@ -1,7 +1,7 @@
 export { classifySshError, controlDir, controlPath, remoteLine, shellQuote, sshArgv, sshReason, sshTransport, type SshFailure, type SshHost } from './ssh.js';
 export { parseProbe, probeScript, PROBE_HEADER, ProbeParseError, type HostProbe, type ProbeRequest, type ProbeSession, type ProbeWorktree } from './probe.js';
 export { hostRefusal, placeTask, type HostSituation, type Placement, type PlacementRequest } from './place.js';
-export { probeHost, probeHosts, type HostFault, type ProbeOutcome, type ProbeTarget } from './probe-hosts.js';
+export { channelRun, probeHost, probeHosts, transportRun, type HostFault, type ProbeAnswer, type ProbeOutcome, type ProbeRun, type ProbeTarget } from './probe-hosts.js';
 export { agentPrograms, attemptHost, BASE_PROGRAMS, hostLoad, hostsReport, LOCAL_HOST, type HostRow, type HostsReportInput } from './report.js';
 export { hostFindings, type HostCheckInput, type HostFinding } from './check.js';
 export { hostReasons, nextHostHealth, refuseRemovedHosts, UNREACHABLE_PREFIX, removedHostsInUse, removedHostsMessage, tasksOnHost, unreachableNote, type HostEvent, type HostHealth } from './health.js';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostConfig } from '../core/index.js';
 import { localTransport } from '../exec/index.js';
 import { findSshd, startSshd, type TestSshd } from '../../test-support/sshd.js';
-import { probeHost, probeHosts, type ProbeTarget } from './probe-hosts.js';
+import { HostChannel } from './channel.js';
+import { channelRun, probeHost, probeHosts, transportRun, type ProbeTarget } from './probe-hosts.js';
 import { controlDir, controlPath, sshReason, sshTransport } from './ssh.js';
 
 // A host that accepts the TCP connection and then says nothing (a hung machine, a dead NAT): its
@@ -31,30 +32,31 @@ describe('probeHosts', () => {
 
   it('a stalled host times out alone; the others answer without waiting for it', async () => {
     const request = { programs: ['git'], versions: false, worktrees: [] };
-    const stalled: ProbeTarget = {
-      name: 'stalled',
-      remote: true,
-      request,
-      transport: sshTransport({ name: 'stalled', config: { ssh: 'u@127.0.0.1', port, maxAgents: 1, maxBuilds: 2, memReserveMB: 0, env: {} }, controlDir: controlDir(state) }),
-    };
-    const local: ProbeTarget = { name: 'local', remote: false, request, transport: localTransport };
+    const ssh = { name: 'stalled', config: { ssh: 'u@127.0.0.1', port, maxAgents: 1, maxBuilds: 2, memReserveMB: 0, env: {} }, controlDir: controlDir(state) };
     const done: string[] = [];
-    // Each transport notes when its process has ended, so the order of answers can be seen.
-    const noting = (t: ProbeTarget): ProbeTarget => ({
-      ...t,
-      transport: {
-        name: t.name,
-        start(command) {
-          const started = t.transport.start(command);
-          void started.exited.then(() => done.push(t.name));
-          return started;
-        },
+    // Each run notes when it has answered, so the order of answers can be seen.
+    const target = (name: string, remote: boolean, run: ProbeTarget['run']): ProbeTarget => ({
+      name,
+      remote,
+      request,
+      run: async (argv, ms) => {
+        const r = await run(argv, ms);
+        done.push(name);
+        return r;
       },
     });
-    const outcomes = await probeHosts([stalled, local].map(noting), 1500);
+    const local = target('local', false, transportRun(localTransport));
+    // As its own ssh exec, and in a host channel (the pass's way): the same fault, in its own time.
+    const exec = target('stalled', true, transportRun(sshTransport(ssh)));
+    const channel = new HostChannel(ssh);
+    const inChannel = target('stalled-channel', true, channelRun({ readBytes: (argv, o) => channel.run(argv, o) }));
+    const outcomes = await probeHosts([exec, inChannel, local], 1500);
     expect(outcomes[0]).toMatchObject({ name: 'stalled', ok: false, fault: 'timeout', message: 'no answer within 1.5 s' });
-    expect(outcomes[1]).toMatchObject({ name: 'local', ok: true });
-    expect(done).toEqual(['local', 'stalled']);
+    expect(outcomes[1]).toMatchObject({ name: 'stalled-channel', ok: false, fault: 'timeout', message: 'no answer within 1.5 s' });
+    expect(outcomes[2]).toMatchObject({ name: 'local', ok: true });
+    expect(done[0]).toBe('local');
+    expect(channel.opened).toBe(1);
+    channel.close();
   });
 });
 
@@ -81,7 +83,15 @@ describe.skipIf(!sshd)('probeHost says why a host failed (real sshd)', () => {
   let state: string;
   let config: HostConfig;
   const request = { programs: ['git'], versions: false, worktrees: [] };
-  const target = (name: string, c: HostConfig): ProbeTarget => ({ name, remote: true, request, transport: sshTransport({ name, config: c, controlDir: controlDir(join(state, name)), persistSec: 30 }) });
+  const sshHost = (name: string, c: HostConfig) => ({ name, config: c, controlDir: controlDir(join(state, name)), persistSec: 30 });
+  const target = (name: string, c: HostConfig): ProbeTarget => ({ name, remote: true, request, run: transportRun(sshTransport(sshHost(name, c))) });
+  /** The same probe in a host channel (the monitoring pass's way). */
+  const channels: HostChannel[] = [];
+  const inChannel = (name: string, c: HostConfig): ProbeTarget => {
+    const channel = new HostChannel(sshHost(name, c));
+    channels.push(channel);
+    return { name, remote: true, request, run: channelRun({ readBytes: (argv, o) => channel.run(argv, o) }) };
+  };
   const closeMasters = () => {
     for (const name of ['box', 'auth', 'unknown', 'changed']) spawnSync('ssh', ['-o', `ControlPath=${controlPath({ name, config, controlDir: join(state, name, 'ssh') })}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
   };
@@ -91,46 +101,49 @@ describe.skipIf(!sshd)('probeHost says why a host failed (real sshd)', () => {
     config = { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, knownHostsFile: server.knownHosts, maxAgents: 1, maxBuilds: 1, memReserveMB: 0, env: {} };
   });
   afterAll(() => {
+    for (const channel of channels) channel.close();
     closeMasters();
     server?.stop();
     rmSync(state, { recursive: true, force: true });
   });
 
-  it('a refused key, an unknown and a changed host key: ssh\'s reason, named', async () => {
-    const auth = await probeHost(target('auth', { ...config, identityFile: join(server.dir, 'host_key') }), 15_000);
+  it.each([
+    ['an ssh exec', target],
+    ['a host channel', inChannel],
+  ])('a refused key, an unknown and a changed host key: ssh\'s reason, named (%s)', async (_, make) => {
+    const auth = await probeHost(make('auth', { ...config, identityFile: join(server.dir, 'host_key') }), 15_000);
     expect(auth).toMatchObject({ ok: false, fault: 'auth' });
     expect(auth.ok || auth.message).toMatch(/Permission denied \(publickey\)/);
     const empty = join(state, 'empty_known_hosts');
     writeFileSync(empty, '');
-    const unknown = await probeHost(target('unknown', { ...config, knownHostsFile: empty }), 15_000);
+    const unknown = await probeHost(make('unknown', { ...config, knownHostsFile: empty }), 15_000);
     expect(unknown).toMatchObject({ ok: false, fault: 'hostkey' });
     expect(unknown.ok || unknown.message).toBe('host key unknown: Host key verification failed.');
     // Another key under this host's name in known_hosts: the host key changed.
     const changed = join(state, 'changed_known_hosts');
     const other = join(state, 'other_key');
-    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    if (!existsSync(other)) spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     writeFileSync(changed, `[127.0.0.1]:${server.port} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
-    const moved = await probeHost(target('changed', { ...config, knownHostsFile: changed }), 15_000);
+    const moved = await probeHost(make('changed', { ...config, knownHostsFile: changed }), 15_000);
     expect(moved).toMatchObject({ ok: false, fault: 'hostkey' });
     expect(moved.ok || moved.message).toMatch(/^host key changed: WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!; Host key verification failed\.$/);
   });
 
-  it('an sshd that goes away while the probe runs over the master: "Connection refused", not a wordless ssh failure; it answers once back', async () => {
-    const box = target('box', config);
+  it.each([
+    ['an ssh exec', target],
+    ['a host channel', inChannel],
+  ])('an sshd that goes away while the probe runs over the master: "Connection refused", not a wordless ssh failure; it answers once back (%s)', async (_, make) => {
+    const box = make('box', config);
     expect(await probeHost(box, 15_000)).toMatchObject({ ok: true });
     // The first probe after this runs 2 s on the host; sshd and its connections die under it.
     let slow = true;
     const dropping: ProbeTarget = {
       ...box,
-      transport: {
-        name: 'box',
-        start(command) {
-          const argv = slow ? [...command.argv.slice(0, 2), `sleep 2; ${command.argv[2]}`] : command.argv;
-          const started = box.transport.start({ ...command, argv });
-          if (slow) setTimeout(() => server.kill(), 700);
-          slow = false;
-          return started;
-        },
+      run: (argv, ms) => {
+        const run = box.run(slow ? [...argv.slice(0, 2), `sleep 2; ${argv[2]}`] : argv, ms);
+        if (slow) setTimeout(() => server.kill(), 700);
+        slow = false;
+        return run;
       },
     };
     const down = await probeHost(dropping, 15_000);

@@ -1,18 +1,55 @@
-import type { HostFault } from '../core/index.js';
+import type { HostFault, RemoteHostPort } from '../core/index.js';
 import { runCommand, type Transport } from '../exec/index.js';
 import { parseProbe, probeScript, ProbeParseError, type HostProbe, type ProbeRequest } from './probe.js';
 import { classifySshError, sshReason } from './ssh.js';
 
 /**
  * Runs the batched probe on every host at once, each with its own timeout, so a stalled host never
- * delays the others: one exec per host per pass (`sh -c <script>` over the host's master
- * connection, or locally for `local`).
+ * delays the others: one command per host per pass (`sh -c <script>` in the host's channel or as
+ * an exec over its master connection, or locally for `local`).
  */
+
+/** What running the probe's argv gave. */
+export interface ProbeAnswer {
+  exitCode: number | null;
+  stdout: string;
+  /** For a remote run that ended 255: ssh's own stderr (empty when it said nothing). */
+  stderr: string;
+  timedOut: boolean;
+  /** The program (ssh, sh) could not be started. */
+  error?: string;
+}
+
+/** Runs argv on the target within timeoutMs (the second run of a failed probe gets what is left). */
+export type ProbeRun = (argv: readonly string[], timeoutMs: number) => Promise<ProbeAnswer>;
+
+/** A probe run as its own process through `transport` (local, or one ssh exec per probe). */
+export function transportRun(transport: Transport): ProbeRun {
+  return (argv, timeoutMs) => runCommand({ argv, timeoutMs, killGraceMs: 500 }, transport);
+}
+
+/**
+ * A probe run in the host's long-lived channel (its readBytes): no ssh process when the channel is
+ * open, and the one it opens serves the process's later commands (adoption, log rounds). A
+ * connection that failed under it gives ssh's own words as stderr, as an exec would.
+ */
+export function channelRun(host: Pick<RemoteHostPort, 'readBytes'>): ProbeRun {
+  return async (argv, timeoutMs) => {
+    const r = await host.readBytes(argv, { timeoutMs });
+    return {
+      exitCode: r.exitCode,
+      stdout: r.stdout.toString('utf8'),
+      stderr: r.sshStderr ?? r.stderr,
+      timedOut: r.exitCode === null,
+      ...(r.error ? { error: r.error } : {}),
+    };
+  };
+}
 
 export interface ProbeTarget {
   name: string;
-  transport: Transport;
-  /** True when the transport is ssh (its exit 255 is then ssh's own failure). */
+  run: ProbeRun;
+  /** True when the run goes over ssh (its exit 255 is then ssh's own failure). */
   remote: boolean;
   request: ProbeRequest;
 }
@@ -38,22 +75,22 @@ export const NO_SSH_REASON = 'the connection closed while the probe ran (ssh gav
 export async function probeHost(target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
   const started = Date.now();
   const ms = () => Date.now() - started;
-  const command = { argv: ['sh', '-c', probeScript(target.request)], killGraceMs: 500 };
-  let r = await runCommand({ ...command, timeoutMs }, target.transport);
+  const argv = ['sh', '-c', probeScript(target.request)];
+  let r = await target.run(argv, timeoutMs);
   // A connection that drops while the probe runs over it (sshd gone, the machine off the network)
   // ends ssh with 255 and not a word: the master connection held it, and the master's stderr is
   // not ours. Asked once more, ssh makes a new connection and says why (connection refused, no
   // route to host, ...), or the host answers. Only a failed probe costs this second exec.
   if (target.remote && !r.timedOut && r.exitCode === 255 && !sshReason(r.stderr) && timeoutMs - ms() >= 1000) {
-    r = await runCommand({ ...command, timeoutMs: timeoutMs - ms() }, target.transport);
+    r = await target.run(argv, timeoutMs - ms());
   }
   if (r.timedOut) return { name: target.name, ok: false, fault: 'timeout', message: `no answer within ${(timeoutMs / 1000).toFixed(1)} s`, ms: ms() };
+  if (r.error) return { name: target.name, ok: false, fault: 'error', message: r.error, ms: ms() };
   if (target.remote && r.exitCode === 255) {
     const kind = classifySshError(r.stderr);
     const fault: HostFault = kind === 'other' ? 'unreachable' : kind;
     return { name: target.name, ok: false, fault, message: sshReason(r.stderr) || NO_SSH_REASON, ms: ms() };
   }
-  if (r.error) return { name: target.name, ok: false, fault: 'error', message: r.error, ms: ms() };
   try {
     return { name: target.name, ok: true, probe: parseProbe(target.name, target.request, r.stdout), ms: ms() };
   } catch (err) {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { UsageError, type FlotillaConfig, type HostConfig, type HostLayout, type HostsPort, type RemoteHostPort } from '../core/index.js';
 import { createRunner, runCommand } from '../exec/index.js';
-import { HostChannel } from './channel.js';
+import { HostChannel, type ChannelResult } from './channel.js';
 import { controlDir, controlPath, shellQuote, sshArgv, sshTransport, type SshHost } from './ssh.js';
 
 /**
@@ -96,9 +96,9 @@ class RemoteHost implements RemoteHostPort {
 
   /**
    * Runs `argv` in the host's long-lived channel (one ssh session for every call, no process per
-   * call here nor login shell there): for what runs every second, the log copy rounds.
+   * call here nor login shell there): the log copy rounds, tmux commands, a pass's probe.
    */
-  readBytes(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<{ exitCode: number | null; stdout: Buffer; stderr: string }> {
+  readBytes(argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<ChannelResult> {
     return this.channel.run(argv, options);
   }
 

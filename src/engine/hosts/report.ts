@@ -2,7 +2,7 @@ import type { Attempt, FlotillaConfig, HostConfig, Task } from '../core/index.js
 import { localTransport } from '../exec/index.js';
 import { resolveReserveMB } from '../builds/index.js';
 import type { HostProbe, ProbeRequest } from './probe.js';
-import { probeHosts, type HostFault, type ProbeOutcome, type ProbeTarget } from './probe-hosts.js';
+import { probeHosts, transportRun, type HostFault, type ProbeOutcome, type ProbeTarget } from './probe-hosts.js';
 import { hostTmuxSocket } from './remote-host.js';
 import { controlDir, sshTransport } from './ssh.js';
 
@@ -75,8 +75,8 @@ export interface HostsReportInput {
 }
 
 function target(name: string, config: HostConfig | null, stateDir: string, req: ProbeRequest): ProbeTarget {
-  if (!config) return { name, transport: localTransport, remote: false, request: req };
-  return { name, transport: sshTransport({ name, config, controlDir: controlDir(stateDir) }), remote: true, request: req };
+  if (!config) return { name, run: transportRun(localTransport), remote: false, request: req };
+  return { name, run: transportRun(sshTransport({ name, config, controlDir: controlDir(stateDir) })), remote: true, request: req };
 }
 
 export async function hostsReport(input: HostsReportInput): Promise<HostRow[]> {

@@ -42,7 +42,15 @@ export async function probeRemoteAttempts(
     onHost.set(a.host, [...(onHost.get(a.host) ?? []), a]);
   }
   const worktrees = new Map([...onHost].map(([h, list]) => [h, list.map((a) => a.worktree)]));
-  const outcomes = await probeHostsForPass({ config: ctx.config, stateDir: ctx.paths.stateDir, repoRoot: ctx.paths.root, worktrees, timeoutMs: o.timeoutMs ?? HOST_PROBE_TIMEOUT_MS });
+  // In each host's channel (the fleet's hosts own them): no ssh process of its own.
+  const outcomes = await probeHostsForPass({
+    config: ctx.config,
+    stateDir: ctx.paths.stateDir,
+    repoRoot: ctx.paths.root,
+    worktrees,
+    timeoutMs: o.timeoutMs ?? HOST_PROBE_TIMEOUT_MS,
+    ...(ctx.hosts ? { hosts: ctx.hosts } : {}),
+  });
   const byHost = new Map(outcomes.map((r) => [r.name, r]));
   const errors: string[] = [];
   const fetchFailed = new Map<string, string>();

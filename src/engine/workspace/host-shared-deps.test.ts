@@ -79,6 +79,9 @@ describe.skipIf(!sshd)('shared node_modules on a host (real sshd on 127.0.0.1)',
   it('installs the store on the host once (npm ci, through the host build slots) and links the next attempt to it without installing', { timeout: 240_000 }, async () => {
     const first = await prepareAttempt(ctx(), { taskId: 'deps', n: 1, startPoint: 'main', worktreeRoot: join(dir, 'unused'), host }, () => 'ok');
     const layout = await host.layout();
+    // The branch made on the host is made here too, at the start commit: a pass has nothing to fetch yet.
+    expect(first.worktree.branchCreated).toBe(true);
+    expect(git('rev-parse', 'refs/heads/flotilla/deps-a1')).toBe(git('rev-parse', 'main'));
     expect(records).toHaveLength(1);
     const rec = records[0]!;
     expect(rec).toMatchObject({ mode: 'shared', manager: 'npm', lockfile: 'package-lock.json' });

@@ -1,5 +1,5 @@
 import type { FlotillaConfig, RemoteHostPort, Runner } from '../core/index.js';
-import type { GitClient } from '../git/index.js';
+import { gitArgs, type GitClient } from '../git/index.js';
 import { releaseAttemptSlot } from './attempt-env.js';
 import { bootstrapAttempt, type AttemptSlotFields } from './bootstrap-attempt.js';
 import { prepareWorktreeOnHost } from './host-prepare.js';
@@ -106,6 +106,9 @@ async function prepareOnHost<T>(
     await removeAttemptWorktree(git, { repoRoot: layout.mirror, worktree: wt.worktree, ...(wt.branchCreated ? { branch: wt.branch } : {}) }, where).catch(() => undefined);
     throw err;
   }
+  // The branch made there starts at the start commit: the local branch of the same name is made
+  // there too (when absent), so the next pass sees nothing moved and fetches nothing for it.
+  if (wt.branchCreated) await ctx.git.ok(ctx.repoRoot, gitArgs.branchCreateAt(wt.branch, wt.startSha));
   await ctx.shareDependenciesOnHost?.(host, wt.worktree, wt.startSha, place.taskId);
   return { worktree: wt, recorded };
 }
