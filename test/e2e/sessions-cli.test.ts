@@ -224,6 +224,35 @@ describe('agent sessions through the CLI (pty runtime)', () => {
     }
   });
 
+  it('SIGHUP to `flotilla retry` holding the new attempt stops that agent with its group and records it', async () => {
+    const { root, holder, output, holderExit, agentChild } = await heldByStart('again', 'nohup sleep 300 >/dev/null 2>&1 & echo "child $!"; cat');
+    try {
+      await agentChild;
+      await waitFor('the start message', async () => output().includes('in this process'));
+      holder.kill('SIGTERM');
+      expect(await holderExit).toBe(0);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    const retry = spawn(process.execPath, [BIN, 'retry', 'again'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    retry.stdout.on('data', (d) => (out += d));
+    const retryExit = new Promise<number | null>((r) => retry.on('close', r));
+    try {
+      const child = await waitFor('the new attempt\'s child', async () => /child (\d+)/.exec(readFileSync(join(root, '.flotilla', 'logs', 'again', '2.log'), 'utf8'))?.[1]).then(Number);
+      await waitFor('the wait message', async () => out.includes('the agent runs in this process'));
+      retry.kill('SIGHUP');
+      expect(await retryExit).toBe(0);
+      expect(alive(child)).toBe(false);
+      expect(out).toContain('again: the agent exited');
+      const status = JSON.parse((await runCli(root, ['status', '--json'])).stdout) as { tasks: Array<{ state: string; attempts: Array<{ session: { state: string; message?: string } }> }> };
+      expect(status.tasks[0]!.state).toBe('stopped');
+      expect(status.tasks[0]!.attempts[1]!.session).toMatchObject({ state: 'exited', message: 'stopped' });
+    } finally {
+      retry.kill('SIGKILL');
+    }
+  });
+
   it('status records a session whose `flotilla start` was killed outright as exited', async () => {
     repo = makeTempRepo({ runtime: 'pty', profiles: { mine: { command: ['bash', '-c', 'echo up; cat'] } } });
     const root = repo.root;

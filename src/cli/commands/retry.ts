@@ -7,8 +7,8 @@ import { EXIT, type CliCommand, type CliIO } from '../io.js';
 import { SELECTION_HELP, SELECTION_OPTIONS, forEachTask, selectTasks } from '../task-selection.js';
 
 /** With the pty runtime the agent lives in this process: wait until it exits (Ctrl-C stops it), as `flotilla start` does. */
+/** The pty runtime: the agent lives in this process, so wait until it exits (a signal stops it: see run). */
 async function waitForExit(fleet: Fleet, id: string, io: CliIO): Promise<void> {
-  io.out(`${id}: the agent runs in this process; Ctrl-C stops it`);
   const exited = new Promise<void>((resolve) => {
     fleet.events.on((e) => {
       const ev = e as { type: string; taskId?: string; session?: { state?: string } };
@@ -16,12 +16,12 @@ async function waitForExit(fleet: Fleet, id: string, io: CliIO): Promise<void> {
     });
   });
   if (!(await fleet.sessions!.isAlive(id))) return;
-  const onSigint = () => void fleet.dispatch({ type: 'task.stop', id } as never).catch(() => undefined);
-  process.once('SIGINT', onSigint);
+  io.out(`${id}: the agent runs in this process; Ctrl-C stops it`);
   await exited;
-  process.off('SIGINT', onSigint);
   io.out(`${id}: the agent exited`);
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export const retryCommand: CliCommand = {
   name: 'retry',
@@ -84,36 +84,56 @@ task is running; stop it first), 3 the task is past its cap and was escalated.`,
       const ids = selectTasks('retry', fleet.store.getState().tasks, { ids: positionals, all: values.all, state: values.state, tag: values.tag });
       if (ids.length === 0) return io.err('flotilla: retry: no task matches'), EXIT.ok;
       const ptyWaits: string[] = [];
-      const code = await forEachTask(io, 'retried', ids, 1, async (id) => {
-        const result = await fleet.dispatch({
-          type: 'task.retry',
-          id,
-          cwd: io.cwd,
-          ...(cls ? { class: cls as FailureClass } : {}),
-          ...(values.note !== undefined ? { note: values.note } : {}),
-          ...(files ? { files } : {}),
-          ...(values.doc ? { docs: values.doc } : {}),
-          ...(values.force ? { force: true } : {}),
+      // Agents this process holds (the pty runtime) are stopped, and that recorded, by Ctrl-C, a
+      // kill or a closed terminal: ONE listener per signal for the whole command, set before any
+      // agent starts (a signal between the start and a listener of the wait killed flotilla
+      // outright; only Ctrl-C was handled at all). A second signal exits at once.
+      let stopping = false;
+      const stopHeld = () => {
+        for (const id of ptyWaits) void fleet.dispatch({ type: 'task.stop', id } as never).catch(() => undefined);
+      };
+      const relay = () => {
+        if (stopping) process.exit(130);
+        stopping = true;
+        stopHeld();
+      };
+      const held = fleet.sessions?.runtime === 'pty';
+      if (held) for (const sig of SIGNALS) process.on(sig, relay);
+      try {
+        const code = await forEachTask(io, 'retried', ids, 1, async (id) => {
+          const result = await fleet.dispatch({
+            type: 'task.retry',
+            id,
+            cwd: io.cwd,
+            ...(cls ? { class: cls as FailureClass } : {}),
+            ...(values.note !== undefined ? { note: values.note } : {}),
+            ...(files ? { files } : {}),
+            ...(values.doc ? { docs: values.doc } : {}),
+            ...(values.force ? { force: true } : {}),
+          });
+          if (values.json) return { line: jsonText(result, 2), code: result.outcome === 'escalated' ? EXIT.needsHuman : EXIT.ok };
+          if (result.outcome === 'escalated') {
+            return { line: `${id} escalated: ${result.reason}\n${result.summary}\n(retry anyway with --force)`, code: EXIT.needsHuman };
+          }
+          const what = result.kinds.length ? `; told: ${result.kinds.join(', ')}` : '';
+          const state = result.started
+            ? 'started'
+            : result.queued
+              ? `queued, ${result.queued}; the next pass (flotilla check, watch or the view) starts it`
+              : `pending${result.startError ? ` (start failed: ${result.startError})` : ''}; start it: flotilla start ${id}`;
+          if (result.started && fleet.sessions?.runtime === 'pty' && !result.sent) ptyWaits.push(id);
+          if (result.reused) {
+            const how = result.sent ? `sent "${result.sent}" to its agent` : state;
+            return { line: `${id}: attempt ${result.attempt} goes on in the same worktree (${result.class ?? 'paused'}): ${how}` };
+          }
+          return { line: `${id}: attempt ${result.attempt} from ${result.startPoint} (${result.class ?? 'manual'}${what}): ${state}` };
         });
-        if (values.json) return { line: jsonText(result, 2), code: result.outcome === 'escalated' ? EXIT.needsHuman : EXIT.ok };
-        if (result.outcome === 'escalated') {
-          return { line: `${id} escalated: ${result.reason}\n${result.summary}\n(retry anyway with --force)`, code: EXIT.needsHuman };
-        }
-        const what = result.kinds.length ? `; told: ${result.kinds.join(', ')}` : '';
-        const state = result.started
-          ? 'started'
-          : result.queued
-            ? `queued, ${result.queued}; the next pass (flotilla check, watch or the view) starts it`
-            : `pending${result.startError ? ` (start failed: ${result.startError})` : ''}; start it: flotilla start ${id}`;
-        if (result.started && fleet.sessions?.runtime === 'pty' && !result.sent) ptyWaits.push(id);
-        if (result.reused) {
-          const how = result.sent ? `sent "${result.sent}" to its agent` : state;
-          return { line: `${id}: attempt ${result.attempt} goes on in the same worktree (${result.class ?? 'paused'}): ${how}` };
-        }
-        return { line: `${id}: attempt ${result.attempt} from ${result.startPoint} (${result.class ?? 'manual'}${what}): ${state}` };
-      });
-      for (const id of ptyWaits) await waitForExit(fleet, id, io);
-      return code;
+        if (stopping) stopHeld(); // the signal came while later tasks were still starting
+        for (const id of ptyWaits) await waitForExit(fleet, id, io);
+        return code;
+      } finally {
+        if (held) for (const sig of SIGNALS) process.off(sig, relay);
+      }
     } finally {
       await fleet.close();
     }
