@@ -27,12 +27,19 @@ const EXIT_STATUS_WAIT_MS = 3000;
  * pane processes exist (signal 0), and asks tmux (`list-panes`) when one does not or every
  * FULL_POLL_MS (every second for a server on another host).
  */
+/** The log timer of every tmux runtime of this process (TmuxRuntime.logTicker). */
+const sharedTicker = new LogTicker();
+
 export class TmuxRuntime implements Runtime {
   readonly kind = 'tmux' as const;
   readonly socket: string;
   protected sessions = new Map<string, TmuxSession>();
-  /** One timer for the log polls of all the sessions (see LogTicker). */
-  readonly logTicker = new LogTicker();
+  /**
+   * One timer for the log polls of all the sessions (see LogTicker), shared by every tmux runtime
+   * of the process: with agents on five hosts (a runtime each) the view read their logs, and
+   * redrew for what it found, five times a second at five moments instead of once.
+   */
+  readonly logTicker: LogTicker = sharedTicker;
   /** Headless terminals handed from one shown screen to the next (see TerminalPool). */
   readonly terminals = new TerminalPool();
   private readonly captures = new CaptureBatch((args) => this.tmux(args));
