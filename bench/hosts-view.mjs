@@ -150,14 +150,13 @@ try {
     console.log(`${r.label.padEnd(34)} key p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms; view CPU ${r.cpu.toFixed(2)} % (its ssh clients included); RSS ${r.rss.toFixed(0)} MB; ssh clients of the view alive ${r.sshLive.toFixed(2)} on average`);
   const local = [];
   const remote = [];
-  // The order alternates (local first, then remote first), so neither view always follows the other.
+  // Local first in every round: two remote views back to back met, twice, a host login shell's
+  // pyenv rehash lock left by the first view's quit (every later login waited up to a minute).
   for (let round = 0; round < ROUNDS; round++) {
-    const pair = [
-      async () => local.push(await measureView(localRoot, `local tmux, round ${round + 1}`)) && report(local.at(-1)),
-      async () => remote.push(await measureView(remoteRoot, `${HOSTS} hosts, round ${round + 1}`)) && report(remote.at(-1)),
-    ];
-    if (round % 2) pair.reverse();
-    for (const measure of pair) await measure();
+    local.push(await measureView(localRoot, `local tmux, round ${round + 1}`));
+    report(local.at(-1));
+    remote.push(await measureView(remoteRoot, `${HOSTS} hosts, round ${round + 1}`));
+    report(remote.at(-1));
   }
   const med = (rs, k) => pct(rs.map((r) => r[k]), 50);
   for (const k of ['p50', 'p95']) console.log(`ratio ${HOSTS} hosts / local, key ${k} (median of rounds): ${(med(remote, k) / med(local, k)).toFixed(2)} (aim ≤ 1.10)`);

@@ -107,7 +107,7 @@ export class HostChannel {
     const late: ChannelResult = { exitCode: null, stdout: Buffer.alloc(0), stderr: `host ${this.host.name}: no answer within ${Math.round(request.timeoutMs / 1000)} s` };
     if (this.current?.request === request) {
       // A host that stalls: the channel is ended (a later command opens a new one).
-      if (this.proc) this.end(this.proc);
+      if (this.proc) this.end(this.proc, true);
       this.settle(late);
       return;
     }
@@ -203,10 +203,27 @@ export class HostChannel {
     }
   }
 
-  private end(proc: StartedProcess): void {
+  /**
+   * Ends a channel's ssh. An idle one only needs its stdin closed: its shell reads the end and
+   * exits, and ssh with it. It is signalled when it is still there after a moment (a command under
+   * way, a stalled host), or at once with `now`. A signal while the host's login shell was still
+   * in its rc file could leave that rc's locks behind (pyenv's rehash lock held every later login
+   * for a minute).
+   */
+  private end(proc: StartedProcess, now = false): void {
     if (this.proc === proc) this.proc = null;
     proc.stdin?.end();
-    if (proc.pid) signalGroup(proc.pid, 'SIGTERM');
+    const pid = proc.pid;
+    if (!pid) return;
+    if (now) {
+      signalGroup(pid, 'SIGTERM');
+      return;
+    }
+    let gone = false;
+    void proc.exited.then(() => (gone = true));
+    setTimeout(() => {
+      if (!gone) signalGroup(pid, 'SIGTERM');
+    }, 2000).unref();
   }
 
   /** Ends the channel now (its shell on the host ends with it); waiting commands fail. */
