@@ -455,16 +455,8 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     }
   }
 
-  /** The last log copy that got through, and the start of the one before (TmuxServer.logCopies). */
-  private copies = { startedAt: 0, endedAt: 0, beforeStartedAt: 0 };
-
-  logCopies(): { startedAt: number; endedAt: number; beforeStartedAt: number } {
-    return this.copies;
-  }
-
   private async roundWith(reads: Array<{ args: string[]; resolve: (r: RunResult) => void }>): Promise<void> {
     if (this.followed.size === 0 && this.sessions.size === 0 && reads.length === 0) return;
-    const began = Date.now();
     const list = [...this.followed.entries()];
     const files = list.flatMap(([name, f]) => [
       { kind: 'log' as const, name, f, args: [f.remoteLog, String(f.offset)] },
@@ -510,7 +502,6 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
         }
       }
     }
-    this.copies = { startedAt: began, endedAt: Date.now(), beforeStartedAt: this.copies.startedAt };
     for (const [name, f] of list) {
       if (this.sessions.get(name) || this.followed.get(name) !== f) continue;
       this.followed.delete(name);

@@ -36,11 +36,6 @@ export interface RuntimeSession {
   isAlive(): Promise<boolean>;
   /** Output as it arrives (for status detection). */
   onOutput(listener: (data: string) => void): void;
-  /**
-   * Up to when (ms since the epoch) the output has been handed to onOutput listeners; null or
-   * absent: always (this machine). A session on a host knows only what its log copies brought.
-   */
-  outputSeenUntil?(): number | null;
   /** Called once with the exit code (null when killed by a signal or unknown). */
   onExit(listener: (code: number | null, message?: string) => void): void;
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void;

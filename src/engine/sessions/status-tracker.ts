@@ -144,17 +144,7 @@ export interface StatusTrackerOptions {
    * when it has printed nothing yet.
    */
   quietForMs?: number;
-  /**
-   * Up to when (ms since the epoch) the agent's output is known to have reached this tracker; null
-   * or absent: always (a local session). An agent on a host prints there and its log is copied
-   * here each second: while no copy gets through (the host is down, the machine is loaded) the
-   * output is unknown, not quiet, and must not make the agent idle.
-   */
-  outputSeenUntil?: () => number | null;
 }
-
-/** How soon a quiet spell is looked at again when the output after it is not known yet. */
-const UNSEEN_RECHECK_MS = 500;
 
 /**
  * Decides a session's status. Hook events (the agent's own word) win once one has arrived; until
@@ -324,14 +314,14 @@ export class StatusTracker {
   private quietAt = 0;
   private timerDue = 0;
 
-  private waitForQuiet(due = this.quietAt): void {
-    this.timerDue = due;
+  private waitForQuiet(): void {
+    this.timerDue = this.quietAt;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.done) return;
       if (this.quietAt > Date.now()) this.waitForQuiet();
       else void this.onQuiet();
-    }, Math.max(0, due - Date.now()));
+    }, Math.max(0, this.quietAt - Date.now()));
     this.timer.unref?.();
   }
 
@@ -339,13 +329,6 @@ export class StatusTracker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.done || this.hooksSeen) return;
-    // Quiet only counts once the output up to the end of the spell is known to have come: until
-    // then (a host's log copy that does not get through) look again shortly, state unchanged.
-    const seen = this.o.outputSeenUntil?.() ?? null;
-    if (seen !== null && seen < this.quietAt) {
-      this.waitForQuiet(Date.now() + UNSEEN_RECHECK_MS);
-      return;
-    }
     // What the last burst of output said; with no output since the last quiet spell, the screen.
     let text = this.recent;
     this.recent = '';

@@ -74,12 +74,6 @@ export interface TmuxServer {
   attachArgv?(name: string): string[];
   /** Ends the agent's process group (default: signals on this machine). */
   killGroup?(pid: number): Promise<void>;
-  /**
-   * A host's runtime: the last log copy that got through (output written on the host before
-   * `startedAt` is in the local log since `endedAt`) and the start of the one before it. Absent:
-   * the log is written here directly.
-   */
-  logCopies?(): { startedAt: number; endedAt: number; beforeStartedAt: number };
 }
 
 /** One agent in a detached tmux session: input, capture, its output log, live screen and attach. */
@@ -179,23 +173,9 @@ export class TmuxSession implements RuntimeSession {
     });
   }
 
-  /** When the last read of the local log began. */
-  private lastLogRead = 0;
-
-  outputSeenUntil(): number | null {
-    const copies = this.rt.logCopies?.();
-    if (!copies) return null;
-    // What the last copy brought has been read once a read began after it ended; else at least
-    // what the one before brought (reads follow each other closer than copies do).
-    return this.lastLogRead >= copies.endedAt ? copies.startedAt : copies.beforeStartedAt;
-  }
-
   private pollLog(): Promise<void> {
     this.polling = this.polling
-      .then(() => {
-        this.lastLogRead = Date.now();
-        return this.readLog();
-      })
+      .then(() => this.readLog())
       .catch(() => undefined)
       .then(() => {
         if (!this.offTick) this.closeLog(); // a read outside following (the exit's last one) keeps nothing open
