@@ -24,4 +24,4 @@ export { BUILTIN_PROFILES, demoAgentPath, demoAgentProfile, profileNames, resolv
 export { findRepo } from './git/index.js';
 export { recommendedOrder } from './radar/index.js';
 export { agentPrograms, hostFindings, hostsReport, LOCAL_HOST, removedHostsInUse, removedHostsMessage, type HostFinding, type HostRow } from './hosts/index.js';
-export { closeMaster, createHosts } from './hosts/index.js';
+export { closeMaster, controlDir, controlPath, createHosts, type SshHost } from './hosts/index.js';

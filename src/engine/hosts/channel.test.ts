@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findSshd, startSshd, type TestSshd } from '../../test-support/sshd.js';
+import { findSshd, type TestSshd } from '../../test-support/sshd.js';
+import { startSshHost } from '../../test-support/ssh-host.js';
 import { HostChannel, channelRequest, parseChannelAnswer } from './channel.js';
-import { controlDir, controlPath, type SshHost } from './ssh.js';
+import type { SshHost } from './ssh.js';
 
 const HOSTILE = ["it's", '$(touch /tmp/pwned-ch17)', '`id`', 'a b\tc\nd', '"; exit 9; "', '\\', '', "'", '*', '-n', 'flotilla-ch-0 0'];
 
@@ -37,24 +36,12 @@ if (!sshd) console.log('SKIP: host channel tests against a real sshd: sshd not f
 
 describe.skipIf(!sshd)('HostChannel against a real sshd', () => {
   let server: TestSshd;
-  let state: string;
   let host: SshHost;
+  let stop = () => {};
   beforeAll(async () => {
-    server = await startSshd(sshd!);
-    state = mkdtempSync(join(tmpdir(), 'ch17-'));
-    host = {
-      name: 'box',
-      config: { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, maxAgents: 2, maxBuilds: 2, memReserveMB: 0, env: { FLOT_HOST: 'box' } },
-      controlDir: controlDir(state),
-      extraOptions: [`UserKnownHostsFile=${server.knownHosts}`, 'GlobalKnownHostsFile=/dev/null'],
-      persistSec: 30,
-    };
+    ({ server, host, stop } = await startSshHost(sshd!, 'ch17-'));
   });
-  afterAll(() => {
-    spawnSync('ssh', ['-o', `ControlPath=${controlPath(host)}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
-    server?.stop();
-    rmSync(state, { recursive: true, force: true });
-  });
+  afterAll(() => stop());
 
   it('runs many commands over one ssh process, binary-safe, with the host env and exit codes', async () => {
     const channel = new HostChannel(host);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../exec/index.js';
-import { findSshd, startSshd, type TestSshd } from '../../test-support/sshd.js';
+import { findSshd, type TestSshd } from '../../test-support/sshd.js';
+import { startSshHost } from '../../test-support/ssh-host.js';
 import { classifySshError, controlDir, controlPath, remoteLine, shellQuote, sshArgv, sshTransport, type SshHost } from './ssh.js';
 
 const HOSTILE = ["it's", '$(touch /tmp/pwned-h17)', '`id`', 'a b\tc\nd', '"; rm -rf ~; "', '\\', '', "'", "''\\''", '*', '-n'];
@@ -52,22 +53,11 @@ describe.skipIf(!sshd)('sshTransport against a real sshd', () => {
   let server: TestSshd;
   let state: string;
   let host: SshHost;
+  let stop = () => {};
   beforeAll(async () => {
-    server = await startSshd(sshd!);
-    state = mkdtempSync(join(tmpdir(), 'h17s-'));
-    host = {
-      name: 'box',
-      config: { ssh: `${server.user}@127.0.0.1`, port: server.port, identityFile: server.userKey, maxAgents: 2, maxBuilds: 2, memReserveMB: 0, env: { FLOT_HOST: 'box' } },
-      controlDir: controlDir(state),
-      extraOptions: [`UserKnownHostsFile=${server.knownHosts}`, 'GlobalKnownHostsFile=/dev/null'],
-      persistSec: 30,
-    };
+    ({ server, state, host, stop } = await startSshHost(sshd!, 'h17s-'));
   });
-  afterAll(() => {
-    spawnSync('ssh', ['-o', `ControlPath=${controlPath(host)}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
-    server?.stop();
-    rmSync(state, { recursive: true, force: true });
-  });
+  afterAll(() => stop());
 
   it('runs argv exactly (hostile args), with cwd, env and exit codes, over one master connection', async () => {
     const t = sshTransport(host);

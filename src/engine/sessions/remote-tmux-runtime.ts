@@ -580,14 +580,8 @@ class LocalLog {
   ) {}
 
   append(bytes: Buffer): void {
-    if (this.fd !== null && this.size + bytes.length > this.maxBytes) {
-      this.close();
-      try {
-        renameSync(this.file, `${this.file}.1`);
-      } catch {
-        // gone meanwhile
-      }
-    }
+    // Past the cap: closed here, moved to .1 just below (as a log found past it when opened).
+    if (this.fd !== null && this.size + bytes.length > this.maxBytes) this.close();
     if (this.fd === null) {
       const st = statSync(this.file, { throwIfNoEntry: false });
       if (st && st.size + bytes.length > this.maxBytes) renameSync(this.file, `${this.file}.1`);
