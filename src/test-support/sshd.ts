@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { homedir, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 /** Where sshd is, or undefined (tests skip with a visible line then). */
@@ -23,6 +23,8 @@ async function freePort(): Promise<number> {
 export interface TestSshd {
   port: number;
   dir: string;
+  /** The home of the host's sessions ($HOME there): its own, without the test account's rc files. */
+  home: string;
   user: string;
   /** Private key accepted by this sshd. */
   userKey: string;
@@ -50,6 +52,7 @@ export async function startSshd(sshd: string): Promise<TestSshd> {
   keygen(userKey);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${userKey}.pub`));
   const port = await freePort();
+  const home = makeHome(dir);
   const config = [
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
@@ -61,6 +64,11 @@ export async function startSshd(sshd: string): Promise<TestSshd> {
     'KbdInteractiveAuthentication no',
     'PubkeyAuthentication yes',
     `PidFile ${join(dir, 'sshd.pid')}`,
+    // Each simulated host has a home of its own: the shell sshd starts reads that home's rc files,
+    // not the ones of the account running the tests. A login rc of that account (pyenv's init runs
+    // `pyenv rehash` under a lock file) left its lock behind when a test killed sshd mid-login, and
+    // every later login of every test waited on it (CI's 24 failures at stop 25).
+    `SetEnv HOME=${home}`,
     'LogLevel ERROR',
   ].join('\n');
   writeFileSync(join(dir, 'sshd_config'), `${config}\n`);
@@ -73,6 +81,7 @@ export async function startSshd(sshd: string): Promise<TestSshd> {
   return {
     port,
     dir,
+    home,
     user: userInfo().username,
     userKey,
     knownHosts,
@@ -98,6 +107,18 @@ export async function startSshd(sshd: string): Promise<TestSshd> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A host's home in `dir`: empty but for the test account's git identity (the agents on the host
+ * commit as the user would).
+ */
+function makeHome(dir: string): string {
+  const home = join(dir, 'home');
+  mkdirSync(home, { mode: 0o700 });
+  const gitconfig = join(homedir(), '.gitconfig');
+  if (existsSync(gitconfig)) writeFileSync(join(home, '.gitconfig'), readFileSync(gitconfig), { mode: 0o600 });
+  return home;
 }
 
 /** Starts sshd on its config in `dir` and waits until `port` accepts connections. */

@@ -73,6 +73,11 @@ describe.skipIf(!sshd)('sshTransport against a real sshd', () => {
     const check = spawnSync('ssh', ['-o', `ControlPath=${controlPath(host)}`, '-O', 'check', 'x'], { encoding: 'utf8' });
     expect(check.status).toBe(0);
   });
+  it("the host's sessions run in a home of the host's own (the test sshd's), never the test account's rc files", async () => {
+    const r = await runCommand({ argv: ['sh', '-c', 'printf %s "$HOME"'] }, sshTransport(host));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(server.home);
+  });
   it('a wrong key is an auth failure', async () => {
     const bad = { ...host, name: 'bad', controlDir: controlDir(join(state, 'bad')), config: { ...host.config, identityFile: join(server.dir, 'host_key') } };
     const r = await runCommand({ argv: ['true'] }, sshTransport(bad));
