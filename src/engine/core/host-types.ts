@@ -46,6 +46,12 @@ export interface RemoteHostPort {
   ttyArgv(argv: readonly string[]): string[];
   /** The mirror's URL for local git, and the environment that makes git use the master connection. */
   gitRemote(): Promise<{ url: string; env: Record<string, string> }>;
+  /**
+   * Runs `fn` (a `git push` to the mirror) while no other push of this repository's flotilla
+   * processes goes to this host's mirror: two starts pushing the base branch at once made one fail
+   * on git's ref lock there.
+   */
+  withMirrorLock<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /** The configured hosts (config `hosts`); `get` throws a UsageError naming the known ones. */

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { UsageError, type FlotillaConfig, type HostConfig, type HostLayout, type HostsPort, type RemoteHostPort } from '../core/index.js';
 import { createRunner, runCommand } from '../exec/index.js';
+import { withFileLock } from '../fs/index.js';
 import { HostChannel, type ChannelResult } from './channel.js';
 import { controlDir, controlPath, shellQuote, sshArgv, sshTransport, type SshHost } from './ssh.js';
 
@@ -126,6 +127,12 @@ class RemoteHost implements RemoteHostPort {
       url: `ssh://${this.config.ssh}${mirror}`,
       env: { GIT_SSH_COMMAND: options.map(shellQuote).join(' '), GIT_SSH_VARIANT: 'ssh', GIT_TERMINAL_PROMPT: '0' },
     };
+  }
+
+  withMirrorLock<T>(fn: () => Promise<T>): Promise<T> {
+    // Beside the host's master socket (the state folder's ssh/, 0700). A push may take minutes
+    // (its own limit is 5): a waiter waits that long, and only a lock older than that is taken over.
+    return withFileLock(join(this.ssh.controlDir, `${this.name}.mirror.lock`), fn, { timeoutMs: 6 * 60_000, staleMs: 6 * 60_000 });
   }
 }
 

@@ -181,6 +181,7 @@ describe('the hook file on a host, set up by the launch exec (the host being thi
       stream: (argv, options) => runCommand({ argv, ...options, collect: false }),
       ttyArgv: (argv) => [...argv],
       gitRemote: async () => ({ url: '', env: {} }),
+      withMirrorLock: (fn) => fn(),
     };
   }
 

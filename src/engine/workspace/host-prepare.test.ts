@@ -6,6 +6,7 @@ import { createRunner } from '../exec/index.js';
 import type { HostLayout, RemoteHostPort, Runner } from '../core/index.js';
 import { GitClient } from '../git/index.js';
 import { encodeFiles, prepareWorktreeOnHost } from './host-prepare.js';
+import { pushStartToMirror } from './remote-attempt.js';
 
 /**
  * The host side of a remote start, run by real sh and git on this machine: the "host" is a folder
@@ -27,6 +28,7 @@ function fakeHost(root: string): { host: RemoteHostPort; layout: HostLayout; cal
     runner,
     layout: async () => layout,
     gitRemote: async () => ({ url: layout.mirror, env: {} }),
+    withMirrorLock: (fn: () => Promise<unknown>) => fn(),
   } as unknown as RemoteHostPort;
   return { host, layout, calls };
 }
@@ -104,6 +106,18 @@ describe('preparing an attempt on a host in one exec', () => {
     expect(readFileSync(join(made.worktree, '.env'), 'utf8')).toBe('SECRET=1\n');
   });
 
+  it("a push the mirror refuses says git's reason (the ref it could not lock), not git's closing summary", async () => {
+    repo = makeTempRepo();
+    const hostRoot = join(repo.dir, 'box');
+    mkdirSync(hostRoot);
+    const { host, layout } = fakeHost(hostRoot);
+    git(repo.dir, 'init', '-q', '--bare', layout.mirror);
+    // What a second push finds while another updates the base there.
+    writeFileSync(join(layout.mirror, 'refs', 'heads', 'main.lock'), '');
+    const sha = git(repo.root, 'rev-parse', 'main').trim();
+    const push = pushStartToMirror({ localGit: new GitClient(createRunner()), repoRoot: repo.root, host, sha, taskId: 'one', n: 1, base: 'main' });
+    await expect(push).rejects.toThrow(/^host box: git push to the mirror failed: remote: error: cannot lock ref 'refs\/heads\/main': Unable to create .*main\.lock': File exists\.$/);
+  });
   it('encodes files line by line, marking a last line without a newline', () => {
     expect(encodeFiles(['a\nb\n', 'c', '', '|x\n\n'])).toBe('F\n|a\n|b\nF\n>c\nF\nF\n||x\n|\n');
   });

@@ -54,8 +54,8 @@ export async function pushStartToMirror(o: { localGit: GitClient; repoRoot: stri
   const remote = await o.host.gitRemote();
   const specs = [`+${o.sha}:${startRef(o.taskId, o.n)}`];
   if (o.base) specs.push(`+refs/heads/${o.base}:refs/heads/${o.base}`);
-  const push = await pushOrFetch(o.localGit.runner, o.repoRoot, ['push', '--quiet', '--no-verify', remote.url, ...specs], remote.env);
-  if (push.exitCode !== 0) throw new WorkspaceError(`host ${o.host.name}: git push to the mirror failed: ${lastLine(push.stderr)}`);
+  const push = await o.host.withMirrorLock(() => pushOrFetch(o.localGit.runner, o.repoRoot, ['push', '--quiet', '--no-verify', remote.url, ...specs], remote.env));
+  if (push.exitCode !== 0) throw new WorkspaceError(`host ${o.host.name}: git push to the mirror failed: ${pushWhy(push.stderr)}`);
 }
 
 /** The ref a new base commit is pushed to in the mirror, for one attempt's rebase there. */
@@ -70,8 +70,8 @@ export function baseRef(taskId: string, n: number): string {
 export async function pushCommitToHost(o: { runner: Runner; repoRoot: string; host: RemoteHostPort; sha: string; ref: string }): Promise<void> {
   if (!/^[0-9a-f]{40,64}$/.test(o.sha) || !o.ref.startsWith('refs/flotilla/')) throw new WorkspaceError(`not a commit and ref to push: ${o.sha} ${o.ref}`);
   const remote = await o.host.gitRemote();
-  const push = await pushOrFetch(o.runner, o.repoRoot, ['push', '--quiet', '--no-verify', remote.url, `+${o.sha}:${o.ref}`], remote.env);
-  if (push.exitCode !== 0) throw new WorkspaceError(`host ${o.host.name}: git push to the mirror failed: ${lastLine(push.stderr)}`);
+  const push = await o.host.withMirrorLock(() => pushOrFetch(o.runner, o.repoRoot, ['push', '--quiet', '--no-verify', remote.url, `+${o.sha}:${o.ref}`], remote.env));
+  if (push.exitCode !== 0) throw new WorkspaceError(`host ${o.host.name}: git push to the mirror failed: ${pushWhy(push.stderr)}`);
 }
 
 /**
@@ -106,6 +106,16 @@ export async function fetchBranchesFromHost(o: { runner: Runner; repoRoot: strin
 
 function pushOrFetch(runner: Runner, repoRoot: string, args: string[], env: Record<string, string>) {
   return runner.run('git', args, { cwd: repoRoot, env: { ...env, LC_ALL: 'C' }, timeoutMs: 5 * 60_000 });
+}
+
+/**
+ * Why a push failed, in git's words: its own error line (a refused or unlockable ref, a missing
+ * repository) rather than the "failed to push some refs" summary it ends with.
+ */
+export function pushWhy(stderr: string): string {
+  const lines = stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const cause = lines.find((l) => /^(error|fatal|remote: error|remote: fatal|! \[)/.test(l) && !/failed to push some refs/.test(l));
+  return cause ?? lines.at(-1) ?? '';
 }
 
 function lastLine(text: string): string {
