@@ -47,12 +47,15 @@ async function follow(h: AdoptionHost, taskId: string, detect: boolean, given?: 
   if (!session) return null;
   const info: SessionInfo = att.session ?? { state: 'working', pid: session.pid, since: new Date().toISOString(), runtime: 'tmux', name: taskId };
   // Replay this attempt's hook events so the status is right at once.
-  // The output log stops growing when the agent goes quiet: its age says how long it has been.
-  let quietForMs: number | undefined;
-  try {
-    quietForMs = Math.max(0, Date.now() - statSync(attemptLogFile(h.ctx.paths, taskId, att.n)).mtimeMs);
-  } catch {
-    quietForMs = undefined;
+  // The output log stops growing when the agent goes quiet: its age says how long it has been (on a
+  // host, the log there: the copy here is only as fresh as the last process that copied it).
+  let quietForMs = h.rt.outputAgeMs?.(taskId);
+  if (quietForMs === undefined) {
+    try {
+      quietForMs = Math.max(0, Date.now() - statSync(attemptLogFile(h.ctx.paths, taskId, att.n)).mtimeMs);
+    } catch {
+      quietForMs = undefined;
+    }
   }
   const entry = h.status.track(taskId, att.n, task.agent, session, { ...info, pid: session.pid }, 0, detect, quietForMs);
   await entry.ready;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { closeMaster, createHosts } from '../hosts/index.js';
 import type { RemoteHostPort } from '../core/index.js';
 import { createRunner, runCommand } from '../exec/index.js';
 import { hostHookFiles, hostHookScript } from './host-hooks.js';
-import { LOG_ROUND_SCRIPT, parseCaptures, parseLogChunks, parseLogRound, READ_LOGS_PERL, READ_LOGS_SCRIPT, READ_LOGS_SH, RemoteTmuxRuntime, remoteAgentEnv } from './remote-tmux-runtime.js';
+import { LOG_ROUND_SCRIPT, type LogChunk, parseCaptures, parseLogChunks, parseLogRound, READ_LOGS_PERL, READ_LOGS_SCRIPT, READ_LOGS_SH, RemoteTmuxRuntime, remoteAgentEnv } from './remote-tmux-runtime.js';
 import { PANE_FORMAT } from './tmux.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h17-logs-'));
@@ -20,14 +20,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * The batched log read as the host's shell runs it (here: this machine's sh), with perl (this
  * machine has it) and without: both ways must print the same bytes.
  */
-function read(pairs: Array<[string, number]>) {
+function readWithAges(pairs: Array<[string, number]>) {
   const args = ['sh', ...pairs.flatMap(([f, o]) => [f, String(o)])];
   const r = spawnSync('sh', ['-c', READ_LOGS_SCRIPT, ...args]);
   expect(r.status).toBe(0);
   const plain = spawnSync('sh', ['-c', READ_LOGS_SH, ...args]);
-  expect(plain.stdout.equals(r.stdout)).toBe(true);
-  return parseLogChunks(r.stdout, pairs.length);
+  const chunks = parseLogChunks(r.stdout, pairs.length);
+  const plainChunks = parseLogChunks(plain.stdout, pairs.length);
+  // The same sizes and bytes; the same ages give or take the second that may pass between the two.
+  const sansAge = (c: LogChunk | null) => c && { size: c.size, bytes: c.bytes };
+  expect(plainChunks.map(sansAge)).toEqual(chunks.map(sansAge));
+  for (const [i, c] of chunks.entries()) if (c) expect(Math.abs(c.ageMs! - plainChunks[i]!.ageMs!)).toBeLessThanOrEqual(1000);
+  return chunks;
 }
+const read = (pairs: Array<[string, number]>) => readWithAges(pairs).map((c) => c && { size: c.size, bytes: c.bytes });
 
 describe('the log copy lists the panes in the same exec', () => {
   it('gives the pane rows of the host tmux server, none when no server runs, and the log chunks after them', () => {
@@ -40,13 +46,13 @@ describe('the log copy lists the panes in the same exec', () => {
       const { panes, rest } = parseLogRound(r.stdout);
       return { panes, chunks: parseLogChunks(rest, 1) };
     };
-    expect(round()).toEqual({ panes: [], chunks: [{ size: 9, bytes: Buffer.from('line one\n') }] });
+    expect(round()).toEqual({ panes: [], chunks: [{ size: 9, bytes: Buffer.from('line one\n'), ageMs: expect.any(Number) }] });
     if (spawnSync('tmux', ['-V']).status !== 0) return;
     try {
       for (const name of ['one', 'two']) expect(spawnSync('tmux', ['-S', socket, '-f', '/dev/null', 'new-session', '-d', '-s', name, 'sleep 60']).status).toBe(0);
       const { panes, chunks } = round();
       expect(panes!.map((p) => [p.name, p.dead, Number.isInteger(p.pid) && p.pid! > 0]).sort()).toEqual([['one', false, true], ['two', false, true]]);
-      expect(chunks).toEqual([{ size: 9, bytes: Buffer.from('line one\n') }]);
+      expect(chunks).toEqual([{ size: 9, bytes: Buffer.from('line one\n'), ageMs: expect.any(Number) }]);
     } finally {
       spawnSync('tmux', ['-S', socket, 'kill-server']);
     }
@@ -96,7 +102,7 @@ describe("the log copy's exec carries the screen reads", () => {
       expect(got[1]!.stdout).toBe('');
       expect(got[1]!.stderr).toMatch(/can't find/);
       expect(got[2]).toEqual({ exitCode: 0, stdout: want[1]!.toString('utf8'), stderr: '' });
-      expect(parseLogChunks(logs, 1)).toEqual([{ size: 7, bytes: Buffer.from('logged\n') }]);
+      expect(parseLogChunks(logs, 1)).toEqual([{ size: 7, bytes: Buffer.from('logged\n'), ageMs: expect.any(Number) }]);
       // Output that stops before a read's mark (the exec failed on the way): that read and the rest are unanswered.
       expect(parseCaptures(rest.subarray(0, rest.indexOf(`${mark} 1 `)), '', mark, 3).reads.map((x) => x && x.exitCode)).toEqual([0, null, null]);
     } finally {
@@ -128,6 +134,20 @@ describe('reading the logs of a host in one exec', () => {
     writeFileSync(b, big);
     expect(read([[b, 0]])[0]).toEqual({ size: big.length, bytes: big.subarray(big.length - 256 * 1024) });
   });
+  it("tells how long each log has not changed, by the host's clock, with perl and without", () => {
+    const quiet = join(dir, 'quiet.log');
+    const busy = join(dir, 'busy.log');
+    writeFileSync(quiet, 'said something\n');
+    writeFileSync(busy, 'still talking\n');
+    const past = Date.now() / 1000 - 120;
+    utimesSync(quiet, past, past);
+    const [q, b] = readWithAges([[quiet, -1], [busy, 0]]);
+    expect(q!.ageMs).toBeGreaterThanOrEqual(119_000);
+    expect(q!.ageMs).toBeLessThanOrEqual(122_000);
+    expect(b!.ageMs).toBeLessThanOrEqual(2000);
+    // A host whose tools cannot say (no perl, no stat): no age, and the round still reads the bytes.
+    expect(parseLogChunks(Buffer.from('3 0\nok\n'), 1)).toEqual([{ size: 3, bytes: Buffer.from('ok\n') }]);
+  });
   it('with perl: a FIFO or a folder at a log counts as missing (the read never blocks)', () => {
     if (spawnSync('perl', ['-v']).status !== 0) return;
     const fifo = join(dir, 'fifo.log');
@@ -136,7 +156,7 @@ describe('reading the logs of a host in one exec', () => {
     writeFileSync(a, 'ok\n');
     const r = spawnSync('perl', ['-e', READ_LOGS_PERL, '--', fifo, '0', dir, '0', a, '0'], { timeout: 10_000 });
     expect(r.status).toBe(0);
-    expect(parseLogChunks(r.stdout, 3)).toEqual([null, null, { size: 3, bytes: Buffer.from('ok\n') }]);
+    expect(parseLogChunks(r.stdout, 3)).toEqual([null, null, { size: 3, bytes: Buffer.from('ok\n'), ageMs: expect.any(Number) }]);
   });
 });
 
@@ -247,6 +267,27 @@ describe('the hook file on a host, set up by the launch exec (the host being thi
     expect(kept).toBeLessThanOrEqual(1e6);
     expect(kept + statSync(join(dir, 'local', 'job-a1.log.1')).size).toBe(statSync(remoteLog).size);
     expect(statSync(join(dir, 'local', 'job-a1.log')).mode & 0o777).toBe(0o600);
+  });
+
+  it("a process that follows a session later knows from the host how long its output has been quiet (no copy here can say)", async () => {
+    // The agent printed, then went quiet 90 s ago, while no process here copied its log.
+    const remoteLog = join(stateDir, 'logs', 'job-a1.log');
+    appendFileSync(remoteLog, 'done, waiting for you\n');
+    const past = Date.now() / 1000 - 90;
+    utimesSync(remoteLog, past, past);
+    const other = new RemoteTmuxRuntime(localHost());
+    try {
+      expect(other.outputAgeMs('job')).toBeUndefined();
+      const local = join(dir, 'later', 'job-a1.log');
+      expect(await other.follow('job', { logFile: local, eventsFile: join(dir, 'later', 'events.jsonl'), attempt: 1 })).not.toBeNull();
+      expect(other.outputAgeMs('job')).toBeGreaterThanOrEqual(89_000);
+      expect(other.outputAgeMs('job')).toBeLessThan(95_000);
+      // What it printed before is not copied (it starts at the end): the local log could not tell.
+      expect(existsSync(local)).toBe(false);
+      expect(other.outputAgeMs('nobody')).toBeUndefined();
+    } finally {
+      await other.close();
+    }
   });
 });
 

@@ -20,8 +20,11 @@ const LOG_CHUNK = 256 * 1024;
 
 /**
  * Reads new bytes of several logs in one exec. Arguments: pairs of file and offset (-1: start at
- * the end). For each file: a line `<size> <from>`, then the bytes from..size (`-1 0` when missing).
- * This is the POSIX shell way (three processes a file); READ_LOGS_SCRIPT uses perl when the host has it.
+ * the end). For each file: a line `<size> <from> <age>`, then the bytes from..size (`-1 0` when
+ * missing). `<age>`: seconds since the file last changed, by the host's own clock (left out when
+ * the host cannot say): how long the agent has been quiet, which the local copy's mtime cannot
+ * tell when no process copied while it printed. This is the POSIX shell way (five processes a
+ * file, `stat` as GNU, busybox or BSD spell it); READ_LOGS_SCRIPT uses perl when the host has it.
  */
 export const READ_LOGS_SH = `while [ $# -ge 2 ]; do
 f=$1; o=$2; shift 2
@@ -29,7 +32,9 @@ s=$(wc -c < "$f" 2>/dev/null) || { printf -- '-1 0\\n'; continue; }
 s=$((s + 0))
 if [ "$o" -lt 0 ]; then o=$s; elif [ "$o" -gt "$s" ]; then o=0; fi
 if [ $((s - o)) -gt ${LOG_CHUNK} ]; then o=$((s - ${LOG_CHUNK})); fi
-printf '%s %s\\n' "$s" "$o"
+m=$(stat -c %Y -- "$f" 2>/dev/null || stat -f %m -- "$f" 2>/dev/null); n=$(date +%s 2>/dev/null)
+case "$m:$n" in *[!0-9:]*|:*|*:) a= ;; *) a=" $((n - m))" ;; esac
+printf '%s %s%s\\n' "$s" "$o" "$a"
 if [ "$s" -gt "$o" ]; then tail -c +$((o + 1)) "$f" | head -c $((s - o)); fi
 done`;
 
@@ -51,7 +56,8 @@ while (@ARGV >= 2) {
   $o = $s if $o !~ /^\d+$/;
   $o = 0 if $o > $s;
   $o = $s - ${LOG_CHUNK} if $s - $o > ${LOG_CHUNK};
-  print "$s $o\n";
+  my $age = time - (stat $fh)[9];
+  print "$s $o $age\n";
   my $left = $s - $o;
   sysseek($fh, $o, 0) if $left > 0;
   while ($left > 0) {
@@ -194,21 +200,30 @@ export function remoteAgentEnv(env: Record<string, string>, local: NodeJS.Proces
   return out;
 }
 
+/** A file's part of READ_LOGS_SCRIPT's output: its size, the new bytes, and how long ago (ms) it last changed when the host said. */
+export interface LogChunk {
+  size: number;
+  bytes: Buffer;
+  ageMs?: number;
+}
+
 /** Parses READ_LOGS_SCRIPT output: per file the new bytes and the next offset, or null when missing. */
-export function parseLogChunks(out: Buffer, count: number): Array<{ size: number; bytes: Buffer } | null> {
-  const result: Array<{ size: number; bytes: Buffer } | null> = [];
+export function parseLogChunks(out: Buffer, count: number): Array<LogChunk | null> {
+  const result: Array<LogChunk | null> = [];
   let at = 0;
   for (let i = 0; i < count; i++) {
     const nl = out.indexOf(0x0a, at);
     if (nl < 0) break;
-    const [size, from] = out.subarray(at, nl).toString('latin1').split(' ').map(Number);
+    const [size, from, age] = out.subarray(at, nl).toString('latin1').split(' ').map(Number);
     at = nl + 1;
     if (size === undefined || from === undefined || !Number.isInteger(size) || !Number.isInteger(from) || size < 0) {
       result.push(null);
       continue;
     }
     const n = Math.max(0, size - from);
-    result.push({ size, bytes: out.subarray(at, at + n) });
+    // A clock that stepped back since the write gives a negative age: just written.
+    const ageMs = age !== undefined && Number.isInteger(age) ? Math.max(0, age) * 1000 : undefined;
+    result.push({ size, bytes: out.subarray(at, at + n), ...(ageMs !== undefined ? { ageMs } : {}) });
     at += n;
   }
   return result;
@@ -227,6 +242,8 @@ interface Followed {
   events?: { remote: string; local: string; offsetFile: string; offset: number };
   /** The stop gate's blocks on the host: one line each. */
   blocks?: { remote: string; offset: number; count: number };
+  /** The remote log's age by the host's clock at the last round that read it, and when that was (this machine's clock). */
+  age?: { ms: number; at: number };
 }
 
 export interface RemoteTmuxOptions {
@@ -372,6 +389,17 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     return session;
   }
 
+  /**
+   * How long the remote log of a followed session has not changed, by the host's clock as of the
+   * last round that read it (undefined before one did, or when the host could not say). The local
+   * copy's mtime is when some process copied, not when the agent printed: a one-shot `check`
+   * adopting an agent that printed while no process followed it would find no local log at all.
+   */
+  outputAgeMs(name: string): number | undefined {
+    const age = this.followed.get(name)?.age;
+    return age ? age.ms + Math.max(0, Date.now() - age.at) : undefined;
+  }
+
   private followLog(name: string, f: Followed): void {
     this.followed.get(name)?.out?.close();
     this.followed.set(name, f);
@@ -489,6 +517,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
       if (kind === 'log') {
         f.offset = c.size;
         if (c.bytes.length) (f.out ??= new LocalLog(f.localLog, f.maxBytes)).append(c.bytes);
+        if (c.ageMs !== undefined) f.age = { ms: c.ageMs, at: Date.now() };
       } else if (kind === 'events' && f.events) {
         await this.copyEvents(f.events, c);
       } else if (kind === 'blocks' && f.blocks) {

@@ -96,6 +96,14 @@ export class RoutedRuntime implements Runtime {
     return this.remote(host).follow(name, { ...spec, ...(attempt !== undefined ? { attempt } : {}) });
   }
 
+  outputAgeMs(name: string): number | undefined {
+    for (const rt of this.remotes.values()) {
+      const age = rt.outputAgeMs(name);
+      if (age !== undefined) return age;
+    }
+    return undefined;
+  }
+
   /** The local agents' log pipes (remote hosts run a writer per agent). */
   async repairLogs(options?: { onlyIfWriterGone?: boolean }): Promise<number> {
     return (await this.local.repairLogs?.(options)) ?? 0;

@@ -64,6 +64,12 @@ export interface Runtime {
    * without being gone: they must not be concluded exited). Absent: every session is on this machine.
    */
   unanswered?(): ReadonlySet<string>;
+  /**
+   * How long (ms) a followed session's output has been quiet, measured where it runs, when this
+   * machine's copy of its log cannot tell (a host's agent printed while no process copied).
+   * Undefined: the local log's age says it.
+   */
+  outputAgeMs?(name: string): number | undefined;
   /** Follows an existing session again (tmux only). */
   follow(name: string, spec: Pick<SpawnSpec, 'logFile' | 'eventsFile'>): Promise<RuntimeSession | null>;
   close(options?: { killSessions?: boolean }): Promise<void>;
