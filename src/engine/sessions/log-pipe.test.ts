@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { distScript } from '../core/index.js';
-import { PERL_LOG_WRITER, logHubPossible, logPipeCommand } from './log-pipe.js';
+import { PERL_LOG_WRITER, logHubPossible, logHubSync, logPipeCommand } from './log-pipe.js';
 import { hubPids } from '../../test-support/log-hub.js';
 import { findExecutable } from './which.js';
 
@@ -169,6 +169,33 @@ describe.runIf(perl && logHubPossible())('the shared log writer (hub)', () => {
     }
     // Its last pipe closed, the hub ends (3 s later). (A socket file left behind, as a killed hub
     // leaves it, is taken over by the next pipe: see log-hub.test.ts.)
+    await waitFor('the hub to end', () => hubPids(hubSocket).length === 0, 45_000);
+  });
+
+  it('answers a sync once it has written all that its pipes hold (what a seen exit waits for)', async () => {
+    const dir = tempDir();
+    const hubSocket = join(dir, 'log-hub.sock');
+    expect(await logHubSync(hubSocket, 500)).toBe(false); // no hub: told at once, nothing waits
+    const spec = { logFile: join(dir, 'x.log'), logMaxBytes: 1 << 20, logKeep: 2, pidFile: join(dir, 'none.pid'), hubSocket };
+    const x = runPiped(logPipeCommand(spec, { perl }), dir, 'x');
+    try {
+      x.write(Buffer.from('first\n'));
+      expect(await x.exited).toBe(0);
+      await waitFor('the first line', () => existsSync(spec.logFile) && readFileSync(spec.logFile, 'utf8') === 'first\n');
+      // The hub is held still while the last output goes into the pipe: only a sync can have it written when asked.
+      const [hub] = hubPids(hubSocket);
+      process.kill(hub!, 'SIGSTOP');
+      const last = Buffer.alloc(40_000, 0x6c);
+      try {
+        x.write(last);
+      } finally {
+        process.kill(hub!, 'SIGCONT');
+      }
+      expect(await logHubSync(hubSocket)).toBe(true);
+      expect(readFileSync(spec.logFile).equals(Buffer.concat([Buffer.from('first\n'), last]))).toBe(true);
+    } finally {
+      x.end();
+    }
     await waitFor('the hub to end', () => hubPids(hubSocket).length === 0, 45_000);
   });
 

@@ -16,6 +16,9 @@ import { findExecutable } from './which.js';
  * SCM_RIGHTS) and exits at once; the hub (`flotilla-log-hub <socket>` in ps, one perl process, about 6 MB) writes
  * every agent's log, sleeps in select() while no agent prints, and ends 3 s after its last pipe
  * closed. The first pipe that finds no hub starts one (a lock file next to the socket makes it one).
+ * A connection that sends `sync` (no descriptor) gets `k` once the hub has written all that its
+ * pipes hold (logHubSync): tmux shows a piped pane dead only after its last output went into the
+ * pipe, so a log synced after the exit was seen holds all of it.
  * The hub lives outside the tmux server's sessions, so the server still ends with its last agent.
  *
  * Where that cannot work (not 64-bit Linux: core perl reaches sendmsg only through syscall(); a state
@@ -81,13 +84,32 @@ sub hand_over {
   my $ack = '';
   return (sysread($s, $ack, 1) || 0) == 1 && $ack eq 'k';
 }
+sub drain {
+  my ($pipes, $fds) = @_;
+  for my $fd (@$fds) {
+    my $p = $pipes->{$fd};
+    while (1) {
+      my $rin = ''; vec($rin, $fd, 1) = 1;
+      last unless select(my $rout = $rin, undef, undef, 0) > 0;
+      my $r = sysread($p->{in}, my $buf, 65536);
+      last unless $r;
+      put($p, $buf);
+    }
+  }
+}
 sub take_pipe {
-  my ($l, $pipes) = @_;
+  my ($l, $pipes, $fds) = @_;
   accept(my $c, $l) or return undef;
   my $data = "\0" x 8192; my $ctl = "\0" x 64;
   my $iov = pack('JJ', addr($data), length $data);
   my $n = syscall($sys->[1], fileno($c) + 0, msghdr($iov, $ctl), 0);
   my ($clen, $level, $type, $fd) = unpack('Jiii', $ctl);
+  if ($n == 4 && $clen == 0 && substr($data, 0, 4) eq 'sync') {
+    drain($pipes, $fds);
+    syswrite($c, 'k');
+    close $c;
+    return undef;
+  }
   if ($n > 0 && $clen >= 20 && $level == Socket::SOL_SOCKET() && $type == Socket::SCM_RIGHTS() && $fd > 2) {
     my ($m, $k, $f) = split /\0/, substr($data, 0, $n), 3;
     if (defined $f && length $f && open(my $in, '<&=', $fd)) {
@@ -125,7 +147,7 @@ sub hub {
       if (!$r) { shut($p); close $p->{in}; delete $pipes->{$fd}; @fds = grep { $_ != $fd } @fds; $idle = time; next }
       put($p, $buf);
     }
-    if (vec($rout, fileno($l), 1)) { my $fd = take_pipe($l, $pipes); push @fds, $fd if defined $fd }
+    if (vec($rout, fileno($l), 1)) { my $fd = take_pipe($l, $pipes, \@fds); push @fds, $fd if defined $fd }
   }
   close $l; unlink $hubsock;
   POSIX::_exit(0);
@@ -198,6 +220,29 @@ export function logHubAnswers(socket: string, timeoutMs = 1000): Promise<boolean
     const timer = setTimeout(() => done(false), timeoutMs);
     c.once('connect', () => done(true));
     c.once('error', () => done(false));
+  });
+}
+
+/**
+ * Asks the shared writer to write out what its pipes hold now; resolves true once it has, false
+ * when no writer answered so (none running, or one from before `sync`, which just hangs up).
+ */
+export function logHubSync(socket: string, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(socket);
+    let settled = false;
+    const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      c.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    c.once('connect', () => c.write('sync'));
+    c.on('data', (d: Buffer) => done(d.includes(0x6b)));
+    c.once('error', () => done(false));
+    c.once('close', () => done(false));
   });
 }
 

@@ -3,7 +3,7 @@ import { PtyError } from '../core/index.js';
 import type { Runner } from '../exec/index.js';
 import { dirname } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/index.js';
-import { logHubAnswers, logHubPossible, logHubSocket, logPipeCommand } from './log-pipe.js';
+import { logHubAnswers, logHubPossible, logHubSocket, logHubSync, logPipeCommand } from './log-pipe.js';
 import type { Runtime, RuntimeSession, SpawnSpec } from './runtime.js';
 import { launchArgv, paneEnvArgs, tmuxArg, withSecretEnv } from './tmux-commands.js';
 import { PaneList } from './tmux-panes.js';
@@ -171,12 +171,24 @@ export class TmuxRuntime implements Runtime {
       return;
     }
     if (row && row.exitCode !== null) {
+      await this.logsWritten();
       s.markExited(row.exitCode);
       return;
     }
     const now = Date.now();
     s.unsettledSince ??= now;
-    if (now - s.unsettledSince >= EXIT_STATUS_WAIT_MS) s.markExited(null);
+    if (now - s.unsettledSince < EXIT_STATUS_WAIT_MS) return;
+    await this.logsWritten();
+    s.markExited(null);
+  }
+
+  /**
+   * Before an exit is told: the shared writer has written what the pipes hold (the agent's last
+   * output is in its pipe once tmux shows the pane dead), so the log holds all of it.
+   */
+  private async logsWritten(): Promise<void> {
+    const hub = this.logHub();
+    if (hub) await logHubSync(hub);
   }
 
   async spawn(spec: SpawnSpec): Promise<RuntimeSession> {
@@ -269,6 +281,7 @@ export class TmuxRuntime implements Runtime {
     const session = new TmuxSession(this, name, row.pid, spec.logFile);
     await session.skipExistingLog();
     if (row.dead && row.exitCode !== null) {
+      await this.logsWritten();
       session.markExited(row.exitCode);
       return session;
     }
