@@ -282,6 +282,9 @@ describe('the hook file on a host, set up by the launch exec (the host being thi
       expect(await other.follow('job', { logFile: local, eventsFile: join(dir, 'later', 'events.jsonl'), attempt: 1 })).not.toBeNull();
       expect(other.outputAgeMs('job')).toBeGreaterThanOrEqual(89_000);
       expect(other.outputAgeMs('job')).toBeLessThan(95_000);
+      // The tracker's check that the quiet is confirmed there: as the round read it, no guess added.
+      expect(other.lastLogAgeMs('job')).toBeGreaterThanOrEqual(89_000);
+      expect(other.lastLogAgeMs('job')).toBeLessThanOrEqual(other.outputAgeMs('job')!);
       // What it printed before is not copied (it starts at the end): the local log could not tell.
       expect(existsSync(local)).toBe(false);
       expect(other.outputAgeMs('nobody')).toBeUndefined();

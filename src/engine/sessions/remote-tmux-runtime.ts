@@ -400,6 +400,11 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
     return age ? age.ms + Math.max(0, Date.now() - age.at) : undefined;
   }
 
+  /** The remote log's age as the last round that got through read it (no guess for the time since). */
+  lastLogAgeMs(name: string): number | undefined {
+    return this.followed.get(name)?.age?.ms;
+  }
+
   private followLog(name: string, f: Followed): void {
     this.followed.get(name)?.out?.close();
     this.followed.set(name, f);

@@ -36,6 +36,11 @@ export interface RuntimeSession {
   isAlive(): Promise<boolean>;
   /** Output as it arrives (for status detection). */
   onOutput(listener: (data: string) => void): void;
+  /**
+   * How long its output had been quiet where it runs, as last told; undefined: it runs on this
+   * machine, or its host cannot say (StatusTrackerOptions.quietThereMs).
+   */
+  quietThereMs?(): number | undefined;
   /** Called once with the exit code (null when killed by a signal or unknown). */
   onExit(listener: (code: number | null, message?: string) => void): void;
   subscribeScreen(size: { cols: number; rows: number }, onChange: () => void): () => void;

@@ -71,6 +71,43 @@ describe('status detection', () => {
     }
   });
 
+  it('an agent on a host is not idle while its host has not confirmed the quiet (log copies that do not get through)', async () => {
+    vi.useFakeTimers();
+    try {
+      // What the last copy that got through said: the host's log changed `there` ms before it.
+      let there: number | undefined = 0;
+      const seen: SessionState[] = [];
+      const t = new StatusTracker({ patterns: compilePatterns({}), quietMs: 3000, readScreen: async () => '', onChange: (s) => seen.push(s), quietThereMs: () => there });
+      t.onOutput('remote-tick 1\n');
+      // No copy gets through for a minute (the host is down, or this machine is loaded): quiet here only.
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(seen).toEqual(['working']);
+      // A copy gets through: the host's log last changed 1 s before it: still not quiet there.
+      there = 1000;
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(seen).toEqual(['working']);
+      // The host says 3 s without a change: idle.
+      there = 3000;
+      await vi.advanceTimersByTimeAsync(600);
+      expect(seen).toEqual(['working', 'idle']);
+      // A host that cannot tell (no perl, no stat there) leaves quiet to this machine, as before.
+      const other: SessionState[] = [];
+      const u = new StatusTracker({ patterns: compilePatterns({}), quietMs: 3000, readScreen: async () => '', onChange: (s) => other.push(s), quietThereMs: () => undefined });
+      u.onOutput('tick\n');
+      await vi.advanceTimersByTimeAsync(3100);
+      expect(other).toEqual(['working', 'idle']);
+      // Adoption's quiet spell was measured on the host (its age at the round, plus the time since):
+      // idle at once, for a one-shot check that does not stay for another round.
+      const adopted: SessionState[] = [];
+      const a = new StatusTracker({ patterns: compilePatterns({}), quietMs: 3000, readScreen: async () => '', onChange: (s) => adopted.push(s), initial: 'starting', quietForMs: 3500, quietThereMs: () => 2000 });
+      await a.settle();
+      expect(adopted).toEqual(['idle']);
+      for (const x of [t, u, a]) x.onExit();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('strips escape sequences for matching', () => {
     expect(plainText('\x1b]0;title\x07a\x1b[31mb\x1b[0mc\r')).toBe('a\nb\nc');
   });

@@ -144,7 +144,18 @@ export interface StatusTrackerOptions {
    * when it has printed nothing yet.
    */
   quietForMs?: number;
+  /**
+   * How long the output had been quiet where the agent runs, as last told (an agent on a host: by
+   * the last log copy that got through); undefined: this machine, or a host that cannot say. An
+   * agent on a host prints there and its output arrives here only with the copies: while none gets
+   * through (the host is down, this machine is loaded) the output is unknown, not quiet, and must
+   * not make the agent idle (a monitor with a short idleGraceSec would fail it as no_progress).
+   */
+  quietThereMs?: () => number | undefined;
 }
+
+/** How soon a quiet spell is looked at again while where the agent runs has not confirmed it. */
+const UNCONFIRMED_RECHECK_MS = 500;
 
 /**
  * Decides a session's status. Hook events (the agent's own word) win once one has arrived; until
@@ -234,7 +245,7 @@ export class StatusTracker {
     if (this.hooksSeen || this.done || this.o.quietForMs === undefined) return;
     if (this.o.quietForMs >= this.o.quietMs) {
       if (this.timer) clearTimeout(this.timer);
-      await this.onQuiet();
+      await this.onQuiet(true);
       return;
     }
     // Output within quietMs: the agent is at work (or asking, when its screen says so), whatever
@@ -314,21 +325,28 @@ export class StatusTracker {
   private quietAt = 0;
   private timerDue = 0;
 
-  private waitForQuiet(): void {
-    this.timerDue = this.quietAt;
+  private waitForQuiet(due = this.quietAt): void {
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.done) return;
       if (this.quietAt > Date.now()) this.waitForQuiet();
       else void this.onQuiet();
-    }, Math.max(0, this.quietAt - Date.now()));
+    }, Math.max(0, due - Date.now()));
     this.timer.unref?.();
   }
 
-  private async onQuiet(): Promise<void> {
+  /** `known`: the quiet spell was measured where the agent runs (adoption's settle). */
+  private async onQuiet(known = false): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.done || this.hooksSeen) return;
+    // Quiet here but not yet there, as far as this process was told: look again shortly, state unchanged.
+    const there = known ? undefined : this.o.quietThereMs?.();
+    if (there !== undefined && there < this.o.quietMs) {
+      this.waitForQuiet(Date.now() + UNCONFIRMED_RECHECK_MS);
+      return;
+    }
     // What the last burst of output said; with no output since the last quiet spell, the screen.
     let text = this.recent;
     this.recent = '';

@@ -168,6 +168,7 @@ export class StatusWiring {
       readScreen: async () => plainText(await session.capture(false)),
       screenCheckMs: () => screenCheckInterval(this.entries.size),
       readRecentOutput: () => readLogTail(attemptLogFile(this.ctx.paths, taskId, attempt)),
+      quietThereMs: () => session.quietThereMs?.(),
       onChange: (state, detail) => this.setState(entry, state, detail ? { message: detail } : {}),
     });
     session.onOutput((data) => entry.tracker?.onOutput(data));

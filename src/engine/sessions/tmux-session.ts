@@ -74,6 +74,8 @@ export interface TmuxServer {
   attachArgv?(name: string): string[];
   /** Ends the agent's process group (default: signals on this machine). */
   killGroup?(pid: number): Promise<void>;
+  /** A host's runtime: how long a session's log there had not changed at the last copy that got through. */
+  lastLogAgeMs?(name: string): number | undefined;
 }
 
 /** One agent in a detached tmux session: input, capture, its output log, live screen and attach. */
@@ -147,6 +149,10 @@ export class TmuxSession implements RuntimeSession {
   async isAlive(): Promise<boolean> {
     const row = (await this.rt.panes()).find((p) => p.name === this.name);
     return Boolean(row && !row.dead);
+  }
+
+  quietThereMs(): number | undefined {
+    return this.rt.lastLogAgeMs?.(this.name);
   }
 
   onOutput(listener: (data: string) => void): void {
