@@ -68,7 +68,9 @@ export function makeTempRepo(config: Record<string, unknown> = {}, options: { in
       } catch {
         // no server for this repository (or no tmux)
       }
-      rmSync(dir, { recursive: true, force: true });
+      // The log writer may still write what an agent printed as the server ended (the file made
+      // again while the folder is removed): removal is retried, as rm -rf would be by hand.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
 }

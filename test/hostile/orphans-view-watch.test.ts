@@ -79,13 +79,22 @@ function startWatch(root: string, env: Record<string, string>): ChildProcess {
   return child;
 }
 
-/** The fleet view in a terminal (a tmux pane on a socket of the test's own); returns its pid. */
-function startView(root: string, env: Record<string, string>): number {
+/** The fleet view in a terminal (a tmux pane on a socket of the test's own); returns its pid once it runs flotilla. */
+async function startView(root: string, env: Record<string, string>): Promise<number> {
   const socket = privateSocket('flt-view');
   const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   spawnSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '160', '-y', '45', '-c', root, ...envArgs, '--', process.execPath, BIN], { stdio: 'ignore' });
   const pid = Number(spawnSync('tmux', ['-L', socket, 'display-message', '-p', '-t', '0', '#{pane_pid}'], { encoding: 'utf8' }).stdout.trim());
-  expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain(BIN);
+  // The pane's process is forked by the tmux server and then execs node: until then its cmdline is another's, or empty.
+  const cmdline = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  await waitFor('the view running flotilla in its pane', async () => cmdline().includes(BIN), 5000, 20).catch(() => undefined);
+  expect(cmdline()).toContain(BIN);
   return pid;
 }
 
@@ -102,7 +111,7 @@ const gone = (pid: number) => {
 async function killHolder(holder: 'watch' | 'view', runtime: 'pty' | 'tmux'): Promise<{ before: number; after: number; root: string; env: Record<string, string> }> {
   const env: Record<string, string> = runtime === 'tmux' ? { FLOTILLA_TMUX_SOCKET: privateSocket('flt-agents') } : {};
   const root = await queuedTask(runtime, env);
-  const pid = holder === 'watch' ? startWatch(root, env).pid! : startView(root, env);
+  const pid = holder === 'watch' ? startWatch(root, env).pid! : await startView(root, env);
   const before = await waitFor('the agent and its setsid child', async () => (count() >= 3 ? count() : null), 30_000, 100);
   process.kill(pid, 'SIGKILL');
   await waitFor('the holder gone', async () => gone(pid), 5000, 50);

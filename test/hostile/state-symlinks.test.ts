@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HAVE_TMUX } from '../../src/test-support/tmux-repo.js';
+import { HAVE_TMUX, waitFor } from '../../src/test-support/tmux-repo.js';
 import { PROJECT_ROOT, crashed, hostileRepo, runFlotilla, stateDiff, type TempRepo } from './helpers.js';
 
 let repo: TempRepo | undefined;
@@ -92,7 +92,11 @@ describe.runIf(process.platform === 'linux')('symlinks planted in .flotilla', ()
     const r = await runFlotilla(root, ['start', 's1'], { env: { FLOTILLA_TMUX_SOCKET: socket } });
     expect(crashed(r)).toBe(false);
     expect(r.code).toBe(0);
+    // The pid file is written by start; the log by the pane's writer once the agent prints.
+    const isFile = (f: string) => existsSync(join(state, 'logs', 's1', f)) && lstatSync(join(state, 'logs', 's1', f)).isFile();
+    await waitFor('the log written by the pane\'s writer', async () => isFile('1.log'), 10_000, 50);
     for (const f of ['1.log', '1.log.pid']) expect(lstatSync(join(state, 'logs', 's1', f)).isFile()).toBe(true);
+    expect(readFileSync(join(state, 'logs', 's1', '1.log'), 'utf8')).toContain('agent-output');
     untouched();
   });
 });
