@@ -68,9 +68,10 @@ export function makeTempRepo(config: Record<string, unknown> = {}, options: { in
       } catch {
         // no server for this repository (or no tmux)
       }
-      // The log writer may still write what an agent printed as the server ended (the file made
-      // again while the folder is removed): removal is retried, as rm -rf would be by hand.
-      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+      // A pane's log writer started just before may still be handing its pipe over (it retries for
+      // up to 3 s, making the hub's socket and lock file again) or writing what the agent printed
+      // as the server ended: removal is retried for as long (linear backoff, about 10 s at most).
+      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     },
   };
 }

@@ -10,8 +10,10 @@ let repo: TempRepo | undefined;
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const f of open.splice(0)) await f.close();
-  repo?.cleanup();
+  // Cleared first: a failed cleanup must not hand this repository to the next test (`repo ??=`).
+  const done = repo;
   repo = undefined;
+  done?.cleanup();
 });
 
 /** A tmux-runtime repository with one agent slot and an agent that just sleeps. */
