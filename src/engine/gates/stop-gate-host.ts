@@ -18,9 +18,9 @@ import type { StopGateResult } from './stop-gate.js';
 export const HOST_GATE_SCRIPT = `H=$1 HV=$2 HD=$3 G=$4 GS=$5
 umask 077
 if [ -L "$H" ] || [ "$(sed -n 2p "$H" 2>/dev/null)" != "$HV" ]; then
-{ mkdir -p -- "$(dirname -- "$H")" && rm -f -- "$H.new" && cat > "$H.new" && chmod 700 "$H.new" && mv -f -- "$H.new" "$H"; } || exit 7
+{ mkdir -p -- "$(dirname -- "$H")" && rm -f -- "$H.new.$$" && cat > "$H.new.$$" && chmod 700 "$H.new.$$" && mv -f -- "$H.new.$$" "$H"; } || exit 7
 fi
-{ mkdir -p -- "$HD" && [ ! -L "$HD" ] && rm -f -- "$G.new" && printf '%s' "$GS" > "$G.new" && mv -f -- "$G.new" "$G"; } || exit 7
+{ mkdir -p -- "$HD" && [ ! -L "$HD" ] && rm -f -- "$G.new.$$" && printf '%s' "$GS" > "$G.new.$$" && mv -f -- "$G.new.$$" "$G"; } || exit 7
 exec sh "$H" gate "$G" </dev/null`;
 
 /** `checks`: the local gates (localGateSpecs), which the spec carries to the host. */

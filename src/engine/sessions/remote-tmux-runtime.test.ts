@@ -269,6 +269,33 @@ describe('the hook file on a host, set up by the launch exec (the host being thi
     expect(statSync(join(dir, 'local', 'job-a1.log')).mode & 0o777).toBe(0o600);
   });
 
+  it('several processes installing the hook file at once (starts side by side on a fresh host) all succeed', async () => {
+    const { text } = hostHookScript();
+    const files = hostHookFiles(stateDir, 'job', 1);
+    for (let round = 0; round < 3; round++) {
+      // Fresh processes: each sends the file's text, as none has seen it there.
+      const runtimes = Array.from({ length: 8 }, () => new RemoteTmuxRuntime(localHost()));
+      try {
+        rmSync(files.script, { force: true });
+        const names = runtimes.map((_, i) => `side${i}`);
+        for (const name of names) mkdirSync(join(host, 'wt', `${name}-a1`), { recursive: true });
+        const started = await Promise.allSettled(
+          runtimes.map((r, i) =>
+            r.spawn({
+              taskId: names[i]!, attempt: 1, argv: ['sleep', '30'], cwd: join(host, 'wt', `${names[i]}-a1`), env: {}, cols: 80, rows: 24, logFile: join(dir, 'side', `${names[i]}-a1.log`), logMaxBytes: 1e6, logKeep: 1, argvFile: join(dir, 'argv'),
+              eventsFile: join(dir, 'side', `${names[i]}.jsonl`),
+              hostHooks: { files: hostHookFiles(stateDir, names[i]!, 1), gateSpec: 'flotilla-gate 1\nend\n', trustClaude: null },
+            }),
+          ),
+        );
+        expect(started.map((x) => (x.status === 'rejected' ? String(x.reason) : 'ok'))).toEqual(names.map(() => 'ok'));
+        expect(readFileSync(files.script, 'utf8')).toBe(text);
+      } finally {
+        for (const r of runtimes) await r.close({ killSessions: true });
+      }
+    }
+  });
+
   it("a process that follows a session later knows from the host how long its output has been quiet (no copy here can say)", async () => {
     // The agent printed, then went quiet 90 s ago, while no process here copied its log.
     const remoteLog = join(stateDir, 'logs', 'job-a1.log');

@@ -154,14 +154,14 @@ H=\${11} HV=\${12} HS=\${13} HD=\${14} EV=\${15} G=\${16} GS=\${17} TC=\${18} CT
 shift 19
 umask 077
 mkdir -p -- "\${L%/*}" || exit 3
-if [ "$(cat -- "$C" 2>/dev/null)" != "$CT" ]; then { rm -f -- "$C.new" && printf '%s\\n' "$CT" > "$C.new" && mv -f -- "$C.new" "$C"; } || exit 3; fi
+if [ "$(cat -- "$C" 2>/dev/null)" != "$CT" ]; then { rm -f -- "$C.new.$$" && printf '%s\\n' "$CT" > "$C.new.$$" && mv -f -- "$C.new.$$" "$C"; } || exit 3; fi
 if [ -n "$H" ]; then
 if [ -L "$H" ] || [ "$(sed -n 2p "$H" 2>/dev/null)" != "$HV" ]; then
 [ -n "$HS" ] || exit 6
-{ rm -f -- "$H.new" && printf '%s' "$HS" > "$H.new" && chmod 700 "$H.new" && mv -f -- "$H.new" "$H"; } || exit 7
+{ rm -f -- "$H.new.$$" && printf '%s' "$HS" > "$H.new.$$" && chmod 700 "$H.new.$$" && mv -f -- "$H.new.$$" "$H"; } || exit 7
 fi
 { mkdir -p -- "$HD" && [ ! -L "$HD" ] && rm -f -- "$EV" && : > "$EV"; } || exit 7
-if [ -n "$GS" ]; then { rm -f -- "$G.new" && printf '%s' "$GS" > "$G.new" && mv -f -- "$G.new" "$G"; } || exit 7; fi
+if [ -n "$GS" ]; then { rm -f -- "$G.new.$$" && printf '%s' "$GS" > "$G.new.$$" && mv -f -- "$G.new.$$" "$G"; } || exit 7; fi
 if [ "$TC" != - ]; then tf=$(cd -P -- "$D/.." 2>/dev/null && pwd -P) && sh "$H" trust-claude "\${TC:-$HOME/.claude.json}" "$tf" >/dev/null 2>&1; fi
 fi
 cat > "$E" || exit 3
