@@ -33,6 +33,7 @@ interface StatusTask {
   gates: Record<string, { state: string; detail: string }>;
   pr: { branch: string; headSha?: string; checks: Array<{ name: string; state: string; log?: string }> } | null;
   attempts: Array<{ host?: string; worktree: string; failure?: { class: string; evidence: string } | null }>;
+  live?: { watched: boolean; outputAgeSec: number | null };
 }
 
 describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote host (sshd on 127.0.0.1)', () => {
@@ -116,6 +117,9 @@ describe.skipIf(!sshd || !HAVE_TMUX)('checks and rebases of attempts on a remote
     expect(worktree.startsWith(`${hostRoot}/`)).toBe(true);
     expect(good.gates['ci']?.state).toBe('pass');
     expect(good.gates['ci']?.detail).toBe('1/1 passed');
+    // Unwatched, `status` says how long ago each agent printed, from its log on the host (no process
+    // here copied what they printed before the first check followed them).
+    for (const t of [good, bad]) expect(t.live).toMatchObject({ watched: false, outputAgeSec: expect.any(Number) });
     // Its log came back here and says where it ran.
     const log = join(repo.root, '.flotilla', 'runs', 'good', '1', 'where.log');
     expect(readFileSync(log, 'utf8')).toContain(`ran on box over ssh in ${worktree} for good\n`);

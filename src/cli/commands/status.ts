@@ -107,14 +107,18 @@ export function overlapText(task: Task): string {
  * how old its output is. Without a watcher, the states shown were computed by this command itself
  * (from hook events, the output log's age and the screen) and say so.
  */
-function liveness(paths: RepoPaths, tasks: readonly Task[]): Map<string, SessionLiveness> {
+function liveness(paths: RepoPaths, tasks: readonly Task[], hostAgeMs?: (taskId: string) => number | undefined): Map<string, SessionLiveness> {
   const watched = liveWatchers(paths.stateDir).length > 0;
   const out = new Map<string, SessionLiveness>();
   for (const t of tasks) {
     const a = t.attempts.at(-1);
     if (!a?.session || a.session.state === 'exited') continue;
     // A pty agent lives inside the flotilla process that started it, which follows it.
-    out.set(t.id, { watched: watched || a.session.runtime === 'pty', outputAgeSec: ageOfFileSec(attemptLogFile(paths, t.id, a.n)) });
+    // An agent on a host: its log there (adoption read its age), not the copy here, which only
+    // some process that followed it while it printed has written.
+    const there = a.host ? hostAgeMs?.(t.id) : undefined;
+    const outputAgeSec = there !== undefined ? Math.round(there / 1000) : ageOfFileSec(attemptLogFile(paths, t.id, a.n));
+    out.set(t.id, { watched: watched || a.session.runtime === 'pty', outputAgeSec });
   }
   return out;
 }
@@ -160,7 +164,7 @@ docs/builds.md).`,
     }
     const { tasks, error } = fleet.store.getState();
     if (error) throw new Error(error);
-    const live = liveness(fleet.paths, tasks);
+    const live = liveness(fleet.paths, tasks, (id) => fleet.sessions?.outputAgeMs?.(id));
     const resources = fleet.admission ? await fleet.admission.snapshot().finally(() => fleet.close()) : undefined;
     if (values.json) {
       io.out(jsonText({ tasks: tasks.map((t) => taskView(t, live.get(t.id))), resources }, 2));

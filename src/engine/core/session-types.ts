@@ -52,6 +52,12 @@ export interface SessionManager {
   /** The current screen as text (ANSI SGR kept when ansi is true), like `tmux capture-pane -p`. */
   capture(taskId: string, options?: { ansi?: boolean }): Promise<string>;
   isAlive(taskId: string): Promise<boolean>;
+  /**
+   * How long (ms) a followed session has printed nothing, measured where it runs, when this
+   * machine's copy of its log cannot tell (an agent on a host); undefined: the local log's age says
+   * it (Runtime.outputAgeMs).
+   */
+  outputAgeMs?(taskId: string): number | undefined;
   /** Last known status (also written to the registry on every change). */
   status(taskId: string): SessionState | null;
   /** Latest screen of a session this process shows, or null; `top`: rows from that scrollback line. */

@@ -220,6 +220,10 @@ class AgentSessions implements SessionManager {
     return entry.session.capture(options.ansi ?? false);
   }
 
+  outputAgeMs(taskId: string): number | undefined {
+    return this.rt.outputAgeMs?.(taskId);
+  }
+
   async isAlive(taskId: string): Promise<boolean> {
     const entry = this.entries.get(taskId);
     if (entry && entry.info.state !== 'exited') return entry.session.isAlive();

@@ -315,6 +315,13 @@ describe('the hook file on a host, set up by the launch exec (the host being thi
       // What it printed before is not copied (it starts at the end): the local log could not tell.
       expect(existsSync(local)).toBe(false);
       expect(other.outputAgeMs('nobody')).toBeUndefined();
+      // A log with nothing in it (a new one, or emptied): the agent has printed nothing, so no age of
+      // its output, while the quiet there is still confirmed from the file's age.
+      writeFileSync(remoteLog, '');
+      utimesSync(remoteLog, past, past);
+      await other.copyLogs();
+      expect(other.outputAgeMs('job')).toBeUndefined();
+      expect(other.lastLogAgeMs('job')).toBeGreaterThanOrEqual(89_000);
     } finally {
       await other.close();
     }

@@ -243,7 +243,7 @@ interface Followed {
   /** The stop gate's blocks on the host: one line each. */
   blocks?: { remote: string; offset: number; count: number };
   /** The remote log's age by the host's clock at the last round that read it, and when that was (this machine's clock). */
-  age?: { ms: number; at: number };
+  age?: { ms: number; at: number; printed: boolean };
 }
 
 export interface RemoteTmuxOptions {
@@ -391,13 +391,14 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
 
   /**
    * How long the remote log of a followed session has not changed, by the host's clock as of the
-   * last round that read it (undefined before one did, or when the host could not say). The local
+   * last round that read it (undefined before one did, when the host could not say, or while the
+   * agent has printed nothing: its log is empty, as a local agent's is missing). The local
    * copy's mtime is when some process copied, not when the agent printed: a one-shot `check`
    * adopting an agent that printed while no process followed it would find no local log at all.
    */
   outputAgeMs(name: string): number | undefined {
     const age = this.followed.get(name)?.age;
-    return age ? age.ms + Math.max(0, Date.now() - age.at) : undefined;
+    return age?.printed ? age.ms + Math.max(0, Date.now() - age.at) : undefined;
   }
 
   /** The remote log's age as the last round that got through read it (no guess for the time since). */
@@ -522,7 +523,7 @@ export class RemoteTmuxRuntime extends TmuxRuntime {
       if (kind === 'log') {
         f.offset = c.size;
         if (c.bytes.length) (f.out ??= new LocalLog(f.localLog, f.maxBytes)).append(c.bytes);
-        if (c.ageMs !== undefined) f.age = { ms: c.ageMs, at: Date.now() };
+        if (c.ageMs !== undefined) f.age = { ms: c.ageMs, at: Date.now(), printed: c.size > 0 };
       } else if (kind === 'events' && f.events) {
         await this.copyEvents(f.events, c);
       } else if (kind === 'blocks' && f.blocks) {
