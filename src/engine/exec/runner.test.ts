@@ -73,6 +73,15 @@ describe('runCommand', () => {
     const never = await runCommand({ argv: ['sleep', '30'], signal: ac.signal, onPid: (pid) => (startedPid = pid) });
     expect(never).toMatchObject({ aborted: true, failed: true });
     expect(startedPid).toBeUndefined();
+
+    // Aborted while its output file is being opened (a monitor stopping as a check starts): not started either.
+    const late = new AbortController();
+    const started = Date.now();
+    const opening = runCommand({ argv: ['sleep', '30'], signal: late.signal, outputFile: join(d, 'check.log'), onPid: (pid) => (startedPid = pid) });
+    late.abort();
+    expect(await opening).toMatchObject({ aborted: true, failed: true });
+    expect(startedPid).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('SIGKILLs a program that ignores SIGTERM after the grace period', async () => {

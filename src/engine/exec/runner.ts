@@ -89,6 +89,12 @@ export async function runCommand(command: Command, transport: Transport = localT
   let log: FileHandle | null = null;
   // Output files live under .flotilla: never opened through a planted symlink.
   if (command.outputFile) log = await openNoFollow(command.outputFile, 'w');
+  // Aborted while the log was opened: the abort listener is not in place yet, so it would be lost
+  // and the command run to its end (a stopping monitor waited out a 30 s check).
+  if (command.signal?.aborted) {
+    await log?.close();
+    return { exitCode: null, stdout: '', stderr: '', timedOut: false, aborted: true, failed: true, notFound: false };
+  }
   let writes: Promise<unknown> = Promise.resolve();
   const take = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
     (stream === 'stdout' ? stdout : stderr).add(chunk);
