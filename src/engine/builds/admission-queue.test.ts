@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -96,6 +96,24 @@ describe('AdmissionQueue', () => {
     await third!.release();
     expect((await q.snapshot()).running).toEqual([]);
     expect(statSync(join(dir, 'queue.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('a waiter stopped while a round is under way (Ctrl-C on start --wait) stops waiting, not "entry vanished"', async () => {
+    // The round's memory reading is held until the queue has been closed (its entry withdrawn).
+    let freeReader!: () => void;
+    const held = new Promise<void>((r) => (freeReader = r));
+    const q = new AdmissionQueue({ stateDir: dir, configFile: join(dir, 'config.json'), config: config(), memory: async () => (await held, plenty()), pollMs: 20 });
+    queues.push(q);
+    const waiting = q.acquire(job(1));
+    const outcome = waiting.then(
+      () => 'started',
+      (err: Error) => err.message,
+    );
+    // Enqueued: the round now waits on the reading.
+    await until(() => existsSync(join(dir, 'queue.json')) && readFileSync(join(dir, 'queue.json'), 'utf8').includes('check 1'));
+    await q.close();
+    freeReader();
+    expect(await outcome).toBe('stopped waiting for check 1');
   });
 
   it('keeps a job waiting with the memory reason until memory frees up', async () => {

@@ -139,6 +139,9 @@ export class AdmissionQueue implements Admission {
     } catch (err) {
       this.waitingIds.delete(id);
       await this.removeEntry(id).catch(() => undefined);
+      // Stopped while a round was under way (close() withdrew the entry that round looks for): the
+      // waiter stopped, whatever that round then ran into.
+      if (signal?.aborted || this.closed) throw new AdmissionAbortedError(`stopped waiting for ${job.label}`);
       throw err;
     }
   }
@@ -180,6 +183,7 @@ export class AdmissionQueue implements Admission {
     } catch (err) {
       this.waitingIds.delete(id);
       await this.removeEntry(id).catch(() => undefined);
+      if (this.closed) throw new AdmissionAbortedError(`stopped waiting for ${job.label}`);
       throw err;
     }
   }
