@@ -117,7 +117,13 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
       await removeIfSame(lockPath, stale);
       continue;
     }
-    if (options.ifHeld) throw options.ifHeld(parseLockOwner(await readFile(lockPath, 'utf8').catch(() => '')));
+    if (options.ifHeld) {
+      const owner = parseLockOwner(await readFile(lockPath, 'utf8').catch(() => ''));
+      // Released (or replaced) between the take and this read: try again while there is time, so
+      // a refusal names the owner that holds it.
+      if (owner || Date.now() - started > timeoutMs) throw options.ifHeld(owner);
+      continue;
+    }
     if (Date.now() - started > timeoutMs) {
       throw new RegistryError(lockPath, `could not take the lock within ${timeoutMs} ms (remove the file if no flotilla is running)`);
     }
