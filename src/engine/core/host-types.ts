@@ -47,9 +47,10 @@ export interface RemoteHostPort {
   /** The mirror's URL for local git, and the environment that makes git use the master connection. */
   gitRemote(): Promise<{ url: string; env: Record<string, string> }>;
   /**
-   * Runs `fn` (a `git push` to the mirror) while no other push of this repository's flotilla
-   * processes goes to this host's mirror: two starts pushing the base branch at once made one fail
-   * on git's ref lock there.
+   * Runs `fn` (a `git push` to the mirror, or the exec that adds a worktree from it) while no other
+   * of this repository's flotilla processes does either on this host: two starts pushing the base
+   * branch at once made one fail on git's ref lock there, and a push meeting a worktree being added
+   * failed on its half-made HEAD.
    */
   withMirrorLock<T>(fn: () => Promise<T>): Promise<T>;
 }

@@ -125,11 +125,15 @@ export async function prepareWorktreeOnHost(o: {
   const branch = attemptBranch(o.taskId, o.n);
   const worktree = attemptWorktreePath(layout.worktreeRoot, o.taskId, o.n);
   const files = await bootstrapCopies(o.repoRoot, o.copy);
+  // Under the mirror's lock, as its pushes are: a push that meets a worktree being added there
+  // fails on its half-made HEAD ("remote: fatal: bad object worktrees/<name>/HEAD").
   const run = (pushed: boolean) =>
-    host.runner.run(
-      'sh',
-      ['-c', HOST_PREPARE_SCRIPT, 'sh', layout.mirror, layout.worktreeRoot, worktree, branch, sha, startRef(o.taskId, o.n), o.base ?? '', baseSha ?? '', pushed ? '1' : '0', ...files.map((f) => f.name)],
-      { ...(files.length ? { input: encodeFiles(files.map((f) => f.content)) } : {}), timeoutMs: 120_000 },
+    host.withMirrorLock(() =>
+      host.runner.run(
+        'sh',
+        ['-c', HOST_PREPARE_SCRIPT, 'sh', layout.mirror, layout.worktreeRoot, worktree, branch, sha, startRef(o.taskId, o.n), o.base ?? '', baseSha ?? '', pushed ? '1' : '0', ...files.map((f) => f.name)],
+        { ...(files.length ? { input: encodeFiles(files.map((f) => f.content)) } : {}), timeoutMs: 120_000 },
+      ),
     );
   let r = await run(false);
   if (r.exitCode === 20) {
